@@ -1,0 +1,680 @@
+//! The trilateral target agreement: parties, goal areas, goals with targets, and the Jobcenter's
+//! planning document (further goals and measures).
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::fmt;
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+use crate::ids::{Ags, BaId, IndicatorCode, Key};
+use crate::indicator::{Formula, Indicator, Unit};
+use crate::month::YearMonth;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Jobcenter {
+    pub ba_id: BaId,
+    pub name: String,
+    /// The Kreis or kreisfreie Stadt the Jobcenter serves.
+    pub ags: Ags,
+    /// IAB comparison type (Vergleichstyp), e.g. "IIc". Free text because the typology changes.
+    pub vergleichstyp: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PartyRole {
+    /// The kommunaler Träger (Kreis or kreisfreie Stadt).
+    Kreis,
+    /// The Agentur für Arbeit.
+    Agentur,
+    /// The Jobcenter (gemeinsame Einrichtung).
+    Jobcenter,
+}
+
+impl PartyRole {
+    pub const ALL: [PartyRole; 3] = [PartyRole::Kreis, PartyRole::Agentur, PartyRole::Jobcenter];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PartyRole::Kreis => "kreis",
+            PartyRole::Agentur => "agentur",
+            PartyRole::Jobcenter => "jobcenter",
+        }
+    }
+
+    pub fn label_de(self) -> &'static str {
+        match self {
+            PartyRole::Kreis => "Kommunaler Träger",
+            PartyRole::Agentur => "Agentur für Arbeit",
+            PartyRole::Jobcenter => "Jobcenter",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Party {
+    pub role: PartyRole,
+    pub name: String,
+    pub signatory: String,
+    pub signed_on: Option<NaiveDate>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AgreementStatus {
+    Draft,
+    Negotiating,
+    Signed,
+}
+
+impl AgreementStatus {
+    pub const ALL: [AgreementStatus; 3] = [
+        AgreementStatus::Draft,
+        AgreementStatus::Negotiating,
+        AgreementStatus::Signed,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AgreementStatus::Draft => "draft",
+            AgreementStatus::Negotiating => "negotiating",
+            AgreementStatus::Signed => "signed",
+        }
+    }
+
+    pub fn label_de(self) -> &'static str {
+        match self {
+            AgreementStatus::Draft => "Entwurf",
+            AgreementStatus::Negotiating => "in Verhandlung",
+            AgreementStatus::Signed => "unterzeichnet",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AreaKind {
+    /// Federal key figures under § 48a SGB II (K1–K3).
+    Federal,
+    /// The Kreis's own service areas (KdU, § 16a, BuT, KIM).
+    Municipal,
+    /// Goals of the Jobcenter's local planning document.
+    Jobcenter,
+}
+
+impl AreaKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AreaKind::Federal => "federal",
+            AreaKind::Municipal => "municipal",
+            AreaKind::Jobcenter => "jobcenter",
+        }
+    }
+
+    pub fn label_de(self) -> &'static str {
+        match self {
+            AreaKind::Federal => "Bundesziele (§ 48a SGB II)",
+            AreaKind::Municipal => "Kommunale Ziele",
+            AreaKind::Jobcenter => "Ziele des Jobcenters",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GoalArea {
+    pub key: Key,
+    pub title: String,
+    pub kind: AreaKind,
+    pub description: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Origin {
+    /// Agreed in the trilateral target agreement (Anlage 1).
+    Agreement,
+    /// From the Jobcenter's local planning document (Anlage 2).
+    PlanningDocument,
+}
+
+impl Origin {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Origin::Agreement => "agreement",
+            Origin::PlanningDocument => "planning_document",
+        }
+    }
+
+    pub fn label_de(self) -> &'static str {
+        match self {
+            Origin::Agreement => "Zielvereinbarung",
+            Origin::PlanningDocument => "Lokales Planungsdokument",
+        }
+    }
+}
+
+/// What a goal aims at.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Target {
+    /// One value for the year: for a flow indicator the sum over the year, for a stock indicator
+    /// the value in December.
+    Annual { value: f64 },
+    /// A value for each month (a trajectory). Months without a value take none.
+    Monthly { values: BTreeMap<YearMonth, f64> },
+    /// A milestone to be reached by a date.
+    Milestone { due: NaiveDate },
+}
+
+impl Target {
+    pub fn kind_de(&self) -> &'static str {
+        match self {
+            Target::Annual { .. } => "Jahreszielwert",
+            Target::Monthly { .. } => "Monatlicher Zielpfad",
+            Target::Milestone { .. } => "Meilenstein",
+        }
+    }
+}
+
+/// How far a value may miss its target and still count as "gefährdet" rather than "verfehlt".
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Tolerance {
+    /// In the indicator's unit (e.g. 1.0 percentage point, 200 BG).
+    Absolute { value: f64 },
+    /// In percent of the target value.
+    Relative { percent: f64 },
+    /// For milestones: an open milestone becomes "gefährdet" this many days before it is due.
+    Days { days: u32 },
+}
+
+impl Tolerance {
+    /// The tolerance in the indicator's unit around `target`.
+    pub fn amount(self, target: f64) -> f64 {
+        match self {
+            Tolerance::Absolute { value } => value,
+            Tolerance::Relative { percent } => target.abs() * percent / 100.0,
+            Tolerance::Days { .. } => 0.0,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Goal {
+    pub key: Key,
+    pub area: Key,
+    pub title: String,
+    pub description: String,
+    pub responsible: PartyRole,
+    pub origin: Origin,
+    pub indicator: IndicatorCode,
+    pub target: Target,
+    pub tolerance: Tolerance,
+}
+
+/// A Handlungsansatz of the planning document, with its expected effect (Wirkungserwartung).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Measure {
+    pub key: Key,
+    pub title: String,
+    pub description: String,
+    pub expected_effect: String,
+    pub responsible: PartyRole,
+    pub start: YearMonth,
+    pub end: Option<YearMonth>,
+    pub goals: Vec<Key>,
+}
+
+/// Identifies one version of one agreement.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct AgreementKey {
+    pub jobcenter: BaId,
+    pub year: i32,
+    pub version: u32,
+}
+
+impl fmt::Display for AgreementKey {
+    /// The stable id used in URLs and the database, e.g. `t36402-2022-v1`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}-{}-v{}", self.jobcenter, self.year, self.version)
+    }
+}
+
+impl std::str::FromStr for AgreementKey {
+    type Err = ();
+
+    fn from_str(s: &str) -> Result<Self, ()> {
+        let mut parts = s.splitn(3, '-');
+        let jobcenter = parts.next().ok_or(())?.parse().map_err(|_| ())?;
+        let year = parts.next().ok_or(())?.parse().map_err(|_| ())?;
+        let version = parts
+            .next()
+            .and_then(|v| v.strip_prefix('v'))
+            .ok_or(())?
+            .parse()
+            .map_err(|_| ())?;
+        Ok(Self {
+            jobcenter,
+            year,
+            version,
+        })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Agreement {
+    pub jobcenter: Jobcenter,
+    pub year: i32,
+    pub version: u32,
+    pub status: AgreementStatus,
+    pub title: String,
+    pub parties: Vec<Party>,
+    pub areas: Vec<GoalArea>,
+    pub indicators: Vec<Indicator>,
+    pub goals: Vec<Goal>,
+    pub measures: Vec<Measure>,
+}
+
+/// One segment of a path into an agreement, e.g. `goals[3].indicator`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PathSeg {
+    Field(&'static str),
+    Index(usize),
+}
+
+/// Where in an agreement a problem sits; the file layer turns it into line and column.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct FieldPath(pub Vec<PathSeg>);
+
+impl FieldPath {
+    fn of(segs: &[PathSeg]) -> Self {
+        Self(segs.to_vec())
+    }
+}
+
+impl fmt::Display for FieldPath {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, seg) in self.0.iter().enumerate() {
+            match seg {
+                PathSeg::Field(name) if i == 0 => write!(f, "{name}")?,
+                PathSeg::Field(name) => write!(f, ".{name}")?,
+                PathSeg::Index(n) => write!(f, "[{}]", n + 1)?,
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A rule of the agreement that is broken, with where and why (in German).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    pub path: FieldPath,
+    pub message: String,
+}
+
+use PathSeg::{Field as F, Index as I};
+
+impl Agreement {
+    pub fn key(&self) -> AgreementKey {
+        AgreementKey {
+            jobcenter: self.jobcenter.ba_id.clone(),
+            year: self.year,
+            version: self.version,
+        }
+    }
+
+    pub fn indicator(&self, code: &IndicatorCode) -> Option<&Indicator> {
+        self.indicators.iter().find(|i| &i.code == code)
+    }
+
+    pub fn goal(&self, key: &Key) -> Option<&Goal> {
+        self.goals.iter().find(|g| &g.key == key)
+    }
+
+    pub fn area(&self, key: &Key) -> Option<&GoalArea> {
+        self.areas.iter().find(|a| &a.key == key)
+    }
+
+    pub fn party(&self, role: PartyRole) -> Option<&Party> {
+        self.parties.iter().find(|p| p.role == role)
+    }
+
+    /// Measures linked to a goal.
+    pub fn measures_for<'a>(&'a self, goal: &'a Key) -> impl Iterator<Item = &'a Measure> + 'a {
+        self.measures.iter().filter(move |m| m.goals.contains(goal))
+    }
+
+    /// Checks every rule that the types alone cannot carry: references between sections,
+    /// uniqueness of keys, targets that fit their indicator and year. Returns all problems, not
+    /// only the first, so that a user can fix a file in one pass.
+    pub fn check(&self) -> Vec<Problem> {
+        let mut out = Vec::new();
+        let mut push = |segs: &[PathSeg], message: String| {
+            out.push(Problem {
+                path: FieldPath::of(segs),
+                message,
+            })
+        };
+
+        if !(crate::month::MIN_YEAR..=crate::month::MAX_YEAR).contains(&self.year) {
+            push(
+                &[F("agreement"), F("year")],
+                format!(
+                    "Jahr {} liegt außerhalb des zulässigen Bereichs {} bis {}",
+                    self.year,
+                    crate::month::MIN_YEAR,
+                    crate::month::MAX_YEAR
+                ),
+            );
+        }
+        if self.version == 0 {
+            push(
+                &[F("agreement"), F("version")],
+                "Die Version muss 1 oder größer sein".into(),
+            );
+        }
+        if self.title.trim().is_empty() {
+            push(
+                &[F("agreement"), F("title")],
+                "Der Titel darf nicht leer sein".into(),
+            );
+        }
+
+        // Parties: each role exactly once; a signed agreement needs all signatures.
+        let mut seen_roles = HashSet::new();
+        for (i, party) in self.parties.iter().enumerate() {
+            if !seen_roles.insert(party.role) {
+                push(
+                    &[F("parties"), I(i), F("role")],
+                    format!(
+                        "Die Partei „{}“ ist doppelt aufgeführt; jede Rolle darf nur einmal vorkommen",
+                        party.role.as_str()
+                    ),
+                );
+            }
+            if party.name.trim().is_empty() {
+                push(
+                    &[F("parties"), I(i), F("name")],
+                    "Der Name der Partei darf nicht leer sein".into(),
+                );
+            }
+            if self.status == AgreementStatus::Signed && party.signed_on.is_none() {
+                push(
+                    &[F("parties"), I(i), F("signed_on")],
+                    "Die Vereinbarung ist als unterzeichnet markiert, aber für diese Partei fehlt das Datum der Unterschrift (signed_on)".into(),
+                );
+            }
+        }
+        for role in PartyRole::ALL {
+            if !seen_roles.contains(&role) {
+                push(
+                    &[F("parties")],
+                    format!(
+                        "Die Partei „{}“ ({}) fehlt; eine trilaterale Vereinbarung braucht Kreis, Agentur und Jobcenter",
+                        role.as_str(),
+                        role.label_de()
+                    ),
+                );
+            }
+        }
+
+        // Areas.
+        let mut area_keys = HashSet::new();
+        for (i, area) in self.areas.iter().enumerate() {
+            if !area_keys.insert(&area.key) {
+                push(
+                    &[F("areas"), I(i), F("key")],
+                    format!("Der Zielbereich „{}“ ist doppelt definiert", area.key),
+                );
+            }
+            if area.title.trim().is_empty() {
+                push(
+                    &[F("areas"), I(i), F("title")],
+                    "Der Titel des Zielbereichs darf nicht leer sein".into(),
+                );
+            }
+        }
+
+        // Indicators: unique codes, formula inputs defined, no cycles.
+        let mut indicators: HashMap<&IndicatorCode, &Indicator> = HashMap::new();
+        for (i, ind) in self.indicators.iter().enumerate() {
+            if indicators.insert(&ind.code, ind).is_some() {
+                push(
+                    &[F("indicators"), I(i), F("code")],
+                    format!("Die Kennzahl „{}“ ist doppelt definiert", ind.code),
+                );
+            }
+        }
+        for (i, ind) in self.indicators.iter().enumerate() {
+            for input in ind.formula.inputs() {
+                if !indicators.contains_key(input) {
+                    push(
+                        &[F("indicators"), I(i), F("formula")],
+                        format!(
+                            "Die Formel von „{}“ verweist auf die Kennzahl „{}“, die in dieser Datei nicht definiert ist",
+                            ind.code, input
+                        ),
+                    );
+                }
+            }
+            if let Formula::StoredRatio { scale } | Formula::Ratio { scale, .. } = ind.formula
+                && !(scale.is_finite() && scale > 0.0)
+            {
+                push(
+                    &[F("indicators"), I(i), F("formula")],
+                    format!("Der Faktor (scale) muss eine positive Zahl sein, gefunden: {scale}"),
+                );
+            }
+            if ind.name.trim().is_empty() {
+                push(
+                    &[F("indicators"), I(i), F("name")],
+                    "Der Name der Kennzahl darf nicht leer sein".into(),
+                );
+            }
+            if has_cycle(&ind.code, &indicators) {
+                push(
+                    &[F("indicators"), I(i), F("formula")],
+                    format!(
+                        "Die Formel von „{}“ verweist über andere Kennzahlen auf sich selbst",
+                        ind.code
+                    ),
+                );
+            }
+        }
+
+        // Goals.
+        let mut goal_keys = HashSet::new();
+        let (jan, dec) = YearMonth::year_bounds(self.year)
+            .unwrap_or_else(|_| YearMonth::year_bounds(2000 + 5).expect("valid"));
+        for (i, goal) in self.goals.iter().enumerate() {
+            let at = |field| [F("goals"), I(i), F(field)];
+            if !goal_keys.insert(&goal.key) {
+                push(
+                    &at("key"),
+                    format!("Das Ziel „{}“ ist doppelt definiert", goal.key),
+                );
+            }
+            if goal.title.trim().is_empty() {
+                push(&at("title"), "Der Titel des Ziels darf nicht leer sein".into());
+            }
+            if !area_keys.contains(&goal.area) {
+                push(
+                    &at("area"),
+                    format!(
+                        "Der Zielbereich „{}“ ist nicht definiert; bekannt sind: {}",
+                        goal.area,
+                        join_keys(self.areas.iter().map(|a| a.key.as_str()))
+                    ),
+                );
+            }
+            let indicator = indicators.get(&goal.indicator);
+            if indicator.is_none() {
+                push(
+                    &at("indicator"),
+                    format!(
+                        "Die Kennzahl „{}“ ist nicht definiert; ergänzen Sie sie unter [[indicators]]",
+                        goal.indicator
+                    ),
+                );
+            }
+            let is_milestone = indicator.is_some_and(|i| i.unit == Unit::Milestone);
+            match &goal.target {
+                Target::Annual { value } => {
+                    if !value.is_finite() {
+                        push(&at("target"), "Der Zielwert muss eine Zahl sein".into());
+                    }
+                    if is_milestone {
+                        push(
+                            &at("target"),
+                            "Für eine Meilenstein-Kennzahl ist ein Ziel der Art „milestone“ mit Fälligkeitsdatum nötig".into(),
+                        );
+                    }
+                }
+                Target::Monthly { values } => {
+                    if values.is_empty() {
+                        push(
+                            &at("target"),
+                            "Der Zielpfad enthält keinen Monat".into(),
+                        );
+                    }
+                    for (month, value) in values {
+                        if *month < jan || *month > dec {
+                            push(
+                                &at("target"),
+                                format!(
+                                    "Der Zielpfad enthält den Monat {month}, der nicht im Vereinbarungsjahr {} liegt",
+                                    self.year
+                                ),
+                            );
+                        }
+                        if !value.is_finite() {
+                            push(
+                                &at("target"),
+                                format!("Der Zielwert für {month} muss eine Zahl sein"),
+                            );
+                        }
+                    }
+                    if is_milestone {
+                        push(
+                            &at("target"),
+                            "Für eine Meilenstein-Kennzahl ist ein Ziel der Art „milestone“ mit Fälligkeitsdatum nötig".into(),
+                        );
+                    }
+                }
+                Target::Milestone { due } => {
+                    if indicator.is_some() && !is_milestone {
+                        push(
+                            &at("target"),
+                            format!(
+                                "Ein Meilenstein-Ziel braucht eine Kennzahl mit der Einheit „milestone“; „{}“ hat eine andere Einheit",
+                                goal.indicator
+                            ),
+                        );
+                    }
+                    if YearMonth::of_date(*due).map(|m| m.year()) != Ok(self.year) {
+                        push(
+                            &at("target"),
+                            format!(
+                                "Das Fälligkeitsdatum {due} liegt nicht im Vereinbarungsjahr {}",
+                                self.year
+                            ),
+                        );
+                    }
+                }
+            }
+            match goal.tolerance {
+                Tolerance::Absolute { value: v } | Tolerance::Relative { percent: v }
+                    if !(v.is_finite() && v >= 0.0) =>
+                {
+                    push(
+                        &at("tolerance"),
+                        format!("Die Toleranz muss null oder positiv sein, gefunden: {v}"),
+                    );
+                }
+                Tolerance::Days { .. } if !matches!(goal.target, Target::Milestone { .. }) => {
+                    push(
+                        &at("tolerance"),
+                        "Eine Toleranz in Tagen gilt nur für Meilensteine; verwenden Sie „absolute“ oder „relative“".into(),
+                    );
+                }
+                Tolerance::Absolute { .. } | Tolerance::Relative { .. }
+                    if matches!(goal.target, Target::Milestone { .. }) =>
+                {
+                    push(
+                        &at("tolerance"),
+                        "Für Meilensteine wird die Toleranz in Tagen angegeben (kind = \"days\")"
+                            .into(),
+                    );
+                }
+                _ => {}
+            }
+        }
+
+        // Measures.
+        let mut measure_keys = HashSet::new();
+        for (i, measure) in self.measures.iter().enumerate() {
+            let at = |field| [F("measures"), I(i), F(field)];
+            if !measure_keys.insert(&measure.key) {
+                push(
+                    &at("key"),
+                    format!("Der Handlungsansatz „{}“ ist doppelt definiert", measure.key),
+                );
+            }
+            if measure.title.trim().is_empty() {
+                push(
+                    &at("title"),
+                    "Der Titel des Handlungsansatzes darf nicht leer sein".into(),
+                );
+            }
+            if let Some(end) = measure.end
+                && end < measure.start
+            {
+                push(
+                    &at("end"),
+                    format!(
+                        "Das Ende {end} liegt vor dem Beginn {}",
+                        measure.start
+                    ),
+                );
+            }
+            for goal in &measure.goals {
+                if !goal_keys.contains(goal) {
+                    push(
+                        &at("goals"),
+                        format!("Das Ziel „{goal}“ ist nicht definiert"),
+                    );
+                }
+            }
+        }
+        out
+    }
+}
+
+fn join_keys<'a>(keys: impl Iterator<Item = &'a str>) -> String {
+    let v: Vec<_> = keys.collect();
+    if v.is_empty() {
+        "(keine)".into()
+    } else {
+        v.join(", ")
+    }
+}
+
+fn has_cycle(start: &IndicatorCode, all: &HashMap<&IndicatorCode, &Indicator>) -> bool {
+    let mut stack: Vec<&IndicatorCode> = all
+        .get(start)
+        .map(|i| i.formula.inputs())
+        .unwrap_or_default();
+    let mut seen = HashSet::new();
+    while let Some(code) = stack.pop() {
+        if code == start {
+            return true;
+        }
+        if seen.insert(code)
+            && let Some(ind) = all.get(code)
+        {
+            stack.extend(ind.formula.inputs());
+        }
+    }
+    false
+}

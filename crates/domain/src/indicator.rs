@@ -1,0 +1,208 @@
+//! Indicators: what is measured, in which unit, which direction is better, and how the value is
+//! obtained (stored as it arrives, or computed from stored components).
+
+use serde::{Deserialize, Serialize};
+
+use crate::ids::IndicatorCode;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Unit {
+    /// Persons, Bedarfsgemeinschaften, cases.
+    Count,
+    /// A share or rate in percent.
+    Percent,
+    /// Amounts in euro.
+    Euro,
+    /// Durations in days.
+    Days,
+    /// A milestone: 0 = open, 1 = reached.
+    Milestone,
+}
+
+impl Unit {
+    pub const ALL: [Unit; 5] = [
+        Unit::Count,
+        Unit::Percent,
+        Unit::Euro,
+        Unit::Days,
+        Unit::Milestone,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Unit::Count => "count",
+            Unit::Percent => "percent",
+            Unit::Euro => "euro",
+            Unit::Days => "days",
+            Unit::Milestone => "milestone",
+        }
+    }
+
+    /// German label for tables and axis titles.
+    pub fn label_de(self) -> &'static str {
+        match self {
+            Unit::Count => "Anzahl",
+            Unit::Percent => "%",
+            Unit::Euro => "EUR",
+            Unit::Days => "Tage",
+            Unit::Milestone => "Meilenstein",
+        }
+    }
+
+    /// Decimal places shown for a value of this unit.
+    pub fn decimals(self) -> usize {
+        match self {
+            Unit::Count | Unit::Milestone => 0,
+            Unit::Percent | Unit::Days => 1,
+            Unit::Euro => 2,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Direction {
+    /// Higher values are better (e.g. Integrationsquote).
+    Higher,
+    /// Lower values are better (e.g. number of Langzeitleistungsbeziehende).
+    Lower,
+    /// Neither: the value should stay close to its target.
+    Neutral,
+}
+
+impl Direction {
+    pub const ALL: [Direction; 3] = [Direction::Higher, Direction::Lower, Direction::Neutral];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Direction::Higher => "higher",
+            Direction::Lower => "lower",
+            Direction::Neutral => "neutral",
+        }
+    }
+
+    pub fn label_de(self) -> &'static str {
+        match self {
+            Direction::Higher => "höher ist besser",
+            Direction::Lower => "niedriger ist besser",
+            Direction::Neutral => "nah am Zielwert",
+        }
+    }
+}
+
+/// How monthly values add up over a year.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Accumulation {
+    /// A level or rate at each month (stock, share, average). The target applies to the month.
+    Stock,
+    /// Events counted per month (referrals, payments). The target applies to the sum over the
+    /// calendar year; to date it is compared with the sum so far.
+    Flow,
+}
+
+impl Accumulation {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Accumulation::Stock => "stock",
+            Accumulation::Flow => "flow",
+        }
+    }
+
+    pub fn label_de(self) -> &'static str {
+        match self {
+            Accumulation::Stock => "Bestand/Quote je Monat",
+            Accumulation::Flow => "Summe im Kalenderjahr",
+        }
+    }
+}
+
+/// How an indicator's monthly value comes about.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Formula {
+    /// The value is stored as it arrives.
+    Stored,
+    /// Numerator and denominator are stored; value = numerator / denominator × scale.
+    StoredRatio { scale: f64 },
+    /// Ratio of two other indicators in the same month: numerator(t) / denominator(t) × scale.
+    Ratio {
+        numerator: IndicatorCode,
+        denominator: IndicatorCode,
+        scale: f64,
+    },
+    /// Change against the same month a year earlier, in percent: (x(t) / x(t−12) − 1) × 100.
+    YearOverYear { base: IndicatorCode },
+    /// Twelve-month rate in percent: Σ numerator over months t−11..t divided by the mean of the
+    /// denominator over the same months, × 100 (the form of the Integrationsquote K2).
+    Rolling12 {
+        numerator: IndicatorCode,
+        denominator: IndicatorCode,
+    },
+}
+
+impl Formula {
+    /// The other indicators this formula reads.
+    pub fn inputs(&self) -> Vec<&IndicatorCode> {
+        match self {
+            Formula::Stored | Formula::StoredRatio { .. } => Vec::new(),
+            Formula::Ratio {
+                numerator,
+                denominator,
+                ..
+            }
+            | Formula::Rolling12 {
+                numerator,
+                denominator,
+            } => vec![numerator, denominator],
+            Formula::YearOverYear { base } => vec![base],
+        }
+    }
+
+    pub fn is_stored(&self) -> bool {
+        matches!(self, Formula::Stored | Formula::StoredRatio { .. })
+    }
+
+    /// A German description of the formula for the goal page.
+    pub fn describe_de(&self) -> String {
+        match self {
+            Formula::Stored => "Wert wird so gespeichert, wie er geliefert wird".into(),
+            Formula::StoredRatio { scale } => {
+                format!("Zähler ÷ Nenner × {}", crate::format::number(*scale, 0))
+            }
+            Formula::Ratio {
+                numerator,
+                denominator,
+                scale,
+            } => format!(
+                "{numerator} ÷ {denominator} × {} im selben Monat",
+                crate::format::number(*scale, 0)
+            ),
+            Formula::YearOverYear { base } => {
+                format!("({base} im Monat ÷ {base} im Vorjahresmonat − 1) × 100")
+            }
+            Formula::Rolling12 {
+                numerator,
+                denominator,
+            } => format!(
+                "Summe {numerator} über 12 Monate ÷ Durchschnitt {denominator} über dieselben 12 Monate × 100"
+            ),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Indicator {
+    pub code: IndicatorCode,
+    /// German name shown to users.
+    pub name: String,
+    pub description: String,
+    pub unit: Unit,
+    pub direction: Direction,
+    pub accumulation: Accumulation,
+    pub formula: Formula,
+    /// Names of numerator and denominator for [`Formula::StoredRatio`], e.g. "Kinder mit Leistung".
+    pub numerator_label: Option<String>,
+    pub denominator_label: Option<String>,
+}

@@ -1,0 +1,24 @@
+//! The vocabulary of Zielwerk.
+//!
+//! Everything here is plain data with invariants enforced at construction ("parse, don't
+//! validate"): a [`YearMonth`] is always a real month in a sane range, a [`BaId`] always looks like
+//! `t36402`, an [`IndicatorCode`] is always a valid code. The edges of the system (files, forms,
+//! the database) convert into these types once; everything inside trusts them.
+//!
+//! This crate knows nothing about files, SQL, HTTP or async.
+
+pub mod agreement;
+pub mod format;
+pub mod ids;
+pub mod indicator;
+pub mod month;
+pub mod observation;
+
+pub use agreement::{
+    Agreement, AgreementKey, AgreementStatus, AreaKind, Goal, GoalArea, Jobcenter, Measure, Origin,
+    Party, PartyRole, Target, Tolerance,
+};
+pub use ids::{Ags, BaId, IdError, IndicatorCode, Key};
+pub use indicator::{Accumulation, Direction, Formula, Indicator, Unit};
+pub use month::{MonthError, YearMonth};
+pub use observation::{Observation, Source, SourceKind, ValueStatus};

@@ -1,0 +1,11 @@
+//! Pure steering computations: indicator series from stored components, target trajectories and
+//! the status of a goal with the rule that decided it.
+//!
+//! Nothing here performs I/O; every function takes plain data and returns plain data, so the
+//! rules can be tested at their edges without a database or a server.
+
+pub mod series;
+pub mod status;
+
+pub use series::{Point, Series, SeriesSet, evaluate, stored_series};
+pub use status::{Assessment, Status, assess, target_path};
