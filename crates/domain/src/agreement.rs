@@ -496,7 +496,10 @@ impl Agreement {
                 );
             }
             if goal.title.trim().is_empty() {
-                push(&at("title"), "Der Titel des Ziels darf nicht leer sein".into());
+                push(
+                    &at("title"),
+                    "Der Titel des Ziels darf nicht leer sein".into(),
+                );
             }
             if !area_keys.contains(&goal.area) {
                 push(
@@ -533,10 +536,7 @@ impl Agreement {
                 }
                 Target::Monthly { values } => {
                     if values.is_empty() {
-                        push(
-                            &at("target"),
-                            "Der Zielpfad enthält keinen Monat".into(),
-                        );
+                        push(&at("target"), "Der Zielpfad enthält keinen Monat".into());
                     }
                     for (month, value) in values {
                         if *month < jan || *month > dec {
@@ -618,7 +618,10 @@ impl Agreement {
             if !measure_keys.insert(&measure.key) {
                 push(
                     &at("key"),
-                    format!("Der Handlungsansatz „{}“ ist doppelt definiert", measure.key),
+                    format!(
+                        "Der Handlungsansatz „{}“ ist doppelt definiert",
+                        measure.key
+                    ),
                 );
             }
             if measure.title.trim().is_empty() {
@@ -632,10 +635,7 @@ impl Agreement {
             {
                 push(
                     &at("end"),
-                    format!(
-                        "Das Ende {end} liegt vor dem Beginn {}",
-                        measure.start
-                    ),
+                    format!("Das Ende {end} liegt vor dem Beginn {}", measure.start),
                 );
             }
             for goal in &measure.goals {

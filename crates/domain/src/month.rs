@@ -154,8 +154,7 @@ impl FromStr for YearMonth {
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let syntax = || MonthError::Syntax(s.to_owned());
         let (y, m) = s.trim().split_once('-').ok_or_else(syntax)?;
-        if y.len() != 4 || m.len() != 2 || !y.bytes().chain(m.bytes()).all(|b| b.is_ascii_digit())
-        {
+        if y.len() != 4 || m.len() != 2 || !y.bytes().chain(m.bytes()).all(|b| b.is_ascii_digit()) {
             return Err(syntax());
         }
         let year: i32 = y.parse().map_err(|_| syntax())?;
@@ -193,7 +192,9 @@ mod tests {
 
     #[test]
     fn rejects_bad_months() {
-        for bad in ["2022-13", "2022-00", "1999-01", "2022-3", "22-03", "2022/03", "", "abcd-ef"] {
+        for bad in [
+            "2022-13", "2022-00", "1999-01", "2022-3", "22-03", "2022/03", "", "abcd-ef",
+        ] {
             assert!(bad.parse::<YearMonth>().is_err(), "{bad} accepted");
         }
         assert_eq!(

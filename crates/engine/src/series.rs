@@ -244,7 +244,10 @@ mod tests {
         assert_eq!(s.len(), 1, "zero denominator gives no value");
         let p = s[&m("2022-01")];
         assert_eq!(p.value, 1000.0);
-        assert_eq!((p.numerator, p.denominator), (Some(1_000_000.0), Some(1_000.0)));
+        assert_eq!(
+            (p.numerator, p.denominator),
+            (Some(1_000_000.0), Some(1_000.0))
+        );
     }
 
     #[test]
@@ -259,7 +262,10 @@ mod tests {
         values.extend([95.0, 110.0]);
         stored.insert(code("LZB"), series("2021-01", &values));
         let s = evaluate(&code("K3"), &inds, &stored);
-        assert_eq!(s.keys().copied().collect::<Vec<_>>(), vec![m("2022-01"), m("2022-02")]);
+        assert_eq!(
+            s.keys().copied().collect::<Vec<_>>(),
+            vec![m("2022-01"), m("2022-02")]
+        );
         assert!((s[&m("2022-01")].value - -5.0).abs() < 1e-12);
         assert!((s[&m("2022-02")].value - 10.0).abs() < 1e-12);
     }

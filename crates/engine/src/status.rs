@@ -468,8 +468,14 @@ mod tests {
     fn relative_tolerance_is_a_share_of_the_target() {
         let rel = Tolerance::Relative { percent: 2.0 };
         // 2 % of 17 600 = 352.
-        assert_eq!(check(Direction::Lower, 17_600.0, rel, 17_952.0), Status::AtRisk);
-        assert_eq!(check(Direction::Lower, 17_600.0, rel, 17_953.0), Status::Missed);
+        assert_eq!(
+            check(Direction::Lower, 17_600.0, rel, 17_952.0),
+            Status::AtRisk
+        );
+        assert_eq!(
+            check(Direction::Lower, 17_600.0, rel, 17_953.0),
+            Status::Missed
+        );
         // Relative tolerance of a negative target (a change of −3 %) uses its magnitude.
         let rel10 = Tolerance::Relative { percent: 10.0 };
         assert_eq!(check(Direction::Lower, -3.0, rel10, -2.7), Status::AtRisk);
@@ -508,7 +514,10 @@ mod tests {
     #[test]
     fn annual_stock_target_interpolates_from_previous_december() {
         let ind = indicator(Direction::Lower, Accumulation::Stock, Unit::Count);
-        let g = goal(Target::Annual { value: 17_400.0 }, Tolerance::Absolute { value: 100.0 });
+        let g = goal(
+            Target::Annual { value: 17_400.0 },
+            Tolerance::Absolute { value: 100.0 },
+        );
         // From 18 000 in December to 17 400 in December: 17 850 in March.
         let s = series(&[("2021-12", 18_000.0), ("2022-03", 17_900.0)]);
         let a = assess(&g, &ind, &s, m("2022-03"));
@@ -523,8 +532,16 @@ mod tests {
     #[test]
     fn annual_flow_target_is_pro_rata_and_actual_is_the_sum() {
         let ind = indicator(Direction::Higher, Accumulation::Flow, Unit::Count);
-        let g = goal(Target::Annual { value: 120.0 }, Tolerance::Relative { percent: 10.0 });
-        let s = series(&[("2021-12", 50.0), ("2022-01", 10.0), ("2022-02", 9.0), ("2022-03", 11.0)]);
+        let g = goal(
+            Target::Annual { value: 120.0 },
+            Tolerance::Relative { percent: 10.0 },
+        );
+        let s = series(&[
+            ("2021-12", 50.0),
+            ("2022-01", 10.0),
+            ("2022-02", 9.0),
+            ("2022-03", 11.0),
+        ]);
         let a = assess(&g, &ind, &s, m("2022-03"));
         assert_eq!(a.actual, Some(30.0));
         assert_eq!(a.target, Some(30.0));
@@ -559,16 +576,34 @@ mod tests {
     #[test]
     fn milestones_by_due_date() {
         // Reached in the due month: on time.
-        assert_eq!(milestone("2022-03-31", 30, &[("2022-03", 1.0)], "2022-06"), Status::OnTrack);
+        assert_eq!(
+            milestone("2022-03-31", 30, &[("2022-03", 1.0)], "2022-06"),
+            Status::OnTrack
+        );
         // Reached a month late.
-        assert_eq!(milestone("2022-03-31", 30, &[("2022-04", 1.0)], "2022-06"), Status::Missed);
+        assert_eq!(
+            milestone("2022-03-31", 30, &[("2022-04", 1.0)], "2022-06"),
+            Status::Missed
+        );
         // Open, reporting month ends on the due date: not yet overdue, within 30 days.
-        assert_eq!(milestone("2022-03-31", 30, &[("2022-03", 0.0)], "2022-03"), Status::AtRisk);
+        assert_eq!(
+            milestone("2022-03-31", 30, &[("2022-03", 0.0)], "2022-03"),
+            Status::AtRisk
+        );
         // Open, one day after the due date.
-        assert_eq!(milestone("2022-03-30", 30, &[("2022-03", 0.0)], "2022-03"), Status::Missed);
+        assert_eq!(
+            milestone("2022-03-30", 30, &[("2022-03", 0.0)], "2022-03"),
+            Status::Missed
+        );
         // Open, due in 31 days with 30 days' tolerance: still on track.
-        assert_eq!(milestone("2022-05-01", 30, &[("2022-03", 0.0)], "2022-03"), Status::OnTrack);
-        assert_eq!(milestone("2022-04-30", 30, &[("2022-03", 0.0)], "2022-03"), Status::AtRisk);
+        assert_eq!(
+            milestone("2022-05-01", 30, &[("2022-03", 0.0)], "2022-03"),
+            Status::OnTrack
+        );
+        assert_eq!(
+            milestone("2022-04-30", 30, &[("2022-03", 0.0)], "2022-03"),
+            Status::AtRisk
+        );
         // No report at all.
         assert_eq!(milestone("2022-03-31", 30, &[], "2022-06"), Status::NoData);
     }
@@ -576,7 +611,10 @@ mod tests {
     #[test]
     fn reason_names_values_in_german() {
         let ind = indicator(Direction::Lower, Accumulation::Stock, Unit::Euro);
-        let g = goal(monthly("2022-06", 700.0), Tolerance::Absolute { value: 10.0 });
+        let g = goal(
+            monthly("2022-06", 700.0),
+            Tolerance::Absolute { value: 10.0 },
+        );
         let a = assess(&g, &ind, &series(&[("2022-06", 1_712.5)]), m("2022-06"));
         assert_eq!(a.status, Status::Missed);
         assert_eq!(

@@ -1,1 +1,10 @@
+//! Reading what users bring: the agreement file (TOML) today, monthly figures (CSV/XLSX) later.
+//!
+//! Every error names the place (file, line, column, field) and says in German what was expected.
+//! Nothing here touches the database: parsing yields domain values, and the caller stores them in
+//! one transaction.
 
+pub mod agreement_file;
+mod location;
+
+pub use agreement_file::{AgreementFileError, FileProblem, export, parse};

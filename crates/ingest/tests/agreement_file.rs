@@ -1,0 +1,471 @@
+//! The agreement file at its boundaries: the shipped example, round trips, and bad files that must
+//! be refused with a German message naming line and field.
+
+use zielwerk_ingest::{export, parse};
+
+const EXAMPLE: &str = include_str!("../../../examples/agreement-mettmann-2022.toml");
+const REGENSBURG: &str = include_str!("../../../examples/agreement-regensburg-2026.toml");
+
+/// A small valid agreement; each bad case below changes one thing in it.
+const BASE: &str = r#"format = "zielwerk-vereinbarung/1"
+
+[jobcenter]
+ba_id = "t36402"
+name = "jobcenter ME-aktiv"
+ags = "05158"
+
+[agreement]
+year = 2022
+version = 1
+status = "signed"
+title = "Zielvereinbarung 2022"
+
+[[parties]]
+role = "kreis"
+name = "Kreis Mettmann"
+signatory = "Landrat"
+signed_on = 2022-01-12
+
+[[parties]]
+role = "agentur"
+name = "Agentur für Arbeit Mettmann"
+signatory = "Geschäftsführung"
+signed_on = 2022-01-12
+
+[[parties]]
+role = "jobcenter"
+name = "jobcenter ME-aktiv"
+signatory = "Geschäftsführung"
+signed_on = 2022-01-12
+
+[[areas]]
+key = "kdu"
+title = "Kosten der Unterkunft"
+kind = "municipal"
+
+[[indicators]]
+code = "BG"
+name = "Bedarfsgemeinschaften"
+unit = "count"
+direction = "lower"
+accumulation = "stock"
+formula = { kind = "stored" }
+
+[[indicators]]
+code = "KIM"
+name = "Kooperationsvereinbarung"
+unit = "milestone"
+direction = "higher"
+accumulation = "stock"
+formula = { kind = "stored" }
+
+[[goals]]
+key = "bg"
+area = "kdu"
+title = "BG senken"
+responsible = "kreis"
+origin = "agreement"
+indicator = "BG"
+target = { kind = "annual", value = 17700.0 }
+tolerance = { kind = "relative", percent = 1.5 }
+
+[[goals]]
+key = "kim"
+area = "kdu"
+title = "KIM vereinbaren"
+responsible = "kreis"
+origin = "agreement"
+indicator = "KIM"
+target = { kind = "milestone", due = 2022-03-31 }
+tolerance = { kind = "days", days = 30 }
+
+[[measures]]
+key = "pruefung"
+title = "Angemessenheitsprüfung"
+expected_effect = "Kosten steigen langsamer"
+responsible = "jobcenter"
+start = "2022-01"
+goals = ["bg"]
+"#;
+
+#[test]
+fn base_and_examples_are_valid() {
+    parse("base.toml", BASE).unwrap();
+    let a = parse("agreement-mettmann-2022.toml", EXAMPLE).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(a.jobcenter.ba_id.as_str(), "t36402");
+    assert_eq!(a.year, 2022);
+    assert!(a.goals.len() >= 12, "{} goals", a.goals.len());
+    assert!(a.areas.len() >= 5);
+    parse("agreement-regensburg-2026.toml", REGENSBURG).unwrap_or_else(|e| panic!("{e}"));
+}
+
+#[test]
+fn export_then_import_is_lossless() {
+    for (name, src) in [
+        ("mettmann", EXAMPLE),
+        ("regensburg", REGENSBURG),
+        ("base", BASE),
+    ] {
+        let a = parse(name, src).unwrap();
+        let exported = export(&a);
+        let b = parse("export.toml", &exported).unwrap_or_else(|e| panic!("{e}\n{exported}"));
+        assert_eq!(a, b, "{name}: round trip changed the agreement");
+        // And the export is stable: exporting the re-import gives the same text.
+        assert_eq!(exported, export(&b));
+    }
+}
+
+/// Applies `from → to` to the base file and expects exactly one problem at `line` in `field`
+/// whose message is `message`.
+#[track_caller]
+fn refused(from: &str, to: &str, line: usize, field: &str, message: &str) {
+    assert!(BASE.contains(from), "case does not apply: {from}");
+    let src = BASE.replacen(from, to, 1);
+    let err = parse("ziel.toml", &src).expect_err("bad file accepted");
+    let found: Vec<_> = err
+        .problems
+        .iter()
+        .map(|p| (p.line, p.field.as_str(), p.message.as_str()))
+        .collect();
+    assert_eq!(found, vec![(line, field, message)], "\n{err}");
+    // The rendered report names the file, line and field.
+    let text = err.to_string();
+    assert!(text.contains(&format!("ziel.toml, Zeile {line}")), "{text}");
+}
+
+#[test]
+fn syntax_error() {
+    let err = parse(
+        "ziel.toml",
+        &BASE.replacen("name = \"Kreis Mettmann\"", "name = \"Kreis Mettmann", 1),
+    )
+    .unwrap_err();
+    assert_eq!(err.problems.len(), 1);
+    assert_eq!(err.problems[0].line, 16);
+    assert!(
+        err.problems[0]
+            .message
+            .starts_with("Die Datei ist kein gültiges TOML"),
+        "{err}"
+    );
+}
+
+#[test]
+fn duplicate_toml_key() {
+    let err = parse(
+        "ziel.toml",
+        &BASE.replacen("ags = \"05158\"", "ags = \"05158\"\nags = \"05158\"", 1),
+    )
+    .unwrap_err();
+    assert_eq!(
+        err.problems[0].message,
+        "Ein Schlüssel ist doppelt vergeben"
+    );
+    assert_eq!(err.problems[0].line, 7);
+}
+
+#[test]
+fn unknown_field() {
+    refused(
+        "title = \"BG senken\"",
+        "titel = \"BG senken\"",
+        56,
+        "goals[1].titel",
+        "Unbekanntes Feld „titel“; erlaubt sind: key, area, title, description, responsible, origin, indicator, target, tolerance",
+    );
+    refused(
+        "ags = \"05158\"",
+        "ags = \"05158\"\nland = \"NRW\"",
+        7,
+        "jobcenter.land",
+        "Unbekanntes Feld „land“; erlaubt sind: ba_id, name, ags, vergleichstyp",
+    );
+}
+
+#[test]
+fn missing_field() {
+    refused(
+        "indicator = \"BG\"\n",
+        "",
+        53,
+        "goals[1]",
+        "Pflichtfeld „indicator“ fehlt",
+    );
+}
+
+#[test]
+fn invalid_ba_id() {
+    refused(
+        "ba_id = \"t36402\"",
+        "ba_id = \"36402\"",
+        4,
+        "jobcenter.ba_id",
+        "„36402“ ist keine BA-Jobcenter-Kennung: erwartet wird „t“ gefolgt von fünf Ziffern (z. B. t36402)",
+    );
+}
+
+#[test]
+fn unknown_enum_value() {
+    refused(
+        "direction = \"lower\"",
+        "direction = \"runter\"",
+        41,
+        "indicators[1].direction",
+        "Unbekannter Wert „runter“; erlaubt sind: higher, lower, neutral",
+    );
+}
+
+#[test]
+fn wrong_type() {
+    refused(
+        "value = 17700.0",
+        "value = \"viel\"",
+        60,
+        "goals[1].target.value",
+        "Falscher Typ: gefunden Text „viel“, erwartet eine Zahl",
+    );
+}
+
+#[test]
+fn wrong_format_version() {
+    refused(
+        "format = \"zielwerk-vereinbarung/1\"",
+        "format = \"zielwerk-vereinbarung/9\"",
+        1,
+        "format",
+        "Unbekanntes Dateiformat „zielwerk-vereinbarung/9“; diese Version von Zielwerk liest „zielwerk-vereinbarung/1“",
+    );
+}
+
+#[test]
+fn undefined_area() {
+    refused(
+        "area = \"kdu\"\ntitle = \"BG senken\"",
+        "area = \"kosten\"\ntitle = \"BG senken\"",
+        55,
+        "goals[1].area",
+        "Der Zielbereich „kosten“ ist nicht definiert; bekannt sind: kdu",
+    );
+}
+
+#[test]
+fn undefined_indicator() {
+    refused(
+        "indicator = \"BG\"",
+        "indicator = \"BG_X\"",
+        59,
+        "goals[1].indicator",
+        "Die Kennzahl „BG_X“ ist nicht definiert; ergänzen Sie sie unter [[indicators]]",
+    );
+}
+
+#[test]
+fn monthly_target_outside_the_year() {
+    refused(
+        "target = { kind = \"annual\", value = 17700.0 }",
+        "target = { kind = \"monthly\", values = { \"2021-12\" = 17700.0 } }",
+        60,
+        "goals[1].target",
+        "Der Zielpfad enthält den Monat 2021-12, der nicht im Vereinbarungsjahr 2022 liegt",
+    );
+}
+
+#[test]
+fn invalid_month_in_trajectory() {
+    refused(
+        "target = { kind = \"annual\", value = 17700.0 }",
+        "target = { kind = \"monthly\", values = { \"2022-13\" = 17700.0 } }",
+        60,
+        "goals[1].target.values",
+        "Ungültiger Monat: Monat 13 liegt außerhalb von 1 bis 12",
+    );
+}
+
+#[test]
+fn milestone_on_a_count_indicator() {
+    refused(
+        "target = { kind = \"annual\", value = 17700.0 }\ntolerance = { kind = \"relative\", percent = 1.5 }",
+        "target = { kind = \"milestone\", due = 2022-06-30 }\ntolerance = { kind = \"days\", days = 30 }",
+        60,
+        "goals[1].target",
+        "Ein Meilenstein-Ziel braucht eine Kennzahl mit der Einheit „milestone“; „BG“ hat eine andere Einheit",
+    );
+}
+
+#[test]
+fn milestone_due_outside_the_year() {
+    refused(
+        "due = 2022-03-31",
+        "due = 2023-03-31",
+        70,
+        "goals[2].target",
+        "Das Fälligkeitsdatum 2023-03-31 liegt nicht im Vereinbarungsjahr 2022",
+    );
+}
+
+#[test]
+fn duplicate_goal_key() {
+    refused(
+        "key = \"kim\"",
+        "key = \"bg\"",
+        64,
+        "goals[2].key",
+        "Das Ziel „bg“ ist doppelt definiert",
+    );
+}
+
+#[test]
+fn missing_party() {
+    let err = parse(
+        "ziel.toml",
+        &BASE.replacen("role = \"agentur\"", "role = \"kreis\"", 1),
+    )
+    .unwrap_err();
+    let found: Vec<_> = err
+        .problems
+        .iter()
+        .map(|p| (p.line, p.field.as_str(), p.message.as_str()))
+        .collect();
+    assert_eq!(
+        found,
+        vec![
+            (
+                14,
+                "parties",
+                "Die Partei „agentur“ (Agentur für Arbeit) fehlt; eine trilaterale Vereinbarung braucht Kreis, Agentur und Jobcenter"
+            ),
+            (
+                21,
+                "parties[2].role",
+                "Die Partei „kreis“ ist doppelt aufgeführt; jede Rolle darf nur einmal vorkommen"
+            ),
+        ]
+    );
+}
+
+#[test]
+fn signed_without_signature_date() {
+    refused(
+        "signatory = \"Landrat\"\nsigned_on = 2022-01-12\n",
+        "signatory = \"Landrat\"\n",
+        14,
+        "parties[1].signed_on",
+        "Die Vereinbarung ist als unterzeichnet markiert, aber für diese Partei fehlt das Datum der Unterschrift (signed_on)",
+    );
+}
+
+#[test]
+fn ratio_formula_without_denominator() {
+    refused(
+        "formula = { kind = \"stored\" }",
+        "formula = { kind = \"ratio\", numerator = \"KIM\" }",
+        43,
+        "indicators[1].formula.denominator",
+        "Für diese Formelart fehlt das Feld „denominator“ (Code einer Kennzahl)",
+    );
+}
+
+#[test]
+fn formula_referring_to_itself() {
+    refused(
+        "formula = { kind = \"stored\" }",
+        "formula = { kind = \"year_over_year\", base = \"BG\" }",
+        43,
+        "indicators[1].formula",
+        "Die Formel von „BG“ verweist über andere Kennzahlen auf sich selbst",
+    );
+}
+
+#[test]
+fn measure_linked_to_unknown_goal() {
+    refused(
+        "goals = [\"bg\"]",
+        "goals = [\"bg\", \"kdu-9\"]",
+        79,
+        "measures[1].goals",
+        "Das Ziel „kdu-9“ ist nicht definiert",
+    );
+}
+
+#[test]
+fn measure_ending_before_it_starts() {
+    refused(
+        "start = \"2022-01\"",
+        "start = \"2022-05\"\nend = \"2022-02\"",
+        79,
+        "measures[1].end",
+        "Das Ende 2022-02 liegt vor dem Beginn 2022-05",
+    );
+}
+
+#[test]
+fn tolerance_that_does_not_fit_the_target() {
+    refused(
+        "tolerance = { kind = \"days\", days = 30 }",
+        "tolerance = { kind = \"absolute\", value = 3.0 }",
+        71,
+        "goals[2].tolerance",
+        "Für Meilensteine wird die Toleranz in Tagen angegeben (kind = \"days\")",
+    );
+}
+
+#[test]
+fn negative_tolerance() {
+    refused(
+        "percent = 1.5",
+        "percent = -1.5",
+        61,
+        "goals[1].tolerance",
+        "Die Toleranz muss null oder positiv sein, gefunden: -1.5",
+    );
+}
+
+#[test]
+fn several_problems_are_reported_together() {
+    let src = BASE
+        .replacen(
+            "area = \"kdu\"\ntitle = \"BG senken\"",
+            "area = \"x\"\ntitle = \"BG senken\"",
+            1,
+        )
+        .replacen("goals = [\"bg\"]", "goals = [\"y\"]", 1);
+    let err = parse("ziel.toml", &src).unwrap_err();
+    assert_eq!(err.problems.len(), 2, "{err}");
+    assert!(
+        err.to_string()
+            .starts_with("Die Vereinbarungsdatei ziel.toml enthält 2 Fehler:")
+    );
+}
+
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(200))]
+
+        /// Arbitrary damage to a valid file never panics; it parses or reports located problems.
+        #[test]
+        fn damaged_files_never_panic(pos in 0usize..2000, junk in "\\PC{0,8}") {
+            let mut cut = pos.min(BASE.len());
+            while !BASE.is_char_boundary(cut) { cut -= 1; }
+            let src = format!("{}{}{}", &BASE[..cut], junk, &BASE[cut..]);
+            if let Err(e) = parse("x.toml", &src) {
+                prop_assert!(!e.problems.is_empty());
+                for p in &e.problems {
+                    prop_assert!(p.line >= 1 && p.column >= 1);
+                    prop_assert!(!p.message.is_empty());
+                }
+            }
+        }
+
+        /// Target values survive export and import exactly.
+        #[test]
+        fn target_values_round_trip(v in -1e12f64..1e12) {
+            let src = BASE.replacen("17700.0", &format!("{v:?}"), 1);
+            let a = parse("x.toml", &src).unwrap();
+            let b = parse("y.toml", &export(&a)).unwrap();
+            prop_assert_eq!(a, b);
+        }
+    }
+}
