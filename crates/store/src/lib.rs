@@ -1,1 +1,137 @@
+//! The storage boundary. Only this crate speaks SQL.
+//!
+//! One schema and one set of queries serve SQLite (embedded default) and, later, PostgreSQL,
+//! through `sqlx::Any`: the SQL stays portable (see `migrations/`), and placeholders are
+//! written `$1, $2, …` in order of appearance, which both backends accept. Every write that
+//! touches more than one row runs in a transaction: an agreement is saved whole or not at all,
+//! and a batch of values is recorded whole or not at all.
 
+mod agreements;
+mod observations;
+
+use std::str::FromStr;
+
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::{AnyPool, ConnectOptions};
+
+pub use agreements::{AgreementSummary, SaveOutcome};
+pub use observations::{CurrentValue, RecordOutcome};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("Datenbankfehler: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("Datenbank-Migration fehlgeschlagen: {0}")]
+    Migration(#[from] sqlx::migrate::MigrateError),
+    #[error(
+        "Die Vereinbarung {0} ist unterzeichnet und kann nicht überschrieben werden; legen Sie eine neue Version an"
+    )]
+    SignedAgreement(String),
+    #[error(
+        "Der Jobcenter {0} ist nicht bekannt; importieren Sie zuerst eine Vereinbarung für ihn"
+    )]
+    UnknownJobcenter(String),
+    #[error("Ungültiger Wert in der Datenbank ({table}.{column}): „{value}“")]
+    Corrupt {
+        table: &'static str,
+        column: &'static str,
+        value: String,
+    },
+    #[error(
+        "Nicht unterstützte Datenbankadresse „{0}“: erwartet wird ein Dateipfad oder sqlite://…"
+    )]
+    UnsupportedUrl(String),
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// Which database a store runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+}
+
+/// A handle on the database; cheap to clone.
+#[derive(Clone)]
+pub struct Store {
+    pool: AnyPool,
+    backend: Backend,
+}
+
+impl std::fmt::Debug for Store {
+    /// Never prints connection details: a URL may carry a password.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store")
+            .field("backend", &self.backend)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Turns the `--db` argument into a connection URL: a plain path means an SQLite file, created
+/// if missing.
+pub fn database_url(db: &str) -> Result<String> {
+    if db.starts_with("sqlite:") {
+        Ok(db.to_owned())
+    } else if db.contains("://") {
+        Err(StoreError::UnsupportedUrl(db.to_owned()))
+    } else {
+        Ok(format!("sqlite://{db}?mode=rwc"))
+    }
+}
+
+impl Store {
+    /// Opens the database at `db` (a path or URL, see [`database_url`]) and brings its schema up
+    /// to date.
+    pub async fn open(db: &str) -> Result<Self> {
+        sqlx::any::install_default_drivers();
+        let url = database_url(db)?;
+        let backend = Backend::Sqlite;
+        let options = AnyConnectOptions::from_str(&url)?.disable_statement_logging();
+        let pool = AnyPoolOptions::new()
+            .max_connections(8)
+            .after_connect(|conn, _meta| {
+                Box::pin(async move {
+                    // Foreign keys are per connection in SQLite; WAL lets readers run while a
+                    // writer commits, which the server relies on.
+                    sqlx::query("PRAGMA foreign_keys = ON")
+                        .execute(&mut *conn)
+                        .await?;
+                    sqlx::query("PRAGMA journal_mode = WAL")
+                        .execute(&mut *conn)
+                        .await?;
+                    sqlx::query("PRAGMA synchronous = NORMAL")
+                        .execute(&mut *conn)
+                        .await?;
+                    Ok(())
+                })
+            })
+            .connect_with(options)
+            .await?;
+        sqlx::migrate!("./migrations").run(&pool).await?;
+        Ok(Self { pool, backend })
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+pub(crate) fn now() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
+}
+
+pub(crate) fn parse_col<T: FromStr>(
+    table: &'static str,
+    column: &'static str,
+    value: String,
+) -> Result<T> {
+    value.parse().map_err(|_| StoreError::Corrupt {
+        table,
+        column,
+        value,
+    })
+}

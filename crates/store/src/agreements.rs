@@ -1,0 +1,590 @@
+//! Agreements: saved whole in one transaction, loaded whole.
+
+use std::collections::BTreeMap;
+
+use chrono::NaiveDate;
+use sqlx::any::AnyRow;
+use sqlx::{Any, Row, Transaction};
+use zielwerk_domain::{
+    Accumulation, Agreement, AgreementKey, AgreementStatus, AreaKind, Direction, Formula, Goal,
+    GoalArea, Indicator, IndicatorCode, Jobcenter, Measure, Origin, Party, PartyRole, Target,
+    Tolerance, Unit, YearMonth,
+};
+
+use crate::{Result, Store, StoreError, now, parse_col};
+
+/// A line of the agreement list.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AgreementSummary {
+    pub id: String,
+    pub jobcenter_id: String,
+    pub jobcenter_name: String,
+    pub year: i32,
+    pub version: u32,
+    pub status: AgreementStatus,
+    pub title: String,
+    pub goals: i64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SaveOutcome {
+    Created,
+    Replaced,
+    Unchanged,
+}
+
+fn enum_from<T: Copy>(
+    all: &[T],
+    as_str: fn(T) -> &'static str,
+    table: &'static str,
+    column: &'static str,
+    value: String,
+) -> Result<T> {
+    all.iter()
+        .copied()
+        .find(|v| as_str(*v) == value)
+        .ok_or(StoreError::Corrupt {
+            table,
+            column,
+            value,
+        })
+}
+
+const AREA_KINDS: [AreaKind; 3] = [AreaKind::Federal, AreaKind::Municipal, AreaKind::Jobcenter];
+const ORIGINS: [Origin; 2] = [Origin::Agreement, Origin::PlanningDocument];
+const ACCUMULATIONS: [Accumulation; 2] = [Accumulation::Stock, Accumulation::Flow];
+
+impl Store {
+    /// Saves an agreement. A draft or negotiating agreement with the same key is replaced; a
+    /// signed one is never overwritten (unless the new content is identical, which is a no-op).
+    pub async fn save_agreement(&self, agreement: &Agreement) -> Result<SaveOutcome> {
+        let key = agreement.key();
+        let id = key.to_string();
+        if let Some(existing) = self.agreement(&key).await? {
+            if &existing == agreement {
+                return Ok(SaveOutcome::Unchanged);
+            }
+            if existing.status == AgreementStatus::Signed {
+                return Err(StoreError::SignedAgreement(id));
+            }
+        }
+        let mut tx = self.pool.begin().await?;
+        let jc = &agreement.jobcenter;
+        sqlx::query(
+            "INSERT INTO jobcenter (ba_id, name, ags, vergleichstyp) VALUES ($1, $2, $3, $4)
+             ON CONFLICT (ba_id) DO UPDATE SET name = excluded.name, ags = excluded.ags,
+                 vergleichstyp = excluded.vergleichstyp",
+        )
+        .bind(jc.ba_id.as_str())
+        .bind(&jc.name)
+        .bind(jc.ags.as_str())
+        .bind(jc.vergleichstyp.as_deref())
+        .execute(&mut *tx)
+        .await?;
+
+        let deleted = sqlx::query("DELETE FROM agreement WHERE id = $1")
+            .bind(&id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        let ts = now();
+        sqlx::query(
+            "INSERT INTO agreement (id, jobcenter_id, year, version, status, title, created_at, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(&id)
+        .bind(jc.ba_id.as_str())
+        .bind(i64::from(agreement.year))
+        .bind(i64::from(agreement.version))
+        .bind(agreement.status.as_str())
+        .bind(&agreement.title)
+        .bind(&ts)
+        .bind(&ts)
+        .execute(&mut *tx)
+        .await?;
+        insert_children(&mut tx, &id, agreement).await?;
+        tx.commit().await?;
+        Ok(if deleted > 0 {
+            SaveOutcome::Replaced
+        } else {
+            SaveOutcome::Created
+        })
+    }
+
+    /// All agreements, newest year first.
+    pub async fn agreements(&self) -> Result<Vec<AgreementSummary>> {
+        let rows = sqlx::query(
+            "SELECT a.id, a.jobcenter_id, j.name AS jobcenter_name, a.year, a.version, a.status, a.title,
+                    (SELECT COUNT(*) FROM goal g WHERE g.agreement_id = a.id) AS goals
+             FROM agreement a JOIN jobcenter j ON j.ba_id = a.jobcenter_id
+             ORDER BY a.year DESC, j.name, a.version DESC",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter()
+            .map(|r| {
+                Ok(AgreementSummary {
+                    id: r.try_get("id")?,
+                    jobcenter_id: r.try_get("jobcenter_id")?,
+                    jobcenter_name: r.try_get("jobcenter_name")?,
+                    year: r.try_get::<i64, _>("year")? as i32,
+                    version: r.try_get::<i64, _>("version")? as u32,
+                    status: enum_from(
+                        &AgreementStatus::ALL,
+                        AgreementStatus::as_str,
+                        "agreement",
+                        "status",
+                        r.try_get("status")?,
+                    )?,
+                    title: r.try_get("title")?,
+                    goals: r.try_get("goals")?,
+                })
+            })
+            .collect()
+    }
+
+    /// Loads one agreement whole, or `None` if there is none with that key.
+    pub async fn agreement(&self, key: &AgreementKey) -> Result<Option<Agreement>> {
+        let id = key.to_string();
+        let Some(head) = sqlx::query(
+            "SELECT a.year, a.version, a.status, a.title, j.ba_id, j.name, j.ags, j.vergleichstyp
+             FROM agreement a JOIN jobcenter j ON j.ba_id = a.jobcenter_id WHERE a.id = $1",
+        )
+        .bind(&id)
+        .fetch_optional(&self.pool)
+        .await?
+        else {
+            return Ok(None);
+        };
+        let jobcenter = Jobcenter {
+            ba_id: parse_col("jobcenter", "ba_id", head.try_get("ba_id")?)?,
+            name: head.try_get("name")?,
+            ags: parse_col("jobcenter", "ags", head.try_get("ags")?)?,
+            vergleichstyp: head.try_get("vergleichstyp")?,
+        };
+
+        let parties = sqlx::query(
+            "SELECT role, name, signatory, signed_on FROM party WHERE agreement_id = $1 ORDER BY position",
+        )
+        .bind(&id)
+        .fetch_all(&self.pool)
+        .await?
+        .into_iter()
+        .map(|r| {
+            Ok(Party {
+                role: enum_from(&PartyRole::ALL, PartyRole::as_str, "party", "role", r.try_get("role")?)?,
+                name: r.try_get("name")?,
+                signatory: r.try_get("signatory")?,
+                signed_on: opt_date("party", "signed_on", r.try_get("signed_on")?)?,
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+
+        let areas = sqlx::query(
+            "SELECT area_key, title, kind, description FROM goal_area WHERE agreement_id = $1 ORDER BY position",
+        )
+        .bind(&id)
+        .fetch_all(&self.pool)
+        .await?
+        .into_iter()
+        .map(|r| {
+            Ok(GoalArea {
+                key: parse_col("goal_area", "area_key", r.try_get("area_key")?)?,
+                title: r.try_get("title")?,
+                kind: enum_from(&AREA_KINDS, AreaKind::as_str, "goal_area", "kind", r.try_get("kind")?)?,
+                description: r.try_get("description")?,
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+
+        let indicators = sqlx::query(
+            "SELECT code, name, description, unit, direction, accumulation, formula, formula_numerator,
+                    formula_denominator, formula_base, formula_scale, numerator_label, denominator_label
+             FROM indicator WHERE agreement_id = $1 ORDER BY position",
+        )
+        .bind(&id)
+        .fetch_all(&self.pool)
+        .await?
+        .into_iter()
+        .map(|r| indicator_from_row(&r))
+        .collect::<Result<Vec<_>>>()?;
+
+        let mut months: BTreeMap<String, BTreeMap<YearMonth, f64>> = BTreeMap::new();
+        for r in sqlx::query(
+            "SELECT goal_key, month, value FROM goal_target_month WHERE agreement_id = $1",
+        )
+        .bind(&id)
+        .fetch_all(&self.pool)
+        .await?
+        {
+            months.entry(r.try_get("goal_key")?).or_default().insert(
+                parse_col("goal_target_month", "month", r.try_get("month")?)?,
+                r.try_get("value")?,
+            );
+        }
+
+        let goals = sqlx::query(
+            "SELECT goal_key, area_key, title, description, responsible, origin, indicator_code,
+                    target_kind, target_value, target_due, tolerance_kind, tolerance_value
+             FROM goal WHERE agreement_id = $1 ORDER BY position",
+        )
+        .bind(&id)
+        .fetch_all(&self.pool)
+        .await?
+        .into_iter()
+        .map(|r| goal_from_row(&r, &mut months))
+        .collect::<Result<Vec<_>>>()?;
+
+        let mut links: BTreeMap<String, Vec<(i64, String)>> = BTreeMap::new();
+        for r in sqlx::query(
+            "SELECT measure_key, goal_key, position FROM measure_goal WHERE agreement_id = $1",
+        )
+        .bind(&id)
+        .fetch_all(&self.pool)
+        .await?
+        {
+            links
+                .entry(r.try_get("measure_key")?)
+                .or_default()
+                .push((r.try_get("position")?, r.try_get("goal_key")?));
+        }
+        let measures = sqlx::query(
+            "SELECT measure_key, title, description, expected_effect, responsible, start_month, end_month
+             FROM measure WHERE agreement_id = $1 ORDER BY position",
+        )
+        .bind(&id)
+        .fetch_all(&self.pool)
+        .await?
+        .into_iter()
+        .map(|r| {
+            let key: String = r.try_get("measure_key")?;
+            let mut goals = links.remove(&key).unwrap_or_default();
+            goals.sort();
+            Ok(Measure {
+                key: parse_col("measure", "measure_key", key)?,
+                title: r.try_get("title")?,
+                description: r.try_get("description")?,
+                expected_effect: r.try_get("expected_effect")?,
+                responsible: enum_from(&PartyRole::ALL, PartyRole::as_str, "measure", "responsible", r.try_get("responsible")?)?,
+                start: parse_col("measure", "start_month", r.try_get("start_month")?)?,
+                end: r
+                    .try_get::<Option<String>, _>("end_month")?
+                    .map(|m| parse_col("measure", "end_month", m))
+                    .transpose()?,
+                goals: goals
+                    .into_iter()
+                    .map(|(_, g)| parse_col("measure_goal", "goal_key", g))
+                    .collect::<Result<_>>()?,
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+
+        Ok(Some(Agreement {
+            jobcenter,
+            year: head.try_get::<i64, _>("year")? as i32,
+            version: head.try_get::<i64, _>("version")? as u32,
+            status: enum_from(
+                &AgreementStatus::ALL,
+                AgreementStatus::as_str,
+                "agreement",
+                "status",
+                head.try_get("status")?,
+            )?,
+            title: head.try_get("title")?,
+            parties,
+            areas,
+            indicators,
+            goals,
+            measures,
+        }))
+    }
+}
+
+fn opt_date(
+    table: &'static str,
+    column: &'static str,
+    v: Option<String>,
+) -> Result<Option<NaiveDate>> {
+    v.map(|s| parse_col(table, column, s)).transpose()
+}
+
+fn indicator_from_row(r: &AnyRow) -> Result<Indicator> {
+    let code = |col: &'static str| -> Result<Option<IndicatorCode>> {
+        r.try_get::<Option<String>, _>(col)?
+            .map(|v| parse_col("indicator", col, v))
+            .transpose()
+    };
+    let required = |col: &'static str| -> Result<IndicatorCode> {
+        code(col)?.ok_or(StoreError::Corrupt {
+            table: "indicator",
+            column: col,
+            value: String::new(),
+        })
+    };
+    let scale: Option<f64> = r.try_get("formula_scale")?;
+    let kind: String = r.try_get("formula")?;
+    let formula = match kind.as_str() {
+        "stored" => Formula::Stored,
+        "stored_ratio" => Formula::StoredRatio {
+            scale: scale.unwrap_or(1.0),
+        },
+        "ratio" => Formula::Ratio {
+            numerator: required("formula_numerator")?,
+            denominator: required("formula_denominator")?,
+            scale: scale.unwrap_or(1.0),
+        },
+        "year_over_year" => Formula::YearOverYear {
+            base: required("formula_base")?,
+        },
+        "rolling12" => Formula::Rolling12 {
+            numerator: required("formula_numerator")?,
+            denominator: required("formula_denominator")?,
+        },
+        _ => {
+            return Err(StoreError::Corrupt {
+                table: "indicator",
+                column: "formula",
+                value: kind,
+            });
+        }
+    };
+    Ok(Indicator {
+        code: required("code")?,
+        name: r.try_get("name")?,
+        description: r.try_get("description")?,
+        unit: enum_from(
+            &Unit::ALL,
+            Unit::as_str,
+            "indicator",
+            "unit",
+            r.try_get("unit")?,
+        )?,
+        direction: enum_from(
+            &Direction::ALL,
+            Direction::as_str,
+            "indicator",
+            "direction",
+            r.try_get("direction")?,
+        )?,
+        accumulation: enum_from(
+            &ACCUMULATIONS,
+            Accumulation::as_str,
+            "indicator",
+            "accumulation",
+            r.try_get("accumulation")?,
+        )?,
+        formula,
+        numerator_label: r.try_get("numerator_label")?,
+        denominator_label: r.try_get("denominator_label")?,
+    })
+}
+
+fn goal_from_row(
+    r: &AnyRow,
+    months: &mut BTreeMap<String, BTreeMap<YearMonth, f64>>,
+) -> Result<Goal> {
+    let key: String = r.try_get("goal_key")?;
+    let target_kind: String = r.try_get("target_kind")?;
+    let target_value: Option<f64> = r.try_get("target_value")?;
+    let corrupt = |column, value: String| StoreError::Corrupt {
+        table: "goal",
+        column,
+        value,
+    };
+    let target = match target_kind.as_str() {
+        "annual" => Target::Annual {
+            value: target_value.ok_or_else(|| corrupt("target_value", String::new()))?,
+        },
+        "monthly" => Target::Monthly {
+            values: months.remove(&key).unwrap_or_default(),
+        },
+        "milestone" => Target::Milestone {
+            due: opt_date("goal", "target_due", r.try_get("target_due")?)?
+                .ok_or_else(|| corrupt("target_due", String::new()))?,
+        },
+        _ => return Err(corrupt("target_kind", target_kind)),
+    };
+    let tolerance_kind: String = r.try_get("tolerance_kind")?;
+    let tv: f64 = r.try_get("tolerance_value")?;
+    let tolerance = match tolerance_kind.as_str() {
+        "absolute" => Tolerance::Absolute { value: tv },
+        "relative" => Tolerance::Relative { percent: tv },
+        "days" => Tolerance::Days { days: tv as u32 },
+        _ => return Err(corrupt("tolerance_kind", tolerance_kind)),
+    };
+    Ok(Goal {
+        key: parse_col("goal", "goal_key", key)?,
+        area: parse_col("goal", "area_key", r.try_get("area_key")?)?,
+        title: r.try_get("title")?,
+        description: r.try_get("description")?,
+        responsible: enum_from(
+            &PartyRole::ALL,
+            PartyRole::as_str,
+            "goal",
+            "responsible",
+            r.try_get("responsible")?,
+        )?,
+        origin: enum_from(
+            &ORIGINS,
+            Origin::as_str,
+            "goal",
+            "origin",
+            r.try_get("origin")?,
+        )?,
+        indicator: parse_col("goal", "indicator_code", r.try_get("indicator_code")?)?,
+        target,
+        tolerance,
+    })
+}
+
+async fn insert_children(tx: &mut Transaction<'_, Any>, id: &str, a: &Agreement) -> Result<()> {
+    for (pos, p) in a.parties.iter().enumerate() {
+        sqlx::query(
+            "INSERT INTO party (agreement_id, role, position, name, signatory, signed_on)
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(id)
+        .bind(p.role.as_str())
+        .bind(pos as i64)
+        .bind(&p.name)
+        .bind(&p.signatory)
+        .bind(p.signed_on.map(|d| d.to_string()))
+        .execute(&mut **tx)
+        .await?;
+    }
+    for (pos, area) in a.areas.iter().enumerate() {
+        sqlx::query(
+            "INSERT INTO goal_area (agreement_id, area_key, position, title, kind, description)
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(id)
+        .bind(area.key.as_str())
+        .bind(pos as i64)
+        .bind(&area.title)
+        .bind(area.kind.as_str())
+        .bind(&area.description)
+        .execute(&mut **tx)
+        .await?;
+    }
+    for (pos, ind) in a.indicators.iter().enumerate() {
+        let (kind, num, den, base, scale) = match &ind.formula {
+            Formula::Stored => ("stored", None, None, None, None),
+            Formula::StoredRatio { scale } => ("stored_ratio", None, None, None, Some(*scale)),
+            Formula::Ratio {
+                numerator,
+                denominator,
+                scale,
+            } => (
+                "ratio",
+                Some(numerator),
+                Some(denominator),
+                None,
+                Some(*scale),
+            ),
+            Formula::YearOverYear { base } => ("year_over_year", None, None, Some(base), None),
+            Formula::Rolling12 {
+                numerator,
+                denominator,
+            } => ("rolling12", Some(numerator), Some(denominator), None, None),
+        };
+        sqlx::query(
+            "INSERT INTO indicator (agreement_id, code, position, name, description, unit, direction,
+                 accumulation, formula, formula_numerator, formula_denominator, formula_base,
+                 formula_scale, numerator_label, denominator_label)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
+        )
+        .bind(id)
+        .bind(ind.code.as_str())
+        .bind(pos as i64)
+        .bind(&ind.name)
+        .bind(&ind.description)
+        .bind(ind.unit.as_str())
+        .bind(ind.direction.as_str())
+        .bind(ind.accumulation.as_str())
+        .bind(kind)
+        .bind(num.map(|c| c.as_str()))
+        .bind(den.map(|c| c.as_str()))
+        .bind(base.map(|c| c.as_str()))
+        .bind(scale)
+        .bind(ind.numerator_label.as_deref())
+        .bind(ind.denominator_label.as_deref())
+        .execute(&mut **tx)
+        .await?;
+    }
+    for (pos, g) in a.goals.iter().enumerate() {
+        let (kind, value, due) = match &g.target {
+            Target::Annual { value } => ("annual", Some(*value), None),
+            Target::Monthly { .. } => ("monthly", None, None),
+            Target::Milestone { due } => ("milestone", None, Some(due.to_string())),
+        };
+        let (tol_kind, tol_value) = match g.tolerance {
+            Tolerance::Absolute { value } => ("absolute", value),
+            Tolerance::Relative { percent } => ("relative", percent),
+            Tolerance::Days { days } => ("days", f64::from(days)),
+        };
+        sqlx::query(
+            "INSERT INTO goal (agreement_id, goal_key, position, area_key, title, description, responsible,
+                 origin, indicator_code, target_kind, target_value, target_due, tolerance_kind, tolerance_value)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+        )
+        .bind(id)
+        .bind(g.key.as_str())
+        .bind(pos as i64)
+        .bind(g.area.as_str())
+        .bind(&g.title)
+        .bind(&g.description)
+        .bind(g.responsible.as_str())
+        .bind(g.origin.as_str())
+        .bind(g.indicator.as_str())
+        .bind(kind)
+        .bind(value)
+        .bind(due)
+        .bind(tol_kind)
+        .bind(tol_value)
+        .execute(&mut **tx)
+        .await?;
+        if let Target::Monthly { values } = &g.target {
+            for (month, value) in values {
+                sqlx::query(
+                    "INSERT INTO goal_target_month (agreement_id, goal_key, month, value) VALUES ($1, $2, $3, $4)",
+                )
+                .bind(id)
+                .bind(g.key.as_str())
+                .bind(month.to_string())
+                .bind(*value)
+                .execute(&mut **tx)
+                .await?;
+            }
+        }
+    }
+    for (pos, m) in a.measures.iter().enumerate() {
+        sqlx::query(
+            "INSERT INTO measure (agreement_id, measure_key, position, title, description, expected_effect,
+                 responsible, start_month, end_month)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        )
+        .bind(id)
+        .bind(m.key.as_str())
+        .bind(pos as i64)
+        .bind(&m.title)
+        .bind(&m.description)
+        .bind(&m.expected_effect)
+        .bind(m.responsible.as_str())
+        .bind(m.start.to_string())
+        .bind(m.end.map(|e| e.to_string()))
+        .execute(&mut **tx)
+        .await?;
+        for (gpos, goal) in m.goals.iter().enumerate() {
+            sqlx::query(
+                "INSERT INTO measure_goal (agreement_id, measure_key, goal_key, position) VALUES ($1, $2, $3, $4)",
+            )
+            .bind(id)
+            .bind(m.key.as_str())
+            .bind(goal.as_str())
+            .bind(gpos as i64)
+            .execute(&mut **tx)
+            .await?;
+        }
+    }
+    Ok(())
+}

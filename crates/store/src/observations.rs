@@ -1,0 +1,217 @@
+//! Reported values with their revisions and sources.
+
+use sqlx::Row;
+use zielwerk_domain::{BaId, IndicatorCode, Observation, Source, SourceKind, ValueStatus};
+
+use crate::{Result, Store, StoreError, now, parse_col};
+
+/// A current value with the source it came from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CurrentValue {
+    pub observation: Observation,
+    pub source_kind: SourceKind,
+    pub source_label: String,
+}
+
+/// What recording a batch did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RecordOutcome {
+    /// Values for keys that had none.
+    pub inserted: u64,
+    /// Values that replaced a current value as a newer revision (the old one stays as history).
+    pub revised: u64,
+    /// Values identical to the current ones: nothing to do.
+    pub unchanged: u64,
+    /// Values with an older Datenstand than the current one: kept as history, not current.
+    pub older: u64,
+}
+
+fn same(a: Option<f64>, b: Option<f64>) -> bool {
+    match (a, b) {
+        (Some(x), Some(y)) => x == y || (x - y).abs() <= 1e-9 * x.abs().max(y.abs()),
+        (None, None) => true,
+        _ => false,
+    }
+}
+
+impl Store {
+    /// Records a batch of values from one source in one transaction.
+    ///
+    /// Per key (Jobcenter, indicator, month): a value equal to the current one changes nothing
+    /// (so re-recording the same batch is idempotent); a value with the same or a newer
+    /// Datenstand becomes current and the previous one stays as history; a value with an older
+    /// Datenstand is kept as history only.
+    pub async fn record_observations(
+        &self,
+        source: &Source,
+        observations: &[Observation],
+    ) -> Result<RecordOutcome> {
+        let mut tx = self.pool.begin().await?;
+        let ts = now();
+        let source_id = uuid::Uuid::now_v7().to_string();
+        let mut source_used = false;
+        let mut outcome = RecordOutcome::default();
+        for obs in observations {
+            let known: Option<String> = sqlx::query("SELECT ba_id FROM jobcenter WHERE ba_id = $1")
+                .bind(obs.jobcenter.as_str())
+                .fetch_optional(&mut *tx)
+                .await?
+                .map(|r| r.try_get("ba_id"))
+                .transpose()?;
+            if known.is_none() {
+                return Err(StoreError::UnknownJobcenter(obs.jobcenter.to_string()));
+            }
+            let current = sqlx::query(
+                "SELECT id, value, numerator, denominator, status, datenstand FROM observation
+                 WHERE jobcenter_id = $1 AND indicator_code = $2 AND month = $3 AND breakdown = ''
+                   AND is_current = 1",
+            )
+            .bind(obs.jobcenter.as_str())
+            .bind(obs.indicator.as_str())
+            .bind(obs.month.to_string())
+            .fetch_optional(&mut *tx)
+            .await?;
+            let datenstand = obs.datenstand.to_string();
+            let becomes_current = match &current {
+                None => {
+                    outcome.inserted += 1;
+                    true
+                }
+                Some(row) => {
+                    let cur_datenstand: String = row.try_get("datenstand")?;
+                    let cur_status: String = row.try_get("status")?;
+                    if same(row.try_get("value")?, obs.value)
+                        && same(row.try_get("numerator")?, obs.numerator)
+                        && same(row.try_get("denominator")?, obs.denominator)
+                        && cur_status == obs.status.as_str()
+                    {
+                        outcome.unchanged += 1;
+                        continue;
+                    }
+                    if datenstand >= cur_datenstand {
+                        let id: String = row.try_get("id")?;
+                        sqlx::query("UPDATE observation SET is_current = 0 WHERE id = $1")
+                            .bind(id)
+                            .execute(&mut *tx)
+                            .await?;
+                        outcome.revised += 1;
+                        true
+                    } else {
+                        outcome.older += 1;
+                        false
+                    }
+                }
+            };
+            if !source_used {
+                sqlx::query(
+                    "INSERT INTO source (id, kind, label, detail, file_name, sha256, recorded_at)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                )
+                .bind(&source_id)
+                .bind(source.kind.as_str())
+                .bind(&source.label)
+                .bind(&source.detail)
+                .bind(source.file_name.as_deref())
+                .bind(source.sha256.as_deref())
+                .bind(&ts)
+                .execute(&mut *tx)
+                .await?;
+                source_used = true;
+            }
+            sqlx::query(
+                "INSERT INTO observation (id, jobcenter_id, indicator_code, month, breakdown, value,
+                     numerator, denominator, status, datenstand, source_id, recorded_at, is_current)
+                 VALUES ($1, $2, $3, $4, '', $5, $6, $7, $8, $9, $10, $11, $12)",
+            )
+            .bind(uuid::Uuid::now_v7().to_string())
+            .bind(obs.jobcenter.as_str())
+            .bind(obs.indicator.as_str())
+            .bind(obs.month.to_string())
+            .bind(obs.value)
+            .bind(obs.numerator)
+            .bind(obs.denominator)
+            .bind(obs.status.as_str())
+            .bind(&datenstand)
+            .bind(&source_id)
+            .bind(&ts)
+            .bind(i64::from(becomes_current))
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(outcome)
+    }
+
+    /// The current values of the given indicators for one Jobcenter, ordered by indicator and
+    /// month.
+    pub async fn current_values(
+        &self,
+        jobcenter: &BaId,
+        indicators: &[&IndicatorCode],
+    ) -> Result<Vec<CurrentValue>> {
+        if indicators.is_empty() {
+            return Ok(Vec::new());
+        }
+        let placeholders: Vec<String> = (0..indicators.len())
+            .map(|i| format!("${}", i + 2))
+            .collect();
+        let sql = format!(
+            "SELECT o.indicator_code, o.month, o.value, o.numerator, o.denominator, o.status,
+                    o.datenstand, s.kind AS source_kind, s.label AS source_label
+             FROM observation o JOIN source s ON s.id = o.source_id
+             WHERE o.jobcenter_id = $1 AND o.is_current = 1 AND o.breakdown = ''
+               AND o.indicator_code IN ({})
+             ORDER BY o.indicator_code, o.month",
+            placeholders.join(", ")
+        );
+        let mut query = sqlx::query(&sql).bind(jobcenter.as_str());
+        for code in indicators {
+            query = query.bind(code.as_str());
+        }
+        let rows = query.fetch_all(&self.pool).await?;
+        rows.into_iter()
+            .map(|r| {
+                let status: String = r.try_get("status")?;
+                let kind: String = r.try_get("source_kind")?;
+                Ok(CurrentValue {
+                    observation: Observation {
+                        jobcenter: jobcenter.clone(),
+                        indicator: parse_col(
+                            "observation",
+                            "indicator_code",
+                            r.try_get("indicator_code")?,
+                        )?,
+                        month: parse_col("observation", "month", r.try_get("month")?)?,
+                        value: r.try_get("value")?,
+                        numerator: r.try_get("numerator")?,
+                        denominator: r.try_get("denominator")?,
+                        status: ValueStatus::parse(&status).ok_or(StoreError::Corrupt {
+                            table: "observation",
+                            column: "status",
+                            value: status.clone(),
+                        })?,
+                        datenstand: parse_col(
+                            "observation",
+                            "datenstand",
+                            r.try_get("datenstand")?,
+                        )?,
+                    },
+                    source_kind: SourceKind::parse(&kind).ok_or(StoreError::Corrupt {
+                        table: "source",
+                        column: "kind",
+                        value: kind.clone(),
+                    })?,
+                    source_label: r.try_get("source_label")?,
+                })
+            })
+            .collect()
+    }
+
+    /// Number of observation rows (all revisions) — for tests and the status line.
+    pub async fn observation_count(&self) -> Result<i64> {
+        Ok(sqlx::query("SELECT COUNT(*) AS n FROM observation")
+            .fetch_one(&self.pool)
+            .await?
+            .try_get("n")?)
+    }
+}
