@@ -4,8 +4,10 @@
 //! Nothing here performs I/O; every function takes plain data and returns plain data, so the
 //! rules can be tested at their edges without a database or a server.
 
+pub mod overview;
 pub mod series;
 pub mod status;
 
+pub use overview::{AgreementState, GoalState, assess_agreement, default_as_of};
 pub use series::{Point, Series, SeriesSet, evaluate, stored_series};
 pub use status::{Assessment, Status, assess, target_path};

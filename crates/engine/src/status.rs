@@ -151,13 +151,22 @@ pub fn target_for(
 }
 
 fn fmt(indicator: &Indicator, v: f64) -> String {
-    let unit = match indicator.unit {
-        Unit::Percent => " %",
-        Unit::Euro => " EUR",
-        Unit::Days => " Tage",
-        Unit::Count | Unit::Milestone => "",
+    let (unit, decimals) = match indicator.unit {
+        Unit::Percent => (" %", 1),
+        Unit::Euro if v.abs() >= 100_000.0 => (" EUR", 0),
+        Unit::Euro => (" EUR", 2),
+        Unit::Days => (" Tage", 1),
+        Unit::Count | Unit::Milestone => ("", 0),
     };
-    format!("{}{unit}", number(v, indicator.unit.decimals()))
+    format!("{}{unit}", number(v, decimals))
+}
+
+/// A difference between two values: for percentages that is percentage points.
+fn fmt_diff(indicator: &Indicator, v: f64) -> String {
+    match indicator.unit {
+        Unit::Percent => format!("{} Prozentpunkte", number(v, 1)),
+        _ => fmt(indicator, v),
+    }
 }
 
 fn date_de(d: NaiveDate) -> String {
@@ -233,18 +242,18 @@ pub fn assess(goal: &Goal, indicator: &Indicator, series: &Series, as_of: YearMo
                 (
                     Status::AtRisk,
                     format!(
-                        "liegt um {} hinter dem Ziel, innerhalb der Toleranz von {} ({better})",
-                        fmt(indicator, gap.abs()),
-                        fmt(indicator, tol)
+                        "liegt um {} hinter dem Ziel, innerhalb der Toleranz ({}; {better})",
+                        fmt_diff(indicator, gap.abs()),
+                        fmt_diff(indicator, tol)
                     ),
                 )
             } else {
                 (
                     Status::Missed,
                     format!(
-                        "liegt um {} hinter dem Ziel, mehr als die Toleranz von {} ({better})",
-                        fmt(indicator, gap.abs()),
-                        fmt(indicator, tol)
+                        "liegt um {} hinter dem Ziel, mehr als die Toleranz ({}; {better})",
+                        fmt_diff(indicator, gap.abs()),
+                        fmt_diff(indicator, tol)
                     ),
                 )
             }
@@ -256,27 +265,27 @@ pub fn assess(goal: &Goal, indicator: &Indicator, series: &Series, as_of: YearMo
                 (
                     Status::OnTrack,
                     format!(
-                        "weicht um {} vom Ziel ab, innerhalb der Toleranz von {}",
-                        fmt(indicator, off),
-                        fmt(indicator, tol)
+                        "weicht um {} vom Ziel ab, innerhalb der Toleranz ({})",
+                        fmt_diff(indicator, off),
+                        fmt_diff(indicator, tol)
                     ),
                 )
             } else if off <= 2.0 * tol + slack {
                 (
                     Status::AtRisk,
                     format!(
-                        "weicht um {} vom Ziel ab, mehr als die Toleranz von {}, höchstens das Doppelte",
-                        fmt(indicator, off),
-                        fmt(indicator, tol)
+                        "weicht um {} vom Ziel ab, mehr als die Toleranz ({}), höchstens das Doppelte",
+                        fmt_diff(indicator, off),
+                        fmt_diff(indicator, tol)
                     ),
                 )
             } else {
                 (
                     Status::Missed,
                     format!(
-                        "weicht um {} vom Ziel ab, mehr als das Doppelte der Toleranz von {}",
-                        fmt(indicator, off),
-                        fmt(indicator, tol)
+                        "weicht um {} vom Ziel ab, mehr als das Doppelte der Toleranz ({})",
+                        fmt_diff(indicator, off),
+                        fmt_diff(indicator, tol)
                     ),
                 )
             }
@@ -609,6 +618,19 @@ mod tests {
     }
 
     #[test]
+    fn percentage_gaps_are_percentage_points() {
+        let ind = indicator(Direction::Higher, Accumulation::Stock, Unit::Percent);
+        let g = goal(monthly("2022-06", 23.0), Tolerance::Absolute { value: 0.8 });
+        let a = assess(&g, &ind, &series(&[("2022-06", 22.5)]), m("2022-06"));
+        assert_eq!(a.status, Status::AtRisk);
+        assert!(
+            a.reason.ends_with("liegt um 0,5 Prozentpunkte hinter dem Ziel, innerhalb der Toleranz (0,8 Prozentpunkte; höher ist besser)."),
+            "{}",
+            a.reason
+        );
+    }
+
+    #[test]
     fn reason_names_values_in_german() {
         let ind = indicator(Direction::Lower, Accumulation::Stock, Unit::Euro);
         let g = goal(
@@ -619,7 +641,7 @@ mod tests {
         assert_eq!(a.status, Status::Missed);
         assert_eq!(
             a.reason,
-            "Ist Juni 2022: 1.712,50 EUR; Zielpfad: 700,00 EUR. Der Wert liegt um 1.012,50 EUR hinter dem Ziel, mehr als die Toleranz von 10,00 EUR (niedriger ist besser)."
+            "Ist Juni 2022: 1.712,50 EUR; Zielpfad: 700,00 EUR. Der Wert liegt um 1.012,50 EUR hinter dem Ziel, mehr als die Toleranz (10,00 EUR; niedriger ist besser)."
         );
     }
 }

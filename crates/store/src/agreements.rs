@@ -111,6 +111,17 @@ impl Store {
         })
     }
 
+    /// Deletes one agreement with everything it holds. Values stay: they belong to the Jobcenter,
+    /// not to an agreement. Returns whether there was one.
+    pub async fn delete_agreement(&self, key: &AgreementKey) -> Result<bool> {
+        let n = sqlx::query("DELETE FROM agreement WHERE id = $1")
+            .bind(key.to_string())
+            .execute(&self.pool)
+            .await?
+            .rows_affected();
+        Ok(n > 0)
+    }
+
     /// All agreements, newest year first.
     pub async fn agreements(&self) -> Result<Vec<AgreementSummary>> {
         let rows = sqlx::query(

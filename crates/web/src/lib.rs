@@ -1,1 +1,86 @@
+//! HTTP: axum routes, askama templates, static assets. Server-rendered German HTML that works
+//! without JavaScript.
+//!
+//! Handlers are small: they parse the request, load through the [`Store`], let the engine assess,
+//! and hand plain view models to templates. No SQL here, no domain rules.
 
+mod error;
+mod pages;
+mod view;
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use axum::Router;
+use axum::http::{HeaderName, HeaderValue, header};
+use axum::routing::get;
+use tower_http::compression::CompressionLayer;
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+use zielwerk_store::Store;
+
+pub use error::WebError;
+
+/// What every handler can reach.
+#[derive(Clone, Debug)]
+pub struct AppState {
+    pub store: Store,
+}
+
+const CSS: &str = include_str!("../static/style.css");
+
+/// The whole application as a router.
+pub fn router(state: AppState) -> Router {
+    let security = [
+        (
+            header::CONTENT_SECURITY_POLICY,
+            "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+        ),
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        (header::REFERRER_POLICY, "same-origin"),
+        (header::X_FRAME_OPTIONS, "DENY"),
+    ];
+    let mut app = Router::new()
+        .route("/", get(pages::index))
+        .route("/health", get(|| async { "ok" }))
+        .route("/static/style.css", get(css))
+        .route("/vereinbarungen/{id}", get(pages::overview))
+        .route("/vereinbarungen/{id}/anlagen", get(pages::annexes))
+        .route("/vereinbarungen/{id}/export.toml", get(pages::export_toml))
+        .route("/vereinbarungen/{id}/ziele/{goal}", get(pages::goal))
+        .fallback(pages::not_found)
+        .with_state(state);
+    for (name, value) in security {
+        app = app.layer(SetResponseHeaderLayer::if_not_present(
+            HeaderName::from(name),
+            HeaderValue::from_static(value),
+        ));
+    }
+    app.layer(CompressionLayer::new())
+        .layer(TimeoutLayer::with_status_code(
+            axum::http::StatusCode::REQUEST_TIMEOUT,
+            Duration::from_secs(30),
+        ))
+        .layer(TraceLayer::new_for_http())
+}
+
+async fn css() -> impl axum::response::IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        CSS,
+    )
+}
+
+/// Serves `state` on `listener` until Ctrl-C.
+pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::io::Result<()> {
+    let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
+    axum::serve(listener, app)
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await
+}

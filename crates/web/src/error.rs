@@ -1,0 +1,59 @@
+//! The one error type of the web layer.
+//!
+//! Policy: every error becomes a German HTML page with the right status code. Users see what
+//! went wrong in words they can act on ("Diese Vereinbarung gibt es nicht"); internal details
+//! (SQL, file paths) go to the log only, never to the page.
+
+use askama::Template;
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
+
+#[derive(Debug, thiserror::Error)]
+pub enum WebError {
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("interner Fehler: {0}")]
+    Internal(String),
+}
+
+impl From<zielwerk_store::StoreError> for WebError {
+    fn from(e: zielwerk_store::StoreError) -> Self {
+        WebError::Internal(e.to_string())
+    }
+}
+
+impl From<askama::Error> for WebError {
+    fn from(e: askama::Error) -> Self {
+        WebError::Internal(format!("Vorlage: {e}"))
+    }
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage<'a> {
+    title: &'a str,
+    message: &'a str,
+}
+
+impl IntoResponse for WebError {
+    fn into_response(self) -> Response {
+        let (status, title, message) = match &self {
+            WebError::NotFound(m) => (StatusCode::NOT_FOUND, "Nicht gefunden", m.as_str()),
+            WebError::BadRequest(m) => (StatusCode::BAD_REQUEST, "Ungültige Anfrage", m.as_str()),
+            WebError::Internal(detail) => {
+                tracing::error!(%detail, "request failed");
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "Interner Fehler",
+                    "Die Seite konnte wegen eines internen Fehlers nicht erstellt werden. Der Fehler wurde protokolliert.",
+                )
+            }
+        };
+        let body = ErrorPage { title, message }
+            .render()
+            .unwrap_or_else(|_| message.to_owned());
+        (status, Html(body)).into_response()
+    }
+}

@@ -1,0 +1,505 @@
+//! Page handlers, one function per page, with the template each renders.
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::header;
+use axum::response::{Html, IntoResponse, Response};
+use serde::Deserialize;
+use zielwerk_domain::{
+    Agreement, AgreementKey, AreaKind, Key, Origin, Target, Unit, YearMonth,
+};
+use zielwerk_engine::{GoalState, Status, assess_agreement, default_as_of};
+use zielwerk_store::{AgreementSummary, CurrentValue};
+
+use crate::AppState;
+use crate::error::WebError;
+use crate::view::{self, Provenance, value_text};
+
+type PageResult = Result<Response, WebError>;
+
+fn html<T: Template>(t: &T) -> PageResult {
+    Ok(Html(t.render()?).into_response())
+}
+
+async fn load(state: &AppState, id: &str) -> Result<(Agreement, Vec<CurrentValue>), WebError> {
+    let missing = || WebError::NotFound(format!("Die Vereinbarung „{id}“ gibt es nicht."));
+    let key: AgreementKey = id.parse().map_err(|_| missing())?;
+    let agreement = state.store.agreement(&key).await?.ok_or_else(missing)?;
+    let codes: Vec<_> = agreement
+        .indicators
+        .iter()
+        .filter(|i| i.formula.is_stored())
+        .map(|i| &i.code)
+        .collect();
+    let values = state
+        .store
+        .current_values(&agreement.jobcenter.ba_id, &codes)
+        .await?;
+    Ok((agreement, values))
+}
+
+#[derive(Deserialize)]
+pub struct StandQuery {
+    stand: Option<String>,
+}
+
+fn as_of(agreement: &Agreement, values: &[CurrentValue], q: &StandQuery) -> Result<YearMonth, WebError> {
+    match q.stand.as_deref().filter(|s| !s.is_empty()) {
+        None => {
+            let obs: Vec<_> = values.iter().map(|v| v.observation.clone()).collect();
+            Ok(default_as_of(agreement, &obs))
+        }
+        Some(s) => {
+            let m: YearMonth = s.parse().map_err(|e| {
+                WebError::BadRequest(format!("Parameter „stand“: {e}"))
+            })?;
+            if m.year() != agreement.year {
+                return Err(WebError::BadRequest(format!(
+                    "Parameter „stand“: {m} liegt nicht im Vereinbarungsjahr {}",
+                    agreement.year
+                )));
+            }
+            Ok(m)
+        }
+    }
+}
+
+// ----- Start page ---------------------------------------------------------------------------
+
+#[derive(Template)]
+#[template(path = "index.html")]
+struct IndexPage {
+    agreements: Vec<AgreementSummary>,
+}
+
+pub async fn index(State(state): State<AppState>) -> PageResult {
+    let agreements = state.store.agreements().await?;
+    html(&IndexPage { agreements })
+}
+
+// ----- Overview -----------------------------------------------------------------------------
+
+struct GoalRow {
+    url: String,
+    title: String,
+    responsible: &'static str,
+    origin: &'static str,
+    indicator: String,
+    value: String,
+    month: String,
+    target_to_date: String,
+    annual_target: String,
+    status_label: &'static str,
+    status_css: &'static str,
+    status_icon: &'static str,
+    reason: String,
+    spark: String,
+}
+
+struct AreaBlock {
+    id: String,
+    title: String,
+    kind: &'static str,
+    description: String,
+    goals: Vec<GoalRow>,
+}
+
+struct Counts {
+    on_track: usize,
+    at_risk: usize,
+    missed: usize,
+    no_data: usize,
+}
+
+struct Head {
+    id: String,
+    title: String,
+    year: i32,
+    version: u32,
+    status: &'static str,
+    jobcenter: String,
+    ba_id: String,
+    parties: Vec<(String, String, String)>,
+    demo: bool,
+    sources: Vec<String>,
+}
+
+fn head(a: &Agreement, values: &[CurrentValue]) -> Head {
+    let (demo, sources) = view::sources(values);
+    Head {
+        id: a.key().to_string(),
+        title: a.title.clone(),
+        year: a.year,
+        version: a.version,
+        status: a.status.label_de(),
+        jobcenter: a.jobcenter.name.clone(),
+        ba_id: a.jobcenter.ba_id.to_string(),
+        parties: a
+            .parties
+            .iter()
+            .map(|p| {
+                (
+                    p.role.label_de().to_owned(),
+                    p.name.clone(),
+                    p.signed_on
+                        .map(|d| format!("unterzeichnet am {}", view::date_de(d)))
+                        .unwrap_or_else(|| "nicht unterzeichnet".into()),
+                )
+            })
+            .collect(),
+        demo,
+        sources,
+    }
+}
+
+#[derive(Template)]
+#[template(path = "overview.html")]
+struct OverviewPage {
+    head: Head,
+    as_of: String,
+    months: Vec<(String, String, bool)>,
+    counts: Counts,
+    areas: Vec<AreaBlock>,
+}
+
+fn goal_row(a: &Agreement, g: &GoalState<'_>) -> GoalRow {
+    let asm = &g.assessment;
+    let ind = g.indicator;
+    let annual_target = view::target_text(g.goal, ind);
+    GoalRow {
+        url: format!("/vereinbarungen/{}/ziele/{}", a.key(), g.goal.key),
+        title: g.goal.title.clone(),
+        responsible: g.goal.responsible.label_de(),
+        origin: g.goal.origin.label_de(),
+        indicator: ind.name.clone(),
+        value: asm.actual.map(|v| value_text(ind, v)).unwrap_or_else(|| "–".into()),
+        month: asm.month.map(|m| m.german_long()).unwrap_or_default(),
+        target_to_date: match (&g.goal.target, asm.target) {
+            (Target::Milestone { due }, _) => format!("bis {}", view::date_de(*due)),
+            (_, Some(t)) => value_text(ind, t),
+            (_, None) => "–".into(),
+        },
+        annual_target,
+        status_label: asm.status.label_de(),
+        status_css: asm.status.css(),
+        status_icon: view::status_icon(asm.status),
+        reason: asm.reason.clone(),
+        spark: view::spark(g, a.year),
+    }
+}
+
+pub async fn overview(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    Query(q): Query<StandQuery>,
+) -> PageResult {
+    let (agreement, values) = load(&state, &id).await?;
+    let as_of = as_of(&agreement, &values, &q)?;
+    let obs: Vec<_> = values.iter().map(|v| v.observation.clone()).collect();
+    let st = assess_agreement(&agreement, &obs, as_of);
+    let count = |s: Status| st.goals.iter().filter(|g| g.assessment.status == s).count();
+    let areas = agreement
+        .areas
+        .iter()
+        .map(|area| AreaBlock {
+            id: format!("bereich-{}", area.key),
+            title: area.title.clone(),
+            kind: area.kind.label_de(),
+            description: area.description.clone(),
+            goals: st
+                .goals
+                .iter()
+                .filter(|g| g.goal.area == area.key)
+                .map(|g| goal_row(&agreement, g))
+                .collect(),
+        })
+        .collect();
+    let (jan, dec) = YearMonth::year_bounds(agreement.year)
+        .map_err(|e| WebError::Internal(e.to_string()))?;
+    html(&OverviewPage {
+        head: head(&agreement, &values),
+        as_of: as_of.german_long(),
+        months: jan
+            .through(dec)
+            .map(|m| (m.to_string(), m.german_long(), m == as_of))
+            .collect(),
+        counts: Counts {
+            on_track: count(Status::OnTrack),
+            at_risk: count(Status::AtRisk),
+            missed: count(Status::Missed),
+            no_data: count(Status::NoData),
+        },
+        areas,
+    })
+}
+
+// ----- Goal page ----------------------------------------------------------------------------
+
+struct ValueRow {
+    month: String,
+    value: String,
+    numerator: String,
+    denominator: String,
+    target: String,
+    status: &'static str,
+    datenstand: String,
+    source: String,
+}
+
+struct MeasureRow {
+    title: String,
+    description: String,
+    expected_effect: String,
+    responsible: &'static str,
+    period: String,
+}
+
+#[derive(Template)]
+#[template(path = "goal.html")]
+struct GoalPage {
+    head: Head,
+    as_of: String,
+    area: String,
+    title: String,
+    description: String,
+    responsible: &'static str,
+    origin: &'static str,
+    indicator: String,
+    indicator_code: String,
+    unit: &'static str,
+    direction: &'static str,
+    accumulation: &'static str,
+    formula: String,
+    target_kind: &'static str,
+    target: String,
+    tolerance: String,
+    status_label: &'static str,
+    status_css: &'static str,
+    status_icon: &'static str,
+    reason: String,
+    chart: String,
+    numerator_label: String,
+    denominator_label: String,
+    has_components: bool,
+    rows: Vec<ValueRow>,
+    measures: Vec<MeasureRow>,
+}
+
+fn period(m: &zielwerk_domain::Measure) -> String {
+    match m.end {
+        Some(end) => format!("{} bis {}", m.start.german_long(), end.german_long()),
+        None => format!("ab {}", m.start.german_long()),
+    }
+}
+
+pub async fn goal(
+    State(state): State<AppState>,
+    Path((id, goal_key)): Path<(String, String)>,
+    Query(q): Query<StandQuery>,
+) -> PageResult {
+    let (agreement, values) = load(&state, &id).await?;
+    let missing = || WebError::NotFound(format!("Das Ziel „{goal_key}“ gibt es in dieser Vereinbarung nicht."));
+    let key: Key = goal_key.parse().map_err(|_| missing())?;
+    let as_of = as_of(&agreement, &values, &q)?;
+    let obs: Vec<_> = values.iter().map(|v| v.observation.clone()).collect();
+    let st = assess_agreement(&agreement, &obs, as_of);
+    let g = st.goals.iter().find(|g| g.goal.key == key).ok_or_else(missing)?;
+    let ind = g.indicator;
+    let provenance = Provenance::new(&agreement, &values);
+    let targets: std::collections::BTreeMap<YearMonth, f64> = g.target_path.iter().copied().collect();
+    let ytd: std::collections::BTreeMap<YearMonth, f64> = g.year_to_date(agreement.year).into_iter().collect();
+    let flow = ind.accumulation == zielwerk_domain::Accumulation::Flow;
+    let fmt_opt = |v: Option<f64>, decimals: usize| v.map(|v| zielwerk_domain::format::number(v, decimals)).unwrap_or_default();
+    let component_decimals = if ind.unit == Unit::Euro { 2 } else { 0 };
+    let rows = g
+        .series
+        .iter()
+        .rev()
+        .map(|(m, p)| {
+            let (datenstand, source) = provenance.of(&ind.code, *m);
+            let shown = if flow {
+                format!("{} (Summe seit Januar: {})", value_text(ind, p.value), ytd.get(m).map(|v| value_text(ind, *v)).unwrap_or_else(|| "–".into()))
+            } else {
+                value_text(ind, p.value)
+            };
+            ValueRow {
+                month: m.german_long(),
+                value: shown,
+                numerator: fmt_opt(p.numerator, component_decimals),
+                denominator: fmt_opt(p.denominator, component_decimals),
+                target: targets.get(m).map(|t| value_text(ind, *t)).unwrap_or_default(),
+                status: p.status.label_de(),
+                datenstand,
+                source,
+            }
+        })
+        .collect::<Vec<_>>();
+    let has_components = g.series.values().any(|p| p.numerator.is_some());
+    let (numerator_label, denominator_label) = match &ind.formula {
+        zielwerk_domain::Formula::Ratio { numerator, denominator, .. }
+        | zielwerk_domain::Formula::Rolling12 { numerator, denominator } => (
+            agreement.indicator(numerator).map(|i| i.name.clone()).unwrap_or_else(|| numerator.to_string()),
+            agreement.indicator(denominator).map(|i| i.name.clone()).unwrap_or_else(|| denominator.to_string()),
+        ),
+        zielwerk_domain::Formula::YearOverYear { .. } => ("Monat".into(), "Vorjahresmonat".into()),
+        _ => (
+            ind.numerator_label.clone().unwrap_or_else(|| "Zähler".into()),
+            ind.denominator_label.clone().unwrap_or_else(|| "Nenner".into()),
+        ),
+    };
+    let asm = &g.assessment;
+    let area = agreement.area(&g.goal.area).map(|a| a.title.clone()).unwrap_or_default();
+    html(&GoalPage {
+        head: head(&agreement, &values),
+        as_of: as_of.german_long(),
+        area,
+        title: g.goal.title.clone(),
+        description: g.goal.description.clone(),
+        responsible: g.goal.responsible.label_de(),
+        origin: g.goal.origin.label_de(),
+        indicator: ind.name.clone(),
+        indicator_code: ind.code.to_string(),
+        unit: ind.unit.label_de(),
+        direction: ind.direction.label_de(),
+        accumulation: ind.accumulation.label_de(),
+        formula: view::formula_text(ind),
+        target_kind: g.goal.target.kind_de(),
+        target: view::target_text(g.goal, ind),
+        tolerance: view::tolerance_text(g.goal, ind),
+        status_label: asm.status.label_de(),
+        status_css: asm.status.css(),
+        status_icon: view::status_icon(asm.status),
+        reason: asm.reason.clone(),
+        chart: view::goal_chart(g, agreement.year, "zielchart"),
+        numerator_label,
+        denominator_label,
+        has_components,
+        rows,
+        measures: agreement
+            .measures_for(&g.goal.key)
+            .map(|m| MeasureRow {
+                title: m.title.clone(),
+                description: m.description.clone(),
+                expected_effect: m.expected_effect.clone(),
+                responsible: m.responsible.label_de(),
+                period: period(m),
+            })
+            .collect(),
+    })
+}
+
+// ----- Annexes (Anlage 1 and 2) -------------------------------------------------------------
+
+struct AnnexGoal {
+    url: String,
+    title: String,
+    description: String,
+    indicator: String,
+    target: String,
+    tolerance: String,
+    responsible: &'static str,
+}
+
+struct AnnexArea {
+    title: String,
+    description: String,
+    goals: Vec<AnnexGoal>,
+}
+
+struct AnnexMeasure {
+    title: String,
+    description: String,
+    expected_effect: String,
+    responsible: &'static str,
+    period: String,
+    goals: Vec<(String, String)>,
+}
+
+#[derive(Template)]
+#[template(path = "annexes.html")]
+struct AnnexPage {
+    head: Head,
+    municipal: Vec<AnnexArea>,
+    federal: Vec<AnnexArea>,
+    planning: Vec<AnnexArea>,
+    measures: Vec<AnnexMeasure>,
+}
+
+pub async fn annexes(State(state): State<AppState>, Path(id): Path<String>) -> PageResult {
+    let (agreement, values) = load(&state, &id).await?;
+    let url = |k: &Key| format!("/vereinbarungen/{}/ziele/{}", agreement.key(), k);
+    let areas = |pred: &dyn Fn(AreaKind, Origin) -> bool| -> Vec<AnnexArea> {
+        agreement
+            .areas
+            .iter()
+            .map(|area| AnnexArea {
+                title: area.title.clone(),
+                description: area.description.clone(),
+                goals: agreement
+                    .goals
+                    .iter()
+                    .filter(|g| g.area == area.key && pred(area.kind, g.origin))
+                    .filter_map(|g| {
+                        let ind = agreement.indicator(&g.indicator)?;
+                        Some(AnnexGoal {
+                            url: url(&g.key),
+                            title: g.title.clone(),
+                            description: g.description.clone(),
+                            indicator: ind.name.clone(),
+                            target: view::target_text(g, ind),
+                            tolerance: view::tolerance_text(g, ind),
+                            responsible: g.responsible.label_de(),
+                        })
+                    })
+                    .collect(),
+            })
+            .filter(|a| !a.goals.is_empty())
+            .collect()
+    };
+    let municipal = areas(&|k, o| k == AreaKind::Municipal && o == Origin::Agreement);
+    let federal = areas(&|k, o| k != AreaKind::Municipal && o == Origin::Agreement);
+    let planning = areas(&|_, o| o == Origin::PlanningDocument);
+    let measures = agreement
+        .measures
+        .iter()
+        .map(|m| AnnexMeasure {
+            title: m.title.clone(),
+            description: m.description.clone(),
+            expected_effect: m.expected_effect.clone(),
+            responsible: m.responsible.label_de(),
+            period: period(m),
+            goals: m
+                .goals
+                .iter()
+                .filter_map(|k| agreement.goal(k).map(|g| (url(k), g.title.clone())))
+                .collect(),
+        })
+        .collect();
+    html(&AnnexPage {
+        head: head(&agreement, &values),
+        municipal,
+        federal,
+        planning,
+        measures,
+    })
+}
+
+pub async fn export_toml(State(state): State<AppState>, Path(id): Path<String>) -> PageResult {
+    let (agreement, _) = load(&state, &id).await?;
+    let body = zielwerk_ingest::export(&agreement);
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/toml; charset=utf-8".to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"vereinbarung-{}.toml\"", agreement.key()),
+            ),
+        ],
+        body,
+    )
+        .into_response())
+}
+
+pub async fn not_found() -> WebError {
+    WebError::NotFound("Diese Seite gibt es nicht.".into())
+}

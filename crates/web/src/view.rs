@@ -1,0 +1,256 @@
+//! View models: plain strings and numbers ready for the templates, built from engine results.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use zielwerk_charts::{LineChart, MilestoneChart, Series as ChartSeries, Sparkline};
+use zielwerk_domain::format::number;
+use zielwerk_domain::{
+    Accumulation, Agreement, Direction, Formula, Goal, Indicator, IndicatorCode, SourceKind,
+    Target, Tolerance, Unit, ValueStatus, YearMonth,
+};
+use zielwerk_engine::{GoalState, Status};
+use zielwerk_store::CurrentValue;
+
+/// A value with its unit, German format.
+pub fn value_text(indicator: &Indicator, v: f64) -> String {
+    match indicator.unit {
+        Unit::Percent => format!("{} %", number(v, 1)),
+        Unit::Euro if v.abs() >= 100_000.0 => format!("{} EUR", number(v, 0)),
+        Unit::Euro => format!("{} EUR", number(v, 2)),
+        Unit::Days => format!("{} Tage", number(v, 1)),
+        Unit::Count => number(v, 0),
+        Unit::Milestone => if v >= 1.0 { "erreicht" } else { "offen" }.into(),
+    }
+}
+
+pub fn date_de(d: chrono::NaiveDate) -> String {
+    d.format("%d.%m.%Y").to_string()
+}
+
+pub fn target_text(goal: &Goal, indicator: &Indicator) -> String {
+    let flow = indicator.accumulation == Accumulation::Flow;
+    match &goal.target {
+        Target::Annual { value } if flow => {
+            format!("{} im Jahr", value_text(indicator, *value))
+        }
+        Target::Annual { value } => format!("{} im Dezember", value_text(indicator, *value)),
+        Target::Monthly { values } => match values.iter().next_back() {
+            Some((m, v)) => format!("Zielpfad bis {} ({})", value_text(indicator, *v), m.german_long()),
+            None => "Zielpfad".into(),
+        },
+        Target::Milestone { due } => format!("bis {}", date_de(*due)),
+    }
+}
+
+pub fn tolerance_text(goal: &Goal, indicator: &Indicator) -> String {
+    match goal.tolerance {
+        Tolerance::Absolute { value } => format!("± {}", value_text(indicator, value)),
+        Tolerance::Relative { percent } => format!("{} % des Zielwerts", number(percent, 1)),
+        Tolerance::Days { days } => format!("{days} Tage vor Fälligkeit"),
+    }
+}
+
+/// Distinct source labels of the values behind an indicator (following derived formulas).
+pub struct Provenance<'a> {
+    agreement: &'a Agreement,
+    by_key: BTreeMap<(&'a str, YearMonth), &'a CurrentValue>,
+}
+
+impl<'a> Provenance<'a> {
+    pub fn new(agreement: &'a Agreement, values: &'a [CurrentValue]) -> Self {
+        let by_key = values
+            .iter()
+            .map(|v| ((v.observation.indicator.as_str(), v.observation.month), v))
+            .collect();
+        Self { agreement, by_key }
+    }
+
+    fn stored_inputs(&self, code: &IndicatorCode, out: &mut BTreeSet<&'a str>) {
+        if let Some(ind) = self.agreement.indicator(code) {
+            if ind.formula.is_stored() {
+                out.insert(ind.code.as_str());
+            } else {
+                for input in ind.formula.inputs() {
+                    self.stored_inputs(input, out);
+                }
+            }
+        }
+    }
+
+    /// Datenstand (latest of the inputs) and source labels of `code` in `month`.
+    pub fn of(&self, code: &IndicatorCode, month: YearMonth) -> (String, String) {
+        let mut inputs = BTreeSet::new();
+        self.stored_inputs(code, &mut inputs);
+        let found: Vec<&CurrentValue> = inputs
+            .iter()
+            .filter_map(|c| self.by_key.get(&(*c, month)).copied())
+            .collect();
+        let datenstand = found
+            .iter()
+            .map(|v| v.observation.datenstand)
+            .max()
+            .map(date_de)
+            .unwrap_or_default();
+        let labels: BTreeSet<&str> = found.iter().map(|v| v.source_label.as_str()).collect();
+        (datenstand, labels.into_iter().collect::<Vec<_>>().join("; "))
+    }
+}
+
+/// Whether any value is demo data, and the distinct source labels.
+pub fn sources(values: &[CurrentValue]) -> (bool, Vec<String>) {
+    let demo = values.iter().any(|v| v.source_kind == SourceKind::Demo);
+    let labels: BTreeSet<&str> = values.iter().map(|v| v.source_label.as_str()).collect();
+    (demo, labels.into_iter().map(str::to_owned).collect())
+}
+
+/// The tolerance band around a target path, on the side where the goal is missed.
+fn band(goal: &Goal, indicator: &Indicator, path: &[(YearMonth, f64)]) -> Vec<(YearMonth, f64, f64)> {
+    path.iter()
+        .map(|(m, t)| {
+            let tol = goal.tolerance.amount(*t);
+            match indicator.direction {
+                Direction::Higher => (*m, t - tol, *t),
+                Direction::Lower => (*m, *t, t + tol),
+                Direction::Neutral => (*m, t - tol, t + tol),
+            }
+        })
+        .collect()
+}
+
+/// The full chart of a goal page.
+pub fn goal_chart(state: &GoalState<'_>, year: i32, id: &str) -> String {
+    let goal = state.goal;
+    let ind = state.indicator;
+    let a = &state.assessment;
+    if let Target::Milestone { due } = goal.target {
+        let reached = state
+            .series
+            .iter()
+            .find(|(m, p)| m.year() == year && p.value >= 1.0)
+            .map(|(m, _)| *m);
+        return MilestoneChart {
+            id: id.into(),
+            title: format!("Meilenstein: {}", goal.title),
+            description: format!(
+                "Zeitleiste {year} mit dem Fälligkeitsdatum {}{}. Status: {}. {}",
+                date_de(due),
+                reached
+                    .map(|m| format!(" und dem Monat der Erreichung ({})", m.german_long()))
+                    .unwrap_or_default(),
+                a.status.label_de(),
+                a.reason
+            ),
+            year,
+            due,
+            reached,
+            as_of: a.month,
+        }
+        .render();
+    }
+    let actual: Vec<(YearMonth, f64)> = match ind.accumulation {
+        Accumulation::Stock => state.series.iter().map(|(m, p)| (*m, p.value)).collect(),
+        Accumulation::Flow => state.year_to_date(year),
+    };
+    let projected_from = state
+        .series
+        .iter()
+        .find(|(_, p)| p.status == ValueStatus::Projected)
+        .map(|(m, _)| *m);
+    let range = match (actual.first(), actual.last()) {
+        (Some(f), Some(l)) => format!("von {} bis {}", f.0.german_long(), l.0.german_long()),
+        _ => "ohne Werte".into(),
+    };
+    let what = match ind.accumulation {
+        Accumulation::Stock => ind.name.clone(),
+        Accumulation::Flow => format!("{}, Summe seit Januar {year}", ind.name),
+    };
+    let latest = match (a.actual, a.month) {
+        (Some(v), Some(m)) => format!(" Letzter Wert: {} ({}).", value_text(ind, v), m.german_long()),
+        _ => String::new(),
+    };
+    let target = a
+        .target
+        .map(|t| format!(" Ziel zu diesem Zeitpunkt: {}.", value_text(ind, t)))
+        .unwrap_or_default();
+    LineChart {
+        id: id.into(),
+        title: format!("{}: Ist und Ziel", goal.title),
+        description: format!(
+            "Liniendiagramm: {what} {range} (durchgezogene Linie), Zielpfad {year} (gestrichelt) und Toleranzbereich (schraffiert).{latest}{target} Status: {}. Alle Werte stehen in der Tabelle unter dem Diagramm.",
+            a.status.label_de()
+        ),
+        y_label: match ind.accumulation {
+            Accumulation::Flow => format!("{} (kumuliert)", ind.unit.label_de()),
+            Accumulation::Stock => ind.unit.label_de().into(),
+        },
+        decimals: ind.unit.decimals(),
+        actual: ChartSeries { points: actual },
+        projected_from,
+        target: ChartSeries { points: state.target_path.clone() },
+        band: band(goal, ind, &state.target_path),
+    }
+    .render()
+}
+
+/// The small trend line of the overview: the last 13 months of the indicator (a year and its
+/// previous-year month), against the current target to date.
+pub fn spark(state: &GoalState<'_>, year: i32) -> String {
+    let ind = state.indicator;
+    let values: Vec<f64> = match (ind.accumulation, &state.goal.target) {
+        (_, Target::Milestone { .. }) => state
+            .series
+            .iter()
+            .filter(|(m, _)| m.year() == year)
+            .map(|(_, p)| p.value)
+            .collect(),
+        (Accumulation::Flow, _) => state.year_to_date(year).into_iter().map(|(_, v)| v).collect(),
+        (Accumulation::Stock, _) => {
+            let end = state.assessment.month;
+            let mut v: Vec<f64> = state
+                .series
+                .iter()
+                .filter(|(m, _)| end.is_none_or(|e| **m <= e))
+                .map(|(_, p)| p.value)
+                .collect();
+            let skip = v.len().saturating_sub(13);
+            v.drain(..skip);
+            v
+        }
+    };
+    let label = match (values.first(), values.last()) {
+        (Some(f), Some(l)) if values.len() > 1 => format!(
+            "Verlauf {}: von {} auf {}",
+            ind.name,
+            value_text(ind, *f),
+            value_text(ind, *l)
+        ),
+        _ => format!("Verlauf {}: zu wenige Werte", ind.name),
+    };
+    Sparkline {
+        label,
+        values,
+        target: state.assessment.target.filter(|_| ind.unit != Unit::Milestone),
+    }
+    .render()
+}
+
+pub fn status_icon(status: Status) -> &'static str {
+    match status {
+        Status::OnTrack => "✓",
+        Status::AtRisk => "!",
+        Status::Missed => "✕",
+        Status::NoData => "?",
+    }
+}
+
+pub fn formula_text(ind: &Indicator) -> String {
+    match &ind.formula {
+        Formula::StoredRatio { .. } => format!(
+            "{} ({} ÷ {})",
+            ind.formula.describe_de(),
+            ind.numerator_label.as_deref().unwrap_or("Zähler"),
+            ind.denominator_label.as_deref().unwrap_or("Nenner")
+        ),
+        _ => ind.formula.describe_de(),
+    }
+}
