@@ -168,16 +168,14 @@ impl Formula {
     pub fn describe_de(&self) -> String {
         match self {
             Formula::Stored => "Wert wird so gespeichert, wie er geliefert wird".into(),
-            Formula::StoredRatio { scale } => {
-                format!("Zähler ÷ Nenner × {}", crate::format::number(*scale, 0))
-            }
+            Formula::StoredRatio { scale } => format!("Zähler ÷ Nenner{}", times(*scale)),
             Formula::Ratio {
                 numerator,
                 denominator,
                 scale,
             } => format!(
-                "{numerator} ÷ {denominator} × {} im selben Monat",
-                crate::format::number(*scale, 0)
+                "{numerator} ÷ {denominator}{} im selben Monat",
+                times(*scale)
             ),
             Formula::YearOverYear { base } => {
                 format!("({base} im Monat ÷ {base} im Vorjahresmonat − 1) × 100")
@@ -189,6 +187,15 @@ impl Formula {
                 "Summe {numerator} über 12 Monate ÷ Durchschnitt {denominator} über dieselben 12 Monate × 100"
             ),
         }
+    }
+}
+
+/// " × 100" for a scale other than 1.
+fn times(scale: f64) -> String {
+    if scale == 1.0 {
+        String::new()
+    } else {
+        format!(" × {}", crate::format::number(scale, 0))
     }
 }
 

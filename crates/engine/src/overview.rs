@@ -51,8 +51,9 @@ pub struct AgreementState<'a> {
 /// The latest month of the agreement year that has a value for any of the agreement's indicators
 /// (December if the year is complete, January if nothing has arrived yet).
 pub fn default_as_of(agreement: &Agreement, observations: &[Observation]) -> YearMonth {
-    let (jan, dec) = YearMonth::year_bounds(agreement.year)
-        .unwrap_or_else(|_| YearMonth::year_bounds(zielwerk_domain::month::MIN_YEAR).expect("valid"));
+    let (jan, dec) = YearMonth::year_bounds(agreement.year).unwrap_or_else(|_| {
+        YearMonth::year_bounds(zielwerk_domain::month::MIN_YEAR).expect("valid")
+    });
     observations
         .iter()
         .map(|o| o.month)

@@ -152,10 +152,10 @@ pub fn target_for(
 
 fn fmt(indicator: &Indicator, v: f64) -> String {
     let (unit, decimals) = match indicator.unit {
-        Unit::Percent => (" %", 1),
-        Unit::Euro if v.abs() >= 100_000.0 => (" EUR", 0),
-        Unit::Euro => (" EUR", 2),
-        Unit::Days => (" Tage", 1),
+        Unit::Percent => ("\u{a0}%", 1),
+        Unit::Euro if v.abs() >= 100_000.0 => ("\u{a0}EUR", 0),
+        Unit::Euro => ("\u{a0}EUR", 2),
+        Unit::Days => ("\u{a0}Tage", 1),
         Unit::Count | Unit::Milestone => ("", 0),
     };
     format!("{}{unit}", number(v, decimals))
@@ -164,7 +164,7 @@ fn fmt(indicator: &Indicator, v: f64) -> String {
 /// A difference between two values: for percentages that is percentage points.
 fn fmt_diff(indicator: &Indicator, v: f64) -> String {
     match indicator.unit {
-        Unit::Percent => format!("{} Prozentpunkte", number(v, 1)),
+        Unit::Percent => format!("{}\u{a0}Prozentpunkte", number(v, 1)),
         _ => fmt(indicator, v),
     }
 }
@@ -624,7 +624,7 @@ mod tests {
         let a = assess(&g, &ind, &series(&[("2022-06", 22.5)]), m("2022-06"));
         assert_eq!(a.status, Status::AtRisk);
         assert!(
-            a.reason.ends_with("liegt um 0,5 Prozentpunkte hinter dem Ziel, innerhalb der Toleranz (0,8 Prozentpunkte; höher ist besser)."),
+            a.reason.ends_with("liegt um 0,5\u{a0}Prozentpunkte hinter dem Ziel, innerhalb der Toleranz (0,8\u{a0}Prozentpunkte; höher ist besser)."),
             "{}",
             a.reason
         );
@@ -641,7 +641,7 @@ mod tests {
         assert_eq!(a.status, Status::Missed);
         assert_eq!(
             a.reason,
-            "Ist Juni 2022: 1.712,50 EUR; Zielpfad: 700,00 EUR. Der Wert liegt um 1.012,50 EUR hinter dem Ziel, mehr als die Toleranz (10,00 EUR; niedriger ist besser)."
+            "Ist Juni 2022: 1.712,50\u{a0}EUR; Zielpfad: 700,00\u{a0}EUR. Der Wert liegt um 1.012,50\u{a0}EUR hinter dem Ziel, mehr als die Toleranz (10,00\u{a0}EUR; niedriger ist besser)."
         );
     }
 }

@@ -14,10 +14,10 @@ use zielwerk_store::CurrentValue;
 /// A value with its unit, German format.
 pub fn value_text(indicator: &Indicator, v: f64) -> String {
     match indicator.unit {
-        Unit::Percent => format!("{} %", number(v, 1)),
-        Unit::Euro if v.abs() >= 100_000.0 => format!("{} EUR", number(v, 0)),
-        Unit::Euro => format!("{} EUR", number(v, 2)),
-        Unit::Days => format!("{} Tage", number(v, 1)),
+        Unit::Percent => format!("{}\u{a0}%", number(v, 1)),
+        Unit::Euro if v.abs() >= 100_000.0 => format!("{}\u{a0}EUR", number(v, 0)),
+        Unit::Euro => format!("{}\u{a0}EUR", number(v, 2)),
+        Unit::Days => format!("{}\u{a0}Tage", number(v, 1)),
         Unit::Count => number(v, 0),
         Unit::Milestone => if v >= 1.0 { "erreicht" } else { "offen" }.into(),
     }
@@ -35,7 +35,11 @@ pub fn target_text(goal: &Goal, indicator: &Indicator) -> String {
         }
         Target::Annual { value } => format!("{} im Dezember", value_text(indicator, *value)),
         Target::Monthly { values } => match values.iter().next_back() {
-            Some((m, v)) => format!("Zielpfad bis {} ({})", value_text(indicator, *v), m.german_long()),
+            Some((m, v)) => format!(
+                "Zielpfad bis {} ({})",
+                value_text(indicator, *v),
+                m.german_long()
+            ),
             None => "Zielpfad".into(),
         },
         Target::Milestone { due } => format!("bis {}", date_de(*due)),
@@ -92,7 +96,10 @@ impl<'a> Provenance<'a> {
             .map(date_de)
             .unwrap_or_default();
         let labels: BTreeSet<&str> = found.iter().map(|v| v.source_label.as_str()).collect();
-        (datenstand, labels.into_iter().collect::<Vec<_>>().join("; "))
+        (
+            datenstand,
+            labels.into_iter().collect::<Vec<_>>().join("; "),
+        )
     }
 }
 
@@ -104,7 +111,11 @@ pub fn sources(values: &[CurrentValue]) -> (bool, Vec<String>) {
 }
 
 /// The tolerance band around a target path, on the side where the goal is missed.
-fn band(goal: &Goal, indicator: &Indicator, path: &[(YearMonth, f64)]) -> Vec<(YearMonth, f64, f64)> {
+fn band(
+    goal: &Goal,
+    indicator: &Indicator,
+    path: &[(YearMonth, f64)],
+) -> Vec<(YearMonth, f64, f64)> {
     path.iter()
         .map(|(m, t)| {
             let tol = goal.tolerance.amount(*t);
@@ -165,7 +176,11 @@ pub fn goal_chart(state: &GoalState<'_>, year: i32, id: &str) -> String {
         Accumulation::Flow => format!("{}, Summe seit Januar {year}", ind.name),
     };
     let latest = match (a.actual, a.month) {
-        (Some(v), Some(m)) => format!(" Letzter Wert: {} ({}).", value_text(ind, v), m.german_long()),
+        (Some(v), Some(m)) => format!(
+            " Letzter Wert: {} ({}).",
+            value_text(ind, v),
+            m.german_long()
+        ),
         _ => String::new(),
     };
     let target = a
@@ -203,7 +218,11 @@ pub fn spark(state: &GoalState<'_>, year: i32) -> String {
             .filter(|(m, _)| m.year() == year)
             .map(|(_, p)| p.value)
             .collect(),
-        (Accumulation::Flow, _) => state.year_to_date(year).into_iter().map(|(_, v)| v).collect(),
+        (Accumulation::Flow, _) => state
+            .year_to_date(year)
+            .into_iter()
+            .map(|(_, v)| v)
+            .collect(),
         (Accumulation::Stock, _) => {
             let end = state.assessment.month;
             let mut v: Vec<f64> = state
@@ -229,7 +248,10 @@ pub fn spark(state: &GoalState<'_>, year: i32) -> String {
     Sparkline {
         label,
         values,
-        target: state.assessment.target.filter(|_| ind.unit != Unit::Milestone),
+        target: state
+            .assessment
+            .target
+            .filter(|_| ind.unit != Unit::Milestone),
     }
     .render()
 }

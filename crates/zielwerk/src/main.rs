@@ -10,7 +10,11 @@ use zielwerk_domain::AgreementKey;
 use zielwerk_store::{SaveOutcome, Store};
 
 #[derive(Parser)]
-#[command(name = "zielwerk", version, about = "Zielsteuerung in der Grundsicherung (SGB II)")]
+#[command(
+    name = "zielwerk",
+    version,
+    about = "Zielsteuerung in der Grundsicherung (SGB II)"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -142,7 +146,10 @@ async fn serve(store: Store, bind: &str) -> Result<()> {
     let addr = listener.local_addr()?;
     eprintln!("Zielwerk läuft auf http://{addr}/ (beenden mit Strg+C)");
     for a in store.agreements().await? {
-        eprintln!("  {} {}: http://{addr}/vereinbarungen/{}", a.jobcenter_name, a.year, a.id);
+        eprintln!(
+            "  {} {}: http://{addr}/vereinbarungen/{}",
+            a.jobcenter_name, a.year, a.id
+        );
     }
     zielwerk_web::serve(listener, zielwerk_web::AppState { store }).await?;
     Ok(())
@@ -172,7 +179,12 @@ async fn build_demo(store: &Store, seed: u64) -> Result<()> {
         let o = store
             .record_observations(&batch.source, &batch.observations)
             .await
-            .with_context(|| format!("Werte aus „{}“ lassen sich nicht speichern", batch.source.label))?;
+            .with_context(|| {
+                format!(
+                    "Werte aus „{}“ lassen sich nicht speichern",
+                    batch.source.label
+                )
+            })?;
         eprintln!(
             "{}: {} neu, {} revidiert, {} unverändert",
             batch.source.label, o.inserted, o.revised, o.unchanged
@@ -219,12 +231,18 @@ async fn agreement(command: AgreementCommand) -> Result<()> {
                 None => {
                     let all = store.agreements().await?;
                     match all.as_slice() {
-                        [one] => one.id.parse().map_err(|_| anyhow::anyhow!("ungültige Kennung {}", one.id))?,
+                        [one] => one
+                            .id
+                            .parse()
+                            .map_err(|_| anyhow::anyhow!("ungültige Kennung {}", one.id))?,
                         [] => bail!("Die Datenbank enthält keine Vereinbarung"),
                         many => bail!(
                             "Die Datenbank enthält {} Vereinbarungen; bitte eine Kennung angeben: {}",
                             many.len(),
-                            many.iter().map(|a| a.id.as_str()).collect::<Vec<_>>().join(", ")
+                            many.iter()
+                                .map(|a| a.id.as_str())
+                                .collect::<Vec<_>>()
+                                .join(", ")
                         ),
                     }
                 }
@@ -247,5 +265,8 @@ async fn agreement(command: AgreementCommand) -> Result<()> {
 fn read_agreement(file: &PathBuf) -> Result<zielwerk_domain::Agreement> {
     let source = std::fs::read_to_string(file)
         .with_context(|| format!("{} lässt sich nicht lesen", file.display()))?;
-    Ok(zielwerk_ingest::parse(&file.display().to_string(), &source)?)
+    Ok(zielwerk_ingest::parse(
+        &file.display().to_string(),
+        &source,
+    )?)
 }

@@ -5,9 +5,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::header;
 use axum::response::{Html, IntoResponse, Response};
 use serde::Deserialize;
-use zielwerk_domain::{
-    Agreement, AgreementKey, AreaKind, Key, Origin, Target, Unit, YearMonth,
-};
+use zielwerk_domain::{Agreement, AgreementKey, AreaKind, Key, Origin, Target, Unit, YearMonth};
 use zielwerk_engine::{GoalState, Status, assess_agreement, default_as_of};
 use zielwerk_store::{AgreementSummary, CurrentValue};
 
@@ -43,16 +41,20 @@ pub struct StandQuery {
     stand: Option<String>,
 }
 
-fn as_of(agreement: &Agreement, values: &[CurrentValue], q: &StandQuery) -> Result<YearMonth, WebError> {
+fn as_of(
+    agreement: &Agreement,
+    values: &[CurrentValue],
+    q: &StandQuery,
+) -> Result<YearMonth, WebError> {
     match q.stand.as_deref().filter(|s| !s.is_empty()) {
         None => {
             let obs: Vec<_> = values.iter().map(|v| v.observation.clone()).collect();
             Ok(default_as_of(agreement, &obs))
         }
         Some(s) => {
-            let m: YearMonth = s.parse().map_err(|e| {
-                WebError::BadRequest(format!("Parameter „stand“: {e}"))
-            })?;
+            let m: YearMonth = s
+                .parse()
+                .map_err(|e| WebError::BadRequest(format!("Parameter „stand“: {e}")))?;
             if m.year() != agreement.year {
                 return Err(WebError::BadRequest(format!(
                     "Parameter „stand“: {m} liegt nicht im Vereinbarungsjahr {}",
@@ -172,7 +174,10 @@ fn goal_row(a: &Agreement, g: &GoalState<'_>) -> GoalRow {
         responsible: g.goal.responsible.label_de(),
         origin: g.goal.origin.label_de(),
         indicator: ind.name.clone(),
-        value: asm.actual.map(|v| value_text(ind, v)).unwrap_or_else(|| "–".into()),
+        value: asm
+            .actual
+            .map(|v| value_text(ind, v))
+            .unwrap_or_else(|| "–".into()),
         month: asm.month.map(|m| m.german_long()).unwrap_or_default(),
         target_to_date: match (&g.goal.target, asm.target) {
             (Target::Milestone { due }, _) => format!("bis {}", view::date_de(*due)),
@@ -214,8 +219,8 @@ pub async fn overview(
                 .collect(),
         })
         .collect();
-    let (jan, dec) = YearMonth::year_bounds(agreement.year)
-        .map_err(|e| WebError::Internal(e.to_string()))?;
+    let (jan, dec) =
+        YearMonth::year_bounds(agreement.year).map_err(|e| WebError::Internal(e.to_string()))?;
     html(&OverviewPage {
         head: head(&agreement, &values),
         as_of: as_of.german_long(),
@@ -278,6 +283,7 @@ struct GoalPage {
     status_icon: &'static str,
     reason: String,
     chart: String,
+    milestone: bool,
     numerator_label: String,
     denominator_label: String,
     has_components: bool,
@@ -298,19 +304,53 @@ pub async fn goal(
     Query(q): Query<StandQuery>,
 ) -> PageResult {
     let (agreement, values) = load(&state, &id).await?;
-    let missing = || WebError::NotFound(format!("Das Ziel „{goal_key}“ gibt es in dieser Vereinbarung nicht."));
+    let missing = || {
+        WebError::NotFound(format!(
+            "Das Ziel „{goal_key}“ gibt es in dieser Vereinbarung nicht."
+        ))
+    };
     let key: Key = goal_key.parse().map_err(|_| missing())?;
     let as_of = as_of(&agreement, &values, &q)?;
     let obs: Vec<_> = values.iter().map(|v| v.observation.clone()).collect();
     let st = assess_agreement(&agreement, &obs, as_of);
-    let g = st.goals.iter().find(|g| g.goal.key == key).ok_or_else(missing)?;
+    let g = st
+        .goals
+        .iter()
+        .find(|g| g.goal.key == key)
+        .ok_or_else(missing)?;
     let ind = g.indicator;
     let provenance = Provenance::new(&agreement, &values);
-    let targets: std::collections::BTreeMap<YearMonth, f64> = g.target_path.iter().copied().collect();
-    let ytd: std::collections::BTreeMap<YearMonth, f64> = g.year_to_date(agreement.year).into_iter().collect();
+    let targets: std::collections::BTreeMap<YearMonth, f64> =
+        g.target_path.iter().copied().collect();
+    let ytd: std::collections::BTreeMap<YearMonth, f64> =
+        g.year_to_date(agreement.year).into_iter().collect();
     let flow = ind.accumulation == zielwerk_domain::Accumulation::Flow;
-    let fmt_opt = |v: Option<f64>, decimals: usize| v.map(|v| zielwerk_domain::format::number(v, decimals)).unwrap_or_default();
-    let component_decimals = if ind.unit == Unit::Euro { 2 } else { 0 };
+    let fmt_opt = |v: Option<f64>, decimals: usize| {
+        v.map(|v| zielwerk_domain::format::number(v, decimals))
+            .unwrap_or_default()
+    };
+    // Components carry their own units: KdU per BG = KdU total (EUR) ÷ BG (count).
+    let decimals_of = |code: Option<&zielwerk_domain::IndicatorCode>| {
+        let unit = code
+            .and_then(|c| agreement.indicator(c))
+            .map_or(ind.unit, |i| i.unit);
+        if unit == Unit::Euro { 2 } else { 0 }
+    };
+    let (num_decimals, den_decimals) = match &ind.formula {
+        zielwerk_domain::Formula::Ratio {
+            numerator,
+            denominator,
+            ..
+        }
+        | zielwerk_domain::Formula::Rolling12 {
+            numerator,
+            denominator,
+        } => (decimals_of(Some(numerator)), decimals_of(Some(denominator))),
+        zielwerk_domain::Formula::YearOverYear { base } => {
+            (decimals_of(Some(base)), decimals_of(Some(base)))
+        }
+        _ => (decimals_of(None), decimals_of(None)),
+    };
     let rows = g
         .series
         .iter()
@@ -318,16 +358,25 @@ pub async fn goal(
         .map(|(m, p)| {
             let (datenstand, source) = provenance.of(&ind.code, *m);
             let shown = if flow {
-                format!("{} (Summe seit Januar: {})", value_text(ind, p.value), ytd.get(m).map(|v| value_text(ind, *v)).unwrap_or_else(|| "–".into()))
+                format!(
+                    "{} (Summe seit Januar: {})",
+                    value_text(ind, p.value),
+                    ytd.get(m)
+                        .map(|v| value_text(ind, *v))
+                        .unwrap_or_else(|| "–".into())
+                )
             } else {
                 value_text(ind, p.value)
             };
             ValueRow {
                 month: m.german_long(),
                 value: shown,
-                numerator: fmt_opt(p.numerator, component_decimals),
-                denominator: fmt_opt(p.denominator, component_decimals),
-                target: targets.get(m).map(|t| value_text(ind, *t)).unwrap_or_default(),
+                numerator: fmt_opt(p.numerator, num_decimals),
+                denominator: fmt_opt(p.denominator, den_decimals),
+                target: targets
+                    .get(m)
+                    .map(|t| value_text(ind, *t))
+                    .unwrap_or_default(),
                 status: p.status.label_de(),
                 datenstand,
                 source,
@@ -336,19 +385,39 @@ pub async fn goal(
         .collect::<Vec<_>>();
     let has_components = g.series.values().any(|p| p.numerator.is_some());
     let (numerator_label, denominator_label) = match &ind.formula {
-        zielwerk_domain::Formula::Ratio { numerator, denominator, .. }
-        | zielwerk_domain::Formula::Rolling12 { numerator, denominator } => (
-            agreement.indicator(numerator).map(|i| i.name.clone()).unwrap_or_else(|| numerator.to_string()),
-            agreement.indicator(denominator).map(|i| i.name.clone()).unwrap_or_else(|| denominator.to_string()),
+        zielwerk_domain::Formula::Ratio {
+            numerator,
+            denominator,
+            ..
+        }
+        | zielwerk_domain::Formula::Rolling12 {
+            numerator,
+            denominator,
+        } => (
+            agreement
+                .indicator(numerator)
+                .map(|i| i.name.clone())
+                .unwrap_or_else(|| numerator.to_string()),
+            agreement
+                .indicator(denominator)
+                .map(|i| i.name.clone())
+                .unwrap_or_else(|| denominator.to_string()),
         ),
         zielwerk_domain::Formula::YearOverYear { .. } => ("Monat".into(), "Vorjahresmonat".into()),
         _ => (
-            ind.numerator_label.clone().unwrap_or_else(|| "Zähler".into()),
-            ind.denominator_label.clone().unwrap_or_else(|| "Nenner".into()),
+            ind.numerator_label
+                .clone()
+                .unwrap_or_else(|| "Zähler".into()),
+            ind.denominator_label
+                .clone()
+                .unwrap_or_else(|| "Nenner".into()),
         ),
     };
     let asm = &g.assessment;
-    let area = agreement.area(&g.goal.area).map(|a| a.title.clone()).unwrap_or_default();
+    let area = agreement
+        .area(&g.goal.area)
+        .map(|a| a.title.clone())
+        .unwrap_or_default();
     html(&GoalPage {
         head: head(&agreement, &values),
         as_of: as_of.german_long(),
@@ -371,6 +440,7 @@ pub async fn goal(
         status_icon: view::status_icon(asm.status),
         reason: asm.reason.clone(),
         chart: view::goal_chart(g, agreement.year, "zielchart"),
+        milestone: matches!(g.goal.target, Target::Milestone { .. }),
         numerator_label,
         denominator_label,
         has_components,
@@ -489,10 +559,16 @@ pub async fn export_toml(State(state): State<AppState>, Path(id): Path<String>) 
     let body = zielwerk_ingest::export(&agreement);
     Ok((
         [
-            (header::CONTENT_TYPE, "application/toml; charset=utf-8".to_owned()),
+            (
+                header::CONTENT_TYPE,
+                "application/toml; charset=utf-8".to_owned(),
+            ),
             (
                 header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"vereinbarung-{}.toml\"", agreement.key()),
+                format!(
+                    "attachment; filename=\"vereinbarung-{}.toml\"",
+                    agreement.key()
+                ),
             ),
         ],
         body,
