@@ -1,0 +1,228 @@
+//! The store against a real SQLite file: whole-agreement round trips, signed agreements,
+//! revisions, idempotence and transactions.
+
+use chrono::NaiveDate;
+use zielwerk_domain::{AgreementStatus, Observation, Source, SourceKind, ValueStatus};
+use zielwerk_store::{RecordOutcome, SaveOutcome, Store, StoreError};
+
+async fn store() -> (Store, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("test.db");
+    (Store::open(db.to_str().unwrap()).await.unwrap(), dir)
+}
+
+fn source(label: &str) -> Source {
+    Source {
+        kind: SourceKind::File,
+        label: label.into(),
+        detail: String::new(),
+        file_name: Some(format!("{label}.csv")),
+        sha256: None,
+    }
+}
+
+fn obs(month: &str, value: f64, status: ValueStatus, datenstand: &str) -> Observation {
+    Observation {
+        jobcenter: "t36402".parse().unwrap(),
+        indicator: "BG".parse().unwrap(),
+        month: month.parse().unwrap(),
+        value: Some(value),
+        numerator: None,
+        denominator: None,
+        status,
+        datenstand: datenstand.parse::<NaiveDate>().unwrap(),
+    }
+}
+
+#[tokio::test]
+async fn agreement_round_trips_through_the_database() {
+    let (store, _dir) = store().await;
+    for a in [
+        zielwerk_demo::mettmann_agreement().unwrap(),
+        zielwerk_demo::regensburg_agreement().unwrap(),
+    ] {
+        assert_eq!(
+            store.save_agreement(&a).await.unwrap(),
+            SaveOutcome::Created
+        );
+        let loaded = store.agreement(&a.key()).await.unwrap().unwrap();
+        assert_eq!(loaded, a);
+        assert_eq!(
+            store.save_agreement(&a).await.unwrap(),
+            SaveOutcome::Unchanged
+        );
+    }
+    let list = store.agreements().await.unwrap();
+    assert_eq!(list.len(), 2);
+    assert_eq!(list[0].id, "t73906-2026-v1", "newest year first");
+    assert_eq!(list[1].goals, 17);
+}
+
+#[tokio::test]
+async fn a_signed_agreement_is_never_overwritten_but_a_draft_is() {
+    let (store, _dir) = store().await;
+    let signed = zielwerk_demo::mettmann_agreement().unwrap();
+    assert_eq!(signed.status, AgreementStatus::Signed);
+    store.save_agreement(&signed).await.unwrap();
+    let mut changed = signed.clone();
+    changed.goals[0].title = "Geändert".into();
+    let err = store.save_agreement(&changed).await.unwrap_err();
+    assert!(matches!(err, StoreError::SignedAgreement(_)));
+    assert_eq!(
+        err.to_string(),
+        "Die Vereinbarung t36402-2022-v1 ist unterzeichnet und kann nicht überschrieben werden; legen Sie eine neue Version an"
+    );
+    assert_eq!(
+        store.agreement(&signed.key()).await.unwrap().unwrap(),
+        signed
+    );
+
+    let draft = zielwerk_demo::regensburg_agreement().unwrap();
+    store.save_agreement(&draft).await.unwrap();
+    let mut changed = draft.clone();
+    changed.goals[1].title = "Neuer Titel".into();
+    assert_eq!(
+        store.save_agreement(&changed).await.unwrap(),
+        SaveOutcome::Replaced
+    );
+    assert_eq!(
+        store.agreement(&draft.key()).await.unwrap().unwrap(),
+        changed
+    );
+}
+
+#[tokio::test]
+async fn recording_is_idempotent_and_revisions_keep_history() {
+    let (store, _dir) = store().await;
+    store
+        .save_agreement(&zielwerk_demo::mettmann_agreement().unwrap())
+        .await
+        .unwrap();
+    let first = vec![
+        obs("2022-01", 18_000.5, ValueStatus::Projected, "2022-02-15"),
+        obs("2022-02", 17_990.5, ValueStatus::Projected, "2022-03-15"),
+    ];
+    let o = store
+        .record_observations(&source("a"), &first)
+        .await
+        .unwrap();
+    assert_eq!(
+        o,
+        RecordOutcome {
+            inserted: 2,
+            ..Default::default()
+        }
+    );
+    // The same batch again changes nothing.
+    let o = store
+        .record_observations(&source("a"), &first)
+        .await
+        .unwrap();
+    assert_eq!(
+        o,
+        RecordOutcome {
+            unchanged: 2,
+            ..Default::default()
+        }
+    );
+    assert_eq!(store.observation_count().await.unwrap(), 2);
+
+    // A counted value with a newer Datenstand supersedes the projection; an older one does not.
+    let later = vec![
+        obs("2022-01", 18_004.0, ValueStatus::Final, "2022-05-15"),
+        obs("2022-02", 17_000.0, ValueStatus::Final, "2022-01-01"),
+    ];
+    let o = store
+        .record_observations(&source("b"), &later)
+        .await
+        .unwrap();
+    assert_eq!(
+        o,
+        RecordOutcome {
+            revised: 1,
+            older: 1,
+            ..Default::default()
+        }
+    );
+    assert_eq!(
+        store.observation_count().await.unwrap(),
+        4,
+        "history is kept"
+    );
+    let current = store
+        .current_values(&"t36402".parse().unwrap(), &[&"BG".parse().unwrap()])
+        .await
+        .unwrap();
+    let values: Vec<_> = current
+        .iter()
+        .map(|c| {
+            (
+                c.observation.month.to_string(),
+                c.observation.value,
+                c.observation.status,
+                c.source_label.as_str(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        values,
+        vec![
+            ("2022-01".into(), Some(18_004.0), ValueStatus::Final, "b"),
+            (
+                "2022-02".into(),
+                Some(17_990.5),
+                ValueStatus::Projected,
+                "a"
+            ),
+        ]
+    );
+}
+
+#[tokio::test]
+async fn a_failing_batch_leaves_nothing_behind() {
+    let (store, _dir) = store().await;
+    store
+        .save_agreement(&zielwerk_demo::mettmann_agreement().unwrap())
+        .await
+        .unwrap();
+    let mut batch = vec![obs("2022-01", 1.0, ValueStatus::Final, "2022-02-01")];
+    // The second value belongs to a Jobcenter the store does not know: the whole batch fails.
+    let mut stranger = obs("2022-02", 2.0, ValueStatus::Final, "2022-03-01");
+    stranger.jobcenter = "t99999".parse().unwrap();
+    batch.push(stranger);
+    let err = store
+        .record_observations(&source("x"), &batch)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "Der Jobcenter t99999 ist nicht bekannt; importieren Sie zuerst eine Vereinbarung für ihn"
+    );
+    assert_eq!(store.observation_count().await.unwrap(), 0);
+}
+
+#[tokio::test]
+async fn the_whole_demo_loads_and_reloads_without_change() {
+    let (store, _dir) = store().await;
+    let demo = zielwerk_demo::build(zielwerk_demo::DEFAULT_SEED).unwrap();
+    for a in &demo.agreements {
+        store.save_agreement(a).await.unwrap();
+    }
+    let mut total = 0;
+    for b in &demo.batches {
+        total += b.observations.len();
+        let o = store
+            .record_observations(&b.source, &b.observations)
+            .await
+            .unwrap();
+        assert_eq!(o.inserted as usize, b.observations.len());
+    }
+    for b in &demo.batches {
+        let o = store
+            .record_observations(&b.source, &b.observations)
+            .await
+            .unwrap();
+        assert_eq!(o.unchanged as usize, b.observations.len());
+    }
+    assert_eq!(store.observation_count().await.unwrap() as usize, total);
+}

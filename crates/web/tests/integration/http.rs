@@ -1,0 +1,180 @@
+//! What the server answers, checked on the HTML it sends.
+
+use crate::{METTMANN, demo_server};
+
+async fn get(url: &str) -> (u16, String, reqwest::header::HeaderMap) {
+    let r = reqwest::get(url).await.unwrap();
+    let status = r.status().as_u16();
+    let headers = r.headers().clone();
+    (status, r.text().await.unwrap(), headers)
+}
+
+#[tokio::test]
+async fn overview_lists_every_goal_grouped_by_area() {
+    let s = demo_server().await;
+    let (status, body, headers) = get(&s.url(METTMANN)).await;
+    assert_eq!(status, 200);
+    assert!(
+        headers["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
+    assert!(
+        headers["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .contains("default-src 'none'")
+    );
+    assert!(body.contains("<html lang=\"de\">"));
+    assert!(body.contains("Trilaterale Zielvereinbarung 2022"));
+    assert!(body.contains("Demodaten:"), "demo figures are labelled");
+    let goals = body.matches("<tr class=\"goal\">").count();
+    let areas = body.matches("<section class=\"area\"").count();
+    assert!(goals >= 12, "{goals} goals");
+    assert!(areas >= 5, "{areas} areas");
+    for area in [
+        "Kosten der Unterkunft und Bedarfsgemeinschaften",
+        "Suchtberatung",
+        "Bildung und Teilhabe",
+        "Kommunales Integrationsmanagement",
+        "Bundesziele nach § 48a SGB II",
+    ] {
+        assert!(body.contains(area), "{area}");
+    }
+    // Every goal row has a status word and a trend line.
+    assert_eq!(body.matches("class=\"spark\"").count(), goals);
+    let statuses = ["im Plan", "gefährdet", "verfehlt", "keine Daten"];
+    let rows: Vec<&str> = body.split("<tr class=\"goal\">").skip(1).collect();
+    for row in rows {
+        assert!(
+            statuses.iter().any(|s| row.contains(s)),
+            "row without status: {row}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn reporting_month_changes_the_assessment() {
+    let s = demo_server().await;
+    let (_, june, _) = get(&s.url(&format!("{METTMANN}?stand=2022-06"))).await;
+    assert!(june.contains("Stand Juni 2022"));
+    assert!(june.contains("<option value=\"2022-06\" selected>"));
+    // The KIM cooperation agreement was reached in March; case management is overdue in July.
+    let (_, march, _) = get(&s.url(&format!(
+        "{METTMANN}/ziele/kim-case-management?stand=2022-03"
+    )))
+    .await;
+    assert!(march.contains("im Plan"), "not due yet in March");
+    let (_, july, _) = get(&s.url(&format!(
+        "{METTMANN}/ziele/kim-case-management?stand=2022-07"
+    )))
+    .await;
+    assert!(july.contains("überfällig"), "overdue in July");
+}
+
+#[tokio::test]
+async fn goal_page_has_chart_with_target_line_table_and_measures() {
+    let s = demo_server().await;
+    let (status, body, _) = get(&s.url(&format!("{METTMANN}/ziele/kdu-je-bg"))).await;
+    assert_eq!(status, 200);
+    assert!(body.contains("<svg"));
+    assert!(body.contains("role=\"img\""));
+    assert!(body.contains("class=\"target\""), "target line");
+    assert!(body.contains("class=\"band\""), "tolerance band");
+    assert!(body.contains("<desc id=\"zielchart-desc\">Liniendiagramm"));
+    assert!(
+        body.contains("Angemessenheitsprüfung bei Neuanmietungen"),
+        "linked measure"
+    );
+    assert!(body.contains("Wirkungserwartung"));
+    // The table keeps numerator and denominator apart and names Datenstand and source.
+    assert!(
+        body.contains(
+            "<th scope=\"col\" class=\"num\">Kosten der Unterkunft und Heizung, Summe</th>"
+        )
+    );
+    assert!(body.contains("<th scope=\"col\" class=\"num\">Bedarfsgemeinschaften</th>"));
+    assert!(body.contains("31.01.2023"));
+    assert!(body.contains("vorläufig (hochgerechnet)"));
+    assert!(body.contains("Demodaten (erzeugt, Startwert"));
+}
+
+#[tokio::test]
+async fn regensburg_shows_its_real_figures_and_source() {
+    let s = demo_server().await;
+    let (status, body, _) = get(&s.url("/vereinbarungen/t73906-2026-v1/ziele/bg")).await;
+    assert_eq!(status, 200);
+    assert!(
+        body.contains("Statistik der Bundesagentur für Arbeit, Eckwerte für Jobcenter (Blatt 1.1)")
+    );
+    assert!(
+        !body.contains("Demodaten:"),
+        "real figures are not labelled as demo"
+    );
+    // June 2026: 2 673.35 BG (projected) — shown rounded.
+    assert!(
+        body.contains("<th scope=\"row\">Juni 2026</th>\n<td class=\"num\">2.673</td>"),
+        "{body}"
+    );
+}
+
+#[tokio::test]
+async fn annexes_follow_the_seed_paper() {
+    let s = demo_server().await;
+    let (status, body, _) = get(&s.url(&format!("{METTMANN}/anlagen"))).await;
+    assert_eq!(status, 200);
+    assert!(body.contains("Anlage 1: Kommunale Ziele 2022"));
+    assert!(body.contains("Anlage 2: Lokales Planungsdokument"));
+    assert!(body.contains("Handlungsansätze und Wirkungserwartungen"));
+    let a1 = body.split("Anlage 2").next().unwrap();
+    assert!(a1.contains("Kein Kind bleibt ohne die ihm zustehende Leistung"));
+    let a2 = body.split("Anlage 2").nth(1).unwrap();
+    let (further_goals, measures) = a2
+        .split_once("Handlungsansätze und Wirkungserwartungen")
+        .unwrap();
+    assert!(further_goals.contains("Alleinerziehende besser in Arbeit integrieren"));
+    assert!(
+        !further_goals.contains("Kooperationsvereinbarung zum KIM abschließen"),
+        "agreement goals stay in Anlage 1"
+    );
+    assert!(measures.contains("Suchtlotsinnen und -lotsen in den Teams"));
+}
+
+#[tokio::test]
+async fn export_downloads_the_agreement_file_that_parses_back() {
+    let s = demo_server().await;
+    let (status, body, headers) = get(&s.url(&format!("{METTMANN}/export.toml"))).await;
+    assert_eq!(status, 200);
+    assert!(
+        headers["content-disposition"]
+            .to_str()
+            .unwrap()
+            .contains("vereinbarung-t36402-2022-v1.toml")
+    );
+    let parsed = zielwerk_ingest::parse("export.toml", &body).unwrap();
+    assert_eq!(parsed, zielwerk_demo::mettmann_agreement().unwrap());
+}
+
+#[tokio::test]
+async fn unknown_things_get_german_404_and_bad_input_400() {
+    let s = demo_server().await;
+    let (status, body, _) = get(&s.url("/vereinbarungen/t36402-1999-v1")).await;
+    assert_eq!(status, 404);
+    assert!(body.contains("Die Vereinbarung „t36402-1999-v1“ gibt es nicht."));
+    let (status, body, _) = get(&s.url(&format!("{METTMANN}/ziele/gibt-es-nicht"))).await;
+    assert_eq!(status, 404);
+    assert!(body.contains("Das Ziel „gibt-es-nicht“ gibt es in dieser Vereinbarung nicht."));
+    let (status, body, _) = get(&s.url(&format!("{METTMANN}?stand=2022-13"))).await;
+    assert_eq!(status, 400);
+    assert!(body.contains("Parameter „stand“: Monat 13 liegt außerhalb von 1 bis 12"));
+    let (status, body, _) = get(&s.url(&format!("{METTMANN}?stand=2021-12"))).await;
+    assert_eq!(status, 400);
+    assert!(body.contains("2021-12 liegt nicht im Vereinbarungsjahr 2022"));
+    let (status, _, _) = get(&s.url("/gibt/es/nicht")).await;
+    assert_eq!(status, 404);
+    // Hostile input is escaped, never echoed raw.
+    let (_, body, _) = get(&s.url(&format!("{METTMANN}/ziele/%3Cscript%3E"))).await;
+    assert!(!body.contains("<script>"));
+    assert!(body.contains("&lt;script&gt;") || body.contains("&#60;script&#62;"));
+}

@@ -1,0 +1,53 @@
+//! Pages over real HTTP, and in real headless Chromium.
+
+mod browser;
+mod http;
+
+use std::net::SocketAddr;
+
+use zielwerk_store::Store;
+use zielwerk_web::AppState;
+
+/// A demo database in a temporary directory, served on a free loopback port.
+pub struct Server {
+    pub addr: SocketAddr,
+    pub store: Store,
+    _dir: tempfile::TempDir,
+}
+
+impl Server {
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+}
+
+pub async fn demo_server() -> Server {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("demo.db");
+    let store = Store::open(db.to_str().unwrap()).await.unwrap();
+    let demo = zielwerk_demo::build(zielwerk_demo::DEFAULT_SEED).unwrap();
+    for a in &demo.agreements {
+        store.save_agreement(a).await.unwrap();
+    }
+    for b in &demo.batches {
+        store
+            .record_observations(&b.source, &b.observations)
+            .await
+            .unwrap();
+    }
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let app = zielwerk_web::router(AppState {
+        store: store.clone(),
+    });
+    tokio::spawn(async move {
+        axum::serve(listener, app).await.unwrap();
+    });
+    Server {
+        addr,
+        store,
+        _dir: dir,
+    }
+}
+
+pub const METTMANN: &str = "/vereinbarungen/t36402-2022-v1";
