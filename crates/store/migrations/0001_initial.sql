@@ -4,6 +4,14 @@
 -- application (TEXT), months are TEXT 'YYYY-MM', dates TEXT 'YYYY-MM-DD', timestamps RFC 3339
 -- TEXT, figures DOUBLE PRECISION, flags INTEGER 0/1. Never edit an applied migration; add one.
 
+-- One row; every writing transaction increments it, so readers (e.g. the page cache of the web
+-- server) can tell cheaply whether anything changed, also when another process wrote.
+CREATE TABLE data_version (
+    id      INTEGER PRIMARY KEY,
+    version BIGINT NOT NULL
+);
+INSERT INTO data_version (id, version) VALUES (1, 0);
+
 CREATE TABLE jobcenter (
     ba_id         TEXT PRIMARY KEY,
     name          TEXT NOT NULL,

@@ -11,7 +11,7 @@ use zielwerk_domain::{
     Tolerance, Unit, YearMonth,
 };
 
-use crate::{Result, Store, StoreError, now, parse_col};
+use crate::{Result, Store, StoreError, bump_version, now, parse_col};
 
 /// A line of the agreement list.
 #[derive(Debug, Clone, PartialEq)]
@@ -103,6 +103,7 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         insert_children(&mut tx, &id, agreement).await?;
+        bump_version(&mut tx).await?;
         tx.commit().await?;
         Ok(if deleted > 0 {
             SaveOutcome::Replaced
@@ -114,11 +115,14 @@ impl Store {
     /// Deletes one agreement with everything it holds. Values stay: they belong to the Jobcenter,
     /// not to an agreement. Returns whether there was one.
     pub async fn delete_agreement(&self, key: &AgreementKey) -> Result<bool> {
+        let mut tx = self.pool.begin().await?;
         let n = sqlx::query("DELETE FROM agreement WHERE id = $1")
             .bind(key.to_string())
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await?
             .rows_affected();
+        bump_version(&mut tx).await?;
+        tx.commit().await?;
         Ok(n > 0)
     }
 

@@ -12,7 +12,7 @@ mod observations;
 use std::str::FromStr;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
-use sqlx::{AnyPool, ConnectOptions};
+use sqlx::{AnyPool, ConnectOptions, Row};
 
 pub use agreements::{AgreementSummary, SaveOutcome};
 pub use observations::{CurrentValue, RecordOutcome};
@@ -118,6 +118,23 @@ impl Store {
     pub async fn close(&self) {
         self.pool.close().await;
     }
+
+    /// A number that grows with every committed write, from any process. Equal numbers mean
+    /// equal data.
+    pub async fn data_version(&self) -> Result<i64> {
+        Ok(sqlx::query("SELECT version FROM data_version WHERE id = 1")
+            .fetch_one(&self.pool)
+            .await?
+            .try_get("version")?)
+    }
+}
+
+/// Marks a write inside `tx`; see [`Store::data_version`].
+pub(crate) async fn bump_version(tx: &mut sqlx::Transaction<'_, sqlx::Any>) -> Result<()> {
+    sqlx::query("UPDATE data_version SET version = version + 1 WHERE id = 1")
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
 }
 
 pub(crate) fn now() -> String {

@@ -3,7 +3,7 @@
 use sqlx::Row;
 use zielwerk_domain::{BaId, IndicatorCode, Observation, Source, SourceKind, ValueStatus};
 
-use crate::{Result, Store, StoreError, now, parse_col};
+use crate::{Result, Store, StoreError, bump_version, now, parse_col};
 
 /// A current value with the source it came from.
 #[derive(Debug, Clone, PartialEq)]
@@ -137,6 +137,9 @@ impl Store {
             .bind(i64::from(becomes_current))
             .execute(&mut *tx)
             .await?;
+        }
+        if source_used {
+            bump_version(&mut tx).await?;
         }
         tx.commit().await?;
         Ok(outcome)

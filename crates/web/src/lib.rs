@@ -4,6 +4,7 @@
 //! Handlers are small: they parse the request, load through the [`Store`], let the engine assess,
 //! and hand plain view models to templates. No SQL here, no domain rules.
 
+mod cache;
 mod error;
 mod pages;
 mod view;
@@ -12,7 +13,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use axum::Router;
-use axum::http::{HeaderName, HeaderValue, header};
+use axum::http::{HeaderValue, header};
 use axum::routing::get;
 use tower_http::compression::CompressionLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
@@ -26,6 +27,16 @@ pub use error::WebError;
 #[derive(Clone, Debug)]
 pub struct AppState {
     pub store: Store,
+    pages: std::sync::Arc<cache::PageCache>,
+}
+
+impl AppState {
+    pub fn new(store: Store) -> Self {
+        Self {
+            store,
+            pages: Default::default(),
+        }
+    }
 }
 
 const CSS: &str = include_str!("../static/style.css");
@@ -53,7 +64,7 @@ pub fn router(state: AppState) -> Router {
         .with_state(state);
     for (name, value) in security {
         app = app.layer(SetResponseHeaderLayer::if_not_present(
-            HeaderName::from(name),
+            name,
             HeaderValue::from_static(value),
         ));
     }

@@ -151,7 +151,7 @@ async fn serve(store: Store, bind: &str) -> Result<()> {
             a.jobcenter_name, a.year, a.id
         );
     }
-    zielwerk_web::serve(listener, zielwerk_web::AppState { store }).await?;
+    zielwerk_web::serve(listener, zielwerk_web::AppState::new(store)).await?;
     Ok(())
 }
 

@@ -1,8 +1,9 @@
 //! Page handlers, one function per page, with the template each renders.
 
 use askama::Template;
+use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
-use axum::http::header;
+use axum::http::{Uri, header};
 use axum::response::{Html, IntoResponse, Response};
 use serde::Deserialize;
 use zielwerk_domain::{Agreement, AgreementKey, AreaKind, Key, Origin, Target, Unit, YearMonth};
@@ -17,6 +18,24 @@ type PageResult = Result<Response, WebError>;
 
 fn html<T: Template>(t: &T) -> PageResult {
     Ok(Html(t.render()?).into_response())
+}
+
+/// Serves the page for `uri` from the cache if the data has not changed since it was rendered;
+/// otherwise renders it with `render` and keeps it. Errors are never cached.
+async fn cached<F, Fut, T>(state: &AppState, uri: &Uri, render: F) -> PageResult
+where
+    F: FnOnce() -> Fut,
+    Fut: std::future::Future<Output = Result<T, WebError>>,
+    T: Template,
+{
+    let key = uri.to_string();
+    let version = state.store.data_version().await?;
+    if let Some(body) = state.pages.get(&key, version) {
+        return Ok(Html(body).into_response());
+    }
+    let body = Bytes::from(render().await?.render()?);
+    state.pages.put(key, version, body.clone());
+    Ok(Html(body).into_response())
 }
 
 async fn load(state: &AppState, id: &str) -> Result<(Agreement, Vec<CurrentValue>), WebError> {
@@ -197,8 +216,17 @@ pub async fn overview(
     State(state): State<AppState>,
     Path(id): Path<String>,
     Query(q): Query<StandQuery>,
+    uri: Uri,
 ) -> PageResult {
-    let (agreement, values) = load(&state, &id).await?;
+    cached(&state, &uri, || overview_page(&state, id, q)).await
+}
+
+async fn overview_page(
+    state: &AppState,
+    id: String,
+    q: StandQuery,
+) -> Result<OverviewPage, WebError> {
+    let (agreement, values) = load(state, &id).await?;
     let as_of = as_of(&agreement, &values, &q)?;
     let obs: Vec<_> = values.iter().map(|v| v.observation.clone()).collect();
     let st = assess_agreement(&agreement, &obs, as_of);
@@ -221,7 +249,7 @@ pub async fn overview(
         .collect();
     let (jan, dec) =
         YearMonth::year_bounds(agreement.year).map_err(|e| WebError::Internal(e.to_string()))?;
-    html(&OverviewPage {
+    Ok(OverviewPage {
         head: head(&agreement, &values),
         as_of: as_of.german_long(),
         months: jan
@@ -302,8 +330,18 @@ pub async fn goal(
     State(state): State<AppState>,
     Path((id, goal_key)): Path<(String, String)>,
     Query(q): Query<StandQuery>,
+    uri: Uri,
 ) -> PageResult {
-    let (agreement, values) = load(&state, &id).await?;
+    cached(&state, &uri, || goal_page(&state, id, goal_key, q)).await
+}
+
+async fn goal_page(
+    state: &AppState,
+    id: String,
+    goal_key: String,
+    q: StandQuery,
+) -> Result<GoalPage, WebError> {
+    let (agreement, values) = load(state, &id).await?;
     let missing = || {
         WebError::NotFound(format!(
             "Das Ziel „{goal_key}“ gibt es in dieser Vereinbarung nicht."
@@ -418,7 +456,7 @@ pub async fn goal(
         .area(&g.goal.area)
         .map(|a| a.title.clone())
         .unwrap_or_default();
-    html(&GoalPage {
+    Ok(GoalPage {
         head: head(&agreement, &values),
         as_of: as_of.german_long(),
         area,
@@ -495,8 +533,16 @@ struct AnnexPage {
     measures: Vec<AnnexMeasure>,
 }
 
-pub async fn annexes(State(state): State<AppState>, Path(id): Path<String>) -> PageResult {
-    let (agreement, values) = load(&state, &id).await?;
+pub async fn annexes(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    uri: Uri,
+) -> PageResult {
+    cached(&state, &uri, || annex_page(&state, id)).await
+}
+
+async fn annex_page(state: &AppState, id: String) -> Result<AnnexPage, WebError> {
+    let (agreement, values) = load(state, &id).await?;
     let url = |k: &Key| format!("/vereinbarungen/{}/ziele/{}", agreement.key(), k);
     let areas = |pred: &dyn Fn(AreaKind, Origin) -> bool| -> Vec<AnnexArea> {
         agreement
@@ -545,7 +591,7 @@ pub async fn annexes(State(state): State<AppState>, Path(id): Path<String>) -> P
                 .collect(),
         })
         .collect();
-    html(&AnnexPage {
+    Ok(AnnexPage {
         head: head(&agreement, &values),
         municipal,
         federal,

@@ -178,3 +178,34 @@ async fn unknown_things_get_german_404_and_bad_input_400() {
     assert!(!body.contains("<script>"));
     assert!(body.contains("&lt;script&gt;") || body.contains("&#60;script&#62;"));
 }
+
+#[tokio::test]
+async fn a_new_revision_shows_at_once_despite_the_page_cache() {
+    let s = demo_server().await;
+    let page = s.url("/vereinbarungen/t73906-2026-v1/ziele/bg");
+    let (_, before, _) = get(&page).await;
+    assert!(before.contains("<td class=\"num\">2.673</td>"));
+    let (_, again, _) = get(&page).await;
+    assert_eq!(before, again, "served from the cache");
+    let revised = zielwerk_domain::Observation {
+        jobcenter: "t73906".parse().unwrap(),
+        indicator: "BG".parse().unwrap(),
+        month: "2026-06".parse().unwrap(),
+        value: Some(2_650.0),
+        numerator: None,
+        denominator: None,
+        status: zielwerk_domain::ValueStatus::Final,
+        datenstand: "2026-10-01".parse().unwrap(),
+    };
+    let source = zielwerk_domain::Source {
+        kind: zielwerk_domain::SourceKind::File,
+        label: "Revision Oktober".into(),
+        detail: String::new(),
+        file_name: None,
+        sha256: None,
+    };
+    s.store.record_observations(&source, &[revised]).await.unwrap();
+    let (_, after, _) = get(&page).await;
+    assert!(after.contains("<th scope=\"row\">Juni 2026</th>\n<td class=\"num\">2.650</td>"), "{after}");
+    assert!(after.contains("Revision Oktober"));
+}

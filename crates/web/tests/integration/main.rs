@@ -37,9 +37,7 @@ pub async fn demo_server() -> Server {
     }
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    let app = zielwerk_web::router(AppState {
-        store: store.clone(),
-    });
+    let app = zielwerk_web::router(AppState::new(store.clone()));
     tokio::spawn(async move {
         axum::serve(listener, app).await.unwrap();
     });

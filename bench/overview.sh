@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Load benchmark of the agreement overview page: a release build serves the demo database,
+# wrk (Debian package) sends requests from a second process over loopback with 50 connections.
+#
+#   bench/overview.sh            # 20 s, 50 connections
+#   DURATION=60s bench/overview.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/zielwerk/target}"
+DURATION="${DURATION:-20s}"
+CONNECTIONS="${CONNECTIONS:-50}"
+PORT="${PORT:-18080}"
+
+if ! command -v wrk >/dev/null 2>&1; then
+  sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq wrk >/dev/null
+fi
+
+cargo build --release --locked -p zielwerk
+bin="$CARGO_TARGET_DIR/release/zielwerk"
+dir="$(mktemp -d)"
+trap 'kill $server 2>/dev/null || true; rm -rf "$dir"' EXIT
+"$bin" demo --db "$dir/bench.db" --no-serve 2>/dev/null
+ZIELWERK_LOG=warn "$bin" serve --db "$dir/bench.db" --bind "127.0.0.1:$PORT" 2>/dev/null &
+server=$!
+for _ in $(seq 50); do
+  curl -fs "http://127.0.0.1:$PORT/health" >/dev/null && break
+  sleep 0.1
+done
+url="http://127.0.0.1:$PORT/vereinbarungen/t36402-2022-v1"
+bytes=$(curl -fs "$url" | wc -c)
+echo "Übersichtsseite: $bytes Bytes; $(nproc) Kerne; wrk -t2 -c$CONNECTIONS -d$DURATION"
+# Warm-up, then the measured run.
+wrk -t2 -c"$CONNECTIONS" -d3s "$url" >/dev/null
+wrk -t2 -c"$CONNECTIONS" -d"$DURATION" --latency "$url"
