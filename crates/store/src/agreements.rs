@@ -502,6 +502,9 @@ async fn insert_children(tx: &mut Transaction<'_, Any>, id: &str, a: &Agreement)
                 denominator,
             } => ("rolling12", Some(numerator), Some(denominator), None, None),
         };
+        // Statements that bind a nullable float are not kept prepared: sqlx 0.8's Any driver types a
+        // NULL f64 as float4 for PostgreSQL, and a statement prepared with that type would refuse
+        // the next non-NULL f64.
         sqlx::query(
             "INSERT INTO indicator (agreement_id, code, position, name, description, unit, direction,
                  accumulation, formula, formula_numerator, formula_denominator, formula_base,
@@ -523,6 +526,7 @@ async fn insert_children(tx: &mut Transaction<'_, Any>, id: &str, a: &Agreement)
         .bind(scale)
         .bind(ind.numerator_label.as_deref())
         .bind(ind.denominator_label.as_deref())
+        .persistent(false)
         .execute(&mut **tx)
         .await?;
     }
@@ -556,6 +560,7 @@ async fn insert_children(tx: &mut Transaction<'_, Any>, id: &str, a: &Agreement)
         .bind(due)
         .bind(tol_kind)
         .bind(tol_value)
+        .persistent(false)
         .execute(&mut **tx)
         .await?;
         if let Target::Monthly { values } = &g.target {

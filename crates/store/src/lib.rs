@@ -1,7 +1,7 @@
 //! The storage boundary. Only this crate speaks SQL.
 //!
-//! One schema and one set of queries serve SQLite (embedded default) and, later, PostgreSQL,
-//! through `sqlx::Any`: the SQL stays portable (see `migrations/`), and placeholders are
+//! One schema and one set of queries serve SQLite (embedded default) and PostgreSQL (server
+//! installations), through `sqlx::Any`: the SQL stays portable (see `migrations/`), and placeholders are
 //! written `$1, $2, …` in order of appearance, which both backends accept. Every write that
 //! touches more than one row runs in a transaction: an agreement is saved whole or not at all,
 //! and a batch of values is recorded whole or not at all.
@@ -38,7 +38,7 @@ pub enum StoreError {
         value: String,
     },
     #[error(
-        "Nicht unterstützte Datenbankadresse „{0}“: erwartet wird ein Dateipfad oder sqlite://…"
+        "Nicht unterstützte Datenbankadresse „{0}“: erwartet wird ein Dateipfad, sqlite://… oder postgres://…"
     )]
     UnsupportedUrl(String),
 }
@@ -49,6 +49,7 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
     Sqlite,
+    Postgres,
 }
 
 /// A handle on the database; cheap to clone.
@@ -67,15 +68,31 @@ impl std::fmt::Debug for Store {
     }
 }
 
-/// Turns the `--db` argument into a connection URL: a plain path means an SQLite file, created
-/// if missing.
-pub fn database_url(db: &str) -> Result<String> {
+/// Turns the `--db` argument into a backend and connection URL: a plain path means an SQLite
+/// file, created if missing.
+pub fn database_url(db: &str) -> Result<(Backend, String)> {
     if db.starts_with("sqlite:") {
-        Ok(db.to_owned())
+        Ok((Backend::Sqlite, db.to_owned()))
+    } else if db.starts_with("postgres://") || db.starts_with("postgresql://") {
+        Ok((Backend::Postgres, db.to_owned()))
     } else if db.contains("://") {
-        Err(StoreError::UnsupportedUrl(db.to_owned()))
+        Err(StoreError::UnsupportedUrl(redact(db)))
     } else {
-        Ok(format!("sqlite://{db}?mode=rwc"))
+        Ok((Backend::Sqlite, format!("sqlite://{db}?mode=rwc")))
+    }
+}
+
+/// A URL without its password, for messages and logs.
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let userinfo = &url[scheme + 3..at];
+            match userinfo.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme + 3], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
     }
 }
 
@@ -84,24 +101,23 @@ impl Store {
     /// to date.
     pub async fn open(db: &str) -> Result<Self> {
         sqlx::any::install_default_drivers();
-        let url = database_url(db)?;
-        let backend = Backend::Sqlite;
+        let (backend, url) = database_url(db)?;
         let options = AnyConnectOptions::from_str(&url)?.disable_statement_logging();
         let pool = AnyPoolOptions::new()
             .max_connections(8)
-            .after_connect(|conn, _meta| {
+            .after_connect(move |conn, _meta| {
                 Box::pin(async move {
-                    // Foreign keys are per connection in SQLite; WAL lets readers run while a
-                    // writer commits, which the server relies on.
-                    sqlx::query("PRAGMA foreign_keys = ON")
-                        .execute(&mut *conn)
-                        .await?;
-                    sqlx::query("PRAGMA journal_mode = WAL")
-                        .execute(&mut *conn)
-                        .await?;
-                    sqlx::query("PRAGMA synchronous = NORMAL")
-                        .execute(&mut *conn)
-                        .await?;
+                    if backend == Backend::Sqlite {
+                        // Foreign keys are per connection in SQLite; WAL lets readers run while
+                        // a writer commits, which the server relies on.
+                        for pragma in [
+                            "PRAGMA foreign_keys = ON",
+                            "PRAGMA journal_mode = WAL",
+                            "PRAGMA synchronous = NORMAL",
+                        ] {
+                            sqlx::query(pragma).execute(&mut *conn).await?;
+                        }
+                    }
                     Ok(())
                 })
             })
@@ -135,6 +151,34 @@ pub(crate) async fn bump_version(tx: &mut sqlx::Transaction<'_, sqlx::Any>) -> R
         .execute(&mut **tx)
         .await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls() {
+        assert_eq!(
+            database_url("./z.db").unwrap(),
+            (Backend::Sqlite, "sqlite://./z.db?mode=rwc".into())
+        );
+        assert_eq!(
+            database_url("postgres://u:p@h/db").unwrap().0,
+            Backend::Postgres
+        );
+        assert_eq!(
+            database_url("mysql://u:geheim@h/db")
+                .unwrap_err()
+                .to_string(),
+            "Nicht unterstützte Datenbankadresse „mysql://u:***@h/db“: erwartet wird ein Dateipfad, sqlite://… oder postgres://…"
+        );
+        assert_eq!(
+            redact("postgres://u:geheim@h:5432/db"),
+            "postgres://u:***@h:5432/db"
+        );
+        assert_eq!(redact("postgres://u@h/db"), "postgres://u@h/db");
+    }
 }
 
 pub(crate) fn now() -> String {

@@ -135,6 +135,8 @@ impl Store {
             .bind(&source_id)
             .bind(&ts)
             .bind(i64::from(becomes_current))
+            // Not kept prepared: see the note on nullable floats in agreements.rs.
+            .persistent(false)
             .execute(&mut *tx)
             .await?;
         }

@@ -1,14 +1,55 @@
-//! The store against a real SQLite file: whole-agreement round trips, signed agreements,
-//! revisions, idempotence and transactions.
+//! The store's behaviour as one story of scenarios, run against both backends: a real SQLite
+//! file and a throwaway PostgreSQL cluster (Debian's binaries, started by the test). Whole-agreement
+//! round trips, signed agreements, revisions, idempotence and transactions.
+
+use std::future::Future;
+use std::pin::Pin;
 
 use chrono::NaiveDate;
 use zielwerk_domain::{AgreementStatus, Observation, Source, SourceKind, ValueStatus};
-use zielwerk_store::{RecordOutcome, SaveOutcome, Store, StoreError};
+use zielwerk_store::{Backend, RecordOutcome, SaveOutcome, Store, StoreError};
 
-async fn store() -> (Store, tempfile::TempDir) {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("test.db");
-    (Store::open(db.to_str().unwrap()).await.unwrap(), dir)
+type Scenario = fn(Store) -> Pin<Box<dyn Future<Output = ()>>>;
+
+macro_rules! story {
+    ($($name:ident),* $(,)?) => {
+        const STORY: &[(&str, Scenario)] = &[$((stringify!($name), |s| Box::pin($name(s)))),*];
+    };
+}
+
+story!(
+    agreement_round_trips_through_the_database,
+    a_signed_agreement_is_never_overwritten_but_a_draft_is,
+    recording_is_idempotent_and_revisions_keep_history,
+    a_failing_batch_leaves_nothing_behind,
+    the_whole_demo_loads_and_reloads_without_change,
+);
+
+#[tokio::test]
+async fn story_on_sqlite() {
+    for (name, scenario) in STORY {
+        eprintln!("SQLite: {name}");
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path().join("test.db").to_str().unwrap())
+            .await
+            .unwrap();
+        assert_eq!(store.backend(), Backend::Sqlite);
+        scenario(store.clone()).await;
+        store.close().await;
+    }
+}
+
+#[tokio::test]
+async fn story_on_postgres() {
+    let cluster = zielwerk_testkit::PgCluster::start();
+    for (i, (name, scenario)) in STORY.iter().enumerate() {
+        eprintln!("PostgreSQL: {name}");
+        let url = cluster.create_database(&format!("story_{i}"));
+        let store = Store::open(&url).await.unwrap();
+        assert_eq!(store.backend(), Backend::Postgres);
+        scenario(store.clone()).await;
+        store.close().await;
+    }
 }
 
 fn source(label: &str) -> Source {
@@ -34,9 +75,7 @@ fn obs(month: &str, value: f64, status: ValueStatus, datenstand: &str) -> Observ
     }
 }
 
-#[tokio::test]
-async fn agreement_round_trips_through_the_database() {
-    let (store, _dir) = store().await;
+async fn agreement_round_trips_through_the_database(store: Store) {
     for a in [
         zielwerk_demo::mettmann_agreement().unwrap(),
         zielwerk_demo::regensburg_agreement().unwrap(),
@@ -58,9 +97,7 @@ async fn agreement_round_trips_through_the_database() {
     assert_eq!(list[1].goals, 17);
 }
 
-#[tokio::test]
-async fn a_signed_agreement_is_never_overwritten_but_a_draft_is() {
-    let (store, _dir) = store().await;
+async fn a_signed_agreement_is_never_overwritten_but_a_draft_is(store: Store) {
     let signed = zielwerk_demo::mettmann_agreement().unwrap();
     assert_eq!(signed.status, AgreementStatus::Signed);
     store.save_agreement(&signed).await.unwrap();
@@ -91,9 +128,7 @@ async fn a_signed_agreement_is_never_overwritten_but_a_draft_is() {
     );
 }
 
-#[tokio::test]
-async fn recording_is_idempotent_and_revisions_keep_history() {
-    let (store, _dir) = store().await;
+async fn recording_is_idempotent_and_revisions_keep_history(store: Store) {
     store
         .save_agreement(&zielwerk_demo::mettmann_agreement().unwrap())
         .await
@@ -178,9 +213,7 @@ async fn recording_is_idempotent_and_revisions_keep_history() {
     );
 }
 
-#[tokio::test]
-async fn a_failing_batch_leaves_nothing_behind() {
-    let (store, _dir) = store().await;
+async fn a_failing_batch_leaves_nothing_behind(store: Store) {
     store
         .save_agreement(&zielwerk_demo::mettmann_agreement().unwrap())
         .await
@@ -201,9 +234,7 @@ async fn a_failing_batch_leaves_nothing_behind() {
     assert_eq!(store.observation_count().await.unwrap(), 0);
 }
 
-#[tokio::test]
-async fn the_whole_demo_loads_and_reloads_without_change() {
-    let (store, _dir) = store().await;
+async fn the_whole_demo_loads_and_reloads_without_change(store: Store) {
     let demo = zielwerk_demo::build(zielwerk_demo::DEFAULT_SEED).unwrap();
     for a in &demo.agreements {
         store.save_agreement(a).await.unwrap();

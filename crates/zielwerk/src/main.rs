@@ -22,7 +22,7 @@ struct Cli {
 
 #[derive(clap::Args, Clone)]
 struct DbArg {
-    /// Datenbank: Pfad einer SQLite-Datei (wird angelegt) oder sqlite://-Adresse.
+    /// Datenbank: Pfad einer SQLite-Datei (wird angelegt), sqlite://… oder postgres://…
     #[arg(long, env = "ZIELWERK_DB", default_value = "./zielwerk.db")]
     db: String,
 }
@@ -134,9 +134,12 @@ async fn run(cli: Cli) -> Result<()> {
 }
 
 async fn open(db: &str) -> Result<Store> {
-    Store::open(db)
-        .await
-        .with_context(|| format!("Datenbank „{db}“ lässt sich nicht öffnen"))
+    Store::open(db).await.with_context(|| {
+        format!(
+            "Datenbank „{}“ lässt sich nicht öffnen",
+            zielwerk_store::redact(db)
+        )
+    })
 }
 
 async fn serve(store: Store, bind: &str) -> Result<()> {

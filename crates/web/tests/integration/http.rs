@@ -204,8 +204,14 @@ async fn a_new_revision_shows_at_once_despite_the_page_cache() {
         file_name: None,
         sha256: None,
     };
-    s.store.record_observations(&source, &[revised]).await.unwrap();
+    s.store
+        .record_observations(&source, &[revised])
+        .await
+        .unwrap();
     let (_, after, _) = get(&page).await;
-    assert!(after.contains("<th scope=\"row\">Juni 2026</th>\n<td class=\"num\">2.650</td>"), "{after}");
+    assert!(
+        after.contains("<th scope=\"row\">Juni 2026</th>\n<td class=\"num\">2.650</td>"),
+        "{after}"
+    );
     assert!(after.contains("Revision Oktober"));
 }
