@@ -153,6 +153,22 @@ pub(crate) async fn bump_version(tx: &mut sqlx::Transaction<'_, sqlx::Any>) -> R
     Ok(())
 }
 
+pub(crate) fn now() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
+}
+
+pub(crate) fn parse_col<T: FromStr>(
+    table: &'static str,
+    column: &'static str,
+    value: String,
+) -> Result<T> {
+    value.parse().map_err(|_| StoreError::Corrupt {
+        table,
+        column,
+        value,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -179,20 +195,4 @@ mod tests {
         );
         assert_eq!(redact("postgres://u@h/db"), "postgres://u@h/db");
     }
-}
-
-pub(crate) fn now() -> String {
-    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
-}
-
-pub(crate) fn parse_col<T: FromStr>(
-    table: &'static str,
-    column: &'static str,
-    value: String,
-) -> Result<T> {
-    value.parse().map_err(|_| StoreError::Corrupt {
-        table,
-        column,
-        value,
-    })
 }
