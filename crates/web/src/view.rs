@@ -48,6 +48,9 @@ pub fn target_text(goal: &Goal, indicator: &Indicator) -> String {
 
 pub fn tolerance_text(goal: &Goal, indicator: &Indicator) -> String {
     match goal.tolerance {
+        Tolerance::Absolute { value } if indicator.unit == Unit::Percent => {
+            format!("± {}\u{a0}Prozentpunkte", number(value, 1))
+        }
         Tolerance::Absolute { value } => format!("± {}", value_text(indicator, value)),
         Tolerance::Relative { percent } => format!("{} % des Zielwerts", number(percent, 1)),
         Tolerance::Days { days } => format!("{days} Tage vor Fälligkeit"),

@@ -1,0 +1,162 @@
+//! The `zielwerk` binary as a user runs it: agreement files in and out, and the demo server.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+
+const BIN: &str = env!("CARGO_BIN_EXE_zielwerk");
+const EXAMPLE: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../examples/agreement-mettmann-2022.toml"
+);
+
+fn run(args: &[&str]) -> (bool, String, String) {
+    let out = Command::new(BIN)
+        .args(args)
+        .env("ZIELWERK_LOG", "warn")
+        .output()
+        .unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn check_accepts_the_example_and_refuses_a_bad_file_in_german() {
+    let (ok, out, _) = run(&["agreement", "check", EXAMPLE]);
+    assert!(ok);
+    assert!(
+        out.contains("in Ordnung – jobcenter ME-aktiv 2022 (Version 1), 6 Zielbereiche, 17 Ziele"),
+        "{out}"
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("kaputt.toml");
+    let text = std::fs::read_to_string(EXAMPLE).unwrap().replacen(
+        "indicator = \"KDU_JE_BG\"",
+        "indicator = \"KDU_PRO_BG\"",
+        1,
+    );
+    std::fs::write(&bad, text).unwrap();
+    let (ok, _, err) = run(&["agreement", "check", bad.to_str().unwrap()]);
+    assert!(!ok, "a bad file must fail");
+    assert!(err.contains("enthält einen Fehler"), "{err}");
+    assert!(
+        err.contains("Feld „goals[5].indicator“: Die Kennzahl „KDU_PRO_BG“ ist nicht definiert"),
+        "{err}"
+    );
+    assert!(err.contains("kaputt.toml, Zeile "), "{err}");
+}
+
+#[test]
+fn import_then_export_gives_the_same_agreement_and_a_bad_import_stores_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("z.db");
+    let db = db.to_str().unwrap();
+
+    // A refused file leaves the database without an agreement.
+    let bad = dir.path().join("bad.toml");
+    std::fs::write(
+        &bad,
+        std::fs::read_to_string(EXAMPLE)
+            .unwrap()
+            .replacen("year = 2022", "year = 1999", 1),
+    )
+    .unwrap();
+    let (ok, _, err) = run(&["agreement", "import", bad.to_str().unwrap(), "--db", db]);
+    assert!(!ok);
+    assert!(
+        err.contains("Jahr 1999 liegt außerhalb des zulässigen Bereichs"),
+        "{err}"
+    );
+    let (ok, _, err) = run(&["agreement", "export", "--db", db]);
+    assert!(!ok);
+    assert!(
+        err.contains("Die Datenbank enthält keine Vereinbarung"),
+        "{err}"
+    );
+
+    let (ok, out, err) = run(&["agreement", "import", EXAMPLE, "--db", db]);
+    assert!(ok, "{err}");
+    assert!(
+        out.contains("Vereinbarung t36402-2022-v1 importiert: 17 Ziele"),
+        "{out}"
+    );
+    let exported = dir.path().join("export.toml");
+    let (ok, _, err) = run(&[
+        "agreement",
+        "export",
+        "t36402-2022-v1",
+        "-o",
+        exported.to_str().unwrap(),
+        "--db",
+        db,
+    ]);
+    assert!(ok, "{err}");
+    // Importing the export is a no-op: it is the same agreement.
+    let (ok, out, _) = run(&[
+        "agreement",
+        "import",
+        exported.to_str().unwrap(),
+        "--db",
+        db,
+    ]);
+    assert!(ok);
+    assert!(out.contains("unverändert"), "{out}");
+}
+
+#[test]
+fn demo_builds_the_database_and_serves_the_overview() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("demo.db");
+    let mut child = Command::new(BIN)
+        .args([
+            "demo",
+            "--db",
+            db.to_str().unwrap(),
+            "--bind",
+            "127.0.0.1:0",
+        ])
+        .env("ZIELWERK_LOG", "warn")
+        .stderr(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    // Keep draining stderr: a closed pipe would make the server's next message fail.
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            if let Some(rest) = line.strip_prefix("Zielwerk läuft auf http://") {
+                let _ = tx.send(rest.split('/').next().unwrap_or_default().to_owned());
+            }
+        }
+    });
+    let addr = rx
+        .recv_timeout(std::time::Duration::from_secs(60))
+        .expect("server announces its address");
+    let body = http_get(&addr, "/vereinbarungen/t36402-2022-v1");
+    child.kill().unwrap();
+    let _ = child.wait();
+    assert!(
+        body.starts_with("HTTP/1.1 200"),
+        "{}",
+        &body[..body.len().min(200)]
+    );
+    assert!(body.matches("<tr class=\"goal\">").count() >= 12);
+}
+
+/// A minimal HTTP/1.1 GET over a plain socket, so this test needs no client library.
+fn http_get(addr: &str, path: &str) -> String {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(addr).unwrap();
+    write!(
+        s,
+        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut out = String::new();
+    s.read_to_string(&mut out).unwrap();
+    out
+}
