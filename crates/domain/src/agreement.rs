@@ -104,6 +104,8 @@ pub enum AreaKind {
 }
 
 impl AreaKind {
+    pub const ALL: [AreaKind; 3] = [AreaKind::Federal, AreaKind::Municipal, AreaKind::Jobcenter];
+
     pub fn as_str(self) -> &'static str {
         match self {
             AreaKind::Federal => "federal",
@@ -139,6 +141,8 @@ pub enum Origin {
 }
 
 impl Origin {
+    pub const ALL: [Origin; 2] = [Origin::Agreement, Origin::PlanningDocument];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Origin::Agreement => "agreement",

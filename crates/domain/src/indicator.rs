@@ -103,6 +103,8 @@ pub enum Accumulation {
 }
 
 impl Accumulation {
+    pub const ALL: [Accumulation; 2] = [Accumulation::Stock, Accumulation::Flow];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Accumulation::Stock => "stock",

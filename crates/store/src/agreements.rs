@@ -33,26 +33,46 @@ pub enum SaveOutcome {
     Unchanged,
 }
 
-fn enum_from<T: Copy>(
-    all: &[T],
-    as_str: fn(T) -> &'static str,
-    table: &'static str,
-    column: &'static str,
-    value: String,
-) -> Result<T> {
-    all.iter()
+/// Domain enums stored as their stable text token (`as_str`).
+trait DbEnum: Copy + 'static {
+    const ALL: &'static [Self];
+    fn token(self) -> &'static str;
+}
+
+macro_rules! db_enum {
+    ($($t:ty),* $(,)?) => {$(
+        impl DbEnum for $t {
+            const ALL: &'static [Self] = &<$t>::ALL;
+            fn token(self) -> &'static str {
+                self.as_str()
+            }
+        }
+    )*};
+}
+
+db_enum!(
+    AgreementStatus,
+    PartyRole,
+    AreaKind,
+    Origin,
+    Accumulation,
+    Unit,
+    Direction
+);
+
+/// Reads the enum in `column` of `row`; an unknown token means a corrupt database.
+fn get_enum<T: DbEnum>(row: &AnyRow, table: &'static str, column: &'static str) -> Result<T> {
+    let value: String = row.try_get(column)?;
+    T::ALL
+        .iter()
         .copied()
-        .find(|v| as_str(*v) == value)
+        .find(|v| v.token() == value)
         .ok_or(StoreError::Corrupt {
             table,
             column,
             value,
         })
 }
-
-const AREA_KINDS: [AreaKind; 3] = [AreaKind::Federal, AreaKind::Municipal, AreaKind::Jobcenter];
-const ORIGINS: [Origin; 2] = [Origin::Agreement, Origin::PlanningDocument];
-const ACCUMULATIONS: [Accumulation; 2] = [Accumulation::Stock, Accumulation::Flow];
 
 impl Store {
     /// Saves an agreement. A draft or negotiating agreement with the same key is replaced; a
@@ -144,13 +164,7 @@ impl Store {
                     jobcenter_name: r.try_get("jobcenter_name")?,
                     year: r.try_get::<i64, _>("year")? as i32,
                     version: r.try_get::<i64, _>("version")? as u32,
-                    status: enum_from(
-                        &AgreementStatus::ALL,
-                        AgreementStatus::as_str,
-                        "agreement",
-                        "status",
-                        r.try_get("status")?,
-                    )?,
+                    status: get_enum(&r, "agreement", "status")?,
                     title: r.try_get("title")?,
                     goals: r.try_get("goals")?,
                 })
@@ -187,7 +201,7 @@ impl Store {
         .into_iter()
         .map(|r| {
             Ok(Party {
-                role: enum_from(&PartyRole::ALL, PartyRole::as_str, "party", "role", r.try_get("role")?)?,
+                role: get_enum(&r, "party", "role")?,
                 name: r.try_get("name")?,
                 signatory: r.try_get("signatory")?,
                 signed_on: opt_date("party", "signed_on", r.try_get("signed_on")?)?,
@@ -206,7 +220,7 @@ impl Store {
             Ok(GoalArea {
                 key: parse_col("goal_area", "area_key", r.try_get("area_key")?)?,
                 title: r.try_get("title")?,
-                kind: enum_from(&AREA_KINDS, AreaKind::as_str, "goal_area", "kind", r.try_get("kind")?)?,
+                kind: get_enum(&r, "goal_area", "kind")?,
                 description: r.try_get("description")?,
             })
         })
@@ -280,7 +294,7 @@ impl Store {
                 title: r.try_get("title")?,
                 description: r.try_get("description")?,
                 expected_effect: r.try_get("expected_effect")?,
-                responsible: enum_from(&PartyRole::ALL, PartyRole::as_str, "measure", "responsible", r.try_get("responsible")?)?,
+                responsible: get_enum(&r, "measure", "responsible")?,
                 start: parse_col("measure", "start_month", r.try_get("start_month")?)?,
                 end: r
                     .try_get::<Option<String>, _>("end_month")?
@@ -298,13 +312,7 @@ impl Store {
             jobcenter,
             year: head.try_get::<i64, _>("year")? as i32,
             version: head.try_get::<i64, _>("version")? as u32,
-            status: enum_from(
-                &AgreementStatus::ALL,
-                AgreementStatus::as_str,
-                "agreement",
-                "status",
-                head.try_get("status")?,
-            )?,
+            status: get_enum(&head, "agreement", "status")?,
             title: head.try_get("title")?,
             parties,
             areas,
@@ -367,27 +375,9 @@ fn indicator_from_row(r: &AnyRow) -> Result<Indicator> {
         code: required("code")?,
         name: r.try_get("name")?,
         description: r.try_get("description")?,
-        unit: enum_from(
-            &Unit::ALL,
-            Unit::as_str,
-            "indicator",
-            "unit",
-            r.try_get("unit")?,
-        )?,
-        direction: enum_from(
-            &Direction::ALL,
-            Direction::as_str,
-            "indicator",
-            "direction",
-            r.try_get("direction")?,
-        )?,
-        accumulation: enum_from(
-            &ACCUMULATIONS,
-            Accumulation::as_str,
-            "indicator",
-            "accumulation",
-            r.try_get("accumulation")?,
-        )?,
+        unit: get_enum(r, "indicator", "unit")?,
+        direction: get_enum(r, "indicator", "direction")?,
+        accumulation: get_enum(r, "indicator", "accumulation")?,
         formula,
         numerator_label: r.try_get("numerator_label")?,
         denominator_label: r.try_get("denominator_label")?,
@@ -432,20 +422,8 @@ fn goal_from_row(
         area: parse_col("goal", "area_key", r.try_get("area_key")?)?,
         title: r.try_get("title")?,
         description: r.try_get("description")?,
-        responsible: enum_from(
-            &PartyRole::ALL,
-            PartyRole::as_str,
-            "goal",
-            "responsible",
-            r.try_get("responsible")?,
-        )?,
-        origin: enum_from(
-            &ORIGINS,
-            Origin::as_str,
-            "goal",
-            "origin",
-            r.try_get("origin")?,
-        )?,
+        responsible: get_enum(r, "goal", "responsible")?,
+        origin: get_enum(r, "goal", "origin")?,
         indicator: parse_col("goal", "indicator_code", r.try_get("indicator_code")?)?,
         target,
         tolerance,

@@ -137,6 +137,7 @@ async fn recording_is_idempotent_and_revisions_keep_history(store: Store) {
         obs("2022-01", 18_000.5, ValueStatus::Projected, "2022-02-15"),
         obs("2022-02", 17_990.5, ValueStatus::Projected, "2022-03-15"),
     ];
+    let v0 = store.data_version().await.unwrap();
     let o = store
         .record_observations(&source("a"), &first)
         .await
@@ -148,7 +149,9 @@ async fn recording_is_idempotent_and_revisions_keep_history(store: Store) {
             ..Default::default()
         }
     );
-    // The same batch again changes nothing.
+    let v1 = store.data_version().await.unwrap();
+    assert!(v1 > v0, "a write moves the data version");
+    // The same batch again changes nothing, not even the data version.
     let o = store
         .record_observations(&source("a"), &first)
         .await
@@ -161,6 +164,7 @@ async fn recording_is_idempotent_and_revisions_keep_history(store: Store) {
         }
     );
     assert_eq!(store.observation_count().await.unwrap(), 2);
+    assert_eq!(store.data_version().await.unwrap(), v1);
 
     // A counted value with a newer Datenstand supersedes the projection; an older one does not.
     let later = vec![

@@ -268,6 +268,59 @@ pub fn status_icon(status: Status) -> &'static str {
     }
 }
 
+/// What the numerator and denominator of an indicator's values are, for table headers.
+pub struct Components {
+    pub numerator_label: String,
+    pub denominator_label: String,
+    pub numerator_unit: Unit,
+    pub denominator_unit: Unit,
+}
+
+impl Components {
+    pub fn of(agreement: &Agreement, ind: &Indicator) -> Self {
+        let named = |code: &IndicatorCode| match agreement.indicator(code) {
+            Some(i) => (i.name.clone(), i.unit),
+            None => (code.to_string(), ind.unit),
+        };
+        let ((numerator_label, numerator_unit), (denominator_label, denominator_unit)) =
+            match &ind.formula {
+                Formula::Ratio {
+                    numerator,
+                    denominator,
+                    ..
+                }
+                | Formula::Rolling12 {
+                    numerator,
+                    denominator,
+                } => (named(numerator), named(denominator)),
+                Formula::YearOverYear { base } => {
+                    let unit = named(base).1;
+                    (("Monat".into(), unit), ("Vorjahresmonat".into(), unit))
+                }
+                Formula::Stored | Formula::StoredRatio { .. } => (
+                    (
+                        ind.numerator_label
+                            .clone()
+                            .unwrap_or_else(|| "Zähler".into()),
+                        ind.unit,
+                    ),
+                    (
+                        ind.denominator_label
+                            .clone()
+                            .unwrap_or_else(|| "Nenner".into()),
+                        ind.unit,
+                    ),
+                ),
+            };
+        Self {
+            numerator_label,
+            denominator_label,
+            numerator_unit,
+            denominator_unit,
+        }
+    }
+}
+
 pub fn formula_text(ind: &Indicator) -> String {
     match &ind.formula {
         Formula::StoredRatio { .. } => format!(

@@ -367,28 +367,13 @@ async fn goal_page(
         v.map(|v| zielwerk_domain::format::number(v, decimals))
             .unwrap_or_default()
     };
-    // Components carry their own units: KdU per BG = KdU total (EUR) ÷ BG (count).
-    let decimals_of = |code: Option<&zielwerk_domain::IndicatorCode>| {
-        let unit = code
-            .and_then(|c| agreement.indicator(c))
-            .map_or(ind.unit, |i| i.unit);
-        if unit == Unit::Euro { 2 } else { 0 }
-    };
-    let (num_decimals, den_decimals) = match &ind.formula {
-        zielwerk_domain::Formula::Ratio {
-            numerator,
-            denominator,
-            ..
-        }
-        | zielwerk_domain::Formula::Rolling12 {
-            numerator,
-            denominator,
-        } => (decimals_of(Some(numerator)), decimals_of(Some(denominator))),
-        zielwerk_domain::Formula::YearOverYear { base } => {
-            (decimals_of(Some(base)), decimals_of(Some(base)))
-        }
-        _ => (decimals_of(None), decimals_of(None)),
-    };
+    // Components carry their own names and units: KdU per BG = KdU total (EUR) ÷ BG (count).
+    let components = view::Components::of(&agreement, ind);
+    let decimals = |unit: Unit| if unit == Unit::Euro { 2 } else { 0 };
+    let (num_decimals, den_decimals) = (
+        decimals(components.numerator_unit),
+        decimals(components.denominator_unit),
+    );
     let rows = g
         .series
         .iter()
@@ -422,35 +407,6 @@ async fn goal_page(
         })
         .collect::<Vec<_>>();
     let has_components = g.series.values().any(|p| p.numerator.is_some());
-    let (numerator_label, denominator_label) = match &ind.formula {
-        zielwerk_domain::Formula::Ratio {
-            numerator,
-            denominator,
-            ..
-        }
-        | zielwerk_domain::Formula::Rolling12 {
-            numerator,
-            denominator,
-        } => (
-            agreement
-                .indicator(numerator)
-                .map(|i| i.name.clone())
-                .unwrap_or_else(|| numerator.to_string()),
-            agreement
-                .indicator(denominator)
-                .map(|i| i.name.clone())
-                .unwrap_or_else(|| denominator.to_string()),
-        ),
-        zielwerk_domain::Formula::YearOverYear { .. } => ("Monat".into(), "Vorjahresmonat".into()),
-        _ => (
-            ind.numerator_label
-                .clone()
-                .unwrap_or_else(|| "Zähler".into()),
-            ind.denominator_label
-                .clone()
-                .unwrap_or_else(|| "Nenner".into()),
-        ),
-    };
     let asm = &g.assessment;
     let area = agreement
         .area(&g.goal.area)
@@ -479,8 +435,8 @@ async fn goal_page(
         reason: asm.reason.clone(),
         chart: view::goal_chart(g, agreement.year, "zielchart"),
         milestone: matches!(g.goal.target, Target::Milestone { .. }),
-        numerator_label,
-        denominator_label,
+        numerator_label: components.numerator_label,
+        denominator_label: components.denominator_label,
         has_components,
         rows,
         measures: agreement
