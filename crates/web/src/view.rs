@@ -131,8 +131,8 @@ fn band(
         .collect()
 }
 
-/// The full chart of a goal page.
-pub fn goal_chart(state: &GoalState<'_>, year: i32, id: &str) -> String {
+/// The full chart of a goal page, as of the reporting month `as_of`: later values are not drawn.
+pub fn goal_chart(state: &GoalState<'_>, year: i32, as_of: YearMonth, id: &str) -> String {
     let goal = state.goal;
     let ind = state.indicator;
     let a = &state.assessment;
@@ -140,7 +140,7 @@ pub fn goal_chart(state: &GoalState<'_>, year: i32, id: &str) -> String {
         let reached = state
             .series
             .iter()
-            .find(|(m, p)| m.year() == year && p.value >= 1.0)
+            .find(|(m, p)| m.year() == year && **m <= as_of && p.value >= 1.0)
             .map(|(m, _)| *m);
         return MilestoneChart {
             id: id.into(),
@@ -161,10 +161,11 @@ pub fn goal_chart(state: &GoalState<'_>, year: i32, id: &str) -> String {
         }
         .render();
     }
-    let actual: Vec<(YearMonth, f64)> = match ind.accumulation {
+    let mut actual: Vec<(YearMonth, f64)> = match ind.accumulation {
         Accumulation::Stock => state.series.iter().map(|(m, p)| (*m, p.value)).collect(),
         Accumulation::Flow => state.year_to_date(year),
     };
+    actual.retain(|(m, _)| *m <= as_of);
     let projected_from = state
         .series
         .iter()

@@ -433,7 +433,7 @@ async fn goal_page(
         status_css: asm.status.css(),
         status_icon: view::status_icon(asm.status),
         reason: asm.reason.clone(),
-        chart: view::goal_chart(g, agreement.year, "zielchart"),
+        chart: view::goal_chart(g, agreement.year, as_of, "zielchart"),
         milestone: matches!(g.goal.target, Target::Milestone { .. }),
         numerator_label: components.numerator_label,
         denominator_label: components.denominator_label,

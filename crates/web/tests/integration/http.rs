@@ -71,6 +71,18 @@ async fn reporting_month_changes_the_assessment() {
     )))
     .await;
     assert!(july.contains("überfällig"), "overdue in July");
+    // A flow goal in March: the chart draws the running sum of January to March, nothing later.
+    let (_, flow, _) =
+        get(&s.url(&format!("{METTMANN}/ziele/sucht-zuweisungen?stand=2022-03"))).await;
+    let points = flow
+        .split("<g class=\"points\">")
+        .nth(1)
+        .unwrap()
+        .split("</g>")
+        .next()
+        .unwrap();
+    assert_eq!(points.matches("<circle").count(), 3, "{points}");
+    assert!(flow.contains("Ist Januar bis März 2022"));
 }
 
 #[tokio::test]
