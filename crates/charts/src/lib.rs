@@ -7,8 +7,10 @@
 
 mod scale;
 mod svg;
+mod waterfall;
 
 pub use svg::{LineChart, MilestoneChart, Series, Sparkline};
+pub use waterfall::{Step, Waterfall};
 
 /// The font family named in every chart. The report pipeline loads a font of this family.
 pub const FONT_FAMILY: &str = "'DejaVu Sans', 'Liberation Sans', Arial, sans-serif";

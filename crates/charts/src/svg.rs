@@ -9,7 +9,7 @@ use crate::FONT_FAMILY;
 use crate::scale::Scale;
 
 /// Escapes text for SVG/XML content and attributes.
-fn esc(s: &str) -> String {
+pub(crate) fn esc(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {
@@ -52,7 +52,7 @@ pub struct LineChart {
 
 const W: f64 = 760.0;
 const H: f64 = 320.0;
-const LEFT: f64 = 78.0;
+const LEFT: f64 = 64.0;
 const RIGHT: f64 = 16.0;
 const TOP: f64 = 16.0;
 const BOTTOM: f64 = 64.0;
@@ -94,8 +94,16 @@ impl LineChart {
             (lo.min(v), hi.max(v))
         });
         let y = Scale::nice(lo, hi, 5);
+        // Room for the longest tick label (about 7.6 px a character at 13 px) and the axis title.
+        let longest = y
+            .ticks
+            .iter()
+            .map(|t| number(*t, y.decimals).chars().count())
+            .max()
+            .unwrap_or(1);
+        let left = (34.0 + 7.6 * longest as f64).max(LEFT);
         let span = f64::from(first.months_until(last).max(1));
-        let x = |m: YearMonth| LEFT + f64::from(first.months_until(m)) / span * (W - LEFT - RIGHT);
+        let x = |m: YearMonth| left + f64::from(first.months_until(m)) / span * (W - left - RIGHT);
         let py = |v: f64| y.map(v, H - BOTTOM, TOP);
 
         let mut s = String::new();
@@ -118,9 +126,9 @@ impl LineChart {
             let yy = py(*t);
             let _ = write!(
                 s,
-                r#"<line x1="{LEFT}" x2="{:.1}" y1="{yy:.1}" y2="{yy:.1}" stroke="{GRID_COLOUR}"/><text x="{:.1}" y="{:.1}" text-anchor="end" fill="{TEXT_COLOUR}">{}</text>"#,
+                r#"<line x1="{left}" x2="{:.1}" y1="{yy:.1}" y2="{yy:.1}" stroke="{GRID_COLOUR}"/><text x="{:.1}" y="{:.1}" text-anchor="end" fill="{TEXT_COLOUR}">{}</text>"#,
                 W - RIGHT,
-                LEFT - 6.0,
+                left - 6.0,
                 yy + 4.0,
                 number(*t, y.decimals)
             );
@@ -137,7 +145,7 @@ impl LineChart {
         s.push_str(r#"<g class="x-axis">"#);
         let _ = write!(
             s,
-            r#"<line x1="{LEFT}" x2="{:.1}" y1="{:.1}" y2="{:.1}" stroke="{TEXT_COLOUR}"/>"#,
+            r#"<line x1="{left}" x2="{:.1}" y1="{:.1}" y2="{:.1}" stroke="{TEXT_COLOUR}"/>"#,
             W - RIGHT,
             H - BOTTOM,
             H - BOTTOM
@@ -232,12 +240,12 @@ impl LineChart {
         let ly = H - 18.0;
         let _ = write!(
             s,
-            r#"<g class="legend"><line x1="{LEFT}" x2="{:.1}" y1="{ly}" y2="{ly}" stroke="{ACTUAL_COLOUR}" stroke-width="2.5"/><text x="{:.1}" y="{:.1}" fill="{TEXT_COLOUR}">Ist</text>"#,
-            LEFT + 28.0,
-            LEFT + 34.0,
+            r#"<g class="legend"><line x1="{left}" x2="{:.1}" y1="{ly}" y2="{ly}" stroke="{ACTUAL_COLOUR}" stroke-width="2.5"/><text x="{:.1}" y="{:.1}" fill="{TEXT_COLOUR}">Ist</text>"#,
+            left + 28.0,
+            left + 34.0,
             ly + 4.0
         );
-        let mut lx = LEFT + 80.0;
+        let mut lx = left + 80.0;
         if !self.target.points.is_empty() {
             let _ = write!(
                 s,

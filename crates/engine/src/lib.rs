@@ -4,10 +4,12 @@
 //! Nothing here performs I/O; every function takes plain data and returns plain data, so the
 //! rules can be tested at their edges without a database or a server.
 
+pub mod decomposition;
 pub mod overview;
 pub mod series;
 pub mod status;
 
-pub use overview::{AgreementState, GoalState, assess_agreement, default_as_of};
+pub use decomposition::{Cell, Decomposition, decompose, decompose_total};
+pub use overview::{AgreementState, ChangeExplanation, GoalState, assess_agreement, default_as_of};
 pub use series::{Point, Series, SeriesSet, evaluate, stored_series};
 pub use status::{Assessment, Status, assess, target_path};

@@ -2,13 +2,15 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use zielwerk_charts::{LineChart, MilestoneChart, Series as ChartSeries, Sparkline};
+use zielwerk_charts::{
+    LineChart, MilestoneChart, Series as ChartSeries, Sparkline, Step, Waterfall,
+};
 use zielwerk_domain::format::number;
 use zielwerk_domain::{
     Accumulation, Agreement, Direction, Formula, Goal, Indicator, IndicatorCode, SourceKind,
     Target, Tolerance, Unit, ValueStatus, YearMonth,
 };
-use zielwerk_engine::{GoalState, Status};
+use zielwerk_engine::{ChangeExplanation, GoalState, Status};
 use zielwerk_store::CurrentValue;
 
 /// A value with its unit, German format.
@@ -331,5 +333,123 @@ pub fn formula_text(ind: &Indicator) -> String {
             ind.denominator_label.as_deref().unwrap_or("Nenner")
         ),
         _ => ind.formula.describe_de(),
+    }
+}
+
+/// The decomposition section of a goal page.
+pub struct ChangeView {
+    pub heading: String,
+    pub summary: String,
+    pub chart: String,
+    /// (label, amount) rows of the table beside the chart.
+    pub rows: Vec<(String, String)>,
+    pub note: String,
+}
+
+fn euro(v: f64) -> String {
+    format!("{}\u{a0}EUR", number(v, 0))
+}
+
+fn signed_euro(v: f64) -> String {
+    format!("{}\u{a0}EUR", zielwerk_domain::format::signed(v, 0))
+}
+
+pub fn change_view(e: &ChangeExplanation<'_>) -> ChangeView {
+    let d = e.decomposition;
+    let period = if e.first == e.last {
+        e.last.german_long()
+    } else {
+        format!("{} bis {}", e.first.german_long(), e.last.german_long())
+    };
+    let base = match (e.first.plus(-12), e.last.plus(-12)) {
+        (Some(f), Some(l)) if f == l => l.german_long(),
+        (Some(f), Some(l)) => format!("{} bis {}", f.german_long(), l.german_long()),
+        _ => "Vorjahr".into(),
+    };
+    let direction = |v: f64, up: &str, down: &str| {
+        if v >= 0.0 {
+            up.to_owned()
+        } else {
+            down.to_owned()
+        }
+    };
+    let summary = format!(
+        "{} {} gegenüber dem Vorjahreszeitraum um {}. Davon gehen {} auf die Zahl der {} zurück (Mengeneffekt) und {} auf die {} (Preiseffekt).",
+        e.total.name,
+        direction(d.change(), "stieg", "sank"),
+        euro(d.change().abs()),
+        signed_euro(d.quantity),
+        e.quantity.name,
+        signed_euro(d.price),
+        e.price.name
+    );
+    let steps = vec![
+        Step {
+            label: "Vorjahr".into(),
+            value: d.start,
+            is_total: true,
+        },
+        Step {
+            label: "Mengeneffekt".into(),
+            value: d.quantity,
+            is_total: false,
+        },
+        Step {
+            label: "Preiseffekt".into(),
+            value: d.price,
+            is_total: false,
+        },
+        Step {
+            label: "Aktuell".into(),
+            value: d.end,
+            is_total: true,
+        },
+    ];
+    let chart = Waterfall {
+        id: "zerlegung".into(),
+        title: format!("Zerlegung der Veränderung: {}", e.total.name),
+        description: format!(
+            "Wasserfalldiagramm. {period} gegenüber {base}: {} im Vorjahreszeitraum, Mengeneffekt {}, Preiseffekt {}, {} im aktuellen Zeitraum. {summary}",
+            euro(d.start),
+            signed_euro(d.quantity),
+            signed_euro(d.price),
+            euro(d.end)
+        ),
+        unit: "EUR".into(),
+        decimals: 0,
+        steps,
+    }
+    .render();
+    let mut note = format!(
+        "Zerlegung je Monat mit Mittelwert-Gewichten (Shapley), summiert über {} Monat(e); ohne Rest. Struktureffekt (Mischung der Haushaltsgrößen): nur mit Zahlen nach Haushaltsgröße, die für diese Daten nicht vorliegen.",
+        e.months_used
+    );
+    if e.months_missing > 0 {
+        note.push_str(&format!(
+            " {} Monat(e) ohne vollständige Werte in beiden Jahren sind nicht enthalten.",
+            e.months_missing
+        ));
+    }
+    ChangeView {
+        heading: format!(
+            "Warum sich {} verändert hat: {period} gegenüber {base}",
+            e.total.name
+        ),
+        summary,
+        chart,
+        rows: vec![
+            (format!("{} {base}", e.total.name), euro(d.start)),
+            (
+                format!("Mengeneffekt ({})", e.quantity.name),
+                signed_euro(d.quantity),
+            ),
+            (
+                format!("Preiseffekt ({})", e.price.name),
+                signed_euro(d.price),
+            ),
+            (format!("{} {period}", e.total.name), euro(d.end)),
+            ("Veränderung insgesamt".into(), signed_euro(d.change())),
+        ],
+        note,
     }
 }

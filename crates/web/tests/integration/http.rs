@@ -227,3 +227,23 @@ async fn a_new_revision_shows_at_once_despite_the_page_cache() {
     );
     assert!(after.contains("Revision Oktober"));
 }
+
+#[tokio::test]
+async fn kdu_goals_explain_the_change_with_a_waterfall() {
+    let s = demo_server().await;
+    for goal in ["kdu-summe", "kdu-je-bg"] {
+        let (_, body, _) = get(&s.url(&format!("{METTMANN}/ziele/{goal}"))).await;
+        assert!(body.contains("class=\"chart waterfall\""), "{goal}");
+        assert!(
+            body.contains("Mengeneffekt (Bedarfsgemeinschaften)"),
+            "{goal}"
+        );
+        assert!(
+            body.contains("Preiseffekt (Kosten der Unterkunft je Bedarfsgemeinschaft)"),
+            "{goal}"
+        );
+    }
+    // A goal without a total = quantity × price structure shows none.
+    let (_, body, _) = get(&s.url(&format!("{METTMANN}/ziele/but-quote"))).await;
+    assert!(!body.contains("waterfall"));
+}
