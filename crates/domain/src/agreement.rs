@@ -470,6 +470,31 @@ impl Agreement {
                     format!("Der Faktor (scale) muss eine positive Zahl sein, gefunden: {scale}"),
                 );
             }
+            if let Some(legal) = crate::keyfigures::key_figure(&ind.code)
+                && (legal.formula != ind.formula
+                    || legal.unit != ind.unit
+                    || legal.direction != ind.direction)
+            {
+                push(
+                    &[F("indicators"), I(i), F("formula")],
+                    format!(
+                        "{} ist eine Kennzahl nach § 48a SGB II und muss wie in der Verordnung definiert sein: {}, Einheit percent, Richtung {}",
+                        ind.code,
+                        legal.formula.describe_de(),
+                        legal.direction.as_str()
+                    ),
+                );
+            }
+            if let Formula::RollingRate { lag, .. } = ind.formula
+                && lag > 12
+            {
+                push(
+                    &[F("indicators"), I(i), F("formula")],
+                    format!(
+                        "Die Verschiebung (lag) darf höchstens 12 Monate betragen, gefunden: {lag}"
+                    ),
+                );
+            }
             if ind.name.trim().is_empty() {
                 push(
                     &[F("indicators"), I(i), F("name")],

@@ -142,6 +142,14 @@ pub enum Formula {
         numerator: IndicatorCode,
         denominator: IndicatorCode,
     },
+    /// Twelve-month average rate in percent: Σ numerator over t−11..t divided by Σ denominator
+    /// over the same months shifted back by `lag` (0: the same month's stock, as for inflow
+    /// rates; 1: the previous month's stock, as for outflow rates), × 100.
+    RollingRate {
+        numerator: IndicatorCode,
+        denominator: IndicatorCode,
+        lag: u8,
+    },
 }
 
 impl Formula {
@@ -157,6 +165,11 @@ impl Formula {
             | Formula::Rolling12 {
                 numerator,
                 denominator,
+            }
+            | Formula::RollingRate {
+                numerator,
+                denominator,
+                ..
             } => vec![numerator, denominator],
             Formula::YearOverYear { base } => vec![base],
         }
@@ -187,6 +200,20 @@ impl Formula {
                 denominator,
             } => format!(
                 "Summe {numerator} über 12 Monate ÷ Durchschnitt {denominator} über dieselben 12 Monate × 100"
+            ),
+            Formula::RollingRate {
+                numerator,
+                denominator,
+                lag: 0,
+            } => format!(
+                "Summe {numerator} über 12 Monate ÷ Summe {denominator} über dieselben 12 Monate × 100"
+            ),
+            Formula::RollingRate {
+                numerator,
+                denominator,
+                lag,
+            } => format!(
+                "Summe {numerator} über 12 Monate ÷ Summe {denominator} über dieselben 12 Monate, jeweils {lag} Monat(e) früher, × 100"
             ),
         }
     }

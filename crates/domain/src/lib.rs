@@ -11,6 +11,7 @@ pub mod agreement;
 pub mod format;
 pub mod ids;
 pub mod indicator;
+pub mod keyfigures;
 pub mod month;
 pub mod observation;
 

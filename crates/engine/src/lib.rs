@@ -11,5 +11,5 @@ pub mod status;
 
 pub use decomposition::{Cell, Decomposition, decompose, decompose_total};
 pub use overview::{AgreementState, ChangeExplanation, GoalState, assess_agreement, default_as_of};
-pub use series::{Point, Series, SeriesSet, evaluate, stored_series};
+pub use series::{Evaluator, Gap, Point, Series, SeriesSet, evaluate, stored_series};
 pub use status::{Assessment, Status, assess, target_path};

@@ -73,113 +73,214 @@ fn combine(a: ValueStatus, b: ValueStatus) -> ValueStatus {
     }
 }
 
+/// Why an indicator has no value in a month, in German. Zielwerk never fills a gap with a
+/// made-up number; it says what is missing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Gap {
+    pub reason: String,
+}
+
+impl Gap {
+    fn new(reason: impl Into<String>) -> Self {
+        Self {
+            reason: reason.into(),
+        }
+    }
+
+    fn context(self, what: &str) -> Self {
+        Self::new(format!("{what}: {}", self.reason))
+    }
+}
+
+/// Evaluates indicators month by month from stored series, following formulas.
+pub struct Evaluator<'a> {
+    indicators: &'a [Indicator],
+    stored: &'a SeriesSet,
+}
+
+/// Formulas nest only a few levels; the guard keeps a corrupt catalogue (cycles are refused when
+/// an agreement is checked) from recursing forever.
+const MAX_DEPTH: u32 = 16;
+
+impl<'a> Evaluator<'a> {
+    pub fn new(indicators: &'a [Indicator], stored: &'a SeriesSet) -> Self {
+        Self { indicators, stored }
+    }
+
+    /// The value of `code` in `month`, or why there is none.
+    pub fn at(&self, code: &IndicatorCode, month: YearMonth) -> Result<Point, Gap> {
+        self.at_depth(code, month, 0)
+    }
+
+    fn at_depth(&self, code: &IndicatorCode, month: YearMonth, depth: u32) -> Result<Point, Gap> {
+        if depth > MAX_DEPTH {
+            return Err(Gap::new(format!(
+                "Die Formel von {code} ist zu tief verschachtelt"
+            )));
+        }
+        let indicator = self
+            .indicators
+            .iter()
+            .find(|i| &i.code == code)
+            .ok_or_else(|| Gap::new(format!("Die Kennzahl {code} ist nicht definiert")))?;
+        let input = |c: &IndicatorCode, m: YearMonth| self.at_depth(c, m, depth + 1);
+        match &indicator.formula {
+            Formula::Stored | Formula::StoredRatio { .. } => self
+                .stored
+                .get(code)
+                .and_then(|s| s.get(&month))
+                .copied()
+                .ok_or_else(|| {
+                    Gap::new(format!(
+                        "Für {code} liegt für {} kein Wert vor",
+                        month.german_long()
+                    ))
+                }),
+            Formula::Ratio {
+                numerator,
+                denominator,
+                scale,
+            } => {
+                let n = input(numerator, month)?;
+                let d = input(denominator, month)?;
+                if d.value == 0.0 {
+                    return Err(Gap::new(format!(
+                        "Der Nenner {denominator} ist im {} null",
+                        month.german_long()
+                    )));
+                }
+                Ok(Point {
+                    value: n.value / d.value * scale,
+                    numerator: Some(n.value),
+                    denominator: Some(d.value),
+                    status: combine(n.status, d.status),
+                })
+            }
+            Formula::YearOverYear { base } => {
+                let now = input(base, month)?;
+                let earlier = month.plus(-12).ok_or_else(|| {
+                    Gap::new("Der Vorjahresmonat liegt außerhalb des zulässigen Bereichs")
+                })?;
+                let before = input(base, earlier).map_err(|g| g.context("Vorjahresmonat fehlt"))?;
+                if before.value == 0.0 {
+                    return Err(Gap::new(format!(
+                        "{base} ist im Vorjahresmonat {} null",
+                        earlier.german_long()
+                    )));
+                }
+                Ok(Point {
+                    value: (now.value / before.value - 1.0) * 100.0,
+                    numerator: Some(now.value),
+                    denominator: Some(before.value),
+                    status: combine(now.status, before.status),
+                })
+            }
+            Formula::Rolling12 {
+                numerator,
+                denominator,
+            } => {
+                let (sum_num, sum_den, status) =
+                    self.window(numerator, denominator, month, 0, depth)?;
+                let mean_den = sum_den / 12.0;
+                if mean_den == 0.0 {
+                    return Err(Gap::new(format!(
+                        "Der Durchschnitt von {denominator} über 12 Monate ist null"
+                    )));
+                }
+                Ok(Point {
+                    value: sum_num / mean_den * 100.0,
+                    numerator: Some(sum_num),
+                    denominator: Some(mean_den),
+                    status,
+                })
+            }
+            Formula::RollingRate {
+                numerator,
+                denominator,
+                lag,
+            } => {
+                let (sum_num, sum_den, status) =
+                    self.window(numerator, denominator, month, i32::from(*lag), depth)?;
+                if sum_den == 0.0 {
+                    return Err(Gap::new(format!(
+                        "Die Summe von {denominator} über 12 Monate ist null"
+                    )));
+                }
+                Ok(Point {
+                    value: sum_num / sum_den * 100.0,
+                    numerator: Some(sum_num),
+                    denominator: Some(sum_den),
+                    status,
+                })
+            }
+        }
+    }
+
+    /// Σ numerator over month−11..=month and Σ denominator over the same months shifted back by
+    /// `lag`; every one of the 24 inputs must be there.
+    fn window(
+        &self,
+        numerator: &IndicatorCode,
+        denominator: &IndicatorCode,
+        month: YearMonth,
+        lag: i32,
+        depth: u32,
+    ) -> Result<(f64, f64, ValueStatus), Gap> {
+        let mut sum_num = 0.0;
+        let mut sum_den = 0.0;
+        let mut status = ValueStatus::Final;
+        let outside = || Gap::new("Das 12-Monats-Fenster reicht vor den zulässigen Zeitraum");
+        for back in 0..12 {
+            let m = month.plus(-back).ok_or_else(outside)?;
+            let md = m.plus(-lag).ok_or_else(outside)?;
+            let n = self
+                .at_depth(numerator, m, depth + 1)
+                .map_err(|g| g.context("12-Monats-Fenster unvollständig"))?;
+            let d = self
+                .at_depth(denominator, md, depth + 1)
+                .map_err(|g| g.context("12-Monats-Fenster unvollständig"))?;
+            sum_num += n.value;
+            sum_den += d.value;
+            status = combine(status, combine(n.status, d.status));
+        }
+        Ok((sum_num, sum_den, status))
+    }
+
+    /// Every month in which `code` has a value.
+    pub fn series(&self, code: &IndicatorCode) -> Series {
+        self.candidate_months(code)
+            .into_iter()
+            .filter_map(|m| self.at(code, m).ok().map(|p| (m, p)))
+            .collect()
+    }
+
+    /// The months of the stored series `code` depends on: every formula's value at t needs an
+    /// input at t, so no other month can have a value.
+    fn candidate_months(&self, code: &IndicatorCode) -> std::collections::BTreeSet<YearMonth> {
+        let mut out = std::collections::BTreeSet::new();
+        let mut stack = vec![code];
+        let mut seen = std::collections::HashSet::new();
+        while let Some(c) = stack.pop() {
+            if !seen.insert(c) {
+                continue;
+            }
+            if let Some(s) = self.stored.get(c) {
+                out.extend(s.keys().copied());
+            }
+            if let Some(ind) = self.indicators.iter().find(|i| &i.code == c) {
+                stack.extend(ind.formula.inputs());
+            }
+        }
+        out
+    }
+}
+
 /// Evaluates `code` for every month where its inputs allow it.
 ///
 /// `indicators` resolves formula inputs; `stored` holds the stored series by code (see
 /// [`stored_series`]). Derived points are projected as soon as one input is projected.
 pub fn evaluate(code: &IndicatorCode, indicators: &[Indicator], stored: &SeriesSet) -> Series {
-    let mut depth = 0;
-    evaluate_inner(code, indicators, stored, &mut depth)
-}
-
-fn evaluate_inner(
-    code: &IndicatorCode,
-    indicators: &[Indicator],
-    stored: &SeriesSet,
-    depth: &mut u32,
-) -> Series {
-    // Cycles are refused when an agreement is checked; the depth guard only keeps a corrupt
-    // catalogue from recursing forever.
-    *depth += 1;
-    if *depth > 32 {
-        return Series::new();
-    }
-    let Some(indicator) = indicators.iter().find(|i| &i.code == code) else {
-        return Series::new();
-    };
-    let result = match &indicator.formula {
-        Formula::Stored | Formula::StoredRatio { .. } => {
-            stored.get(code).cloned().unwrap_or_default()
-        }
-        Formula::Ratio {
-            numerator,
-            denominator,
-            scale,
-        } => {
-            let num = evaluate_inner(numerator, indicators, stored, depth);
-            let den = evaluate_inner(denominator, indicators, stored, depth);
-            num.iter()
-                .filter_map(|(m, n)| {
-                    let d = den.get(m)?;
-                    (d.value != 0.0).then(|| {
-                        (
-                            *m,
-                            Point {
-                                value: n.value / d.value * scale,
-                                numerator: Some(n.value),
-                                denominator: Some(d.value),
-                                status: combine(n.status, d.status),
-                            },
-                        )
-                    })
-                })
-                .collect()
-        }
-        Formula::YearOverYear { base } => {
-            let base = evaluate_inner(base, indicators, stored, depth);
-            base.iter()
-                .filter_map(|(m, now)| {
-                    let before = base.get(&m.plus(-12)?)?;
-                    (before.value != 0.0).then(|| {
-                        (
-                            *m,
-                            Point {
-                                value: (now.value / before.value - 1.0) * 100.0,
-                                numerator: Some(now.value),
-                                denominator: Some(before.value),
-                                status: combine(now.status, before.status),
-                            },
-                        )
-                    })
-                })
-                .collect()
-        }
-        Formula::Rolling12 {
-            numerator,
-            denominator,
-        } => {
-            let num = evaluate_inner(numerator, indicators, stored, depth);
-            let den = evaluate_inner(denominator, indicators, stored, depth);
-            num.keys()
-                .filter_map(|m| rolling12(*m, &num, &den).map(|p| (*m, p)))
-                .collect()
-        }
-    };
-    *depth -= 1;
-    result
-}
-
-/// Σ numerator over t−11..=t divided by the mean of the denominator over the same months, in
-/// percent. All 24 inputs must be present.
-fn rolling12(month: YearMonth, num: &Series, den: &Series) -> Option<Point> {
-    let mut sum_num = 0.0;
-    let mut sum_den = 0.0;
-    let mut status = ValueStatus::Final;
-    for back in 0..12 {
-        let m = month.plus(-back)?;
-        let n = num.get(&m)?;
-        let d = den.get(&m)?;
-        sum_num += n.value;
-        sum_den += d.value;
-        status = combine(status, combine(n.status, d.status));
-    }
-    let mean_den = sum_den / 12.0;
-    (mean_den != 0.0).then_some(Point {
-        value: sum_num / mean_den * 100.0,
-        numerator: Some(sum_num),
-        denominator: Some(mean_den),
-        status,
-    })
+    Evaluator::new(indicators, stored).series(code)
 }
 
 #[cfg(test)]

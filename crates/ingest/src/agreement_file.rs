@@ -133,6 +133,7 @@ enum FormulaKind {
     Ratio,
     YearOverYear,
     Rolling12,
+    RollingRate,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -147,6 +148,8 @@ struct FormulaDto {
     base: Option<IndicatorCode>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     scale: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    lag: Option<u8>,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -298,6 +301,9 @@ fn convert_formula(dto: &FormulaDto, at: &[PathSeg], problems: &mut Problems) ->
             );
         }
     };
+    if !matches!(dto.kind, FormulaKind::RollingRate) {
+        forbid(dto.lag.is_some(), "lag", problems);
+    }
     match dto.kind {
         FormulaKind::Stored => {
             forbid(dto.numerator.is_some(), "numerator", problems);
@@ -340,6 +346,17 @@ fn convert_formula(dto: &FormulaDto, at: &[PathSeg], problems: &mut Problems) ->
             Some(Formula::Rolling12 {
                 numerator: n?,
                 denominator: d?,
+            })
+        }
+        FormulaKind::RollingRate => {
+            forbid(dto.base.is_some(), "base", problems);
+            forbid(dto.scale.is_some(), "scale", problems);
+            let n = need(dto.numerator.as_ref(), "numerator", problems);
+            let d = need(dto.denominator.as_ref(), "denominator", problems);
+            Some(Formula::RollingRate {
+                numerator: n?,
+                denominator: d?,
+                lag: dto.lag.unwrap_or(0),
             })
         }
     }
@@ -820,6 +837,7 @@ fn formula_dto(f: &Formula) -> FormulaDto {
         denominator: None,
         base: None,
         scale: None,
+        lag: None,
     };
     match f {
         Formula::Stored => empty(FormulaKind::Stored),
@@ -848,6 +866,16 @@ fn formula_dto(f: &Formula) -> FormulaDto {
             numerator: Some(numerator.clone()),
             denominator: Some(denominator.clone()),
             ..empty(FormulaKind::Rolling12)
+        },
+        Formula::RollingRate {
+            numerator,
+            denominator,
+            lag,
+        } => FormulaDto {
+            numerator: Some(numerator.clone()),
+            denominator: Some(denominator.clone()),
+            lag: Some(*lag),
+            ..empty(FormulaKind::RollingRate)
         },
     }
 }

@@ -469,3 +469,49 @@ mod properties {
         }
     }
 }
+
+#[test]
+fn a_key_figure_must_follow_the_verordnung() {
+    // K2 computed the wrong way round (mean of ratios would be another mistake) is refused.
+    let src = EXAMPLE.replacen(
+        "formula = { kind = \"rolling12\", numerator = \"INTEGRATIONEN\", denominator = \"ELB\" }",
+        "formula = { kind = \"ratio\", numerator = \"INTEGRATIONEN\", denominator = \"ELB\", scale = 100.0 }",
+        1,
+    );
+    let err = parse("k2.toml", &src).unwrap_err();
+    assert_eq!(err.problems.len(), 1, "{err}");
+    assert_eq!(err.problems[0].field, "indicators[11].formula");
+    assert_eq!(
+        err.problems[0].message,
+        "K2 ist eine Kennzahl nach § 48a SGB II und muss wie in der Verordnung definiert sein: Summe INTEGRATIONEN über 12 Monate ÷ Durchschnitt ELB über dieselben 12 Monate × 100, Einheit percent, Richtung higher"
+    );
+}
+
+#[test]
+fn rolling_rates_round_trip_and_lag_belongs_to_them_only() {
+    let with_rate = BASE.replacen(
+        "[[indicators]]\ncode = \"KIM\"",
+        "[[indicators]]\ncode = \"ABGANG\"\nname = \"Abgänge\"\nunit = \"count\"\ndirection = \"higher\"\naccumulation = \"flow\"\nformula = { kind = \"stored\" }\n\n[[indicators]]\ncode = \"ABGANGSRATE\"\nname = \"Abgangsrate\"\nunit = \"percent\"\ndirection = \"higher\"\naccumulation = \"stock\"\nformula = { kind = \"rolling_rate\", numerator = \"ABGANG\", denominator = \"BG\", lag = 1 }\n\n[[indicators]]\ncode = \"KIM\"",
+        1,
+    );
+    let a = parse("rate.toml", &with_rate).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(a, parse("export.toml", &export(&a)).unwrap());
+    let err = parse(
+        "lag.toml",
+        &BASE.replacen(
+            "formula = { kind = \"stored\" }",
+            "formula = { kind = \"stored\", lag = 1 }",
+            1,
+        ),
+    )
+    .unwrap_err();
+    assert_eq!(
+        err.problems[0].message,
+        "Das Feld „lag“ passt nicht zu dieser Formelart"
+    );
+    let err = parse("lag.toml", &with_rate.replacen("lag = 1", "lag = 13", 1)).unwrap_err();
+    assert_eq!(
+        err.problems[0].message,
+        "Die Verschiebung (lag) darf höchstens 12 Monate betragen, gefunden: 13"
+    );
+}

@@ -67,6 +67,7 @@ CREATE TABLE indicator (
     formula_denominator TEXT,
     formula_base      TEXT,
     formula_scale     DOUBLE PRECISION,
+    formula_lag       INTEGER,
     numerator_label   TEXT,
     denominator_label TEXT,
     PRIMARY KEY (agreement_id, code)

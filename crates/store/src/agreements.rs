@@ -228,7 +228,8 @@ impl Store {
 
         let indicators = sqlx::query(
             "SELECT code, name, description, unit, direction, accumulation, formula, formula_numerator,
-                    formula_denominator, formula_base, formula_scale, numerator_label, denominator_label
+                    formula_denominator, formula_base, formula_scale, formula_lag, numerator_label,
+                    denominator_label
              FROM indicator WHERE agreement_id = $1 ORDER BY position",
         )
         .bind(&id)
@@ -359,6 +360,18 @@ fn indicator_from_row(r: &AnyRow) -> Result<Indicator> {
         "year_over_year" => Formula::YearOverYear {
             base: required("formula_base")?,
         },
+        "rolling_rate" => Formula::RollingRate {
+            numerator: required("formula_numerator")?,
+            denominator: required("formula_denominator")?,
+            lag: r
+                .try_get::<Option<i64>, _>("formula_lag")?
+                .and_then(|l| u8::try_from(l).ok())
+                .ok_or(StoreError::Corrupt {
+                    table: "indicator",
+                    column: "formula_lag",
+                    value: String::new(),
+                })?,
+        },
         "rolling12" => Formula::Rolling12 {
             numerator: required("formula_numerator")?,
             denominator: required("formula_denominator")?,
@@ -479,6 +492,21 @@ async fn insert_children(tx: &mut Transaction<'_, Any>, id: &str, a: &Agreement)
                 numerator,
                 denominator,
             } => ("rolling12", Some(numerator), Some(denominator), None, None),
+            Formula::RollingRate {
+                numerator,
+                denominator,
+                ..
+            } => (
+                "rolling_rate",
+                Some(numerator),
+                Some(denominator),
+                None,
+                None,
+            ),
+        };
+        let lag = match ind.formula {
+            Formula::RollingRate { lag, .. } => Some(i64::from(lag)),
+            _ => None,
         };
         // Statements that bind a nullable float are not kept prepared: sqlx 0.8's Any driver types a
         // NULL f64 as float4 for PostgreSQL, and a statement prepared with that type would refuse
@@ -486,8 +514,8 @@ async fn insert_children(tx: &mut Transaction<'_, Any>, id: &str, a: &Agreement)
         sqlx::query(
             "INSERT INTO indicator (agreement_id, code, position, name, description, unit, direction,
                  accumulation, formula, formula_numerator, formula_denominator, formula_base,
-                 formula_scale, numerator_label, denominator_label)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
+                 formula_scale, formula_lag, numerator_label, denominator_label)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
         )
         .bind(id)
         .bind(ind.code.as_str())
@@ -502,6 +530,7 @@ async fn insert_children(tx: &mut Transaction<'_, Any>, id: &str, a: &Agreement)
         .bind(den.map(|c| c.as_str()))
         .bind(base.map(|c| c.as_str()))
         .bind(scale)
+        .bind(lag)
         .bind(ind.numerator_label.as_deref())
         .bind(ind.denominator_label.as_deref())
         .persistent(false)

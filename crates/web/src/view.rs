@@ -295,6 +295,11 @@ impl Components {
                 | Formula::Rolling12 {
                     numerator,
                     denominator,
+                }
+                | Formula::RollingRate {
+                    numerator,
+                    denominator,
+                    ..
                 } => (named(numerator), named(denominator)),
                 Formula::YearOverYear { base } => {
                     let unit = named(base).1;
