@@ -19,9 +19,10 @@ pub use observations::{CurrentValue, RecordOutcome};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    #[error("Datenbankfehler: {0}")]
+    // The sources are not repeated in the messages: callers print the chain.
+    #[error("Datenbankfehler")]
     Database(#[from] sqlx::Error),
-    #[error("Datenbank-Migration fehlgeschlagen: {0}")]
+    #[error("Datenbank-Migration fehlgeschlagen")]
     Migration(#[from] sqlx::migrate::MigrateError),
     #[error(
         "Die Vereinbarung {0} ist unterzeichnet und kann nicht überschrieben werden; legen Sie eine neue Version an"

@@ -20,7 +20,15 @@ pub enum WebError {
 
 impl From<zielwerk_store::StoreError> for WebError {
     fn from(e: zielwerk_store::StoreError) -> Self {
-        WebError::Internal(e.to_string())
+        // The whole chain goes to the log; the page says only that something failed.
+        let mut detail = e.to_string();
+        let mut source = std::error::Error::source(&e);
+        while let Some(s) = source {
+            detail.push_str(": ");
+            detail.push_str(&s.to_string());
+            source = s.source();
+        }
+        WebError::Internal(detail)
     }
 }
 

@@ -160,3 +160,75 @@ fn http_get(addr: &str, path: &str) -> String {
     s.read_to_string(&mut out).unwrap();
     out
 }
+
+#[test]
+fn figures_prints_components_values_and_reasons() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("demo.db");
+    let db = db.to_str().unwrap();
+    let (ok, _, err) = run(&["demo", "--db", db, "--no-serve"]);
+    assert!(ok, "{err}");
+    let (ok, out, err) = run(&[
+        "figures",
+        "--db",
+        db,
+        "--jobcenter",
+        "t36402",
+        "--indicator",
+        "K2",
+        "--from",
+        "2019-11",
+        "--to",
+        "2019-12",
+        "--csv",
+    ]);
+    assert!(ok, "{err}");
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines[0], "monat,zaehler,nenner,wert,status,grund");
+    assert_eq!(
+        lines[1],
+        "2019-11,,,,,\"12-Monats-Fenster unvollständig: Für INTEGRATIONEN liegt für Dezember 2018 kein Wert vor\""
+    );
+    // K2 = Σ integrations / mean ELB × 100, from the printed components.
+    let f: Vec<&str> = lines[2].split(',').collect();
+    assert_eq!(f[0], "2019-12");
+    let (num, den, value): (f64, f64, f64) = (
+        f[1].parse().unwrap(),
+        f[2].parse().unwrap(),
+        f[3].parse().unwrap(),
+    );
+    assert!((num / den * 100.0 - value).abs() < 1e-9);
+    assert_eq!(f[4], "final");
+
+    // Real figures of the second Jobcenter, and a German message for an unknown indicator.
+    let (ok, out, _) = run(&[
+        "figures",
+        "--db",
+        db,
+        "--jobcenter",
+        "t73906",
+        "--indicator",
+        "RLB",
+        "--to",
+        "2025-01",
+    ]);
+    assert!(ok);
+    assert!(
+        out.contains("2025-01") && out.contains("5.202,3") && out.contains("vorläufig"),
+        "{out}"
+    );
+    let (ok, _, err) = run(&[
+        "figures",
+        "--db",
+        db,
+        "--jobcenter",
+        "t73906",
+        "--indicator",
+        "XYZ",
+    ]);
+    assert!(!ok);
+    assert!(
+        err.contains("Die Kennzahl XYZ ist für t73906 nicht definiert"),
+        "{err}"
+    );
+}
