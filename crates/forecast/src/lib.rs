@@ -13,6 +13,8 @@
 //! is the calendar-year sum: the seasonal pattern cancels, and the interval of the year's sum
 //! comes straight from the model instead of from summing correlated monthly errors.
 //!
+//! The model's own interval assumes the model is right; [`forecast`] calibrates it on the
+//! series' recent forecast errors (split conformal), so that it covers about 80 % in practice.
 //! The probability of reaching the target reads the forecast as a normal distribution whose
 //! central 80 % is the interval. The backtest (`backtest`) compares the model with two naive
 //! baselines and reports how often the actual value fell inside the 80 % interval.
@@ -139,6 +141,45 @@ pub fn predict(history: &[f64], horizon: usize) -> Result<Prediction, ForecastEr
     ets_prediction(history, horizon)
 }
 
+/// Months of recent history used to calibrate the interval.
+const CALIBRATION_WINDOW: usize = 24;
+/// Fewer errors than this leave the model's own interval as it is.
+const CALIBRATION_MIN_ERRORS: usize = 8;
+
+/// Forecasts like [`predict`], with the 80 % interval calibrated on the series' own recent
+/// history: the model is refitted at each of the last 24 months, and the interval is scaled so
+/// that 80 % of those past forecast errors would have fallen inside it (split conformal). Model
+/// intervals assume the model is right; SGB II series break at events, and the calibration
+/// widens the interval by as much as such breaks have cost before (or narrows it when the model
+/// was too cautious).
+pub fn forecast(history: &[f64], horizon: usize) -> Result<Prediction, ForecastError> {
+    let mut p = predict(history, horizon)?;
+    let n = history.len();
+    let mut ratios = Vec::new();
+    for origin in n.saturating_sub(CALIBRATION_WINDOW).max(MIN_HISTORY)..n {
+        let h_max = horizon.min(n - origin);
+        let Ok(past) = predict(&history[..origin], h_max) else {
+            continue;
+        };
+        for h in 0..h_max {
+            let half = (past.upper[h] - past.lower[h]) / 2.0;
+            if half > 0.0 {
+                ratios.push((history[origin + h] - past.point[h]).abs() / half);
+            }
+        }
+    }
+    if ratios.len() >= CALIBRATION_MIN_ERRORS {
+        ratios.sort_by(f64::total_cmp);
+        let idx = ((ratios.len() as f64) * LEVEL).ceil() as usize - 1;
+        let scale = ratios[idx.min(ratios.len() - 1)];
+        for h in 0..horizon {
+            p.lower[h] = p.point[h] - (p.point[h] - p.lower[h]) * scale;
+            p.upper[h] = p.point[h] + (p.upper[h] - p.point[h]) * scale;
+        }
+    }
+    Ok(p)
+}
+
 /// The last value, carried forward.
 pub fn naive(history: &[f64], horizon: usize) -> Option<Vec<f64>> {
     history.last().map(|v| vec![*v; horizon])
@@ -259,7 +300,7 @@ pub fn year_end(
             path: Vec::new(),
         });
     }
-    let p = predict(&values, horizon)?;
+    let p = forecast(&values, horizon)?;
     let h = horizon - 1;
     // The chart shows what the goal page shows: monthly values for a stock, the running sum since
     // January for a flow (this year's actual sum plus the forecast rolling sum's increments).
@@ -333,7 +374,7 @@ pub fn backtest(series: &[f64], min_train: usize, max_horizon: usize) -> Option<
     for origin in start..series.len() {
         let train = &series[..origin];
         let horizon = max_horizon.min(series.len() - origin);
-        let Ok(p) = predict(train, horizon) else {
+        let Ok(p) = forecast(train, horizon) else {
             continue;
         };
         if p.method == Method::MstlEts {
