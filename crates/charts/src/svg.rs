@@ -48,6 +48,8 @@ pub struct LineChart {
     pub target: Series,
     /// Tolerance band (month, low, high).
     pub band: Vec<(YearMonth, f64, f64)>,
+    /// Forecast (month, point, low, high) of the 80 % interval, drawn after the last actual.
+    pub forecast: Vec<(YearMonth, f64, f64, f64)>,
 }
 
 const W: f64 = 760.0;
@@ -74,6 +76,7 @@ impl LineChart {
                 .chain(&self.target.points)
                 .map(|(m, _)| *m)
                 .chain(self.band.iter().map(|(m, _, _)| *m))
+                .chain(self.forecast.iter().map(|(m, ..)| *m))
                 .collect();
             all.sort();
             all.dedup();
@@ -89,7 +92,12 @@ impl LineChart {
             .iter()
             .chain(&self.target.points)
             .map(|(_, v)| *v)
-            .chain(self.band.iter().flat_map(|(_, lo, hi)| [*lo, *hi]));
+            .chain(self.band.iter().flat_map(|(_, lo, hi)| [*lo, *hi]))
+            .chain(
+                self.forecast
+                    .iter()
+                    .flat_map(|(_, p, lo, hi)| [*p, *lo, *hi]),
+            );
         let (lo, hi) = values.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
             (lo.min(v), hi.max(v))
         });
@@ -212,6 +220,42 @@ impl LineChart {
             }
         }
 
+        // Forecast: a grey band for the 80 % interval and a dotted line, joined to the last actual.
+        if !self.forecast.is_empty() {
+            let mut d = String::new();
+            let anchor = self.actual.points.last().copied();
+            let upper: Vec<(YearMonth, f64)> = anchor
+                .into_iter()
+                .chain(self.forecast.iter().map(|(m, _, _, hi)| (*m, *hi)))
+                .collect();
+            let lower: Vec<(YearMonth, f64)> = anchor
+                .into_iter()
+                .chain(self.forecast.iter().map(|(m, _, lo, _)| (*m, *lo)))
+                .collect();
+            for (i, (m, v)) in upper.iter().enumerate() {
+                let _ = write!(
+                    d,
+                    "{}{:.1},{:.1} ",
+                    if i == 0 { "M" } else { "L" },
+                    x(*m),
+                    py(*v)
+                );
+            }
+            for (m, v) in lower.iter().rev() {
+                let _ = write!(d, "L{:.1},{:.1} ", x(*m), py(*v));
+            }
+            d.push('Z');
+            let line: Vec<(YearMonth, f64)> = anchor
+                .into_iter()
+                .chain(self.forecast.iter().map(|(m, p, _, _)| (*m, *p)))
+                .collect();
+            let _ = write!(
+                s,
+                r##"<path class="forecast-band" d="{d}" fill="#8c8c8c" fill-opacity="0.25" stroke="none"/><path class="forecast" d="{}" fill="none" stroke="#505050" stroke-width="2.5" stroke-dasharray="2 4" stroke-linecap="round"/>"##,
+                path(&line, &x, &py)
+            );
+        }
+
         // Actual values: solid line, points filled (final) or hollow (projected).
         if !self.actual.points.is_empty() {
             let _ = write!(
@@ -266,6 +310,17 @@ impl LineChart {
                 ly + 4.0
             );
             lx += 190.0;
+        }
+        if !self.forecast.is_empty() {
+            let _ = write!(
+                s,
+                r##"<rect x="{lx:.1}" y="{:.1}" width="28" height="12" fill="#8c8c8c" fill-opacity="0.25"/><line x1="{lx:.1}" x2="{:.1}" y1="{ly}" y2="{ly}" stroke="#505050" stroke-width="2.5" stroke-dasharray="2 4"/><text x="{:.1}" y="{:.1}" fill="{TEXT_COLOUR}">Prognose (80 %)</text>"##,
+                ly - 6.0,
+                lx + 28.0,
+                lx + 34.0,
+                ly + 4.0
+            );
+            lx += 150.0;
         }
         if self.projected_from.is_some() {
             let _ = write!(
@@ -468,6 +523,7 @@ mod tests {
                 (m("2022-01"), 18_100.0, 18_370.0),
                 (m("2022-12"), 17_700.0, 17_965.0),
             ],
+            forecast: vec![(m("2022-05"), 17_950.0, 17_800.0, 18_100.0)],
         }
     }
 
@@ -481,6 +537,7 @@ mod tests {
         assert!(svg.contains(r#"class="target""#));
         assert!(svg.contains(r#"class="band""#));
         assert!(svg.contains("18.000"), "German tick labels");
+        assert!(svg.contains(r#"class="forecast-band""#) && svg.contains("Prognose (80 %)"));
         // The missing March breaks the actual line: two move commands.
         let actual = svg.split(r#"class="actual" d=""#).nth(1).unwrap();
         let d = actual.split('"').next().unwrap();
@@ -499,6 +556,7 @@ mod tests {
         c.actual.points.clear();
         c.target.points.clear();
         c.band.clear();
+        c.forecast.clear();
         assert!(c.render().contains("keine Werte"));
     }
 

@@ -50,8 +50,9 @@ macro_rules! string_newtype {
         }
 
         impl fmt::Display for $name {
+            /// Honours width and alignment, so ids line up in tables.
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(&self.0)
+                f.pad(&self.0)
             }
         }
 

@@ -46,7 +46,7 @@ impl Method {
     pub fn label_de(self) -> &'static str {
         match self {
             Method::MstlEts => "MSTL (Saison 12 Monate) mit ETS-Trend",
-            Method::Ets => "ETS ohne Saison (zu kurze Reihe für ein Saisonmodell)",
+            Method::Ets => "ETS ohne Saisonkomponente",
         }
     }
 }

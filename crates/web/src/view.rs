@@ -134,7 +134,13 @@ fn band(
 }
 
 /// The full chart of a goal page, as of the reporting month `as_of`: later values are not drawn.
-pub fn goal_chart(state: &GoalState<'_>, year: i32, as_of: YearMonth, id: &str) -> String {
+pub fn goal_chart(
+    state: &GoalState<'_>,
+    year: i32,
+    as_of: YearMonth,
+    forecast: &[(YearMonth, f64, f64, f64)],
+    id: &str,
+) -> String {
     let goal = state.goal;
     let ind = state.indicator;
     let a = &state.assessment;
@@ -209,8 +215,72 @@ pub fn goal_chart(state: &GoalState<'_>, year: i32, as_of: YearMonth, id: &str) 
         projected_from,
         target: ChartSeries { points: state.target_path.clone() },
         band: band(goal, ind, &state.target_path),
+        forecast: forecast.to_vec(),
     }
     .render()
+}
+
+/// The year-end forecast of a goal, or why there is none; `None` for milestones.
+pub fn year_end(
+    state: &GoalState<'_>,
+    as_of: YearMonth,
+) -> Option<Result<zielwerk_forecast::YearEnd, zielwerk_forecast::ForecastError>> {
+    if matches!(state.goal.target, Target::Milestone { .. }) {
+        return None;
+    }
+    let (_, target) = state
+        .target_path
+        .iter()
+        .rev()
+        .find(|(m, _)| m.month() == 12)?;
+    let series: Vec<(YearMonth, f64)> = state.series.iter().map(|(m, p)| (*m, p.value)).collect();
+    Some(zielwerk_forecast::year_end(
+        &series,
+        state.indicator.accumulation,
+        state.indicator.direction,
+        *target,
+        state.goal.tolerance.amount(*target),
+        as_of,
+    ))
+}
+
+/// The forecast paragraph of a goal page.
+pub fn forecast_text(
+    state: &GoalState<'_>,
+    year: i32,
+    result: &Result<zielwerk_forecast::YearEnd, zielwerk_forecast::ForecastError>,
+) -> (String, Option<String>) {
+    let ind = state.indicator;
+    let what = match ind.accumulation {
+        Accumulation::Flow => format!("Summe {year}"),
+        Accumulation::Stock => format!("Dezember {year}"),
+    };
+    match result {
+        Err(e) => (format!("Keine Prognose: {e}."), None),
+        Ok(y) if y.method.is_none() => (
+            format!(
+                "Der Wert für {what} liegt vor: {}.",
+                value_text(ind, y.point)
+            ),
+            None,
+        ),
+        Ok(y) => (
+            format!(
+                "Prognose für {what}: {} (80-%-Intervall {} bis {}), {} Monat(e) voraus; Verfahren: {}{}, Intervall an den Prognosefehlern der letzten 24 Monate geeicht.",
+                value_text(ind, y.point),
+                value_text(ind, y.lower),
+                value_text(ind, y.upper),
+                y.horizon,
+                y.method.map(|m| m.label_de()).unwrap_or_default(),
+                if ind.accumulation == Accumulation::Flow {
+                    " auf der gleitenden 12-Monats-Summe"
+                } else {
+                    ""
+                }
+            ),
+            Some(format!("{}\u{a0}%", number(y.probability * 100.0, 0))),
+        ),
+    }
 }
 
 /// The small trend line of the overview: the last 13 months of the indicator (a year and its

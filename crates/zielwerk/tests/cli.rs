@@ -232,3 +232,30 @@ fn figures_prints_components_values_and_reasons() {
         "{err}"
     );
 }
+
+#[test]
+fn backtest_reports_accuracy_against_baselines_and_coverage() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("demo.db");
+    let db = db.to_str().unwrap();
+    assert!(run(&["demo", "--db", db, "--no-serve"]).0);
+    let (ok, out, err) = run(&["backtest", "--db", db]);
+    assert!(ok, "{err}");
+    assert!(out.starts_with("JC "), "{out}");
+    assert!(out.contains("MAPE Modell") && out.contains("Abdeck. 80"));
+    // Both Jobcenter, each goal indicator once, and an average line.
+    assert!(out.contains("t36402   KDU_JE_BG"), "{out}");
+    assert!(out.contains("t73906   BG"), "{out}");
+    let average = out.lines().last().unwrap();
+    assert!(average.contains("Durchschnitt"), "{average}");
+    let coverage: f64 = average
+        .trim_end()
+        .trim_end_matches('%')
+        .split_whitespace()
+        .last()
+        .unwrap()
+        .replace(',', ".")
+        .parse()
+        .unwrap();
+    assert!((50.0..=100.0).contains(&coverage), "{average}");
+}

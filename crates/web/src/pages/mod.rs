@@ -311,6 +311,8 @@ struct GoalPage {
     status_icon: &'static str,
     reason: String,
     chart: String,
+    /// Forecast sentence and, if forecast, the probability of reaching the target.
+    forecast: Option<(String, Option<String>)>,
     milestone: bool,
     change: Option<view::ChangeView>,
     numerator_label: String,
@@ -408,6 +410,7 @@ async fn goal_page(
         })
         .collect::<Vec<_>>();
     let has_components = g.series.values().any(|p| p.numerator.is_some());
+    let year_end = view::year_end(g, as_of);
     let asm = &g.assessment;
     let area = agreement
         .area(&g.goal.area)
@@ -434,7 +437,19 @@ async fn goal_page(
         status_css: asm.status.css(),
         status_icon: view::status_icon(asm.status),
         reason: asm.reason.clone(),
-        chart: view::goal_chart(g, agreement.year, as_of, "zielchart"),
+        chart: view::goal_chart(
+            g,
+            agreement.year,
+            as_of,
+            year_end
+                .as_ref()
+                .and_then(|r| r.as_ref().ok())
+                .map_or(&[][..], |y| &y.path),
+            "zielchart",
+        ),
+        forecast: year_end
+            .as_ref()
+            .map(|r| view::forecast_text(g, agreement.year, r)),
         milestone: matches!(g.goal.target, Target::Milestone { .. }),
         change: st.explain_change(g.goal).as_ref().map(view::change_view),
         numerator_label: components.numerator_label,

@@ -247,3 +247,30 @@ async fn kdu_goals_explain_the_change_with_a_waterfall() {
     let (_, body, _) = get(&s.url(&format!("{METTMANN}/ziele/but-quote"))).await;
     assert!(!body.contains("waterfall"));
 }
+
+#[tokio::test]
+async fn goal_pages_forecast_the_year_end_with_a_probability() {
+    let s = demo_server().await;
+    let (_, june, _) = get(&s.url(&format!("{METTMANN}/ziele/kdu-je-bg?stand=2022-06"))).await;
+    assert!(
+        june.contains("Prognose für Dezember 2022:"),
+        "forecast sentence"
+    );
+    assert!(june.contains("80-%-Intervall"));
+    assert!(june.contains("Wahrscheinlichkeit, das Ziel zu erreichen:"));
+    assert!(
+        june.contains("class=\"forecast-band\""),
+        "band in the chart"
+    );
+    // In December the year-end value is known: no forecast, the value.
+    let (_, december, _) = get(&s.url(&format!("{METTMANN}/ziele/kdu-je-bg?stand=2022-12"))).await;
+    assert!(december.contains("Der Wert für Dezember 2022 liegt vor"));
+    assert!(!december.contains("class=\"forecast-band\""));
+    // Flows forecast the year's sum.
+    let (_, flow, _) =
+        get(&s.url(&format!("{METTMANN}/ziele/sucht-zuweisungen?stand=2022-06"))).await;
+    assert!(flow.contains("Prognose für Summe 2022:"));
+    // Milestones have no forecast.
+    let (_, milestone, _) = get(&s.url(&format!("{METTMANN}/ziele/kim-kooperation"))).await;
+    assert!(!milestone.contains("Prognose für"));
+}
