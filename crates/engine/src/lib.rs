@@ -1,10 +1,12 @@
-//! Pure steering computations: indicator series from stored components, target trajectories and
-//! the status of a goal with the rule that decided it.
+//! Pure steering computations: indicator series from stored components, target trajectories, the
+//! status of a goal with the rule that decided it, the KdU decomposition and municipal figures
+//! from case lists.
 //!
 //! Nothing here performs I/O; every function takes plain data and returns plain data, so the
 //! rules can be tested at their edges without a database or a server.
 
 pub mod decomposition;
+pub mod municipal;
 pub mod overview;
 pub mod series;
 pub mod status;

@@ -630,6 +630,39 @@ mod tests {
         );
     }
 
+    mod properties {
+        use super::*;
+        use proptest::prelude::*;
+
+        fn status_of(direction: Direction, target: f64, tol: f64, actual: f64) -> Status {
+            check(
+                direction,
+                target,
+                Tolerance::Absolute { value: tol },
+                actual,
+            )
+        }
+
+        proptest! {
+            /// For a fixed target, a better actual value never gets a worse status.
+            #[test]
+            fn status_is_monotone_in_the_actual_value(
+                target in -1e6..1e6f64,
+                tol in 0.0..1e4f64,
+                a in -2e6..2e6f64,
+                b in -2e6..2e6f64,
+            ) {
+                let (lo, hi) = if a <= b { (a, b) } else { (b, a) };
+                // Higher is better: the higher value ranks at least as well (rank: missed 0 … on track 3).
+                prop_assert!(status_of(Direction::Higher, target, tol, hi).rank() >= status_of(Direction::Higher, target, tol, lo).rank());
+                prop_assert!(status_of(Direction::Lower, target, tol, lo).rank() >= status_of(Direction::Lower, target, tol, hi).rank());
+                // Neutral: closer to the target ranks at least as well.
+                let (near, far) = if (a - target).abs() <= (b - target).abs() { (a, b) } else { (b, a) };
+                prop_assert!(status_of(Direction::Neutral, target, tol, near).rank() >= status_of(Direction::Neutral, target, tol, far).rank());
+            }
+        }
+    }
+
     #[test]
     fn reason_names_values_in_german() {
         let ind = indicator(Direction::Lower, Accumulation::Stock, Unit::Euro);
