@@ -14,6 +14,12 @@
 //!   reports for April 2026, `shared/data/real/ba_wohnkosten_mettmann/`), 1.5 % higher in the
 //!   heating months, 1 % lower from June 2022 (smaller refugee households). KdU total = BG × KdU
 //!   per BG, so the decomposition into quantity and price effects is exact.
+//! - **By household size** (1, 2, 3, 4, 5, 6+ persons): BG split by the shares Mettmann's BG had in
+//!   April 2026 (real BA file), with the share of single households rising from 40 % by 0.04
+//!   points a month; refugee households are larger (25/30/22/13/6/4 %). KdU per BG of each size
+//!   follows the BA's April 2026 profile (539 … 1 289 EUR against a mean of 750 EUR). The classes
+//!   add up exactly to the totals (largest-remainder split; KdU to the cent), which lets the
+//!   decomposition show a structure effect.
 //! - **ELB** = 1.36 × BG (1.40 for the refugee households); **LZB** a share of the ELB without
 //!   refugees that rises during the pandemic (64 % → 70 %) and falls again from July 2021.
 //! - **Integrations**: 23 % of the ELB a year with a seasonal profile (weak in December and
@@ -42,7 +48,7 @@ use chrono::NaiveDate;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, Normal};
-use zielwerk_domain::{BaId, IndicatorCode, Observation, ValueStatus, YearMonth};
+use zielwerk_domain::{BaId, Breakdown, IndicatorCode, Observation, ValueStatus, YearMonth};
 
 pub const FIRST_MONTH: &str = "2019-01";
 pub const LAST_MONTH: &str = "2022-12";
@@ -111,6 +117,8 @@ pub fn generate(jobcenter: &BaId, seed: u64) -> Vec<Observation> {
     let datenstand = NaiveDate::from_ymd_opt(2023, 1, 31).expect("valid date");
     let last_final = ym("2022-09");
     let mut out = Vec::new();
+    // Figures by household size, kept apart from `out` (which `push` borrows) until the end.
+    let mut by_size = Vec::new();
     let mut push =
         |code: &str, month: YearMonth, value: Option<f64>, ratio: Option<(f64, f64)>, ba: bool| {
             let status = if ba && month > last_final {
@@ -127,6 +135,7 @@ pub fn generate(jobcenter: &BaId, seed: u64) -> Vec<Observation> {
                 denominator: ratio.map(|r| r.1),
                 status,
                 datenstand,
+                breakdown: None,
             });
         };
 
@@ -175,8 +184,52 @@ pub fn generate(jobcenter: &BaId, seed: u64) -> Vec<Observation> {
         let refugee_mix = if month >= ym("2022-06") { 0.99 } else { 1.0 };
         let kdu_per_bg =
             630.0 * 1.0028_f64.powi(t) * heating * refugee_mix * kdu_noise.step(&mut g);
-        let kdu_sum = (bg * kdu_per_bg * 100.0).round() / 100.0;
+        // By household size: BG allocated exactly, cost per size proportional to the BA's
+        // profile, so that the classes add up to the totals to the cent.
+        let single_share = 0.40 + 0.0004 * f64::from(t);
+        let base_rest: f64 = HOUSEHOLD_BASE[1..].iter().sum();
+        let core_shares: Vec<f64> = std::iter::once(single_share)
+            .chain(
+                HOUSEHOLD_BASE[1..]
+                    .iter()
+                    .map(|s| s / base_rest * (1.0 - single_share)),
+            )
+            .collect();
+        let core = allocate(bg_core, &core_shares);
+        let refugees = allocate(ukraine_bg.round(), &UKRAINE_SHARES);
+        let bg_by_size: Vec<f64> = core.iter().zip(&refugees).map(|(a, b)| a + b).collect();
+        let mix: f64 = bg_by_size
+            .iter()
+            .zip(&COST_RATIO)
+            .map(|(b, r)| b / bg * r)
+            .sum();
+        let kdu_by_size: Vec<f64> = bg_by_size
+            .iter()
+            .zip(&COST_RATIO)
+            .map(|(b, r)| (b * kdu_per_bg * r / mix * 100.0).round() / 100.0)
+            .collect();
+        let kdu_sum = (kdu_by_size.iter().sum::<f64>() * 100.0).round() / 100.0;
         push("KDU_SUMME", month, Some(kdu_sum), None, true);
+        let status = if month > last_final {
+            ValueStatus::Projected
+        } else {
+            ValueStatus::Final
+        };
+        for (i, class) in HOUSEHOLD_CLASSES.iter().enumerate() {
+            for (code, value) in [("BG", bg_by_size[i]), ("KDU_SUMME", kdu_by_size[i])] {
+                by_size.push(Observation {
+                    jobcenter: jobcenter.clone(),
+                    indicator: code.parse::<IndicatorCode>().expect("valid code"),
+                    month,
+                    value: Some(value),
+                    numerator: None,
+                    denominator: None,
+                    status,
+                    datenstand,
+                    breakdown: Some(Breakdown::household_size(*class)),
+                });
+            }
+        }
 
         // --- ELB, LZB ------------------------------------------------------------------------
         let elb_core = (bg_core * 1.36).round();
@@ -338,7 +391,38 @@ pub fn generate(jobcenter: &BaId, seed: u64) -> Vec<Observation> {
             );
         }
     }
+    out.extend(by_size);
     out
+}
+
+/// Household-size classes as in the BA's KdU statistics.
+const HOUSEHOLD_CLASSES: [&str; 6] = ["1", "2", "3", "4", "5", "6+"];
+/// Mettmann's BG by household size in April 2026 (shared/data/real/ba_wohnkosten_mettmann/).
+const HOUSEHOLD_BASE: [f64; 6] = [
+    7252.0 / 17225.0,
+    3734.0 / 17225.0,
+    2705.0 / 17225.0,
+    1924.0 / 17225.0,
+    942.0 / 17225.0,
+    668.0 / 17225.0,
+];
+/// Actual KdU per BG of each size relative to the mean, same source (539 … 1 289 EUR vs 750 EUR).
+const COST_RATIO: [f64; 6] = [0.7182, 1.0162, 1.1726, 1.3100, 1.4508, 1.7177];
+/// Refugee households from Ukraine are larger on average (mothers with children).
+const UKRAINE_SHARES: [f64; 6] = [0.25, 0.30, 0.22, 0.13, 0.06, 0.04];
+
+/// Splits a whole `total` into whole parts by `shares` (largest remainder): the parts add up.
+fn allocate(total: f64, shares: &[f64]) -> Vec<f64> {
+    let sum: f64 = shares.iter().sum();
+    let exact: Vec<f64> = shares.iter().map(|s| total * s / sum).collect();
+    let mut parts: Vec<f64> = exact.iter().map(|e| e.floor()).collect();
+    let missing = (total - parts.iter().sum::<f64>()).round() as usize;
+    let mut order: Vec<usize> = (0..shares.len()).collect();
+    order.sort_by(|a, b| (exact[*b] - parts[*b]).total_cmp(&(exact[*a] - parts[*a])));
+    for i in order.into_iter().take(missing) {
+        parts[i] += 1.0;
+    }
+    parts
 }
 
 #[cfg(test)]
@@ -347,7 +431,7 @@ mod tests {
 
     fn values(obs: &[Observation], code: &str) -> Vec<(YearMonth, f64)> {
         obs.iter()
-            .filter(|o| o.indicator.as_str() == code)
+            .filter(|o| o.indicator.as_str() == code && o.breakdown.is_none())
             .map(|o| {
                 (
                     o.month,
@@ -391,6 +475,38 @@ mod tests {
                 assert!(o.numerator.unwrap() <= o.denominator.unwrap(), "{o:?}");
             }
         }
+    }
+
+    #[test]
+    fn household_sizes_add_up_to_the_totals() {
+        let id: BaId = "t36402".parse().unwrap();
+        let obs = generate(&id, 3);
+        for code in ["BG", "KDU_SUMME"] {
+            for (month, total) in values(&obs, code) {
+                let parts: Vec<f64> = obs
+                    .iter()
+                    .filter(|o| {
+                        o.indicator.as_str() == code && o.month == month && o.breakdown.is_some()
+                    })
+                    .map(|o| o.value.unwrap())
+                    .collect();
+                assert_eq!(parts.len(), 6);
+                assert!(
+                    (parts.iter().sum::<f64>() - total).abs() < 0.005,
+                    "{code} {month}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn allocation_is_exact() {
+        assert_eq!(allocate(10.0, &[1.0, 1.0, 1.0]), vec![4.0, 3.0, 3.0]);
+        assert_eq!(allocate(0.0, &HOUSEHOLD_BASE).iter().sum::<f64>(), 0.0);
+        assert_eq!(
+            allocate(17_225.0, &HOUSEHOLD_BASE),
+            vec![7252.0, 3734.0, 2705.0, 1924.0, 942.0, 668.0]
+        );
     }
 
     #[test]

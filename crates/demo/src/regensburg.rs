@@ -112,6 +112,7 @@ pub fn figures() -> Result<Vec<Observation>, RegensburgError> {
                 denominator: None,
                 status,
                 datenstand,
+                breakdown: None,
             });
         }
     }

@@ -95,6 +95,41 @@ pub struct Source {
     pub sha256: Option<String>,
 }
 
+/// A breakdown of a figure into classes, e.g. Bedarfsgemeinschaften by household size.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Breakdown {
+    /// What is broken down by, e.g. [`Breakdown::HOUSEHOLD_SIZE`].
+    pub dimension: String,
+    /// The class, e.g. "3" or "6+".
+    pub class: String,
+}
+
+impl Breakdown {
+    /// Household size (persons in the Bedarfsgemeinschaft), as in the BA's KdU statistics.
+    pub const HOUSEHOLD_SIZE: &'static str = "haushaltsgroesse";
+
+    pub fn household_size(class: impl Into<String>) -> Self {
+        Self {
+            dimension: Self::HOUSEHOLD_SIZE.into(),
+            class: class.into(),
+        }
+    }
+
+    /// The stored form, `dimension=class`.
+    pub fn key(&self) -> String {
+        format!("{}={}", self.dimension, self.class)
+    }
+
+    /// Parses the stored form; `None` for the empty string (no breakdown) or a malformed key.
+    pub fn from_key(key: &str) -> Option<Self> {
+        let (dimension, class) = key.split_once('=')?;
+        (!dimension.is_empty() && !class.is_empty()).then(|| Self {
+            dimension: dimension.into(),
+            class: class.into(),
+        })
+    }
+}
+
 /// One reported value of one indicator for one Jobcenter and month.
 ///
 /// Indicators with a stored ratio keep numerator and denominator apart; the value is derived.
@@ -110,4 +145,6 @@ pub struct Observation {
     pub status: ValueStatus,
     /// The as-of date of the figure.
     pub datenstand: NaiveDate,
+    /// `None` for the total; a class of a breakdown otherwise.
+    pub breakdown: Option<Breakdown>,
 }

@@ -2,11 +2,13 @@
 //! and assessment. Pages and reports render this; they compute nothing themselves.
 
 use zielwerk_domain::{
-    Accumulation, Agreement, Formula, Goal, Indicator, IndicatorCode, Observation, Target,
-    YearMonth,
+    Accumulation, Agreement, Breakdown, Formula, Goal, Indicator, IndicatorCode, Observation,
+    Target, YearMonth,
 };
 
-use crate::decomposition::{Decomposition, decompose_total};
+use std::collections::{BTreeMap, HashMap};
+
+use crate::decomposition::{Cell, Decomposition, decompose, decompose_total};
 use crate::series::{Series, SeriesSet, evaluate, stored_series};
 use crate::status::{Assessment, assess, target_path};
 
@@ -52,6 +54,8 @@ pub struct AgreementState<'a> {
     pub goals: Vec<GoalState<'a>>,
     /// The stored series of the agreement's indicators, for further computations.
     stored: SeriesSet,
+    /// Stored values by household size: indicator → month → class → value.
+    households: HashMap<IndicatorCode, BTreeMap<YearMonth, BTreeMap<String, f64>>>,
 }
 
 /// The change of a total (e.g. KdU) over the year to date against the same months a year
@@ -67,10 +71,73 @@ pub struct ChangeExplanation<'a> {
     /// Months of the period with all four inputs; months without are left out and counted here.
     pub months_used: usize,
     pub months_missing: usize,
+    /// Months whose split used figures by household size (and so has a structure effect).
+    pub months_by_household: usize,
     pub decomposition: Decomposition,
 }
 
+fn add(sum: Option<Decomposition>, d: Decomposition) -> Decomposition {
+    match sum {
+        None => d,
+        Some(s) => Decomposition {
+            start: s.start + d.start,
+            end: s.end + d.end,
+            quantity: s.quantity + d.quantity,
+            price: s.price + d.price,
+            structure: s.structure + d.structure,
+        },
+    }
+}
+
 impl<'a> AgreementState<'a> {
+    /// Cells by household size for `before` → `month`: BG of each size and the total's amount
+    /// per BG of that size. `None` unless both months have both figures for the same sizes, every
+    /// size has BG, and the classes add up to the totals (otherwise the split would not explain
+    /// the total it claims to explain).
+    fn household_cells(
+        &self,
+        total: &IndicatorCode,
+        quantity: &IndicatorCode,
+        before: YearMonth,
+        month: YearMonth,
+    ) -> Option<Vec<Cell>> {
+        let t = self.households.get(total)?;
+        let q = self.households.get(quantity)?;
+        let (t0, t1, q0, q1) = (
+            t.get(&before)?,
+            t.get(&month)?,
+            q.get(&before)?,
+            q.get(&month)?,
+        );
+        if t0.keys().ne(t1.keys()) || q0.keys().ne(t0.keys()) || q1.keys().ne(t0.keys()) {
+            return None;
+        }
+        let adds_up = |classes: &BTreeMap<String, f64>, code: &IndicatorCode, m: YearMonth| {
+            let total = self
+                .stored
+                .get(code)
+                .and_then(|s| s.get(&m))
+                .map(|p| p.value)?;
+            let sum: f64 = classes.values().sum();
+            ((sum - total).abs() <= 1e-6 * total.abs().max(1.0)).then_some(())
+        };
+        adds_up(t0, total, before)?;
+        adds_up(t1, total, month)?;
+        adds_up(q0, quantity, before)?;
+        adds_up(q1, quantity, month)?;
+        t0.keys()
+            .map(|class| {
+                let (b0, b1) = (q0[class], q1[class]);
+                (b0 > 0.0 && b1 > 0.0).then(|| Cell {
+                    bg_start: b0,
+                    bg_end: b1,
+                    cost_start: t0[class] / b0,
+                    cost_end: t1[class] / b1,
+                })
+            })
+            .collect()
+    }
+
     /// The monthly series of any indicator of the agreement.
     pub fn series(&self, code: &IndicatorCode) -> Series {
         evaluate(code, &self.agreement.indicators, &self.stored)
@@ -105,8 +172,18 @@ impl<'a> AgreementState<'a> {
         let p = self.series(&ratio.code);
         let mut sum: Option<Decomposition> = None;
         let (mut used, mut missing) = (0, 0);
+        let mut by_household = 0;
         for month in first.through(self.as_of) {
             let before = month.plus(-12)?;
+            if let Some(d) = self
+                .household_cells(numerator, denominator, before, month)
+                .and_then(|c| decompose(&c))
+            {
+                by_household += 1;
+                used += 1;
+                sum = Some(add(sum, d));
+                continue;
+            }
             let parts = (q.get(&before), q.get(&month), p.get(&before), p.get(&month));
             let d = match parts {
                 (Some(q0), Some(q1), Some(p0), Some(p1)) => {
@@ -117,16 +194,7 @@ impl<'a> AgreementState<'a> {
             match d {
                 Some(d) => {
                     used += 1;
-                    sum = Some(match sum {
-                        None => d,
-                        Some(s) => Decomposition {
-                            start: s.start + d.start,
-                            end: s.end + d.end,
-                            quantity: s.quantity + d.quantity,
-                            price: s.price + d.price,
-                            structure: s.structure + d.structure,
-                        },
-                    });
+                    sum = Some(add(sum, d));
                 }
                 None => missing += 1,
             }
@@ -139,6 +207,7 @@ impl<'a> AgreementState<'a> {
             last: self.as_of,
             months_used: used,
             months_missing: missing,
+            months_by_household: by_household,
             decomposition: sum?,
         })
     }
@@ -190,11 +259,26 @@ pub fn assess_agreement<'a>(
             })
         })
         .collect();
+    let mut households: HashMap<IndicatorCode, BTreeMap<YearMonth, BTreeMap<String, f64>>> =
+        HashMap::new();
+    for o in observations {
+        if let (Some(b), Some(v)) = (&o.breakdown, o.value)
+            && b.dimension == Breakdown::HOUSEHOLD_SIZE
+        {
+            households
+                .entry(o.indicator.clone())
+                .or_default()
+                .entry(o.month)
+                .or_default()
+                .insert(b.class.clone(), v);
+        }
+    }
     AgreementState {
         agreement,
         as_of,
         goals,
         stored,
+        households,
     }
 }
 
@@ -286,6 +370,7 @@ mod tests {
             denominator: None,
             status: ValueStatus::Final,
             datenstand: NaiveDate::from_ymd_opt(2022, 3, 1).unwrap(),
+            breakdown: None,
         }
     }
 
@@ -327,5 +412,50 @@ mod tests {
         // The total's own goal finds the ratio; a goal on BG has nothing to explain.
         assert!(st.explain_change(&a.goals[1]).is_some());
         assert!(st.explain_change(&a.goals[2]).is_none());
+    }
+
+    fn by_size(code: &str, month: &str, class: &str, value: f64) -> Observation {
+        Observation {
+            breakdown: Some(Breakdown::household_size(class)),
+            ..obs(code, month, value)
+        }
+    }
+
+    #[test]
+    fn with_household_sizes_the_change_has_a_structure_effect() {
+        let a = agreement();
+        // January 2021: 600 single households at 500 and 400 couples at 900 (total 660 000).
+        // January 2022: same count, same cost per size, but 500/500: a pure mix shift.
+        let data = vec![
+            obs("BG", "2021-01", 1_000.0),
+            obs("KDU", "2021-01", 660_000.0),
+            obs("BG", "2022-01", 1_000.0),
+            obs("KDU", "2022-01", 700_000.0),
+            by_size("BG", "2021-01", "1", 600.0),
+            by_size("BG", "2021-01", "2", 400.0),
+            by_size("KDU", "2021-01", "1", 300_000.0),
+            by_size("KDU", "2021-01", "2", 360_000.0),
+            by_size("BG", "2022-01", "1", 500.0),
+            by_size("BG", "2022-01", "2", 500.0),
+            by_size("KDU", "2022-01", "1", 250_000.0),
+            by_size("KDU", "2022-01", "2", 450_000.0),
+        ];
+        let st = assess_agreement(&a, &data, "2022-01".parse().unwrap());
+        // Breakdowns never leak into the totals.
+        assert_eq!(
+            st.series(&"BG".parse().unwrap())[&"2022-01".parse().unwrap()].value,
+            1_000.0
+        );
+        let e = st.explain_change(&a.goals[1]).unwrap();
+        assert_eq!(e.months_by_household, 1);
+        let d = e.decomposition;
+        assert!(d.quantity.abs() < 1e-6 && d.price.abs() < 1e-6, "{d:?}");
+        assert!((d.structure - 40_000.0).abs() < 1e-6, "{d:?}");
+        // Classes that do not add up to the total are not used: back to two factors.
+        let mut broken = data.clone();
+        broken.pop();
+        let st = assess_agreement(&a, &broken, "2022-01".parse().unwrap());
+        let e = st.explain_change(&a.goals[1]).unwrap();
+        assert_eq!((e.months_by_household, e.decomposition.structure), (0, 0.0));
     }
 }

@@ -37,9 +37,10 @@ pub fn stored_series<'a>(
     observations: impl IntoIterator<Item = &'a Observation>,
 ) -> Series {
     let mut out = Series::new();
+    // Totals only: breakdowns (e.g. by household size) are classes of a total, not the total.
     for obs in observations
         .into_iter()
-        .filter(|o| o.indicator == indicator.code)
+        .filter(|o| o.indicator == indicator.code && o.breakdown.is_none())
     {
         let point = match indicator.formula {
             Formula::StoredRatio { scale } => match (obs.numerator, obs.denominator) {
@@ -413,6 +414,7 @@ mod tests {
             denominator: Some(d),
             status: ValueStatus::Final,
             datenstand: chrono::NaiveDate::from_ymd_opt(2022, 2, 1).unwrap(),
+            breakdown: None,
         };
         assert!(stored_series(&indicator, &[obs(1.0, 0.0)]).is_empty());
         let s = stored_series(&indicator, &[obs(1.0, 4.0)]);

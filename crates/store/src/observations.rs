@@ -1,7 +1,9 @@
 //! Reported values with their revisions and sources.
 
 use sqlx::Row;
-use zielwerk_domain::{BaId, IndicatorCode, Observation, Source, SourceKind, ValueStatus};
+use zielwerk_domain::{
+    BaId, Breakdown, IndicatorCode, Observation, Source, SourceKind, ValueStatus,
+};
 
 use crate::{Result, Store, StoreError, bump_version, now, parse_col};
 
@@ -61,14 +63,16 @@ impl Store {
             if known.is_none() {
                 return Err(StoreError::UnknownJobcenter(obs.jobcenter.to_string()));
             }
+            let breakdown = obs.breakdown.as_ref().map(|b| b.key()).unwrap_or_default();
             let current = sqlx::query(
                 "SELECT id, value, numerator, denominator, status, datenstand FROM observation
-                 WHERE jobcenter_id = $1 AND indicator_code = $2 AND month = $3 AND breakdown = ''
+                 WHERE jobcenter_id = $1 AND indicator_code = $2 AND month = $3 AND breakdown = $4
                    AND is_current = 1",
             )
             .bind(obs.jobcenter.as_str())
             .bind(obs.indicator.as_str())
             .bind(obs.month.to_string())
+            .bind(&breakdown)
             .fetch_optional(&mut *tx)
             .await?;
             let datenstand = obs.datenstand.to_string();
@@ -121,12 +125,13 @@ impl Store {
             sqlx::query(
                 "INSERT INTO observation (id, jobcenter_id, indicator_code, month, breakdown, value,
                      numerator, denominator, status, datenstand, source_id, recorded_at, is_current)
-                 VALUES ($1, $2, $3, $4, '', $5, $6, $7, $8, $9, $10, $11, $12)",
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
             )
             .bind(uuid::Uuid::now_v7().to_string())
             .bind(obs.jobcenter.as_str())
             .bind(obs.indicator.as_str())
             .bind(obs.month.to_string())
+            .bind(&breakdown)
             .bind(obs.value)
             .bind(obs.numerator)
             .bind(obs.denominator)
@@ -147,12 +152,30 @@ impl Store {
         Ok(outcome)
     }
 
-    /// The current values of the given indicators for one Jobcenter, ordered by indicator and
+    /// The current totals of the given indicators for one Jobcenter, ordered by indicator and
     /// month.
     pub async fn current_values(
         &self,
         jobcenter: &BaId,
         indicators: &[&IndicatorCode],
+    ) -> Result<Vec<CurrentValue>> {
+        self.current(jobcenter, indicators, false).await
+    }
+
+    /// The current values of the breakdowns (e.g. by household size) of the given indicators.
+    pub async fn breakdown_values(
+        &self,
+        jobcenter: &BaId,
+        indicators: &[&IndicatorCode],
+    ) -> Result<Vec<CurrentValue>> {
+        self.current(jobcenter, indicators, true).await
+    }
+
+    async fn current(
+        &self,
+        jobcenter: &BaId,
+        indicators: &[&IndicatorCode],
+        breakdowns: bool,
     ) -> Result<Vec<CurrentValue>> {
         if indicators.is_empty() {
             return Ok(Vec::new());
@@ -161,12 +184,13 @@ impl Store {
             .map(|i| format!("${}", i + 2))
             .collect();
         let sql = format!(
-            "SELECT o.indicator_code, o.month, o.value, o.numerator, o.denominator, o.status,
-                    o.datenstand, s.kind AS source_kind, s.label AS source_label
+            "SELECT o.indicator_code, o.month, o.breakdown, o.value, o.numerator, o.denominator,
+                    o.status, o.datenstand, s.kind AS source_kind, s.label AS source_label
              FROM observation o JOIN source s ON s.id = o.source_id
-             WHERE o.jobcenter_id = $1 AND o.is_current = 1 AND o.breakdown = ''
+             WHERE o.jobcenter_id = $1 AND o.is_current = 1 AND o.breakdown {} ''
                AND o.indicator_code IN ({})
-             ORDER BY o.indicator_code, o.month",
+             ORDER BY o.indicator_code, o.month, o.breakdown",
+            if breakdowns { "<>" } else { "=" },
             placeholders.join(", ")
         );
         let mut query = sqlx::query(&sql).bind(jobcenter.as_str());
@@ -200,6 +224,7 @@ impl Store {
                             "datenstand",
                             r.try_get("datenstand")?,
                         )?,
+                        breakdown: Breakdown::from_key(&r.try_get::<String, _>("breakdown")?),
                     },
                     source_kind: SourceKind::parse(&kind).ok_or(StoreError::Corrupt {
                         table: "source",

@@ -72,6 +72,7 @@ fn obs(month: &str, value: f64, status: ValueStatus, datenstand: &str) -> Observ
         denominator: None,
         status,
         datenstand: datenstand.parse::<NaiveDate>().unwrap(),
+        breakdown: None,
     }
 }
 

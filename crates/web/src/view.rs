@@ -69,6 +69,7 @@ impl<'a> Provenance<'a> {
     pub fn new(agreement: &'a Agreement, values: &'a [CurrentValue]) -> Self {
         let by_key = values
             .iter()
+            .filter(|v| v.observation.breakdown.is_none())
             .map(|v| ((v.observation.indicator.as_str(), v.observation.month), v))
             .collect();
         Self { agreement, by_key }
@@ -448,17 +449,26 @@ pub fn change_view(e: &ChangeExplanation<'_>) -> ChangeView {
             down.to_owned()
         }
     };
+    let structure = e.months_by_household > 0;
     let summary = format!(
-        "{} {} gegenüber dem Vorjahreszeitraum um {}. Davon gehen {} auf die Zahl der {} zurück (Mengeneffekt) und {} auf die {} (Preiseffekt).",
+        "{} {} gegenüber dem Vorjahreszeitraum um {}. Davon gehen {} auf die Zahl der {} zurück (Mengeneffekt) und {} auf die {} (Preiseffekt){}.",
         e.total.name,
         direction(d.change(), "stieg", "sank"),
         euro(d.change().abs()),
         signed_euro(d.quantity),
         e.quantity.name,
         signed_euro(d.price),
-        e.price.name
+        e.price.name,
+        if structure {
+            format!(
+                "; {} auf die veränderte Mischung der Haushaltsgrößen (Struktureffekt)",
+                signed_euro(d.structure)
+            )
+        } else {
+            String::new()
+        }
     );
-    let steps = vec![
+    let mut steps = vec![
         Step {
             label: "Vorjahr".into(),
             value: d.start,
@@ -474,20 +484,32 @@ pub fn change_view(e: &ChangeExplanation<'_>) -> ChangeView {
             value: d.price,
             is_total: false,
         },
-        Step {
-            label: "Aktuell".into(),
-            value: d.end,
-            is_total: true,
-        },
     ];
+    if structure {
+        steps.push(Step {
+            label: "Struktureffekt".into(),
+            value: d.structure,
+            is_total: false,
+        });
+    }
+    steps.push(Step {
+        label: "Aktuell".into(),
+        value: d.end,
+        is_total: true,
+    });
     let chart = Waterfall {
         id: "zerlegung".into(),
         title: format!("Zerlegung der Veränderung: {}", e.total.name),
         description: format!(
-            "Wasserfalldiagramm. {period} gegenüber {base}: {} im Vorjahreszeitraum, Mengeneffekt {}, Preiseffekt {}, {} im aktuellen Zeitraum. {summary}",
+            "Wasserfalldiagramm. {period} gegenüber {base}: {} im Vorjahreszeitraum, Mengeneffekt {}, Preiseffekt {}{}, {} im aktuellen Zeitraum. {summary}",
             euro(d.start),
             signed_euro(d.quantity),
             signed_euro(d.price),
+            if structure {
+                format!(", Struktureffekt {}", signed_euro(d.structure))
+            } else {
+                String::new()
+            },
             euro(d.end)
         ),
         unit: "EUR".into(),
@@ -496,8 +518,18 @@ pub fn change_view(e: &ChangeExplanation<'_>) -> ChangeView {
     }
     .render();
     let mut note = format!(
-        "Zerlegung je Monat mit Mittelwert-Gewichten (Shapley), summiert über {} Monat(e); ohne Rest. Struktureffekt (Mischung der Haushaltsgrößen): nur mit Zahlen nach Haushaltsgröße, die für diese Daten nicht vorliegen.",
-        e.months_used
+        "Zerlegung je Monat mit Shapley-Gewichten, summiert über {} Monat(e); ohne Rest. {}",
+        e.months_used,
+        if e.months_by_household == e.months_used {
+            "Preiseffekt je Haushaltsgröße; der Struktureffekt misst die veränderte Mischung der Haushaltsgrößen.".to_owned()
+        } else if structure {
+            format!(
+                "Zahlen nach Haushaltsgröße lagen für {} Monat(e) vor; nur dort ist ein Struktureffekt ausgewiesen, sonst steckt er im Preiseffekt.",
+                e.months_by_household
+            )
+        } else {
+            "Ohne Zahlen nach Haushaltsgröße steckt eine veränderte Mischung der Haushaltsgrößen im Preiseffekt.".to_owned()
+        }
     );
     if e.months_missing > 0 {
         note.push_str(&format!(
@@ -522,9 +554,19 @@ pub fn change_view(e: &ChangeExplanation<'_>) -> ChangeView {
                 format!("Preiseffekt ({})", e.price.name),
                 signed_euro(d.price),
             ),
+        ]
+        .into_iter()
+        .chain(structure.then(|| {
+            (
+                "Struktureffekt (Mischung der Haushaltsgrößen)".to_owned(),
+                signed_euro(d.structure),
+            )
+        }))
+        .chain([
             (format!("{} {period}", e.total.name), euro(d.end)),
             ("Veränderung insgesamt".into(), signed_euro(d.change())),
-        ],
+        ])
+        .collect(),
         note,
     }
 }

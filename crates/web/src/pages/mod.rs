@@ -352,7 +352,22 @@ async fn goal_page(
     };
     let key: Key = goal_key.parse().map_err(|_| missing())?;
     let as_of = as_of(&agreement, &values, &q)?;
-    let obs: Vec<_> = values.iter().map(|v| v.observation.clone()).collect();
+    // Figures by household size explain changes of totals (structure effect).
+    let codes: Vec<_> = agreement
+        .indicators
+        .iter()
+        .filter(|i| i.formula.is_stored())
+        .map(|i| &i.code)
+        .collect();
+    let breakdowns = state
+        .store
+        .breakdown_values(&agreement.jobcenter.ba_id, &codes)
+        .await?;
+    let obs: Vec<_> = values
+        .iter()
+        .chain(&breakdowns)
+        .map(|v| v.observation.clone())
+        .collect();
     let st = assess_agreement(&agreement, &obs, as_of);
     let g = st
         .goals

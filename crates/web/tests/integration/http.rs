@@ -208,6 +208,7 @@ async fn a_new_revision_shows_at_once_despite_the_page_cache() {
         denominator: None,
         status: zielwerk_domain::ValueStatus::Final,
         datenstand: "2026-10-01".parse().unwrap(),
+        breakdown: None,
     };
     let source = zielwerk_domain::Source {
         kind: zielwerk_domain::SourceKind::File,
@@ -240,6 +241,11 @@ async fn kdu_goals_explain_the_change_with_a_waterfall() {
         );
         assert!(
             body.contains("Preiseffekt (Kosten der Unterkunft je Bedarfsgemeinschaft)"),
+            "{goal}"
+        );
+        // The demo has BG and KdU by household size: the mix gets its own effect.
+        assert!(
+            body.contains("Struktureffekt (Mischung der Haushaltsgrößen)"),
             "{goal}"
         );
     }
