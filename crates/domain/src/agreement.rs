@@ -344,6 +344,15 @@ impl Agreement {
         self.parties.iter().find(|p| p.role == role)
     }
 
+    /// The codes of the indicators whose values are stored (the others are computed from them).
+    pub fn stored_indicator_codes(&self) -> Vec<&IndicatorCode> {
+        self.indicators
+            .iter()
+            .filter(|i| i.formula.is_stored())
+            .map(|i| &i.code)
+            .collect()
+    }
+
     /// Measures linked to a goal.
     pub fn measures_for<'a>(&'a self, goal: &'a Key) -> impl Iterator<Item = &'a Measure> + 'a {
         self.measures.iter().filter(move |m| m.goals.contains(goal))

@@ -211,13 +211,9 @@ async fn backtest(store: &Store, horizon: usize, min_train: usize) -> Result<()>
         let Some(a) = store.agreement(&key).await? else {
             continue;
         };
-        let codes: Vec<_> = a
-            .indicators
-            .iter()
-            .filter(|i| i.formula.is_stored())
-            .map(|i| &i.code)
-            .collect();
-        let values = store.current_values(&a.jobcenter.ba_id, &codes).await?;
+        let values = store
+            .current_values(&a.jobcenter.ba_id, &a.stored_indicator_codes())
+            .await?;
         let observations: Vec<_> = values.into_iter().map(|v| v.observation).collect();
         let state = zielwerk_engine::assess_agreement(
             &a,

@@ -42,15 +42,12 @@ async fn load(state: &AppState, id: &str) -> Result<(Agreement, Vec<CurrentValue
     let missing = || WebError::NotFound(format!("Die Vereinbarung „{id}“ gibt es nicht."));
     let key: AgreementKey = id.parse().map_err(|_| missing())?;
     let agreement = state.store.agreement(&key).await?.ok_or_else(missing)?;
-    let codes: Vec<_> = agreement
-        .indicators
-        .iter()
-        .filter(|i| i.formula.is_stored())
-        .map(|i| &i.code)
-        .collect();
     let values = state
         .store
-        .current_values(&agreement.jobcenter.ba_id, &codes)
+        .current_values(
+            &agreement.jobcenter.ba_id,
+            &agreement.stored_indicator_codes(),
+        )
         .await?;
     Ok((agreement, values))
 }
@@ -353,15 +350,12 @@ async fn goal_page(
     let key: Key = goal_key.parse().map_err(|_| missing())?;
     let as_of = as_of(&agreement, &values, &q)?;
     // Figures by household size explain changes of totals (structure effect).
-    let codes: Vec<_> = agreement
-        .indicators
-        .iter()
-        .filter(|i| i.formula.is_stored())
-        .map(|i| &i.code)
-        .collect();
     let breakdowns = state
         .store
-        .breakdown_values(&agreement.jobcenter.ba_id, &codes)
+        .breakdown_values(
+            &agreement.jobcenter.ba_id,
+            &agreement.stored_indicator_codes(),
+        )
         .await?;
     let obs: Vec<_> = values
         .iter()
