@@ -112,6 +112,9 @@ struct GoalRow {
     status_icon: &'static str,
     reason: String,
     spark: String,
+    /// Year-end forecast and the probability of reaching the target, or why there is none.
+    forecast: String,
+    probability: String,
 }
 
 struct AreaBlock {
@@ -180,10 +183,24 @@ struct OverviewPage {
     areas: Vec<AreaBlock>,
 }
 
-fn goal_row(a: &Agreement, g: &GoalState<'_>) -> GoalRow {
+fn goal_row(a: &Agreement, g: &GoalState<'_>, as_of: YearMonth) -> GoalRow {
     let asm = &g.assessment;
     let ind = g.indicator;
     let annual_target = view::target_text(g.goal, ind);
+    let (forecast, probability) = match view::year_end(g, as_of) {
+        None => ("–".to_owned(), String::new()),
+        Some(Err(_)) => ("keine Prognose".to_owned(), String::new()),
+        Some(Ok(y)) if y.method.is_none() => {
+            (value_text(ind, y.point), "Wert liegt vor".to_owned())
+        }
+        Some(Ok(y)) => (
+            value_text(ind, y.point),
+            format!(
+                "Ziel erreicht mit {}\u{a0}%",
+                zielwerk_domain::format::number(y.probability * 100.0, 0)
+            ),
+        ),
+    };
     GoalRow {
         url: format!("/vereinbarungen/{}/ziele/{}", a.key(), g.goal.key),
         title: g.goal.title.clone(),
@@ -206,6 +223,8 @@ fn goal_row(a: &Agreement, g: &GoalState<'_>) -> GoalRow {
         status_icon: view::status_icon(asm.status),
         reason: asm.reason.clone(),
         spark: view::spark(g, a.year),
+        forecast,
+        probability,
     }
 }
 
@@ -240,7 +259,7 @@ async fn overview_page(
                 .goals
                 .iter()
                 .filter(|g| g.goal.area == area.key)
-                .map(|g| goal_row(&agreement, g))
+                .map(|g| goal_row(&agreement, g, as_of))
                 .collect(),
         })
         .collect();

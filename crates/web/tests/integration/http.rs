@@ -42,7 +42,8 @@ async fn overview_lists_every_goal_grouped_by_area() {
     ] {
         assert!(body.contains(area), "{area}");
     }
-    // Every goal row has a status word and a trend line.
+    // Every goal row has a status word, a year-end column and a trend line.
+    assert!(body.contains("Prognose Jahresende"));
     assert_eq!(body.matches("class=\"spark\"").count(), goals);
     let statuses = ["im Plan", "gefährdet", "verfehlt", "keine Daten"];
     let rows: Vec<&str> = body.split("<tr class=\"goal\">").skip(1).collect();
