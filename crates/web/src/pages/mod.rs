@@ -243,6 +243,24 @@ async fn overview_page(
     q: StandQuery,
 ) -> Result<OverviewPage, WebError> {
     let (agreement, values) = load(state, &id).await?;
+    blocking(move || overview_model(agreement, values, q)).await
+}
+
+/// Assessing and forecasting every goal is CPU work: it runs on the blocking pool, never on
+/// the threads that serve requests.
+async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T, WebError> + Send + 'static,
+) -> Result<T, WebError> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|e| WebError::Internal(format!("Berechnung abgebrochen: {e}")))?
+}
+
+fn overview_model(
+    agreement: Agreement,
+    values: Vec<CurrentValue>,
+    q: StandQuery,
+) -> Result<OverviewPage, WebError> {
     let as_of = as_of(&agreement, &values, &q)?;
     let obs: Vec<_> = values.iter().map(|v| v.observation.clone()).collect();
     let st = assess_agreement(&agreement, &obs, as_of);
