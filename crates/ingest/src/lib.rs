@@ -5,6 +5,7 @@
 //! one transaction.
 
 pub mod agreement_file;
+pub mod german;
 mod location;
 
 pub use agreement_file::{AgreementFileError, FileProblem, export, parse};

@@ -1,0 +1,258 @@
+//! German habits in numbers and months, parsed strictly: "1.234,56", "03/2022", "März 2022".
+//!
+//! Each function accepts exactly the forms documented on it and refuses everything else with a
+//! German message; nothing is guessed silently.
+
+use zielwerk_domain::YearMonth;
+
+/// How decimals are written in a file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DecimalStyle {
+    /// "1.234,56": comma for decimals, dot for thousands (the German default).
+    Comma,
+    /// "1234.56" or "1,234.56": point for decimals (exports from English-language tools).
+    Point,
+}
+
+/// Parses a number written in `style`. Thousands separators must group digits by three.
+/// Whitespace around the number is ignored; a leading minus (ASCII or U+2212) is allowed.
+pub fn parse_number(raw: &str, style: DecimalStyle) -> Result<f64, String> {
+    let s = raw.trim();
+    let bad = || {
+        format!(
+            "„{raw}“ ist keine Zahl im Format {}",
+            match style {
+                DecimalStyle::Comma => "1.234,56",
+                DecimalStyle::Point => "1234.56",
+            }
+        )
+    };
+    if s.is_empty() {
+        return Err("Der Wert ist leer".into());
+    }
+    let (negative, body) = match s.strip_prefix('-').or_else(|| s.strip_prefix('−')) {
+        Some(rest) => (true, rest.trim_start()),
+        None => (false, s),
+    };
+    let (thousands, decimal) = match style {
+        DecimalStyle::Comma => ('.', ','),
+        DecimalStyle::Point => (',', '.'),
+    };
+    let (int_part, frac_part) = match body.split_once(decimal) {
+        Some((i, f)) => (i, Some(f)),
+        None => (body, None),
+    };
+    if int_part.is_empty() && frac_part.is_none() {
+        return Err(bad());
+    }
+    // Thousands groups: the first 1–3 digits, then groups of exactly 3.
+    let groups: Vec<&str> = int_part.split(thousands).collect();
+    let grouped_ok = groups.len() == 1
+        || (!groups[0].is_empty()
+            && groups[0].len() <= 3
+            && groups[1..].iter().all(|g| g.len() == 3));
+    let digits_ok = |p: &str| p.bytes().all(|b| b.is_ascii_digit());
+    if !grouped_ok
+        || !groups.iter().all(|g| digits_ok(g))
+        || (groups.len() == 1 && int_part.is_empty() && frac_part.is_none())
+    {
+        return Err(bad());
+    }
+    if let Some(f) = frac_part
+        && (f.is_empty() || !digits_ok(f))
+    {
+        return Err(bad());
+    }
+    let mut plain: String = groups.concat();
+    if plain.is_empty() {
+        plain.push('0');
+    }
+    if let Some(f) = frac_part {
+        plain.push('.');
+        plain.push_str(f);
+    }
+    let v: f64 = plain.parse().map_err(|_| bad())?;
+    Ok(if negative { -v } else { v })
+}
+
+const MONTHS: [&str; 12] = [
+    "januar",
+    "februar",
+    "märz",
+    "april",
+    "mai",
+    "juni",
+    "juli",
+    "august",
+    "september",
+    "oktober",
+    "november",
+    "dezember",
+];
+
+/// Parses a month as `2022-03`, `03/2022`, `3/2022`, `März 2022` (also `Maerz`, `Mär`, `Mrz`),
+/// `01.03.2022` (a date on the first of the month) or `2022-03-01`.
+pub fn parse_month(raw: &str) -> Result<YearMonth, String> {
+    let s = raw.trim();
+    let bad = || {
+        format!(
+            "„{raw}“ ist kein Monat; erwartet wird z. B. 2022-03, 03/2022, März 2022 oder 01.03.2022"
+        )
+    };
+    let num = |p: &str| -> Option<u32> {
+        (!p.is_empty() && p.len() <= 4 && p.bytes().all(|b| b.is_ascii_digit()))
+            .then(|| p.parse().ok())
+            .flatten()
+    };
+    let make = |year: u32, month: u32| {
+        YearMonth::new(year as i32, month).map_err(|e| format!("„{raw}“: {e}"))
+    };
+    // 2022-03 and 2022-03-01
+    let dash: Vec<&str> = s.split('-').collect();
+    if dash.len() >= 2 && dash.len() <= 3 && dash[0].len() == 4 && dash[1].len() == 2 {
+        if let (Some(y), Some(m)) = (num(dash[0]), num(dash[1])) {
+            if dash.len() == 3 && dash[2] != "01" {
+                return Err(format!(
+                    "„{raw}“ ist nicht der Erste eines Monats; Monatswerte werden mit dem Monatsersten oder als 2022-03 angegeben"
+                ));
+            }
+            return make(y, m);
+        }
+        return Err(bad());
+    }
+    // 03/2022
+    if let Some((m, y)) = s.split_once('/') {
+        return match (num(m), num(y)) {
+            (Some(m), Some(y)) if y >= 1000 && m.to_string().len() <= 2 => make(y, m),
+            _ => Err(bad()),
+        };
+    }
+    // 01.03.2022
+    let dots: Vec<&str> = s.split('.').collect();
+    if dots.len() == 3 {
+        return match (num(dots[0]), num(dots[1]), num(dots[2])) {
+            (Some(1), Some(m), Some(y)) if dots[2].len() == 4 => make(y, m),
+            (Some(_), Some(_), Some(_)) if dots[2].len() == 4 => Err(format!(
+                "„{raw}“ ist nicht der Erste eines Monats; Monatswerte werden mit dem Monatsersten oder als 03/2022 angegeben"
+            )),
+            _ => Err(bad()),
+        };
+    }
+    // März 2022
+    if let Some((name, y)) = s.rsplit_once(' ') {
+        let name = name
+            .trim()
+            .trim_end_matches('.')
+            .to_lowercase()
+            .replace("ae", "ä");
+        let y = num(y.trim()).filter(|y| *y >= 1000).ok_or_else(bad)?;
+        let m = MONTHS
+            .iter()
+            .position(|full| {
+                *full == name
+                    || (name.len() >= 3 && full.starts_with(&name))
+                    || (name == "mrz" && *full == "märz")
+            })
+            .ok_or_else(bad)?;
+        return make(y, m as u32 + 1);
+    }
+    Err(bad())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use DecimalStyle::{Comma, Point};
+    use proptest::prelude::*;
+
+    #[test]
+    fn german_numbers() {
+        for (raw, v) in [
+            ("1.234,56", 1234.56),
+            ("1234,56", 1234.56),
+            ("17.225", 17225.0),
+            ("0,5", 0.5),
+            (",5", 0.5),
+            ("-3,25", -3.25),
+            ("−3,25", -3.25),
+            (" 42 ", 42.0),
+            ("1.000.000", 1_000_000.0),
+        ] {
+            assert_eq!(parse_number(raw, Comma), Ok(v), "{raw}");
+        }
+        for raw in [
+            "1,234,56", "12.34", "1.2345", "abc", "1,", "", "1.234.5", "--1", "1e5", "12 345",
+        ] {
+            assert!(parse_number(raw, Comma).is_err(), "{raw} accepted");
+        }
+        assert_eq!(parse_number("1,234.5", Point), Ok(1234.5));
+        assert_eq!(parse_number("2797.30338102", Point), Ok(2797.30338102));
+        assert_eq!(
+            parse_number("1,2,3", Comma).unwrap_err(),
+            "„1,2,3“ ist keine Zahl im Format 1.234,56"
+        );
+    }
+
+    #[test]
+    fn months_in_every_documented_spelling() {
+        for raw in [
+            "2022-03",
+            "03/2022",
+            "3/2022",
+            "März 2022",
+            "Maerz 2022",
+            "Mär 2022",
+            "Mrz 2022",
+            "märz 2022",
+            "01.03.2022",
+            "2022-03-01",
+        ] {
+            assert_eq!(
+                parse_month(raw).map(|m| m.to_string()),
+                Ok("2022-03".into()),
+                "{raw}"
+            );
+        }
+        assert_eq!(parse_month("Dezember 2019").unwrap().to_string(), "2019-12");
+        for raw in [
+            "2022-13",
+            "13/2022",
+            "15.03.2022",
+            "Marz 2022",
+            "2022",
+            "03-2022",
+            "Foo 2022",
+            "1.3.22",
+        ] {
+            assert!(parse_month(raw).is_err(), "{raw} accepted");
+        }
+        assert_eq!(
+            parse_month("15.03.2022").unwrap_err(),
+            "„15.03.2022“ ist nicht der Erste eines Monats; Monatswerte werden mit dem Monatsersten oder als 03/2022 angegeben"
+        );
+    }
+
+    proptest! {
+        #[test]
+        fn formatted_numbers_parse_back(v in -1e12f64..1e12) {
+            let s = zielwerk_domain::format::number(v, 2);
+            let back = parse_number(&s, Comma).unwrap();
+            prop_assert!((back - (v * 100.0).round() / 100.0).abs() <= 1e-6_f64.max(v.abs() * 1e-12), "{s}");
+        }
+
+        #[test]
+        fn parsers_never_panic(s in "\\PC{0,20}") {
+            let _ = parse_number(&s, Comma);
+            let _ = parse_number(&s, Point);
+            let _ = parse_month(&s);
+        }
+
+        #[test]
+        fn every_month_round_trips_in_every_spelling(y in 2005i32..2100, m in 1u32..=12) {
+            let ym = YearMonth::new(y, m).unwrap();
+            for s in [ym.to_string(), format!("{m:02}/{y}"), ym.german_long(), format!("01.{m:02}.{y}")] {
+                prop_assert_eq!(parse_month(&s), Ok(ym), "{}", s);
+            }
+        }
+    }
+}
