@@ -7,5 +7,6 @@
 pub mod agreement_file;
 pub mod german;
 mod location;
+pub mod long_csv;
 
 pub use agreement_file::{AgreementFileError, FileProblem, export, parse};

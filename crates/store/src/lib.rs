@@ -15,7 +15,7 @@ use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, ConnectOptions, Row};
 
 pub use agreements::{AgreementSummary, SaveOutcome};
-pub use observations::{CurrentValue, RecordOutcome};
+pub use observations::{CurrentValue, RecordOutcome, Recording};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {

@@ -48,108 +48,23 @@ impl Store {
         source: &Source,
         observations: &[Observation],
     ) -> Result<RecordOutcome> {
-        let mut tx = self.pool.begin().await?;
-        let ts = now();
-        let source_id = uuid::Uuid::now_v7().to_string();
-        let mut source_used = false;
-        let mut outcome = RecordOutcome::default();
-        for obs in observations {
-            let known: Option<String> = sqlx::query("SELECT ba_id FROM jobcenter WHERE ba_id = $1")
-                .bind(obs.jobcenter.as_str())
-                .fetch_optional(&mut *tx)
-                .await?
-                .map(|r| r.try_get("ba_id"))
-                .transpose()?;
-            if known.is_none() {
-                return Err(StoreError::UnknownJobcenter(obs.jobcenter.to_string()));
-            }
-            let breakdown = obs.breakdown.as_ref().map(|b| b.key()).unwrap_or_default();
-            let current = sqlx::query(
-                "SELECT id, value, numerator, denominator, status, datenstand FROM observation
-                 WHERE jobcenter_id = $1 AND indicator_code = $2 AND month = $3 AND breakdown = $4
-                   AND is_current = 1",
-            )
-            .bind(obs.jobcenter.as_str())
-            .bind(obs.indicator.as_str())
-            .bind(obs.month.to_string())
-            .bind(&breakdown)
-            .fetch_optional(&mut *tx)
-            .await?;
-            let datenstand = obs.datenstand.to_string();
-            let becomes_current = match &current {
-                None => {
-                    outcome.inserted += 1;
-                    true
-                }
-                Some(row) => {
-                    let cur_datenstand: String = row.try_get("datenstand")?;
-                    let cur_status: String = row.try_get("status")?;
-                    if same(row.try_get("value")?, obs.value)
-                        && same(row.try_get("numerator")?, obs.numerator)
-                        && same(row.try_get("denominator")?, obs.denominator)
-                        && cur_status == obs.status.as_str()
-                    {
-                        outcome.unchanged += 1;
-                        continue;
-                    }
-                    if datenstand >= cur_datenstand {
-                        let id: String = row.try_get("id")?;
-                        sqlx::query("UPDATE observation SET is_current = 0 WHERE id = $1")
-                            .bind(id)
-                            .execute(&mut *tx)
-                            .await?;
-                        outcome.revised += 1;
-                        true
-                    } else {
-                        outcome.older += 1;
-                        false
-                    }
-                }
-            };
-            if !source_used {
-                sqlx::query(
-                    "INSERT INTO source (id, kind, label, detail, file_name, sha256, recorded_at)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7)",
-                )
-                .bind(&source_id)
-                .bind(source.kind.as_str())
-                .bind(&source.label)
-                .bind(&source.detail)
-                .bind(source.file_name.as_deref())
-                .bind(source.sha256.as_deref())
-                .bind(&ts)
-                .execute(&mut *tx)
-                .await?;
-                source_used = true;
-            }
-            sqlx::query(
-                "INSERT INTO observation (id, jobcenter_id, indicator_code, month, breakdown, value,
-                     numerator, denominator, status, datenstand, source_id, recorded_at, is_current)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
-            )
-            .bind(uuid::Uuid::now_v7().to_string())
-            .bind(obs.jobcenter.as_str())
-            .bind(obs.indicator.as_str())
-            .bind(obs.month.to_string())
-            .bind(&breakdown)
-            .bind(obs.value)
-            .bind(obs.numerator)
-            .bind(obs.denominator)
-            .bind(obs.status.as_str())
-            .bind(&datenstand)
-            .bind(&source_id)
-            .bind(&ts)
-            .bind(i64::from(becomes_current))
-            // Not kept prepared: see the note on nullable floats in agreements.rs.
-            .persistent(false)
-            .execute(&mut *tx)
-            .await?;
-        }
-        if source_used {
-            bump_version(&mut tx).await?;
-        }
-        tx.commit().await?;
-        Ok(outcome)
+        let mut recording = self.begin_recording(source.clone()).await?;
+        recording.add(observations).await?;
+        recording.commit().await
+    }
+
+    /// Starts recording values from `source` in one transaction, for inputs that arrive in
+    /// chunks (a streamed file). Nothing is visible to others until [`Recording::commit`];
+    /// dropping the recording or [`Recording::rollback`] leaves the database as it was.
+    pub async fn begin_recording(&self, source: Source) -> Result<Recording> {
+        Ok(Recording {
+            tx: self.pool.begin().await?,
+            source,
+            source_id: uuid::Uuid::now_v7().to_string(),
+            ts: now(),
+            source_used: false,
+            outcome: RecordOutcome::default(),
+        })
     }
 
     /// The current totals of the given indicators for one Jobcenter, ordered by indicator and
@@ -243,5 +158,150 @@ impl Store {
             .fetch_one(&self.pool)
             .await?
             .try_get("n")?)
+    }
+}
+
+/// Values being recorded in one transaction (see [`Store::begin_recording`]).
+pub struct Recording {
+    tx: sqlx::Transaction<'static, sqlx::Any>,
+    source: Source,
+    source_id: String,
+    ts: String,
+    source_used: bool,
+    outcome: RecordOutcome,
+}
+
+impl Recording {
+    /// Records a chunk; see [`Store::record_observations`] for the rules per value.
+    pub async fn add(&mut self, observations: &[Observation]) -> Result<()> {
+        for obs in observations {
+            let known: Option<String> = sqlx::query("SELECT ba_id FROM jobcenter WHERE ba_id = $1")
+                .bind(obs.jobcenter.as_str())
+                .fetch_optional(&mut *self.tx)
+                .await?
+                .map(|r| r.try_get("ba_id"))
+                .transpose()?;
+            if known.is_none() {
+                return Err(StoreError::UnknownJobcenter(obs.jobcenter.to_string()));
+            }
+            let breakdown = obs.breakdown.as_ref().map(|b| b.key()).unwrap_or_default();
+            let current = sqlx::query(
+                "SELECT id, value, numerator, denominator, status, datenstand FROM observation
+                 WHERE jobcenter_id = $1 AND indicator_code = $2 AND month = $3 AND breakdown = $4
+                   AND is_current = 1",
+            )
+            .bind(obs.jobcenter.as_str())
+            .bind(obs.indicator.as_str())
+            .bind(obs.month.to_string())
+            .bind(&breakdown)
+            .fetch_optional(&mut *self.tx)
+            .await?;
+            let datenstand = obs.datenstand.to_string();
+            let becomes_current = match &current {
+                None => {
+                    self.outcome.inserted += 1;
+                    true
+                }
+                Some(row) => {
+                    let cur_datenstand: String = row.try_get("datenstand")?;
+                    let cur_status: String = row.try_get("status")?;
+                    if same(row.try_get("value")?, obs.value)
+                        && same(row.try_get("numerator")?, obs.numerator)
+                        && same(row.try_get("denominator")?, obs.denominator)
+                        && cur_status == obs.status.as_str()
+                    {
+                        self.outcome.unchanged += 1;
+                        continue;
+                    }
+                    if datenstand >= cur_datenstand {
+                        let id: String = row.try_get("id")?;
+                        sqlx::query("UPDATE observation SET is_current = 0 WHERE id = $1")
+                            .bind(id)
+                            .execute(&mut *self.tx)
+                            .await?;
+                        self.outcome.revised += 1;
+                        true
+                    } else {
+                        self.outcome.older += 1;
+                        false
+                    }
+                }
+            };
+            if !self.source_used {
+                sqlx::query(
+                    "INSERT INTO source (id, kind, label, detail, file_name, sha256, recorded_at)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                )
+                .bind(&self.source_id)
+                .bind(self.source.kind.as_str())
+                .bind(&self.source.label)
+                .bind(&self.source.detail)
+                .bind(self.source.file_name.as_deref())
+                .bind(self.source.sha256.as_deref())
+                .bind(&self.ts)
+                .execute(&mut *self.tx)
+                .await?;
+                self.source_used = true;
+            }
+            sqlx::query(
+                "INSERT INTO observation (id, jobcenter_id, indicator_code, month, breakdown, value,
+                     numerator, denominator, status, datenstand, source_id, recorded_at, is_current)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+            )
+            .bind(uuid::Uuid::now_v7().to_string())
+            .bind(obs.jobcenter.as_str())
+            .bind(obs.indicator.as_str())
+            .bind(obs.month.to_string())
+            .bind(&breakdown)
+            .bind(obs.value)
+            .bind(obs.numerator)
+            .bind(obs.denominator)
+            .bind(obs.status.as_str())
+            .bind(&datenstand)
+            .bind(&self.source_id)
+            .bind(&self.ts)
+            .bind(i64::from(becomes_current))
+            // Not kept prepared: see the note on nullable floats in agreements.rs.
+            .persistent(false)
+            .execute(&mut *self.tx)
+            .await?;
+        }
+        Ok(())
+    }
+
+    /// What has been recorded so far.
+    pub fn outcome(&self) -> RecordOutcome {
+        self.outcome
+    }
+
+    /// The id of the source row (the import id), once anything was recorded.
+    pub fn import_id(&self) -> Option<&str> {
+        self.source_used.then_some(self.source_id.as_str())
+    }
+
+    /// Sets the file's SHA-256, known only once the whole file has been read.
+    pub fn set_sha256(&mut self, sha256: String) {
+        self.source.sha256 = Some(sha256);
+    }
+
+    /// Makes everything recorded visible at once.
+    pub async fn commit(mut self) -> Result<RecordOutcome> {
+        if self.source_used {
+            // The source row was written with the first change; complete it.
+            sqlx::query("UPDATE source SET sha256 = $1 WHERE id = $2")
+                .bind(self.source.sha256.as_deref())
+                .bind(&self.source_id)
+                .execute(&mut *self.tx)
+                .await?;
+            bump_version(&mut self.tx).await?;
+        }
+        self.tx.commit().await?;
+        Ok(self.outcome)
+    }
+
+    /// Throws everything recorded away.
+    pub async fn rollback(self) -> Result<()> {
+        self.tx.rollback().await?;
+        Ok(())
     }
 }

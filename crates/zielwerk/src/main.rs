@@ -56,6 +56,13 @@ enum Command {
         #[arg(long)]
         no_serve: bool,
     },
+    /// Importiert Monatswerte aus einer CSV-Datei im Langformat (docs/import-long-csv.md). Eine
+    /// Datei mit Fehlern wird ganz abgelehnt; es bleibt nichts halb gespeichert.
+    Import {
+        file: PathBuf,
+        #[command(flatten)]
+        db: DbArg,
+    },
     /// Gibt eine Kennzahl eines Jobcenters Monat für Monat aus: Zähler, Nenner, Wert, Status
     /// oder der Grund, warum es keinen Wert gibt.
     Figures {
@@ -164,6 +171,10 @@ async fn run(cli: Cli) -> Result<()> {
             }
         }
         Command::Agreement { command } => agreement(command).await,
+        Command::Import { file, db } => {
+            let store = open(&db.db).await?;
+            import(&store, &file).await
+        }
         Command::Backtest {
             horizon,
             min_train,
@@ -190,6 +201,108 @@ async fn run(cli: Cli) -> Result<()> {
                 csv,
             )
             .await
+        }
+    }
+}
+
+/// What an import file may refer to: the known Jobcenter and every indicator of the legal
+/// catalogue and of the stored agreements.
+async fn catalog(store: &Store) -> Result<zielwerk_ingest::long_csv::Catalog> {
+    let mut catalog = zielwerk_ingest::long_csv::Catalog::default();
+    for ind in zielwerk_domain::keyfigures::catalogue() {
+        catalog.indicators.insert(ind.code.clone(), ind);
+    }
+    for summary in store.agreements().await? {
+        let key: AgreementKey = summary
+            .id
+            .parse()
+            .map_err(|_| anyhow::anyhow!("ungültige Kennung {}", summary.id))?;
+        if let Some(a) = store.agreement(&key).await? {
+            catalog.jobcenters.insert(a.jobcenter.ba_id.clone());
+            for ind in a.indicators {
+                catalog.indicators.entry(ind.code.clone()).or_insert(ind);
+            }
+        }
+    }
+    Ok(catalog)
+}
+
+async fn import(store: &Store, path: &std::path::Path) -> Result<()> {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| path.display().to_string());
+    let file = std::fs::File::open(path)
+        .with_context(|| format!("{} lässt sich nicht öffnen", path.display()))?;
+    let catalog = catalog(store).await?;
+    let user = std::env::var("USER").unwrap_or_else(|_| "unbekannt".into());
+    let source = zielwerk_domain::Source {
+        kind: zielwerk_domain::SourceKind::File,
+        label: format!("Import {name}"),
+        detail: format!(
+            "Datei {name}, importiert von {user} am {} mit zielwerk import",
+            chrono::Local::now().format("%d.%m.%Y %H:%M")
+        ),
+        file_name: Some(name.clone()),
+        sha256: None,
+    };
+    // The file is read on a blocking thread and handed over in chunks; everything goes into one
+    // transaction that is rolled back if the file turns out to be bad.
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<Vec<zielwerk_domain::Observation>>(2);
+    let reader_name = name.clone();
+    let reader = tokio::task::spawn_blocking(move || {
+        let mut sink = |chunk| {
+            tx.blocking_send(chunk)
+                .map_err(|_| "Das Speichern wurde abgebrochen".to_string())
+        };
+        zielwerk_ingest::long_csv::read(
+            &reader_name,
+            std::io::BufReader::new(file),
+            &catalog,
+            &mut sink,
+        )
+    });
+    let mut recording = store.begin_recording(source).await?;
+    let mut store_error = None;
+    while let Some(chunk) = rx.recv().await {
+        if let Err(e) = recording.add(&chunk).await {
+            store_error = Some(e);
+            break;
+        }
+    }
+    drop(rx);
+    let read = reader.await?;
+    match (read, store_error) {
+        (Ok(accepted), None) => {
+            recording.set_sha256(accepted.sha256.clone());
+            let import_id = recording.import_id().map(str::to_owned);
+            let o = recording.commit().await?;
+            println!(
+                "{name}: {} Zeilen gelesen ({}), {} neu, {} revidiert, {} unverändert, {} mit älterem Datenstand als Historie",
+                accepted.rows, accepted.encoding, o.inserted, o.revised, o.unchanged, o.older
+            );
+            println!("SHA-256 {}", accepted.sha256);
+            match import_id {
+                Some(id) => println!("Import-Kennung {id}"),
+                None => println!("Nichts geändert: alle Werte waren schon so gespeichert."),
+            }
+            for w in &accepted.warnings {
+                println!(
+                    "Hinweis: {name}, Zeile {}, Spalte „{}“: {}",
+                    w.row, w.column, w.message
+                );
+            }
+            Ok(())
+        }
+        (Err(refused), _) => {
+            recording.rollback().await?;
+            bail!("{refused}")
+        }
+        (Ok(_), Some(e)) => {
+            recording.rollback().await?;
+            Err(anyhow::Error::new(e).context(format!(
+                "{name} wurde nicht importiert; es wurde nichts gespeichert"
+            )))
         }
     }
 }

@@ -259,3 +259,88 @@ fn backtest_reports_accuracy_against_baselines_and_coverage() {
         .unwrap();
     assert!((50.0..=100.0).contains(&coverage), "{average}");
 }
+
+#[test]
+fn import_is_idempotent_and_a_bad_file_leaves_nothing_behind() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("demo.db");
+    let db = db.to_str().unwrap();
+    assert!(run(&["demo", "--db", db, "--no-serve"]).0);
+    let count = || {
+        let (ok, out, _) = run(&[
+            "figures",
+            "--db",
+            db,
+            "--jobcenter",
+            "t36402",
+            "--indicator",
+            "SUCHT_ZUWEISUNGEN",
+            "--from",
+            "2023-01",
+            "--to",
+            "2023-01",
+            "--csv",
+        ]);
+        assert!(ok);
+        out.lines().nth(1).unwrap().to_owned()
+    };
+    assert!(
+        count().contains("kein Wert") || count().contains("Für SUCHT_ZUWEISUNGEN liegt"),
+        "{}",
+        count()
+    );
+
+    // More rows than one chunk (so the transaction already holds rows) and a bad last row.
+    let mut bad = String::from("jobcenter;kennzahl;monat;wert;status;datenstand\n");
+    let start: zielwerk_domain::YearMonth = "2023-01".parse().unwrap();
+    for code in [
+        "SUCHT_ZUWEISUNGEN",
+        "BUT_RUECKSTAND",
+        "SUCHT_WARTEZEIT",
+        "BG",
+        "ELB",
+        "LZB",
+        "INTEGRATIONEN",
+        "ELB_AE",
+        "INTEGRATIONEN_AE",
+        "LZB_AKTIV",
+        "LLU_SUMME",
+        "KDU_SUMME",
+        "KIM_KOOPERATION",
+        "KIM_CASE_MANAGEMENT",
+    ] {
+        for i in 0..900 {
+            let m = start.plus(i).unwrap();
+            bad.push_str(&format!("t36402;{code};{m};1;endgültig;01.01.2100\n"));
+        }
+    }
+    bad.push_str("t36402;BG;2023-01;zwei;endgültig;01.01.2100\n");
+    let bad_file = dir.path().join("kaputt.csv");
+    std::fs::write(&bad_file, &bad).unwrap();
+    let (ok, _, err) = run(&["import", bad_file.to_str().unwrap(), "--db", db]);
+    assert!(!ok);
+    assert!(
+        err.contains("Die Datei kaputt.csv wurde nicht importiert"),
+        "{err}"
+    );
+    assert!(err.contains("Wert „zwei“"), "{err}");
+    assert!(err.contains("es wurde nichts gespeichert"));
+    assert!(
+        count().contains("kein Wert"),
+        "nothing of the refused file was stored: {}",
+        count()
+    );
+
+    let good = dir.path().join("zuweisungen.csv");
+    std::fs::write(&good, "jobcenter;kennzahl;monat;wert;status;datenstand\nt36402;SUCHT_ZUWEISUNGEN;Januar 2023;43;endgültig;15.02.2023\n").unwrap();
+    let (ok, out, err) = run(&["import", good.to_str().unwrap(), "--db", db]);
+    assert!(ok, "{err}");
+    assert!(out.contains("1 Zeilen gelesen (UTF-8), 1 neu"), "{out}");
+    assert!(out.contains("Import-Kennung "));
+    assert_eq!(count(), "2023-01,,,43,final,");
+    // The same file again changes nothing.
+    let (ok, out, _) = run(&["import", good.to_str().unwrap(), "--db", db]);
+    assert!(ok);
+    assert!(out.contains("0 neu, 0 revidiert, 1 unverändert"), "{out}");
+    assert!(out.contains("Nichts geändert"));
+}

@@ -1,0 +1,596 @@
+//! Monthly figures in the long CSV format (`docs/import-long-csv.md`): one row per Jobcenter,
+//! indicator, month and breakdown class.
+//!
+//! The reader streams: rows are parsed, checked and handed to a sink in chunks, so memory stays
+//! flat (only the keys seen, for the duplicate check, grow with the file). The caller runs the
+//! sink inside one database transaction and rolls it back when the file is refused, so a bad file
+//! leaves nothing behind. Every problem names file, row, column and the value found, in German.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::fmt;
+use std::io::{BufRead, BufReader, Read};
+
+use chrono::NaiveDate;
+use sha2::{Digest, Sha256};
+use zielwerk_domain::{
+    BaId, Breakdown, Formula, Indicator, IndicatorCode, Observation, Unit, ValueStatus, YearMonth,
+};
+
+use crate::german::{DecimalStyle, parse_month, parse_number};
+
+/// Rows handed to the sink at once.
+pub const CHUNK: usize = 10_000;
+/// Errors collected before the reader stops listing them (it still counts them).
+pub const MAX_LISTED: usize = 100;
+
+/// What the file may refer to: the Jobcenter and indicators the installation knows.
+#[derive(Debug, Clone, Default)]
+pub struct Catalog {
+    pub jobcenters: HashSet<BaId>,
+    pub indicators: HashMap<IndicatorCode, Indicator>,
+}
+
+/// One problem in one place of the file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    /// 1-based line of the file (the header is line 1).
+    pub row: u64,
+    pub column: String,
+    pub value: String,
+    pub message: String,
+}
+
+impl Problem {
+    fn render(&self, file: &str) -> String {
+        let mut s = format!("{file}, Zeile {}", self.row);
+        if !self.column.is_empty() {
+            s.push_str(&format!(", Spalte „{}“", self.column));
+        }
+        if !self.value.is_empty() {
+            s.push_str(&format!(", Wert „{}“", self.value));
+        }
+        format!("{s}: {}", self.message)
+    }
+}
+
+/// A file refused: nothing of it may be stored.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub struct Refused {
+    pub file: String,
+    pub errors: Vec<Problem>,
+    /// Errors beyond [`MAX_LISTED`], counted but not listed.
+    pub more: u64,
+}
+
+impl fmt::Display for Refused {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let total = self.errors.len() as u64 + self.more;
+        writeln!(
+            f,
+            "Die Datei {} wurde nicht importiert ({total} Fehler; es wurde nichts gespeichert):",
+            self.file
+        )?;
+        for e in &self.errors {
+            writeln!(f, "  {}", e.render(&self.file))?;
+        }
+        if self.more > 0 {
+            writeln!(f, "  … und {} weitere Fehler", self.more)?;
+        }
+        Ok(())
+    }
+}
+
+/// A file read completely and without errors.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Accepted {
+    pub rows: u64,
+    pub sha256: String,
+    pub encoding: &'static str,
+    pub warnings: Vec<Problem>,
+}
+
+const COLUMNS: [&str; 9] = [
+    "jobcenter",
+    "kennzahl",
+    "monat",
+    "wert",
+    "zaehler",
+    "nenner",
+    "status",
+    "datenstand",
+    "aufschluesselung",
+];
+const REQUIRED: [&str; 5] = ["jobcenter", "kennzahl", "monat", "status", "datenstand"];
+
+/// Errors found so far: the first [`MAX_LISTED`] listed, the rest counted.
+#[derive(Default)]
+struct Collected {
+    list: Vec<Problem>,
+    more: u64,
+}
+
+impl Collected {
+    fn push(&mut self, p: Problem) {
+        if self.list.len() < MAX_LISTED {
+            self.list.push(p);
+        } else {
+            self.more += 1;
+        }
+    }
+
+    fn any(&self) -> bool {
+        !self.list.is_empty() || self.more > 0
+    }
+}
+
+/// Hashes everything read through it.
+struct Hashing<R> {
+    inner: R,
+    hasher: Sha256,
+}
+
+impl<R: Read> Read for Hashing<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.hasher.update(&buf[..n]);
+        Ok(n)
+    }
+}
+
+fn parse_date(raw: &str) -> Option<NaiveDate> {
+    let s = raw.trim();
+    NaiveDate::parse_from_str(s, "%d.%m.%Y")
+        .or_else(|_| NaiveDate::parse_from_str(s, "%Y-%m-%d"))
+        .ok()
+}
+
+fn parse_status(raw: &str) -> Option<ValueStatus> {
+    match raw.trim().to_lowercase().as_str() {
+        "endgültig" | "endgueltig" | "final" => Some(ValueStatus::Final),
+        "vorläufig" | "vorlaeufig" | "hochgerechnet" | "projected" => Some(ValueStatus::Projected),
+        _ => None,
+    }
+}
+
+/// Reads `input` (named `file` in messages) and hands the checked observations to `sink` in
+/// chunks. A sink error stops the read and refuses the file.
+pub fn read(
+    file: &str,
+    input: impl Read,
+    catalog: &Catalog,
+    sink: &mut dyn FnMut(Vec<Observation>) -> Result<(), String>,
+) -> Result<Accepted, Refused> {
+    let mut hashing = Hashing {
+        inner: input,
+        hasher: Sha256::new(),
+    };
+    let mut buffered = BufReader::with_capacity(64 * 1024, &mut hashing);
+    // Encoding: a UTF-8 BOM or valid UTF-8 in the first block means UTF-8, otherwise the
+    // Windows-1252 of Excel's "CSV (Trennzeichen-getrennt)".
+    let head = buffered.fill_buf().map(<[u8]>::to_vec).unwrap_or_default();
+    let utf8 = match std::str::from_utf8(&head) {
+        Ok(_) => true,
+        Err(e) => e.error_len().is_none(), // only a character cut at the block's end
+    };
+    let encoding = if utf8 {
+        encoding_rs::UTF_8
+    } else {
+        encoding_rs::WINDOWS_1252
+    };
+    let decoded = encoding_rs_io::DecodeReaderBytesBuilder::new()
+        .encoding(Some(encoding))
+        .bom_override(true)
+        .strip_bom(true)
+        .build(buffered);
+    let mut decoded = BufReader::new(decoded);
+    // Delimiter: a semicolon in the header line means the German CSV with decimal commas.
+    let mut header_line = String::new();
+    let refuse = |errors: Vec<Problem>, more: u64| Refused {
+        file: file.to_owned(),
+        errors,
+        more,
+    };
+    if let Err(e) = decoded.read_line(&mut header_line) {
+        return Err(refuse(
+            vec![Problem {
+                row: 1,
+                column: String::new(),
+                value: String::new(),
+                message: format!("Die Datei lässt sich nicht lesen: {e}"),
+            }],
+            0,
+        ));
+    }
+    let (delimiter, style) = if header_line.contains(';') {
+        (b';', DecimalStyle::Comma)
+    } else {
+        (b',', DecimalStyle::Point)
+    };
+    let mut csv = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(header_line.as_bytes().chain(decoded));
+
+    let mut errs = Collected::default();
+
+    let mut records = csv.records();
+    let header = match records.next() {
+        Some(Ok(h)) => h,
+        _ => {
+            return Err(refuse(
+                vec![Problem {
+                    row: 1,
+                    column: String::new(),
+                    value: String::new(),
+                    message: "Die Datei ist leer; erwartet wird eine Kopfzeile mit den Spalten jobcenter;kennzahl;monat;wert;zaehler;nenner;status;datenstand".into(),
+                }],
+                0,
+            ));
+        }
+    };
+    let mut index: HashMap<&str, usize> = HashMap::new();
+    for (i, name) in header.iter().enumerate() {
+        let name = name.trim().trim_start_matches('\u{feff}').to_lowercase();
+        match COLUMNS.iter().find(|c| **c == name) {
+            Some(c) => {
+                index.insert(c, i);
+            }
+            None => errs.push(Problem {
+                row: 1,
+                column: name.clone(),
+                value: String::new(),
+                message: format!("Unbekannte Spalte; erlaubt sind: {}", COLUMNS.join(", ")),
+            }),
+        }
+    }
+    for required in REQUIRED {
+        if !index.contains_key(required) {
+            errs.push(Problem {
+                row: 1,
+                column: required.into(),
+                value: String::new(),
+                message: "Pflichtspalte fehlt".into(),
+            });
+        }
+    }
+    let has_value_columns = index.contains_key("wert")
+        || (index.contains_key("zaehler") && index.contains_key("nenner"));
+    if !has_value_columns {
+        errs.push(Problem {
+            row: 1,
+            column: "wert".into(),
+            value: String::new(),
+            message: "Es fehlt die Spalte „wert“ (oder die Spalten „zaehler“ und „nenner“)".into(),
+        });
+    }
+    if errs.any() {
+        return Err(refuse(errs.list, errs.more));
+    }
+
+    let mut seen: HashSet<(String, String, YearMonth, String)> = HashSet::new();
+    let mut months: BTreeMap<(String, String, String), Vec<(YearMonth, u64)>> = BTreeMap::new();
+    let mut chunk = Vec::with_capacity(CHUNK);
+    let mut rows = 0u64;
+    let mut sink_failed = false;
+    for (i, record) in records.enumerate() {
+        let row = i as u64 + 2;
+        let record = match record {
+            Ok(r) => r,
+            Err(e) => {
+                errs.push(Problem {
+                    row,
+                    column: String::new(),
+                    value: String::new(),
+                    message: format!("Die Zeile ist kein gültiges CSV: {e}"),
+                });
+                continue;
+            }
+        };
+        if record.iter().all(|f| f.trim().is_empty()) {
+            continue;
+        }
+        rows += 1;
+        let get = |c: &str| {
+            index
+                .get(c)
+                .and_then(|i| record.get(*i))
+                .unwrap_or("")
+                .trim()
+        };
+        let mut bad = |column: &str, value: &str, message: String| {
+            errs.push(Problem {
+                row,
+                column: column.into(),
+                value: value.into(),
+                message,
+            })
+        };
+
+        let jc_raw = get("jobcenter");
+        let jobcenter = match jc_raw.parse::<BaId>() {
+            Ok(id) if catalog.jobcenters.contains(&id) => Some(id),
+            Ok(_) => {
+                bad(
+                    "jobcenter",
+                    jc_raw,
+                    "Dieser Jobcenter ist nicht bekannt; importieren Sie zuerst seine Vereinbarung"
+                        .into(),
+                );
+                None
+            }
+            Err(e) => {
+                bad("jobcenter", jc_raw, e.to_string());
+                None
+            }
+        };
+        let code_raw = get("kennzahl");
+        let indicator = match code_raw.parse::<IndicatorCode>() {
+            Ok(code) => match catalog.indicators.get(&code) {
+                Some(ind) if ind.formula.is_stored() => Some(ind),
+                Some(_) => {
+                    bad("kennzahl", code_raw, "Diese Kennzahl wird aus anderen berechnet und kann nicht importiert werden; importieren Sie ihre Bestandteile".into());
+                    None
+                }
+                None => {
+                    bad(
+                        "kennzahl",
+                        code_raw,
+                        "Unbekannte Kennzahl; sie muss in einer Vereinbarung definiert sein".into(),
+                    );
+                    None
+                }
+            },
+            Err(e) => {
+                bad("kennzahl", code_raw, e.to_string());
+                None
+            }
+        };
+        let month_raw = get("monat");
+        let month = parse_month(month_raw)
+            .map_err(|e| bad("monat", month_raw, e))
+            .ok();
+        let status_raw = get("status");
+        let status = parse_status(status_raw);
+        if status.is_none() {
+            bad(
+                "status",
+                status_raw,
+                "Erwartet wird „endgültig“ oder „vorläufig“".into(),
+            );
+        }
+        let ds_raw = get("datenstand");
+        let datenstand = parse_date(ds_raw);
+        if datenstand.is_none() {
+            bad(
+                "datenstand",
+                ds_raw,
+                "Erwartet wird ein Datum wie 31.01.2023".into(),
+            );
+        }
+        if let (Some(m), Some(ds)) = (month, datenstand)
+            && ds < m.first_day()
+        {
+            bad(
+                "datenstand",
+                ds_raw,
+                format!(
+                    "Der Datenstand liegt vor dem Monat {}, zu dem der Wert gehört",
+                    m.german_long()
+                ),
+            );
+        }
+        let number = |c: &str, bad: &mut dyn FnMut(&str, &str, String)| -> Option<Option<f64>> {
+            let raw = get(c);
+            if raw.is_empty() {
+                return Some(None);
+            }
+            match parse_number(raw, style) {
+                Ok(v) => Some(Some(v)),
+                Err(e) => {
+                    bad(c, raw, e);
+                    None
+                }
+            }
+        };
+        let mut bad_dyn = |c: &str, v: &str, m: String| bad(c, v, m);
+        let value = number("wert", &mut bad_dyn);
+        let numerator = number("zaehler", &mut bad_dyn);
+        let denominator = number("nenner", &mut bad_dyn);
+        let breakdown_raw = get("aufschluesselung");
+        let breakdown = if breakdown_raw.is_empty() {
+            Some(None)
+        } else {
+            match Breakdown::from_key(breakdown_raw) {
+                Some(b) => Some(Some(b)),
+                None => {
+                    bad(
+                        "aufschluesselung",
+                        breakdown_raw,
+                        "Erwartet wird Merkmal=Ausprägung, z. B. haushaltsgroesse=3".into(),
+                    );
+                    None
+                }
+            }
+        };
+        let (
+            Some(jobcenter),
+            Some(indicator),
+            Some(month),
+            Some(status),
+            Some(datenstand),
+            Some(value),
+            Some(numerator),
+            Some(denominator),
+            Some(breakdown),
+        ) = (
+            jobcenter,
+            indicator,
+            month,
+            status,
+            datenstand,
+            value,
+            numerator,
+            denominator,
+            breakdown,
+        )
+        else {
+            continue;
+        };
+        match indicator.formula {
+            Formula::StoredRatio { .. } => match (numerator, denominator) {
+                (Some(n), Some(d)) => {
+                    if n < 0.0 || d < 0.0 {
+                        bad(
+                            "zaehler",
+                            get("zaehler"),
+                            "Zähler und Nenner sind Anzahlen und dürfen nicht negativ sein".into(),
+                        );
+                        continue;
+                    }
+                    if n > d && indicator.unit == Unit::Percent {
+                        bad(
+                            "zaehler",
+                            get("zaehler"),
+                            format!(
+                                "Der Zähler ist größer als der Nenner ({}); ein Anteil kann 100 % nicht übersteigen",
+                                get("nenner")
+                            ),
+                        );
+                        continue;
+                    }
+                }
+                _ => {
+                    bad(
+                        "zaehler",
+                        get("zaehler"),
+                        format!(
+                            "Die Kennzahl {} ist ein Anteil: Zähler und Nenner sind nötig",
+                            indicator.code
+                        ),
+                    );
+                    continue;
+                }
+            },
+            _ => match value {
+                Some(v)
+                    if v < 0.0
+                        && matches!(indicator.unit, Unit::Count | Unit::Days | Unit::Milestone) =>
+                {
+                    bad(
+                        "wert",
+                        get("wert"),
+                        format!(
+                            "Die Kennzahl {} zählt und kann nicht negativ sein",
+                            indicator.code
+                        ),
+                    );
+                    continue;
+                }
+                Some(_) => {}
+                None => {
+                    bad("wert", "", "Der Wert fehlt".into());
+                    continue;
+                }
+            },
+        }
+        let key_breakdown = breakdown.as_ref().map(Breakdown::key).unwrap_or_default();
+        if !seen.insert((
+            jobcenter.to_string(),
+            indicator.code.to_string(),
+            month,
+            key_breakdown.clone(),
+        )) {
+            bad(
+                "monat",
+                month_raw,
+                format!(
+                    "Für {} {} gibt es in dieser Datei schon einen Wert (doppelter Schlüssel)",
+                    indicator.code,
+                    month.german_long()
+                ),
+            );
+            continue;
+        }
+        months
+            .entry((
+                jobcenter.to_string(),
+                indicator.code.to_string(),
+                key_breakdown,
+            ))
+            .or_default()
+            .push((month, row));
+        chunk.push(Observation {
+            jobcenter,
+            indicator: indicator.code.clone(),
+            month,
+            value: if matches!(indicator.formula, Formula::StoredRatio { .. }) {
+                None
+            } else {
+                value
+            },
+            numerator,
+            denominator,
+            status,
+            datenstand,
+            breakdown,
+        });
+        if chunk.len() >= CHUNK && !errs.any() && !sink_failed {
+            if let Err(e) = sink(std::mem::take(&mut chunk)) {
+                sink_failed = true;
+                errs.push(Problem {
+                    row,
+                    column: String::new(),
+                    value: String::new(),
+                    message: e,
+                });
+            }
+        } else if chunk.len() >= CHUNK {
+            chunk.clear();
+        }
+    }
+    if !errs.any()
+        && !chunk.is_empty()
+        && let Err(e) = sink(chunk)
+    {
+        errs.push(Problem {
+            row: rows + 1,
+            column: String::new(),
+            value: String::new(),
+            message: e,
+        });
+    }
+    if errs.any() {
+        return Err(refuse(errs.list, errs.more));
+    }
+    // Gaps inside a series are worth a look before confirming, but not an error.
+    let mut warnings = Vec::new();
+    for ((jc, code, breakdown), mut list) in months {
+        list.sort();
+        for pair in list.windows(2) {
+            let ((a, _), (b, row_b)) = (pair[0], pair[1]);
+            if a.months_until(b) > 1 {
+                warnings.push(Problem {
+                    row: row_b,
+                    column: "monat".into(),
+                    value: b.to_string(),
+                    message: format!(
+                        "Lücke in der Reihe {code} für {jc}{}: zwischen {} und {} fehlen {} Monat(e)",
+                        if breakdown.is_empty() { String::new() } else { format!(" ({breakdown})") },
+                        a.german_long(),
+                        b.german_long(),
+                        a.months_until(b) - 1
+                    ),
+                });
+            }
+        }
+    }
+    drop(csv);
+    let sha256 = format!("{:x}", hashing.hasher.finalize());
+    Ok(Accepted {
+        rows,
+        sha256,
+        encoding: encoding.name(),
+        warnings,
+    })
+}

@@ -1,0 +1,307 @@
+//! The long CSV format: German habits accepted, bad rows refused with file, row, column, value
+//! and a German message.
+
+use zielwerk_domain::keyfigures::catalogue;
+use zielwerk_domain::{Observation, ValueStatus};
+use zielwerk_ingest::long_csv::{CHUNK, Catalog, Refused, read};
+
+fn catalog() -> Catalog {
+    let mut c = Catalog::default();
+    c.jobcenters.insert("t36402".parse().unwrap());
+    for ind in catalogue() {
+        c.indicators.insert(ind.code.clone(), ind);
+    }
+    let example = zielwerk_ingest::parse(
+        "x.toml",
+        include_str!("../../../examples/agreement-mettmann-2022.toml"),
+    )
+    .unwrap();
+    for ind in example.indicators {
+        c.indicators.entry(ind.code.clone()).or_insert(ind);
+    }
+    c
+}
+
+const HEADER: &str = "jobcenter;kennzahl;monat;wert;zaehler;nenner;status;datenstand\n";
+
+fn run(bytes: &[u8]) -> Result<(Vec<Observation>, zielwerk_ingest::long_csv::Accepted), Refused> {
+    let mut got = Vec::new();
+    let mut sink = |chunk: Vec<Observation>| {
+        got.extend(chunk);
+        Ok(())
+    };
+    let accepted = read("werte.csv", bytes, &catalog(), &mut sink)?;
+    Ok((got, accepted))
+}
+
+#[test]
+fn german_csv_with_all_month_spellings() {
+    let body = format!(
+        "{HEADER}t36402;BG;2022-01;18.123;;;endgültig;31.01.2023\nt36402;BG;02/2022;18.100,5;;;vorläufig;31.01.2023\nt36402;BG;März 2022;18.050;;;hochgerechnet;2023-01-31\nt36402;BG;01.04.2022;18.000;;;final;31.01.2023\nt36402;SUCHT_ANTRITT;2022-01;;25;41;endgültig;15.02.2022\n"
+    );
+    let (obs, acc) = run(body.as_bytes()).unwrap();
+    assert_eq!(acc.rows, 5);
+    assert_eq!(acc.encoding, "UTF-8");
+    assert!(acc.warnings.is_empty(), "{:?}", acc.warnings);
+    let v: Vec<(String, Option<f64>, ValueStatus)> = obs
+        .iter()
+        .map(|o| (o.month.to_string(), o.value, o.status))
+        .collect();
+    assert_eq!(v[0], ("2022-01".into(), Some(18_123.0), ValueStatus::Final));
+    assert_eq!(
+        v[1],
+        ("2022-02".into(), Some(18_100.5), ValueStatus::Projected)
+    );
+    assert_eq!(v[2].0, "2022-03");
+    assert_eq!(v[3].0, "2022-04");
+    assert_eq!(
+        (obs[4].numerator, obs[4].denominator, obs[4].value),
+        (Some(25.0), Some(41.0), None)
+    );
+    assert_eq!(acc.sha256.len(), 64);
+}
+
+#[test]
+fn windows_1252_and_bom_and_comma_files() {
+    // "endgültig" in Windows-1252: ü = 0xFC.
+    let mut cp1252 = HEADER.as_bytes().to_vec();
+    cp1252.extend(b"t36402;BG;2022-01;18.123;;;endg\xfcltig;31.01.2023\n");
+    let (obs, acc) = run(&cp1252).unwrap();
+    assert_eq!(
+        (acc.encoding, obs[0].status),
+        ("windows-1252", ValueStatus::Final)
+    );
+
+    let mut bom = b"\xef\xbb\xbf".to_vec();
+    bom.extend(format!("{HEADER}t36402;BG;2022-01;18.123;;;endgültig;31.01.2023\n").as_bytes());
+    let (obs, acc) = run(&bom).unwrap();
+    assert_eq!((acc.encoding, obs[0].value), ("UTF-8", Some(18_123.0)));
+
+    // A comma-separated file uses decimal points.
+    let comma = "jobcenter,kennzahl,monat,wert,status,datenstand\nt36402,BG,2022-01,2797.30338102,vorläufig,2023-01-31\n";
+    let (obs, _) = run(comma.as_bytes()).unwrap();
+    assert_eq!(obs[0].value, Some(2797.30338102));
+}
+
+#[test]
+fn gaps_are_warnings_not_errors() {
+    let body = format!(
+        "{HEADER}t36402;BG;2022-01;1;;;final;31.01.2023\nt36402;BG;2022-04;1;;;final;31.01.2023\n"
+    );
+    let (_, acc) = run(body.as_bytes()).unwrap();
+    assert_eq!(acc.warnings.len(), 1);
+    assert_eq!(acc.warnings[0].row, 3);
+    assert_eq!(
+        acc.warnings[0].message,
+        "Lücke in der Reihe BG für t36402: zwischen Januar 2022 und April 2022 fehlen 2 Monat(e)"
+    );
+}
+
+/// One bad row after a good one: exactly one problem at row 3 with this column, value, message.
+#[track_caller]
+fn refused(row: &str, column: &str, value: &str, message: &str) {
+    let body = format!("{HEADER}t36402;BG;2022-01;18.123;;;endgültig;31.01.2023\n{row}\n");
+    let err = run(body.as_bytes()).unwrap_err();
+    let found: Vec<_> = err
+        .errors
+        .iter()
+        .map(|p| {
+            (
+                p.row,
+                p.column.as_str(),
+                p.value.as_str(),
+                p.message.as_str(),
+            )
+        })
+        .collect();
+    assert_eq!(found, vec![(3, column, value, message)], "\n{err}");
+    assert!(
+        err.to_string()
+            .contains(&format!("werte.csv, Zeile 3, Spalte „{column}“"))
+    );
+}
+
+#[test]
+fn bad_rows_are_refused_with_place_and_value() {
+    refused(
+        "t99999;BG;2022-02;1;;;final;31.01.2023",
+        "jobcenter",
+        "t99999",
+        "Dieser Jobcenter ist nicht bekannt; importieren Sie zuerst seine Vereinbarung",
+    );
+    refused(
+        "36402;BG;2022-02;1;;;final;31.01.2023",
+        "jobcenter",
+        "36402",
+        "„36402“ ist keine BA-Jobcenter-Kennung: erwartet wird „t“ gefolgt von fünf Ziffern (z. B. t36402)",
+    );
+    refused(
+        "t36402;XYZ;2022-02;1;;;final;31.01.2023",
+        "kennzahl",
+        "XYZ",
+        "Unbekannte Kennzahl; sie muss in einer Vereinbarung definiert sein",
+    );
+    refused(
+        "t36402;K2;2022-02;1;;;final;31.01.2023",
+        "kennzahl",
+        "K2",
+        "Diese Kennzahl wird aus anderen berechnet und kann nicht importiert werden; importieren Sie ihre Bestandteile",
+    );
+    refused(
+        "t36402;BG;Feb 22;1;;;final;31.01.2023",
+        "monat",
+        "Feb 22",
+        "„Feb 22“ ist kein Monat; erwartet wird z. B. 2022-03, 03/2022, März 2022 oder 01.03.2022",
+    );
+    refused(
+        "t36402;BG;1999-02;1;;;final;31.01.2023",
+        "monat",
+        "1999-02",
+        "„1999-02“: Jahr 1999 liegt außerhalb des zulässigen Bereichs 2005 bis 2100",
+    );
+    refused(
+        "t36402;BG;2022-02;1,2,3;;;final;31.01.2023",
+        "wert",
+        "1,2,3",
+        "„1,2,3“ ist keine Zahl im Format 1.234,56",
+    );
+    refused(
+        "t36402;BG;2022-02;-4;;;final;31.01.2023",
+        "wert",
+        "-4",
+        "Die Kennzahl BG zählt und kann nicht negativ sein",
+    );
+    refused(
+        "t36402;BG;2022-02;;;;final;31.01.2023",
+        "wert",
+        "",
+        "Der Wert fehlt",
+    );
+    refused(
+        "t36402;SUCHT_ANTRITT;2022-02;;50;41;final;31.03.2022",
+        "zaehler",
+        "50",
+        "Der Zähler ist größer als der Nenner (41); ein Anteil kann 100 % nicht übersteigen",
+    );
+    refused(
+        "t36402;SUCHT_ANTRITT;2022-02;60;;;final;31.03.2022",
+        "zaehler",
+        "",
+        "Die Kennzahl SUCHT_ANTRITT ist ein Anteil: Zähler und Nenner sind nötig",
+    );
+    refused(
+        "t36402;BG;2022-01;1;;;final;31.01.2023",
+        "monat",
+        "2022-01",
+        "Für BG Januar 2022 gibt es in dieser Datei schon einen Wert (doppelter Schlüssel)",
+    );
+    refused(
+        "t36402;BG;2022-02;1;;;geschätzt;31.01.2023",
+        "status",
+        "geschätzt",
+        "Erwartet wird „endgültig“ oder „vorläufig“",
+    );
+    refused(
+        "t36402;BG;2022-02;1;;;final;31.02.2023",
+        "datenstand",
+        "31.02.2023",
+        "Erwartet wird ein Datum wie 31.01.2023",
+    );
+    refused(
+        "t36402;BG;2022-02;1;;;final;15.01.2022",
+        "datenstand",
+        "15.01.2022",
+        "Der Datenstand liegt vor dem Monat Februar 2022, zu dem der Wert gehört",
+    );
+}
+
+#[test]
+fn bad_headers_are_refused_before_any_row() {
+    let err = run(b"jobcenter;kennzahl;monat;wert;status\n").unwrap_err();
+    assert_eq!(err.errors.len(), 1);
+    assert_eq!(
+        (
+            err.errors[0].row,
+            err.errors[0].column.as_str(),
+            err.errors[0].message.as_str()
+        ),
+        (1, "datenstand", "Pflichtspalte fehlt")
+    );
+    let err = run(b"jobcenter;kennzahl;monat;betrag;status;datenstand\n").unwrap_err();
+    let messages: Vec<_> = err.errors.iter().map(|e| e.message.as_str()).collect();
+    assert!(
+        messages[0].starts_with("Unbekannte Spalte; erlaubt sind: jobcenter, kennzahl"),
+        "{messages:?}"
+    );
+    assert_eq!(
+        messages[1],
+        "Es fehlt die Spalte „wert“ (oder die Spalten „zaehler“ und „nenner“)"
+    );
+    let err = run(b"").unwrap_err();
+    assert!(err.errors[0].message.starts_with("Die Datei ist leer"));
+}
+
+#[test]
+fn a_late_error_refuses_the_file_even_after_chunks_went_out() {
+    // More rows than one chunk, then one bad row: the sink has seen chunks, but the read fails,
+    // so the caller rolls back (tested end to end in the CLI tests).
+    let mut body = String::from(HEADER);
+    let start: zielwerk_domain::YearMonth = "2005-01".parse().unwrap();
+    let mut n = 0;
+    'outer: for code in [
+        "BG",
+        "ELB",
+        "LZB",
+        "INTEGRATIONEN",
+        "ELB_AE",
+        "LZB_AKTIV",
+        "ELB_ZUGANG",
+        "ELB_ABGANG",
+        "LZB_ZUGANG",
+        "LZB_ABGANG",
+        "INTEGRATIONEN_AE",
+        "INTEGRATIONEN_LZB",
+    ] {
+        for i in 0..1000 {
+            let m = start.plus(i).unwrap();
+            body.push_str(&format!("t36402;{code};{m};1;;;final;01.01.2100\n"));
+            n += 1;
+            if n > CHUNK + 5 {
+                break 'outer;
+            }
+        }
+    }
+    body.push_str("t36402;BG;2022-02;kaputt;;;final;01.01.2100\n");
+    let mut chunks = 0;
+    let mut sink = |_chunk: Vec<Observation>| {
+        chunks += 1;
+        Ok(())
+    };
+    let err = read("gross.csv", body.as_bytes(), &catalog(), &mut sink).unwrap_err();
+    assert_eq!(chunks, 1, "one chunk went out before the error");
+    assert_eq!(err.errors.len(), 1);
+    assert!(err.to_string().contains("gross.csv, Zeile"));
+}
+
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+
+        /// Arbitrary bytes never panic the reader; they are read or refused with places.
+        #[test]
+        fn arbitrary_input_never_panics(bytes in prop::collection::vec(any::<u8>(), 0..400)) {
+            let mut input = HEADER.as_bytes().to_vec();
+            input.extend(bytes);
+            let mut sink = |_c: Vec<Observation>| Ok(());
+            if let Err(e) = read("zufall.csv", input.as_slice(), &catalog(), &mut sink) {
+                for p in e.errors {
+                    prop_assert!(p.row >= 1);
+                    prop_assert!(!p.message.is_empty());
+                }
+            }
+        }
+    }
+}
