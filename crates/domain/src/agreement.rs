@@ -353,6 +353,28 @@ impl Agreement {
             .collect()
     }
 
+    /// The stored indicators the value of `code` is computed from (itself, if stored), following
+    /// formulas through this agreement's indicators.
+    pub fn stored_inputs(&self, code: &IndicatorCode) -> Vec<&IndicatorCode> {
+        let mut out: Vec<&IndicatorCode> = Vec::new();
+        let mut stack = vec![code];
+        let mut seen = HashSet::new();
+        while let Some(c) = stack.pop() {
+            if !seen.insert(c) {
+                continue;
+            }
+            if let Some(ind) = self.indicator(c) {
+                if ind.formula.is_stored() {
+                    out.push(&ind.code);
+                } else {
+                    stack.extend(ind.formula.inputs());
+                }
+            }
+        }
+        out.sort();
+        out
+    }
+
     /// Measures linked to a goal.
     pub fn measures_for<'a>(&'a self, goal: &'a Key) -> impl Iterator<Item = &'a Measure> + 'a {
         self.measures.iter().filter(move |m| m.goals.contains(goal))

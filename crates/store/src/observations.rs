@@ -99,9 +99,7 @@ impl Store {
             .map(|i| format!("${}", i + 2))
             .collect();
         let sql = format!(
-            "SELECT o.indicator_code, o.month, o.breakdown, o.value, o.numerator, o.denominator,
-                    o.status, o.datenstand, s.kind AS source_kind, s.label AS source_label
-             FROM observation o JOIN source s ON s.id = o.source_id
+            "{SELECT_VALUES}
              WHERE o.jobcenter_id = $1 AND o.is_current = 1 AND o.breakdown {} ''
                AND o.indicator_code IN ({})
              ORDER BY o.indicator_code, o.month, o.breakdown",
@@ -113,42 +111,38 @@ impl Store {
             query = query.bind(code.as_str());
         }
         let rows = query.fetch_all(&self.pool).await?;
-        rows.into_iter()
-            .map(|r| {
-                let status: String = r.try_get("status")?;
-                let kind: String = r.try_get("source_kind")?;
-                Ok(CurrentValue {
-                    observation: Observation {
-                        jobcenter: jobcenter.clone(),
-                        indicator: parse_col(
-                            "observation",
-                            "indicator_code",
-                            r.try_get("indicator_code")?,
-                        )?,
-                        month: parse_col("observation", "month", r.try_get("month")?)?,
-                        value: r.try_get("value")?,
-                        numerator: r.try_get("numerator")?,
-                        denominator: r.try_get("denominator")?,
-                        status: ValueStatus::parse(&status).ok_or(StoreError::Corrupt {
-                            table: "observation",
-                            column: "status",
-                            value: status.clone(),
-                        })?,
-                        datenstand: parse_col(
-                            "observation",
-                            "datenstand",
-                            r.try_get("datenstand")?,
-                        )?,
-                        breakdown: Breakdown::from_key(&r.try_get::<String, _>("breakdown")?),
-                    },
-                    source_kind: SourceKind::parse(&kind).ok_or(StoreError::Corrupt {
-                        table: "source",
-                        column: "kind",
-                        value: kind.clone(),
-                    })?,
-                    source_label: r.try_get("source_label")?,
-                })
-            })
+        rows.iter()
+            .map(|r| current_value_from_row(jobcenter, r))
+            .collect()
+    }
+
+    /// Earlier revisions (no longer current) of the given indicators' totals for one Jobcenter,
+    /// newest month first: what a later import replaced.
+    pub async fn superseded_values(
+        &self,
+        jobcenter: &BaId,
+        indicators: &[&IndicatorCode],
+    ) -> Result<Vec<CurrentValue>> {
+        if indicators.is_empty() {
+            return Ok(Vec::new());
+        }
+        let placeholders: Vec<String> = (0..indicators.len())
+            .map(|i| format!("${}", i + 2))
+            .collect();
+        let sql = format!(
+            "{SELECT_VALUES}
+             WHERE o.jobcenter_id = $1 AND o.is_current = 0 AND o.breakdown = ''
+               AND o.indicator_code IN ({})
+             ORDER BY o.month DESC, o.indicator_code, o.datenstand DESC",
+            placeholders.join(", ")
+        );
+        let mut query = sqlx::query(&sql).bind(jobcenter.as_str());
+        for code in indicators {
+            query = query.bind(code.as_str());
+        }
+        let rows = query.fetch_all(&self.pool).await?;
+        rows.iter()
+            .map(|r| current_value_from_row(jobcenter, r))
             .collect()
     }
 
@@ -304,4 +298,41 @@ impl Recording {
         self.tx.rollback().await?;
         Ok(())
     }
+}
+
+/// The columns [`current_value_from_row`] reads.
+const SELECT_VALUES: &str = "SELECT o.indicator_code, o.month, o.breakdown, o.value, o.numerator,
+        o.denominator, o.status, o.datenstand, s.kind AS source_kind, s.label AS source_label
+     FROM observation o JOIN source s ON s.id = o.source_id";
+
+fn current_value_from_row(jobcenter: &BaId, r: &sqlx::any::AnyRow) -> Result<CurrentValue> {
+    let status: String = r.try_get("status")?;
+    let kind: String = r.try_get("source_kind")?;
+    Ok(CurrentValue {
+        observation: Observation {
+            jobcenter: jobcenter.clone(),
+            indicator: parse_col(
+                "observation",
+                "indicator_code",
+                r.try_get("indicator_code")?,
+            )?,
+            month: parse_col("observation", "month", r.try_get("month")?)?,
+            value: r.try_get("value")?,
+            numerator: r.try_get("numerator")?,
+            denominator: r.try_get("denominator")?,
+            status: ValueStatus::parse(&status).ok_or(StoreError::Corrupt {
+                table: "observation",
+                column: "status",
+                value: status.clone(),
+            })?,
+            datenstand: parse_col("observation", "datenstand", r.try_get("datenstand")?)?,
+            breakdown: Breakdown::from_key(&r.try_get::<String, _>("breakdown")?),
+        },
+        source_kind: SourceKind::parse(&kind).ok_or(StoreError::Corrupt {
+            table: "source",
+            column: "kind",
+            value: kind.clone(),
+        })?,
+        source_label: r.try_get("source_label")?,
+    })
 }

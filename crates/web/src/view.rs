@@ -75,25 +75,13 @@ impl<'a> Provenance<'a> {
         Self { agreement, by_key }
     }
 
-    fn stored_inputs(&self, code: &IndicatorCode, out: &mut BTreeSet<&'a str>) {
-        if let Some(ind) = self.agreement.indicator(code) {
-            if ind.formula.is_stored() {
-                out.insert(ind.code.as_str());
-            } else {
-                for input in ind.formula.inputs() {
-                    self.stored_inputs(input, out);
-                }
-            }
-        }
-    }
-
     /// Datenstand (latest of the inputs) and source labels of `code` in `month`.
     pub fn of(&self, code: &IndicatorCode, month: YearMonth) -> (String, String) {
-        let mut inputs = BTreeSet::new();
-        self.stored_inputs(code, &mut inputs);
-        let found: Vec<&CurrentValue> = inputs
+        let found: Vec<&CurrentValue> = self
+            .agreement
+            .stored_inputs(code)
             .iter()
-            .filter_map(|c| self.by_key.get(&(*c, month)).copied())
+            .filter_map(|c| self.by_key.get(&(c.as_str(), month)).copied())
             .collect();
         let datenstand = found
             .iter()

@@ -354,6 +354,17 @@ struct GoalPage {
     has_components: bool,
     rows: Vec<ValueRow>,
     measures: Vec<MeasureRow>,
+    history: Vec<HistoryRow>,
+}
+
+/// An earlier revision of a value.
+struct HistoryRow {
+    month: String,
+    indicator: String,
+    value: String,
+    status: &'static str,
+    datenstand: String,
+    source: String,
 }
 
 fn period(m: &zielwerk_domain::Measure) -> String {
@@ -379,13 +390,6 @@ async fn goal_page(
     q: StandQuery,
 ) -> Result<GoalPage, WebError> {
     let (agreement, values) = load(state, &id).await?;
-    let missing = || {
-        WebError::NotFound(format!(
-            "Das Ziel „{goal_key}“ gibt es in dieser Vereinbarung nicht."
-        ))
-    };
-    let key: Key = goal_key.parse().map_err(|_| missing())?;
-    let as_of = as_of(&agreement, &values, &q)?;
     // Figures by household size explain changes of totals (structure effect).
     let breakdowns = state
         .store
@@ -394,6 +398,41 @@ async fn goal_page(
             &agreement.stored_indicator_codes(),
         )
         .await?;
+    // Earlier revisions of the values behind this goal, for the history table.
+    let history = match goal_key
+        .parse::<Key>()
+        .ok()
+        .and_then(|k| agreement.goal(&k))
+    {
+        Some(g) => {
+            state
+                .store
+                .superseded_values(
+                    &agreement.jobcenter.ba_id,
+                    &agreement.stored_inputs(&g.indicator),
+                )
+                .await?
+        }
+        None => Vec::new(),
+    };
+    blocking(move || goal_model(agreement, values, breakdowns, history, goal_key, q)).await
+}
+
+fn goal_model(
+    agreement: Agreement,
+    values: Vec<CurrentValue>,
+    breakdowns: Vec<CurrentValue>,
+    history: Vec<CurrentValue>,
+    goal_key: String,
+    q: StandQuery,
+) -> Result<GoalPage, WebError> {
+    let missing = || {
+        WebError::NotFound(format!(
+            "Das Ziel „{goal_key}“ gibt es in dieser Vereinbarung nicht."
+        ))
+    };
+    let key: Key = goal_key.parse().map_err(|_| missing())?;
+    let as_of = as_of(&agreement, &values, &q)?;
     let obs: Vec<_> = values
         .iter()
         .chain(&breakdowns)
@@ -498,6 +537,31 @@ async fn goal_page(
             .map(|r| view::forecast_text(g, agreement.year, r)),
         milestone: matches!(g.goal.target, Target::Milestone { .. }),
         change: st.explain_change(g.goal).as_ref().map(view::change_view),
+        history: history
+            .iter()
+            .map(|h| {
+                let o = &h.observation;
+                let ind = agreement.indicator(&o.indicator);
+                let value = match (o.value, o.numerator, o.denominator, ind) {
+                    (Some(v), _, _, Some(i)) => value_text(i, v),
+                    (_, Some(n), Some(d), _) => format!(
+                        "{} ÷ {}",
+                        zielwerk_domain::format::number(n, 0),
+                        zielwerk_domain::format::number(d, 0)
+                    ),
+                    (Some(v), _, _, None) => zielwerk_domain::format::number(v, 2),
+                    _ => "–".into(),
+                };
+                HistoryRow {
+                    month: o.month.german_long(),
+                    indicator: ind.map_or_else(|| o.indicator.to_string(), |i| i.name.clone()),
+                    value,
+                    status: o.status.label_de(),
+                    datenstand: view::date_de(o.datenstand),
+                    source: h.source_label.clone(),
+                }
+            })
+            .collect(),
         numerator_label: components.numerator_label,
         denominator_label: components.denominator_label,
         has_components,

@@ -228,6 +228,9 @@ async fn a_new_revision_shows_at_once_despite_the_page_cache() {
         "{after}"
     );
     assert!(after.contains("Revision Oktober"));
+    // The replaced projection stays visible as history.
+    let history = after.split("Frühere Werte (Revisionen)").nth(1).unwrap();
+    assert!(history.contains("<th scope=\"row\">Juni 2026</th><td>Bedarfsgemeinschaften</td><td class=\"num\">2.673</td><td>vorläufig (hochgerechnet)</td><td>01.07.2026</td>"), "{history}");
 }
 
 #[tokio::test]
