@@ -344,3 +344,100 @@ fn import_is_idempotent_and_a_bad_file_leaves_nothing_behind() {
     assert!(out.contains("0 neu, 0 revidiert, 1 unverändert"), "{out}");
     assert!(out.contains("Nichts geändert"));
 }
+
+#[test]
+fn killing_an_import_midway_leaves_the_database_as_it_was() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("demo.db");
+    let db_str = db.to_str().unwrap().to_owned();
+    assert!(run(&["demo", "--db", &db_str, "--no-serve"]).0);
+    let before = run(&[
+        "figures",
+        "--db",
+        &db_str,
+        "--jobcenter",
+        "t36402",
+        "--indicator",
+        "BG",
+        "--csv",
+    ])
+    .1;
+
+    // A file large enough that the import is still running when it is killed.
+    let mut big = String::from("jobcenter;kennzahl;monat;wert;status;datenstand\n");
+    let start: zielwerk_domain::YearMonth = "2005-01".parse().unwrap();
+    let codes = [
+        "BG",
+        "ELB",
+        "LZB",
+        "INTEGRATIONEN",
+        "ELB_AE",
+        "INTEGRATIONEN_AE",
+        "LZB_AKTIV",
+        "LLU_SUMME",
+        "KDU_SUMME",
+        "SUCHT_ZUWEISUNGEN",
+        "SUCHT_WARTEZEIT",
+        "BUT_RUECKSTAND",
+    ];
+    for code in codes {
+        for i in 0..1_000 {
+            let m = start.plus(i).unwrap();
+            big.push_str(&format!(
+                "t36402;{code};{m};{};endgültig;01.01.2100\n",
+                1000 + i
+            ));
+        }
+    }
+    let file = dir.path().join("gross.csv");
+    std::fs::write(&file, big).unwrap();
+    let mut child = Command::new(BIN)
+        .args(["import", file.to_str().unwrap(), "--db", &db_str])
+        .env("ZIELWERK_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    // Let it get well into the file, then kill it without warning.
+    std::thread::sleep(std::time::Duration::from_millis(700));
+    let still_running = child.try_wait().unwrap().is_none();
+    child.kill().unwrap();
+    let _ = child.wait();
+    assert!(
+        still_running,
+        "the import finished before it could be killed; make the file larger"
+    );
+
+    // Reopening recovers the database: the figures are exactly those from before.
+    let after = run(&[
+        "figures",
+        "--db",
+        &db_str,
+        "--jobcenter",
+        "t36402",
+        "--indicator",
+        "BG",
+        "--csv",
+    ])
+    .1;
+    assert_eq!(before, after);
+    let (ok, out, _) = run(&[
+        "figures",
+        "--db",
+        &db_str,
+        "--jobcenter",
+        "t36402",
+        "--indicator",
+        "BG",
+        "--from",
+        "2005-01",
+        "--to",
+        "2005-01",
+        "--csv",
+    ]);
+    assert!(ok);
+    assert!(
+        out.contains("kein Wert"),
+        "nothing of the killed import is there: {out}"
+    );
+}
