@@ -345,6 +345,7 @@ struct GoalPage {
     status_icon: &'static str,
     reason: String,
     chart: String,
+    has_forecast_band: bool,
     /// Forecast sentence and, if forecast, the probability of reaching the target.
     forecast: Option<(String, Option<String>)>,
     milestone: bool,
@@ -532,6 +533,10 @@ fn goal_model(
                 .map_or(&[][..], |y| &y.path),
             "zielchart",
         ),
+        has_forecast_band: year_end
+            .as_ref()
+            .and_then(|r| r.as_ref().ok())
+            .is_some_and(|y| !y.path.is_empty()),
         forecast: year_end
             .as_ref()
             .map(|r| view::forecast_text(g, agreement.year, r)),
