@@ -268,17 +268,13 @@ pub fn read(
         return Err(refuse(errs.list, errs.more));
     }
 
-    let mut seen: HashSet<(String, String, YearMonth, String)> = HashSet::new();
-    let mut months: BTreeMap<(String, String, String), Vec<(YearMonth, u64)>> = BTreeMap::new();
-    let mut chunk = Vec::with_capacity(CHUNK);
-    let mut rows = 0u64;
-    let mut sink_failed = false;
+    let mut checker = Checker::new(catalog, style, sink);
     for (i, record) in records.enumerate() {
         let row = i as u64 + 2;
         let record = match record {
             Ok(r) => r,
             Err(e) => {
-                errs.push(Problem {
+                checker.errs.push(Problem {
                     row,
                     column: String::new(),
                     value: String::new(),
@@ -290,26 +286,79 @@ pub fn read(
         if record.iter().all(|f| f.trim().is_empty()) {
             continue;
         }
-        rows += 1;
         let get = |c: &str| {
             index
                 .get(c)
                 .and_then(|i| record.get(*i))
                 .unwrap_or("")
                 .trim()
+                .to_owned()
         };
+        checker.check(row, &get, &|c: &str| c.to_owned());
+    }
+    let (rows, warnings) = match checker.finish() {
+        Ok(done) => done,
+        Err(errs) => return Err(refuse(errs.list, errs.more)),
+    };
+    drop(csv);
+    let sha256 = format!("{:x}", hashing.hasher.finalize());
+    Ok(Accepted {
+        rows,
+        sha256,
+        encoding: encoding.name(),
+        warnings,
+    })
+}
+
+/// Checks rows (whatever their file shape) and hands the accepted observations to the sink.
+struct Checker<'a> {
+    catalog: &'a Catalog,
+    style: DecimalStyle,
+    errs: Collected,
+    seen: HashSet<(String, String, YearMonth, String)>,
+    months: BTreeMap<(String, String, String), Vec<(YearMonth, u64)>>,
+    chunk: Vec<Observation>,
+    rows: u64,
+    sink: &'a mut dyn FnMut(Vec<Observation>) -> Result<(), String>,
+    sink_failed: bool,
+}
+
+impl<'a> Checker<'a> {
+    fn new(
+        catalog: &'a Catalog,
+        style: DecimalStyle,
+        sink: &'a mut dyn FnMut(Vec<Observation>) -> Result<(), String>,
+    ) -> Self {
+        Self {
+            catalog,
+            style,
+            errs: Collected::default(),
+            seen: HashSet::new(),
+            months: BTreeMap::new(),
+            chunk: Vec::with_capacity(CHUNK),
+            rows: 0,
+            sink,
+            sink_failed: false,
+        }
+    }
+
+    /// Checks one value. `get` returns the raw text of a logical column (`jobcenter`, `kennzahl`,
+    /// `monat`, `wert`, `zaehler`, `nenner`, `status`, `datenstand`, `aufschluesselung`); `col`
+    /// names the column of the file it came from, for messages.
+    fn check(&mut self, row: u64, get: &dyn Fn(&str) -> String, col: &dyn Fn(&str) -> String) {
+        self.rows += 1;
         let mut bad = |column: &str, value: &str, message: String| {
-            errs.push(Problem {
+            self.errs.push(Problem {
                 row,
-                column: column.into(),
+                column: col(column),
                 value: value.into(),
                 message,
             })
         };
 
-        let jc_raw = get("jobcenter");
+        let jc_raw = &get("jobcenter");
         let jobcenter = match jc_raw.parse::<BaId>() {
-            Ok(id) if catalog.jobcenters.contains(&id) => Some(id),
+            Ok(id) if self.catalog.jobcenters.contains(&id) => Some(id),
             Ok(_) => {
                 bad(
                     "jobcenter",
@@ -324,9 +373,9 @@ pub fn read(
                 None
             }
         };
-        let code_raw = get("kennzahl");
+        let code_raw = &get("kennzahl");
         let indicator = match code_raw.parse::<IndicatorCode>() {
-            Ok(code) => match catalog.indicators.get(&code) {
+            Ok(code) => match self.catalog.indicators.get(&code) {
                 Some(ind) if ind.formula.is_stored() => Some(ind),
                 Some(_) => {
                     bad("kennzahl", code_raw, "Diese Kennzahl wird aus anderen berechnet und kann nicht importiert werden; importieren Sie ihre Bestandteile".into());
@@ -346,11 +395,11 @@ pub fn read(
                 None
             }
         };
-        let month_raw = get("monat");
+        let month_raw = &get("monat");
         let month = parse_month(month_raw)
             .map_err(|e| bad("monat", month_raw, e))
             .ok();
-        let status_raw = get("status");
+        let status_raw = &get("status");
         let status = parse_status(status_raw);
         if status.is_none() {
             bad(
@@ -359,7 +408,7 @@ pub fn read(
                 "Erwartet wird „endgültig“ oder „vorläufig“".into(),
             );
         }
-        let ds_raw = get("datenstand");
+        let ds_raw = &get("datenstand");
         let datenstand = parse_date(ds_raw);
         if datenstand.is_none() {
             bad(
@@ -381,11 +430,11 @@ pub fn read(
             );
         }
         let number = |c: &str, bad: &mut dyn FnMut(&str, &str, String)| -> Option<Option<f64>> {
-            let raw = get(c);
+            let raw = &get(c);
             if raw.is_empty() {
                 return Some(None);
             }
-            match parse_number(raw, style) {
+            match parse_number(raw, self.style) {
                 Ok(v) => Some(Some(v)),
                 Err(e) => {
                     bad(c, raw, e);
@@ -397,7 +446,7 @@ pub fn read(
         let value = number("wert", &mut bad_dyn);
         let numerator = number("zaehler", &mut bad_dyn);
         let denominator = number("nenner", &mut bad_dyn);
-        let breakdown_raw = get("aufschluesselung");
+        let breakdown_raw = &get("aufschluesselung");
         let breakdown = if breakdown_raw.is_empty() {
             Some(None)
         } else {
@@ -435,7 +484,7 @@ pub fn read(
             breakdown,
         )
         else {
-            continue;
+            return;
         };
         match indicator.formula {
             Formula::StoredRatio { .. } => match (numerator, denominator) {
@@ -443,33 +492,33 @@ pub fn read(
                     if n < 0.0 || d < 0.0 {
                         bad(
                             "zaehler",
-                            get("zaehler"),
+                            &get("zaehler"),
                             "Zähler und Nenner sind Anzahlen und dürfen nicht negativ sein".into(),
                         );
-                        continue;
+                        return;
                     }
                     if n > d && indicator.unit == Unit::Percent {
                         bad(
                             "zaehler",
-                            get("zaehler"),
+                            &get("zaehler"),
                             format!(
                                 "Der Zähler ist größer als der Nenner ({}); ein Anteil kann 100 % nicht übersteigen",
                                 get("nenner")
                             ),
                         );
-                        continue;
+                        return;
                     }
                 }
                 _ => {
                     bad(
                         "zaehler",
-                        get("zaehler"),
+                        &get("zaehler"),
                         format!(
                             "Die Kennzahl {} ist ein Anteil: Zähler und Nenner sind nötig",
                             indicator.code
                         ),
                     );
-                    continue;
+                    return;
                 }
             },
             _ => match value {
@@ -479,23 +528,23 @@ pub fn read(
                 {
                     bad(
                         "wert",
-                        get("wert"),
+                        &get("wert"),
                         format!(
                             "Die Kennzahl {} zählt und kann nicht negativ sein",
                             indicator.code
                         ),
                     );
-                    continue;
+                    return;
                 }
                 Some(_) => {}
                 None => {
                     bad("wert", "", "Der Wert fehlt".into());
-                    continue;
+                    return;
                 }
             },
         }
         let key_breakdown = breakdown.as_ref().map(Breakdown::key).unwrap_or_default();
-        if !seen.insert((
+        if !self.seen.insert((
             jobcenter.to_string(),
             indicator.code.to_string(),
             month,
@@ -510,9 +559,9 @@ pub fn read(
                     month.german_long()
                 ),
             );
-            continue;
+            return;
         }
-        months
+        self.months
             .entry((
                 jobcenter.to_string(),
                 indicator.code.to_string(),
@@ -520,7 +569,7 @@ pub fn read(
             ))
             .or_default()
             .push((month, row));
-        chunk.push(Observation {
+        self.chunk.push(Observation {
             jobcenter,
             indicator: indicator.code.clone(),
             month,
@@ -535,62 +584,59 @@ pub fn read(
             datenstand,
             breakdown,
         });
-        if chunk.len() >= CHUNK && !errs.any() && !sink_failed {
-            if let Err(e) = sink(std::mem::take(&mut chunk)) {
-                sink_failed = true;
-                errs.push(Problem {
+        if self.chunk.len() >= CHUNK && !self.errs.any() && !self.sink_failed {
+            if let Err(e) = (self.sink)(std::mem::take(&mut self.chunk)) {
+                self.sink_failed = true;
+                self.errs.push(Problem {
                     row,
                     column: String::new(),
                     value: String::new(),
                     message: e,
                 });
             }
-        } else if chunk.len() >= CHUNK {
-            chunk.clear();
+        } else if self.chunk.len() >= CHUNK {
+            self.chunk.clear();
         }
     }
-    if !errs.any()
-        && !chunk.is_empty()
-        && let Err(e) = sink(chunk)
-    {
-        errs.push(Problem {
-            row: rows + 1,
-            column: String::new(),
-            value: String::new(),
-            message: e,
-        });
-    }
-    if errs.any() {
-        return Err(refuse(errs.list, errs.more));
-    }
-    // Gaps inside a series are worth a look before confirming, but not an error.
-    let mut warnings = Vec::new();
-    for ((jc, code, breakdown), mut list) in months {
-        list.sort();
-        for pair in list.windows(2) {
-            let ((a, _), (b, row_b)) = (pair[0], pair[1]);
-            if a.months_until(b) > 1 {
-                warnings.push(Problem {
-                    row: row_b,
-                    column: "monat".into(),
-                    value: b.to_string(),
-                    message: format!(
-                        "Lücke in der Reihe {code} für {jc}{}: zwischen {} und {} fehlen {} Monat(e)",
-                        if breakdown.is_empty() { String::new() } else { format!(" ({breakdown})") },
-                        a.german_long(),
-                        b.german_long(),
-                        a.months_until(b) - 1
-                    ),
-                });
+
+    /// Hands over the rest and reports: the rows read and the warnings, or every error.
+    fn finish(mut self) -> Result<(u64, Vec<Problem>), Collected> {
+        if !self.errs.any()
+            && !self.chunk.is_empty()
+            && let Err(e) = (self.sink)(std::mem::take(&mut self.chunk))
+        {
+            self.errs.push(Problem {
+                row: self.rows + 1,
+                column: String::new(),
+                value: String::new(),
+                message: e,
+            });
+        }
+        if self.errs.any() {
+            return Err(self.errs);
+        }
+        // Gaps inside a series are worth a look before confirming, but not an error.
+        let mut warnings = Vec::new();
+        for ((jc, code, breakdown), mut list) in self.months {
+            list.sort();
+            for pair in list.windows(2) {
+                let ((a, _), (b, row_b)) = (pair[0], pair[1]);
+                if a.months_until(b) > 1 {
+                    warnings.push(Problem {
+                        row: row_b,
+                        column: "monat".into(),
+                        value: b.to_string(),
+                        message: format!(
+                            "Lücke in der Reihe {code} für {jc}{}: zwischen {} und {} fehlen {} Monat(e)",
+                            if breakdown.is_empty() { String::new() } else { format!(" ({breakdown})") },
+                            a.german_long(),
+                            b.german_long(),
+                            a.months_until(b) - 1
+                        ),
+                    });
+                }
             }
         }
+        Ok((self.rows, warnings))
     }
-    drop(csv);
-    let sha256 = format!("{:x}", hashing.hasher.finalize());
-    Ok(Accepted {
-        rows,
-        sha256,
-        encoding: encoding.name(),
-        warnings,
-    })
 }
