@@ -282,10 +282,42 @@ pub fn key_figures() -> Vec<Indicator> {
     ]
 }
 
-/// Key figures and components together: everything needed to compute any key figure.
+/// Figures of the BA's housing-cost statistics ("Wohn- und Kostensituation") that are not key
+/// figure components but arrive in the same files.
+pub fn housing_statistics() -> Vec<Indicator> {
+    use Accumulation::Stock;
+    use Direction::{Lower, Neutral};
+    use Unit::{Count, Euro};
+    vec![
+        component(
+            "BG_MIT_ANERKANNTEN_KDU",
+            "Bedarfsgemeinschaften mit anerkannten Kosten der Unterkunft",
+            Count,
+            Stock,
+            Neutral,
+        ),
+        component(
+            "KDU_ANERKANNT_JE_BG",
+            "Anerkannte Kosten der Unterkunft und Heizung je Bedarfsgemeinschaft (BA-Statistik)",
+            Euro,
+            Stock,
+            Lower,
+        ),
+        component(
+            "KDU_TATSAECHLICH_JE_BG",
+            "Tatsächliche Kosten der Unterkunft und Heizung je Bedarfsgemeinschaft (BA-Statistik)",
+            Euro,
+            Stock,
+            Lower,
+        ),
+    ]
+}
+
+/// Everything built in: key figures, their components and the housing-cost statistics.
 pub fn catalogue() -> Vec<Indicator> {
     let mut all = components();
     all.extend(key_figures());
+    all.extend(housing_statistics());
     all
 }
 

@@ -656,7 +656,7 @@ fn locate_serde(source: &str, doc: Option<&DeTable<'_>>, e: &toml::de::Error) ->
 
 /// Translates the parser's and serde's English messages into German. Messages produced by the
 /// domain's own parsers are German already and pass through.
-fn german_message(msg: &str, syntax: bool) -> String {
+pub(crate) fn german_message(msg: &str, syntax: bool) -> String {
     let msg = msg.trim();
     let ticked =
         |s: &str| -> Vec<String> { s.split('`').skip(1).step_by(2).map(str::to_owned).collect() };

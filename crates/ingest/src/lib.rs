@@ -8,5 +8,6 @@ pub mod agreement_file;
 pub mod german;
 mod location;
 pub mod long_csv;
+pub mod mapped;
 
 pub use agreement_file::{AgreementFileError, FileProblem, export, parse};

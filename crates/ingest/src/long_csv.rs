@@ -6,9 +6,11 @@
 //! sink inside one database transaction and rolls it back when the file is refused, so a bad file
 //! leaves nothing behind. Every problem names file, row, column and the value found, in German.
 
+use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt;
 use std::io::{BufRead, BufReader, Read};
+use std::rc::Rc;
 
 use chrono::NaiveDate;
 use sha2::{Digest, Sha256};
@@ -104,13 +106,13 @@ const REQUIRED: [&str; 5] = ["jobcenter", "kennzahl", "monat", "status", "datens
 
 /// Errors found so far: the first [`MAX_LISTED`] listed, the rest counted.
 #[derive(Default)]
-struct Collected {
-    list: Vec<Problem>,
-    more: u64,
+pub(crate) struct Collected {
+    pub list: Vec<Problem>,
+    pub more: u64,
 }
 
 impl Collected {
-    fn push(&mut self, p: Problem) {
+    pub(crate) fn push(&mut self, p: Problem) {
         if self.list.len() < MAX_LISTED {
             self.list.push(p);
         } else {
@@ -123,18 +125,89 @@ impl Collected {
     }
 }
 
-/// Hashes everything read through it.
+/// Hashes everything read through it into a hasher shared with the caller.
 struct Hashing<R> {
     inner: R,
-    hasher: Sha256,
+    hasher: Rc<RefCell<Sha256>>,
 }
 
 impl<R: Read> Read for Hashing<R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         let n = self.inner.read(buf)?;
-        self.hasher.update(&buf[..n]);
+        self.hasher.borrow_mut().update(&buf[..n]);
         Ok(n)
     }
+}
+
+pub(crate) fn finish_hash(hasher: &Rc<RefCell<Sha256>>) -> String {
+    format!("{:x}", hasher.replace(Sha256::new()).finalize())
+}
+
+/// The two statuses a mapping can assign.
+pub(crate) enum StatusText {
+    Final,
+    Projected,
+}
+
+/// A CSV file opened for reading: encoding and delimiter detected, bytes hashed as they pass.
+pub(crate) struct Opened<'r> {
+    pub csv: csv::Reader<Box<dyn Read + 'r>>,
+    pub encoding: &'static encoding_rs::Encoding,
+    pub style: DecimalStyle,
+    pub hasher: Rc<RefCell<Sha256>>,
+}
+
+/// Detects the encoding (a UTF-8 BOM or valid UTF-8 in the first block means UTF-8, anything
+/// else is read as the Windows-1252 of Excel's "CSV (Trennzeichen-getrennt)") and the delimiter (a
+/// semicolon in the header line means the German CSV with decimal commas).
+pub(crate) fn open<'r>(input: impl Read + 'r) -> Result<Opened<'r>, Problem> {
+    let hasher = Rc::new(RefCell::new(Sha256::new()));
+    let hashing = Hashing {
+        inner: input,
+        hasher: Rc::clone(&hasher),
+    };
+    let mut buffered = BufReader::with_capacity(64 * 1024, hashing);
+    let head = buffered.fill_buf().map(<[u8]>::to_vec).unwrap_or_default();
+    let utf8 = match std::str::from_utf8(&head) {
+        Ok(_) => true,
+        Err(e) => e.error_len().is_none(), // only a character cut at the block's end
+    };
+    let encoding = if utf8 {
+        encoding_rs::UTF_8
+    } else {
+        encoding_rs::WINDOWS_1252
+    };
+    let decoded = encoding_rs_io::DecodeReaderBytesBuilder::new()
+        .encoding(Some(encoding))
+        .bom_override(true)
+        .strip_bom(true)
+        .build(buffered);
+    let mut decoded = BufReader::new(decoded);
+    let mut header_line = String::new();
+    decoded.read_line(&mut header_line).map_err(|e| Problem {
+        row: 1,
+        column: String::new(),
+        value: String::new(),
+        message: format!("Die Datei lässt sich nicht lesen: {e}"),
+    })?;
+    let (delimiter, style) = if header_line.contains(';') {
+        (b';', DecimalStyle::Comma)
+    } else {
+        (b',', DecimalStyle::Point)
+    };
+    let reader: Box<dyn Read + 'r> =
+        Box::new(std::io::Cursor::new(header_line.into_bytes()).chain(decoded));
+    let csv = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(reader);
+    Ok(Opened {
+        csv,
+        encoding,
+        style,
+        hasher,
+    })
 }
 
 fn parse_date(raw: &str) -> Option<NaiveDate> {
@@ -160,58 +233,17 @@ pub fn read(
     catalog: &Catalog,
     sink: &mut dyn FnMut(Vec<Observation>) -> Result<(), String>,
 ) -> Result<Accepted, Refused> {
-    let mut hashing = Hashing {
-        inner: input,
-        hasher: Sha256::new(),
-    };
-    let mut buffered = BufReader::with_capacity(64 * 1024, &mut hashing);
-    // Encoding: a UTF-8 BOM or valid UTF-8 in the first block means UTF-8, otherwise the
-    // Windows-1252 of Excel's "CSV (Trennzeichen-getrennt)".
-    let head = buffered.fill_buf().map(<[u8]>::to_vec).unwrap_or_default();
-    let utf8 = match std::str::from_utf8(&head) {
-        Ok(_) => true,
-        Err(e) => e.error_len().is_none(), // only a character cut at the block's end
-    };
-    let encoding = if utf8 {
-        encoding_rs::UTF_8
-    } else {
-        encoding_rs::WINDOWS_1252
-    };
-    let decoded = encoding_rs_io::DecodeReaderBytesBuilder::new()
-        .encoding(Some(encoding))
-        .bom_override(true)
-        .strip_bom(true)
-        .build(buffered);
-    let mut decoded = BufReader::new(decoded);
-    // Delimiter: a semicolon in the header line means the German CSV with decimal commas.
-    let mut header_line = String::new();
     let refuse = |errors: Vec<Problem>, more: u64| Refused {
         file: file.to_owned(),
         errors,
         more,
     };
-    if let Err(e) = decoded.read_line(&mut header_line) {
-        return Err(refuse(
-            vec![Problem {
-                row: 1,
-                column: String::new(),
-                value: String::new(),
-                message: format!("Die Datei lässt sich nicht lesen: {e}"),
-            }],
-            0,
-        ));
-    }
-    let (delimiter, style) = if header_line.contains(';') {
-        (b';', DecimalStyle::Comma)
-    } else {
-        (b',', DecimalStyle::Point)
-    };
-    let mut csv = csv::ReaderBuilder::new()
-        .delimiter(delimiter)
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(header_line.as_bytes().chain(decoded));
-
+    let Opened {
+        mut csv,
+        encoding,
+        style,
+        hasher,
+    } = open(input).map_err(|p| refuse(vec![p], 0))?;
     let mut errs = Collected::default();
 
     let mut records = csv.records();
@@ -301,7 +333,7 @@ pub fn read(
         Err(errs) => return Err(refuse(errs.list, errs.more)),
     };
     drop(csv);
-    let sha256 = format!("{:x}", hashing.hasher.finalize());
+    let sha256 = finish_hash(&hasher);
     Ok(Accepted {
         rows,
         sha256,
@@ -311,10 +343,10 @@ pub fn read(
 }
 
 /// Checks rows (whatever their file shape) and hands the accepted observations to the sink.
-struct Checker<'a> {
+pub(crate) struct Checker<'a> {
     catalog: &'a Catalog,
     style: DecimalStyle,
-    errs: Collected,
+    pub(crate) errs: Collected,
     seen: HashSet<(String, String, YearMonth, String)>,
     months: BTreeMap<(String, String, String), Vec<(YearMonth, u64)>>,
     chunk: Vec<Observation>,
@@ -324,7 +356,7 @@ struct Checker<'a> {
 }
 
 impl<'a> Checker<'a> {
-    fn new(
+    pub(crate) fn new(
         catalog: &'a Catalog,
         style: DecimalStyle,
         sink: &'a mut dyn FnMut(Vec<Observation>) -> Result<(), String>,
@@ -345,7 +377,12 @@ impl<'a> Checker<'a> {
     /// Checks one value. `get` returns the raw text of a logical column (`jobcenter`, `kennzahl`,
     /// `monat`, `wert`, `zaehler`, `nenner`, `status`, `datenstand`, `aufschluesselung`); `col`
     /// names the column of the file it came from, for messages.
-    fn check(&mut self, row: u64, get: &dyn Fn(&str) -> String, col: &dyn Fn(&str) -> String) {
+    pub(crate) fn check(
+        &mut self,
+        row: u64,
+        get: &dyn Fn(&str) -> String,
+        col: &dyn Fn(&str) -> String,
+    ) {
         self.rows += 1;
         let mut bad = |column: &str, value: &str, message: String| {
             self.errs.push(Problem {
@@ -600,7 +637,7 @@ impl<'a> Checker<'a> {
     }
 
     /// Hands over the rest and reports: the rows read and the warnings, or every error.
-    fn finish(mut self) -> Result<(u64, Vec<Problem>), Collected> {
+    pub(crate) fn finish(mut self) -> Result<(u64, Vec<Problem>), Collected> {
         if !self.errs.any()
             && !self.chunk.is_empty()
             && let Err(e) = (self.sink)(std::mem::take(&mut self.chunk))

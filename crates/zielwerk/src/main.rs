@@ -60,6 +60,10 @@ enum Command {
     /// Datei mit Fehlern wird ganz abgelehnt; es bleibt nichts halb gespeichert.
     Import {
         file: PathBuf,
+        /// Zuordnungsdatei für Dateien in anderer Form (breite Tabellen, Kategorienlisten,
+        /// Haushaltsgrößen); siehe docs/import-mapping.md und mappings/.
+        #[arg(long)]
+        mapping: Option<PathBuf>,
         #[command(flatten)]
         db: DbArg,
     },
@@ -171,9 +175,9 @@ async fn run(cli: Cli) -> Result<()> {
             }
         }
         Command::Agreement { command } => agreement(command).await,
-        Command::Import { file, db } => {
+        Command::Import { file, mapping, db } => {
             let store = open(&db.db).await?;
-            import(&store, &file).await
+            import(&store, &file, mapping.as_deref()).await
         }
         Command::Backtest {
             horizon,
@@ -227,7 +231,22 @@ async fn catalog(store: &Store) -> Result<zielwerk_ingest::long_csv::Catalog> {
     Ok(catalog)
 }
 
-async fn import(store: &Store, path: &std::path::Path) -> Result<()> {
+async fn import(
+    store: &Store,
+    path: &std::path::Path,
+    mapping: Option<&std::path::Path>,
+) -> Result<()> {
+    let mapping = match mapping {
+        Some(m) => {
+            let text = std::fs::read_to_string(m)
+                .with_context(|| format!("{} lässt sich nicht lesen", m.display()))?;
+            Some(
+                zielwerk_ingest::mapped::parse_mapping(&m.display().to_string(), &text)
+                    .map_err(anyhow::Error::msg)?,
+            )
+        }
+        None => None,
+    };
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -238,7 +257,10 @@ async fn import(store: &Store, path: &std::path::Path) -> Result<()> {
     let user = std::env::var("USER").unwrap_or_else(|_| "unbekannt".into());
     let source = zielwerk_domain::Source {
         kind: zielwerk_domain::SourceKind::File,
-        label: format!("Import {name}"),
+        label: match &mapping {
+            Some(m) => format!("{} (Import {name})", m.label),
+            None => format!("Import {name}"),
+        },
         detail: format!(
             "Datei {name}, importiert von {user} am {} mit zielwerk import",
             chrono::Local::now().format("%d.%m.%Y %H:%M")
@@ -255,12 +277,13 @@ async fn import(store: &Store, path: &std::path::Path) -> Result<()> {
             tx.blocking_send(chunk)
                 .map_err(|_| "Das Speichern wurde abgebrochen".to_string())
         };
-        zielwerk_ingest::long_csv::read(
-            &reader_name,
-            std::io::BufReader::new(file),
-            &catalog,
-            &mut sink,
-        )
+        let input = std::io::BufReader::new(file);
+        match &mapping {
+            Some(m) => {
+                zielwerk_ingest::mapped::read_mapped(&reader_name, input, m, &catalog, &mut sink)
+            }
+            None => zielwerk_ingest::long_csv::read(&reader_name, input, &catalog, &mut sink),
+        }
     });
     let mut recording = store.begin_recording(source).await?;
     let mut store_error = None;
@@ -278,7 +301,7 @@ async fn import(store: &Store, path: &std::path::Path) -> Result<()> {
             let import_id = recording.import_id().map(str::to_owned);
             let o = recording.commit().await?;
             println!(
-                "{name}: {} Zeilen gelesen ({}), {} neu, {} revidiert, {} unverändert, {} mit älterem Datenstand als Historie",
+                "{name}: {} Werte gelesen ({}), {} neu, {} revidiert, {} unverändert, {} mit älterem Datenstand als Historie",
                 accepted.rows, accepted.encoding, o.inserted, o.revised, o.unchanged, o.older
             );
             println!("SHA-256 {}", accepted.sha256);

@@ -335,7 +335,7 @@ fn import_is_idempotent_and_a_bad_file_leaves_nothing_behind() {
     std::fs::write(&good, "jobcenter;kennzahl;monat;wert;status;datenstand\nt36402;SUCHT_ZUWEISUNGEN;Januar 2023;43;endgültig;15.02.2023\n").unwrap();
     let (ok, out, err) = run(&["import", good.to_str().unwrap(), "--db", db]);
     assert!(ok, "{err}");
-    assert!(out.contains("1 Zeilen gelesen (UTF-8), 1 neu"), "{out}");
+    assert!(out.contains("1 Werte gelesen (UTF-8), 1 neu"), "{out}");
     assert!(out.contains("Import-Kennung "));
     assert_eq!(count(), "2023-01,,,43,final,");
     // The same file again changes nothing.
@@ -440,4 +440,36 @@ fn killing_an_import_midway_leaves_the_database_as_it_was() {
         out.contains("kein Wert"),
         "nothing of the killed import is there: {out}"
     );
+}
+
+#[test]
+fn the_real_household_file_imports_through_its_mapping() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("demo.db");
+    let db = db.to_str().unwrap();
+    assert!(run(&["demo", "--db", db, "--no-serve"]).0);
+    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../..");
+    let file = format!(
+        "{root}/../shared/data/real/ba_wohnkosten_mettmann/t36402_mettmann_202604_household_size.csv"
+    );
+    let mapping = format!("{root}/mappings/ba-wohnkosten-haushaltsgroesse.toml");
+    let (ok, out, err) = run(&["import", &file, "--mapping", &mapping, "--db", db]);
+    assert!(ok, "{err}");
+    assert!(out.contains("10 Werte gelesen (UTF-8), 10 neu"), "{out}");
+    let (ok, out, _) = run(&[
+        "figures",
+        "--db",
+        db,
+        "--jobcenter",
+        "t36402",
+        "--indicator",
+        "KDU_ANERKANNT_JE_BG",
+        "--from",
+        "2026-04",
+        "--to",
+        "2026-04",
+        "--csv",
+    ]);
+    assert!(ok);
+    assert_eq!(out.lines().nth(1), Some("2026-04,,,732.3986,final,"));
 }

@@ -1,0 +1,263 @@
+//! Files in other shapes (wide tables, category lists, matrices by household size) read through a
+//! mapping file (`docs/import-mapping.md`) that says which column of which rows is which indicator.
+//!
+//! Each mapped value goes through the same checks as a row of the long format, and messages name
+//! the row and the column of the original file.
+
+use std::collections::{BTreeMap, HashMap};
+use std::io::Read;
+
+use serde::Deserialize;
+use zielwerk_domain::{Observation, YearMonth};
+
+use crate::german::{parse_month, parse_number};
+use crate::location::line_col;
+use crate::long_csv::{Accepted, Catalog, Checker, Opened, Problem, Refused, open};
+
+/// The value of `format` this version reads.
+pub const FORMAT: &str = "zielwerk-zuordnung/1";
+
+/// BA footnote symbols in a cell: no value, and not an error.
+const NO_VALUE: [&str; 4] = ["*", "-", "x", "."];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StatusRule {
+    Final,
+    Projected,
+    /// Values with a fractional part are the BA's projections; whole numbers are counted.
+    ProjectedIfFractional,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ValueRule {
+    /// The column holding the value.
+    pub column: String,
+    /// The indicator code the value belongs to.
+    pub indicator: String,
+    /// Only rows whose columns have exactly these values.
+    #[serde(default, rename = "where")]
+    pub when: BTreeMap<String, String>,
+    /// A breakdown class for the value, e.g. `haushaltsgroesse=3`.
+    #[serde(default)]
+    pub breakdown: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Mapping {
+    pub format: String,
+    /// Shown as the source of every value.
+    pub label: String,
+    /// The Jobcenter of every row, or …
+    #[serde(default)]
+    pub jobcenter: Option<String>,
+    /// … the column holding it.
+    #[serde(default)]
+    pub jobcenter_column: Option<String>,
+    pub month_column: String,
+    pub status: StatusRule,
+    /// `next_month` (the first day of the month after the value's month) or a date `JJJJ-MM-TT`.
+    pub datenstand: String,
+    pub values: Vec<ValueRule>,
+}
+
+/// Reads and checks a mapping file; messages name line and column in German.
+pub fn parse_mapping(file: &str, source: &str) -> Result<Mapping, String> {
+    let mapping: Mapping = toml::from_str(source).map_err(|e| {
+        let (line, column) = line_col(source, e.span().map_or(0, |s| s.start));
+        format!(
+            "Zuordnungsdatei {file}, Zeile {line}, Spalte {column}: {}",
+            crate::agreement_file::german_message(e.message(), false)
+        )
+    })?;
+    let fail = |m: String| Err(format!("Zuordnungsdatei {file}: {m}"));
+    if mapping.format != FORMAT {
+        return fail(format!(
+            "Unbekanntes Format „{}“; diese Version liest „{FORMAT}“",
+            mapping.format
+        ));
+    }
+    if mapping.jobcenter.is_some() == mapping.jobcenter_column.is_some() {
+        return fail("Genau eines von „jobcenter“ (fester Wert) oder „jobcenter_column“ (Spalte) ist anzugeben".into());
+    }
+    if mapping.datenstand != "next_month"
+        && chrono::NaiveDate::parse_from_str(&mapping.datenstand, "%Y-%m-%d").is_err()
+    {
+        return fail(format!(
+            "„datenstand“ ist „{}“; erwartet wird „next_month“ oder ein Datum wie 2026-07-01",
+            mapping.datenstand
+        ));
+    }
+    if mapping.values.is_empty() {
+        return fail("Es ist kein Wert zugeordnet ([[values]] fehlt)".into());
+    }
+    Ok(mapping)
+}
+
+/// Reads `input` through `mapping`, checks every value and hands them to `sink` in chunks.
+pub fn read_mapped(
+    file: &str,
+    input: impl Read,
+    mapping: &Mapping,
+    catalog: &Catalog,
+    sink: &mut dyn FnMut(Vec<Observation>) -> Result<(), String>,
+) -> Result<Accepted, Refused> {
+    let refuse = |errors: Vec<Problem>, more: u64| Refused {
+        file: file.to_owned(),
+        errors,
+        more,
+    };
+    let Opened {
+        mut csv,
+        encoding,
+        style,
+        hasher,
+    } = open(input).map_err(|p| refuse(vec![p], 0))?;
+    let mut records = csv.records();
+    let header = match records.next() {
+        Some(Ok(h)) => h,
+        _ => {
+            return Err(refuse(
+                vec![Problem {
+                    row: 1,
+                    column: String::new(),
+                    value: String::new(),
+                    message: "Die Datei ist leer; erwartet wird eine Kopfzeile".into(),
+                }],
+                0,
+            ));
+        }
+    };
+    let index: HashMap<String, usize> = header
+        .iter()
+        .enumerate()
+        .map(|(i, h)| (h.trim().trim_start_matches('\u{feff}').to_owned(), i))
+        .collect();
+    // Every column the mapping names must be in the file.
+    let mut wanted: Vec<&str> = vec![mapping.month_column.as_str()];
+    wanted.extend(mapping.jobcenter_column.as_deref());
+    for rule in &mapping.values {
+        wanted.push(&rule.column);
+        wanted.extend(rule.when.keys().map(String::as_str));
+    }
+    let missing: Vec<Problem> = wanted
+        .into_iter()
+        .filter(|c| !index.contains_key(*c))
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .map(|c| Problem {
+            row: 1,
+            column: c.to_owned(),
+            value: String::new(),
+            message: "Die Zuordnung nennt diese Spalte, die Datei hat sie nicht".into(),
+        })
+        .collect();
+    if !missing.is_empty() {
+        return Err(refuse(missing, 0));
+    }
+    let cell = |record: &csv::StringRecord, column: &str| {
+        index
+            .get(column)
+            .and_then(|i| record.get(*i))
+            .unwrap_or("")
+            .trim()
+            .to_owned()
+    };
+    let fixed_datenstand = (mapping.datenstand != "next_month").then(|| mapping.datenstand.clone());
+    let jobcenter_column = mapping
+        .jobcenter_column
+        .clone()
+        .unwrap_or_else(|| "jobcenter (Zuordnung)".into());
+    let mut checker = Checker::new(catalog, style, sink);
+    for (i, record) in records.enumerate() {
+        let row = i as u64 + 2;
+        let record = match record {
+            Ok(r) => r,
+            Err(e) => {
+                checker.errs.push(Problem {
+                    row,
+                    column: String::new(),
+                    value: String::new(),
+                    message: format!("Die Zeile ist kein gültiges CSV: {e}"),
+                });
+                continue;
+            }
+        };
+        let month_raw = cell(&record, &mapping.month_column);
+        let jobcenter = match &mapping.jobcenter {
+            Some(j) => j.clone(),
+            None => cell(&record, &jobcenter_column),
+        };
+        // The Datenstand follows from the month; an unreadable month is reported once, as such.
+        let datenstand = fixed_datenstand.clone().unwrap_or_else(|| {
+            parse_month(&month_raw)
+                .ok()
+                .and_then(YearMonth::next)
+                .map_or_else(|| "2100-01-01".into(), |m| m.first_day().to_string())
+        });
+        for rule in &mapping.values {
+            if !rule.when.iter().all(|(c, v)| cell(&record, c) == *v) {
+                continue;
+            }
+            let raw = cell(&record, &rule.column);
+            if raw.is_empty() || NO_VALUE.contains(&raw.as_str()) {
+                continue;
+            }
+            let status = match rule_status(mapping.status, &raw, style) {
+                crate::long_csv::StatusText::Final => "endgültig",
+                crate::long_csv::StatusText::Projected => "vorläufig",
+            };
+            let get = |c: &str| -> String {
+                match c {
+                    "jobcenter" => jobcenter.clone(),
+                    "kennzahl" => rule.indicator.clone(),
+                    "monat" => month_raw.clone(),
+                    "wert" => raw.clone(),
+                    "status" => status.into(),
+                    "datenstand" => datenstand.clone(),
+                    "aufschluesselung" => rule.breakdown.clone().unwrap_or_default(),
+                    _ => String::new(),
+                }
+            };
+            let col = |c: &str| -> String {
+                match c {
+                    "jobcenter" => jobcenter_column.clone(),
+                    "kennzahl" => format!("{} (Zuordnung: {})", rule.column, rule.indicator),
+                    "monat" => mapping.month_column.clone(),
+                    "wert" | "zaehler" | "nenner" => rule.column.clone(),
+                    other => format!("{other} (Zuordnung)"),
+                }
+            };
+            checker.check(row, &get, &col);
+        }
+    }
+    let (rows, warnings) = match checker.finish() {
+        Ok(done) => done,
+        Err(errs) => return Err(refuse(errs.list, errs.more)),
+    };
+    drop(csv);
+    Ok(Accepted {
+        rows,
+        sha256: crate::long_csv::finish_hash(&hasher),
+        encoding: encoding.name(),
+        warnings,
+    })
+}
+
+fn rule_status(
+    rule: StatusRule,
+    raw: &str,
+    style: crate::german::DecimalStyle,
+) -> crate::long_csv::StatusText {
+    use crate::long_csv::StatusText;
+    match rule {
+        StatusRule::Final => StatusText::Final,
+        StatusRule::Projected => StatusText::Projected,
+        StatusRule::ProjectedIfFractional => match parse_number(raw, style) {
+            Ok(v) if v.fract() != 0.0 => StatusText::Projected,
+            _ => StatusText::Final,
+        },
+    }
+}

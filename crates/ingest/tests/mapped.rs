@@ -1,0 +1,148 @@
+//! The three real files in `shared/data/real/` import unchanged through their mapping files.
+
+use std::collections::BTreeMap;
+
+use zielwerk_domain::keyfigures::catalogue;
+use zielwerk_domain::{Observation, ValueStatus, YearMonth};
+use zielwerk_ingest::long_csv::Catalog;
+use zielwerk_ingest::mapped::{parse_mapping, read_mapped};
+
+const ROOT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../..");
+
+fn catalog() -> Catalog {
+    let mut c = Catalog::default();
+    c.jobcenters.insert("t73906".parse().unwrap());
+    c.jobcenters.insert("t36402".parse().unwrap());
+    for ind in catalogue() {
+        c.indicators.insert(ind.code.clone(), ind);
+    }
+    let regensburg = zielwerk_ingest::parse(
+        "r.toml",
+        include_str!("../../../examples/agreement-regensburg-2026.toml"),
+    )
+    .unwrap();
+    for ind in regensburg.indicators {
+        c.indicators.entry(ind.code.clone()).or_insert(ind);
+    }
+    c
+}
+
+fn import(data: &str, mapping: &str) -> (Vec<Observation>, zielwerk_ingest::long_csv::Accepted) {
+    let data_path = format!("{ROOT}/../shared/data/real/{data}");
+    let mapping_path = format!("{ROOT}/mappings/{mapping}");
+    let m = parse_mapping(mapping, &std::fs::read_to_string(&mapping_path).unwrap()).unwrap();
+    let mut got = Vec::new();
+    let mut sink = |chunk: Vec<Observation>| {
+        got.extend(chunk);
+        Ok(())
+    };
+    let file = std::fs::File::open(&data_path).unwrap_or_else(|e| panic!("{data_path}: {e}"));
+    let accepted =
+        read_mapped(data, file, &m, &catalog(), &mut sink).unwrap_or_else(|e| panic!("{e}"));
+    (got, accepted)
+}
+
+fn by(obs: &[Observation], code: &str) -> BTreeMap<YearMonth, f64> {
+    obs.iter()
+        .filter(|o| o.indicator.as_str() == code && o.breakdown.is_none())
+        .map(|o| (o.month, o.value.unwrap()))
+        .collect()
+}
+
+#[test]
+fn regensburg_wide_table_rlb_is_elb_plus_nef() {
+    let (obs, acc) = import(
+        "regensburg/kennzahlen_sgb2.csv",
+        "regensburg-kennzahlen-sgb2.toml",
+    );
+    assert_eq!(acc.rows, 18 * 6);
+    assert!(acc.warnings.is_empty());
+    let (rlb, elb, nef) = (by(&obs, "RLB"), by(&obs, "ELB"), by(&obs, "NEF"));
+    assert_eq!(rlb.len(), 18);
+    for (m, r) in &rlb {
+        assert!((r - (elb[m] + nef[m])).abs() < 1e-6, "{m}");
+    }
+    let jan = obs
+        .iter()
+        .find(|o| o.indicator.as_str() == "BG" && o.month.to_string() == "2025-01")
+        .unwrap();
+    assert_eq!(
+        (jan.value, jan.status),
+        (Some(2797.30338102), ValueStatus::Projected)
+    );
+    assert_eq!(jan.datenstand.to_string(), "2025-02-01");
+    let alo = obs
+        .iter()
+        .find(|o| o.indicator.as_str() == "ALO_SGB2" && o.month.to_string() == "2025-01")
+        .unwrap();
+    assert_eq!((alo.value, alo.status), (Some(1470.0), ValueStatus::Final));
+}
+
+#[test]
+fn regensburg_long_file_agrees_with_the_wide_one() {
+    let (long, acc) = import(
+        "regensburg/eckwerte_long.csv",
+        "regensburg-eckwerte-long.toml",
+    );
+    assert_eq!(acc.rows, 18 * 6);
+    let (wide, _) = import(
+        "regensburg/kennzahlen_sgb2.csv",
+        "regensburg-kennzahlen-sgb2.toml",
+    );
+    for code in ["BG", "ELB", "NEF", "RLB", "ALO_SGB2", "LZA_SGB2"] {
+        assert_eq!(by(&long, code), by(&wide, code), "{code}");
+    }
+}
+
+#[test]
+fn mettmann_household_sizes_sum_to_17_225() {
+    let (obs, acc) = import(
+        "ba_wohnkosten_mettmann/t36402_mettmann_202604_household_size.csv",
+        "ba-wohnkosten-haushaltsgroesse.toml",
+    );
+    assert_eq!(acc.rows, 10);
+    let month: YearMonth = "2026-04".parse().unwrap();
+    let classes: f64 = obs
+        .iter()
+        .filter(|o| o.indicator.as_str() == "BG" && o.breakdown.is_some())
+        .map(|o| o.value.unwrap())
+        .sum();
+    assert_eq!(classes, 17_225.0);
+    assert_eq!(by(&obs, "BG")[&month], 17_225.0);
+    assert_eq!(by(&obs, "KDU_ANERKANNT_JE_BG")[&month], 732.3986);
+    assert!(
+        obs.iter()
+            .all(|o| o.jobcenter.as_str() == "t36402" && o.status == ValueStatus::Final)
+    );
+}
+
+#[test]
+fn a_mapping_naming_a_missing_column_is_refused_with_that_column() {
+    let m = parse_mapping(
+        "m.toml",
+        "format = \"zielwerk-zuordnung/1\"\nlabel = \"x\"\njobcenter = \"t73906\"\nmonth_column = \"period\"\nstatus = \"final\"\ndatenstand = \"next_month\"\n[[values]]\ncolumn = \"Gibt es nicht\"\nindicator = \"BG\"\n",
+    )
+    .unwrap();
+    let file = std::fs::File::open(format!(
+        "{ROOT}/../shared/data/real/regensburg/kennzahlen_sgb2.csv"
+    ))
+    .unwrap();
+    let mut sink = |_c: Vec<Observation>| Ok(());
+    let err = read_mapped("k.csv", file, &m, &catalog(), &mut sink).unwrap_err();
+    assert_eq!(
+        err.to_string().lines().nth(1).unwrap().trim(),
+        "k.csv, Zeile 1, Spalte „Gibt es nicht“: Die Zuordnung nennt diese Spalte, die Datei hat sie nicht"
+    );
+    // Bad mapping files get German messages too.
+    let e = parse_mapping("m.toml", "format = \"zielwerk-zuordnung/1\"\nlabel = 3\n").unwrap_err();
+    assert!(e.starts_with("Zuordnungsdatei m.toml, Zeile 2"), "{e}");
+    let e = parse_mapping(
+        "m.toml",
+        "format = \"zielwerk-zuordnung/1\"\nlabel = \"x\"\nmonth_column = \"p\"\nstatus = \"final\"\ndatenstand = \"next_month\"\n[[values]]\ncolumn = \"a\"\nindicator = \"BG\"\n",
+    )
+    .unwrap_err();
+    assert_eq!(
+        e,
+        "Zuordnungsdatei m.toml: Genau eines von „jobcenter“ (fester Wert) oder „jobcenter_column“ (Spalte) ist anzugeben"
+    );
+}
