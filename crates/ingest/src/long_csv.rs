@@ -30,6 +30,9 @@ pub const MAX_LISTED: usize = 100;
 pub struct Catalog {
     pub jobcenters: HashSet<BaId>,
     pub indicators: HashMap<IndicatorCode, Indicator>,
+    /// Keys (Jobcenter, indicator, month, breakdown key) whose current value is final: a
+    /// projected value must not replace a counted one.
+    pub finals: HashSet<(BaId, IndicatorCode, YearMonth, String)>,
 }
 
 /// One problem in one place of the file.
@@ -581,6 +584,25 @@ impl<'a> Checker<'a> {
             },
         }
         let key_breakdown = breakdown.as_ref().map(Breakdown::key).unwrap_or_default();
+        if status == ValueStatus::Projected
+            && self.catalog.finals.contains(&(
+                jobcenter.clone(),
+                indicator.code.clone(),
+                month,
+                key_breakdown.clone(),
+            ))
+        {
+            bad(
+                "status",
+                status_raw,
+                format!(
+                    "Für {} {} ist schon ein endgültiger Wert gespeichert; ein vorläufiger Wert ersetzt ihn nicht",
+                    indicator.code,
+                    month.german_long()
+                ),
+            );
+            return;
+        }
         if !self.seen.insert((
             jobcenter.to_string(),
             indicator.code.to_string(),

@@ -305,3 +305,44 @@ mod properties {
         }
     }
 }
+
+#[test]
+fn a_projection_never_replaces_a_final_value() {
+    let mut c = catalog();
+    c.finals.insert((
+        "t36402".parse().unwrap(),
+        "BG".parse().unwrap(),
+        "2022-02".parse().unwrap(),
+        String::new(),
+    ));
+    let body = format!(
+        "{HEADER}t36402;BG;2022-02;18.000,5;;;vorläufig;31.03.2022\nt36402;BG;2022-03;18.000,5;;;vorläufig;30.04.2022\n"
+    );
+    let mut sink = |_c: Vec<Observation>| Ok(());
+    let err = read("werte.csv", body.as_bytes(), &c, &mut sink).unwrap_err();
+    let found: Vec<_> = err
+        .errors
+        .iter()
+        .map(|p| {
+            (
+                p.row,
+                p.column.as_str(),
+                p.value.as_str(),
+                p.message.as_str(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        found,
+        vec![(
+            2,
+            "status",
+            "vorläufig",
+            "Für BG Februar 2022 ist schon ein endgültiger Wert gespeichert; ein vorläufiger Wert ersetzt ihn nicht"
+        )]
+    );
+    // A final value for the same key is a normal revision.
+    let body = format!("{HEADER}t36402;BG;2022-02;18.001;;;endgültig;31.05.2022\n");
+    let mut sink = |_c: Vec<Observation>| Ok(());
+    assert!(read("werte.csv", body.as_bytes(), &c, &mut sink).is_ok());
+}

@@ -146,6 +146,27 @@ impl Store {
             .collect()
     }
 
+    /// The keys whose current value is final (Jobcenter, indicator, month, breakdown key): an
+    /// import must not replace them with projections.
+    pub async fn final_keys(&self) -> Result<Vec<(String, String, String, String)>> {
+        sqlx::query(
+            "SELECT jobcenter_id, indicator_code, month, breakdown FROM observation
+             WHERE is_current = 1 AND status = 'final'",
+        )
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(|r| {
+            Ok((
+                r.try_get("jobcenter_id")?,
+                r.try_get("indicator_code")?,
+                r.try_get("month")?,
+                r.try_get("breakdown")?,
+            ))
+        })
+        .collect()
+    }
+
     /// Number of observation rows (all revisions) — for tests and the status line.
     pub async fn observation_count(&self) -> Result<i64> {
         Ok(sqlx::query("SELECT COUNT(*) AS n FROM observation")

@@ -228,6 +228,11 @@ async fn catalog(store: &Store) -> Result<zielwerk_ingest::long_csv::Catalog> {
             }
         }
     }
+    for (jc, code, month, breakdown) in store.final_keys().await? {
+        if let (Ok(jc), Ok(code), Ok(month)) = (jc.parse(), code.parse(), month.parse()) {
+            catalog.finals.insert((jc, code, month, breakdown));
+        }
+    }
     Ok(catalog)
 }
 
