@@ -64,6 +64,7 @@ impl Store {
             ts: now(),
             source_used: false,
             outcome: RecordOutcome::default(),
+            known_jobcenters: Default::default(),
         })
     }
 
@@ -184,20 +185,25 @@ pub struct Recording {
     ts: String,
     source_used: bool,
     outcome: RecordOutcome,
+    known_jobcenters: std::collections::HashSet<String>,
 }
 
 impl Recording {
     /// Records a chunk; see [`Store::record_observations`] for the rules per value.
     pub async fn add(&mut self, observations: &[Observation]) -> Result<()> {
         for obs in observations {
-            let known: Option<String> = sqlx::query("SELECT ba_id FROM jobcenter WHERE ba_id = $1")
-                .bind(obs.jobcenter.as_str())
-                .fetch_optional(&mut *self.tx)
-                .await?
-                .map(|r| r.try_get("ba_id"))
-                .transpose()?;
-            if known.is_none() {
-                return Err(StoreError::UnknownJobcenter(obs.jobcenter.to_string()));
+            if !self.known_jobcenters.contains(obs.jobcenter.as_str()) {
+                let known: Option<String> =
+                    sqlx::query("SELECT ba_id FROM jobcenter WHERE ba_id = $1")
+                        .bind(obs.jobcenter.as_str())
+                        .fetch_optional(&mut *self.tx)
+                        .await?
+                        .map(|r| r.try_get("ba_id"))
+                        .transpose()?;
+                if known.is_none() {
+                    return Err(StoreError::UnknownJobcenter(obs.jobcenter.to_string()));
+                }
+                self.known_jobcenters.insert(obs.jobcenter.to_string());
             }
             let breakdown = obs.breakdown.as_ref().map(|b| b.key()).unwrap_or_default();
             let current = sqlx::query(
@@ -258,28 +264,34 @@ impl Recording {
                 .await?;
                 self.source_used = true;
             }
-            sqlx::query(
-                "INSERT INTO observation (id, jobcenter_id, indicator_code, month, breakdown, value,
-                     numerator, denominator, status, datenstand, source_id, recorded_at, is_current)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
-            )
-            .bind(uuid::Uuid::now_v7().to_string())
-            .bind(obs.jobcenter.as_str())
-            .bind(obs.indicator.as_str())
-            .bind(obs.month.to_string())
-            .bind(&breakdown)
-            .bind(obs.value)
-            .bind(obs.numerator)
-            .bind(obs.denominator)
-            .bind(obs.status.as_str())
-            .bind(&datenstand)
-            .bind(&self.source_id)
-            .bind(&self.ts)
-            .bind(i64::from(becomes_current))
-            // Not kept prepared: see the note on nullable floats in agreements.rs.
-            .persistent(false)
-            .execute(&mut *self.tx)
-            .await?;
+            // The usual shapes (a value, or numerator and denominator) bind no NULL float and so
+            // can stay prepared; anything else is not kept prepared (see the note on nullable
+            // floats in agreements.rs).
+            let (sql, nulls_bound) = match (obs.value, obs.numerator, obs.denominator) {
+                (Some(_), None, None) => (INSERT_VALUE, false),
+                (None, Some(_), Some(_)) => (INSERT_RATIO, false),
+                _ => (INSERT_ANY, true),
+            };
+            let mut query = sqlx::query(sql)
+                .bind(uuid::Uuid::now_v7().to_string())
+                .bind(obs.jobcenter.as_str())
+                .bind(obs.indicator.as_str())
+                .bind(obs.month.to_string())
+                .bind(&breakdown)
+                .bind(obs.status.as_str())
+                .bind(&datenstand)
+                .bind(&self.source_id)
+                .bind(&self.ts)
+                .bind(i64::from(becomes_current));
+            query = match (obs.value, obs.numerator, obs.denominator) {
+                (Some(v), None, None) => query.bind(v),
+                (None, Some(n), Some(d)) => query.bind(n).bind(d),
+                (v, n, d) => query.bind(v).bind(n).bind(d),
+            };
+            query
+                .persistent(!nulls_bound)
+                .execute(&mut *self.tx)
+                .await?;
         }
         Ok(())
     }
@@ -320,6 +332,17 @@ impl Recording {
         Ok(())
     }
 }
+
+const INSERT_VALUE: &str = "INSERT INTO observation (id, jobcenter_id, indicator_code, month,
+        breakdown, status, datenstand, source_id, recorded_at, is_current, value)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)";
+const INSERT_RATIO: &str = "INSERT INTO observation (id, jobcenter_id, indicator_code, month,
+        breakdown, status, datenstand, source_id, recorded_at, is_current, numerator, denominator)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)";
+const INSERT_ANY: &str = "INSERT INTO observation (id, jobcenter_id, indicator_code, month,
+        breakdown, status, datenstand, source_id, recorded_at, is_current, value, numerator,
+        denominator)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)";
 
 /// The columns [`current_value_from_row`] reads.
 const SELECT_VALUES: &str = "SELECT o.indicator_code, o.month, o.breakdown, o.value, o.numerator,
