@@ -7,7 +7,7 @@
 //! leaves nothing behind. Every problem names file, row, column and the value found, in German.
 
 use std::cell::RefCell;
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::io::{BufRead, BufReader, Read};
 use std::rc::Rc;
@@ -350,8 +350,13 @@ pub(crate) struct Checker<'a> {
     catalog: &'a Catalog,
     style: DecimalStyle,
     pub(crate) errs: Collected,
-    seen: HashSet<(String, String, YearMonth, String)>,
-    months: BTreeMap<(String, String, String), Vec<(YearMonth, u64)>>,
+    /// Series (Jobcenter, indicator, breakdown) by number, so that the per-row state below
+    /// holds small integers rather than strings: memory stays low for files of millions of rows.
+    series: HashMap<(String, String, String), u32>,
+    series_names: Vec<(String, String, String)>,
+    seen: HashSet<(u32, i32)>,
+    /// Months and rows of each series, for the gap check.
+    months: Vec<Vec<(YearMonth, u64)>>,
     chunk: Vec<Observation>,
     rows: u64,
     sink: &'a mut dyn FnMut(Vec<Observation>) -> Result<(), String>,
@@ -368,8 +373,10 @@ impl<'a> Checker<'a> {
             catalog,
             style,
             errs: Collected::default(),
+            series: HashMap::new(),
+            series_names: Vec::new(),
             seen: HashSet::new(),
-            months: BTreeMap::new(),
+            months: Vec::new(),
             chunk: Vec::with_capacity(CHUNK),
             rows: 0,
             sink,
@@ -603,12 +610,22 @@ impl<'a> Checker<'a> {
             );
             return;
         }
-        if !self.seen.insert((
+        let name = (
             jobcenter.to_string(),
             indicator.code.to_string(),
-            month,
-            key_breakdown.clone(),
-        )) {
+            key_breakdown,
+        );
+        let series = match self.series.get(&name) {
+            Some(id) => *id,
+            None => {
+                let id = self.series_names.len() as u32;
+                self.series.insert(name.clone(), id);
+                self.series_names.push(name);
+                self.months.push(Vec::new());
+                id
+            }
+        };
+        if !self.seen.insert((series, month.index())) {
             bad(
                 "monat",
                 month_raw,
@@ -620,14 +637,7 @@ impl<'a> Checker<'a> {
             );
             return;
         }
-        self.months
-            .entry((
-                jobcenter.to_string(),
-                indicator.code.to_string(),
-                key_breakdown,
-            ))
-            .or_default()
-            .push((month, row));
+        self.months[series as usize].push((month, row));
         self.chunk.push(Observation {
             jobcenter,
             indicator: indicator.code.clone(),
@@ -676,7 +686,7 @@ impl<'a> Checker<'a> {
         }
         // Gaps inside a series are worth a look before confirming, but not an error.
         let mut warnings = Vec::new();
-        for ((jc, code, breakdown), mut list) in self.months {
+        for ((jc, code, breakdown), mut list) in self.series_names.into_iter().zip(self.months) {
             list.sort();
             for pair in list.windows(2) {
                 let ((a, _), (b, row_b)) = (pair[0], pair[1]);
