@@ -60,7 +60,23 @@ pub struct Mapping {
     pub status: StatusRule,
     /// `next_month` (the first day of the month after the value's month) or a date `JJJJ-MM-TT`.
     pub datenstand: String,
+    /// For workbooks: the sheet to read (default: the first).
+    #[serde(default)]
+    pub sheet: Option<String>,
+    /// For workbooks: the row (1-based) of the header; by default the first row within the first
+    /// 30 that holds every column the mapping names (title rows above it are skipped).
+    #[serde(default)]
+    pub header_row: Option<u32>,
+    /// For workbooks: header lines that belong together (e.g. a merged group title above the
+    /// column titles); their texts are joined as "oben / unten", empty cells of a merged title
+    /// take the title from their left.
+    #[serde(default = "one")]
+    pub header_rows: u32,
     pub values: Vec<ValueRule>,
+}
+
+fn one() -> u32 {
+    1
 }
 
 /// Reads and checks a mapping file; messages name line and column in German.
@@ -130,6 +146,37 @@ pub fn read_mapped(
             ));
         }
     };
+    let header: Vec<String> = header.iter().map(str::to_owned).collect();
+    let rows = records.enumerate().map(|(i, r)| {
+        let row = i as u64 + 2;
+        r.map(|rec| (row, rec.iter().map(str::to_owned).collect::<Vec<_>>()))
+            .map_err(|e| Problem {
+                row,
+                column: String::new(),
+                value: String::new(),
+                message: format!("Die Zeile ist kein gültiges CSV: {e}"),
+            })
+    });
+    let (rows, warnings) = process(header, rows, mapping, catalog, style, sink)
+        .map_err(|(errors, more)| refuse(errors, more))?;
+    drop(csv);
+    Ok(Accepted {
+        rows,
+        sha256: crate::long_csv::finish_hash(&hasher),
+        encoding: encoding.name(),
+        warnings,
+    })
+}
+
+/// Applies `mapping` to a table: `header` names the columns, `rows` are (row number, cells).
+fn process(
+    header: Vec<String>,
+    rows: impl Iterator<Item = Result<(u64, Vec<String>), Problem>>,
+    mapping: &Mapping,
+    catalog: &Catalog,
+    style: crate::german::DecimalStyle,
+    sink: &mut dyn FnMut(Vec<Observation>) -> Result<(), String>,
+) -> Result<(u64, Vec<Problem>), (Vec<Problem>, u64)> {
     let index: HashMap<String, usize> = header
         .iter()
         .enumerate()
@@ -155,15 +202,14 @@ pub fn read_mapped(
         })
         .collect();
     if !missing.is_empty() {
-        return Err(refuse(missing, 0));
+        return Err((missing, 0));
     }
-    let cell = |record: &csv::StringRecord, column: &str| {
+    let cell = |record: &[String], column: &str| {
         index
             .get(column)
             .and_then(|i| record.get(*i))
-            .unwrap_or("")
-            .trim()
-            .to_owned()
+            .map(|c| c.trim().to_owned())
+            .unwrap_or_default()
     };
     let fixed_datenstand = (mapping.datenstand != "next_month").then(|| mapping.datenstand.clone());
     let jobcenter_column = mapping
@@ -171,17 +217,11 @@ pub fn read_mapped(
         .clone()
         .unwrap_or_else(|| "jobcenter (Zuordnung)".into());
     let mut checker = Checker::new(catalog, style, sink);
-    for (i, record) in records.enumerate() {
-        let row = i as u64 + 2;
-        let record = match record {
+    for item in rows {
+        let (row, record) = match item {
             Ok(r) => r,
-            Err(e) => {
-                checker.errs.push(Problem {
-                    row,
-                    column: String::new(),
-                    value: String::new(),
-                    message: format!("Die Zeile ist kein gültiges CSV: {e}"),
-                });
+            Err(problem) => {
+                checker.errs.push(problem);
                 continue;
             }
         };
@@ -233,17 +273,7 @@ pub fn read_mapped(
             checker.check(row, &get, &col);
         }
     }
-    let (rows, warnings) = match checker.finish() {
-        Ok(done) => done,
-        Err(errs) => return Err(refuse(errs.list, errs.more)),
-    };
-    drop(csv);
-    Ok(Accepted {
-        rows,
-        sha256: crate::long_csv::finish_hash(&hasher),
-        encoding: encoding.name(),
-        warnings,
-    })
+    checker.finish().map_err(|errs| (errs.list, errs.more))
 }
 
 fn rule_status(
