@@ -67,6 +67,22 @@ pub struct Refused {
     pub more: u64,
 }
 
+impl Refused {
+    /// A file refused as a whole, for a reason not tied to a row.
+    pub fn whole_file(file: &str, message: impl Into<String>) -> Self {
+        Self {
+            file: file.to_owned(),
+            errors: vec![Problem {
+                row: 1,
+                column: String::new(),
+                value: String::new(),
+                message: message.into(),
+            }],
+            more: 0,
+        }
+    }
+}
+
 impl fmt::Display for Refused {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let total = self.errors.len() as u64 + self.more;

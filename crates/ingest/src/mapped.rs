@@ -183,17 +183,9 @@ fn process(
         .map(|(i, h)| (h.trim().trim_start_matches('\u{feff}').to_owned(), i))
         .collect();
     // Every column the mapping names must be in the file.
-    let mut wanted: Vec<&str> = vec![mapping.month_column.as_str()];
-    wanted.extend(mapping.jobcenter_column.as_deref());
-    for rule in &mapping.values {
-        wanted.push(&rule.column);
-        wanted.extend(rule.when.keys().map(String::as_str));
-    }
-    let missing: Vec<Problem> = wanted
+    let missing: Vec<Problem> = wanted(mapping)
         .into_iter()
         .filter(|c| !index.contains_key(*c))
-        .collect::<std::collections::BTreeSet<_>>()
-        .into_iter()
         .map(|c| Problem {
             row: 1,
             column: c.to_owned(),
@@ -274,6 +266,142 @@ fn process(
         }
     }
     checker.finish().map_err(|errs| (errs.list, errs.more))
+}
+
+/// Reads the first sheet (or `mapping.sheet`) of an XLSX/XLS/ODS workbook through `mapping`.
+///
+/// Title rows above the header are skipped (the header is found by the columns the mapping
+/// names, or given as `header_row`); a header of several lines (`header_rows`) is joined as
+/// "oben / unten", with empty cells of merged titles taking the title from their left. Number
+/// cells are read as numbers, date cells as dates; rows without any mapped value (footnotes,
+/// sums below the table) produce nothing. BA footnote symbols in cells mean "no value".
+pub fn read_workbook(
+    file: &str,
+    bytes: Vec<u8>,
+    mapping: &Mapping,
+    catalog: &Catalog,
+    sink: &mut dyn FnMut(Vec<Observation>) -> Result<(), String>,
+) -> Result<Accepted, Refused> {
+    use calamine::Reader;
+    use sha2::Digest;
+    let refuse = |message: String| Refused::whole_file(file, message);
+    let sha256 = format!("{:x}", sha2::Sha256::digest(&bytes));
+    let mut workbook = calamine::open_workbook_auto_from_rs(std::io::Cursor::new(bytes))
+        .map_err(|e| refuse(format!("Die Arbeitsmappe lässt sich nicht lesen: {e}")))?;
+    let sheet = match &mapping.sheet {
+        Some(s) => s.clone(),
+        None => workbook
+            .sheet_names()
+            .first()
+            .cloned()
+            .ok_or_else(|| refuse("Die Arbeitsmappe hat kein Blatt".into()))?,
+    };
+    let range = workbook
+        .worksheet_range(&sheet)
+        .map_err(|e| refuse(format!("Das Blatt „{sheet}“ lässt sich nicht lesen: {e}")))?;
+    let first_row = range.start().map_or(0, |(r, _)| r as u64);
+    let grid: Vec<Vec<String>> = range
+        .rows()
+        .map(|r| r.iter().map(cell_text).collect())
+        .collect();
+    let lines = mapping.header_rows.max(1) as usize;
+    let header_at = |top: usize| -> Vec<String> {
+        let width = grid.iter().map(Vec::len).max().unwrap_or(0);
+        (0..width)
+            .map(|c| {
+                let mut parts = Vec::new();
+                for (k, line) in grid.iter().skip(top).take(lines).enumerate() {
+                    let mut text = line.get(c).cloned().unwrap_or_default();
+                    // An empty cell in an upper header line belongs to a merged title on its left.
+                    if text.is_empty() && k + 1 < lines {
+                        text = line[..c.min(line.len())]
+                            .iter()
+                            .rev()
+                            .find(|t| !t.is_empty())
+                            .cloned()
+                            .unwrap_or_default();
+                    }
+                    if !text.is_empty() {
+                        parts.push(text);
+                    }
+                }
+                parts.join(" / ")
+            })
+            .collect()
+    };
+    let needed = wanted(mapping);
+    let top = match mapping.header_row {
+        Some(r) => (r as u64)
+            .checked_sub(first_row + 1)
+            .map(|t| t as usize)
+            .filter(|t| *t < grid.len())
+            .ok_or_else(|| refuse(format!("Die Kopfzeile {r} liegt außerhalb des Blatts „{sheet}“")))?,
+        None => (0..grid.len().min(30))
+            .find(|t| {
+                let h = header_at(*t);
+                needed.iter().all(|w| h.iter().any(|c| c == w))
+            })
+            .ok_or_else(|| {
+                refuse(format!(
+                    "Im Blatt „{sheet}“ steht in den ersten 30 Zeilen keine Kopfzeile mit den Spalten {}",
+                    needed.join(", ")
+                ))
+            })?,
+    };
+    let header = header_at(top);
+    let rows = grid
+        .iter()
+        .enumerate()
+        .skip(top + lines)
+        .map(|(i, cells)| Ok((first_row + i as u64 + 1, cells.clone())));
+    let (rows, warnings) = process(
+        header,
+        rows,
+        mapping,
+        catalog,
+        crate::german::DecimalStyle::Point,
+        sink,
+    )
+    .map_err(|(errors, more)| Refused {
+        file: file.to_owned(),
+        errors,
+        more,
+    })?;
+    Ok(Accepted {
+        rows,
+        sha256,
+        encoding: "XLSX",
+        warnings,
+    })
+}
+
+/// A cell as text: numbers in decimal-point form, dates as JJJJ-MM-TT.
+fn cell_text(cell: &calamine::Data) -> String {
+    use calamine::Data;
+    match cell {
+        Data::Int(i) => i.to_string(),
+        Data::Float(f) => f.to_string(),
+        Data::String(s) | Data::DateTimeIso(s) => s.trim().to_owned(),
+        Data::DateTime(dt) => dt
+            .as_datetime()
+            .map(|d| d.date().to_string())
+            .unwrap_or_default(),
+        Data::Error(e) => format!("#FEHLER {e:?}"),
+        Data::Bool(_) | Data::DurationIso(_) | Data::Empty => String::new(),
+    }
+}
+
+/// Every column the mapping names.
+fn wanted(mapping: &Mapping) -> Vec<&str> {
+    let mut wanted: Vec<&str> = vec![mapping.month_column.as_str()];
+    wanted.extend(mapping.jobcenter_column.as_deref());
+    for rule in &mapping.values {
+        wanted.push(&rule.column);
+        wanted.extend(rule.when.keys().map(String::as_str));
+    }
+    wanted.sort_unstable();
+    wanted.dedup();
+    wanted
 }
 
 fn rule_status(

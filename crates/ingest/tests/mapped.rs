@@ -146,3 +146,131 @@ fn a_mapping_naming_a_missing_column_is_refused_with_that_column() {
         "Zuordnungsdatei m.toml: Genau eines von „jobcenter“ (fester Wert) oder „jobcenter_column“ (Spalte) ist anzugeben"
     );
 }
+
+/// A workbook as the BA publishes them: a title row, a two-line header with a merged group title,
+/// date cells for months, a suppressed cell ("*") and a footnote line below the table.
+fn ba_style_workbook() -> Vec<u8> {
+    use rust_xlsxwriter::{ExcelDateTime, Format, Workbook};
+    let mut wb = Workbook::new();
+    let ws = wb.add_worksheet();
+    let date = Format::new().set_num_format("mm/yyyy");
+    ws.merge_range(
+        0,
+        0,
+        0,
+        3,
+        "Eckwerte für Jobcenter – Regensburg (t73906)",
+        &Format::new(),
+    )
+    .unwrap();
+    ws.write_string(2, 0, "Berichtsmonat").unwrap();
+    ws.merge_range(2, 1, 2, 2, "Arbeitslose", &Format::new())
+        .unwrap();
+    ws.write_string(3, 1, "insgesamt").unwrap();
+    ws.write_string(3, 2, "SGB II").unwrap();
+    let rows: [(u8, f64, Option<f64>); 3] = [
+        (1, 3743.0, Some(1470.0)),
+        (2, 3650.0, None),
+        (3, 3600.0, Some(1414.0)),
+    ];
+    for (i, (month, total, sgb2)) in rows.iter().enumerate() {
+        let r = 4 + i as u32;
+        ws.write_datetime_with_format(
+            r,
+            0,
+            ExcelDateTime::from_ymd(2025, *month, 1).unwrap(),
+            &date,
+        )
+        .unwrap();
+        ws.write_number(r, 1, *total).unwrap();
+        match sgb2 {
+            Some(v) => ws.write_number(r, 2, *v).unwrap(),
+            None => ws.write_string(r, 2, "*").unwrap(),
+        };
+    }
+    ws.write_string(8, 0, "* Werte gesperrt (weniger als 3 Fälle)")
+        .unwrap();
+    wb.save_to_buffer().unwrap()
+}
+
+const WORKBOOK_MAPPING: &str = r#"
+format = "zielwerk-zuordnung/1"
+label = "BA-Arbeitsmappe"
+jobcenter = "t73906"
+month_column = "Berichtsmonat"
+header_rows = 2
+status = "final"
+datenstand = "next_month"
+
+[[values]]
+column = "Arbeitslose / SGB II"
+indicator = "ALO_SGB2"
+"#;
+
+#[test]
+fn a_ba_workbook_with_title_rows_merged_headers_and_footnote_symbols() {
+    let m = parse_mapping("wb.toml", WORKBOOK_MAPPING).unwrap();
+    let mut got = Vec::new();
+    let mut sink = |chunk: Vec<Observation>| {
+        got.extend(chunk);
+        Ok(())
+    };
+    let acc = zielwerk_ingest::mapped::read_workbook(
+        "eckwerte.xlsx",
+        ba_style_workbook(),
+        &m,
+        &catalog(),
+        &mut sink,
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(acc.encoding, "XLSX");
+    let values: Vec<(String, f64)> = got
+        .iter()
+        .map(|o| (o.month.to_string(), o.value.unwrap()))
+        .collect();
+    // February is suppressed ("*"): no value, not an error and not zero.
+    assert_eq!(
+        values,
+        vec![("2025-01".into(), 1470.0), ("2025-03".into(), 1414.0)]
+    );
+    assert_eq!(
+        acc.warnings.len(),
+        1,
+        "the suppressed month is a gap in the series"
+    );
+
+    // A column the sheet does not have is named in the message.
+    let bad = parse_mapping(
+        "wb.toml",
+        &WORKBOOK_MAPPING.replace("Arbeitslose / SGB II", "Arbeitslose / SGB III"),
+    )
+    .unwrap();
+    let mut sink = |_c: Vec<Observation>| Ok(());
+    let err = zielwerk_ingest::mapped::read_workbook(
+        "eckwerte.xlsx",
+        ba_style_workbook(),
+        &bad,
+        &catalog(),
+        &mut sink,
+    )
+    .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("keine Kopfzeile mit den Spalten Arbeitslose / SGB III, Berichtsmonat"),
+        "{err}"
+    );
+    // Not a workbook at all.
+    let err = zielwerk_ingest::mapped::read_workbook(
+        "kaputt.xlsx",
+        b"kein zip".to_vec(),
+        &m,
+        &catalog(),
+        &mut sink,
+    )
+    .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("Die Arbeitsmappe lässt sich nicht lesen"),
+        "{err}"
+    );
+}

@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
 use zielwerk_domain::AgreementKey;
+use zielwerk_ingest::long_csv::Refused;
 use zielwerk_store::{SaveOutcome, Store};
 
 #[derive(Parser)]
@@ -282,12 +283,32 @@ async fn import(
             tx.blocking_send(chunk)
                 .map_err(|_| "Das Speichern wurde abgebrochen".to_string())
         };
+        let workbook = [".xlsx", ".xlsm", ".xls", ".ods"]
+            .iter()
+            .any(|ext| reader_name.to_lowercase().ends_with(ext));
         let input = std::io::BufReader::new(file);
-        match &mapping {
-            Some(m) => {
+        match (&mapping, workbook) {
+            (Some(m), true) => {
+                let mut bytes = Vec::new();
+                let mut input = input;
+                std::io::Read::read_to_end(&mut input, &mut bytes).map_err(|e| {
+                    Refused::whole_file(
+                        &reader_name,
+                        format!("Die Datei lässt sich nicht lesen: {e}"),
+                    )
+                })?;
+                zielwerk_ingest::mapped::read_workbook(&reader_name, bytes, m, &catalog, &mut sink)
+            }
+            (Some(m), false) => {
                 zielwerk_ingest::mapped::read_mapped(&reader_name, input, m, &catalog, &mut sink)
             }
-            None => zielwerk_ingest::long_csv::read(&reader_name, input, &catalog, &mut sink),
+            (None, true) => Err(Refused::whole_file(
+                &reader_name,
+                "Für Arbeitsmappen ist eine Zuordnungsdatei nötig (--mapping, siehe docs/import-mapping.md)",
+            )),
+            (None, false) => {
+                zielwerk_ingest::long_csv::read(&reader_name, input, &catalog, &mut sink)
+            }
         }
     });
     let mut recording = store.begin_recording(source).await?;

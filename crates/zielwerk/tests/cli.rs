@@ -473,3 +473,59 @@ fn the_real_household_file_imports_through_its_mapping() {
     assert!(ok);
     assert_eq!(out.lines().nth(1), Some("2026-04,,,732.3986,final,"));
 }
+
+#[test]
+fn workbooks_import_through_a_mapping_and_need_one() {
+    use rust_xlsxwriter::{Format, Workbook};
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("demo.db");
+    let db = db.to_str().unwrap();
+    assert!(run(&["demo", "--db", db, "--no-serve"]).0);
+    let mut wb = Workbook::new();
+    let ws = wb.add_worksheet();
+    ws.merge_range(0, 0, 0, 1, "Monatswerte Suchtberatung", &Format::new())
+        .unwrap();
+    ws.write_string(2, 0, "Monat").unwrap();
+    ws.write_string(2, 1, "Zuweisungen").unwrap();
+    ws.write_string(3, 0, "Januar 2023").unwrap();
+    ws.write_number(3, 1, 44).unwrap();
+    let book = dir.path().join("sucht.xlsx");
+    wb.save(&book).unwrap();
+    let mapping = dir.path().join("sucht.toml");
+    std::fs::write(
+        &mapping,
+        "format = \"zielwerk-zuordnung/1\"\nlabel = \"Träger der Suchtberatung\"\njobcenter = \"t36402\"\nmonth_column = \"Monat\"\nstatus = \"final\"\ndatenstand = \"next_month\"\n[[values]]\ncolumn = \"Zuweisungen\"\nindicator = \"SUCHT_ZUWEISUNGEN\"\n",
+    )
+    .unwrap();
+    let (ok, _, err) = run(&["import", book.to_str().unwrap(), "--db", db]);
+    assert!(!ok);
+    assert!(
+        err.contains("Für Arbeitsmappen ist eine Zuordnungsdatei nötig"),
+        "{err}"
+    );
+    let (ok, out, err) = run(&[
+        "import",
+        book.to_str().unwrap(),
+        "--mapping",
+        mapping.to_str().unwrap(),
+        "--db",
+        db,
+    ]);
+    assert!(ok, "{err}");
+    assert!(out.contains("1 Werte gelesen (XLSX), 1 neu"), "{out}");
+    let (_, out, _) = run(&[
+        "figures",
+        "--db",
+        db,
+        "--jobcenter",
+        "t36402",
+        "--indicator",
+        "SUCHT_ZUWEISUNGEN",
+        "--from",
+        "2023-01",
+        "--to",
+        "2023-01",
+        "--csv",
+    ]);
+    assert_eq!(out.lines().nth(1), Some("2023-01,,,44,final,"));
+}
