@@ -7,7 +7,6 @@ use std::process::ExitCode;
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
 use zielwerk_domain::AgreementKey;
-use zielwerk_ingest::long_csv::Refused;
 use zielwerk_store::{SaveOutcome, Store};
 
 #[derive(Parser)]
@@ -210,33 +209,6 @@ async fn run(cli: Cli) -> Result<()> {
     }
 }
 
-/// What an import file may refer to: the known Jobcenter and every indicator of the legal
-/// catalogue and of the stored agreements.
-async fn catalog(store: &Store) -> Result<zielwerk_ingest::long_csv::Catalog> {
-    let mut catalog = zielwerk_ingest::long_csv::Catalog::default();
-    for ind in zielwerk_domain::keyfigures::catalogue() {
-        catalog.indicators.insert(ind.code.clone(), ind);
-    }
-    for summary in store.agreements().await? {
-        let key: AgreementKey = summary
-            .id
-            .parse()
-            .map_err(|_| anyhow::anyhow!("ungültige Kennung {}", summary.id))?;
-        if let Some(a) = store.agreement(&key).await? {
-            catalog.jobcenters.insert(a.jobcenter.ba_id.clone());
-            for ind in a.indicators {
-                catalog.indicators.entry(ind.code.clone()).or_insert(ind);
-            }
-        }
-    }
-    for (jc, code, month, breakdown) in store.final_keys().await? {
-        if let (Ok(jc), Ok(code), Ok(month)) = (jc.parse(), code.parse(), month.parse()) {
-            catalog.finals.insert((jc, code, month, breakdown));
-        }
-    }
-    Ok(catalog)
-}
-
 async fn import(
     store: &Store,
     path: &std::path::Path,
@@ -259,101 +231,33 @@ async fn import(
         .unwrap_or_else(|| path.display().to_string());
     let file = std::fs::File::open(path)
         .with_context(|| format!("{} lässt sich nicht öffnen", path.display()))?;
-    let catalog = catalog(store).await?;
-    let user = std::env::var("USER").unwrap_or_else(|_| "unbekannt".into());
-    let source = zielwerk_domain::Source {
-        kind: zielwerk_domain::SourceKind::File,
-        label: match &mapping {
-            Some(m) => format!("{} (Import {name})", m.label),
-            None => format!("Import {name}"),
-        },
-        detail: format!(
-            "Datei {name}, importiert von {user} am {} mit zielwerk import",
-            chrono::Local::now().format("%d.%m.%Y %H:%M")
-        ),
-        file_name: Some(name.clone()),
-        sha256: None,
+    let request = zielwerk_importer::Request {
+        name: name.clone(),
+        input: Box::new(file),
+        mapping,
+        recorded_by: std::env::var("USER").unwrap_or_else(|_| "unbekannt".into()),
+        via: "zielwerk import",
+        commit: true,
     };
-    // The file is read on a blocking thread and handed over in chunks; everything goes into one
-    // transaction that is rolled back if the file turns out to be bad.
-    let (tx, mut rx) = tokio::sync::mpsc::channel::<Vec<zielwerk_domain::Observation>>(2);
-    let reader_name = name.clone();
-    let reader = tokio::task::spawn_blocking(move || {
-        let mut sink = |chunk| {
-            tx.blocking_send(chunk)
-                .map_err(|_| "Das Speichern wurde abgebrochen".to_string())
-        };
-        let workbook = [".xlsx", ".xlsm", ".xls", ".ods"]
-            .iter()
-            .any(|ext| reader_name.to_lowercase().ends_with(ext));
-        let input = std::io::BufReader::new(file);
-        match (&mapping, workbook) {
-            (Some(m), true) => {
-                let mut bytes = Vec::new();
-                let mut input = input;
-                std::io::Read::read_to_end(&mut input, &mut bytes).map_err(|e| {
-                    Refused::whole_file(
-                        &reader_name,
-                        format!("Die Datei lässt sich nicht lesen: {e}"),
-                    )
-                })?;
-                zielwerk_ingest::mapped::read_workbook(&reader_name, bytes, m, &catalog, &mut sink)
-            }
-            (Some(m), false) => {
-                zielwerk_ingest::mapped::read_mapped(&reader_name, input, m, &catalog, &mut sink)
-            }
-            (None, true) => Err(Refused::whole_file(
-                &reader_name,
-                "Für Arbeitsmappen ist eine Zuordnungsdatei nötig (--mapping, siehe docs/import-mapping.md)",
-            )),
-            (None, false) => {
-                zielwerk_ingest::long_csv::read(&reader_name, input, &catalog, &mut sink)
-            }
-        }
-    });
-    let mut recording = store.begin_recording(source).await?;
-    let mut store_error = None;
-    while let Some(chunk) = rx.recv().await {
-        if let Err(e) = recording.add(&chunk).await {
-            store_error = Some(e);
-            break;
-        }
+    let when = chrono::Local::now().format("%d.%m.%Y %H:%M").to_string();
+    let report = zielwerk_importer::run(store, request, &when).await?;
+    let (accepted, o) = (&report.accepted, report.outcome);
+    println!(
+        "{name}: {} Werte gelesen ({}), {} neu, {} revidiert, {} unverändert, {} mit älterem Datenstand als Historie",
+        accepted.rows, accepted.encoding, o.inserted, o.revised, o.unchanged, o.older
+    );
+    println!("SHA-256 {}", accepted.sha256);
+    match &report.import_id {
+        Some(id) => println!("Import-Kennung {id}"),
+        None => println!("Nichts geändert: alle Werte waren schon so gespeichert."),
     }
-    drop(rx);
-    let read = reader.await?;
-    match (read, store_error) {
-        (Ok(accepted), None) => {
-            recording.set_sha256(accepted.sha256.clone());
-            let import_id = recording.import_id().map(str::to_owned);
-            let o = recording.commit().await?;
-            println!(
-                "{name}: {} Werte gelesen ({}), {} neu, {} revidiert, {} unverändert, {} mit älterem Datenstand als Historie",
-                accepted.rows, accepted.encoding, o.inserted, o.revised, o.unchanged, o.older
-            );
-            println!("SHA-256 {}", accepted.sha256);
-            match import_id {
-                Some(id) => println!("Import-Kennung {id}"),
-                None => println!("Nichts geändert: alle Werte waren schon so gespeichert."),
-            }
-            for w in &accepted.warnings {
-                println!(
-                    "Hinweis: {name}, Zeile {}, Spalte „{}“: {}",
-                    w.row, w.column, w.message
-                );
-            }
-            Ok(())
-        }
-        (Err(refused), _) => {
-            recording.rollback().await?;
-            bail!("{refused}")
-        }
-        (Ok(_), Some(e)) => {
-            recording.rollback().await?;
-            Err(anyhow::Error::new(e).context(format!(
-                "{name} wurde nicht importiert; es wurde nichts gespeichert"
-            )))
-        }
+    for w in &accepted.warnings {
+        println!(
+            "Hinweis: {name}, Zeile {}, Spalte „{}“: {}",
+            w.row, w.column, w.message
+        );
     }
+    Ok(())
 }
 
 async fn backtest(store: &Store, horizon: usize, min_train: usize) -> Result<()> {
