@@ -13,8 +13,9 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use axum::Router;
+use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderValue, header};
-use axum::routing::get;
+use axum::routing::{get, post};
 use tower_http::compression::CompressionLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
@@ -28,6 +29,7 @@ pub use error::WebError;
 pub struct AppState {
     pub store: Store,
     pages: std::sync::Arc<cache::PageCache>,
+    uploads: std::sync::Arc<pages::import::Uploads>,
 }
 
 impl AppState {
@@ -35,6 +37,7 @@ impl AppState {
         Self {
             store,
             pages: Default::default(),
+            uploads: Default::default(),
         }
     }
 }
@@ -56,6 +59,10 @@ pub fn router(state: AppState) -> Router {
         .route("/", get(pages::index))
         .route("/health", get(|| async { "ok" }))
         .route("/static/style.css", get(css))
+        .route("/import", get(pages::import::form))
+        .route("/import/vorschau", post(pages::import::preview))
+        .route("/import/bestaetigen", post(pages::import::confirm))
+        .layer(DefaultBodyLimit::max(64 * 1024 * 1024))
         .route("/vereinbarungen/{id}", get(pages::overview))
         .route("/vereinbarungen/{id}/anlagen", get(pages::annexes))
         .route("/vereinbarungen/{id}/export.toml", get(pages::export_toml))

@@ -1,5 +1,7 @@
 //! Page handlers, one function per page, with the template each renders.
 
+pub mod import;
+
 use askama::Template;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};

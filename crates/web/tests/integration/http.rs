@@ -284,3 +284,119 @@ async fn goal_pages_forecast_the_year_end_with_a_probability() {
     let (_, milestone, _) = get(&s.url(&format!("{METTMANN}/ziele/kim-kooperation"))).await;
     assert!(!milestone.contains("Prognose für"));
 }
+
+async fn upload(s: &crate::Server, name: &str, body: &str, mapping: &str) -> (u16, String) {
+    let form = reqwest::multipart::Form::new()
+        .part(
+            "datei",
+            reqwest::multipart::Part::text(body.to_owned()).file_name(name.to_owned()),
+        )
+        .text("zuordnung", mapping.to_owned());
+    let r = reqwest::Client::new()
+        .post(s.url("/import/vorschau"))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    (r.status().as_u16(), r.text().await.unwrap())
+}
+
+async fn zuweisungen_2023(s: &crate::Server) -> usize {
+    s.store
+        .current_values(
+            &"t36402".parse().unwrap(),
+            &[&"SUCHT_ZUWEISUNGEN".parse().unwrap()],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .filter(|v| v.observation.month.year() == 2023)
+        .count()
+}
+
+#[tokio::test]
+async fn upload_shows_a_preview_and_stores_only_after_confirmation() {
+    let s = demo_server().await;
+    let (status, form, _) = get(&s.url("/import")).await;
+    assert_eq!(status, 200);
+    assert!(form.contains("enctype=\"multipart/form-data\""));
+    let csv = "jobcenter;kennzahl;monat;wert;status;datenstand\nt36402;SUCHT_ZUWEISUNGEN;Januar 2023;43;endgültig;15.02.2023\nt36402;SUCHT_ZUWEISUNGEN;Februar 2023;1.002;endgültig;15.03.2023\n";
+    let (status, preview) = upload(&s, "zuweisungen.csv", csv, "").await;
+    assert_eq!(status, 200);
+    assert!(
+        preview.contains("Vorschau des Imports: zuweisungen.csv"),
+        "{preview}"
+    );
+    assert!(
+        preview.contains("<th scope=\"row\">neu</th><td class=\"num\">2</td>"),
+        "{preview}"
+    );
+    assert!(preview.contains("Januar 2023") && preview.contains("1.002,00"));
+    assert_eq!(zuweisungen_2023(&s).await, 0, "a preview stores nothing");
+    let token = preview
+        .split("name=\"token\" value=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_owned();
+    let r = reqwest::Client::new()
+        .post(s.url("/import/bestaetigen"))
+        .form(&[("token", token.as_str())])
+        .send()
+        .await
+        .unwrap();
+    let done = r.text().await.unwrap();
+    assert!(
+        done.contains("Import gespeichert: zuweisungen.csv"),
+        "{done}"
+    );
+    assert!(done.contains("Import-Kennung"));
+    assert_eq!(zuweisungen_2023(&s).await, 2);
+    // The token is used up.
+    let r = reqwest::Client::new()
+        .post(s.url("/import/bestaetigen"))
+        .form(&[("token", token.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 400);
+}
+
+#[tokio::test]
+async fn a_bad_upload_lists_every_error_and_offers_no_confirmation() {
+    let s = demo_server().await;
+    let csv = "jobcenter;kennzahl;monat;wert;status;datenstand\nt36402;SUCHT_ZUWEISUNGEN;2023-13;43;endgültig;15.02.2023\nt36402;<script>;2023-01;4;endgültig;15.02.2023\n";
+    let (status, page) = upload(&s, "kaputt.csv", csv, "").await;
+    assert_eq!(status, 200);
+    assert!(page.contains("Datei abgelehnt: kaputt.csv"));
+    assert!(page.contains("Monat 13 liegt außerhalb von 1 bis 12"));
+    assert!(!page.contains("<script>"), "hostile values are escaped");
+    assert!(
+        !page.contains("/import/bestaetigen"),
+        "no confirmation for a refused file"
+    );
+}
+
+#[tokio::test]
+async fn a_shipped_mapping_can_be_chosen_in_the_form() {
+    let s = demo_server().await;
+    let household = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../../shared/data/real/ba_wohnkosten_mettmann/t36402_mettmann_202604_household_size.csv"
+    ))
+    .unwrap();
+    let (_, preview) = upload(
+        &s,
+        "haushalte.csv",
+        &household,
+        "ba-wohnkosten-haushaltsgroesse",
+    )
+    .await;
+    assert!(
+        preview.contains("<th scope=\"row\">Werte gelesen</th><td class=\"num\">10</td>"),
+        "{preview}"
+    );
+    assert!(preview.contains("haushaltsgroesse=1"));
+}

@@ -1,0 +1,296 @@
+//! Uploading monthly figures: choose a file (and a mapping for other shapes), see what would
+//! change, confirm. The preview runs the whole import in a transaction that is rolled back; the
+//! confirmation runs it again and commits.
+
+use std::sync::Mutex;
+
+use askama::Template;
+use axum::extract::{Form, Multipart, State};
+use axum::response::Response;
+use serde::Deserialize;
+use zielwerk_domain::format::number;
+use zielwerk_importer::{ImportError, Report, Request};
+
+use super::{PageResult, html};
+use crate::AppState;
+use crate::error::WebError;
+
+/// The mappings that ship with Zielwerk (`mappings/`), offered in the form.
+pub const MAPPINGS: [(&str, &str, &str); 3] = [
+    (
+        "regensburg-kennzahlen-sgb2",
+        "Eckwerte für Jobcenter, breite Tabelle (kennzahlen_sgb2.csv, Regensburg)",
+        include_str!("../../../../mappings/regensburg-kennzahlen-sgb2.toml"),
+    ),
+    (
+        "regensburg-eckwerte-long",
+        "Eckwerte für Jobcenter, Kategorienliste (eckwerte_long.csv, Regensburg)",
+        include_str!("../../../../mappings/regensburg-eckwerte-long.toml"),
+    ),
+    (
+        "ba-wohnkosten-haushaltsgroesse",
+        "BA-Statistik Wohnkosten nach Haushaltsgröße",
+        include_str!("../../../../mappings/ba-wohnkosten-haushaltsgroesse.toml"),
+    ),
+];
+
+/// Files waiting for confirmation, by token. Bounded: the oldest go first.
+#[derive(Debug, Default)]
+pub struct Uploads {
+    pending: Mutex<Vec<(String, Upload)>>,
+}
+
+#[derive(Debug, Clone)]
+struct Upload {
+    name: String,
+    bytes: Vec<u8>,
+    mapping: String,
+}
+
+const MAX_PENDING: usize = 16;
+
+impl Uploads {
+    fn put(&self, token: String, upload: Upload) {
+        let mut p = self.pending.lock().unwrap_or_else(|e| e.into_inner());
+        p.retain(|(t, _)| *t != token);
+        if p.len() >= MAX_PENDING {
+            p.remove(0);
+        }
+        p.push((token, upload));
+    }
+
+    fn take(&self, token: &str) -> Option<Upload> {
+        let mut p = self.pending.lock().unwrap_or_else(|e| e.into_inner());
+        let i = p.iter().position(|(t, _)| t == token)?;
+        Some(p.remove(i).1)
+    }
+}
+
+#[derive(Template)]
+#[template(path = "import_form.html")]
+struct FormPage {
+    mappings: Vec<(&'static str, &'static str)>,
+}
+
+pub async fn form() -> PageResult {
+    html(&FormPage {
+        mappings: MAPPINGS.iter().map(|(k, l, _)| (*k, *l)).collect(),
+    })
+}
+
+struct Row {
+    row: u64,
+    column: String,
+    value: String,
+    message: String,
+}
+
+#[derive(Template)]
+#[template(path = "import_result.html")]
+struct ResultPage {
+    title: String,
+    name: String,
+    committed: bool,
+    token: String,
+    summary: Vec<(String, String)>,
+    errors: Vec<Row>,
+    more_errors: u64,
+    warnings: Vec<Row>,
+    sample: Vec<(String, String, String, String, String)>,
+}
+
+fn mapping_for(key: &str) -> Result<Option<zielwerk_ingest::mapped::Mapping>, WebError> {
+    if key.is_empty() {
+        return Ok(None);
+    }
+    let (_, _, text) = MAPPINGS
+        .iter()
+        .find(|(k, _, _)| *k == key)
+        .ok_or_else(|| WebError::BadRequest(format!("Unbekannte Zuordnung „{key}“")))?;
+    zielwerk_ingest::mapped::parse_mapping(key, text)
+        .map(Some)
+        .map_err(WebError::Internal)
+}
+
+async fn run(
+    state: &AppState,
+    upload: &Upload,
+    commit: bool,
+) -> Result<Result<Report, ImportError>, WebError> {
+    let request = Request {
+        name: upload.name.clone(),
+        input: Box::new(std::io::Cursor::new(upload.bytes.clone())),
+        mapping: mapping_for(&upload.mapping)?,
+        recorded_by: "Web-Upload".into(),
+        via: "Web-Upload",
+        commit,
+    };
+    let when = chrono::Local::now().format("%d.%m.%Y %H:%M").to_string();
+    Ok(zielwerk_importer::run(&state.store, request, &when).await)
+}
+
+fn rows(problems: &[zielwerk_ingest::long_csv::Problem]) -> Vec<Row> {
+    problems
+        .iter()
+        .map(|p| Row {
+            row: p.row,
+            column: p.column.clone(),
+            value: p.value.clone(),
+            message: p.message.clone(),
+        })
+        .collect()
+}
+
+fn page(
+    upload: &Upload,
+    token: String,
+    result: Result<Report, ImportError>,
+    committed: bool,
+) -> ResultPage {
+    match result {
+        Ok(report) => {
+            let o = report.outcome;
+            let n = |v: u64| number(v as f64, 0);
+            let mut summary = vec![
+                ("Werte gelesen".to_owned(), n(report.accepted.rows)),
+                ("neu".to_owned(), n(o.inserted)),
+                (
+                    "revidiert (neuerer Datenstand; alter Wert bleibt als Historie)".to_owned(),
+                    n(o.revised),
+                ),
+                ("unverändert".to_owned(), n(o.unchanged)),
+                ("älterer Datenstand (nur Historie)".to_owned(), n(o.older)),
+                ("Kodierung".to_owned(), report.accepted.encoding.to_owned()),
+                ("SHA-256".to_owned(), report.accepted.sha256.clone()),
+            ];
+            if let Some(id) = &report.import_id {
+                summary.push(("Import-Kennung".to_owned(), id.clone()));
+            }
+            ResultPage {
+                title: if committed {
+                    "Import gespeichert".into()
+                } else {
+                    "Vorschau des Imports".into()
+                },
+                name: upload.name.clone(),
+                committed,
+                token,
+                summary,
+                errors: Vec::new(),
+                more_errors: 0,
+                warnings: rows(&report.accepted.warnings),
+                sample: report
+                    .sample
+                    .iter()
+                    .map(|o| {
+                        (
+                            o.jobcenter.to_string(),
+                            o.indicator.to_string(),
+                            o.month.german_long(),
+                            match (o.value, o.numerator, o.denominator) {
+                                (Some(v), _, _) => number(v, 2),
+                                (_, Some(a), Some(b)) => {
+                                    format!("{} ÷ {}", number(a, 0), number(b, 0))
+                                }
+                                _ => "–".into(),
+                            },
+                            o.breakdown.as_ref().map(|b| b.key()).unwrap_or_default(),
+                        )
+                    })
+                    .collect(),
+            }
+        }
+        Err(ImportError::Refused(r)) => ResultPage {
+            title: "Datei abgelehnt".into(),
+            name: upload.name.clone(),
+            committed: false,
+            token: String::new(),
+            summary: Vec::new(),
+            errors: rows(&r.errors),
+            more_errors: r.more,
+            warnings: Vec::new(),
+            sample: Vec::new(),
+        },
+        Err(other) => ResultPage {
+            title: "Datei abgelehnt".into(),
+            name: upload.name.clone(),
+            committed: false,
+            token: String::new(),
+            summary: Vec::new(),
+            errors: vec![Row {
+                row: 0,
+                column: String::new(),
+                value: String::new(),
+                message: other.to_string(),
+            }],
+            more_errors: 0,
+            warnings: Vec::new(),
+            sample: Vec::new(),
+        },
+    }
+}
+
+pub async fn preview(
+    State(state): State<AppState>,
+    mut multipart: Multipart,
+) -> Result<Response, WebError> {
+    let mut upload = Upload {
+        name: String::new(),
+        bytes: Vec::new(),
+        mapping: String::new(),
+    };
+    while let Some(field) = multipart
+        .next_field()
+        .await
+        .map_err(|e| WebError::BadRequest(format!("Das Formular ließ sich nicht lesen: {e}")))?
+    {
+        match field.name() {
+            Some("datei") => {
+                upload.name = field.file_name().unwrap_or("upload").to_owned();
+                upload.bytes = field
+                    .bytes()
+                    .await
+                    .map_err(|e| {
+                        WebError::BadRequest(format!("Die Datei ließ sich nicht empfangen: {e}"))
+                    })?
+                    .to_vec();
+            }
+            Some("zuordnung") => {
+                upload.mapping = field.text().await.unwrap_or_default();
+            }
+            _ => {}
+        }
+    }
+    if upload.bytes.is_empty() {
+        return Err(WebError::BadRequest(
+            "Bitte eine Datei auswählen (Feld „Datei“).".into(),
+        ));
+    }
+    let result = run(&state, &upload, false).await?;
+    let token = result
+        .as_ref()
+        .map(|r| format!("{}-{}", r.accepted.sha256, upload.mapping))
+        .unwrap_or_default();
+    if !token.is_empty() {
+        state.uploads.put(token.clone(), upload.clone());
+    }
+    html(&page(&upload, token, result, false))
+}
+
+#[derive(Deserialize)]
+pub struct Confirm {
+    token: String,
+}
+
+pub async fn confirm(
+    State(state): State<AppState>,
+    Form(f): Form<Confirm>,
+) -> Result<Response, WebError> {
+    let upload = state.uploads.take(&f.token).ok_or_else(|| {
+        WebError::BadRequest(
+            "Diese Vorschau ist nicht mehr vorhanden; bitte die Datei erneut hochladen.".into(),
+        )
+    })?;
+    let result = run(&state, &upload, true).await?;
+    html(&page(&upload, String::new(), result, true))
+}
