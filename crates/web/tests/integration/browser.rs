@@ -206,8 +206,20 @@ async fn overview_and_goal_page_in_chromium_with_axe() {
     assert!(violations.is_empty(), "goal page: {violations:#?}");
 
     // The upload form, reached through the header link.
-    client.find(Locator::LinkText("Daten importieren")).await.unwrap().click().await.unwrap();
-    let h1 = client.find(Locator::Css("h1")).await.unwrap().text().await.unwrap();
+    client
+        .find(Locator::LinkText("Daten importieren"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let h1 = client
+        .find(Locator::Css("h1"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert_eq!(h1, "Monatswerte importieren");
     let violations = axe(&client, &axe_js).await;
     assert!(violations.is_empty(), "import form: {violations:#?}");
