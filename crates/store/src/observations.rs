@@ -93,28 +93,18 @@ impl Store {
         indicators: &[&IndicatorCode],
         breakdowns: bool,
     ) -> Result<Vec<CurrentValue>> {
-        if indicators.is_empty() {
-            return Ok(Vec::new());
-        }
-        let placeholders: Vec<String> = (0..indicators.len())
-            .map(|i| format!("${}", i + 2))
-            .collect();
-        let sql = format!(
-            "{SELECT_VALUES}
-             WHERE o.jobcenter_id = $1 AND o.is_current = 1 AND o.breakdown {} ''
-               AND o.indicator_code IN ({})
-             ORDER BY o.indicator_code, o.month, o.breakdown",
-            if breakdowns { "<>" } else { "=" },
-            placeholders.join(", ")
-        );
-        let mut query = sqlx::query(&sql).bind(jobcenter.as_str());
-        for code in indicators {
-            query = query.bind(code.as_str());
-        }
-        let rows = query.fetch_all(&self.pool).await?;
-        rows.iter()
-            .map(|r| current_value_from_row(jobcenter, r))
-            .collect()
+        let condition = if breakdowns {
+            "o.is_current = 1 AND o.breakdown <> ''"
+        } else {
+            "o.is_current = 1 AND o.breakdown = ''"
+        };
+        self.values_where(
+            jobcenter,
+            indicators,
+            condition,
+            "o.indicator_code, o.month, o.breakdown",
+        )
+        .await
     }
 
     /// Earlier revisions (no longer current) of the given indicators' totals for one Jobcenter,
@@ -124,6 +114,24 @@ impl Store {
         jobcenter: &BaId,
         indicators: &[&IndicatorCode],
     ) -> Result<Vec<CurrentValue>> {
+        self.values_where(
+            jobcenter,
+            indicators,
+            "o.is_current = 0 AND o.breakdown = ''",
+            "o.month DESC, o.indicator_code, o.datenstand DESC",
+        )
+        .await
+    }
+
+    /// Values of the given indicators for one Jobcenter under a fixed `condition` and `order`
+    /// (constants of this module, never user input).
+    async fn values_where(
+        &self,
+        jobcenter: &BaId,
+        indicators: &[&IndicatorCode],
+        condition: &str,
+        order: &str,
+    ) -> Result<Vec<CurrentValue>> {
         if indicators.is_empty() {
             return Ok(Vec::new());
         }
@@ -132,9 +140,8 @@ impl Store {
             .collect();
         let sql = format!(
             "{SELECT_VALUES}
-             WHERE o.jobcenter_id = $1 AND o.is_current = 0 AND o.breakdown = ''
-               AND o.indicator_code IN ({})
-             ORDER BY o.month DESC, o.indicator_code, o.datenstand DESC",
+             WHERE o.jobcenter_id = $1 AND {condition} AND o.indicator_code IN ({})
+             ORDER BY {order}",
             placeholders.join(", ")
         );
         let mut query = sqlx::query(&sql).bind(jobcenter.as_str());

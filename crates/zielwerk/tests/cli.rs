@@ -147,6 +147,15 @@ fn demo_builds_the_database_and_serves_the_overview() {
     assert!(body.matches("<tr class=\"goal\">").count() >= 12);
 }
 
+/// A temporary directory with a demo database built by `zielwerk demo`, and the database path.
+fn demo_db() -> (tempfile::TempDir, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("demo.db").to_str().unwrap().to_owned();
+    let (ok, _, err) = run(&["demo", "--db", &db, "--no-serve"]);
+    assert!(ok, "{err}");
+    (dir, db)
+}
+
 /// A minimal HTTP/1.1 GET over a plain socket, so this test needs no client library.
 fn http_get(addr: &str, path: &str) -> String {
     use std::io::{Read, Write};
@@ -163,11 +172,8 @@ fn http_get(addr: &str, path: &str) -> String {
 
 #[test]
 fn figures_prints_components_values_and_reasons() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("demo.db");
-    let db = db.to_str().unwrap();
-    let (ok, _, err) = run(&["demo", "--db", db, "--no-serve"]);
-    assert!(ok, "{err}");
+    let (_dir, db) = demo_db();
+    let db = db.as_str();
     let (ok, out, err) = run(&[
         "figures",
         "--db",
@@ -235,10 +241,8 @@ fn figures_prints_components_values_and_reasons() {
 
 #[test]
 fn backtest_reports_accuracy_against_baselines_and_coverage() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("demo.db");
-    let db = db.to_str().unwrap();
-    assert!(run(&["demo", "--db", db, "--no-serve"]).0);
+    let (_dir, db) = demo_db();
+    let db = db.as_str();
     let (ok, out, err) = run(&["backtest", "--db", db]);
     assert!(ok, "{err}");
     assert!(out.starts_with("JC "), "{out}");
@@ -262,10 +266,8 @@ fn backtest_reports_accuracy_against_baselines_and_coverage() {
 
 #[test]
 fn import_is_idempotent_and_a_bad_file_leaves_nothing_behind() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("demo.db");
-    let db = db.to_str().unwrap();
-    assert!(run(&["demo", "--db", db, "--no-serve"]).0);
+    let (dir, db) = demo_db();
+    let db = db.as_str();
     let count = || {
         let (ok, out, _) = run(&[
             "figures",
@@ -444,10 +446,8 @@ fn killing_an_import_midway_leaves_the_database_as_it_was() {
 
 #[test]
 fn the_real_household_file_imports_through_its_mapping() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("demo.db");
-    let db = db.to_str().unwrap();
-    assert!(run(&["demo", "--db", db, "--no-serve"]).0);
+    let (_dir, db) = demo_db();
+    let db = db.as_str();
     let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../..");
     let file = format!(
         "{root}/../shared/data/real/ba_wohnkosten_mettmann/t36402_mettmann_202604_household_size.csv"
@@ -477,10 +477,8 @@ fn the_real_household_file_imports_through_its_mapping() {
 #[test]
 fn workbooks_import_through_a_mapping_and_need_one() {
     use rust_xlsxwriter::{Format, Workbook};
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("demo.db");
-    let db = db.to_str().unwrap();
-    assert!(run(&["demo", "--db", db, "--no-serve"]).0);
+    let (dir, db) = demo_db();
+    let db = db.as_str();
     let mut wb = Workbook::new();
     let ws = wb.add_worksheet();
     ws.merge_range(0, 0, 0, 1, "Monatswerte Suchtberatung", &Format::new())
