@@ -1,43 +1,27 @@
 //! Jobcenter Regensburg's real monthly figures (BA "Eckwerte für Jobcenter", sheet 1.1).
 //!
-//! The file ships unchanged in `data/` (see `data/PROVENANCE.md`). Values with a fractional part
-//! are the BA's projections ("hochgerechnete Werte") and are stored as projected; whole numbers
-//! are counted values and stored as final. The file does not record when each month was
-//! published, so the Datenstand is taken as the first day of the following month and the source
-//! says so.
+//! The file ships unchanged in `data/` (see `data/PROVENANCE.md`) and is read through the same
+//! mapping file a user would import it with (`mappings/regensburg-kennzahlen-sgb2.toml`): values
+//! with a fractional part are the BA's projections ("hochgerechnete Werte") and are stored as
+//! projected, whole numbers as final. The file does not record when each month was published, so
+//! the Datenstand is taken as the first day of the following month and the source says so.
 
-use chrono::NaiveDate;
-use zielwerk_domain::{
-    BaId, IndicatorCode, Observation, Source, SourceKind, ValueStatus, YearMonth,
-};
+use zielwerk_domain::{Observation, Source, SourceKind};
+use zielwerk_ingest::long_csv::{Catalog, Refused};
 
 const FILE_NAME: &str = "kennzahlen_sgb2.csv";
 const CSV: &str = include_str!("../data/kennzahlen_sgb2.csv");
+const MAPPING: &str = include_str!("../../../mappings/regensburg-kennzahlen-sgb2.toml");
 pub const BA_ID: &str = "t73906";
-
-/// Column → indicator code in `examples/agreement-regensburg-2026.toml`.
-const COLUMNS: [(&str, &str); 6] = [
-    ("Bedarfsgemeinschaften", "BG"),
-    ("Erwerbsfähige Leistungsberechtigte (ELB)", "ELB"),
-    ("Nicht erwerbsfähige Leistungsberechtigte (NEF)", "NEF"),
-    ("Regelleistungsberechtigte (RLB)", "RLB"),
-    ("Arbeitslose (Bestand)", "ALO_SGB2"),
-    ("Langzeitarbeitslose", "LZA_SGB2"),
-];
 
 #[derive(Debug, thiserror::Error)]
 pub enum RegensburgError {
-    #[error("{FILE_NAME}: CSV nicht lesbar: {0}")]
-    Csv(#[from] csv::Error),
-    #[error("{FILE_NAME}: Spalte „{0}“ fehlt")]
-    MissingColumn(&'static str),
-    #[error("{FILE_NAME}, Zeile {row}, Spalte „{column}“: „{value}“ ist {expected}")]
-    Value {
-        row: usize,
-        column: String,
-        value: String,
-        expected: &'static str,
-    },
+    #[error("{0}")]
+    Mapping(String),
+    #[error(transparent)]
+    Refused(#[from] Refused),
+    #[error(transparent)]
+    Agreement(#[from] zielwerk_ingest::AgreementFileError),
 }
 
 pub fn source() -> Source {
@@ -50,78 +34,33 @@ pub fn source() -> Source {
     }
 }
 
-/// All figures of the file as observations.
+/// All figures of the file as observations, read through the shipped mapping.
 pub fn figures() -> Result<Vec<Observation>, RegensburgError> {
-    let jobcenter: BaId = BA_ID.parse().expect("valid id");
-    let mut reader = csv::Reader::from_reader(CSV.as_bytes());
-    let headers = reader.headers()?.clone();
-    let index = |name: &'static str| {
-        headers
-            .iter()
-            .position(|h| h == name)
-            .ok_or(RegensburgError::MissingColumn(name))
-    };
-    let period = index("period")?;
-    let columns = COLUMNS
-        .iter()
-        .map(|(col, code)| {
-            Ok((
-                index(col)?,
-                *col,
-                code.parse::<IndicatorCode>().expect("valid"),
-            ))
-        })
-        .collect::<Result<Vec<_>, RegensburgError>>()?;
-    let mut out = Vec::new();
-    for (i, record) in reader.records().enumerate() {
-        let record = record?;
-        let row = i + 2; // 1-based, after the header line
-        let raw_period = &record[period];
-        let bad = |column: &str, value: &str, expected| RegensburgError::Value {
-            row,
-            column: column.to_owned(),
-            value: value.to_owned(),
-            expected,
-        };
-        let date = NaiveDate::parse_from_str(raw_period, "%Y-%m-%d")
-            .map_err(|_| bad("period", raw_period, "kein Datum im Format JJJJ-MM-TT"))?;
-        let month = YearMonth::of_date(date)
-            .map_err(|_| bad("period", raw_period, "kein Monat im zulässigen Bereich"))?;
-        let datenstand = month
-            .next()
-            .map(YearMonth::first_day)
-            .ok_or_else(|| bad("period", raw_period, "zu spät"))?;
-        for (idx, col, code) in &columns {
-            let raw = &record[*idx];
-            let value: f64 = raw
-                .parse()
-                .ok()
-                .filter(|v: &f64| v.is_finite() && *v >= 0.0)
-                .ok_or_else(|| bad(col, raw, "keine nicht negative Zahl"))?;
-            let status = if value.fract() == 0.0 {
-                ValueStatus::Final
-            } else {
-                ValueStatus::Projected
-            };
-            out.push(Observation {
-                jobcenter: jobcenter.clone(),
-                indicator: code.clone(),
-                month,
-                value: Some(value),
-                numerator: None,
-                denominator: None,
-                status,
-                datenstand,
-                breakdown: None,
-            });
-        }
+    let agreement = crate::regensburg_agreement().map_err(|e| match e {
+        crate::DemoError::Agreement(a) => RegensburgError::Agreement(a),
+        other => RegensburgError::Mapping(other.to_string()),
+    })?;
+    let mut catalog = Catalog::default();
+    catalog.jobcenters.insert(agreement.jobcenter.ba_id.clone());
+    for ind in agreement.indicators {
+        catalog.indicators.insert(ind.code.clone(), ind);
     }
+    let mapping =
+        zielwerk_ingest::mapped::parse_mapping("regensburg-kennzahlen-sgb2.toml", MAPPING)
+            .map_err(RegensburgError::Mapping)?;
+    let mut out = Vec::new();
+    let mut sink = |chunk: Vec<Observation>| {
+        out.extend(chunk);
+        Ok(())
+    };
+    zielwerk_ingest::mapped::read_mapped(FILE_NAME, CSV.as_bytes(), &mapping, &catalog, &mut sink)?;
     Ok(out)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use zielwerk_domain::{ValueStatus, YearMonth};
 
     #[test]
     fn shipped_copy_is_identical_to_the_shared_original() {
