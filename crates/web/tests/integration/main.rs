@@ -2,6 +2,7 @@
 
 mod browser;
 mod http;
+mod postgres;
 
 use std::net::SocketAddr;
 
@@ -25,6 +26,11 @@ pub async fn demo_server() -> Server {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("demo.db");
     let store = Store::open(db.to_str().unwrap()).await.unwrap();
+    serve_demo(store, dir).await
+}
+
+/// Loads the demo into `store` and serves it; `dir` lives as long as the server.
+pub async fn serve_demo(store: Store, dir: tempfile::TempDir) -> Server {
     let demo = zielwerk_demo::build(zielwerk_demo::DEFAULT_SEED).unwrap();
     for a in &demo.agreements {
         store.save_agreement(a).await.unwrap();
