@@ -215,13 +215,15 @@ impl<'a> AgreementState<'a> {
 
 /// The latest month of the agreement year that has a value for any of the agreement's indicators
 /// (December if the year is complete, January if nothing has arrived yet).
-pub fn default_as_of(agreement: &Agreement, observations: &[Observation]) -> YearMonth {
+pub fn default_as_of(
+    agreement: &Agreement,
+    months: impl IntoIterator<Item = YearMonth>,
+) -> YearMonth {
     let (jan, dec) = YearMonth::year_bounds(agreement.year).unwrap_or_else(|_| {
         YearMonth::year_bounds(zielwerk_domain::month::MIN_YEAR).expect("valid")
     });
-    observations
-        .iter()
-        .map(|o| o.month)
+    months
+        .into_iter()
         .filter(|m| (jan..=dec).contains(m))
         .max()
         .unwrap_or(jan)

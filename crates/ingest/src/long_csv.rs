@@ -139,6 +139,14 @@ impl Collected {
         }
     }
 
+    pub(crate) fn into_refused(self, file: &str) -> Refused {
+        Refused {
+            file: file.to_owned(),
+            errors: self.list,
+            more: self.more,
+        }
+    }
+
     fn any(&self) -> bool {
         !self.list.is_empty() || self.more > 0
     }
@@ -171,6 +179,8 @@ pub(crate) enum StatusText {
 /// A CSV file opened for reading: encoding and delimiter detected, bytes hashed as they pass.
 pub(crate) struct Opened<'r> {
     pub csv: csv::Reader<Box<dyn Read + 'r>>,
+    /// The first line, already read.
+    pub header: csv::StringRecord,
     pub encoding: &'static encoding_rs::Encoding,
     pub style: DecimalStyle,
     pub hasher: Rc<RefCell<Sha256>>,
@@ -179,7 +189,13 @@ pub(crate) struct Opened<'r> {
 /// Detects the encoding (a UTF-8 BOM or valid UTF-8 in the first block means UTF-8, anything
 /// else is read as the Windows-1252 of Excel's "CSV (Trennzeichen-getrennt)") and the delimiter (a
 /// semicolon in the header line means the German CSV with decimal commas).
-pub(crate) fn open<'r>(input: impl Read + 'r) -> Result<Opened<'r>, Problem> {
+/// The header line is read too; an unreadable or empty file is refused with `empty` as the
+/// message.
+pub(crate) fn open<'r>(
+    file: &str,
+    input: impl Read + 'r,
+    empty: &str,
+) -> Result<Opened<'r>, Refused> {
     let hasher = Rc::new(RefCell::new(Sha256::new()));
     let hashing = Hashing {
         inner: input,
@@ -203,12 +219,9 @@ pub(crate) fn open<'r>(input: impl Read + 'r) -> Result<Opened<'r>, Problem> {
         .build(buffered);
     let mut decoded = BufReader::new(decoded);
     let mut header_line = String::new();
-    decoded.read_line(&mut header_line).map_err(|e| Problem {
-        row: 1,
-        column: String::new(),
-        value: String::new(),
-        message: format!("Die Datei lässt sich nicht lesen: {e}"),
-    })?;
+    decoded
+        .read_line(&mut header_line)
+        .map_err(|e| Refused::whole_file(file, format!("Die Datei lässt sich nicht lesen: {e}")))?;
     let (delimiter, style) = if header_line.contains(';') {
         (b';', DecimalStyle::Comma)
     } else {
@@ -216,13 +229,18 @@ pub(crate) fn open<'r>(input: impl Read + 'r) -> Result<Opened<'r>, Problem> {
     };
     let reader: Box<dyn Read + 'r> =
         Box::new(std::io::Cursor::new(header_line.into_bytes()).chain(decoded));
-    let csv = csv::ReaderBuilder::new()
+    let mut csv = csv::ReaderBuilder::new()
         .delimiter(delimiter)
         .has_headers(false)
         .flexible(true)
         .from_reader(reader);
+    let mut header = csv::StringRecord::new();
+    if !matches!(csv.read_record(&mut header), Ok(true)) {
+        return Err(Refused::whole_file(file, empty));
+    }
     Ok(Opened {
         csv,
+        header,
         encoding,
         style,
         hasher,
@@ -252,34 +270,19 @@ pub fn read(
     catalog: &Catalog,
     sink: &mut dyn FnMut(Vec<Observation>) -> Result<(), String>,
 ) -> Result<Accepted, Refused> {
-    let refuse = |errors: Vec<Problem>, more: u64| Refused {
-        file: file.to_owned(),
-        errors,
-        more,
-    };
     let Opened {
         mut csv,
+        header,
         encoding,
         style,
         hasher,
-    } = open(input).map_err(|p| refuse(vec![p], 0))?;
+    } = open(
+        file,
+        input,
+        "Die Datei ist leer; erwartet wird eine Kopfzeile mit den Spalten jobcenter;kennzahl;monat;wert;zaehler;nenner;status;datenstand",
+    )?;
     let mut errs = Collected::default();
-
-    let mut records = csv.records();
-    let header = match records.next() {
-        Some(Ok(h)) => h,
-        _ => {
-            return Err(refuse(
-                vec![Problem {
-                    row: 1,
-                    column: String::new(),
-                    value: String::new(),
-                    message: "Die Datei ist leer; erwartet wird eine Kopfzeile mit den Spalten jobcenter;kennzahl;monat;wert;zaehler;nenner;status;datenstand".into(),
-                }],
-                0,
-            ));
-        }
-    };
+    let records = csv.records();
     let mut index: HashMap<&str, usize> = HashMap::new();
     for (i, name) in header.iter().enumerate() {
         let name = name.trim().trim_start_matches('\u{feff}').to_lowercase();
@@ -316,7 +319,7 @@ pub fn read(
         });
     }
     if errs.any() {
-        return Err(refuse(errs.list, errs.more));
+        return Err(errs.into_refused(file));
     }
 
     let mut checker = Checker::new(catalog, style, sink);
@@ -349,7 +352,7 @@ pub fn read(
     }
     let (rows, warnings) = match checker.finish() {
         Ok(done) => done,
-        Err(errs) => return Err(refuse(errs.list, errs.more)),
+        Err(errs) => return Err(errs.into_refused(file)),
     };
     drop(csv);
     let sha256 = finish_hash(&hasher);

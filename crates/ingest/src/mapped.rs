@@ -12,7 +12,7 @@ use zielwerk_domain::{Observation, YearMonth};
 
 use crate::german::{parse_month, parse_number};
 use crate::location::line_col;
-use crate::long_csv::{Accepted, Catalog, Checker, Opened, Problem, Refused, open};
+use crate::long_csv::{Accepted, Catalog, Checker, Collected, Opened, Problem, Refused, open};
 
 /// The value of `format` this version reads.
 pub const FORMAT: &str = "zielwerk-zuordnung/1";
@@ -120,32 +120,18 @@ pub fn read_mapped(
     catalog: &Catalog,
     sink: &mut dyn FnMut(Vec<Observation>) -> Result<(), String>,
 ) -> Result<Accepted, Refused> {
-    let refuse = |errors: Vec<Problem>, more: u64| Refused {
-        file: file.to_owned(),
-        errors,
-        more,
-    };
     let Opened {
         mut csv,
+        header,
         encoding,
         style,
         hasher,
-    } = open(input).map_err(|p| refuse(vec![p], 0))?;
-    let mut records = csv.records();
-    let header = match records.next() {
-        Some(Ok(h)) => h,
-        _ => {
-            return Err(refuse(
-                vec![Problem {
-                    row: 1,
-                    column: String::new(),
-                    value: String::new(),
-                    message: "Die Datei ist leer; erwartet wird eine Kopfzeile".into(),
-                }],
-                0,
-            ));
-        }
-    };
+    } = open(
+        file,
+        input,
+        "Die Datei ist leer; erwartet wird eine Kopfzeile",
+    )?;
+    let records = csv.records();
     let header: Vec<String> = header.iter().map(str::to_owned).collect();
     let rows = records.enumerate().map(|(i, r)| {
         let row = i as u64 + 2;
@@ -157,8 +143,8 @@ pub fn read_mapped(
                 message: format!("Die Zeile ist kein gültiges CSV: {e}"),
             })
     });
-    let (rows, warnings) = process(header, rows, mapping, catalog, style, sink)
-        .map_err(|(errors, more)| refuse(errors, more))?;
+    let (rows, warnings) =
+        process(header, rows, mapping, catalog, style, sink).map_err(|e| e.into_refused(file))?;
     drop(csv);
     Ok(Accepted {
         rows,
@@ -176,7 +162,7 @@ fn process(
     catalog: &Catalog,
     style: crate::german::DecimalStyle,
     sink: &mut dyn FnMut(Vec<Observation>) -> Result<(), String>,
-) -> Result<(u64, Vec<Problem>), (Vec<Problem>, u64)> {
+) -> Result<(u64, Vec<Problem>), Collected> {
     let index: HashMap<String, usize> = header
         .iter()
         .enumerate()
@@ -194,7 +180,10 @@ fn process(
         })
         .collect();
     if !missing.is_empty() {
-        return Err((missing, 0));
+        return Err(Collected {
+            list: missing,
+            more: 0,
+        });
     }
     let cell = |record: &[String], column: &str| {
         index
@@ -265,7 +254,7 @@ fn process(
             checker.check(row, &get, &col);
         }
     }
-    checker.finish().map_err(|errs| (errs.list, errs.more))
+    checker.finish()
 }
 
 /// Reads the first sheet (or `mapping.sheet`) of an XLSX/XLS/ODS workbook through `mapping`.
@@ -362,11 +351,7 @@ pub fn read_workbook(
         crate::german::DecimalStyle::Point,
         sink,
     )
-    .map_err(|(errors, more)| Refused {
-        file: file.to_owned(),
-        errors,
-        more,
-    })?;
+    .map_err(|e| e.into_refused(file))?;
     Ok(Accepted {
         rows,
         sha256,

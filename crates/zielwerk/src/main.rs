@@ -284,7 +284,7 @@ async fn backtest(store: &Store, horizon: usize, min_train: usize) -> Result<()>
         let state = zielwerk_engine::assess_agreement(
             &a,
             &observations,
-            zielwerk_engine::default_as_of(&a, &observations),
+            zielwerk_engine::default_as_of(&a, observations.iter().map(|o| o.month)),
         );
         let mut seen = std::collections::HashSet::new();
         for g in &state.goals {

@@ -147,6 +147,30 @@ fn demo_builds_the_database_and_serves_the_overview() {
     assert!(body.matches("<tr class=\"goal\">").count() >= 12);
 }
 
+/// `zielwerk figures … --csv` for one indicator and month range: success, output, errors.
+fn figures_csv(
+    db: &str,
+    jobcenter: &str,
+    indicator: &str,
+    from: &str,
+    to: &str,
+) -> (bool, String, String) {
+    run(&[
+        "figures",
+        "--db",
+        db,
+        "--jobcenter",
+        jobcenter,
+        "--indicator",
+        indicator,
+        "--from",
+        from,
+        "--to",
+        to,
+        "--csv",
+    ])
+}
+
 /// A temporary directory with a demo database built by `zielwerk demo`, and the database path.
 fn demo_db() -> (tempfile::TempDir, String) {
     let dir = tempfile::tempdir().unwrap();
@@ -174,20 +198,7 @@ fn http_get(addr: &str, path: &str) -> String {
 fn figures_prints_components_values_and_reasons() {
     let (_dir, db) = demo_db();
     let db = db.as_str();
-    let (ok, out, err) = run(&[
-        "figures",
-        "--db",
-        db,
-        "--jobcenter",
-        "t36402",
-        "--indicator",
-        "K2",
-        "--from",
-        "2019-11",
-        "--to",
-        "2019-12",
-        "--csv",
-    ]);
+    let (ok, out, err) = figures_csv(db, "t36402", "K2", "2019-11", "2019-12");
     assert!(ok, "{err}");
     let lines: Vec<&str> = out.lines().collect();
     assert_eq!(lines[0], "monat,zaehler,nenner,wert,status,grund");
@@ -269,20 +280,7 @@ fn import_is_idempotent_and_a_bad_file_leaves_nothing_behind() {
     let (dir, db) = demo_db();
     let db = db.as_str();
     let count = || {
-        let (ok, out, _) = run(&[
-            "figures",
-            "--db",
-            db,
-            "--jobcenter",
-            "t36402",
-            "--indicator",
-            "SUCHT_ZUWEISUNGEN",
-            "--from",
-            "2023-01",
-            "--to",
-            "2023-01",
-            "--csv",
-        ]);
+        let (ok, out, _) = figures_csv(db, "t36402", "SUCHT_ZUWEISUNGEN", "2023-01", "2023-01");
         assert!(ok);
         out.lines().nth(1).unwrap().to_owned()
     };
@@ -456,20 +454,7 @@ fn the_real_household_file_imports_through_its_mapping() {
     let (ok, out, err) = run(&["import", &file, "--mapping", &mapping, "--db", db]);
     assert!(ok, "{err}");
     assert!(out.contains("10 Werte gelesen (UTF-8), 10 neu"), "{out}");
-    let (ok, out, _) = run(&[
-        "figures",
-        "--db",
-        db,
-        "--jobcenter",
-        "t36402",
-        "--indicator",
-        "KDU_ANERKANNT_JE_BG",
-        "--from",
-        "2026-04",
-        "--to",
-        "2026-04",
-        "--csv",
-    ]);
+    let (ok, out, _) = figures_csv(db, "t36402", "KDU_ANERKANNT_JE_BG", "2026-04", "2026-04");
     assert!(ok);
     assert_eq!(out.lines().nth(1), Some("2026-04,,,732.3986,final,"));
 }
@@ -511,19 +496,6 @@ fn workbooks_import_through_a_mapping_and_need_one() {
     ]);
     assert!(ok, "{err}");
     assert!(out.contains("1 Werte gelesen (XLSX), 1 neu"), "{out}");
-    let (_, out, _) = run(&[
-        "figures",
-        "--db",
-        db,
-        "--jobcenter",
-        "t36402",
-        "--indicator",
-        "SUCHT_ZUWEISUNGEN",
-        "--from",
-        "2023-01",
-        "--to",
-        "2023-01",
-        "--csv",
-    ]);
+    let (_, out, _) = figures_csv(db, "t36402", "SUCHT_ZUWEISUNGEN", "2023-01", "2023-01");
     assert_eq!(out.lines().nth(1), Some("2023-01,,,44,final,"));
 }

@@ -65,10 +65,10 @@ fn as_of(
     q: &StandQuery,
 ) -> Result<YearMonth, WebError> {
     match q.stand.as_deref().filter(|s| !s.is_empty()) {
-        None => {
-            let obs: Vec<_> = values.iter().map(|v| v.observation.clone()).collect();
-            Ok(default_as_of(agreement, &obs))
-        }
+        None => Ok(default_as_of(
+            agreement,
+            values.iter().map(|v| v.observation.month),
+        )),
         Some(s) => {
             let m: YearMonth = s
                 .parse()

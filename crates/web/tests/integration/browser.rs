@@ -99,6 +99,28 @@ fn axe_source() -> String {
     })
 }
 
+/// The visible text of the first element matching `css`.
+async fn text_of(client: &Client, css: &str) -> String {
+    client
+        .find(Locator::Css(css))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+}
+
+/// Follows the link with this text, as a person clicking it.
+async fn follow(client: &Client, link: &str) {
+    client
+        .find(Locator::LinkText(link))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+}
+
 /// Runs axe-core on the current page and returns the serious and critical violations.
 async fn axe(client: &Client, axe_js: &str) -> Vec<Value> {
     client.execute(axe_js, vec![]).await.unwrap();
@@ -132,23 +154,11 @@ async fn overview_and_goal_page_in_chromium_with_axe() {
 
     // Overview: title, goal rows, statuses as text.
     client.goto(&server.url(METTMANN)).await.unwrap();
-    let h1 = client
-        .find(Locator::Css("h1"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let h1 = text_of(&client, "h1").await;
     assert_eq!(h1, "Trilaterale Zielvereinbarung 2022");
     let rows = client.find_all(Locator::Css("tr.goal")).await.unwrap();
     assert!(rows.len() >= 12, "{} rows visible", rows.len());
-    let body = client
-        .find(Locator::Css("main"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let body = text_of(&client, "main").await;
     assert!(body.contains("Kosten der Unterkunft und Bedarfsgemeinschaften"));
     assert!(body.contains("verfehlt") && body.contains("im Plan"));
     let violations = axe(&client, &axe_js).await;
@@ -189,13 +199,7 @@ async fn overview_and_goal_page_in_chromium_with_axe() {
         .await
         .unwrap();
     assert!(!target_paths.is_empty(), "target line drawn");
-    let status = client
-        .find(Locator::Css(".assessment .status"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let status = text_of(&client, ".assessment .status").await;
     assert!(
         ["im Plan", "gefährdet", "verfehlt"]
             .iter()
@@ -206,20 +210,8 @@ async fn overview_and_goal_page_in_chromium_with_axe() {
     assert!(violations.is_empty(), "goal page: {violations:#?}");
 
     // The upload form, reached through the header link.
-    client
-        .find(Locator::LinkText("Daten importieren"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    let h1 = client
-        .find(Locator::Css("h1"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    follow(&client, "Daten importieren").await;
+    let h1 = text_of(&client, "h1").await;
     assert_eq!(h1, "Monatswerte importieren");
     let violations = axe(&client, &axe_js).await;
     assert!(violations.is_empty(), "import form: {violations:#?}");

@@ -1,13 +1,6 @@
 //! What the server answers, checked on the HTML it sends.
 
-use crate::{METTMANN, demo_server};
-
-async fn get(url: &str) -> (u16, String, reqwest::header::HeaderMap) {
-    let r = reqwest::get(url).await.unwrap();
-    let status = r.status().as_u16();
-    let headers = r.headers().clone();
-    (status, r.text().await.unwrap(), headers)
-}
+use crate::{METTMANN, confirm, demo_server, get, token_of, upload};
 
 #[tokio::test]
 async fn overview_lists_every_goal_grouped_by_area() {
@@ -285,22 +278,6 @@ async fn goal_pages_forecast_the_year_end_with_a_probability() {
     assert!(!milestone.contains("Prognose für"));
 }
 
-async fn upload(s: &crate::Server, name: &str, body: &str, mapping: &str) -> (u16, String) {
-    let form = reqwest::multipart::Form::new()
-        .part(
-            "datei",
-            reqwest::multipart::Part::text(body.to_owned()).file_name(name.to_owned()),
-        )
-        .text("zuordnung", mapping.to_owned());
-    let r = reqwest::Client::new()
-        .post(s.url("/import/vorschau"))
-        .multipart(form)
-        .send()
-        .await
-        .unwrap();
-    (r.status().as_u16(), r.text().await.unwrap())
-}
-
 async fn zuweisungen_2023(s: &crate::Server) -> usize {
     s.store
         .current_values(
@@ -333,21 +310,8 @@ async fn upload_shows_a_preview_and_stores_only_after_confirmation() {
     );
     assert!(preview.contains("Januar 2023") && preview.contains("1.002,00"));
     assert_eq!(zuweisungen_2023(&s).await, 0, "a preview stores nothing");
-    let token = preview
-        .split("name=\"token\" value=\"")
-        .nth(1)
-        .unwrap()
-        .split('"')
-        .next()
-        .unwrap()
-        .to_owned();
-    let r = reqwest::Client::new()
-        .post(s.url("/import/bestaetigen"))
-        .form(&[("token", token.as_str())])
-        .send()
-        .await
-        .unwrap();
-    let done = r.text().await.unwrap();
+    let token = token_of(&preview);
+    let (_, done) = confirm(&s, &token).await;
     assert!(
         done.contains("Import gespeichert: zuweisungen.csv"),
         "{done}"
@@ -355,13 +319,7 @@ async fn upload_shows_a_preview_and_stores_only_after_confirmation() {
     assert!(done.contains("Import-Kennung"));
     assert_eq!(zuweisungen_2023(&s).await, 2);
     // The token is used up.
-    let r = reqwest::Client::new()
-        .post(s.url("/import/bestaetigen"))
-        .form(&[("token", token.as_str())])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status().as_u16(), 400);
+    assert_eq!(confirm(&s, &token).await.0, 400);
 }
 
 #[tokio::test]

@@ -55,3 +55,50 @@ pub async fn serve_demo(store: Store, dir: tempfile::TempDir) -> Server {
 }
 
 pub const METTMANN: &str = "/vereinbarungen/t36402-2022-v1";
+
+pub async fn get(url: &str) -> (u16, String, reqwest::header::HeaderMap) {
+    let r = reqwest::get(url).await.unwrap();
+    let status = r.status().as_u16();
+    let headers = r.headers().clone();
+    (status, r.text().await.unwrap(), headers)
+}
+
+/// Uploads `body` as `name` for a preview; returns status and page.
+pub async fn upload(s: &Server, name: &str, body: &str, mapping: &str) -> (u16, String) {
+    let form = reqwest::multipart::Form::new()
+        .part(
+            "datei",
+            reqwest::multipart::Part::text(body.to_owned()).file_name(name.to_owned()),
+        )
+        .text("zuordnung", mapping.to_owned());
+    let r = reqwest::Client::new()
+        .post(s.url("/import/vorschau"))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    (r.status().as_u16(), r.text().await.unwrap())
+}
+
+/// The confirmation token of a preview page.
+pub fn token_of(preview: &str) -> String {
+    preview
+        .split("name=\"token\" value=\"")
+        .nth(1)
+        .expect("the preview offers a confirmation")
+        .split('"')
+        .next()
+        .unwrap()
+        .to_owned()
+}
+
+/// Confirms a previewed import; returns status and page.
+pub async fn confirm(s: &Server, token: &str) -> (u16, String) {
+    let r = reqwest::Client::new()
+        .post(s.url("/import/bestaetigen"))
+        .form(&[("token", token)])
+        .send()
+        .await
+        .unwrap();
+    (r.status().as_u16(), r.text().await.unwrap())
+}
