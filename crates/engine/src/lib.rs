@@ -5,12 +5,14 @@
 //! Nothing here performs I/O; every function takes plain data and returns plain data, so the
 //! rules can be tested at their edges without a database or a server.
 
+pub mod confidentiality;
 pub mod decomposition;
 pub mod municipal;
 pub mod overview;
 pub mod series;
 pub mod status;
 
+pub use confidentiality::{Grid, Protection, protect};
 pub use decomposition::{Cell, Decomposition, decompose, decompose_total};
 pub use overview::{AgreementState, ChangeExplanation, GoalState, assess_agreement, default_as_of};
 pub use series::{Evaluator, Gap, Point, Series, SeriesSet, evaluate, stored_series};
