@@ -14,6 +14,7 @@ pub mod indicator;
 pub mod keyfigures;
 pub mod month;
 pub mod observation;
+pub mod vorlage;
 
 pub use agreement::{
     Agreement, AgreementKey, AgreementStatus, AreaKind, Goal, GoalArea, Jobcenter, Measure, Origin,
@@ -23,3 +24,4 @@ pub use ids::{Ags, BaId, IdError, IndicatorCode, Key};
 pub use indicator::{Accumulation, Direction, Formula, Indicator, Unit};
 pub use month::{MonthError, YearMonth};
 pub use observation::{Breakdown, Observation, Source, SourceKind, ValueStatus};
+pub use vorlage::{Consultation, DecisionKind, Impact, Impacts, VorlageHeader};

@@ -8,6 +8,7 @@
 
 mod agreements;
 mod observations;
+mod vorlagen;
 
 use std::str::FromStr;
 
@@ -16,6 +17,7 @@ use sqlx::{AnyPool, ConnectOptions, Row};
 
 pub use agreements::{AgreementSummary, SaveOutcome};
 pub use observations::{CurrentValue, RecordOutcome, Recording};
+pub use vorlagen::{FileMeta, FileRole, NewFile, StoredVorlage};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -42,6 +44,14 @@ pub enum StoreError {
         "Nicht unterstützte Datenbankadresse „{0}“: erwartet wird ein Dateipfad, sqlite://… oder postgres://…"
     )]
     UnsupportedUrl(String),
+    #[error("{0} gibt es nicht")]
+    NotFound(String),
+    #[error(
+        "{what} wurde inzwischen von jemand anderem geändert ({at}); laden Sie die Seite neu und übernehmen Sie Ihre Änderungen erneut"
+    )]
+    Conflict { what: String, at: String },
+    #[error("Die Vorlage {0} ist veröffentlicht und kann nicht mehr geändert werden")]
+    Published(String),
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;

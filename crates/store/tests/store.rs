@@ -23,6 +23,7 @@ story!(
     recording_is_idempotent_and_revisions_keep_history,
     a_failing_batch_leaves_nothing_behind,
     the_whole_demo_loads_and_reloads_without_change,
+    a_vorlage_is_edited_with_locking_and_frozen_when_published,
 );
 
 #[tokio::test]
@@ -261,4 +262,77 @@ async fn the_whole_demo_loads_and_reloads_without_change(store: Store) {
         assert_eq!(o.unchanged as usize, b.observations.len());
     }
     assert_eq!(store.observation_count().await.unwrap() as usize, total);
+}
+
+async fn a_vorlage_is_edited_with_locking_and_frozen_when_published(store: Store) {
+    use zielwerk_store::{FileRole, NewFile};
+    let a = zielwerk_demo::mettmann_agreement().unwrap();
+    store.save_agreement(&a).await.unwrap();
+    let mut header =
+        zielwerk_domain::VorlageHeader::draft(&a, NaiveDate::from_ymd_opt(2022, 1, 13).unwrap());
+    header.number = "50/003/2022".into();
+    let id = store.create_vorlage(&a.key(), &header).await.unwrap();
+    let v = store.vorlage(&id).await.unwrap().unwrap();
+    assert_eq!(
+        (v.header.clone(), v.revision, v.published_at),
+        (header.clone(), 1, None)
+    );
+
+    // Two users start from revision 1; the first saves, the second gets a conflict.
+    header.bearbeiter = "Martin Klemmer".into();
+    assert_eq!(store.update_vorlage(&id, &header, 1).await.unwrap(), 2);
+    let mut other = header.clone();
+    other.bearbeiter = "Jemand anderes".into();
+    let err = store.update_vorlage(&id, &other, 1).await.unwrap_err();
+    assert!(matches!(err, StoreError::Conflict { .. }), "{err:?}");
+    assert!(
+        err.to_string()
+            .contains("inzwischen von jemand anderem geändert")
+    );
+    assert_eq!(
+        store.vorlage(&id).await.unwrap().unwrap().header.bearbeiter,
+        "Martin Klemmer"
+    );
+
+    // Publishing freezes header and files; the bytes come back unchanged.
+    let pdf = b"%PDF-1.7 \x00\xff binary".to_vec();
+    let files = [
+        NewFile {
+            name: "vorlage.pdf".into(),
+            role: FileRole::Main,
+            title: "Vorlage".into(),
+            mime_type: "application/pdf".into(),
+            content: pdf.clone(),
+        },
+        NewFile {
+            name: "vorlage.docx".into(),
+            role: FileRole::Derivative,
+            title: "Vorlage (Word)".into(),
+            mime_type: "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+                .into(),
+            content: vec![1, 2, 3],
+        },
+    ];
+    store.publish_vorlage(&id, 2, &files).await.unwrap();
+    let (meta, bytes) = store
+        .vorlage_file(&id, "vorlage.pdf")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(bytes, pdf);
+    assert_eq!(meta.size, pdf.len() as i64);
+    assert_eq!(meta.sha256.len(), 64);
+    let listed = store.vorlage_files(&id).await.unwrap();
+    assert_eq!(
+        listed.iter().map(|f| f.role).collect::<Vec<_>>(),
+        [FileRole::Main, FileRole::Derivative]
+    );
+    assert_eq!(store.published_vorlagen().await.unwrap().len(), 1);
+    let err = store.update_vorlage(&id, &header, 2).await.unwrap_err();
+    assert!(matches!(err, StoreError::Published(_)), "{err:?}");
+    assert!(
+        store.publish_vorlage(&id, 2, &files).await.is_err(),
+        "published once"
+    );
+    assert_eq!(store.vorlagen(&a.key()).await.unwrap().len(), 1);
 }
