@@ -7,6 +7,9 @@
 
 pub mod generator;
 pub mod regensburg;
+pub mod vorlage;
+
+pub use vorlage::mettmann_vorlage;
 
 use zielwerk_domain::{Agreement, Observation, Source, SourceKind};
 

@@ -23,5 +23,5 @@ pub use agreement::{
 pub use ids::{Ags, BaId, IdError, IndicatorCode, Key};
 pub use indicator::{Accumulation, Direction, Formula, Indicator, Unit};
 pub use month::{MonthError, YearMonth};
-pub use observation::{Breakdown, Observation, Source, SourceKind, ValueStatus};
+pub use observation::{Breakdown, CurrentValue, Observation, Source, SourceKind, ValueStatus};
 pub use vorlage::{Consultation, DecisionKind, Impact, Impacts, VorlageHeader};

@@ -148,3 +148,11 @@ pub struct Observation {
     /// `None` for the total; a class of a breakdown otherwise.
     pub breakdown: Option<Breakdown>,
 }
+
+/// A current value with the source it came from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CurrentValue {
+    pub observation: Observation,
+    pub source_kind: SourceKind,
+    pub source_label: String,
+}

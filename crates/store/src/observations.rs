@@ -7,13 +7,7 @@ use zielwerk_domain::{
 
 use crate::{Result, Store, StoreError, bump_version, now, parse_col};
 
-/// A current value with the source it came from.
-#[derive(Debug, Clone, PartialEq)]
-pub struct CurrentValue {
-    pub observation: Observation,
-    pub source_kind: SourceKind,
-    pub source_label: String,
-}
+pub use zielwerk_domain::CurrentValue;
 
 /// What recording a batch did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

@@ -14,12 +14,21 @@ pub enum WebError {
     NotFound(String),
     #[error("{0}")]
     BadRequest(String),
+    /// Someone else changed the thing in between, or it is frozen: nothing was written.
+    #[error("{0}")]
+    Conflict(String),
     #[error("interner Fehler: {0}")]
     Internal(String),
 }
 
 impl From<zielwerk_store::StoreError> for WebError {
     fn from(e: zielwerk_store::StoreError) -> Self {
+        use zielwerk_store::StoreError as S;
+        match &e {
+            S::Conflict { .. } | S::Published(_) => return WebError::Conflict(e.to_string()),
+            S::NotFound(_) => return WebError::NotFound(e.to_string()),
+            _ => {}
+        }
         // The whole chain goes to the log; the page says only that something failed.
         let mut detail = e.to_string();
         let mut source = std::error::Error::source(&e);
@@ -50,6 +59,7 @@ impl IntoResponse for WebError {
         let (status, title, message) = match &self {
             WebError::NotFound(m) => (StatusCode::NOT_FOUND, "Nicht gefunden", m.as_str()),
             WebError::BadRequest(m) => (StatusCode::BAD_REQUEST, "Ungültige Anfrage", m.as_str()),
+            WebError::Conflict(m) => (StatusCode::CONFLICT, "Nicht gespeichert", m.as_str()),
             WebError::Internal(detail) => {
                 tracing::error!(%detail, "request failed");
                 (

@@ -5,9 +5,9 @@
 //! and hand plain view models to templates. No SQL here, no domain rules.
 
 mod cache;
+pub mod documents;
 mod error;
 mod pages;
-mod view;
 
 use std::net::SocketAddr;
 use std::time::Duration;

@@ -101,10 +101,70 @@ enum Command {
         #[command(flatten)]
         db: DbArg,
     },
+    /// Berichte: die Vorlage für den Ausschuss (PDF, DOCX), der Monitoringbericht (PDF, HTML
+    /// über den Server), die Excel-Ausgabe der Werte, und die Veröffentlichung einer Vorlage.
+    Report {
+        #[command(subcommand)]
+        command: ReportCommand,
+    },
     /// Vereinbarungsdateien prüfen, importieren und exportieren.
     Agreement {
         #[command(subcommand)]
         command: AgreementCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum ReportCommand {
+    /// Setzt eine Vorlage als PDF oder DOCX (nach der Endung von --output).
+    Vorlage {
+        /// Kennung der Vorlage; ohne Angabe die jüngste gespeicherte.
+        id: Option<String>,
+        /// Zieldatei: .pdf oder .docx.
+        #[arg(long, short)]
+        output: PathBuf,
+        /// Nur eine Anlage setzen (1 oder 2).
+        #[arg(long)]
+        anlage: Option<u32>,
+        #[command(flatten)]
+        db: DbArg,
+    },
+    /// Setzt den Monitoringbericht einer Vereinbarung für einen Berichtsmonat als PDF.
+    Monitoring {
+        /// Kennung der Vereinbarung wie t36402-2022-v1.
+        agreement: String,
+        /// Berichtsmonat (JJJJ-MM); ohne Angabe der letzte Monat mit Werten.
+        #[arg(long)]
+        stand: Option<String>,
+        /// Öffentliche Fassung mit statistischer Geheimhaltung statt der internen.
+        #[arg(long)]
+        oeffentlich: bool,
+        #[arg(long, short)]
+        output: PathBuf,
+        #[command(flatten)]
+        db: DbArg,
+    },
+    /// Schreibt die Werte einer Vereinbarung oder eines Ziels als Excel-Datei (.xlsx).
+    Excel {
+        agreement: String,
+        /// Nur dieses Ziel (Schlüssel wie k2).
+        #[arg(long)]
+        ziel: Option<String>,
+        #[arg(long)]
+        stand: Option<String>,
+        #[arg(long)]
+        oeffentlich: bool,
+        #[arg(long, short)]
+        output: PathBuf,
+        #[command(flatten)]
+        db: DbArg,
+    },
+    /// Veröffentlicht eine Vorlage: PDF, DOCX und Anlagen werden eingefroren und über OParl
+    /// abrufbar.
+    Publish {
+        id: String,
+        #[command(flatten)]
+        db: DbArg,
     },
 }
 
@@ -175,6 +235,7 @@ async fn run(cli: Cli) -> Result<()> {
             }
         }
         Command::Agreement { command } => agreement(command).await,
+        Command::Report { command } => report(command).await,
         Command::Import { file, mapping, db } => {
             let store = open(&db.db).await?;
             import(&store, &file, mapping.as_deref()).await
@@ -536,6 +597,13 @@ async fn build_demo(store: &Store, seed: u64) -> Result<()> {
         };
         eprintln!("Vereinbarung {} ({}): {what}", a.key(), a.jobcenter.name);
     }
+    // The committee paper of the seed, as a draft, unless the demo database already has one.
+    let mettmann = zielwerk_demo::mettmann_agreement()?;
+    if store.vorlagen(&mettmann.key()).await?.is_empty() {
+        let header = zielwerk_demo::mettmann_vorlage(&mettmann);
+        store.create_vorlage(&mettmann.key(), &header).await?;
+        eprintln!("Vorlage {} (Entwurf): angelegt", header.number);
+    }
     for batch in &demo.batches {
         let o = store
             .record_observations(&batch.source, &batch.observations)
@@ -630,4 +698,141 @@ fn read_agreement(file: &PathBuf) -> Result<zielwerk_domain::Agreement> {
         &file.display().to_string(),
         &source,
     )?)
+}
+
+fn month_arg(s: &Option<String>) -> Result<Option<zielwerk_domain::YearMonth>> {
+    s.as_deref()
+        .map(|m| {
+            m.parse()
+                .map_err(|e| anyhow::anyhow!("--stand „{m}“: {e} (erwartet JJJJ-MM)"))
+        })
+        .transpose()
+}
+
+fn agreement_key(id: &str) -> Result<AgreementKey> {
+    id.parse()
+        .map_err(|_| anyhow::anyhow!("Kennung „{id}“ ist ungültig (erwartet z. B. t36402-2022-v1)"))
+}
+
+fn write_file(path: &PathBuf, bytes: &[u8]) -> Result<()> {
+    std::fs::write(path, bytes)
+        .with_context(|| format!("{} lässt sich nicht schreiben", path.display()))?;
+    eprintln!("{} geschrieben ({} Bytes)", path.display(), bytes.len());
+    Ok(())
+}
+
+async fn report(command: ReportCommand) -> Result<()> {
+    use zielwerk_report::model::Audience;
+    use zielwerk_web::documents;
+    let today = chrono::Local::now().date_naive();
+    let audience = |public: bool| {
+        if public {
+            Audience::Public
+        } else {
+            Audience::Internal
+        }
+    };
+    match command {
+        ReportCommand::Vorlage {
+            id,
+            output,
+            anlage,
+            db,
+        } => {
+            let store = open(&db.db).await?;
+            let id = match id {
+                Some(id) => id,
+                None => {
+                    let mut all = Vec::new();
+                    for a in store.agreements().await? {
+                        all.extend(store.vorlagen(&agreement_key(&a.id)?).await?);
+                    }
+                    all.sort_by(|a, b| a.created_at.cmp(&b.created_at));
+                    all.pop()
+                        .map(|v| v.id)
+                        .context("Es ist keine Vorlage gespeichert")?
+                }
+            };
+            let (v, loaded) = documents::load_vorlage(&store, &id).await?;
+            let problems = v.header.check(&loaded.agreement);
+            if !problems.is_empty() {
+                for p in &problems {
+                    eprintln!("Vorlage {}: {p}", v.header.number);
+                }
+                bail!(
+                    "Die Vorlage ist unvollständig ({} Angaben fehlen oder sind falsch)",
+                    problems.len()
+                );
+            }
+            let model = documents::vorlage_model(&v, &loaded);
+            let ext = output.extension().and_then(|e| e.to_str()).unwrap_or("");
+            let bytes = match (ext, anlage) {
+                ("pdf", None) => documents::vorlage_pdf(&model, "vorlage", today)?,
+                ("pdf", Some(n)) => documents::vorlage_pdf(&model, &format!("anlage-{n}"), today)?,
+                ("docx", None) => documents::vorlage_docx(&model)?,
+                _ => bail!("--output muss auf .pdf oder .docx enden (Anlagen nur als .pdf)"),
+            };
+            write_file(&output, &bytes)
+        }
+        ReportCommand::Monitoring {
+            agreement,
+            stand,
+            oeffentlich,
+            output,
+            db,
+        } => {
+            let store = open(&db.db).await?;
+            let loaded = documents::load(&store, &agreement_key(&agreement)?).await?;
+            let m = documents::monitoring_model(
+                &loaded,
+                month_arg(&stand)?,
+                audience(oeffentlich),
+                today,
+            );
+            write_file(&output, &documents::monitoring_pdf(&m, today)?)
+        }
+        ReportCommand::Excel {
+            agreement,
+            ziel,
+            stand,
+            oeffentlich,
+            output,
+            db,
+        } => {
+            let store = open(&db.db).await?;
+            let loaded = documents::load(&store, &agreement_key(&agreement)?).await?;
+            let goal = ziel
+                .as_deref()
+                .map(|k| {
+                    k.parse::<zielwerk_domain::Key>()
+                        .map_err(|e| anyhow::anyhow!("--ziel „{k}“: {e}"))
+                })
+                .transpose()?;
+            let bytes = documents::figures_xlsx(
+                &loaded,
+                month_arg(&stand)?,
+                goal.as_ref(),
+                audience(oeffentlich),
+            )?;
+            write_file(&output, &bytes)
+        }
+        ReportCommand::Publish { id, db } => {
+            let store = open(&db.db).await?;
+            let (v, loaded) = documents::load_vorlage(&store, &id).await?;
+            let problems = v.header.check(&loaded.agreement);
+            if !problems.is_empty() {
+                for p in &problems {
+                    eprintln!("Vorlage {}: {p}", v.header.number);
+                }
+                bail!("Eine unvollständige Vorlage wird nicht veröffentlicht");
+            }
+            let model = documents::vorlage_model(&v, &loaded);
+            let files = documents::publication_files(&model, today)?;
+            store.publish_vorlage(&v.id, v.revision, &files).await?;
+            for f in &files {
+                eprintln!("veröffentlicht: {} ({} Bytes)", f.name, f.content.len());
+            }
+            Ok(())
+        }
+    }
 }

@@ -14,7 +14,7 @@ use zielwerk_store::{AgreementSummary, CurrentValue};
 
 use crate::AppState;
 use crate::error::WebError;
-use crate::view::{self, Provenance, value_text};
+use zielwerk_report::present::{self as view, Provenance, value_text};
 
 type PageResult = Result<Response, WebError>;
 
@@ -534,6 +534,7 @@ fn goal_model(
                 .and_then(|r| r.as_ref().ok())
                 .map_or(&[][..], |y| &y.path),
             "zielchart",
+            &Default::default(),
         ),
         has_forecast_band: year_end
             .as_ref()

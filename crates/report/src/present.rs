@@ -1,17 +1,18 @@
-//! View models: plain strings and numbers ready for the templates, built from engine results.
+//! Presentation shared by pages and documents: values, targets and forecasts as German text, and
+//! the charts of a goal, built from engine results.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use zielwerk_charts::{
     LineChart, MilestoneChart, Series as ChartSeries, Sparkline, Step, Waterfall,
 };
+use zielwerk_domain::CurrentValue;
 use zielwerk_domain::format::number;
 use zielwerk_domain::{
     Accumulation, Agreement, Direction, Formula, Goal, Indicator, IndicatorCode, SourceKind,
     Target, Tolerance, Unit, ValueStatus, YearMonth,
 };
 use zielwerk_engine::{ChangeExplanation, GoalState, Status};
-use zielwerk_store::CurrentValue;
 
 /// A value with its unit, German format.
 pub fn value_text(indicator: &Indicator, v: f64) -> String {
@@ -129,6 +130,7 @@ pub fn goal_chart(
     as_of: YearMonth,
     forecast: &[(YearMonth, f64, f64, f64)],
     id: &str,
+    hidden: &BTreeSet<YearMonth>,
 ) -> String {
     let goal = state.goal;
     let ind = state.indicator;
@@ -162,7 +164,7 @@ pub fn goal_chart(
         Accumulation::Stock => state.series.iter().map(|(m, p)| (*m, p.value)).collect(),
         Accumulation::Flow => state.year_to_date(year),
     };
-    actual.retain(|(m, _)| *m <= as_of);
+    actual.retain(|(m, _)| *m <= as_of && !hidden.contains(m));
     let projected_from = state
         .series
         .iter()

@@ -1,0 +1,748 @@
+//! The report models: what a Vorlage and a monitoring report contain, as plain strings, tables and
+//! charts. Built by pure functions from an agreement's assessed state; written to PDF, DOCX and
+//! HTML by the writers, which decide nothing about content.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::Serialize;
+use zielwerk_domain::format::number;
+use zielwerk_domain::vorlage::paragraphs;
+use zielwerk_domain::{
+    Accumulation, Agreement, AreaKind, CurrentValue, DecisionKind, Formula, Impact, Origin, Target,
+    Unit, VorlageHeader, YearMonth,
+};
+use zielwerk_engine::confidentiality::{Cell, Grid, is_small, protect};
+use zielwerk_engine::{AgreementState, GoalState, Status};
+
+use crate::present::{self, Provenance, value_text};
+
+/// Who may read a document: internal documents show every value, public ones (committee,
+/// council information system, the public) pass the suppression step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Audience {
+    Internal,
+    Public,
+}
+
+/// A chart of a document: its file name in the document bundle and its SVG.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Chart {
+    pub name: String,
+    pub svg: String,
+}
+
+/// A small table: header row and body rows of text cells.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Table {
+    pub header: Vec<String>,
+    pub rows: Vec<Vec<String>>,
+    /// Source and Datenstand of the figures, and marks used.
+    pub caption: String,
+}
+
+/// One goal in the report text.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct GoalBlock {
+    pub title: String,
+    pub responsible: String,
+    pub indicator: String,
+    pub target: String,
+    pub status: String,
+    /// `on-track`, `at-risk`, `missed`, `no-data`: for colours and symbols.
+    pub status_key: String,
+    pub reason: String,
+    pub forecast: String,
+    /// File name of the chart, if the goal has one.
+    pub chart: Option<String>,
+    pub chart_title: String,
+    pub table: Option<Table>,
+}
+
+/// One goal area: a section of the report text.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Section {
+    pub number: String,
+    pub title: String,
+    pub kind: String,
+    pub description: String,
+    pub summary: String,
+    pub goals: Vec<GoalBlock>,
+    /// The Sozialamt's steering notes for the area, as paragraphs.
+    pub notes: Vec<String>,
+}
+
+/// A row of Anlage 1 and of the goal list of Anlage 2.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct GoalRow {
+    pub area: String,
+    pub title: String,
+    pub indicator: String,
+    pub target: String,
+    pub tolerance: String,
+    pub responsible: String,
+}
+
+/// A Handlungsansatz of the planning document.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MeasureRow {
+    pub title: String,
+    pub description: String,
+    pub expected_effect: String,
+    pub responsible: String,
+    pub period: String,
+    pub goals: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Anlage {
+    pub number: u32,
+    pub title: String,
+    pub intro: String,
+    pub goals: Vec<GoalRow>,
+    pub measures: Vec<MeasureRow>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Choice {
+    pub label: String,
+    pub checked: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ImpactRow {
+    pub label: String,
+    pub options: Vec<Choice>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ConsultationRow {
+    pub committee: String,
+    pub date: String,
+    pub decision: String,
+}
+
+/// The committee paper in the form of the seed paper.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Vorlage {
+    pub number: String,
+    pub visibility: String,
+    pub fachbereich: String,
+    pub bearbeiter: String,
+    pub date: String,
+    pub aktenzeichen: String,
+    pub title: String,
+    /// The three boxes at the top (Beschluss, Wahl, Kenntnisnahme), checked by the first step of
+    /// the Beratungsfolge.
+    pub decision_kinds: Vec<Choice>,
+    pub consultations: Vec<ConsultationRow>,
+    pub impacts: Vec<ImpactRow>,
+    pub resolution: String,
+    pub occasion: Vec<String>,
+    pub agreement_title: String,
+    pub jobcenter: String,
+    pub year: i32,
+    pub as_of: String,
+    pub summary: String,
+    pub sections: Vec<Section>,
+    pub anlagen: Vec<Anlage>,
+    pub sources: Vec<String>,
+    pub demo: bool,
+    pub confidentiality: String,
+    #[serde(skip)]
+    pub charts: Vec<Chart>,
+}
+
+/// A goal in the monitoring report.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MonitoringRow {
+    pub area: String,
+    pub title: String,
+    pub responsible: String,
+    pub status: String,
+    pub status_key: String,
+    pub value: String,
+    pub month: String,
+    pub target_to_date: String,
+    pub forecast: String,
+    pub probability: String,
+    pub reason: String,
+    pub datenstand: String,
+    pub source: String,
+}
+
+/// The monthly monitoring report for the carriers' meeting.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Monitoring {
+    pub title: String,
+    pub agreement_title: String,
+    pub jobcenter: String,
+    pub as_of: String,
+    pub created: String,
+    pub audience: String,
+    pub summary: String,
+    /// Goals off track first (verfehlt, then gefährdet), then the rest in the agreement's order.
+    pub rows: Vec<MonitoringRow>,
+    /// Open action items, once steering meetings record them; empty list until then.
+    pub actions: Vec<String>,
+    pub actions_note: String,
+    pub sources: Vec<String>,
+    pub demo: bool,
+    pub confidentiality: String,
+}
+
+/// What the suppression step did in a document, for its note.
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct Suppressed {
+    primary: usize,
+    secondary: usize,
+}
+
+fn confidentiality_note(audience: Audience, s: Suppressed) -> String {
+    match audience {
+        Audience::Internal => "Interne Fassung: alle Werte ungesperrt. Nicht zur Weitergabe an Gremien oder die Öffentlichkeit.".into(),
+        Audience::Public => format!(
+            "Statistische Geheimhaltung: Fallzahlen unter {min} und Werte, die auf weniger als {min} Fällen beruhen, sind mit * gesperrt (primäre Sperrung). Weitere Werte sind gesperrt, wo sich ein gesperrter Wert sonst aus Summen, aus der Summe seit Januar oder aus dem Vormonat errechnen ließe (sekundäre Sperrung). In diesem Dokument: {} primär und {} sekundär gesperrte Werte.",
+            s.primary,
+            s.secondary,
+            min = zielwerk_engine::confidentiality::MIN_CASES,
+        ),
+    }
+}
+
+/// Whether a value rests on counts (its numerator or denominator) and is small.
+fn rests_on_few_cases(state: &GoalState<'_>, agreement: &Agreement, m: YearMonth) -> bool {
+    let Some(p) = state.series.get(&m) else {
+        return false;
+    };
+    let ind = state.indicator;
+    let count = |code: &zielwerk_domain::IndicatorCode| {
+        agreement
+            .indicator(code)
+            .is_some_and(|i| i.unit == Unit::Count)
+    };
+    let (num_is_count, den_is_count) = match &ind.formula {
+        // A stored ratio (share of cases) keeps both counts.
+        Formula::StoredRatio { .. } => (true, true),
+        Formula::Ratio {
+            numerator,
+            denominator,
+            ..
+        }
+        | Formula::Rolling12 {
+            numerator,
+            denominator,
+        }
+        | Formula::RollingRate {
+            numerator,
+            denominator,
+            ..
+        } => (count(numerator), count(denominator)),
+        Formula::Stored | Formula::YearOverYear { .. } => (false, false),
+    };
+    let small = |v: Option<f64>| v.is_some_and(|v| is_small(v.round() as i64));
+    (num_is_count && small(p.numerator)) || (den_is_count && small(p.denominator))
+}
+
+/// The months of the agreement year up to `as_of` whose value must not be printed in a public
+/// document: small counts, values resting on few cases, and what else must go so that neither
+/// can be recovered (for a flow, the running sum since January ties each month to the one
+/// before). Charts and tables of public documents leave these months out.
+pub(crate) fn suppressed_months(
+    state: &GoalState<'_>,
+    agreement: &Agreement,
+    as_of: YearMonth,
+) -> (BTreeSet<YearMonth>, Suppressed) {
+    let ind = state.indicator;
+    let months: Vec<(YearMonth, f64)> = state
+        .series
+        .iter()
+        .filter(|(m, _)| m.year() == agreement.year && **m <= as_of)
+        .map(|(m, p)| (*m, p.value))
+        .collect();
+    let mut grid = Grid::default();
+    let mut printed = Vec::new();
+    match (ind.unit, ind.accumulation, &ind.formula) {
+        (Unit::Count, Accumulation::Flow, Formula::Stored) => {
+            // Printed: the running sum; implied: each month's cases.
+            let mut sum = 0i64;
+            let mut previous: Option<usize> = None;
+            for (_, v) in &months {
+                let cases = v.round() as i64;
+                sum += cases;
+                let month = grid.push(Cell {
+                    value: cases,
+                    shown: false,
+                    sensitive: is_small(cases),
+                });
+                let total = grid.push(Cell {
+                    value: sum,
+                    shown: true,
+                    sensitive: is_small(sum),
+                });
+                match previous {
+                    Some(p) => grid.sum(total, &[p, month]),
+                    None => grid.sum(total, &[month]),
+                }
+                previous = Some(total);
+                printed.push(total);
+            }
+        }
+        (Unit::Count, Accumulation::Stock, Formula::Stored) => {
+            for (_, v) in &months {
+                printed.push(grid.count(v.round() as i64));
+            }
+        }
+        _ => {
+            for (m, _) in &months {
+                printed.push(grid.push(Cell {
+                    value: 0,
+                    shown: true,
+                    sensitive: rests_on_few_cases(state, agreement, *m),
+                }));
+            }
+        }
+    }
+    let p = protect(&grid);
+    let hidden = months
+        .iter()
+        .zip(&printed)
+        .filter(|(_, cell)| p.is_suppressed(**cell))
+        .map(|((m, _), _)| *m)
+        .collect();
+    (
+        hidden,
+        Suppressed {
+            primary: p.primary,
+            secondary: p.secondary,
+        },
+    )
+}
+
+/// The columns of a goal's short table: the quarter ends up to the reporting month, and the
+/// reporting month itself.
+fn table_months(year: i32, as_of: YearMonth) -> Vec<YearMonth> {
+    let mut months: Vec<YearMonth> = [3, 6, 9, 12]
+        .into_iter()
+        .filter_map(|m| YearMonth::new(year, m).ok())
+        .filter(|m| *m < as_of)
+        .collect();
+    months.push(as_of);
+    months
+}
+
+fn goal_table(
+    state: &GoalState<'_>,
+    agreement: &Agreement,
+    as_of: YearMonth,
+    hidden: &BTreeSet<YearMonth>,
+    provenance: &Provenance<'_>,
+) -> Option<Table> {
+    if matches!(state.goal.target, Target::Milestone { .. }) {
+        return None;
+    }
+    let ind = state.indicator;
+    let months = table_months(agreement.year, as_of);
+    let shown: BTreeMap<YearMonth, f64> = state.year_to_date(agreement.year).into_iter().collect();
+    let targets: BTreeMap<YearMonth, f64> = state.target_path.iter().copied().collect();
+    let cell = |m: &YearMonth, v: Option<f64>| match v {
+        _ if hidden.contains(m) => "*".to_owned(),
+        Some(v) => value_text(ind, v),
+        None => "–".to_owned(),
+    };
+    let actual_label = match ind.accumulation {
+        Accumulation::Flow => "Ist (Summe seit Januar)",
+        Accumulation::Stock => "Ist",
+    };
+    let mut header = vec![String::new()];
+    header.extend(months.iter().map(|m| m.german_short()));
+    let actual: Vec<String> = std::iter::once(actual_label.to_owned())
+        .chain(months.iter().map(|m| cell(m, shown.get(m).copied())))
+        .collect();
+    let target: Vec<String> = std::iter::once("Ziel".to_owned())
+        .chain(months.iter().map(|m| {
+            targets
+                .get(m)
+                .map(|t| value_text(ind, *t))
+                .unwrap_or_else(|| "–".into())
+        }))
+        .collect();
+    let last = months
+        .iter()
+        .rev()
+        .find(|m| state.series.contains_key(m))
+        .copied()
+        .unwrap_or(as_of);
+    let (datenstand, source) = provenance.of(&ind.code, last);
+    let mut caption = if source.is_empty() {
+        "Noch keine Werte.".to_owned()
+    } else {
+        format!("Quelle: {source}; Datenstand: {datenstand}.")
+    };
+    if state.series.range(..=as_of).any(|(m, p)| {
+        m.year() == agreement.year && p.status == zielwerk_domain::ValueStatus::Projected
+    }) {
+        caption.push_str(" Werte der letzten Monate vorläufig (hochgerechnet).");
+    }
+    if !hidden.is_empty() {
+        caption.push_str(" * gesperrt (statistische Geheimhaltung).");
+    }
+    Some(Table {
+        header,
+        rows: vec![actual, target],
+        caption,
+    })
+}
+
+fn forecast_sentence(state: &GoalState<'_>, year: i32, as_of: YearMonth) -> String {
+    match present::year_end(state, as_of) {
+        None => String::new(),
+        Some(r) => present::forecast_text(state, year, &r).0,
+    }
+}
+
+fn status_counts(state: &AgreementState<'_>) -> String {
+    let count = |s: Status| {
+        state
+            .goals
+            .iter()
+            .filter(|g| g.assessment.status == s)
+            .count()
+    };
+    format!(
+        "Von {} Zielen liegen {} im Plan, {} sind gefährdet, {} verfehlt und {} noch ohne Werte (Stand: {}).",
+        state.goals.len(),
+        count(Status::OnTrack),
+        count(Status::AtRisk),
+        count(Status::Missed),
+        count(Status::NoData),
+        state.as_of.german_long()
+    )
+}
+
+fn goal_row(agreement: &Agreement, state: &GoalState<'_>) -> GoalRow {
+    GoalRow {
+        area: agreement
+            .area(&state.goal.area)
+            .map(|a| a.title.clone())
+            .unwrap_or_default(),
+        title: state.goal.title.clone(),
+        indicator: state.indicator.name.clone(),
+        target: present::target_text(state.goal, state.indicator),
+        tolerance: present::tolerance_text(state.goal, state.indicator),
+        responsible: state.goal.responsible.label_de().into(),
+    }
+}
+
+fn anlagen(agreement: &Agreement, state: &AgreementState<'_>) -> Vec<Anlage> {
+    let municipal = |g: &&GoalState<'_>| {
+        g.goal.origin == Origin::Agreement
+            && agreement
+                .area(&g.goal.area)
+                .is_some_and(|a| a.kind == AreaKind::Municipal)
+    };
+    let planning: Vec<GoalRow> = state
+        .goals
+        .iter()
+        .filter(|g| g.goal.origin == Origin::PlanningDocument)
+        .map(|g| goal_row(agreement, g))
+        .collect();
+    let goal_titles = |keys: &[zielwerk_domain::Key]| {
+        keys.iter()
+            .filter_map(|k| agreement.goal(k))
+            .map(|g| g.title.clone())
+            .collect::<Vec<_>>()
+            .join("; ")
+    };
+    vec![
+        Anlage {
+            number: 1,
+            title: format!("Kommunale Ziele {}", agreement.year),
+            intro: format!(
+                "Die kommunalen Ziele und Zielwerte der {} mit ihren Toleranzen.",
+                agreement.title
+            ),
+            goals: state
+                .goals
+                .iter()
+                .filter(municipal)
+                .map(|g| goal_row(agreement, g))
+                .collect(),
+            measures: Vec::new(),
+        },
+        Anlage {
+            number: 2,
+            title: "Lokales Planungsdokument".into(),
+            intro: format!(
+                "Weitere Zielsetzungen des {} für {}, die Handlungsansätze und die Wirkungserwartungen.",
+                agreement.jobcenter.name, agreement.year
+            ),
+            goals: planning,
+            measures: agreement
+                .measures
+                .iter()
+                .map(|m| MeasureRow {
+                    title: m.title.clone(),
+                    description: m.description.clone(),
+                    expected_effect: m.expected_effect.clone(),
+                    responsible: m.responsible.label_de().into(),
+                    period: match m.end {
+                        Some(end) => format!("{} bis {}", m.start.german_long(), end.german_long()),
+                        None => format!("ab {}", m.start.german_long()),
+                    },
+                    goals: goal_titles(&m.goals),
+                })
+                .collect(),
+        },
+    ]
+}
+
+fn date_de(d: chrono::NaiveDate) -> String {
+    present::date_de(d)
+}
+
+/// Builds the Vorlage for a committee from the header, the agreement's state and the values
+/// behind it. Always public: every figure passes the suppression step.
+pub fn vorlage(
+    header: &VorlageHeader,
+    state: &AgreementState<'_>,
+    values: &[CurrentValue],
+) -> Vorlage {
+    let agreement = state.agreement;
+    let provenance = Provenance::new(agreement, values);
+    let as_of = state.as_of;
+    let mut charts = Vec::new();
+    let mut suppressed = Suppressed::default();
+    let mut sections = Vec::new();
+    for (i, area) in agreement.areas.iter().enumerate() {
+        let goals: Vec<&GoalState<'_>> = state
+            .goals
+            .iter()
+            .filter(|g| g.goal.area == area.key)
+            .collect();
+        let mut blocks = Vec::new();
+        for g in &goals {
+            let (hidden, s) = suppressed_months(g, agreement, as_of);
+            suppressed.primary += s.primary;
+            suppressed.secondary += s.secondary;
+            let year_end = present::year_end(g, as_of);
+            let name = format!("ziel-{}.svg", g.goal.key);
+            let svg = present::goal_chart(
+                g,
+                agreement.year,
+                as_of,
+                year_end
+                    .as_ref()
+                    .and_then(|r| r.as_ref().ok())
+                    .map_or(&[][..], |y| &y.path),
+                &format!("chart-{}", g.goal.key),
+                &hidden,
+            );
+            charts.push(Chart {
+                name: name.clone(),
+                svg,
+            });
+            let asm = &g.assessment;
+            blocks.push(GoalBlock {
+                title: g.goal.title.clone(),
+                responsible: g.goal.responsible.label_de().into(),
+                indicator: g.indicator.name.clone(),
+                target: present::target_text(g.goal, g.indicator),
+                status: asm.status.label_de().into(),
+                status_key: asm.status.css().into(),
+                reason: asm.reason.clone(),
+                forecast: forecast_sentence(g, agreement.year, as_of),
+                chart: Some(name),
+                chart_title: format!("{}: Ist und Ziel {}", g.indicator.name, agreement.year),
+                table: goal_table(g, agreement, as_of, &hidden, &provenance),
+            });
+        }
+        let count = |s: Status| goals.iter().filter(|g| g.assessment.status == s).count();
+        sections.push(Section {
+            number: format!("{}", i + 1),
+            title: area.title.clone(),
+            kind: area.kind.label_de().into(),
+            description: area.description.clone(),
+            summary: format!(
+                "{} Ziel(e): {} im Plan, {} gefährdet, {} verfehlt, {} ohne Werte.",
+                goals.len(),
+                count(Status::OnTrack),
+                count(Status::AtRisk),
+                count(Status::Missed),
+                count(Status::NoData)
+            ),
+            goals: blocks,
+            notes: header
+                .area_notes
+                .get(area.key.as_str())
+                .map(|t| paragraphs(t))
+                .unwrap_or_default(),
+        });
+    }
+    let first_decision = header.consultations.first().map(|c| c.decision);
+    let (demo, sources) = present::sources(values);
+    Vorlage {
+        number: header.number.clone(),
+        visibility: if header.public {
+            "öffentlich"
+        } else {
+            "nicht öffentlich"
+        }
+        .into(),
+        fachbereich: header.fachbereich.clone(),
+        bearbeiter: header.bearbeiter.clone(),
+        date: date_de(header.date),
+        aktenzeichen: header.aktenzeichen.clone(),
+        title: header.title.clone(),
+        decision_kinds: DecisionKind::ALL
+            .iter()
+            .map(|k| Choice {
+                label: k.label_de().into(),
+                checked: first_decision == Some(*k),
+            })
+            .collect(),
+        consultations: header
+            .consultations
+            .iter()
+            .map(|c| ConsultationRow {
+                committee: c.committee.clone(),
+                date: date_de(c.date),
+                decision: c.decision.label_de().into(),
+            })
+            .collect(),
+        impacts: header
+            .impacts
+            .rows()
+            .iter()
+            .map(|(label, answer)| ImpactRow {
+                label: (*label).into(),
+                options: Impact::ALL
+                    .iter()
+                    .map(|i| Choice {
+                        label: i.label_de().into(),
+                        checked: i == answer,
+                    })
+                    .collect(),
+            })
+            .collect(),
+        resolution: header.resolution.clone(),
+        occasion: header.occasion_paragraphs(),
+        agreement_title: agreement.title.clone(),
+        jobcenter: agreement.jobcenter.name.clone(),
+        year: agreement.year,
+        as_of: as_of.german_long(),
+        summary: status_counts(state),
+        sections,
+        anlagen: anlagen(agreement, state),
+        sources,
+        demo,
+        confidentiality: confidentiality_note(Audience::Public, suppressed),
+        charts,
+    }
+}
+
+/// Builds the monitoring report for the reporting month of `state`.
+pub fn monitoring(
+    state: &AgreementState<'_>,
+    values: &[CurrentValue],
+    audience: Audience,
+    created: chrono::NaiveDate,
+) -> Monitoring {
+    let agreement = state.agreement;
+    let provenance = Provenance::new(agreement, values);
+    let as_of = state.as_of;
+    let mut suppressed = Suppressed::default();
+    let mut goals: Vec<&GoalState<'_>> = state.goals.iter().collect();
+    let rank = |s: Status| match s {
+        Status::Missed => 0,
+        Status::AtRisk => 1,
+        _ => 2,
+    };
+    // Stable: within a rank, the agreement's order (which is by area).
+    goals.sort_by_key(|g| rank(g.assessment.status));
+    let rows = goals
+        .iter()
+        .map(|g| {
+            let asm = &g.assessment;
+            let ind = g.indicator;
+            let hidden = match audience {
+                Audience::Internal => BTreeSet::new(),
+                Audience::Public => {
+                    let (h, s) = suppressed_months(g, agreement, as_of);
+                    suppressed.primary += s.primary;
+                    suppressed.secondary += s.secondary;
+                    h
+                }
+            };
+            let shown_value = asm.month.and_then(|m| {
+                g.year_to_date(agreement.year)
+                    .into_iter()
+                    .find(|(x, _)| *x == m)
+                    .map(|(_, v)| v)
+                    .or(asm.actual)
+            });
+            let value = match (asm.month, shown_value) {
+                (Some(m), _) if hidden.contains(&m) => "*".to_owned(),
+                (_, Some(v)) => value_text(ind, v),
+                _ => "–".to_owned(),
+            };
+            let (forecast, probability) = match present::year_end(g, as_of) {
+                None => ("–".to_owned(), String::new()),
+                Some(Err(_)) => ("keine Prognose".to_owned(), String::new()),
+                Some(Ok(y)) if y.method.is_none() => {
+                    (value_text(ind, y.point), "Wert liegt vor".to_owned())
+                }
+                Some(Ok(y)) => (
+                    value_text(ind, y.point),
+                    format!("{}\u{a0}%", number(y.probability * 100.0, 0)),
+                ),
+            };
+            let (datenstand, source) = asm
+                .month
+                .map(|m| provenance.of(&ind.code, m))
+                .unwrap_or_default();
+            MonitoringRow {
+                area: agreement
+                    .area(&g.goal.area)
+                    .map(|a| a.title.clone())
+                    .unwrap_or_default(),
+                title: g.goal.title.clone(),
+                responsible: g.goal.responsible.label_de().into(),
+                status: asm.status.label_de().into(),
+                status_key: asm.status.css().into(),
+                value,
+                month: asm.month.map(|m| m.german_long()).unwrap_or_default(),
+                target_to_date: match (&g.goal.target, asm.target) {
+                    (Target::Milestone { due }, _) => format!("bis {}", date_de(*due)),
+                    (_, Some(t)) => value_text(ind, t),
+                    (_, None) => "–".into(),
+                },
+                forecast,
+                probability,
+                reason: asm.reason.clone(),
+                datenstand,
+                source,
+            }
+        })
+        .collect();
+    let (demo, sources) = present::sources(values);
+    Monitoring {
+        title: format!("Monitoringbericht {}", as_of.german_long()),
+        agreement_title: agreement.title.clone(),
+        jobcenter: agreement.jobcenter.name.clone(),
+        as_of: as_of.german_long(),
+        created: date_de(created),
+        audience: match audience {
+            Audience::Internal => "intern",
+            Audience::Public => "öffentlich",
+        }
+        .into(),
+        summary: status_counts(state),
+        rows,
+        actions: Vec::new(),
+        actions_note: "Offene Maßnahmen aus Steuerungsgesprächen erscheinen hier, sobald Gespräche mit Beschlüssen erfasst sind.".into(),
+        sources,
+        demo,
+        confidentiality: confidentiality_note(audience, suppressed),
+    }
+}
