@@ -28,7 +28,7 @@ CREATE TABLE vorlage_file (
     title      TEXT NOT NULL,
     mime_type  TEXT NOT NULL,
     size       BIGINT NOT NULL,
-    sha256     TEXT NOT NULL,
+    sha512     TEXT NOT NULL,
     content    BYTEA NOT NULL,
     created_at TEXT NOT NULL,
     PRIMARY KEY (vorlage_id, name)

@@ -66,7 +66,7 @@ pub struct FileMeta {
     pub mime_type: String,
     pub size: i64,
     /// Hex SHA-256 of the content.
-    pub sha256: String,
+    pub sha512: String,
     pub created_at: String,
 }
 
@@ -104,7 +104,7 @@ fn file_from(row: &AnyRow) -> Result<FileMeta> {
         title: row.try_get("title")?,
         mime_type: row.try_get("mime_type")?,
         size: row.try_get("size")?,
-        sha256: row.try_get("sha256")?,
+        sha512: row.try_get("sha512")?,
         created_at: row.try_get("created_at")?,
     })
 }
@@ -112,7 +112,7 @@ fn file_from(row: &AnyRow) -> Result<FileMeta> {
 const VORLAGE_COLUMNS: &str =
     "id, agreement_id, jobcenter_id, header, revision, created_at, updated_at, published_at";
 const FILE_COLUMNS: &str =
-    "vorlage_id, name, role, title, mime_type, size, sha256, created_at, position";
+    "vorlage_id, name, role, title, mime_type, size, sha512, created_at, position";
 
 fn header_json(header: &VorlageHeader) -> String {
     serde_json::to_string(header).expect("a header always serialises")
@@ -250,10 +250,10 @@ impl Store {
             });
         }
         for (position, f) in files.iter().enumerate() {
-            let digest = sha2::Sha256::digest(&f.content);
+            let digest = sha2::Sha512::digest(&f.content);
             let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
             sqlx::query(
-                "INSERT INTO vorlage_file (vorlage_id, name, role, position, title, mime_type, size, sha256, content, created_at)
+                "INSERT INTO vorlage_file (vorlage_id, name, role, position, title, mime_type, size, sha512, content, created_at)
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
             )
             .bind(id)

@@ -321,7 +321,7 @@ async fn a_vorlage_is_edited_with_locking_and_frozen_when_published(store: Store
         .unwrap();
     assert_eq!(bytes, pdf);
     assert_eq!(meta.size, pdf.len() as i64);
-    assert_eq!(meta.sha256.len(), 64);
+    assert_eq!(meta.sha512.len(), 128);
     let listed = store.vorlage_files(&id).await.unwrap();
     assert_eq!(
         listed.iter().map(|f| f.role).collect::<Vec<_>>(),

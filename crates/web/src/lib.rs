@@ -67,6 +67,33 @@ pub fn router(state: AppState) -> Router {
         .route("/vereinbarungen/{id}/anlagen", get(pages::annexes))
         .route("/vereinbarungen/{id}/export.toml", get(pages::export_toml))
         .route("/vereinbarungen/{id}/ziele/{goal}", get(pages::goal))
+        .route("/vereinbarungen/{id}/berichte", get(pages::reports::list))
+        .route(
+            "/vereinbarungen/{id}/vorlagen",
+            post(pages::reports::create),
+        )
+        .route(
+            "/vereinbarungen/{id}/monitoring",
+            get(pages::reports::monitoring),
+        )
+        .route(
+            "/vereinbarungen/{id}/monitoring.pdf",
+            get(pages::reports::monitoring_pdf),
+        )
+        .route(
+            "/vereinbarungen/{id}/werte.xlsx",
+            get(pages::reports::figures_xlsx),
+        )
+        .route(
+            "/vorlagen/{vid}",
+            get(pages::reports::edit).post(pages::reports::save),
+        )
+        .route(
+            "/vorlagen/{vid}/veroeffentlichen",
+            post(pages::reports::publish),
+        )
+        .route("/vorlagen/{vid}/{file}", get(pages::reports::document))
+        .nest("/oparl/v1", pages::oparl::router())
         .fallback(pages::not_found)
         .with_state(state);
     for (name, value) in security {

@@ -1,6 +1,8 @@
 //! Page handlers, one function per page, with the template each renders.
 
 pub mod import;
+pub mod oparl;
+pub mod reports;
 
 use askama::Template;
 use axum::body::Bytes;
@@ -40,7 +42,10 @@ where
     Ok(Html(body).into_response())
 }
 
-async fn load(state: &AppState, id: &str) -> Result<(Agreement, Vec<CurrentValue>), WebError> {
+pub(crate) async fn load(
+    state: &AppState,
+    id: &str,
+) -> Result<(Agreement, Vec<CurrentValue>), WebError> {
     let missing = || WebError::NotFound(format!("Die Vereinbarung „{id}“ gibt es nicht."));
     let key: AgreementKey = id.parse().map_err(|_| missing())?;
     let agreement = state.store.agreement(&key).await?.ok_or_else(missing)?;
@@ -134,7 +139,7 @@ struct Counts {
     no_data: usize,
 }
 
-struct Head {
+pub(crate) struct Head {
     id: String,
     title: String,
     year: i32,
@@ -147,7 +152,7 @@ struct Head {
     sources: Vec<String>,
 }
 
-fn head(a: &Agreement, values: &[CurrentValue]) -> Head {
+pub(crate) fn head(a: &Agreement, values: &[CurrentValue]) -> Head {
     let (demo, sources) = view::sources(values);
     Head {
         id: a.key().to_string(),
@@ -250,7 +255,7 @@ async fn overview_page(
 
 /// Assessing and forecasting every goal is CPU work: it runs on the blocking pool, never on
 /// the threads that serve requests.
-async fn blocking<T: Send + 'static>(
+pub(crate) async fn blocking<T: Send + 'static>(
     work: impl FnOnce() -> Result<T, WebError> + Send + 'static,
 ) -> Result<T, WebError> {
     tokio::task::spawn_blocking(work)

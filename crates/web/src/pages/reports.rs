@@ -1,0 +1,556 @@
+//! Reports: the list of an agreement's Vorlagen and report downloads, the Vorlage editor, the
+//! documents themselves (PDF, DOCX, XLSX, monitoring report as HTML and PDF), and publication.
+
+use askama::Template;
+use axum::Form;
+use axum::extract::{Path, Query, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Redirect, Response};
+use chrono::NaiveDate;
+use serde::Deserialize;
+use zielwerk_domain::{
+    AgreementKey, Consultation, DecisionKind, Impact, Impacts, Key, VorlageHeader, YearMonth,
+};
+use zielwerk_report::model::{Audience, Monitoring};
+
+use super::{Head, PageResult, blocking, head, html};
+use crate::AppState;
+use crate::documents::{self, DOCX, Loaded, PDF, XLSX};
+use crate::error::WebError;
+
+fn today() -> NaiveDate {
+    chrono::Local::now().date_naive()
+}
+
+fn key(id: &str) -> Result<AgreementKey, WebError> {
+    id.parse()
+        .map_err(|_| WebError::NotFound(format!("Die Vereinbarung „{id}“ gibt es nicht.")))
+}
+
+fn download(mime: &'static str, name: &str, bytes: Vec<u8>) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, mime.to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}\""),
+            ),
+            (header::CACHE_CONTROL, "no-store".to_owned()),
+        ],
+        bytes,
+    )
+        .into_response()
+}
+
+#[derive(Deserialize, Default)]
+pub struct ReportQuery {
+    stand: Option<String>,
+    ziel: Option<String>,
+    /// `1`: the public version (suppression applied).
+    oeffentlich: Option<String>,
+}
+
+impl ReportQuery {
+    fn month(&self) -> Result<Option<YearMonth>, WebError> {
+        self.stand
+            .as_deref()
+            .filter(|s| !s.is_empty())
+            .map(|s| {
+                s.parse()
+                    .map_err(|e| WebError::BadRequest(format!("Parameter „stand“: {e}")))
+            })
+            .transpose()
+    }
+
+    fn audience(&self) -> Audience {
+        match self.oeffentlich.as_deref() {
+            Some("1") | Some("ja") | Some("true") => Audience::Public,
+            _ => Audience::Internal,
+        }
+    }
+}
+
+// ----- Report list --------------------------------------------------------------------------
+
+struct VorlageItem {
+    url: String,
+    number: String,
+    title: String,
+    date: String,
+    state: String,
+}
+
+#[derive(Template)]
+#[template(path = "reports.html")]
+struct ReportsPage {
+    head: Head,
+    vorlagen: Vec<VorlageItem>,
+    months: Vec<(String, String)>,
+    goals: Vec<(String, String)>,
+}
+
+pub async fn list(State(state): State<AppState>, Path(id): Path<String>) -> PageResult {
+    let k = key(&id)?;
+    let Loaded { agreement, values } = documents::load(&state.store, &k).await?;
+    let vorlagen = state
+        .store
+        .vorlagen(&k)
+        .await?
+        .into_iter()
+        .map(|v| VorlageItem {
+            url: format!("/vorlagen/{}", v.id),
+            number: v.header.number.clone(),
+            title: v.header.title.clone(),
+            date: zielwerk_report::present::date_de(v.header.date),
+            state: match &v.published_at {
+                Some(at) => format!("veröffentlicht am {}", at.get(..10).unwrap_or(at)),
+                None => "Entwurf".into(),
+            },
+        })
+        .collect();
+    let (jan, dec) =
+        YearMonth::year_bounds(agreement.year).map_err(|e| WebError::Internal(e.to_string()))?;
+    html(&ReportsPage {
+        head: head(&agreement, &values),
+        vorlagen,
+        months: jan
+            .through(dec)
+            .map(|m| (m.to_string(), m.german_long()))
+            .collect(),
+        goals: agreement
+            .goals
+            .iter()
+            .map(|g| (g.key.to_string(), g.title.clone()))
+            .collect(),
+    })
+}
+
+pub async fn create(State(state): State<AppState>, Path(id): Path<String>) -> PageResult {
+    let k = key(&id)?;
+    let agreement = state
+        .store
+        .agreement(&k)
+        .await?
+        .ok_or_else(|| WebError::NotFound(format!("Die Vereinbarung „{id}“ gibt es nicht.")))?;
+    let vid = state
+        .store
+        .create_vorlage(&k, &VorlageHeader::draft(&agreement, today()))
+        .await?;
+    Ok(Redirect::to(&format!("/vorlagen/{vid}")).into_response())
+}
+
+// ----- Monitoring report and Excel ------------------------------------------------------------
+
+#[derive(Template)]
+#[template(path = "monitoring.html")]
+struct MonitoringPage {
+    head: Head,
+    m: Monitoring,
+    pdf_url: String,
+}
+
+pub async fn monitoring(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    Query(q): Query<ReportQuery>,
+) -> PageResult {
+    let loaded = documents::load(&state.store, &key(&id)?).await?;
+    let (month, audience) = (q.month()?, q.audience());
+    let h = head(&loaded.agreement, &loaded.values);
+    let m = blocking(move || {
+        Ok(documents::monitoring_model(
+            &loaded,
+            month,
+            audience,
+            today(),
+        ))
+    })
+    .await?;
+    let pdf_url = format!(
+        "/vereinbarungen/{id}/monitoring.pdf?stand={}&oeffentlich={}",
+        q.stand.clone().unwrap_or_default(),
+        if audience == Audience::Public {
+            "1"
+        } else {
+            "0"
+        }
+    );
+    html(&MonitoringPage {
+        head: h,
+        m,
+        pdf_url,
+    })
+}
+
+pub async fn monitoring_pdf(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    Query(q): Query<ReportQuery>,
+) -> PageResult {
+    let loaded = documents::load(&state.store, &key(&id)?).await?;
+    let (month, audience) = (q.month()?, q.audience());
+    let bytes = blocking(move || {
+        let m = documents::monitoring_model(&loaded, month, audience, today());
+        documents::monitoring_pdf(&m, today())
+    })
+    .await?;
+    Ok(download(PDF, &format!("monitoring-{id}.pdf"), bytes))
+}
+
+pub async fn figures_xlsx(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    Query(q): Query<ReportQuery>,
+) -> PageResult {
+    let loaded = documents::load(&state.store, &key(&id)?).await?;
+    let (month, audience) = (q.month()?, q.audience());
+    let goal: Option<Key> = match q.ziel.as_deref().filter(|s| !s.is_empty()) {
+        None => None,
+        Some(k) => Some(
+            k.parse()
+                .map_err(|_| WebError::NotFound(format!("Das Ziel „{k}“ gibt es nicht.")))?,
+        ),
+    };
+    let name = match &goal {
+        Some(g) => format!("werte-{id}-{g}.xlsx"),
+        None => format!("werte-{id}.xlsx"),
+    };
+    let bytes =
+        blocking(move || documents::figures_xlsx(&loaded, month, goal.as_ref(), audience)).await?;
+    Ok(download(XLSX, &name, bytes))
+}
+
+// ----- Vorlage editor -------------------------------------------------------------------------
+
+struct AreaNote {
+    key: String,
+    title: String,
+    text: String,
+}
+
+struct ConsultationInput {
+    committee: String,
+    date: String,
+    decision: &'static str,
+}
+
+#[derive(Template)]
+#[template(path = "vorlage.html")]
+struct VorlagePage {
+    head: Head,
+    id: String,
+    h: VorlageHeader,
+    date: String,
+    as_of: String,
+    revision: i64,
+    published: Option<String>,
+    consultations: Vec<ConsultationInput>,
+    impacts: Vec<(&'static str, &'static str, &'static str)>,
+    impact_options: Vec<(&'static str, &'static str)>,
+    decision_options: Vec<(&'static str, &'static str)>,
+    notes: Vec<AreaNote>,
+    months: Vec<(String, String)>,
+    problems: Vec<String>,
+    message: Option<String>,
+    files: Vec<(String, String, String)>,
+}
+
+const IMPACT_FIELDS: [&str; 5] = [
+    "financial",
+    "personnel",
+    "organisational",
+    "key_figures",
+    "climate",
+];
+const CONSULTATION_ROWS: usize = 3;
+
+async fn vorlage_page(
+    state: &AppState,
+    vid: &str,
+    edited: Option<(VorlageHeader, i64)>,
+    message: Option<String>,
+) -> Result<VorlagePage, WebError> {
+    let (v, loaded) = documents::load_vorlage(&state.store, vid).await?;
+    let (h, revision) = edited.unwrap_or((v.header.clone(), v.revision));
+    let agreement = &loaded.agreement;
+    let mut consultations: Vec<ConsultationInput> = h
+        .consultations
+        .iter()
+        .map(|c| ConsultationInput {
+            committee: c.committee.clone(),
+            date: c.date.to_string(),
+            decision: c.decision.as_str(),
+        })
+        .collect();
+    while consultations.len() < CONSULTATION_ROWS {
+        consultations.push(ConsultationInput {
+            committee: String::new(),
+            date: String::new(),
+            decision: DecisionKind::Kenntnisnahme.as_str(),
+        });
+    }
+    let impacts = h
+        .impacts
+        .rows()
+        .iter()
+        .zip(IMPACT_FIELDS)
+        .map(|((label, answer), field)| (field, *label, answer.as_str()))
+        .collect();
+    let notes = agreement
+        .areas
+        .iter()
+        .map(|a| AreaNote {
+            key: a.key.to_string(),
+            title: a.title.clone(),
+            text: h
+                .area_notes
+                .get(a.key.as_str())
+                .cloned()
+                .unwrap_or_default(),
+        })
+        .collect();
+    let (jan, dec) =
+        YearMonth::year_bounds(agreement.year).map_err(|e| WebError::Internal(e.to_string()))?;
+    let files = state
+        .store
+        .vorlage_files(vid)
+        .await?
+        .into_iter()
+        .map(|f| {
+            (
+                format!("/oparl/v1/files/{}/{}/download", f.vorlage_id, f.name),
+                f.title,
+                format!("{} · {} Bytes · SHA-512 {}", f.mime_type, f.size, f.sha512),
+            )
+        })
+        .collect();
+    Ok(VorlagePage {
+        head: head(agreement, &loaded.values),
+        id: v.id.clone(),
+        date: h.date.to_string(),
+        as_of: h.as_of.map(|m| m.to_string()).unwrap_or_default(),
+        problems: h.check(agreement).iter().map(|p| p.to_string()).collect(),
+        h,
+        revision,
+        published: v.published_at.clone(),
+        consultations,
+        impacts,
+        impact_options: Impact::ALL
+            .iter()
+            .map(|i| (i.as_str(), i.label_de()))
+            .collect(),
+        decision_options: DecisionKind::ALL
+            .iter()
+            .map(|d| (d.as_str(), d.label_de()))
+            .collect(),
+        notes,
+        months: jan
+            .through(dec)
+            .map(|m| (m.to_string(), m.german_long()))
+            .collect(),
+        message,
+        files,
+    })
+}
+
+pub async fn edit(State(state): State<AppState>, Path(vid): Path<String>) -> PageResult {
+    html(&vorlage_page(&state, &vid, None, None).await?)
+}
+
+/// Reads the editor form into a header. Every problem is collected with its field name.
+fn parse_form(fields: &[(String, String)]) -> Result<(VorlageHeader, i64), Vec<String>> {
+    let get = |name: &str| {
+        fields
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.trim().to_owned())
+            .unwrap_or_default()
+    };
+    let mut problems = Vec::new();
+    let date = |field: &str, label: &str, problems: &mut Vec<String>| {
+        let raw = get(field);
+        NaiveDate::parse_from_str(&raw, "%Y-%m-%d")
+            .or_else(|_| NaiveDate::parse_from_str(&raw, "%d.%m.%Y"))
+            .map_err(|_| {
+                problems.push(format!(
+                    "Feld „{label}“: „{raw}“ ist kein Datum (erwartet TT.MM.JJJJ)"
+                ))
+            })
+            .ok()
+    };
+    let impact = |field: &str, problems: &mut Vec<String>| {
+        let raw = get(&format!("impact_{field}"));
+        Impact::ALL
+            .into_iter()
+            .find(|i| i.as_str() == raw)
+            .unwrap_or_else(|| {
+                problems.push(format!(
+                    "Feld „Auswirkung {field}“: bitte ja, nein oder noch nicht zu übersehen wählen"
+                ));
+                Impact::NochNichtAbsehbar
+            })
+    };
+    let vorlage_date = date("date", "Datum", &mut problems);
+    let mut consultations = Vec::new();
+    for i in 1..=CONSULTATION_ROWS {
+        let committee = get(&format!("committee_{i}"));
+        if committee.is_empty() {
+            continue;
+        }
+        let d = date(
+            &format!("consultation_date_{i}"),
+            &format!("Beratungsfolge Zeile {i}, Termin"),
+            &mut problems,
+        );
+        let decision = DecisionKind::ALL
+            .into_iter()
+            .find(|k| k.as_str() == get(&format!("decision_{i}")))
+            .unwrap_or(DecisionKind::Kenntnisnahme);
+        if let Some(date) = d {
+            consultations.push(Consultation {
+                committee,
+                date,
+                decision,
+            });
+        }
+    }
+    let impacts = Impacts {
+        financial: impact("financial", &mut problems),
+        personnel: impact("personnel", &mut problems),
+        organisational: impact("organisational", &mut problems),
+        key_figures: impact("key_figures", &mut problems),
+        climate: impact("climate", &mut problems),
+    };
+    let as_of = match get("as_of").as_str() {
+        "" => None,
+        raw => raw
+            .parse::<YearMonth>()
+            .map_err(|e| problems.push(format!("Feld „Berichtsmonat“: {e}")))
+            .ok(),
+    };
+    let revision = get("revision").parse::<i64>().unwrap_or_else(|_| {
+        problems.push("Die Bearbeitungsnummer fehlt; laden Sie die Seite neu.".into());
+        0
+    });
+    let area_notes = fields
+        .iter()
+        .filter_map(|(k, v)| {
+            let area = k.strip_prefix("note_")?;
+            let text = v.trim();
+            (!text.is_empty()).then(|| (area.to_owned(), text.replace("\r\n", "\n")))
+        })
+        .collect();
+    let Some(date) = vorlage_date else {
+        return Err(problems);
+    };
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    Ok((
+        VorlageHeader {
+            number: get("number"),
+            public: get("public") == "1",
+            fachbereich: get("fachbereich"),
+            bearbeiter: get("bearbeiter"),
+            date,
+            aktenzeichen: get("aktenzeichen"),
+            title: get("title"),
+            consultations,
+            impacts,
+            resolution: get("resolution"),
+            occasion: get("occasion").replace("\r\n", "\n"),
+            area_notes,
+            as_of,
+        },
+        revision,
+    ))
+}
+
+pub async fn save(
+    State(state): State<AppState>,
+    Path(vid): Path<String>,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> PageResult {
+    let (header, revision) = match parse_form(&fields) {
+        Ok(x) => x,
+        Err(problems) => {
+            let mut page = vorlage_page(&state, &vid, None, None).await?;
+            page.problems = problems;
+            page.message = Some("Nicht gespeichert: bitte die markierten Angaben prüfen.".into());
+            return Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, html(&page)?).into_response());
+        }
+    };
+    match state.store.update_vorlage(&vid, &header, revision).await {
+        Ok(_) => Ok(Redirect::to(&format!("/vorlagen/{vid}?gespeichert=1")).into_response()),
+        Err(e @ zielwerk_store::StoreError::Conflict { .. }) => {
+            // Keep what the user typed on the page, with the conflict explained; nothing is lost.
+            let page =
+                vorlage_page(&state, &vid, Some((header, revision)), Some(e.to_string())).await?;
+            Ok((axum::http::StatusCode::CONFLICT, html(&page)?).into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub async fn publish(State(state): State<AppState>, Path(vid): Path<String>) -> PageResult {
+    let (v, loaded) = documents::load_vorlage(&state.store, &vid).await?;
+    let problems = v.header.check(&loaded.agreement);
+    if !problems.is_empty() {
+        return Err(WebError::BadRequest(format!(
+            "Die Vorlage ist unvollständig und wird nicht veröffentlicht: {}",
+            problems
+                .iter()
+                .map(|p| p.to_string())
+                .collect::<Vec<_>>()
+                .join("; ")
+        )));
+    }
+    let revision = v.revision;
+    let files = blocking(move || {
+        let model = documents::vorlage_model(&v, &loaded);
+        documents::publication_files(&model, today())
+    })
+    .await?;
+    state.store.publish_vorlage(&vid, revision, &files).await?;
+    Ok(Redirect::to(&format!("/vorlagen/{vid}")).into_response())
+}
+
+/// The live documents of a Vorlage (`vorlage.pdf`, `vorlage.docx`, `anlage-1.pdf`, …), built
+/// from the current data. Published files are served frozen through OParl instead.
+pub async fn document(
+    State(state): State<AppState>,
+    Path((vid, file)): Path<(String, String)>,
+) -> PageResult {
+    let (v, loaded) = documents::load_vorlage(&state.store, &vid).await?;
+    let stem = documents::file_stem(&v.header.number);
+    let (mime, part): (&'static str, Option<String>) = match file.as_str() {
+        "vorlage.pdf" => (PDF, Some("vorlage".into())),
+        "vorlage.docx" => (DOCX, None),
+        f => match f
+            .strip_prefix("anlage-")
+            .and_then(|r| r.strip_suffix(".pdf"))
+            .and_then(|n| n.parse::<u32>().ok())
+        {
+            Some(n @ 1..=2) => (PDF, Some(format!("anlage-{n}"))),
+            _ => {
+                return Err(WebError::NotFound(format!(
+                    "Das Dokument „{f}“ gibt es nicht."
+                )));
+            }
+        },
+    };
+    let name = match &part {
+        Some(p) if p == "vorlage" => format!("{stem}.pdf"),
+        Some(p) => format!("{stem}-{p}.pdf"),
+        None => format!("{stem}.docx"),
+    };
+    let bytes = blocking(move || {
+        let model = documents::vorlage_model(&v, &loaded);
+        match part {
+            Some(p) => documents::vorlage_pdf(&model, &p, today()),
+            None => documents::vorlage_docx(&model),
+        }
+    })
+    .await?;
+    Ok(download(mime, &name, bytes))
+}
