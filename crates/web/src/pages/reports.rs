@@ -471,6 +471,11 @@ pub async fn save(
     Path(vid): Path<String>,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> PageResult {
+    if let Some(v) = state.store.vorlage(&vid).await?
+        && v.published_at.is_some()
+    {
+        return Err(zielwerk_store::StoreError::Published(v.header.number).into());
+    }
     let (header, revision) = match parse_form(&fields) {
         Ok(x) => x,
         Err(problems) => {

@@ -3,6 +3,7 @@
 mod browser;
 mod http;
 mod postgres;
+mod reports;
 
 use std::net::SocketAddr;
 
