@@ -1,0 +1,132 @@
+//! The report models of the demo, as snapshots (reviewed like code), and the suppression step
+//! applied to a goal with small case numbers.
+
+use zielwerk_domain::{CurrentValue, Observation, SourceKind, YearMonth};
+use zielwerk_engine::assess_agreement;
+use zielwerk_report::model::{self, Audience};
+
+fn demo_values() -> (zielwerk_domain::Agreement, Vec<CurrentValue>) {
+    let demo = zielwerk_demo::build(zielwerk_demo::DEFAULT_SEED).unwrap();
+    let agreement = demo.agreements[0].clone();
+    let values = demo
+        .batches
+        .iter()
+        .flat_map(|b| {
+            b.observations
+                .iter()
+                .filter(|o| o.jobcenter == agreement.jobcenter.ba_id && o.breakdown.is_none())
+                .map(|o| CurrentValue {
+                    observation: o.clone(),
+                    source_kind: b.source.kind,
+                    source_label: b.source.label.clone(),
+                })
+        })
+        .collect();
+    (agreement, values)
+}
+
+#[test]
+fn the_demo_vorlage_model() {
+    let (agreement, values) = demo_values();
+    let header = zielwerk_demo::mettmann_vorlage(&agreement);
+    let obs: Vec<Observation> = values.iter().map(|v| v.observation.clone()).collect();
+    let state = assess_agreement(&agreement, &obs, header.as_of.unwrap());
+    let v = model::vorlage(&header, &state, &values);
+    assert_eq!(v.charts.len(), agreement.goals.len());
+    assert!(v.charts.iter().all(|c| c.svg.starts_with("<svg")));
+    insta::assert_json_snapshot!("vorlage_mettmann_2022_09", v);
+}
+
+#[test]
+fn the_demo_monitoring_model() {
+    let (agreement, values) = demo_values();
+    let obs: Vec<Observation> = values.iter().map(|v| v.observation.clone()).collect();
+    let state = assess_agreement(&agreement, &obs, YearMonth::new(2022, 9).unwrap());
+    let created = chrono::NaiveDate::from_ymd_opt(2022, 10, 14).unwrap();
+    let m = model::monitoring(&state, &values, Audience::Internal, created);
+    let ranks: Vec<&str> = m.rows.iter().map(|r| r.status_key.as_str()).collect();
+    let first_other = ranks.iter().position(|s| *s != "missed").unwrap();
+    assert!(
+        ranks[first_other..].iter().all(|s| *s != "missed"),
+        "{ranks:?}"
+    );
+    insta::assert_json_snapshot!("monitoring_mettmann_2022_09", m);
+}
+
+/// The Suchtberatung referrals with a month of 2 cases: public documents hide that month and
+/// enough of the running sums that it cannot be recovered; internal ones show everything.
+#[test]
+fn public_documents_suppress_small_case_numbers() {
+    let (agreement, mut values) = demo_values();
+    let code: zielwerk_domain::IndicatorCode = "SUCHT_ZUWEISUNGEN".parse().unwrap();
+    for v in values.iter_mut() {
+        let o = &mut v.observation;
+        if o.indicator == code && o.month == YearMonth::new(2022, 9).unwrap() {
+            o.value = Some(2.0);
+        }
+    }
+    assert!(
+        values
+            .iter()
+            .any(|v| v.observation.indicator == code && v.source_kind == SourceKind::Demo)
+    );
+    let obs: Vec<Observation> = values.iter().map(|v| v.observation.clone()).collect();
+    let state = assess_agreement(&agreement, &obs, YearMonth::new(2022, 9).unwrap());
+    let goal = state
+        .goals
+        .iter()
+        .find(|g| g.indicator.code == code)
+        .unwrap();
+    let title = goal.goal.title.clone();
+    let created = chrono::NaiveDate::from_ymd_opt(2022, 10, 14).unwrap();
+
+    // Printed in public: the running sums of every month (chart). September's 2 cases follow
+    // from August's and September's sums, so the smaller of the two (August) is suppressed.
+    let public = model::monitoring(&state, &values, Audience::Public, created);
+    assert!(
+        public.confidentiality.contains("0 primär und 1 sekundär"),
+        "{}",
+        public.confidentiality
+    );
+    let internal = model::monitoring(&state, &values, Audience::Internal, created);
+    assert!(internal.confidentiality.starts_with("Interne Fassung"));
+
+    let header = zielwerk_demo::mettmann_vorlage(&agreement);
+    let v = model::vorlage(&header, &state, &values);
+    assert!(
+        v.confidentiality.contains("0 primär und 1 sekundär"),
+        "{}",
+        v.confidentiality
+    );
+    let block = v
+        .sections
+        .iter()
+        .flat_map(|s| &s.goals)
+        .find(|g| g.title == title)
+        .unwrap();
+    assert!(block.table.as_ref().unwrap().caption.contains("gesperrt"));
+    let chart = &v
+        .charts
+        .iter()
+        .find(|c| Some(&c.name) == block.chart.as_ref())
+        .unwrap()
+        .svg;
+    // The suppressed month is not drawn: one point fewer than in the internal chart.
+    let g = state
+        .goals
+        .iter()
+        .find(|g| g.indicator.code == code)
+        .unwrap();
+    let internal_chart = zielwerk_report::present::goal_chart(
+        g,
+        2022,
+        YearMonth::new(2022, 9).unwrap(),
+        &[],
+        "x",
+        &Default::default(),
+    );
+    assert_eq!(
+        chart.matches("<circle").count() + 1,
+        internal_chart.matches("<circle").count()
+    );
+}
