@@ -1,0 +1,75 @@
+//! Time to build the demo Vorlage: report model (assessment, forecasts, charts, suppression)
+//! and the PDF through typst, warm (fonts and library loaded once, as in the server).
+//! Run with `bench/vorlage.sh`.
+
+use std::time::{Duration, Instant};
+
+use zielwerk_store::Store;
+use zielwerk_web::documents;
+
+fn main() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let (v, loaded) = rt.block_on(async {
+        let store = Store::open(dir.path().join("b.db").to_str().unwrap())
+            .await
+            .unwrap();
+        let demo = zielwerk_demo::build(zielwerk_demo::DEFAULT_SEED).unwrap();
+        for a in &demo.agreements {
+            store.save_agreement(a).await.unwrap();
+        }
+        for b in &demo.batches {
+            store
+                .record_observations(&b.source, &b.observations)
+                .await
+                .unwrap();
+        }
+        let a = &demo.agreements[0];
+        let id = store
+            .create_vorlage(&a.key(), &zielwerk_demo::mettmann_vorlage(a))
+            .await
+            .unwrap();
+        documents::load_vorlage(&store, &id).await.unwrap()
+    });
+    let today = chrono::NaiveDate::from_ymd_opt(2022, 11, 8).unwrap();
+    let run = |what: &str, n: usize, f: &dyn Fn() -> usize| {
+        let mut times: Vec<Duration> = (0..n)
+            .map(|_| {
+                let t = Instant::now();
+                std::hint::black_box(f());
+                t.elapsed()
+            })
+            .collect();
+        times.sort();
+        println!(
+            "{what}: Median {:.0} ms, Minimum {:.0} ms, Maximum {:.0} ms ({n} Läufe)",
+            times[n / 2].as_secs_f64() * 1e3,
+            times[0].as_secs_f64() * 1e3,
+            times[n - 1].as_secs_f64() * 1e3
+        );
+    };
+    // The first run loads fonts and the typst library: not counted as warm.
+    let first = Instant::now();
+    let m = documents::vorlage_model(&v, &loaded);
+    let pdf = documents::vorlage_pdf(&m, "vorlage", today).unwrap();
+    println!(
+        "Kaltstart Modell + PDF: {:.0} ms ({} Bytes)",
+        first.elapsed().as_secs_f64() * 1e3,
+        pdf.len()
+    );
+    run(
+        "Berichtsmodell (Bewertung, Prognosen, Diagramme, Geheimhaltung)",
+        10,
+        &|| documents::vorlage_model(&v, &loaded).sections.len(),
+    );
+    run("PDF (typst) aus dem Modell", 10, &|| {
+        documents::vorlage_pdf(&m, "vorlage", today).unwrap().len()
+    });
+    run("Vorlage gesamt: Modell + PDF", 10, &|| {
+        let m = documents::vorlage_model(&v, &loaded);
+        documents::vorlage_pdf(&m, "vorlage", today).unwrap().len()
+    });
+    run("DOCX aus dem Modell", 5, &|| {
+        documents::vorlage_docx(&m).unwrap().len()
+    });
+}
