@@ -153,10 +153,9 @@ pub enum Formula {
 }
 
 impl Formula {
-    /// The other indicators this formula reads.
-    pub fn inputs(&self) -> Vec<&IndicatorCode> {
+    /// Numerator and denominator indicators of a formula that divides one indicator by another.
+    pub fn components(&self) -> Option<(&IndicatorCode, &IndicatorCode)> {
         match self {
-            Formula::Stored | Formula::StoredRatio { .. } => Vec::new(),
             Formula::Ratio {
                 numerator,
                 denominator,
@@ -170,8 +169,17 @@ impl Formula {
                 numerator,
                 denominator,
                 ..
-            } => vec![numerator, denominator],
-            Formula::YearOverYear { base } => vec![base],
+            } => Some((numerator, denominator)),
+            Formula::Stored | Formula::StoredRatio { .. } | Formula::YearOverYear { .. } => None,
+        }
+    }
+
+    /// The other indicators this formula reads.
+    pub fn inputs(&self) -> Vec<&IndicatorCode> {
+        match (self, self.components()) {
+            (_, Some((numerator, denominator))) => vec![numerator, denominator],
+            (Formula::YearOverYear { base }, None) => vec![base],
+            _ => Vec::new(),
         }
     }
 

@@ -115,12 +115,6 @@ impl Protection {
     pub fn is_suppressed(&self, cell: usize) -> bool {
         self.suppressed.get(cell).copied().unwrap_or(false)
     }
-
-    /// Adds the counts of another protection (for the note of a document with several tables).
-    pub fn add_counts(&mut self, other: &Protection) {
-        self.primary += other.primary;
-        self.secondary += other.secondary;
-    }
 }
 
 /// Suppresses printed cells of `grid` until no sensitive cell can be recovered from the printed

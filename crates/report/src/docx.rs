@@ -179,28 +179,18 @@ pub fn vorlage(v: &Vorlage) -> Result<Vec<u8>, DocxError> {
         )
         .default_fonts(RunFonts::new().ascii(FONT).hi_ansi(FONT).cs(FONT))
         .default_size(19)
-        .add_style(
-            Style::new("Heading1", StyleType::Paragraph)
-                .name("Heading 1")
-                .size(26)
-                .bold()
-                .outline_lvl(0),
-        )
-        .add_style(
-            Style::new("Heading2", StyleType::Paragraph)
-                .name("Heading 2")
-                .size(22)
-                .bold()
-                .outline_lvl(1),
-        )
-        .add_style(
-            Style::new("Heading3", StyleType::Paragraph)
-                .name("Heading 3")
-                .size(20)
-                .bold()
-                .outline_lvl(2),
-        )
         .footer(Footer::new().add_paragraph(small(&format!("Vorlage {}", v.number))));
+
+    // Word's own heading styles, so the navigation pane and screen readers see the structure.
+    for (level, size) in [(1, 26), (2, 22), (3, 20)] {
+        doc = doc.add_style(
+            Style::new(format!("Heading{level}"), StyleType::Paragraph)
+                .name(format!("Heading {level}"))
+                .size(size)
+                .bold()
+                .outline_lvl(level - 1),
+        );
+    }
 
     // The form.
     let decisions: Vec<String> = v.decision_kinds.iter().map(mark).collect();

@@ -198,6 +198,13 @@ pub(crate) struct Suppressed {
     secondary: usize,
 }
 
+impl Suppressed {
+    fn add(&mut self, other: Suppressed) {
+        self.primary += other.primary;
+        self.secondary += other.secondary;
+    }
+}
+
 fn confidentiality_note(audience: Audience, s: Suppressed) -> String {
     match audience {
         Audience::Internal => "Interne Fassung: alle Werte ungesperrt. Nicht zur Weitergabe an Gremien oder die Öffentlichkeit.".into(),
@@ -221,24 +228,11 @@ fn rests_on_few_cases(state: &GoalState<'_>, agreement: &Agreement, m: YearMonth
             .indicator(code)
             .is_some_and(|i| i.unit == Unit::Count)
     };
-    let (num_is_count, den_is_count) = match &ind.formula {
+    let (num_is_count, den_is_count) = match (&ind.formula, ind.formula.components()) {
         // A stored ratio (share of cases) keeps both counts.
-        Formula::StoredRatio { .. } => (true, true),
-        Formula::Ratio {
-            numerator,
-            denominator,
-            ..
-        }
-        | Formula::Rolling12 {
-            numerator,
-            denominator,
-        }
-        | Formula::RollingRate {
-            numerator,
-            denominator,
-            ..
-        } => (count(numerator), count(denominator)),
-        Formula::Stored | Formula::YearOverYear { .. } => (false, false),
+        (Formula::StoredRatio { .. }, _) => (true, true),
+        (_, Some((numerator, denominator))) => (count(numerator), count(denominator)),
+        _ => (false, false),
     };
     let small = |v: Option<f64>| v.is_some_and(|v| is_small(v.round() as i64));
     (num_is_count && small(p.numerator)) || (den_is_count && small(p.denominator))
@@ -486,19 +480,12 @@ fn anlagen(agreement: &Agreement, state: &AgreementState<'_>) -> Vec<Anlage> {
                     description: m.description.clone(),
                     expected_effect: m.expected_effect.clone(),
                     responsible: m.responsible.label_de().into(),
-                    period: match m.end {
-                        Some(end) => format!("{} bis {}", m.start.german_long(), end.german_long()),
-                        None => format!("ab {}", m.start.german_long()),
-                    },
+                    period: present::period(m),
                     goals: goal_titles(&m.goals),
                 })
                 .collect(),
         },
     ]
-}
-
-fn date_de(d: chrono::NaiveDate) -> String {
-    present::date_de(d)
 }
 
 /// Builds the Vorlage for a committee from the header, the agreement's state and the values
@@ -523,8 +510,7 @@ pub fn vorlage(
         let mut blocks = Vec::new();
         for g in &goals {
             let (hidden, s) = suppressed_months(g, agreement, as_of);
-            suppressed.primary += s.primary;
-            suppressed.secondary += s.secondary;
+            suppressed.add(s);
             let year_end = present::year_end(g, as_of);
             let name = format!("ziel-{}.svg", g.goal.key);
             let svg = present::goal_chart(
@@ -591,7 +577,7 @@ pub fn vorlage(
         .into(),
         fachbereich: header.fachbereich.clone(),
         bearbeiter: header.bearbeiter.clone(),
-        date: date_de(header.date),
+        date: present::date_de(header.date),
         aktenzeichen: header.aktenzeichen.clone(),
         title: header.title.clone(),
         decision_kinds: DecisionKind::ALL
@@ -606,7 +592,7 @@ pub fn vorlage(
             .iter()
             .map(|c| ConsultationRow {
                 committee: c.committee.clone(),
-                date: date_de(c.date),
+                date: present::date_de(c.date),
                 decision: c.decision.label_de().into(),
             })
             .collect(),
@@ -669,8 +655,7 @@ pub fn monitoring(
                 Audience::Internal => BTreeSet::new(),
                 Audience::Public => {
                     let (h, s) = suppressed_months(g, agreement, as_of);
-                    suppressed.primary += s.primary;
-                    suppressed.secondary += s.secondary;
+                    suppressed.add(s);
                     h
                 }
             };
@@ -713,7 +698,7 @@ pub fn monitoring(
                 value,
                 month: asm.month.map(|m| m.german_long()).unwrap_or_default(),
                 target_to_date: match (&g.goal.target, asm.target) {
-                    (Target::Milestone { due }, _) => format!("bis {}", date_de(*due)),
+                    (Target::Milestone { due }, _) => format!("bis {}", present::date_de(*due)),
                     (_, Some(t)) => value_text(ind, t),
                     (_, None) => "–".into(),
                 },
@@ -731,7 +716,7 @@ pub fn monitoring(
         agreement_title: agreement.title.clone(),
         jobcenter: agreement.jobcenter.name.clone(),
         as_of: as_of.german_long(),
-        created: date_de(created),
+        created: present::date_de(created),
         audience: match audience {
             Audience::Internal => "intern",
             Audience::Public => "öffentlich",

@@ -323,6 +323,14 @@ pub fn spark(state: &GoalState<'_>, year: i32) -> String {
     .render()
 }
 
+/// The period of a Handlungsansatz: "Januar 2022 bis Juni 2022" or "ab Januar 2022".
+pub fn period(m: &zielwerk_domain::Measure) -> String {
+    match m.end {
+        Some(end) => format!("{} bis {}", m.start.german_long(), end.german_long()),
+        None => format!("ab {}", m.start.german_long()),
+    }
+}
+
 pub fn status_icon(status: Status) -> &'static str {
     match status {
         Status::OnTrack => "✓",
@@ -347,26 +355,13 @@ impl Components {
             None => (code.to_string(), ind.unit),
         };
         let ((numerator_label, numerator_unit), (denominator_label, denominator_unit)) =
-            match &ind.formula {
-                Formula::Ratio {
-                    numerator,
-                    denominator,
-                    ..
-                }
-                | Formula::Rolling12 {
-                    numerator,
-                    denominator,
-                }
-                | Formula::RollingRate {
-                    numerator,
-                    denominator,
-                    ..
-                } => (named(numerator), named(denominator)),
-                Formula::YearOverYear { base } => {
+            match (&ind.formula, ind.formula.components()) {
+                (_, Some((numerator, denominator))) => (named(numerator), named(denominator)),
+                (Formula::YearOverYear { base }, _) => {
                     let unit = named(base).1;
                     (("Monat".into(), unit), ("Vorjahresmonat".into(), unit))
                 }
-                Formula::Stored | Formula::StoredRatio { .. } => (
+                _ => (
                     (
                         ind.numerator_label
                             .clone()

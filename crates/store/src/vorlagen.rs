@@ -170,18 +170,24 @@ impl Store {
         .rows_affected();
         if n == 0 {
             tx.rollback().await?;
-            return Err(match self.vorlage(id).await? {
-                None => StoreError::NotFound(format!("Vorlage {id}")),
-                Some(v) if v.published_at.is_some() => StoreError::Published(v.header.number),
-                Some(v) => StoreError::Conflict {
-                    what: format!("Vorlage {}", v.header.number),
-                    at: v.updated_at,
-                },
-            });
+            return Err(self.why_unchanged(id).await?);
         }
         bump_version(&mut tx).await?;
         tx.commit().await?;
         Ok(revision + 1)
+    }
+
+    /// Why a guarded update of a Vorlage changed no row: gone, published, or edited by someone
+    /// else since the caller's revision.
+    async fn why_unchanged(&self, id: &str) -> Result<StoreError> {
+        Ok(match self.vorlage(id).await? {
+            None => StoreError::NotFound(format!("Vorlage {id}")),
+            Some(v) if v.published_at.is_some() => StoreError::Published(v.header.number),
+            Some(v) => StoreError::Conflict {
+                what: format!("Vorlage {}", v.header.number),
+                at: v.updated_at,
+            },
+        })
     }
 
     pub async fn vorlage(&self, id: &str) -> Result<Option<StoredVorlage>> {
@@ -240,14 +246,7 @@ impl Store {
         .rows_affected();
         if n == 0 {
             tx.rollback().await?;
-            return Err(match self.vorlage(id).await? {
-                None => StoreError::NotFound(format!("Vorlage {id}")),
-                Some(v) if v.published_at.is_some() => StoreError::Published(v.header.number),
-                Some(v) => StoreError::Conflict {
-                    what: format!("Vorlage {}", v.header.number),
-                    at: v.updated_at,
-                },
-            });
+            return Err(self.why_unchanged(id).await?);
         }
         for (position, f) in files.iter().enumerate() {
             let digest = sha2::Sha512::digest(&f.content);

@@ -130,6 +130,37 @@ pub fn file_stem(number: &str) -> String {
     format!("vorlage-{}", cleaned.trim_matches('-'))
 }
 
+/// Refuses a Vorlage whose header is incomplete, naming every missing or wrong field.
+pub fn check_complete(v: &StoredVorlage, l: &Loaded) -> Result<(), WebError> {
+    let problems = v.header.check(&l.agreement);
+    if problems.is_empty() {
+        return Ok(());
+    }
+    Err(WebError::BadRequest(format!(
+        "Die Vorlage {} ist unvollständig: {}",
+        v.header.number,
+        problems
+            .iter()
+            .map(|p| p.to_string())
+            .collect::<Vec<_>>()
+            .join("; ")
+    )))
+}
+
+/// Publishes a complete Vorlage: sets its documents from the current data and freezes them
+/// with the header. Returns the files as published.
+pub async fn publish(store: &Store, id: &str, today: NaiveDate) -> Result<Vec<NewFile>, WebError> {
+    let (v, loaded) = load_vorlage(store, id).await?;
+    check_complete(&v, &loaded)?;
+    let revision = v.revision;
+    let files =
+        tokio::task::spawn_blocking(move || publication_files(&vorlage_model(&v, &loaded), today))
+            .await
+            .map_err(|e| WebError::Internal(format!("Berechnung abgebrochen: {e}")))??;
+    store.publish_vorlage(id, revision, &files).await?;
+    Ok(files)
+}
+
 /// Every file published with a Vorlage: the PDF (main file), the DOCX (derivative), and each
 /// Anlage as its own PDF.
 pub fn publication_files(v: &Vorlage, today: NaiveDate) -> Result<Vec<NewFile>, WebError> {

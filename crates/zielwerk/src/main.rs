@@ -754,16 +754,7 @@ async fn report(command: ReportCommand) -> Result<()> {
                 }
             };
             let (v, loaded) = documents::load_vorlage(&store, &id).await?;
-            let problems = v.header.check(&loaded.agreement);
-            if !problems.is_empty() {
-                for p in &problems {
-                    eprintln!("Vorlage {}: {p}", v.header.number);
-                }
-                bail!(
-                    "Die Vorlage ist unvollständig ({} Angaben fehlen oder sind falsch)",
-                    problems.len()
-                );
-            }
+            documents::check_complete(&v, &loaded)?;
             let model = documents::vorlage_model(&v, &loaded);
             let ext = output.extension().and_then(|e| e.to_str()).unwrap_or("");
             let bytes = match (ext, anlage) {
@@ -818,18 +809,7 @@ async fn report(command: ReportCommand) -> Result<()> {
         }
         ReportCommand::Publish { id, db } => {
             let store = open(&db.db).await?;
-            let (v, loaded) = documents::load_vorlage(&store, &id).await?;
-            let problems = v.header.check(&loaded.agreement);
-            if !problems.is_empty() {
-                for p in &problems {
-                    eprintln!("Vorlage {}: {p}", v.header.number);
-                }
-                bail!("Eine unvollständige Vorlage wird nicht veröffentlicht");
-            }
-            let model = documents::vorlage_model(&v, &loaded);
-            let files = documents::publication_files(&model, today)?;
-            store.publish_vorlage(&v.id, v.revision, &files).await?;
-            for f in &files {
+            for f in documents::publish(&store, &id, today).await? {
                 eprintln!("veröffentlicht: {} ({} Bytes)", f.name, f.content.len());
             }
             Ok(())

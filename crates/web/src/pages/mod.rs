@@ -46,17 +46,11 @@ pub(crate) async fn load(
     state: &AppState,
     id: &str,
 ) -> Result<(Agreement, Vec<CurrentValue>), WebError> {
-    let missing = || WebError::NotFound(format!("Die Vereinbarung „{id}“ gibt es nicht."));
-    let key: AgreementKey = id.parse().map_err(|_| missing())?;
-    let agreement = state.store.agreement(&key).await?.ok_or_else(missing)?;
-    let values = state
-        .store
-        .current_values(
-            &agreement.jobcenter.ba_id,
-            &agreement.stored_indicator_codes(),
-        )
-        .await?;
-    Ok((agreement, values))
+    let key: AgreementKey = id
+        .parse()
+        .map_err(|_| WebError::NotFound(format!("Die Vereinbarung „{id}“ gibt es nicht.")))?;
+    let l = crate::documents::load(&state.store, &key).await?;
+    Ok((l.agreement, l.values))
 }
 
 #[derive(Deserialize)]
@@ -375,13 +369,6 @@ struct HistoryRow {
     source: String,
 }
 
-fn period(m: &zielwerk_domain::Measure) -> String {
-    match m.end {
-        Some(end) => format!("{} bis {}", m.start.german_long(), end.german_long()),
-        None => format!("ab {}", m.start.german_long()),
-    }
-}
-
 pub async fn goal(
     State(state): State<AppState>,
     Path((id, goal_key)): Path<(String, String)>,
@@ -586,7 +573,7 @@ fn goal_model(
                 description: m.description.clone(),
                 expected_effect: m.expected_effect.clone(),
                 responsible: m.responsible.label_de(),
-                period: period(m),
+                period: view::period(m),
             })
             .collect(),
     })
@@ -679,7 +666,7 @@ async fn annex_page(state: &AppState, id: String) -> Result<AnnexPage, WebError>
             description: m.description.clone(),
             expected_effect: m.expected_effect.clone(),
             responsible: m.responsible.label_de(),
-            period: period(m),
+            period: view::period(m),
             goals: m
                 .goals
                 .iter()

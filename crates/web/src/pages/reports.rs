@@ -471,15 +471,13 @@ pub async fn save(
     Path(vid): Path<String>,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> PageResult {
-    if let Some(v) = state.store.vorlage(&vid).await?
-        && v.published_at.is_some()
-    {
-        return Err(zielwerk_store::StoreError::Published(v.header.number).into());
-    }
     let (header, revision) = match parse_form(&fields) {
         Ok(x) => x,
         Err(problems) => {
             let mut page = vorlage_page(&state, &vid, None, None).await?;
+            if page.published.is_some() {
+                return Err(zielwerk_store::StoreError::Published(page.h.number).into());
+            }
             page.problems = problems;
             page.message = Some("Nicht gespeichert: bitte die markierten Angaben prüfen.".into());
             return Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, html(&page)?).into_response());
@@ -498,25 +496,7 @@ pub async fn save(
 }
 
 pub async fn publish(State(state): State<AppState>, Path(vid): Path<String>) -> PageResult {
-    let (v, loaded) = documents::load_vorlage(&state.store, &vid).await?;
-    let problems = v.header.check(&loaded.agreement);
-    if !problems.is_empty() {
-        return Err(WebError::BadRequest(format!(
-            "Die Vorlage ist unvollständig und wird nicht veröffentlicht: {}",
-            problems
-                .iter()
-                .map(|p| p.to_string())
-                .collect::<Vec<_>>()
-                .join("; ")
-        )));
-    }
-    let revision = v.revision;
-    let files = blocking(move || {
-        let model = documents::vorlage_model(&v, &loaded);
-        documents::publication_files(&model, today())
-    })
-    .await?;
-    state.store.publish_vorlage(&vid, revision, &files).await?;
+    documents::publish(&state.store, &vid, today()).await?;
     Ok(Redirect::to(&format!("/vorlagen/{vid}")).into_response())
 }
 
