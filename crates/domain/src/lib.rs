@@ -12,8 +12,10 @@ pub mod format;
 pub mod ids;
 pub mod indicator;
 pub mod keyfigures;
+pub mod meeting;
 pub mod month;
 pub mod observation;
+pub mod status;
 pub mod vorlage;
 
 pub use agreement::{
@@ -22,6 +24,10 @@ pub use agreement::{
 };
 pub use ids::{Ags, BaId, IdError, IndicatorCode, Key};
 pub use indicator::{Accumulation, Direction, Formula, Indicator, Unit};
+pub use meeting::{
+    ActionItem, ActionStatus, GoalSnapshot, MeetingHeader, MeetingKind, Participant, ValueComment,
+};
 pub use month::{MonthError, YearMonth};
 pub use observation::{Breakdown, CurrentValue, Observation, Source, SourceKind, ValueStatus};
+pub use status::Status;
 pub use vorlage::{Consultation, DecisionKind, Impact, Impacts, VorlageHeader};

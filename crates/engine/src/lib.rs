@@ -5,6 +5,7 @@
 //! Nothing here performs I/O; every function takes plain data and returns plain data, so the
 //! rules can be tested at their edges without a database or a server.
 
+pub mod agenda;
 pub mod confidentiality;
 pub mod decomposition;
 pub mod municipal;

@@ -24,52 +24,10 @@ use zielwerk_domain::{
 };
 
 use crate::series::Series;
+pub use zielwerk_domain::Status;
 
 /// Comparisons at the tolerance boundary must not flip on the last bit of a float.
 const EPS: f64 = 1e-9;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Status {
-    /// Verfehlt: worse than the target by more than the tolerance.
-    Missed,
-    /// Gefährdet: worse than the target, within the tolerance.
-    AtRisk,
-    /// Im Plan.
-    OnTrack,
-    /// Keine Daten.
-    NoData,
-}
-
-impl Status {
-    pub fn label_de(self) -> &'static str {
-        match self {
-            Status::OnTrack => "im Plan",
-            Status::AtRisk => "gefährdet",
-            Status::Missed => "verfehlt",
-            Status::NoData => "keine Daten",
-        }
-    }
-
-    /// A stable token for CSS classes and machine output.
-    pub fn css(self) -> &'static str {
-        match self {
-            Status::OnTrack => "on-track",
-            Status::AtRisk => "at-risk",
-            Status::Missed => "missed",
-            Status::NoData => "no-data",
-        }
-    }
-
-    /// Sort rank: off-track goals first.
-    pub fn rank(self) -> u8 {
-        match self {
-            Status::Missed => 0,
-            Status::AtRisk => 1,
-            Status::NoData => 2,
-            Status::OnTrack => 3,
-        }
-    }
-}
 
 /// The result of assessing one goal at one reporting month.
 #[derive(Debug, Clone, PartialEq)]
