@@ -7,6 +7,7 @@
 //! and a batch of values is recorded whole or not at all.
 
 mod agreements;
+mod meetings;
 mod observations;
 mod vorlagen;
 
@@ -16,6 +17,10 @@ use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, ConnectOptions, Row};
 
 pub use agreements::{AgreementSummary, SaveOutcome};
+pub use meetings::{
+    ActionFilter, ActionUpdate, AgendaKind, NewAgendaItem, StoredAction, StoredAgendaItem,
+    StoredComment, StoredDecision, StoredMeeting,
+};
 pub use observations::{CurrentValue, RecordOutcome, Recording};
 pub use vorlagen::{FileMeta, FileRole, NewFile, StoredVorlage};
 

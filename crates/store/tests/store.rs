@@ -24,6 +24,7 @@ story!(
     a_failing_batch_leaves_nothing_behind,
     the_whole_demo_loads_and_reloads_without_change,
     a_vorlage_is_edited_with_locking_and_frozen_when_published,
+    a_meeting_keeps_agenda_appraisals_actions_and_comments,
 );
 
 #[tokio::test]
@@ -335,4 +336,212 @@ async fn a_vorlage_is_edited_with_locking_and_frozen_when_published(store: Store
         "published once"
     );
     assert_eq!(store.vorlagen(&a.key()).await.unwrap().len(), 1);
+}
+
+async fn a_meeting_keeps_agenda_appraisals_actions_and_comments(store: Store) {
+    use zielwerk_domain::{
+        ActionItem, ActionStatus, GoalSnapshot, MeetingHeader, MeetingKind, Participant, PartyRole,
+        Status, ValueComment,
+    };
+    use zielwerk_store::{ActionFilter, AgendaKind, NewAgendaItem};
+    let a = zielwerk_demo::mettmann_agreement().unwrap();
+    store.save_agreement(&a).await.unwrap();
+    let day = |s: &str| s.parse::<NaiveDate>().unwrap();
+    let header = MeetingHeader {
+        kind: MeetingKind::Zielnachhaltedialog,
+        title: String::new(),
+        date: day("2022-10-12"),
+        month: "2022-09".parse().unwrap(),
+        place: "Kreishaus Mettmann".into(),
+        participants: vec![Participant {
+            party: PartyRole::Kreis,
+            name: "Frau Beispiel".into(),
+        }],
+    };
+    let goal = a.goals[0].key.clone();
+    let snapshot = GoalSnapshot {
+        as_of: header.month,
+        status: Status::Missed,
+        reason: "Ist liegt um mehr als die Toleranz unter dem Ziel.".into(),
+        value_month: Some(header.month),
+        actual: Some(1234.5),
+        target: Some(1300.0),
+        tolerance: Some(13.0),
+        actual_text: "1.234,5".into(),
+        target_text: "1.300".into(),
+        forecast_text: String::new(),
+        datenstand: "15.10.2022".into(),
+        source: "Demo".into(),
+    };
+    let agenda = [
+        NewAgendaItem {
+            title: a.goals[0].title.clone(),
+            kind: AgendaKind::Goal {
+                goal: goal.clone(),
+                snapshot: snapshot.clone(),
+            },
+        },
+        NewAgendaItem {
+            title: "Verschiedenes".into(),
+            kind: AgendaKind::Free,
+        },
+    ];
+    let mid = store
+        .create_meeting(&a.key(), &header, &agenda)
+        .await
+        .unwrap();
+    let m = store.meeting(&mid).await.unwrap().unwrap();
+    assert_eq!((m.header.clone(), m.revision), (header.clone(), 1));
+    assert_eq!(store.meetings(&a.key()).await.unwrap().len(), 1);
+
+    // Agenda order, an added item, moving; the ends do not move.
+    let extra = store
+        .add_agenda_item(
+            &mid,
+            &NewAgendaItem {
+                title: "Bericht der Geschäftsführung".into(),
+                kind: AgendaKind::Free,
+            },
+        )
+        .await
+        .unwrap();
+    assert!(store.move_agenda_item(&mid, &extra, true).await.unwrap());
+    let titles = |items: Vec<zielwerk_store::StoredAgendaItem>| {
+        items.into_iter().map(|i| i.title).collect::<Vec<_>>()
+    };
+    assert_eq!(
+        titles(store.agenda(&mid).await.unwrap()),
+        [
+            a.goals[0].title.as_str(),
+            "Bericht der Geschäftsführung",
+            "Verschiedenes"
+        ]
+    );
+    let first = store.agenda(&mid).await.unwrap()[0].clone();
+    assert!(!store.move_agenda_item(&mid, &first.id, true).await.unwrap());
+    assert!(matches!(
+        store.move_agenda_item("andere", &first.id, false).await,
+        Err(StoreError::NotFound(_))
+    ));
+
+    // The appraisal is guarded and leaves the frozen figures alone.
+    assert_eq!(
+        store
+            .appraise(&first.id, "Steuerungsbedarf", true, 1)
+            .await
+            .unwrap(),
+        2
+    );
+    let err = store
+        .appraise(&first.id, "älter", false, 1)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Conflict { .. }), "{err:?}");
+    let item = store.agenda(&mid).await.unwrap()[0].clone();
+    assert_eq!(
+        (item.appraisal.as_str(), item.steering_needed),
+        ("Steuerungsbedarf", true)
+    );
+    assert_eq!(
+        item.kind,
+        AgendaKind::Goal {
+            goal: goal.clone(),
+            snapshot
+        }
+    );
+
+    // A decision with an action item; status changes are recorded with their meeting.
+    let action = ActionItem {
+        what: "Fallkonferenzen für Langzeitleistungsbeziehende".into(),
+        owner_party: PartyRole::Jobcenter,
+        owner_person: "Herr Muster".into(),
+        due: day("2022-11-30"),
+        status: ActionStatus::Open,
+        goal: Some(goal.clone()),
+        measure: None,
+    };
+    let (_, aid) = store
+        .add_decision(
+            &mid,
+            Some(&first.id),
+            "Das Jobcenter legt ein Konzept vor.",
+            Some(&action),
+        )
+        .await
+        .unwrap();
+    let aid = aid.unwrap();
+    assert_eq!(store.decisions(&mid).await.unwrap().len(), 1);
+    let stored = store.action(&aid).await.unwrap().unwrap();
+    assert_eq!((stored.item.clone(), stored.revision), (action.clone(), 1));
+    let second = store
+        .create_meeting(
+            &a.key(),
+            &MeetingHeader {
+                date: day("2022-12-14"),
+                ..header
+            },
+            &[],
+        )
+        .await
+        .unwrap();
+    store
+        .set_action_status(
+            &aid,
+            ActionStatus::Done,
+            "Konzept liegt vor",
+            Some(&second),
+            1,
+        )
+        .await
+        .unwrap();
+    let err = store
+        .set_action_status(&aid, ActionStatus::Dropped, "", None, 1)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Conflict { .. }), "{err:?}");
+    let updates = store.action_updates(&aid).await.unwrap();
+    assert_eq!(
+        updates.iter().map(|u| u.status).collect::<Vec<_>>(),
+        [ActionStatus::Open, ActionStatus::Done]
+    );
+    assert_eq!(store.updates_in_meeting(&second).await.unwrap().len(), 1);
+    let jc = a.jobcenter.ba_id.clone();
+    let open = ActionFilter {
+        statuses: vec![ActionStatus::Open, ActionStatus::InProgress],
+        ..Default::default()
+    };
+    assert!(store.actions(&jc, &open).await.unwrap().is_empty());
+    let done = ActionFilter {
+        statuses: vec![ActionStatus::Done],
+        party: Some(PartyRole::Jobcenter),
+        goal: Some(goal),
+        agreement: Some(a.key()),
+        meeting: Some(mid.clone()),
+    };
+    assert_eq!(store.actions(&jc, &done).await.unwrap().len(), 1);
+    let other_party = ActionFilter {
+        party: Some(PartyRole::Kreis),
+        ..Default::default()
+    };
+    assert!(store.actions(&jc, &other_party).await.unwrap().is_empty());
+
+    // Comments belong to a value of the Jobcenter.
+    let comment = ValueComment {
+        indicator: a.goals[0].indicator.clone(),
+        month: "2022-05".parse().unwrap(),
+        text: "Sondereffekt Umzug der Leistungsabteilung".into(),
+        author: "Controlling".into(),
+    };
+    store.add_comment(&jc, &comment).await.unwrap();
+    let found = store.comments(&jc, &[&a.goals[0].indicator]).await.unwrap();
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].comment, comment);
+    assert!(
+        store
+            .comments(&jc, &[&"BG".parse().unwrap()])
+            .await
+            .unwrap()
+            .iter()
+            .all(|c| c.comment.indicator.as_str() == "BG")
+    );
 }
