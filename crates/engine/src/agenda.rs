@@ -38,7 +38,7 @@ pub fn plan<'s, 'a, A>(
         goals
             .iter()
             .filter(move |(_, g)| wanted(g.assessment.status))
-            .map(|(_, g)| Planned::Goal(*g))
+            .map(|(_, g)| Planned::Goal(g))
     };
     of(|s| s == Status::Missed)
         .chain(of(|s| s == Status::AtRisk))

@@ -26,7 +26,10 @@ pub struct StoredMeeting {
 #[derive(Debug, Clone, PartialEq)]
 pub enum AgendaKind {
     /// A goal, with its state frozen when the agenda was drawn up.
-    Goal { goal: Key, snapshot: GoalSnapshot },
+    Goal {
+        goal: Key,
+        snapshot: Box<GoalSnapshot>,
+    },
     /// An overdue action item from an earlier meeting.
     Action { action_id: String },
     /// An item added by hand.
@@ -166,11 +169,11 @@ fn agenda_from(row: &AnyRow) -> Result<StoredAgendaItem> {
             AgendaKind::Goal {
                 goal: key_col("agenda_item", "goal_key", row.try_get("goal_key")?)?
                     .ok_or_else(|| corrupt("agenda_item", "goal_key", ""))?,
-                snapshot: json(
+                snapshot: Box::new(json(
                     "agenda_item",
                     "snapshot",
                     snapshot.as_deref().unwrap_or_default(),
-                )?,
+                )?),
             }
         }
         "action" => AgendaKind::Action {

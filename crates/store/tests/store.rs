@@ -378,7 +378,7 @@ async fn a_meeting_keeps_agenda_appraisals_actions_and_comments(store: Store) {
             title: a.goals[0].title.clone(),
             kind: AgendaKind::Goal {
                 goal: goal.clone(),
-                snapshot: snapshot.clone(),
+                snapshot: Box::new(snapshot.clone()),
             },
         },
         NewAgendaItem {
@@ -446,7 +446,7 @@ async fn a_meeting_keeps_agenda_appraisals_actions_and_comments(store: Store) {
         item.kind,
         AgendaKind::Goal {
             goal: goal.clone(),
-            snapshot
+            snapshot: Box::new(snapshot)
         }
     );
 
