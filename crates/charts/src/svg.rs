@@ -50,6 +50,9 @@ pub struct LineChart {
     pub band: Vec<(YearMonth, f64, f64)>,
     /// Forecast (month, point, low, high) of the 80 % interval, drawn after the last actual.
     pub forecast: Vec<(YearMonth, f64, f64, f64)>,
+    /// Numbered notes on months (comments on values): a marker with the number above the month;
+    /// the texts belong in the description and beside the chart.
+    pub notes: Vec<(YearMonth, String)>,
 }
 
 const W: f64 = 760.0;
@@ -278,6 +281,28 @@ impl LineChart {
                 }
                 s.push_str("</g>");
             }
+        }
+
+        // Notes: a dotted line at the month and a numbered flag at the top of the plot area.
+        if !self.notes.is_empty() {
+            s.push_str(r#"<g class="notes">"#);
+            for (m, label) in &self.notes {
+                if *m < first || *m > last {
+                    continue;
+                }
+                let xx = x(*m);
+                let _ = write!(
+                    s,
+                    r##"<line x1="{xx:.1}" x2="{xx:.1}" y1="{:.1}" y2="{:.1}" stroke="{TEXT_COLOUR}" stroke-width="1" stroke-dasharray="1 3"/><rect x="{:.1}" y="{:.1}" width="18" height="16" rx="3" fill="#ffffff" stroke="{TEXT_COLOUR}"/><text x="{xx:.1}" y="{:.1}" text-anchor="middle" font-size="11" fill="{TEXT_COLOUR}">{}</text>"##,
+                    TOP + 16.0,
+                    H - BOTTOM,
+                    xx - 9.0,
+                    TOP,
+                    TOP + 12.0,
+                    esc(label)
+                );
+            }
+            s.push_str("</g>");
         }
 
         // Legend.
@@ -524,7 +549,24 @@ mod tests {
                 (m("2022-12"), 17_700.0, 17_965.0),
             ],
             forecast: vec![(m("2022-05"), 17_950.0, 17_800.0, 18_100.0)],
+            notes: vec![],
         }
+    }
+
+    #[test]
+    fn notes_are_numbered_markers_inside_the_range() {
+        let mut c = chart();
+        c.notes = vec![(m("2022-02"), "1".into()), (m("2023-03"), "2".into())];
+        let svg = c.render();
+        let notes = svg.split(r#"<g class="notes">"#).nth(1).unwrap();
+        let notes = notes.split("</g>").next().unwrap();
+        assert_eq!(
+            notes.matches("<rect").count(),
+            1,
+            "a month outside is not drawn"
+        );
+        assert!(notes.contains(">1</text>"));
+        assert!(!chart().render().contains("class=\"notes\""));
     }
 
     #[test]

@@ -10,6 +10,7 @@ use docx_rs::{
 };
 use resvg::{tiny_skia, usvg};
 
+use crate::minutes::Minutes;
 use crate::model::{self, Choice, Vorlage};
 
 #[derive(Debug, thiserror::Error)]
@@ -167,7 +168,9 @@ fn anlage(doc: Docx, a: &model::Anlage) -> Docx {
 }
 
 /// Writes the whole Vorlage (form, report text, Anlagen) as DOCX.
-pub fn vorlage(v: &Vorlage) -> Result<Vec<u8>, DocxError> {
+/// An A4 document with the house font, a footer line and Word's own heading styles, so the
+/// navigation pane and screen readers see the structure.
+fn document(footer: &str) -> Docx {
     let mut doc = Docx::new()
         .page_size(11_906, 16_838)
         .page_margin(
@@ -179,9 +182,7 @@ pub fn vorlage(v: &Vorlage) -> Result<Vec<u8>, DocxError> {
         )
         .default_fonts(RunFonts::new().ascii(FONT).hi_ansi(FONT).cs(FONT))
         .default_size(19)
-        .footer(Footer::new().add_paragraph(small(&format!("Vorlage {}", v.number))));
-
-    // Word's own heading styles, so the navigation pane and screen readers see the structure.
+        .footer(Footer::new().add_paragraph(small(footer)));
     for (level, size) in [(1, 26), (2, 22), (3, 20)] {
         doc = doc.add_style(
             Style::new(format!("Heading{level}"), StyleType::Paragraph)
@@ -191,6 +192,19 @@ pub fn vorlage(v: &Vorlage) -> Result<Vec<u8>, DocxError> {
                 .outline_lvl(level - 1),
         );
     }
+    doc
+}
+
+fn pack(doc: Docx) -> Result<Vec<u8>, DocxError> {
+    let mut out = std::io::Cursor::new(Vec::new());
+    doc.build()
+        .pack(&mut out)
+        .map_err(|e| DocxError::Write(e.to_string()))?;
+    Ok(out.into_inner())
+}
+
+pub fn vorlage(v: &Vorlage) -> Result<Vec<u8>, DocxError> {
+    let mut doc = document(&format!("Vorlage {}", v.number));
 
     // The form.
     let decisions: Vec<String> = v.decision_kinds.iter().map(mark).collect();
@@ -297,6 +311,9 @@ pub fn vorlage(v: &Vorlage) -> Result<Vec<u8>, DocxError> {
             if !g.forecast.is_empty() {
                 doc = doc.add_paragraph(small(&g.forecast));
             }
+            for c in &g.comments {
+                doc = doc.add_paragraph(small(&format!("Anmerkung {}: {}", c.number, c.text)));
+            }
         }
         if !s.notes.is_empty() {
             doc = doc.add_paragraph(Paragraph::new().add_run(bold("Steuerungshinweise:")));
@@ -314,9 +331,100 @@ pub fn vorlage(v: &Vorlage) -> Result<Vec<u8>, DocxError> {
     for a in &v.anlagen {
         doc = anlage(doc, a);
     }
-    let mut out = std::io::Cursor::new(Vec::new());
-    doc.build()
-        .pack(&mut out)
-        .map_err(|e| DocxError::Write(e.to_string()))?;
-    Ok(out.into_inner())
+    pack(doc)
+}
+
+/// The minutes of a steering meeting.
+pub fn minutes(m: &Minutes) -> Result<Vec<u8>, DocxError> {
+    let mut doc = document(&m.title)
+        .add_paragraph(heading(1, &m.title))
+        .add_paragraph(text(&format!("{} · {}", m.agreement_title, m.jobcenter)))
+        .add_paragraph(text(&format!(
+            "Sitzung: {} am {}{} · Berichtsmonat: {}",
+            m.kind,
+            m.date,
+            if m.place.is_empty() {
+                String::new()
+            } else {
+                format!(", {}", m.place)
+            },
+            m.as_of
+        )))
+        .add_paragraph(heading(2, "Teilnehmende"));
+    if m.participants.is_empty() {
+        doc = doc.add_paragraph(text("Keine Teilnehmenden erfasst."));
+    }
+    for p in &m.participants {
+        doc = doc.add_paragraph(
+            Paragraph::new()
+                .add_run(bold(&format!("{}: ", p.party)))
+                .add_run(Run::new().add_text(&p.names)),
+        );
+    }
+    doc = doc.add_paragraph(heading(2, "Tagesordnung"));
+    for i in &m.items {
+        doc = doc.add_paragraph(text(&format!("{}. {}", i.number, i.title)));
+    }
+    for i in &m.items {
+        doc = doc.add_paragraph(heading(3, &format!("TOP {}: {}", i.number, i.title)));
+        if let Some(f) = &i.figures {
+            doc = doc
+                .add_paragraph(
+                    Paragraph::new()
+                        .add_run(bold(&format!("{}: ", f.status)))
+                        .add_run(Run::new().add_text(&f.reason)),
+                )
+                .add_paragraph(small(&format!(
+                    "Wert: {} · Ziel bis dahin: {}{} · {}",
+                    f.value,
+                    f.target,
+                    if f.forecast.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" · {}", f.forecast)
+                    },
+                    f.source
+                )));
+        }
+        if let Some(a) = &i.action {
+            doc = doc.add_paragraph(text(a));
+        }
+        if !i.appraisal.is_empty() {
+            doc = doc.add_paragraph(Paragraph::new().add_run(bold("Würdigung:")));
+            for p in &i.appraisal {
+                doc = doc.add_paragraph(text(p));
+            }
+        }
+        if !i.steering.is_empty() {
+            doc = doc.add_paragraph(text(&i.steering));
+        }
+        for d in &i.decisions {
+            doc = doc.add_paragraph(
+                Paragraph::new()
+                    .add_run(bold("Beschluss: "))
+                    .add_run(Run::new().add_text(&d.text)),
+            );
+            if let Some(a) = &d.action {
+                doc = doc.add_paragraph(text(a));
+            }
+        }
+    }
+    if !m.updates.is_empty() {
+        doc = doc
+            .add_paragraph(heading(2, "Stand der Aufgaben aus früheren Sitzungen"))
+            .add_table(table(
+                &["Aufgabe", "verantwortlich", "fällig", "Status", "Vermerk"],
+                m.updates.iter().map(|u| {
+                    vec![
+                        u.what.clone(),
+                        u.owner.clone(),
+                        u.due.clone(),
+                        u.status.clone(),
+                        u.note.clone(),
+                    ]
+                }),
+            ));
+    }
+    doc = doc.add_paragraph(small(&format!("Erstellt am {}", m.created)));
+    pack(doc)
 }

@@ -8,6 +8,7 @@
 //! This crate knows nothing about SQL or HTTP.
 
 pub mod docx;
+pub mod minutes;
 pub mod model;
 pub mod present;
 pub mod xlsx;

@@ -8,13 +8,13 @@ use serde::Serialize;
 use zielwerk_domain::format::number;
 use zielwerk_domain::vorlage::paragraphs;
 use zielwerk_domain::{
-    Accumulation, Agreement, AreaKind, CurrentValue, DecisionKind, Formula, Impact, Origin, Target,
-    Unit, VorlageHeader, YearMonth,
+    Accumulation, ActionItem, Agreement, AreaKind, CurrentValue, DecisionKind, Formula, Impact,
+    Origin, Target, Unit, ValueComment, VorlageHeader, YearMonth,
 };
 use zielwerk_engine::confidentiality::{Cell, Grid, is_small, protect};
 use zielwerk_engine::{AgreementState, GoalState, Status};
 
-use crate::present::{self, Provenance, value_text};
+use crate::present::{self, NumberedComment, Provenance, value_text};
 
 /// Who may read a document: internal documents show every value, public ones (committee,
 /// council information system, the public) pass the suppression step.
@@ -57,6 +57,8 @@ pub struct GoalBlock {
     pub chart: Option<String>,
     pub chart_title: String,
     pub table: Option<Table>,
+    /// Comments on the values, numbered as the markers in the chart.
+    pub comments: Vec<NumberedComment>,
 }
 
 /// One goal area: a section of the report text.
@@ -156,6 +158,8 @@ pub struct Vorlage {
 /// A goal in the monitoring report.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct MonitoringRow {
+    /// The goal's key (for links).
+    pub key: String,
     pub area: String,
     pub title: String,
     pub responsible: String,
@@ -169,6 +173,22 @@ pub struct MonitoringRow {
     pub reason: String,
     pub datenstand: String,
     pub source: String,
+    /// Comments on the goal's values this year, numbered.
+    pub comments: Vec<NumberedComment>,
+    /// Verfehlt without a comment on the value of its month: the report is not final.
+    pub needs_explanation: bool,
+}
+
+/// An open action item in the monitoring report.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ActionRow {
+    pub what: String,
+    /// The party, and internally the person.
+    pub owner: String,
+    pub due: String,
+    pub status: String,
+    pub overdue: bool,
+    pub goal: String,
 }
 
 /// The monthly monitoring report for the carriers' meeting.
@@ -183,9 +203,14 @@ pub struct Monitoring {
     pub summary: String,
     /// Goals off track first (verfehlt, then gefährdet), then the rest in the agreement's order.
     pub rows: Vec<MonitoringRow>,
-    /// Open action items, once steering meetings record them; empty list until then.
-    pub actions: Vec<String>,
+    /// Open action items (offen, in Arbeit) of the agreement, earliest due first.
+    pub actions: Vec<ActionRow>,
     pub actions_note: String,
+    /// Goals verfehlt whose value has no explanation yet; while any is listed the report is a
+    /// draft.
+    pub missing_explanations: Vec<String>,
+    /// `endgültig`, or `Entwurf` while explanations are missing.
+    pub version: String,
     pub sources: Vec<String>,
     pub demo: bool,
     pub confidentiality: String,
@@ -494,6 +519,7 @@ pub fn vorlage(
     header: &VorlageHeader,
     state: &AgreementState<'_>,
     values: &[CurrentValue],
+    comments: &[ValueComment],
 ) -> Vorlage {
     let agreement = state.agreement;
     let provenance = Provenance::new(agreement, values);
@@ -513,6 +539,7 @@ pub fn vorlage(
             suppressed.add(s);
             let year_end = present::year_end(g, as_of);
             let name = format!("ziel-{}.svg", g.goal.key);
+            let notes = present::goal_comments(g, comments, agreement.year, as_of, false);
             let svg = present::goal_chart(
                 g,
                 agreement.year,
@@ -523,6 +550,7 @@ pub fn vorlage(
                     .map_or(&[][..], |y| &y.path),
                 &format!("chart-{}", g.goal.key),
                 &hidden,
+                &notes,
             );
             charts.push(Chart {
                 name: name.clone(),
@@ -541,6 +569,7 @@ pub fn vorlage(
                 chart: Some(name),
                 chart_title: format!("{}: Ist und Ziel {}", g.indicator.name, agreement.year),
                 table: goal_table(g, agreement, as_of, &hidden, &provenance),
+                comments: notes,
             });
         }
         let count = |s: Status| goals.iter().filter(|g| g.assessment.status == s).count();
@@ -627,10 +656,13 @@ pub fn vorlage(
     }
 }
 
-/// Builds the monitoring report for the reporting month of `state`.
+/// Builds the monitoring report for the reporting month of `state`, with the comments on values
+/// and the agreement's open action items.
 pub fn monitoring(
     state: &AgreementState<'_>,
     values: &[CurrentValue],
+    comments: &[ValueComment],
+    actions: &[ActionItem],
     audience: Audience,
     created: chrono::NaiveDate,
 ) -> Monitoring {
@@ -686,7 +718,18 @@ pub fn monitoring(
                 .month
                 .map(|m| provenance.of(&ind.code, m))
                 .unwrap_or_default();
+            let notes = present::goal_comments(
+                g,
+                comments,
+                agreement.year,
+                as_of,
+                audience == Audience::Internal,
+            );
+            let explained = asm
+                .month
+                .is_some_and(|m| notes.iter().any(|c| c.month == m));
             MonitoringRow {
+                key: g.goal.key.to_string(),
                 area: agreement
                     .area(&g.goal.area)
                     .map(|a| a.title.clone())
@@ -707,7 +750,39 @@ pub fn monitoring(
                 reason: asm.reason.clone(),
                 datenstand,
                 source,
+                needs_explanation: asm.status == Status::Missed && !explained,
+                comments: notes,
             }
+        })
+        .collect::<Vec<_>>();
+    let missing_explanations: Vec<String> = rows
+        .iter()
+        .filter(|r| r.needs_explanation)
+        .map(|r| format!("{} ({})", r.title, r.month))
+        .collect();
+    let today = created;
+    let mut open: Vec<&ActionItem> = actions.iter().filter(|a| a.status.is_open()).collect();
+    open.sort_by_key(|a| a.due);
+    let overdue = open.iter().filter(|a| a.is_overdue(today)).count();
+    let action_rows: Vec<ActionRow> = open
+        .iter()
+        .map(|a| ActionRow {
+            what: a.what.clone(),
+            owner: match audience {
+                Audience::Internal if !a.owner_person.trim().is_empty() => {
+                    format!("{} ({})", a.owner_party.label_de(), a.owner_person.trim())
+                }
+                _ => a.owner_party.label_de().into(),
+            },
+            due: present::date_de(a.due),
+            status: a.status.label_de().into(),
+            overdue: a.is_overdue(today),
+            goal: a
+                .goal
+                .as_ref()
+                .and_then(|k| agreement.goal(k))
+                .map(|g| g.title.clone())
+                .unwrap_or_default(),
         })
         .collect();
     let (demo, sources) = present::sources(values);
@@ -724,8 +799,21 @@ pub fn monitoring(
         .into(),
         summary: status_counts(state),
         rows,
-        actions: Vec::new(),
-        actions_note: "Offene Maßnahmen aus Steuerungsgesprächen erscheinen hier, sobald Gespräche mit Beschlüssen erfasst sind.".into(),
+        actions_note: match (action_rows.len(), overdue) {
+            (0, _) => "Aus den Steuerungsgesprächen sind keine Aufgaben offen.".into(),
+            (n, 0) => format!("{n} Aufgabe(n) offen, keine überfällig."),
+            (n, o) => format!(
+                "{n} Aufgabe(n) offen, davon {o} überfällig (Stand {}).",
+                present::date_de(today)
+            ),
+        },
+        actions: action_rows,
+        version: if missing_explanations.is_empty() {
+            "endgültig".into()
+        } else {
+            "Entwurf".into()
+        },
+        missing_explanations,
         sources,
         demo,
         confidentiality: confidentiality_note(audience, suppressed),

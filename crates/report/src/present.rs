@@ -10,7 +10,7 @@ use zielwerk_domain::CurrentValue;
 use zielwerk_domain::format::number;
 use zielwerk_domain::{
     Accumulation, Agreement, Direction, Formula, Goal, Indicator, IndicatorCode, SourceKind,
-    Target, Tolerance, Unit, ValueStatus, YearMonth,
+    Target, Tolerance, Unit, ValueComment, ValueStatus, YearMonth,
 };
 use zielwerk_engine::{ChangeExplanation, GoalState, Status};
 
@@ -123,6 +123,52 @@ fn band(
         .collect()
 }
 
+/// A comment on a goal's value, numbered as its marker in the chart.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct NumberedComment {
+    pub number: usize,
+    #[serde(skip)]
+    pub month: YearMonth,
+    /// "Mai 2022: Sondereffekt Umzug der Leistungsabteilung (Controlling)".
+    pub text: String,
+}
+
+/// The comments on the values of a goal's indicator in the agreement year up to the reporting
+/// month, numbered in month order (the order of the markers in its chart). Authors are named
+/// only in internal documents (`authors`).
+pub fn goal_comments(
+    state: &GoalState<'_>,
+    comments: &[ValueComment],
+    year: i32,
+    as_of: YearMonth,
+    authors: bool,
+) -> Vec<NumberedComment> {
+    let mut mine: Vec<&ValueComment> = comments
+        .iter()
+        .filter(|c| {
+            c.indicator == state.indicator.code && c.month.year() == year && c.month <= as_of
+        })
+        .collect();
+    mine.sort_by_key(|c| c.month);
+    mine.into_iter()
+        .enumerate()
+        .map(|(i, c)| NumberedComment {
+            number: i + 1,
+            month: c.month,
+            text: if !authors || c.author.trim().is_empty() {
+                format!("{}: {}", c.month.german_long(), c.text.trim())
+            } else {
+                format!(
+                    "{}: {} ({})",
+                    c.month.german_long(),
+                    c.text.trim(),
+                    c.author.trim()
+                )
+            },
+        })
+        .collect()
+}
+
 /// The full chart of a goal page, as of the reporting month `as_of`: later values are not drawn.
 pub fn goal_chart(
     state: &GoalState<'_>,
@@ -131,6 +177,7 @@ pub fn goal_chart(
     forecast: &[(YearMonth, f64, f64, f64)],
     id: &str,
     hidden: &BTreeSet<YearMonth>,
+    comments: &[NumberedComment],
 ) -> String {
     let goal = state.goal;
     let ind = state.indicator;
@@ -194,8 +241,12 @@ pub fn goal_chart(
         id: id.into(),
         title: format!("{}: Ist und Ziel", goal.title),
         description: format!(
-            "Liniendiagramm: {what} {range} (durchgezogene Linie), Zielpfad {year} (gestrichelt) und Toleranzbereich (schraffiert).{latest}{target} Status: {}. Alle Werte stehen in der Tabelle unter dem Diagramm.",
-            a.status.label_de()
+            "Liniendiagramm: {what} {range} (durchgezogene Linie), Zielpfad {year} (gestrichelt) und Toleranzbereich (schraffiert).{latest}{target} Status: {}.{} Alle Werte stehen in der Tabelle unter dem Diagramm.",
+            a.status.label_de(),
+            comments
+                .iter()
+                .map(|c| format!(" Anmerkung {}: {}", c.number, c.text))
+                .collect::<String>()
         ),
         y_label: match ind.accumulation {
             Accumulation::Flow => format!("{} (kumuliert)", ind.unit.label_de()),
@@ -207,6 +258,10 @@ pub fn goal_chart(
         target: ChartSeries { points: state.target_path.clone() },
         band: band(goal, ind, &state.target_path),
         forecast: forecast.to_vec(),
+        notes: comments
+            .iter()
+            .map(|c| (c.month, c.number.to_string()))
+            .collect(),
     }
     .render()
 }

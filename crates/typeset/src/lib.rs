@@ -26,6 +26,8 @@ pub enum Template {
     Vorlage,
     /// The monthly monitoring report.
     Monitoring,
+    /// The minutes of a steering meeting.
+    Minutes,
 }
 
 impl Template {
@@ -33,6 +35,7 @@ impl Template {
         match self {
             Template::Vorlage => include_str!("../templates/vorlage.typ"),
             Template::Monitoring => include_str!("../templates/monitoring.typ"),
+            Template::Minutes => include_str!("../templates/minutes.typ"),
         }
     }
 }

@@ -3,10 +3,21 @@
 //! command line (`zielwerk report …`). The CPU work runs on the blocking pool.
 
 use chrono::NaiveDate;
-use zielwerk_domain::{Agreement, AgreementKey, CurrentValue, Key, YearMonth};
+use std::collections::BTreeMap;
+use zielwerk_domain::{
+    ActionItem, Agreement, AgreementKey, CurrentValue, IndicatorCode, Key, ValueComment, YearMonth,
+};
 use zielwerk_engine::{assess_agreement, default_as_of};
 use zielwerk_report::model::{self, Audience, Monitoring, Vorlage};
-use zielwerk_store::{FileRole, NewFile, Store, StoredVorlage};
+
+use zielwerk_domain::{ActionStatus, MeetingHeader};
+use zielwerk_engine::agenda::Planned;
+use zielwerk_report::minutes::Minutes;
+use zielwerk_report::present::Provenance;
+use zielwerk_store::{
+    ActionFilter, ActionUpdate, AgendaKind, FileRole, NewAgendaItem, NewFile, Store, StoredAction,
+    StoredAgendaItem, StoredDecision, StoredMeeting, StoredVorlage,
+};
 use zielwerk_typeset::{Document, Template};
 
 use crate::error::WebError;
@@ -15,10 +26,11 @@ pub const PDF: &str = "application/pdf";
 pub const DOCX: &str = "application/vnd.openxmlformats-officedocument.wordprocessingml.document";
 pub const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
-/// An agreement with its current values.
+/// An agreement with its current values and the comments on them.
 pub struct Loaded {
     pub agreement: Agreement,
     pub values: Vec<CurrentValue>,
+    pub comments: Vec<ValueComment>,
 }
 
 pub async fn load(store: &Store, key: &AgreementKey) -> Result<Loaded, WebError> {
@@ -32,7 +44,18 @@ pub async fn load(store: &Store, key: &AgreementKey) -> Result<Loaded, WebError>
             &agreement.stored_indicator_codes(),
         )
         .await?;
-    Ok(Loaded { agreement, values })
+    let codes: Vec<&IndicatorCode> = agreement.indicators.iter().map(|i| &i.code).collect();
+    let comments = store
+        .comments(&agreement.jobcenter.ba_id, &codes)
+        .await?
+        .into_iter()
+        .map(|c| c.comment)
+        .collect();
+    Ok(Loaded {
+        agreement,
+        values,
+        comments,
+    })
 }
 
 /// A stored Vorlage and its agreement's data.
@@ -62,18 +85,46 @@ fn observations(l: &Loaded) -> Vec<zielwerk_domain::Observation> {
 pub fn vorlage_model(v: &StoredVorlage, l: &Loaded) -> Vorlage {
     let obs = observations(l);
     let state = assess_agreement(&l.agreement, &obs, reporting_month(l, v.header.as_of));
-    model::vorlage(&v.header, &state, &l.values)
+    model::vorlage(&v.header, &state, &l.values, &l.comments)
+}
+
+/// The open action items of an agreement, for the monitoring report.
+pub async fn open_actions(store: &Store, key: &AgreementKey) -> Result<Vec<ActionItem>, WebError> {
+    let filter = ActionFilter {
+        agreement: Some(key.clone()),
+        statuses: vec![ActionStatus::Open, ActionStatus::InProgress],
+        ..Default::default()
+    };
+    Ok(store
+        .actions(&key.jobcenter, &filter)
+        .await?
+        .into_iter()
+        .map(|a| a.item)
+        .collect())
 }
 
 pub fn monitoring_model(
     l: &Loaded,
+    actions: &[ActionItem],
     as_of: Option<YearMonth>,
     audience: Audience,
     today: NaiveDate,
 ) -> Monitoring {
     let obs = observations(l);
     let state = assess_agreement(&l.agreement, &obs, reporting_month(l, as_of));
-    model::monitoring(&state, &l.values, audience, today)
+    model::monitoring(&state, &l.values, &l.comments, actions, audience, today)
+}
+
+/// Refuses the final version of a monitoring report while a goal verfehlt has no explanation.
+pub fn check_final(m: &Monitoring) -> Result<(), WebError> {
+    if m.missing_explanations.is_empty() {
+        return Ok(());
+    }
+    Err(WebError::BadRequest(format!(
+        "Der Monitoringbericht {} kann noch nicht endgültig werden: Für diese verfehlten Ziele fehlt eine Erläuterung zum Wert: {}. Erfassen Sie auf der Zielseite eine Anmerkung zum Monatswert.",
+        m.as_of,
+        m.missing_explanations.join("; ")
+    )))
 }
 
 pub fn figures_xlsx(
@@ -191,4 +242,196 @@ pub fn publication_files(v: &Vorlage, today: NaiveDate) -> Result<Vec<NewFile>, 
         });
     }
     Ok(files)
+}
+
+/// Creates a meeting with its agenda drawn up from the status at its reporting month: goals
+/// verfehlt, gefährdet, the Jobcenter's action items overdue on the meeting day, then the rest
+/// by area. Each goal's state is frozen into its agenda item. Returns the meeting's id.
+pub async fn create_meeting(
+    store: &Store,
+    key: &AgreementKey,
+    header: MeetingHeader,
+) -> Result<String, WebError> {
+    let loaded = load(store, key).await?;
+    let problems = header.check(loaded.agreement.year);
+    if !problems.is_empty() {
+        return Err(WebError::BadRequest(problems.join("; ")));
+    }
+    let open = store
+        .actions(
+            &key.jobcenter,
+            &ActionFilter {
+                statuses: vec![ActionStatus::Open, ActionStatus::InProgress],
+                ..Default::default()
+            },
+        )
+        .await?;
+    let (header, agenda) = tokio::task::spawn_blocking(move || {
+        let obs = observations(&loaded);
+        let state = assess_agreement(&loaded.agreement, &obs, header.month);
+        let provenance = Provenance::new(&loaded.agreement, &loaded.values);
+        let handles: Vec<(usize, ActionItem)> = open
+            .iter()
+            .enumerate()
+            .map(|(i, a)| (i, a.item.clone()))
+            .collect();
+        let agenda = zielwerk_engine::agenda::plan(&state, &handles, header.date)
+            .into_iter()
+            .map(|p| match p {
+                Planned::Goal(g) => NewAgendaItem {
+                    title: g.goal.title.clone(),
+                    kind: AgendaKind::Goal {
+                        goal: g.goal.key.clone(),
+                        snapshot: Box::new(zielwerk_report::minutes::snapshot(
+                            g,
+                            loaded.agreement.year,
+                            header.month,
+                            &provenance,
+                        )),
+                    },
+                },
+                Planned::Action(i) => NewAgendaItem {
+                    title: format!("Überfällige Aufgabe: {}", open[*i].item.what),
+                    kind: AgendaKind::Action {
+                        action_id: open[*i].id.clone(),
+                    },
+                },
+            })
+            .collect::<Vec<_>>();
+        (header, agenda)
+    })
+    .await
+    .map_err(|e| WebError::Internal(format!("Berechnung abgebrochen: {e}")))?;
+    Ok(store.create_meeting(key, &header, &agenda).await?)
+}
+
+/// A meeting with everything recorded in it.
+pub struct MeetingBundle {
+    pub meeting: StoredMeeting,
+    pub loaded: Loaded,
+    pub agenda: Vec<StoredAgendaItem>,
+    pub decisions: Vec<StoredDecision>,
+    /// Action items decided in this meeting, and those the agenda or the updates refer to.
+    pub actions: BTreeMap<String, StoredAction>,
+    /// Status changes made in this meeting.
+    pub updates: Vec<ActionUpdate>,
+}
+
+pub async fn load_meeting(store: &Store, id: &str) -> Result<MeetingBundle, WebError> {
+    let meeting = store
+        .meeting(id)
+        .await?
+        .ok_or_else(|| WebError::NotFound(format!("Die Sitzung „{id}“ gibt es nicht.")))?;
+    let key: AgreementKey = meeting
+        .agreement_id
+        .parse()
+        .map_err(|_| WebError::Internal(format!("Sitzung {id}: ungültige Vereinbarung")))?;
+    let loaded = load(store, &key).await?;
+    let agenda = store.agenda(id).await?;
+    let decisions = store.decisions(id).await?;
+    let updates = store.updates_in_meeting(id).await?;
+    let mut actions: BTreeMap<String, StoredAction> = store
+        .actions(
+            &key.jobcenter,
+            &ActionFilter {
+                meeting: Some(id.to_owned()),
+                ..Default::default()
+            },
+        )
+        .await?
+        .into_iter()
+        .map(|a| (a.id.clone(), a))
+        .collect();
+    let referred = agenda
+        .iter()
+        .filter_map(|i| match &i.kind {
+            AgendaKind::Action { action_id } => Some(action_id.clone()),
+            _ => None,
+        })
+        .chain(updates.iter().map(|u| u.action_id.clone()))
+        .collect::<Vec<_>>();
+    for aid in referred {
+        if !actions.contains_key(&aid)
+            && let Some(a) = store.action(&aid).await?
+        {
+            actions.insert(aid, a);
+        }
+    }
+    Ok(MeetingBundle {
+        meeting,
+        loaded,
+        agenda,
+        decisions,
+        actions,
+        updates,
+    })
+}
+
+/// The minutes of a meeting as a report model.
+pub fn minutes_model(b: &MeetingBundle, today: NaiveDate) -> Minutes {
+    use zielwerk_report::minutes::{AgendaInput, ItemInput, UpdateInput};
+    let action_of_decision = |d: &StoredDecision| {
+        b.actions
+            .values()
+            .find(|a| a.decision_id == d.id)
+            .map(|a| &a.item)
+    };
+    let agenda: Vec<AgendaInput<'_>> = b
+        .agenda
+        .iter()
+        .map(|i| AgendaInput {
+            title: &i.title,
+            item: match &i.kind {
+                AgendaKind::Goal { snapshot, .. } => ItemInput::Goal {
+                    snapshot,
+                    appraisal: &i.appraisal,
+                    steering_needed: i.steering_needed,
+                },
+                AgendaKind::Action { action_id } => {
+                    ItemInput::Action(b.actions.get(action_id).map(|a| &a.item))
+                }
+                AgendaKind::Free => ItemInput::Free,
+            },
+            decisions: b
+                .decisions
+                .iter()
+                .filter(|d| d.agenda_item_id.as_deref() == Some(i.id.as_str()))
+                .map(|d| (d.text.as_str(), action_of_decision(d)))
+                .collect(),
+        })
+        .collect();
+    let updates: Vec<UpdateInput<'_>> = b
+        .updates
+        .iter()
+        .filter_map(|u| {
+            let a = b.actions.get(&u.action_id)?;
+            // Creation in this meeting is shown with the decision, not as a change.
+            (a.meeting_id != b.meeting.id).then_some(UpdateInput {
+                action: &a.item,
+                status: u.status,
+                note: &u.note,
+            })
+        })
+        .collect();
+    zielwerk_report::minutes::minutes(
+        &b.loaded.agreement,
+        &b.meeting.header,
+        &agenda,
+        &updates,
+        today,
+    )
+}
+
+pub fn minutes_pdf(m: &Minutes, today: NaiveDate) -> Result<Vec<u8>, WebError> {
+    let doc = Document {
+        template: Template::Minutes,
+        data: serde_json::to_value(m).map_err(|e| WebError::Internal(e.to_string()))?,
+        charts: Vec::new(),
+        today,
+    };
+    zielwerk_typeset::pdf(&doc).map_err(|e| WebError::Internal(e.to_string()))
+}
+
+pub fn minutes_docx(m: &Minutes) -> Result<Vec<u8>, WebError> {
+    zielwerk_report::docx::minutes(m).map_err(|e| WebError::Internal(e.to_string()))
 }

@@ -139,6 +139,9 @@ enum ReportCommand {
         /// Öffentliche Fassung mit statistischer Geheimhaltung statt der internen.
         #[arg(long)]
         oeffentlich: bool,
+        /// Endgültige Fassung: verweigert, solange ein verfehltes Ziel ohne Erläuterung ist.
+        #[arg(long)]
+        endgueltig: bool,
         #[arg(long, short)]
         output: PathBuf,
         #[command(flatten)]
@@ -769,17 +772,24 @@ async fn report(command: ReportCommand) -> Result<()> {
             agreement,
             stand,
             oeffentlich,
+            endgueltig,
             output,
             db,
         } => {
             let store = open(&db.db).await?;
-            let loaded = documents::load(&store, &agreement_key(&agreement)?).await?;
+            let key = agreement_key(&agreement)?;
+            let loaded = documents::load(&store, &key).await?;
+            let actions = documents::open_actions(&store, &key).await?;
             let m = documents::monitoring_model(
                 &loaded,
+                &actions,
                 month_arg(&stand)?,
                 audience(oeffentlich),
                 today,
             );
+            if endgueltig {
+                documents::check_final(&m)?;
+            }
             write_file(&output, &documents::monitoring_pdf(&m, today)?)
         }
         ReportCommand::Excel {

@@ -312,6 +312,8 @@ struct ValueRow {
     status: &'static str,
     datenstand: String,
     source: String,
+    /// Numbers of the comments on this month's value, e.g. "Anm. 1".
+    comment: String,
 }
 
 struct MeasureRow {
@@ -357,6 +359,10 @@ struct GoalPage {
     rows: Vec<ValueRow>,
     measures: Vec<MeasureRow>,
     history: Vec<HistoryRow>,
+    comments: Vec<view::NumberedComment>,
+    /// Months of the agreement year up to the reporting month, latest first, for the comment form.
+    comment_months: Vec<(String, String)>,
+    comment_url: String,
 }
 
 /// An earlier revision of a value.
@@ -384,7 +390,14 @@ async fn goal_page(
     goal_key: String,
     q: StandQuery,
 ) -> Result<GoalPage, WebError> {
-    let (agreement, values) = load(state, &id).await?;
+    let key: AgreementKey = id
+        .parse()
+        .map_err(|_| WebError::NotFound(format!("Die Vereinbarung „{id}“ gibt es nicht.")))?;
+    let crate::documents::Loaded {
+        agreement,
+        values,
+        comments,
+    } = crate::documents::load(&state.store, &key).await?;
     // Figures by household size explain changes of totals (structure effect).
     let breakdowns = state
         .store
@@ -410,12 +423,18 @@ async fn goal_page(
         }
         None => Vec::new(),
     };
-    blocking(move || goal_model(agreement, values, breakdowns, history, goal_key, q)).await
+    blocking(move || {
+        goal_model(
+            agreement, values, comments, breakdowns, history, goal_key, q,
+        )
+    })
+    .await
 }
 
 fn goal_model(
     agreement: Agreement,
     values: Vec<CurrentValue>,
+    comments: Vec<zielwerk_domain::ValueComment>,
     breakdowns: Vec<CurrentValue>,
     history: Vec<CurrentValue>,
     goal_key: String,
@@ -441,6 +460,7 @@ fn goal_model(
         .ok_or_else(missing)?;
     let ind = g.indicator;
     let provenance = Provenance::new(&agreement, &values);
+    let notes = view::goal_comments(g, &comments, agreement.year, as_of, true);
     let targets: std::collections::BTreeMap<YearMonth, f64> =
         g.target_path.iter().copied().collect();
     let ytd: std::collections::BTreeMap<YearMonth, f64> =
@@ -486,6 +506,12 @@ fn goal_model(
                 status: p.status.label_de(),
                 datenstand,
                 source,
+                comment: notes
+                    .iter()
+                    .filter(|c| c.month == *m)
+                    .map(|c| format!("Anm. {}", c.number))
+                    .collect::<Vec<_>>()
+                    .join(", "),
             }
         })
         .collect::<Vec<_>>();
@@ -527,6 +553,7 @@ fn goal_model(
                 .map_or(&[][..], |y| &y.path),
             "zielchart",
             &Default::default(),
+            &notes,
         ),
         has_forecast_band: year_end
             .as_ref()
@@ -562,6 +589,22 @@ fn goal_model(
                 }
             })
             .collect(),
+        comment_months: YearMonth::year_bounds(agreement.year)
+            .map(|(jan, _)| {
+                let mut months: Vec<(String, String)> = jan
+                    .through(as_of)
+                    .map(|m| (m.to_string(), m.german_long()))
+                    .collect();
+                months.reverse();
+                months
+            })
+            .unwrap_or_default(),
+        comment_url: format!(
+            "/vereinbarungen/{}/ziele/{}/anmerkungen",
+            agreement.key(),
+            g.goal.key
+        ),
+        comments: notes,
         numerator_label: components.numerator_label,
         denominator_label: components.denominator_label,
         has_components,

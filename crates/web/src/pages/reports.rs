@@ -48,6 +48,8 @@ pub struct ReportQuery {
     ziel: Option<String>,
     /// `1`: the public version (suppression applied).
     oeffentlich: Option<String>,
+    /// `1`: the final version, refused while a goal verfehlt lacks an explanation.
+    endgueltig: Option<String>,
 }
 
 impl ReportQuery {
@@ -60,6 +62,10 @@ impl ReportQuery {
                     .map_err(|e| WebError::BadRequest(format!("Parameter „stand“: {e}")))
             })
             .transpose()
+    }
+
+    fn final_version(&self) -> bool {
+        matches!(self.endgueltig.as_deref(), Some("1" | "ja" | "true"))
     }
 
     fn audience(&self) -> Audience {
@@ -91,7 +97,9 @@ struct ReportsPage {
 
 pub async fn list(State(state): State<AppState>, Path(id): Path<String>) -> PageResult {
     let k = key(&id)?;
-    let Loaded { agreement, values } = documents::load(&state.store, &k).await?;
+    let Loaded {
+        agreement, values, ..
+    } = documents::load(&state.store, &k).await?;
     let vorlagen = state
         .store
         .vorlagen(&k)
@@ -154,12 +162,15 @@ pub async fn monitoring(
     Path(id): Path<String>,
     Query(q): Query<ReportQuery>,
 ) -> PageResult {
-    let loaded = documents::load(&state.store, &key(&id)?).await?;
+    let k = key(&id)?;
+    let loaded = documents::load(&state.store, &k).await?;
+    let actions = documents::open_actions(&state.store, &k).await?;
     let (month, audience) = (q.month()?, q.audience());
     let h = head(&loaded.agreement, &loaded.values);
     let m = blocking(move || {
         Ok(documents::monitoring_model(
             &loaded,
+            &actions,
             month,
             audience,
             today(),
@@ -187,10 +198,15 @@ pub async fn monitoring_pdf(
     Path(id): Path<String>,
     Query(q): Query<ReportQuery>,
 ) -> PageResult {
-    let loaded = documents::load(&state.store, &key(&id)?).await?;
-    let (month, audience) = (q.month()?, q.audience());
+    let k = key(&id)?;
+    let loaded = documents::load(&state.store, &k).await?;
+    let actions = documents::open_actions(&state.store, &k).await?;
+    let (month, audience, final_version) = (q.month()?, q.audience(), q.final_version());
     let bytes = blocking(move || {
-        let m = documents::monitoring_model(&loaded, month, audience, today());
+        let m = documents::monitoring_model(&loaded, &actions, month, audience, today());
+        if final_version {
+            documents::check_final(&m)?;
+        }
         documents::monitoring_pdf(&m, today())
     })
     .await?;
