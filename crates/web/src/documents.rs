@@ -370,11 +370,24 @@ pub async fn load_meeting(store: &Store, id: &str) -> Result<MeetingBundle, WebE
 /// The minutes of a meeting as a report model.
 pub fn minutes_model(b: &MeetingBundle, today: NaiveDate) -> Minutes {
     use zielwerk_report::minutes::{AgendaInput, ItemInput, UpdateInput};
+    // The minutes show each action item as the meeting left it: with the last status set in
+    // this meeting (its creation counts), not as it stands today.
+    let as_left: BTreeMap<&str, ActionItem> = b
+        .actions
+        .values()
+        .map(|a| {
+            let mut item = a.item.clone();
+            if let Some(u) = b.updates.iter().rev().find(|u| u.action_id == a.id) {
+                item.status = u.status;
+            }
+            (a.id.as_str(), item)
+        })
+        .collect();
     let action_of_decision = |d: &StoredDecision| {
         b.actions
             .values()
             .find(|a| a.decision_id == d.id)
-            .map(|a| &a.item)
+            .and_then(|a| as_left.get(a.id.as_str()))
     };
     let agenda: Vec<AgendaInput<'_>> = b
         .agenda
@@ -388,7 +401,7 @@ pub fn minutes_model(b: &MeetingBundle, today: NaiveDate) -> Minutes {
                     steering_needed: i.steering_needed,
                 },
                 AgendaKind::Action { action_id } => {
-                    ItemInput::Action(b.actions.get(action_id).map(|a| &a.item))
+                    ItemInput::Action(as_left.get(action_id.as_str()))
                 }
                 AgendaKind::Free => ItemInput::Free,
             },
@@ -407,7 +420,7 @@ pub fn minutes_model(b: &MeetingBundle, today: NaiveDate) -> Minutes {
             let a = b.actions.get(&u.action_id)?;
             // Creation in this meeting is shown with the decision, not as a change.
             (a.meeting_id != b.meeting.id).then_some(UpdateInput {
-                action: &a.item,
+                action: as_left.get(a.id.as_str())?,
                 status: u.status,
                 note: &u.note,
             })

@@ -93,6 +93,34 @@ pub fn router(state: AppState) -> Router {
             post(pages::reports::publish),
         )
         .route("/vorlagen/{vid}/{file}", get(pages::reports::document))
+        .route(
+            "/vereinbarungen/{id}/ziele/{goal}/anmerkungen",
+            post(pages::meetings::comment),
+        )
+        .route(
+            "/vereinbarungen/{id}/sitzungen",
+            get(pages::meetings::list).post(pages::meetings::create),
+        )
+        .route("/sitzungen/{mid}", get(pages::meetings::show))
+        .route(
+            "/sitzungen/{mid}/tagesordnung",
+            post(pages::meetings::add_item),
+        )
+        .route(
+            "/sitzungen/{mid}/tagesordnung/{item}/verschieben",
+            post(pages::meetings::move_item),
+        )
+        .route(
+            "/sitzungen/{mid}/tagesordnung/{item}/wuerdigung",
+            post(pages::meetings::appraise),
+        )
+        .route(
+            "/sitzungen/{mid}/beschluesse",
+            post(pages::meetings::decide),
+        )
+        .route("/sitzungen/{mid}/{file}", get(pages::meetings::minutes))
+        .route("/aufgaben/{aid}/status", post(pages::meetings::set_status))
+        .route("/jobcenter/{ba}/aufgaben", get(pages::meetings::actions))
         .nest("/oparl/v1", pages::oparl::router())
         .fallback(pages::not_found)
         .with_state(state);

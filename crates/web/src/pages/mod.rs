@@ -1,6 +1,7 @@
 //! Page handlers, one function per page, with the template each renders.
 
 pub mod import;
+pub mod meetings;
 pub mod oparl;
 pub mod reports;
 

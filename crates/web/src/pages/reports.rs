@@ -27,7 +27,7 @@ fn key(id: &str) -> Result<AgreementKey, WebError> {
         .map_err(|_| WebError::NotFound(format!("Die Vereinbarung „{id}“ gibt es nicht.")))
 }
 
-fn download(mime: &'static str, name: &str, bytes: Vec<u8>) -> Response {
+pub(crate) fn download(mime: &'static str, name: &str, bytes: Vec<u8>) -> Response {
     (
         [
             (header::CONTENT_TYPE, mime.to_owned()),

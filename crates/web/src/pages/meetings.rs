@@ -1,0 +1,995 @@
+//! Steering dialogues: the meetings of an agreement, the meeting page (agenda with frozen
+//! figures, appraisals, decisions and action items, status of earlier action items), the
+//! minutes as PDF and DOCX, the Jobcenter-wide list of action items, and comments on values.
+
+use askama::Template;
+use axum::Form;
+use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use chrono::NaiveDate;
+use serde::Deserialize;
+use zielwerk_domain::meeting::check_text;
+use zielwerk_domain::{
+    ActionItem, ActionStatus, AgreementKey, BaId, Key, MeetingHeader, MeetingKind, Participant,
+    PartyRole, ValueComment, YearMonth,
+};
+use zielwerk_engine::assess_agreement;
+use zielwerk_report::minutes::action_line;
+use zielwerk_report::present::{self as view, date_de, value_text};
+use zielwerk_store::{ActionFilter, AgendaKind, NewAgendaItem, StoreError, StoredAction};
+
+use super::{Head, PageResult, blocking, head, html};
+use crate::AppState;
+use crate::documents::{self, DOCX, MeetingBundle, PDF};
+use crate::error::WebError;
+
+fn today() -> NaiveDate {
+    chrono::Local::now().date_naive()
+}
+
+fn agreement_key(id: &str) -> Result<AgreementKey, WebError> {
+    id.parse()
+        .map_err(|_| WebError::NotFound(format!("Die Vereinbarung „{id}“ gibt es nicht.")))
+}
+
+/// Parses a date field (ISO from date inputs, or TT.MM.JJJJ typed by hand).
+fn date_field(label: &str, raw: &str) -> Result<NaiveDate, String> {
+    let raw = raw.trim();
+    NaiveDate::parse_from_str(raw, "%Y-%m-%d")
+        .or_else(|_| NaiveDate::parse_from_str(raw, "%d.%m.%Y"))
+        .map_err(|_| format!("Feld „{label}“: „{raw}“ ist kein Datum (erwartet TT.MM.JJJJ)"))
+}
+
+fn field<'a>(fields: &'a [(String, String)], name: &str) -> &'a str {
+    fields
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.trim())
+        .unwrap_or_default()
+}
+
+fn bad(problems: Vec<String>) -> WebError {
+    WebError::BadRequest(format!(
+        "Nicht gespeichert: {}. Gehen Sie zurück; Ihre Eingaben stehen noch im Formular.",
+        problems.join("; ")
+    ))
+}
+
+fn party_options() -> Vec<(&'static str, &'static str)> {
+    PartyRole::ALL
+        .iter()
+        .map(|p| (p.as_str(), p.label_de()))
+        .collect()
+}
+
+fn parse_party(label: &str, raw: &str) -> Result<PartyRole, String> {
+    PartyRole::ALL
+        .into_iter()
+        .find(|p| p.as_str() == raw)
+        .ok_or_else(|| {
+            format!("Feld „{label}“: „{raw}“ ist keine Partei (kreis, agentur oder jobcenter)")
+        })
+}
+
+// ----- Meeting list and creation -----------------------------------------------------------
+
+struct MeetingRow {
+    url: String,
+    title: String,
+    month: String,
+    items: String,
+}
+
+#[derive(Template)]
+#[template(path = "meetings.html")]
+struct MeetingsPage {
+    head: Head,
+    meetings: Vec<MeetingRow>,
+    kinds: Vec<(&'static str, &'static str)>,
+    months: Vec<(String, String)>,
+    default_month: String,
+    today: String,
+    parties: Vec<(&'static str, &'static str, String)>,
+}
+
+pub async fn list(State(state): State<AppState>, Path(id): Path<String>) -> PageResult {
+    let k = agreement_key(&id)?;
+    let loaded = documents::load(&state.store, &k).await?;
+    let a = &loaded.agreement;
+    let mut meetings = Vec::new();
+    for m in state.store.meetings(&k).await? {
+        let n = state.store.agenda(&m.id).await?.len();
+        meetings.push(MeetingRow {
+            url: format!("/sitzungen/{}", m.id),
+            title: m.header.display_title(),
+            month: m.header.month.german_long(),
+            items: format!("{n} Tagesordnungspunkte"),
+        });
+    }
+    let (jan, dec) =
+        YearMonth::year_bounds(a.year).map_err(|e| WebError::Internal(e.to_string()))?;
+    let default_month =
+        zielwerk_engine::default_as_of(a, loaded.values.iter().map(|v| v.observation.month));
+    html(&MeetingsPage {
+        head: head(a, &loaded.values),
+        meetings,
+        kinds: MeetingKind::ALL
+            .iter()
+            .map(|k| (k.as_str(), k.label_de()))
+            .collect(),
+        months: jan
+            .through(dec)
+            .map(|m| (m.to_string(), m.german_long()))
+            .collect(),
+        default_month: default_month.to_string(),
+        today: today().to_string(),
+        parties: PartyRole::ALL
+            .iter()
+            .map(|p| {
+                (
+                    p.as_str(),
+                    p.label_de(),
+                    a.party(*p).map(|x| x.name.clone()).unwrap_or_default(),
+                )
+            })
+            .collect(),
+    })
+}
+
+/// Reads the meeting form: kind, title, date, month, place, one participant per line per party.
+fn parse_meeting(fields: &[(String, String)]) -> Result<MeetingHeader, Vec<String>> {
+    let mut problems = Vec::new();
+    let kind = MeetingKind::parse(field(fields, "art")).unwrap_or_else(|| {
+        problems.push("Feld „Art der Sitzung“: bitte eine Art wählen".into());
+        MeetingKind::Free
+    });
+    let date = date_field("Datum", field(fields, "datum"))
+        .map_err(|e| problems.push(e))
+        .ok();
+    let month = field(fields, "monat")
+        .parse::<YearMonth>()
+        .map_err(|e| problems.push(format!("Feld „Berichtsmonat“: {e}")))
+        .ok();
+    let mut participants = Vec::new();
+    for p in PartyRole::ALL {
+        for line in field(fields, &format!("teilnehmende_{}", p.as_str())).lines() {
+            let name = line.trim();
+            if name.chars().count() > 200 {
+                problems.push(format!(
+                    "Feld „Teilnehmende {}“: höchstens 200 Zeichen je Zeile",
+                    p.label_de()
+                ));
+            } else if !name.is_empty() {
+                participants.push(Participant {
+                    party: p,
+                    name: name.to_owned(),
+                });
+            }
+        }
+    }
+    match (date, month) {
+        (Some(date), Some(month)) if problems.is_empty() => Ok(MeetingHeader {
+            kind,
+            title: field(fields, "bezeichnung").to_owned(),
+            date,
+            month,
+            place: field(fields, "ort").to_owned(),
+            participants,
+        }),
+        _ => Err(problems),
+    }
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> PageResult {
+    let k = agreement_key(&id)?;
+    let header = parse_meeting(&fields).map_err(bad)?;
+    let mid = documents::create_meeting(&state.store, &k, header).await?;
+    Ok(Redirect::to(&format!("/sitzungen/{mid}")).into_response())
+}
+
+// ----- Meeting page --------------------------------------------------------------------------
+
+struct FrozenView {
+    status_label: &'static str,
+    status_css: &'static str,
+    status_icon: &'static str,
+    value: String,
+    target: String,
+    reason: String,
+    forecast: String,
+    source: String,
+    as_of: String,
+    /// Set when the figures have been revised since the agenda was drawn up.
+    revised: Option<String>,
+}
+
+struct DecisionView {
+    text: String,
+    action: Option<String>,
+}
+
+struct ItemView {
+    id: String,
+    number: usize,
+    title: String,
+    kind: &'static str,
+    goal_url: Option<String>,
+    goal_key: String,
+    frozen: Option<FrozenView>,
+    appraisal: String,
+    steering_needed: bool,
+    revision: i64,
+    action: Option<ActionView>,
+    decisions: Vec<DecisionView>,
+    first: bool,
+    last: bool,
+}
+
+struct ActionView {
+    id: String,
+    what: String,
+    owner: String,
+    due: String,
+    status: &'static str,
+    status_label: &'static str,
+    overdue: bool,
+    goal: String,
+    revision: i64,
+}
+
+fn action_view(
+    a: &StoredAction,
+    agreement: &zielwerk_domain::Agreement,
+    day: NaiveDate,
+) -> ActionView {
+    let i = &a.item;
+    ActionView {
+        id: a.id.clone(),
+        what: i.what.clone(),
+        owner: if i.owner_person.is_empty() {
+            i.owner_party.label_de().into()
+        } else {
+            format!("{} ({})", i.owner_party.label_de(), i.owner_person)
+        },
+        due: date_de(i.due),
+        status: i.status.as_str(),
+        status_label: i.status.label_de(),
+        overdue: i.is_overdue(day),
+        goal: i
+            .goal
+            .as_ref()
+            .map(|k| {
+                agreement
+                    .goal(k)
+                    .map_or_else(|| k.to_string(), |g| g.title.clone())
+            })
+            .unwrap_or_default(),
+        revision: a.revision,
+    }
+}
+
+#[derive(Template)]
+#[template(path = "meeting.html")]
+struct MeetingPage {
+    head: Head,
+    id: String,
+    title: String,
+    kind: &'static str,
+    date: String,
+    month: String,
+    place: String,
+    participants: Vec<(&'static str, String)>,
+    items: Vec<ItemView>,
+    earlier: Vec<ActionView>,
+    changed: Vec<(String, &'static str, String)>,
+    parties: Vec<(&'static str, &'static str)>,
+    statuses: Vec<(&'static str, &'static str)>,
+    measures: Vec<(String, String)>,
+    goals: Vec<(String, String)>,
+    default_due: String,
+}
+
+fn meeting_page(b: MeetingBundle, earlier: Vec<StoredAction>) -> Result<MeetingPage, WebError> {
+    let a = &b.loaded.agreement;
+    let h = &b.meeting.header;
+    let day = h.date;
+    // Today's figures for the same month, to show where the frozen ones have been revised.
+    let obs: Vec<_> = b
+        .loaded
+        .values
+        .iter()
+        .map(|v| v.observation.clone())
+        .collect();
+    let now = assess_agreement(a, &obs, h.month);
+    let items = b
+        .agenda
+        .iter()
+        .enumerate()
+        .map(|(i, item)| {
+            let (kind, goal_url, goal_key, frozen, action) = match &item.kind {
+                AgendaKind::Goal { goal, snapshot } => {
+                    let current = now.goals.iter().find(|g| &g.goal.key == goal);
+                    let revised = current.and_then(|g| {
+                        let asm = &g.assessment;
+                        let same = asm.status == snapshot.status
+                            && asm.month == snapshot.value_month
+                            && match (asm.actual, snapshot.actual) {
+                                (Some(x), Some(y)) => (x - y).abs() <= 1e-9 * y.abs().max(1.0),
+                                (None, None) => true,
+                                _ => false,
+                            };
+                        (!same).then(|| {
+                            format!(
+                                "Die Werte wurden seitdem revidiert: heute {} ({}). Die Würdigung bezieht sich auf die eingefrorenen Zahlen oben.",
+                                asm.actual
+                                    .map(|v| value_text(g.indicator, v))
+                                    .unwrap_or_else(|| "kein Wert".into()),
+                                asm.status.label_de()
+                            )
+                        })
+                    });
+                    (
+                        "goal",
+                        Some(format!("/vereinbarungen/{}/ziele/{goal}?stand={}", a.key(), h.month)),
+                        goal.to_string(),
+                        Some(FrozenView {
+                            status_label: snapshot.status.label_de(),
+                            status_css: snapshot.status.css(),
+                            status_icon: view::status_icon(snapshot.status),
+                            value: snapshot.actual_text.clone(),
+                            target: snapshot.target_text.clone(),
+                            reason: snapshot.reason.clone(),
+                            forecast: snapshot.forecast_text.clone(),
+                            source: [snapshot.source.as_str(), snapshot.datenstand.as_str()]
+                                .iter()
+                                .filter(|s| !s.is_empty())
+                                .copied()
+                                .collect::<Vec<_>>()
+                                .join(", Datenstand "),
+                            as_of: snapshot.as_of.german_long(),
+                            revised,
+                        }),
+                        None,
+                    )
+                }
+                AgendaKind::Action { action_id } => (
+                    "action",
+                    None,
+                    String::new(),
+                    None,
+                    b.actions.get(action_id).map(|x| action_view(x, a, day)),
+                ),
+                AgendaKind::Free => ("free", None, String::new(), None, None),
+            };
+            ItemView {
+                id: item.id.clone(),
+                number: i + 1,
+                title: item.title.clone(),
+                kind,
+                goal_url,
+                goal_key,
+                frozen,
+                appraisal: item.appraisal.clone(),
+                steering_needed: item.steering_needed,
+                revision: item.revision,
+                action,
+                decisions: b
+                    .decisions
+                    .iter()
+                    .filter(|d| d.agenda_item_id.as_deref() == Some(item.id.as_str()))
+                    .map(|d| DecisionView {
+                        text: d.text.clone(),
+                        action: b
+                            .actions
+                            .values()
+                            .find(|x| x.decision_id == d.id)
+                            .map(|x| action_line(&x.item)),
+                    })
+                    .collect(),
+                first: i == 0,
+                last: i + 1 == b.agenda.len(),
+            }
+        })
+        .collect();
+    let changed = b
+        .updates
+        .iter()
+        .filter_map(|u| {
+            let x = b.actions.get(&u.action_id)?;
+            (x.meeting_id != b.meeting.id)
+                .then(|| (x.item.what.clone(), u.status.label_de(), u.note.clone()))
+        })
+        .collect();
+    Ok(MeetingPage {
+        head: head(a, &b.loaded.values),
+        id: b.meeting.id.clone(),
+        title: h.display_title(),
+        kind: h.kind.label_de(),
+        date: date_de(h.date),
+        month: h.month.german_long(),
+        place: h.place.clone(),
+        participants: PartyRole::ALL
+            .iter()
+            .map(|p| {
+                (
+                    p.label_de(),
+                    h.of_party(*p)
+                        .map(|x| x.name.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                )
+            })
+            .filter(|(_, n)| !n.is_empty())
+            .collect(),
+        items,
+        earlier: earlier
+            .iter()
+            .filter(|x| x.meeting_id != b.meeting.id)
+            .map(|x| action_view(x, a, day))
+            .collect(),
+        changed,
+        parties: party_options(),
+        statuses: ActionStatus::ALL
+            .iter()
+            .map(|s| (s.as_str(), s.label_de()))
+            .collect(),
+        measures: a
+            .measures
+            .iter()
+            .map(|m| (m.key.to_string(), m.title.clone()))
+            .collect(),
+        goals: a
+            .goals
+            .iter()
+            .map(|g| (g.key.to_string(), g.title.clone()))
+            .collect(),
+        default_due: (day + chrono::Days::new(28)).to_string(),
+    })
+}
+
+pub async fn show(State(state): State<AppState>, Path(mid): Path<String>) -> PageResult {
+    let b = documents::load_meeting(&state.store, &mid).await?;
+    let jobcenter: BaId = b
+        .meeting
+        .jobcenter_id
+        .parse()
+        .map_err(|_| WebError::Internal(format!("Sitzung {mid}: ungültiger Jobcenter")))?;
+    // Action items of earlier meetings still open, and those changed in this meeting.
+    let mut earlier = state
+        .store
+        .actions(
+            &jobcenter,
+            &ActionFilter {
+                statuses: vec![ActionStatus::Open, ActionStatus::InProgress],
+                ..Default::default()
+            },
+        )
+        .await?;
+    for x in b.actions.values() {
+        if x.meeting_id != mid && !earlier.iter().any(|e| e.id == x.id) {
+            earlier.push(x.clone());
+        }
+    }
+    earlier.sort_by_key(|x| x.item.due);
+    html(&blocking(move || meeting_page(b, earlier)).await?)
+}
+
+fn back(mid: &str, anchor: &str) -> Response {
+    Redirect::to(&format!("/sitzungen/{mid}#{anchor}")).into_response()
+}
+
+pub async fn add_item(
+    State(state): State<AppState>,
+    Path(mid): Path<String>,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> PageResult {
+    let title = field(&fields, "titel");
+    if title.is_empty() || title.chars().count() > 200 {
+        return Err(bad(vec![
+            "Feld „Neuer Tagesordnungspunkt“: bitte 1 bis 200 Zeichen eingeben".into(),
+        ]));
+    }
+    state
+        .store
+        .meeting(&mid)
+        .await?
+        .ok_or_else(|| WebError::NotFound(format!("Die Sitzung „{mid}“ gibt es nicht.")))?;
+    state
+        .store
+        .add_agenda_item(
+            &mid,
+            &NewAgendaItem {
+                title: title.to_owned(),
+                kind: AgendaKind::Free,
+            },
+        )
+        .await?;
+    Ok(back(&mid, "tagesordnung-neu"))
+}
+
+pub async fn move_item(
+    State(state): State<AppState>,
+    Path((mid, item)): Path<(String, String)>,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> PageResult {
+    let up = match field(&fields, "richtung") {
+        "hoch" => true,
+        "runter" => false,
+        other => {
+            return Err(bad(vec![format!(
+                "Feld „Richtung“: „{other}“ (erwartet hoch oder runter)"
+            )]));
+        }
+    };
+    state.store.move_agenda_item(&mid, &item, up).await?;
+    Ok(back(&mid, &format!("top-{item}")))
+}
+
+pub async fn appraise(
+    State(state): State<AppState>,
+    Path((mid, item)): Path<(String, String)>,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> PageResult {
+    let text = field(&fields, "wuerdigung").replace("\r\n", "\n");
+    check_text("Würdigung", &text).map_err(|e| bad(vec![e]))?;
+    let revision: i64 = field(&fields, "revision").parse().map_err(|_| {
+        bad(vec![
+            "Die Bearbeitungsnummer fehlt; laden Sie die Seite neu".into(),
+        ])
+    })?;
+    let steering = field(&fields, "steuerungsbedarf") == "1";
+    // The item must belong to this meeting.
+    if !state.store.agenda(&mid).await?.iter().any(|i| i.id == item) {
+        return Err(WebError::NotFound(format!(
+            "Den Tagesordnungspunkt „{item}“ gibt es in dieser Sitzung nicht."
+        )));
+    }
+    match state.store.appraise(&item, &text, steering, revision).await {
+        Ok(_) => Ok(back(&mid, &format!("top-{item}"))),
+        Err(e @ StoreError::Conflict { .. }) => {
+            Err(WebError::Conflict(format!("{e}. Ihr Text war: „{text}“")))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Reads the decision form: the decision, and an action item if its text is given.
+fn parse_decision(
+    fields: &[(String, String)],
+) -> Result<(String, Option<ActionItem>), Vec<String>> {
+    let mut problems = Vec::new();
+    let text = field(fields, "beschluss").replace("\r\n", "\n");
+    if let Err(e) = check_text("Beschluss", &text) {
+        problems.push(e);
+    }
+    let what = field(fields, "aufgabe");
+    let action = if what.is_empty() {
+        None
+    } else {
+        if what.chars().count() > 500 {
+            problems.push("Feld „Aufgabe“: höchstens 500 Zeichen".into());
+        }
+        let owner = parse_party("verantwortliche Partei", field(fields, "partei"))
+            .map_err(|e| problems.push(e))
+            .ok();
+        let due = date_field("fällig am", field(fields, "faellig"))
+            .map_err(|e| problems.push(e))
+            .ok();
+        let key = |name: &str, label: &str, problems: &mut Vec<String>| match field(fields, name) {
+            "" => None,
+            raw => raw
+                .parse::<Key>()
+                .map_err(|e| problems.push(format!("Feld „{label}“: {e}")))
+                .ok(),
+        };
+        let goal = key("ziel", "Ziel", &mut problems);
+        let measure = key("massnahme", "Maßnahme", &mut problems);
+        match (owner, due) {
+            (Some(owner_party), Some(due)) => Some(ActionItem {
+                what: what.to_owned(),
+                owner_party,
+                owner_person: field(fields, "person").to_owned(),
+                due,
+                status: ActionStatus::Open,
+                goal,
+                measure,
+            }),
+            _ => None,
+        }
+    };
+    if problems.is_empty() {
+        Ok((text, action))
+    } else {
+        Err(problems)
+    }
+}
+
+pub async fn decide(
+    State(state): State<AppState>,
+    Path(mid): Path<String>,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> PageResult {
+    let (text, action) = parse_decision(&fields).map_err(bad)?;
+    let meeting = state
+        .store
+        .meeting(&mid)
+        .await?
+        .ok_or_else(|| WebError::NotFound(format!("Die Sitzung „{mid}“ gibt es nicht.")))?;
+    if let Some(a) = &action {
+        let agreement = state
+            .store
+            .agreement(&agreement_key(&meeting.agreement_id)?)
+            .await?
+            .ok_or_else(|| {
+                WebError::NotFound(format!(
+                    "Die Vereinbarung „{}“ gibt es nicht.",
+                    meeting.agreement_id
+                ))
+            })?;
+        let mut problems = Vec::new();
+        if let Some(g) = a.goal.as_ref().filter(|g| agreement.goal(g).is_none()) {
+            problems.push(format!(
+                "Feld „Ziel“: „{g}“ gibt es in dieser Vereinbarung nicht"
+            ));
+        }
+        if let Some(m) = a
+            .measure
+            .as_ref()
+            .filter(|m| !agreement.measures.iter().any(|x| &x.key == *m))
+        {
+            problems.push(format!(
+                "Feld „Maßnahme“: „{m}“ gibt es in dieser Vereinbarung nicht"
+            ));
+        }
+        if !problems.is_empty() {
+            return Err(bad(problems));
+        }
+    }
+    let item = field(&fields, "top");
+    let agenda = state.store.agenda(&mid).await?;
+    let Some(item) = agenda.iter().find(|i| i.id == item) else {
+        return Err(WebError::NotFound(format!(
+            "Den Tagesordnungspunkt „{item}“ gibt es in dieser Sitzung nicht."
+        )));
+    };
+    state
+        .store
+        .add_decision(&mid, Some(&item.id), &text, action.as_ref())
+        .await?;
+    Ok(back(&mid, &format!("top-{}", item.id)))
+}
+
+pub async fn set_status(
+    State(state): State<AppState>,
+    Path(aid): Path<String>,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> PageResult {
+    let status = ActionStatus::parse(field(&fields, "status")).ok_or_else(|| {
+        bad(vec![format!(
+            "Feld „Status“: „{}“ (erwartet offen, in-arbeit, erledigt oder verworfen)",
+            field(&fields, "status")
+        )])
+    })?;
+    let note = field(&fields, "vermerk");
+    if note.chars().count() > 1000 {
+        return Err(bad(vec!["Feld „Vermerk“: höchstens 1000 Zeichen".into()]));
+    }
+    let revision: i64 = field(&fields, "revision").parse().map_err(|_| {
+        bad(vec![
+            "Die Bearbeitungsnummer fehlt; laden Sie die Seite neu".into(),
+        ])
+    })?;
+    let meeting =
+        match field(&fields, "sitzung") {
+            "" => None,
+            m => {
+                state.store.meeting(m).await?.ok_or_else(|| {
+                    WebError::NotFound(format!("Die Sitzung „{m}“ gibt es nicht."))
+                })?;
+                Some(m.to_owned())
+            }
+        };
+    match state
+        .store
+        .set_action_status(&aid, status, note, meeting.as_deref(), revision)
+        .await
+    {
+        Ok(_) => {}
+        Err(e @ StoreError::Conflict { .. }) => return Err(WebError::Conflict(e.to_string())),
+        Err(e) => return Err(e.into()),
+    }
+    Ok(match (meeting, field(&fields, "zurueck")) {
+        (Some(m), _) => back(&m, &format!("aufgabe-{aid}")),
+        (None, url) if url.starts_with("/jobcenter/") => Redirect::to(url).into_response(),
+        (None, _) => Redirect::to("/").into_response(),
+    })
+}
+
+pub async fn minutes(
+    State(state): State<AppState>,
+    Path((mid, file)): Path<(String, String)>,
+) -> PageResult {
+    let b = documents::load_meeting(&state.store, &mid).await?;
+    let stem = format!(
+        "niederschrift-{}-{}",
+        b.meeting.header.kind.as_str(),
+        b.meeting.header.date
+    );
+    let (mime, pdf) = match file.as_str() {
+        "niederschrift.pdf" => (PDF, true),
+        "niederschrift.docx" => (DOCX, false),
+        f => {
+            return Err(WebError::NotFound(format!(
+                "Das Dokument „{f}“ gibt es nicht."
+            )));
+        }
+    };
+    let bytes = blocking(move || {
+        let m = documents::minutes_model(&b, today());
+        if pdf {
+            documents::minutes_pdf(&m, today())
+        } else {
+            documents::minutes_docx(&m)
+        }
+    })
+    .await?;
+    let name = format!("{stem}.{}", if pdf { "pdf" } else { "docx" });
+    Ok(super::reports::download(mime, &name, bytes))
+}
+
+// ----- Jobcenter-wide action items ---------------------------------------------------------
+
+#[derive(Deserialize, Default)]
+pub struct ActionQuery {
+    status: Option<String>,
+    partei: Option<String>,
+    ueberfaellig: Option<String>,
+    vereinbarung: Option<String>,
+}
+
+struct ListedAction {
+    a: ActionView,
+    meeting_url: String,
+    agreement: String,
+}
+
+#[derive(Template)]
+#[template(path = "actions.html")]
+struct ActionsPage {
+    jobcenter: String,
+    ba_id: String,
+    rows: Vec<ListedAction>,
+    status: String,
+    party: String,
+    overdue_only: bool,
+    agreement: String,
+    agreements: Vec<(String, String)>,
+    parties: Vec<(&'static str, &'static str)>,
+    statuses: Vec<(&'static str, &'static str)>,
+    count: String,
+    back: String,
+}
+
+pub async fn actions(
+    State(state): State<AppState>,
+    Path(ba): Path<String>,
+    Query(q): Query<ActionQuery>,
+    uri: axum::http::Uri,
+) -> PageResult {
+    let jobcenter: BaId = ba
+        .parse()
+        .map_err(|_| WebError::NotFound(format!("Den Jobcenter „{ba}“ gibt es nicht.")))?;
+    let summaries: Vec<_> = state
+        .store
+        .agreements()
+        .await?
+        .into_iter()
+        .filter(|s| s.jobcenter_id == jobcenter.as_str())
+        .collect();
+    let Some(first) = summaries.first() else {
+        return Err(WebError::NotFound(format!(
+            "Für den Jobcenter „{ba}“ ist keine Vereinbarung gespeichert."
+        )));
+    };
+    let status = q.status.clone().unwrap_or_else(|| "offen-in-arbeit".into());
+    let statuses = match status.as_str() {
+        "offen-in-arbeit" => vec![ActionStatus::Open, ActionStatus::InProgress],
+        "alle" => Vec::new(),
+        s => vec![ActionStatus::parse(s).ok_or_else(|| {
+            WebError::BadRequest(format!(
+                "Parameter „status“: „{s}“ (erwartet offen-in-arbeit, alle, offen, in-arbeit, erledigt oder verworfen)"
+            ))
+        })?],
+    };
+    let party = match q.partei.as_deref().unwrap_or("") {
+        "" => None,
+        p => Some(parse_party("Partei", p).map_err(WebError::BadRequest)?),
+    };
+    let agreement = match q.vereinbarung.as_deref().unwrap_or("") {
+        "" => None,
+        k => Some(agreement_key(k)?),
+    };
+    let overdue_only = matches!(q.ueberfaellig.as_deref(), Some("1"));
+    let filter = ActionFilter {
+        agreement,
+        statuses,
+        party,
+        ..Default::default()
+    };
+    let day = today();
+    let mut agreements = std::collections::BTreeMap::new();
+    let mut rows = Vec::new();
+    for x in state.store.actions(&jobcenter, &filter).await? {
+        if overdue_only && !x.item.is_overdue(day) {
+            continue;
+        }
+        if !agreements.contains_key(&x.agreement_id)
+            && let Ok(k) = x.agreement_id.parse::<AgreementKey>()
+            && let Some(a) = state.store.agreement(&k).await?
+        {
+            agreements.insert(x.agreement_id.clone(), a);
+        }
+        let Some(a) = agreements.get(&x.agreement_id) else {
+            continue;
+        };
+        rows.push(ListedAction {
+            a: action_view(&x, a, day),
+            meeting_url: format!("/sitzungen/{}#aufgabe-{}", x.meeting_id, x.id),
+            agreement: a.title.clone(),
+        });
+    }
+    let overdue = rows.iter().filter(|r| r.a.overdue).count();
+    html(&ActionsPage {
+        jobcenter: first.jobcenter_name.clone(),
+        ba_id: jobcenter.to_string(),
+        count: format!("{} Aufgabe(n), davon {overdue} überfällig.", rows.len()),
+        rows,
+        status,
+        party: q.partei.unwrap_or_default(),
+        overdue_only,
+        agreement: q.vereinbarung.unwrap_or_default(),
+        agreements: summaries
+            .iter()
+            .map(|s| (s.id.clone(), s.title.clone()))
+            .collect(),
+        parties: party_options(),
+        statuses: ActionStatus::ALL
+            .iter()
+            .map(|s| (s.as_str(), s.label_de()))
+            .collect(),
+        back: uri.to_string(),
+    })
+}
+
+// ----- Comments on values --------------------------------------------------------------------
+
+pub async fn comment(
+    State(state): State<AppState>,
+    Path((id, goal)): Path<(String, String)>,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> PageResult {
+    let k = agreement_key(&id)?;
+    let a = state
+        .store
+        .agreement(&k)
+        .await?
+        .ok_or_else(|| WebError::NotFound(format!("Die Vereinbarung „{id}“ gibt es nicht.")))?;
+    let g = goal
+        .parse::<Key>()
+        .ok()
+        .and_then(|key| a.goal(&key).cloned())
+        .ok_or_else(|| {
+            WebError::NotFound(format!(
+                "Das Ziel „{goal}“ gibt es in dieser Vereinbarung nicht."
+            ))
+        })?;
+    let mut problems = Vec::new();
+    let text = field(&fields, "text").replace("\r\n", "\n");
+    if let Err(e) = check_text("Erläuterung zum Wert", &text) {
+        problems.push(e);
+    }
+    let author = field(&fields, "autor");
+    if author.chars().count() > 200 {
+        problems.push("Feld „Verfasst von“: höchstens 200 Zeichen".into());
+    }
+    let month = match field(&fields, "monat").parse::<YearMonth>() {
+        Ok(m) if m.year() == a.year => Some(m),
+        Ok(m) => {
+            problems.push(format!(
+                "Feld „Monat“: {} liegt nicht im Vereinbarungsjahr {}",
+                m.german_long(),
+                a.year
+            ));
+            None
+        }
+        Err(e) => {
+            problems.push(format!("Feld „Monat“: {e}"));
+            None
+        }
+    };
+    let Some(month) = month.filter(|_| problems.is_empty()) else {
+        return Err(bad(problems));
+    };
+    state
+        .store
+        .add_comment(
+            &a.jobcenter.ba_id,
+            &ValueComment {
+                indicator: g.indicator.clone(),
+                month,
+                text,
+                author: author.to_owned(),
+            },
+        )
+        .await?;
+    Ok(Redirect::to(&format!("/vereinbarungen/{id}/ziele/{goal}#anmerkungen")).into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn form(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
+    }
+
+    #[test]
+    fn meeting_form_names_every_wrong_field() {
+        let problems = parse_meeting(&form(&[
+            ("art", "stammtisch"),
+            ("datum", "31.02.2022"),
+            ("monat", "2022-13"),
+        ]))
+        .unwrap_err();
+        assert_eq!(problems.len(), 3, "{problems:?}");
+        assert!(problems[0].starts_with("Feld „Art der Sitzung“"));
+        assert!(problems[1].starts_with("Feld „Datum“: „31.02.2022“"));
+        assert!(problems[2].starts_with("Feld „Berichtsmonat“"));
+        let ok = parse_meeting(&form(&[
+            ("art", "zielnachhaltedialog"),
+            ("datum", "12.10.2022"),
+            ("monat", "2022-09"),
+            ("teilnehmende_kreis", "Frau A\r\n\r\n Herr B "),
+            ("teilnehmende_agentur", "Frau C"),
+        ]))
+        .unwrap();
+        assert_eq!(ok.participants.len(), 3);
+        assert_eq!(ok.of_party(PartyRole::Kreis).count(), 2);
+        assert_eq!(ok.participants[1].name, "Herr B");
+    }
+
+    #[test]
+    fn decision_form_needs_owner_and_due_date_only_with_an_action() {
+        let (text, action) =
+            parse_decision(&form(&[("beschluss", "Zur Kenntnis genommen")])).unwrap();
+        assert_eq!((text.as_str(), action), ("Zur Kenntnis genommen", None));
+        let problems = parse_decision(&form(&[
+            ("beschluss", "Konzept"),
+            ("aufgabe", "Konzept vorlegen"),
+            ("partei", "bund"),
+            ("faellig", "morgen"),
+        ]))
+        .unwrap_err();
+        assert_eq!(problems.len(), 2, "{problems:?}");
+        let (_, action) = parse_decision(&form(&[
+            ("beschluss", "Konzept"),
+            ("aufgabe", "Konzept vorlegen"),
+            ("partei", "jobcenter"),
+            ("person", "Herr Muster"),
+            ("faellig", "2022-11-30"),
+            ("ziel", "k2"),
+        ]))
+        .unwrap();
+        let action = action.unwrap();
+        assert_eq!(action.status, ActionStatus::Open);
+        assert_eq!(action.goal.unwrap().as_str(), "k2");
+        assert!(parse_decision(&form(&[("beschluss", " ")])).is_err());
+    }
+}
