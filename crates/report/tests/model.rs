@@ -31,7 +31,7 @@ fn the_demo_vorlage_model() {
     let header = zielwerk_demo::mettmann_vorlage(&agreement);
     let obs: Vec<Observation> = values.iter().map(|v| v.observation.clone()).collect();
     let state = assess_agreement(&agreement, &obs, header.as_of.unwrap());
-    let v = model::vorlage(&header, &state, &values);
+    let v = model::vorlage(&header, &state, &values, &[]);
     assert_eq!(v.charts.len(), agreement.goals.len());
     assert!(v.charts.iter().all(|c| c.svg.starts_with("<svg")));
     insta::assert_json_snapshot!("vorlage_mettmann_2022_09", v);
@@ -43,7 +43,7 @@ fn the_demo_monitoring_model() {
     let obs: Vec<Observation> = values.iter().map(|v| v.observation.clone()).collect();
     let state = assess_agreement(&agreement, &obs, YearMonth::new(2022, 9).unwrap());
     let created = chrono::NaiveDate::from_ymd_opt(2022, 10, 14).unwrap();
-    let m = model::monitoring(&state, &values, Audience::Internal, created);
+    let m = model::monitoring(&state, &values, &[], &[], Audience::Internal, created);
     let ranks: Vec<&str> = m.rows.iter().map(|r| r.status_key.as_str()).collect();
     let first_other = ranks.iter().position(|s| *s != "missed").unwrap();
     assert!(
@@ -82,17 +82,17 @@ fn public_documents_suppress_small_case_numbers() {
 
     // Printed in public: the running sums of every month (chart). September's 2 cases follow
     // from August's and September's sums, so the smaller of the two (August) is suppressed.
-    let public = model::monitoring(&state, &values, Audience::Public, created);
+    let public = model::monitoring(&state, &values, &[], &[], Audience::Public, created);
     assert!(
         public.confidentiality.contains("0 primär und 1 sekundär"),
         "{}",
         public.confidentiality
     );
-    let internal = model::monitoring(&state, &values, Audience::Internal, created);
+    let internal = model::monitoring(&state, &values, &[], &[], Audience::Internal, created);
     assert!(internal.confidentiality.starts_with("Interne Fassung"));
 
     let header = zielwerk_demo::mettmann_vorlage(&agreement);
-    let v = model::vorlage(&header, &state, &values);
+    let v = model::vorlage(&header, &state, &values, &[]);
     assert!(
         v.confidentiality.contains("0 primär und 1 sekundär"),
         "{}",
@@ -124,9 +124,115 @@ fn public_documents_suppress_small_case_numbers() {
         &[],
         "x",
         &Default::default(),
+        &[],
     );
     assert_eq!(
         chart.matches("<circle").count() + 1,
         internal_chart.matches("<circle").count()
     );
+}
+
+/// A goal verfehlt asks for an explanation of its value before the monitoring report is final;
+/// comments show in the report (authors only internally), open action items are listed with
+/// overdue ones marked, and the public version names parties, never persons.
+#[test]
+fn monitoring_is_a_draft_until_every_missed_goal_is_explained() {
+    use zielwerk_domain::{ActionItem, ActionStatus, PartyRole, ValueComment};
+    let (agreement, values) = demo_values();
+    let obs: Vec<Observation> = values.iter().map(|v| v.observation.clone()).collect();
+    let as_of = YearMonth::new(2022, 9).unwrap();
+    let state = assess_agreement(&agreement, &obs, as_of);
+    let created = chrono::NaiveDate::from_ymd_opt(2022, 10, 14).unwrap();
+    let draft = model::monitoring(&state, &values, &[], &[], Audience::Internal, created);
+    let missed: Vec<_> = state
+        .goals
+        .iter()
+        .filter(|g| g.assessment.status == zielwerk_engine::Status::Missed)
+        .collect();
+    assert!(
+        !missed.is_empty(),
+        "the demo has goals verfehlt in September"
+    );
+    assert_eq!(draft.version, "Entwurf");
+    assert_eq!(draft.missing_explanations.len(), missed.len());
+
+    // A comment on another month does not explain this month's value.
+    let comment = |g: &zielwerk_engine::GoalState<'_>, m: YearMonth| ValueComment {
+        indicator: g.indicator.code.clone(),
+        month: m,
+        text: "Sondereffekt Umzug der Leistungsabteilung".into(),
+        author: "Controlling".into(),
+    };
+    let mut comments: Vec<ValueComment> = missed
+        .iter()
+        .skip(1)
+        .map(|g| comment(g, g.assessment.month.unwrap()))
+        .collect();
+    comments.push(comment(missed[0], YearMonth::new(2022, 3).unwrap()));
+    let almost = model::monitoring(&state, &values, &comments, &[], Audience::Internal, created);
+    assert_eq!(almost.missing_explanations.len(), 1);
+    assert!(almost.missing_explanations[0].starts_with(&missed[0].goal.title));
+    comments.push(comment(missed[0], missed[0].assessment.month.unwrap()));
+
+    let action = |due: &str, status| ActionItem {
+        what: "Konzept Fallkonferenzen vorlegen".into(),
+        owner_party: PartyRole::Jobcenter,
+        owner_person: "Herr Muster".into(),
+        due: due.parse().unwrap(),
+        status,
+        goal: Some(missed[0].goal.key.clone()),
+        measure: None,
+    };
+    let actions = [
+        action("2022-10-13", ActionStatus::Open),
+        action("2022-10-14", ActionStatus::InProgress),
+        action("2022-09-01", ActionStatus::Done),
+    ];
+    let done = model::monitoring(
+        &state,
+        &values,
+        &comments,
+        &actions,
+        Audience::Internal,
+        created,
+    );
+    assert_eq!(done.version, "endgültig");
+    assert!(done.missing_explanations.is_empty());
+    let row = done
+        .rows
+        .iter()
+        .find(|r| r.title == missed[0].goal.title)
+        .unwrap();
+    assert_eq!(row.comments.len(), 2);
+    assert!(
+        row.comments[1]
+            .text
+            .ends_with("Sondereffekt Umzug der Leistungsabteilung (Controlling)")
+    );
+    assert_eq!(done.actions.len(), 2, "erledigt is not listed");
+    assert_eq!(
+        done.actions.iter().map(|a| a.overdue).collect::<Vec<_>>(),
+        [true, false],
+        "due yesterday is overdue, due today is not"
+    );
+    assert_eq!(done.actions[0].owner, "Jobcenter (Herr Muster)");
+    assert_eq!(
+        done.actions_note,
+        "2 Aufgabe(n) offen, davon 1 überfällig (Stand 14.10.2022)."
+    );
+    let public = model::monitoring(
+        &state,
+        &values,
+        &comments,
+        &actions,
+        Audience::Public,
+        created,
+    );
+    assert_eq!(public.actions[0].owner, "Jobcenter");
+    let row = public
+        .rows
+        .iter()
+        .find(|r| r.title == missed[0].goal.title)
+        .unwrap();
+    assert!(!row.comments[1].text.contains("Controlling"));
 }
