@@ -224,7 +224,7 @@ pub fn minutes(
                     String::new(),
                     Some(
                         found
-                            .map(|x| action_line(x))
+                            .map(action_line)
                             .unwrap_or_else(|| "Die Aufgabe ist nicht mehr vorhanden.".into()),
                     ),
                 ),

@@ -2,6 +2,7 @@
 
 mod browser;
 mod http;
+mod meetings;
 mod postgres;
 mod reports;
 
