@@ -10,6 +10,7 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use fantoccini::key::Key;
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::{Value, json};
 
@@ -215,6 +216,301 @@ async fn overview_and_goal_page_in_chromium_with_axe() {
     assert_eq!(h1, "Monatswerte importieren");
     let violations = axe(&client, &axe_js).await;
     assert!(violations.is_empty(), "import form: {violations:#?}");
+
+    client.close().await.unwrap();
+}
+
+// ----- Keyboard only ----------------------------------------------------------------------------
+
+/// Sends keys to whatever has the focus, as a person typing.
+async fn keys(client: &Client, text: &str) {
+    client
+        .active_element()
+        .await
+        .unwrap()
+        .send_keys(text)
+        .await
+        .unwrap();
+}
+
+/// Presses Tab until the focused element matches `css`; fails if it is not reachable.
+async fn tab_to(client: &Client, css: &str) {
+    let tab = Key::Tab.to_string();
+    for _ in 0..400 {
+        keys(client, &tab).await;
+        let hit = client
+            .execute(
+                "return document.activeElement.matches(arguments[0])",
+                vec![json!(css)],
+            )
+            .await
+            .unwrap();
+        if hit == json!(true) {
+            return;
+        }
+    }
+    panic!("{css} ist mit der Tabulatortaste nicht erreichbar");
+}
+
+/// Presses Enter on the focused element and waits until `condition` (JavaScript) holds.
+async fn enter_and_wait(client: &Client, condition: &str) {
+    let before = client.current_url().await.unwrap();
+    keys(client, &Key::Enter.to_string()).await;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let ready = client
+            .execute(
+                &format!("return document.readyState === 'complete' && ({condition})"),
+                vec![],
+            )
+            .await
+            .unwrap_or(json!(false));
+        if ready == json!(true) {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "nach Enter auf {before} trat „{condition}“ nicht ein"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+async fn focused_value(client: &Client) -> Value {
+    client
+        .execute("return document.activeElement.value", vec![])
+        .await
+        .unwrap()
+}
+
+/// Types a date into the focused date field, segment by segment in the order the browser's
+/// locale shows them (Debian's Chromium without its l10n package is en-US: MM/TT/JJJJ; in
+/// German TT.MM.JJJJ), and checks what the field holds.
+async fn type_date(client: &Client, day: &str, month: &str, year: &str, iso: &str) {
+    let order = client
+        .execute(
+            "return new Intl.DateTimeFormat().formatToParts(new Date(2022, 9, 12)).map(p => p.type).filter(t => t === 'day' || t === 'month' || t === 'year')",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let typed: String = order
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| match t.as_str().unwrap() {
+            "day" => day,
+            "month" => month,
+            _ => year,
+        })
+        .collect();
+    keys(client, &typed).await;
+    assert_eq!(focused_value(client).await, json!(iso), "Datumsfeld ({order})");
+}
+
+/// Fills the "new meeting" form by keyboard and submits it; returns the meeting page's path.
+async fn create_meeting_by_keyboard(
+    client: &Client,
+    kind_initial: &str,
+    date: (&str, &str, &str, &str),
+    month_initial: &str,
+) -> String {
+    tab_to(client, "#s-art").await;
+    keys(client, kind_initial).await;
+    tab_to(client, "#s-datum").await;
+    type_date(client, date.0, date.1, date.2, date.3).await;
+    tab_to(client, "#s-monat").await;
+    keys(client, month_initial).await;
+    tab_to(client, "#s-ort").await;
+    keys(client, "Kreishaus Mettmann").await;
+    tab_to(client, "#s-teilnehmende-kreis").await;
+    keys(client, "Frau Kreis").await;
+    tab_to(client, "#s-teilnehmende-jobcenter").await;
+    keys(client, "Herr Geschäftsführer").await;
+    tab_to(client, "form[action$='/sitzungen'] button[type=submit]").await;
+    enter_and_wait(client, "location.pathname.startsWith('/sitzungen/')").await;
+    client.current_url().await.unwrap().path().to_owned()
+}
+
+#[tokio::test]
+async fn a_steering_meeting_end_to_end_by_keyboard_only() {
+    let server = demo_server().await;
+    let axe_js = axe_source();
+    let (client, _driver) = browser().await;
+
+    // Open the demo; from here on every input is a key press.
+    client.goto(&server.url(METTMANN)).await.unwrap();
+    tab_to(&client, "nav.agreement a[href$='/sitzungen']").await;
+    enter_and_wait(&client, "location.pathname.endsWith('/sitzungen')").await;
+    assert_eq!(text_of(&client, "h1").await, "Steuerungsgespräche");
+    let violations = axe(&client, &axe_js).await;
+    assert!(violations.is_empty(), "meetings page: {violations:#?}");
+
+    // A Zielnachhaltedialog on 12.10.2022 for September ("S" picks September 2022).
+    let first =
+        create_meeting_by_keyboard(&client, "Z", ("12", "10", "2022", "2022-10-12"), "S").await;
+    assert_eq!(
+        text_of(&client, "h1").await,
+        "Zielnachhaltedialog am 12.10.2022"
+    );
+    assert!(text_of(&client, ".lead").await.contains("September 2022"));
+    let agenda: Vec<String> = client
+        .execute(
+            "return [...document.querySelectorAll('ol.agenda-overview li')].map(li => li.textContent.trim().replace(/\\s+/g, ' '))",
+            vec![],
+        )
+        .await
+        .unwrap()
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(agenda.len(), 17);
+    let rank = |s: &String| {
+        if s.contains("verfehlt") {
+            0
+        } else if s.contains("gefährdet") {
+            1
+        } else {
+            2
+        }
+    };
+    assert_eq!(rank(&agenda[0]), 0, "{agenda:#?}");
+    assert!(
+        agenda.windows(2).all(|w| rank(&w[0]) <= rank(&w[1])),
+        "{agenda:#?}"
+    );
+    let violations = axe(&client, &axe_js).await;
+    assert!(violations.is_empty(), "meeting page: {violations:#?}");
+
+    // The appraisal of TOP 1, with steering needed (Space ticks the box).
+    tab_to(&client, "textarea[name=wuerdigung]").await;
+    keys(&client, "Deutlich hinter dem Zielpfad; Zuzüge wirken nach.").await;
+    tab_to(&client, "input[name=steuerungsbedarf]").await;
+    keys(&client, &Key::Space.to_string()).await;
+    tab_to(&client, "form[action$='/wuerdigung'] button").await;
+    enter_and_wait(
+        &client,
+        "document.querySelector('textarea[name=wuerdigung]').value.includes('Zuzüge wirken nach')",
+    )
+    .await;
+    assert!(
+        text_of(&client, "section.agenda-item")
+            .await
+            .contains("Steuerungsbedarf festgestellt")
+    );
+
+    // A decision with an action item under TOP 1: open the form (Enter on its summary).
+    tab_to(&client, "details.decide summary").await;
+    keys(&client, &Key::Enter.to_string()).await;
+    tab_to(&client, "textarea[name=beschluss]").await;
+    keys(
+        &client,
+        "Das Jobcenter legt ein Konzept für Fallkonferenzen vor.",
+    )
+    .await;
+    tab_to(&client, "input[name=aufgabe]").await;
+    keys(&client, "Konzept Fallkonferenzen vorlegen").await;
+    tab_to(&client, "input[name=person]").await;
+    keys(&client, "Herr Geschäftsführer").await;
+    tab_to(&client, "input[name=faellig]").await;
+    type_date(&client, "15", "11", "2022", "2022-11-15").await;
+    tab_to(&client, "form[action$='/beschluesse'] button").await;
+    enter_and_wait(
+        &client,
+        "document.body.textContent.includes('Aufgabe: Konzept Fallkonferenzen vorlegen')",
+    )
+    .await;
+    let item = text_of(&client, "section.agenda-item").await;
+    assert!(
+        item.contains("Aufgabe: Konzept Fallkonferenzen vorlegen – verantwortlich: Jobcenter (Herr Geschäftsführer), fällig 15.11.2022, offen"),
+        "{item}"
+    );
+
+    // Back to the list by keyboard, and a second meeting in December for October.
+    tab_to(&client, "main a[href$='/sitzungen']").await;
+    enter_and_wait(&client, "location.pathname.endsWith('/sitzungen')").await;
+    let second =
+        create_meeting_by_keyboard(&client, "T", ("07", "12", "2022", "2022-12-07"), "O").await;
+    assert_ne!(first, second);
+    assert_eq!(
+        text_of(&client, "h1").await,
+        "Trägerversammlung am 07.12.2022"
+    );
+    let overview = text_of(&client, "ol.agenda-overview").await;
+    assert!(
+        overview.contains("Überfällige Aufgabe: Konzept Fallkonferenzen vorlegen"),
+        "{overview}"
+    );
+
+    // Mark it done in this meeting: "e" picks "erledigt" in the status list.
+    tab_to(&client, "section[aria-labelledby=fruehere] select[name=status]").await;
+    keys(&client, "e").await;
+    assert_eq!(focused_value(&client).await, json!("erledigt"));
+    tab_to(&client, "section[aria-labelledby=fruehere] input[name=vermerk]").await;
+    keys(&client, "Konzept liegt vor").await;
+    tab_to(&client, "section[aria-labelledby=fruehere] button").await;
+    enter_and_wait(
+        &client,
+        "document.querySelector('section[aria-labelledby=fruehere]').textContent.includes('In dieser Sitzung geändert')",
+    )
+    .await;
+    let earlier = text_of(&client, "section[aria-labelledby=fruehere]").await;
+    assert!(
+        earlier.contains("Konzept Fallkonferenzen vorlegen: erledigt (Konzept liegt vor)"),
+        "{earlier}"
+    );
+    let violations = axe(&client, &axe_js).await;
+    assert!(violations.is_empty(), "second meeting: {violations:#?}");
+
+    // The minutes PDF of the second meeting, through the link on the page.
+    let href = client
+        .find(Locator::LinkText("als PDF"))
+        .await
+        .unwrap()
+        .attr("href")
+        .await
+        .unwrap()
+        .unwrap();
+    let pdf = reqwest::get(server.url(&href))
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("niederschrift.pdf");
+    std::fs::write(&path, &pdf).unwrap();
+    let out = Command::new("pdftotext")
+        .args([path.to_str().unwrap(), "-"])
+        .output()
+        .expect("pdftotext (poppler-utils) is installed by scripts/test");
+    let text = String::from_utf8(out.stdout)
+        .unwrap()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(text.contains("Niederschrift: Trägerversammlung am 07.12.2022"));
+    assert!(
+        text.contains("Stand der Aufgaben aus früheren Sitzungen"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Konzept Fallkonferenzen") && text.contains("erledigt Konzept liegt vor"),
+        "{text}"
+    );
+
+    // The Jobcenter-wide list, reached through the navigation.
+    tab_to(&client, "nav.agreement a[href$='/aufgaben']").await;
+    enter_and_wait(&client, "location.pathname.endsWith('/aufgaben')").await;
+    assert!(
+        text_of(&client, "main")
+            .await
+            .contains("0 Aufgabe(n), davon 0 überfällig.")
+    );
+    let violations = axe(&client, &axe_js).await;
+    assert!(violations.is_empty(), "action list: {violations:#?}");
 
     client.close().await.unwrap();
 }
