@@ -305,7 +305,11 @@ async fn type_date(client: &Client, day: &str, month: &str, year: &str, iso: &st
         })
         .collect();
     keys(client, &typed).await;
-    assert_eq!(focused_value(client).await, json!(iso), "Datumsfeld ({order})");
+    assert_eq!(
+        focused_value(client).await,
+        json!(iso),
+        "Datumsfeld ({order})"
+    );
 }
 
 /// Fills the "new meeting" form by keyboard and submits it; returns the meeting page's path.
@@ -445,10 +449,18 @@ async fn a_steering_meeting_end_to_end_by_keyboard_only() {
     );
 
     // Mark it done in this meeting: "e" picks "erledigt" in the status list.
-    tab_to(&client, "section[aria-labelledby=fruehere] select[name=status]").await;
+    tab_to(
+        &client,
+        "section[aria-labelledby=fruehere] select[name=status]",
+    )
+    .await;
     keys(&client, "e").await;
     assert_eq!(focused_value(&client).await, json!("erledigt"));
-    tab_to(&client, "section[aria-labelledby=fruehere] input[name=vermerk]").await;
+    tab_to(
+        &client,
+        "section[aria-labelledby=fruehere] input[name=vermerk]",
+    )
+    .await;
     keys(&client, "Konzept liegt vor").await;
     tab_to(&client, "section[aria-labelledby=fruehere] button").await;
     enter_and_wait(

@@ -1,6 +1,7 @@
 //! Steering meetings over HTTP: the generated agenda, appraisals on frozen figures that survive a
 //! revised import, decisions with action items, their status in a later meeting, the minutes as
 //! PDF (pdftotext) and DOCX, the Jobcenter-wide list, comments and the final monitoring report.
+//! The scenarios run here on SQLite and in `postgres.rs` on PostgreSQL.
 
 use crate::{METTMANN, Server, confirm, demo_server, get, token_of, upload};
 
@@ -101,8 +102,11 @@ fn agenda(page: &str) -> Vec<String> {
 
 #[tokio::test]
 async fn a_steering_cycle_from_agenda_to_minutes() {
-    let s = demo_server().await;
-    let (m1, page) = new_meeting(&s, "zielnachhaltedialog", "2022-10-12", "2022-09").await;
+    steering_cycle(&demo_server().await).await;
+}
+
+pub async fn steering_cycle(s: &Server) {
+    let (m1, page) = new_meeting(s, "zielnachhaltedialog", "2022-10-12", "2022-09").await;
     assert!(page.contains("<h1>Zielnachhaltedialog am 12.10.2022</h1>"));
     let items = agenda(&page);
     assert_eq!(items.len(), 17, "{items:#?}");
@@ -143,7 +147,7 @@ async fn a_steering_cycle_from_agenda_to_minutes() {
         .to_owned();
     assert_eq!(frozen, "18.592 (September 2022)");
     let (status, url, page) = post(
-        &s,
+        s,
         &format!("{m1}/tagesordnung/{item}/wuerdigung"),
         &[
             ("revision", &revision),
@@ -160,7 +164,7 @@ async fn a_steering_cycle_from_agenda_to_minutes() {
     assert!(page.contains("Steuerungsbedarf festgestellt"));
     // A second save from the same stale revision is refused; the typed text is in the message.
     let (status, _, conflict) = post(
-        &s,
+        s,
         &format!("{m1}/tagesordnung/{item}/wuerdigung"),
         &[("revision", &revision), ("wuerdigung", "Anderer Text")],
     )
@@ -171,7 +175,7 @@ async fn a_steering_cycle_from_agenda_to_minutes() {
 
     // A decision with an action item; unknown goals and bad dates are named.
     let (status, _, bad) = post(
-        &s,
+        s,
         &format!("{m1}/beschluesse"),
         &[
             ("top", &item),
@@ -189,7 +193,7 @@ async fn a_steering_cycle_from_agenda_to_minutes() {
         "{bad}"
     );
     let (status, _, bad) = post(
-        &s,
+        s,
         &format!("{m1}/beschluesse"),
         &[
             ("top", &item),
@@ -204,7 +208,7 @@ async fn a_steering_cycle_from_agenda_to_minutes() {
     assert_eq!(status, 400);
     assert!(bad.contains("Feld „Ziel“: „gibt-es-nicht“ gibt es in dieser Vereinbarung nicht"));
     let (status, _, page) = post(
-        &s,
+        s,
         &format!("{m1}/beschluesse"),
         &[
             ("top", &item),
@@ -236,9 +240,9 @@ async fn a_steering_cycle_from_agenda_to_minutes() {
 
     // The revised import changes today's figure, not the frozen one.
     let csv = "jobcenter;kennzahl;monat;wert;status;datenstand\nt36402;BG;September 2022;17.500;endgültig;15.02.2023\n";
-    let (status, preview) = upload(&s, "revision-bg.csv", csv, "").await;
+    let (status, preview) = upload(s, "revision-bg.csv", csv, "").await;
     assert_eq!(status, 200, "{preview}");
-    let (status, _) = confirm(&s, &token_of(&preview)).await;
+    let (status, _) = confirm(s, &token_of(&preview)).await;
     assert_eq!(status, 200);
     let (_, page, _) = get(&s.url(&m1)).await;
     let section = page.split(marker).nth(1).unwrap();
@@ -250,7 +254,7 @@ async fn a_steering_cycle_from_agenda_to_minutes() {
     assert!(section.contains("Zuzüge aus der Ukraine."));
 
     // A second meeting: the overdue action item is on the agenda; it is marked done there.
-    let (m2, page) = new_meeting(&s, "traegerversammlung", "2022-12-07", "2022-10").await;
+    let (m2, page) = new_meeting(s, "traegerversammlung", "2022-12-07", "2022-10").await;
     let items = agenda(&page);
     assert!(
         items
@@ -268,7 +272,7 @@ async fn a_steering_cycle_from_agenda_to_minutes() {
         .unwrap()
         .to_owned();
     let (status, url, page) = post(
-        &s,
+        s,
         &format!("/aufgaben/{aid}/status"),
         &[
             ("revision", "1"),
@@ -287,7 +291,7 @@ async fn a_steering_cycle_from_agenda_to_minutes() {
 
     // Minutes: the first meeting as it left things (offen, frozen figure), the second with
     // the item done.
-    let (status, ct, pdf) = bytes(&s, &format!("{m1}/niederschrift.pdf")).await;
+    let (status, ct, pdf) = bytes(s, &format!("{m1}/niederschrift.pdf")).await;
     assert_eq!((status, ct.as_str()), (200, "application/pdf"));
     let text = pdf_text(&pdf);
     for expected in [
@@ -307,7 +311,7 @@ async fn a_steering_cycle_from_agenda_to_minutes() {
             "{expected} fehlt in:\n{text}"
         );
     }
-    let (_, _, pdf) = bytes(&s, &format!("{m2}/niederschrift.pdf")).await;
+    let (_, _, pdf) = bytes(s, &format!("{m2}/niederschrift.pdf")).await;
     let text = pdf_text(&pdf)
         .split_whitespace()
         .collect::<Vec<_>>()
@@ -317,21 +321,24 @@ async fn a_steering_cycle_from_agenda_to_minutes() {
         "{text}"
     );
     assert!(text.contains("erledigt Konzept liegt vor"), "{text}");
-    let (status, ct, docx) = bytes(&s, &format!("{m2}/niederschrift.docx")).await;
+    let (status, ct, docx) = bytes(s, &format!("{m2}/niederschrift.docx")).await;
     assert_eq!(status, 200);
     assert!(ct.starts_with("application/vnd.openxmlformats"));
     assert!(docx.starts_with(b"PK"), "a DOCX is a zip file");
-    let (status, _, _) = bytes(&s, &format!("{m2}/niederschrift.odt")).await;
+    let (status, _, _) = bytes(s, &format!("{m2}/niederschrift.odt")).await;
     assert_eq!(status, 404);
 }
 
 #[tokio::test]
 async fn agenda_items_are_added_and_reordered() {
-    let s = demo_server().await;
-    let (m, page) = new_meeting(&s, "controllinggespraech", "2022-10-20", "2022-09").await;
+    agenda_editing(&demo_server().await).await;
+}
+
+pub async fn agenda_editing(s: &Server) {
+    let (m, page) = new_meeting(s, "controllinggespraech", "2022-10-20", "2022-09").await;
     let before = agenda(&page);
     let (status, _, page) = post(
-        &s,
+        s,
         &format!("{m}/tagesordnung"),
         &[("titel", "Bericht der Geschäftsführung")],
     )
@@ -351,7 +358,7 @@ async fn agenda_items_are_added_and_reordered() {
         .unwrap()
         .to_owned();
     let (status, _, page) = post(
-        &s,
+        s,
         &format!("{m}/tagesordnung/{id}/verschieben"),
         &[("richtung", "hoch")],
     )
@@ -361,7 +368,7 @@ async fn agenda_items_are_added_and_reordered() {
     assert_eq!(moved[16], "Bericht der Geschäftsführung");
     assert_eq!(moved[17], before[16]);
     let (status, _, _) = post(
-        &s,
+        s,
         &format!("{m}/tagesordnung/{id}/verschieben"),
         &[("richtung", "seitwärts")],
     )
@@ -369,7 +376,7 @@ async fn agenda_items_are_added_and_reordered() {
     assert_eq!(status, 400);
     // A free meeting needs a title; a month outside the agreement year is refused.
     let (status, _, page) = post(
-        &s,
+        s,
         &format!("{METTMANN}/sitzungen"),
         &[
             ("art", "frei"),
@@ -387,12 +394,15 @@ async fn agenda_items_are_added_and_reordered() {
 
 #[tokio::test]
 async fn comments_explain_values_in_chart_and_report_and_make_the_report_final() {
-    let s = demo_server().await;
+    comments_and_final_report(&demo_server().await).await;
+}
+
+pub async fn comments_and_final_report(s: &Server) {
     let monitoring = s.url(&format!("{METTMANN}/monitoring?stand=2022-09"));
     let (_, report, _) = get(&monitoring).await;
     assert!(report.contains("Fassung: intern, Entwurf"));
     let (status, _, _) = bytes(
-        &s,
+        s,
         &format!("{METTMANN}/monitoring.pdf?stand=2022-09&endgueltig=1"),
     )
     .await;
@@ -415,7 +425,7 @@ async fn comments_explain_values_in_chart_and_report_and_make_the_report_final()
     assert_eq!(missing.len(), 5, "{missing:?}");
     for goal in &missing {
         let (status, url, page) = post(
-            &s,
+            s,
             &format!("{goal}/anmerkungen"),
             &[
                 ("monat", "2022-09"),
@@ -442,7 +452,7 @@ async fn comments_explain_values_in_chart_and_report_and_make_the_report_final()
         "Anmerkung 1: September 2022: Sondereffekt Umzug der Leistungsabteilung (Controlling)"
     ));
     let (status, _, pdf) = bytes(
-        &s,
+        s,
         &format!("{METTMANN}/monitoring.pdf?stand=2022-09&endgueltig=1"),
     )
     .await;
@@ -455,7 +465,7 @@ async fn comments_explain_values_in_chart_and_report_and_make_the_report_final()
     assert!(text.contains("Sondereffekt Umzug der Leistungsabteilung"));
     // Bad comments are refused with the field named; hostile text is escaped.
     let (status, _, page) = post(
-        &s,
+        s,
         &format!("{}/anmerkungen", missing[0]),
         &[("monat", "2021-09"), ("text", " ")],
     )
@@ -464,7 +474,7 @@ async fn comments_explain_values_in_chart_and_report_and_make_the_report_final()
     assert!(page.contains("Feld „Erläuterung zum Wert“: bitte einen Text eingeben"));
     assert!(page.contains("Feld „Monat“: September 2021 liegt nicht im Vereinbarungsjahr 2022"));
     let (_, _, page) = post(
-        &s,
+        s,
         &format!("{}/anmerkungen", missing[0]),
         &[("monat", "2022-08"), ("text", "<script>alert(1)</script>")],
     )

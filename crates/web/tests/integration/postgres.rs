@@ -38,3 +38,27 @@ async fn pages_and_upload_on_postgres() {
     s.store.close().await;
     drop(cluster);
 }
+
+/// The meeting scenarios of `meetings.rs`, each on its own database of one throwaway cluster.
+#[tokio::test]
+async fn steering_meetings_on_postgres() {
+    let cluster = zielwerk_testkit::PgCluster::start();
+    let server = |name: &str| {
+        let url = cluster.create_database(name);
+        async move {
+            let store = Store::open(&url).await.unwrap();
+            assert_eq!(store.backend(), Backend::Postgres);
+            serve_demo(store, tempfile::tempdir().unwrap()).await
+        }
+    };
+    let s = server("cycle").await;
+    crate::meetings::steering_cycle(&s).await;
+    s.store.close().await;
+    let s = server("agenda").await;
+    crate::meetings::agenda_editing(&s).await;
+    s.store.close().await;
+    let s = server("comments").await;
+    crate::meetings::comments_and_final_report(&s).await;
+    s.store.close().await;
+    drop(cluster);
+}
