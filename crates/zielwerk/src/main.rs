@@ -129,6 +129,16 @@ enum ReportCommand {
         #[command(flatten)]
         db: DbArg,
     },
+    /// Setzt die Niederschrift eines Steuerungsgesprächs als PDF oder DOCX (nach der Endung).
+    Niederschrift {
+        /// Kennung der Sitzung (aus der Adresse /sitzungen/…).
+        id: String,
+        /// Zieldatei: .pdf oder .docx.
+        #[arg(long, short)]
+        output: PathBuf,
+        #[command(flatten)]
+        db: DbArg,
+    },
     /// Setzt den Monitoringbericht einer Vereinbarung für einen Berichtsmonat als PDF.
     Monitoring {
         /// Kennung der Vereinbarung wie t36402-2022-v1.
@@ -622,6 +632,29 @@ async fn build_demo(store: &Store, seed: u64) -> Result<()> {
             batch.source.label, o.inserted, o.revised, o.unchanged
         );
     }
+    // A steering meeting on the September figures, with its generated agenda, unless there is one.
+    if store.meetings(&mettmann.key()).await?.is_empty() {
+        use zielwerk_domain::{MeetingHeader, MeetingKind, Participant, PartyRole};
+        let participant = |party, name: &str| Participant {
+            party,
+            name: name.into(),
+        };
+        let header = MeetingHeader {
+            kind: MeetingKind::Zielnachhaltedialog,
+            title: String::new(),
+            date: chrono::NaiveDate::from_ymd_opt(2022, 10, 12).expect("a real date"),
+            month: zielwerk_domain::YearMonth::new(2022, 9)?,
+            place: "Kreishaus Mettmann".into(),
+            participants: vec![
+                participant(PartyRole::Kreis, "Sozialamt, Controlling (Demo)"),
+                participant(PartyRole::Agentur, "Vorsitz der Trägerversammlung (Demo)"),
+                participant(PartyRole::Jobcenter, "Geschäftsführung (Demo)"),
+            ],
+        };
+        let title = header.display_title();
+        zielwerk_web::documents::create_meeting(&store, &mettmann.key(), header).await?;
+        eprintln!("Sitzung „{title}“: angelegt");
+    }
     Ok(())
 }
 
@@ -765,6 +798,17 @@ async fn report(command: ReportCommand) -> Result<()> {
                 ("pdf", Some(n)) => documents::vorlage_pdf(&model, &format!("anlage-{n}"), today)?,
                 ("docx", None) => documents::vorlage_docx(&model)?,
                 _ => bail!("--output muss auf .pdf oder .docx enden (Anlagen nur als .pdf)"),
+            };
+            write_file(&output, &bytes)
+        }
+        ReportCommand::Niederschrift { id, output, db } => {
+            let store = open(&db.db).await?;
+            let bundle = documents::load_meeting(&store, &id).await?;
+            let minutes = documents::minutes_model(&bundle, today);
+            let bytes = match output.extension().and_then(|e| e.to_str()).unwrap_or("") {
+                "pdf" => documents::minutes_pdf(&minutes, today)?,
+                "docx" => documents::minutes_docx(&minutes)?,
+                _ => bail!("--output muss auf .pdf oder .docx enden"),
             };
             write_file(&output, &bytes)
         }
