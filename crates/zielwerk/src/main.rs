@@ -652,7 +652,7 @@ async fn build_demo(store: &Store, seed: u64) -> Result<()> {
             ],
         };
         let title = header.display_title();
-        zielwerk_web::documents::create_meeting(&store, &mettmann.key(), header).await?;
+        zielwerk_web::documents::create_meeting(store, &mettmann.key(), header).await?;
         eprintln!("Sitzung „{title}“: angelegt");
     }
     Ok(())
