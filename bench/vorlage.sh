@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Time to build the demo's committee Vorlage (report model and PDF through typst), warm, in a
-# release build. Prints median, minimum and maximum of 10 runs.
+# release build; and a steering meeting (agenda with frozen figures, minutes PDF). Prints median,
+# minimum and maximum of 10 runs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/zielwerk/target}"

@@ -101,6 +101,24 @@ pub struct Figures {
     pub source: String,
 }
 
+/// The frozen figures of a goal as the meeting page and the minutes show them.
+pub fn figures(snapshot: &GoalSnapshot) -> Figures {
+    Figures {
+        status: snapshot.status.label_de().into(),
+        status_key: snapshot.status.css().into(),
+        value: snapshot.actual_text.clone(),
+        target: snapshot.target_text.clone(),
+        reason: snapshot.reason.clone(),
+        forecast: snapshot.forecast_text.clone(),
+        source: [snapshot.source.as_str(), snapshot.datenstand.as_str()]
+            .iter()
+            .filter(|s| !s.is_empty())
+            .copied()
+            .collect::<Vec<_>>()
+            .join(", Datenstand "),
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct MinutesDecision {
     pub text: String,
@@ -194,20 +212,7 @@ pub fn minutes(
                     appraisal,
                     steering_needed,
                 } => (
-                    Some(Figures {
-                        status: snapshot.status.label_de().into(),
-                        status_key: snapshot.status.css().into(),
-                        value: snapshot.actual_text.clone(),
-                        target: snapshot.target_text.clone(),
-                        reason: snapshot.reason.clone(),
-                        forecast: snapshot.forecast_text.clone(),
-                        source: [snapshot.source.as_str(), snapshot.datenstand.as_str()]
-                            .iter()
-                            .filter(|s| !s.is_empty())
-                            .copied()
-                            .collect::<Vec<_>>()
-                            .join(", Datenstand "),
-                    }),
+                    Some(figures(snapshot)),
                     zielwerk_domain::vorlage::paragraphs(appraisal),
                     if appraisal.trim().is_empty() {
                         "Keine Würdigung erfasst.".to_owned()

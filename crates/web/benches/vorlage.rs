@@ -1,5 +1,6 @@
 //! Time to build the demo Vorlage: report model (assessment, forecasts, charts, suppression)
-//! and the PDF through typst, warm (fonts and library loaded once, as in the server).
+//! and the PDF through typst, warm (fonts and library loaded once, as in the server); and a
+//! steering meeting: drawing up its agenda with frozen figures, and its minutes as PDF.
 //! Run with `bench/vorlage.sh`.
 
 use std::time::{Duration, Instant};
@@ -10,7 +11,7 @@ use zielwerk_web::documents;
 fn main() {
     let rt = tokio::runtime::Runtime::new().unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let (v, loaded) = rt.block_on(async {
+    let (v, loaded, store) = rt.block_on(async {
         let store = Store::open(dir.path().join("b.db").to_str().unwrap())
             .await
             .unwrap();
@@ -29,7 +30,8 @@ fn main() {
             .create_vorlage(&a.key(), &zielwerk_demo::mettmann_vorlage(a))
             .await
             .unwrap();
-        documents::load_vorlage(&store, &id).await.unwrap()
+        let (v, loaded) = documents::load_vorlage(&store, &id).await.unwrap();
+        (v, loaded, store)
     });
     let today = chrono::NaiveDate::from_ymd_opt(2022, 11, 8).unwrap();
     let run = |what: &str, n: usize, f: &dyn Fn() -> usize| {
@@ -71,5 +73,31 @@ fn main() {
     });
     run("DOCX aus dem Modell", 5, &|| {
         documents::vorlage_docx(&m).unwrap().len()
+    });
+    let key = loaded.agreement.key();
+    let header = zielwerk_domain::MeetingHeader {
+        kind: zielwerk_domain::MeetingKind::Zielnachhaltedialog,
+        title: String::new(),
+        date: today,
+        month: zielwerk_domain::YearMonth::new(2022, 9).unwrap(),
+        place: String::new(),
+        participants: Vec::new(),
+    };
+    run(
+        "Sitzung anlegen (Tagesordnung mit eingefrorenen Zahlen, 17 Ziele)",
+        10,
+        &|| {
+            rt.block_on(documents::create_meeting(&store, &key, header.clone()))
+                .unwrap()
+                .len()
+        },
+    );
+    let id = rt
+        .block_on(documents::create_meeting(&store, &key, header.clone()))
+        .unwrap();
+    let bundle = rt.block_on(documents::load_meeting(&store, &id)).unwrap();
+    run("Niederschrift: Modell + PDF", 10, &|| {
+        let m = documents::minutes_model(&bundle, today);
+        documents::minutes_pdf(&m, today).unwrap().len()
     });
 }

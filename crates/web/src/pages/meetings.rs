@@ -14,7 +14,7 @@ use zielwerk_domain::{
     PartyRole, ValueComment, YearMonth,
 };
 use zielwerk_engine::assess_agreement;
-use zielwerk_report::minutes::action_line;
+use zielwerk_report::minutes::{Figures, action_line, figures};
 use zielwerk_report::present::{self as view, date_de, value_text};
 use zielwerk_store::{ActionFilter, AgendaKind, NewAgendaItem, StoreError, StoredAction};
 
@@ -194,14 +194,8 @@ pub async fn create(
 // ----- Meeting page --------------------------------------------------------------------------
 
 struct FrozenView {
-    status_label: &'static str,
-    status_css: &'static str,
+    figures: Figures,
     status_icon: &'static str,
-    value: String,
-    target: String,
-    reason: String,
-    forecast: String,
-    source: String,
     as_of: String,
     /// Set when the figures have been revised since the agenda was drawn up.
     revised: Option<String>,
@@ -337,19 +331,8 @@ fn meeting_page(b: MeetingBundle, earlier: Vec<StoredAction>) -> Result<MeetingP
                         Some(format!("/vereinbarungen/{}/ziele/{goal}?stand={}", a.key(), h.month)),
                         goal.to_string(),
                         Some(FrozenView {
-                            status_label: snapshot.status.label_de(),
-                            status_css: snapshot.status.css(),
+                            figures: figures(snapshot),
                             status_icon: view::status_icon(snapshot.status),
-                            value: snapshot.actual_text.clone(),
-                            target: snapshot.target_text.clone(),
-                            reason: snapshot.reason.clone(),
-                            forecast: snapshot.forecast_text.clone(),
-                            source: [snapshot.source.as_str(), snapshot.datenstand.as_str()]
-                                .iter()
-                                .filter(|s| !s.is_empty())
-                                .copied()
-                                .collect::<Vec<_>>()
-                                .join(", Datenstand "),
                             as_of: snapshot.as_of.german_long(),
                             revised,
                         }),

@@ -491,15 +491,7 @@ async fn a_steering_meeting_end_to_end_by_keyboard_only() {
         .bytes()
         .await
         .unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("niederschrift.pdf");
-    std::fs::write(&path, &pdf).unwrap();
-    let out = Command::new("pdftotext")
-        .args([path.to_str().unwrap(), "-"])
-        .output()
-        .expect("pdftotext (poppler-utils) is installed by scripts/test");
-    let text = String::from_utf8(out.stdout)
-        .unwrap()
+    let text = crate::pdftotext(&pdf)
         .split_whitespace()
         .collect::<Vec<_>>()
         .join(" ");

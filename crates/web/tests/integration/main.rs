@@ -104,3 +104,28 @@ pub async fn confirm(s: &Server, token: &str) -> (u16, String) {
         .unwrap();
     (r.status().as_u16(), r.text().await.unwrap())
 }
+
+/// Status, content type and body of a GET.
+pub async fn bytes(url: &str) -> (u16, String, Vec<u8>) {
+    let r = reqwest::get(url).await.unwrap();
+    let status = r.status().as_u16();
+    let ct = r
+        .headers()
+        .get("content-type")
+        .map(|v| v.to_str().unwrap().to_owned())
+        .unwrap_or_default();
+    (status, ct, r.bytes().await.unwrap().to_vec())
+}
+
+/// The text of a PDF, by poppler's pdftotext (layout kept).
+pub fn pdftotext(pdf: &[u8]) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("d.pdf");
+    std::fs::write(&path, pdf).unwrap();
+    let out = std::process::Command::new("pdftotext")
+        .args(["-layout", path.to_str().unwrap(), "-"])
+        .output()
+        .expect("pdftotext (poppler-utils) is installed by scripts/test");
+    assert!(out.status.success());
+    String::from_utf8(out.stdout).unwrap()
+}

@@ -3,7 +3,7 @@
 //! PDF (pdftotext) and DOCX, the Jobcenter-wide list, comments and the final monitoring report.
 //! The scenarios run here on SQLite and in `postgres.rs` on PostgreSQL.
 
-use crate::{METTMANN, Server, confirm, demo_server, get, token_of, upload};
+use crate::{METTMANN, Server, bytes, confirm, demo_server, get, pdftotext, token_of, upload};
 
 /// Posts a form and follows the redirect; returns status, final path (with fragment) and page.
 pub async fn post(s: &Server, path: &str, form: &[(&str, &str)]) -> (u16, String, String) {
@@ -29,29 +29,6 @@ fn value_after<'a>(page: &'a str, marker: &str, name: &str) -> &'a str {
         .split('"')
         .next()
         .unwrap()
-}
-
-fn pdf_text(bytes: &[u8]) -> String {
-    let dir = tempfile::tempdir().unwrap();
-    let pdf = dir.path().join("n.pdf");
-    std::fs::write(&pdf, bytes).unwrap();
-    let out = std::process::Command::new("pdftotext")
-        .args(["-layout", pdf.to_str().unwrap(), "-"])
-        .output()
-        .expect("pdftotext (poppler-utils) is installed by scripts/test");
-    assert!(out.status.success());
-    String::from_utf8(out.stdout).unwrap()
-}
-
-async fn bytes(s: &Server, path: &str) -> (u16, String, Vec<u8>) {
-    let r = reqwest::get(s.url(path)).await.unwrap();
-    let status = r.status().as_u16();
-    let ct = r
-        .headers()
-        .get("content-type")
-        .map(|v| v.to_str().unwrap().to_owned())
-        .unwrap_or_default();
-    (status, ct, r.bytes().await.unwrap().to_vec())
 }
 
 async fn new_meeting(s: &Server, kind: &str, date: &str, month: &str) -> (String, String) {
@@ -291,9 +268,9 @@ pub async fn steering_cycle(s: &Server) {
 
     // Minutes: the first meeting as it left things (offen, frozen figure), the second with
     // the item done.
-    let (status, ct, pdf) = bytes(s, &format!("{m1}/niederschrift.pdf")).await;
+    let (status, ct, pdf) = bytes(&s.url(&format!("{m1}/niederschrift.pdf"))).await;
     assert_eq!((status, ct.as_str()), (200, "application/pdf"));
-    let text = pdf_text(&pdf);
+    let text = pdftotext(&pdf);
     for expected in [
         "Niederschrift: Zielnachhaltedialog am 12.10.2022",
         "Kommunaler Träger (Kreis Mettmann): Frau Kreis, Herr Sozialamt",
@@ -311,8 +288,8 @@ pub async fn steering_cycle(s: &Server) {
             "{expected} fehlt in:\n{text}"
         );
     }
-    let (_, _, pdf) = bytes(s, &format!("{m2}/niederschrift.pdf")).await;
-    let text = pdf_text(&pdf)
+    let (_, _, pdf) = bytes(&s.url(&format!("{m2}/niederschrift.pdf"))).await;
+    let text = pdftotext(&pdf)
         .split_whitespace()
         .collect::<Vec<_>>()
         .join(" ");
@@ -321,11 +298,11 @@ pub async fn steering_cycle(s: &Server) {
         "{text}"
     );
     assert!(text.contains("erledigt Konzept liegt vor"), "{text}");
-    let (status, ct, docx) = bytes(s, &format!("{m2}/niederschrift.docx")).await;
+    let (status, ct, docx) = bytes(&s.url(&format!("{m2}/niederschrift.docx"))).await;
     assert_eq!(status, 200);
     assert!(ct.starts_with("application/vnd.openxmlformats"));
     assert!(docx.starts_with(b"PK"), "a DOCX is a zip file");
-    let (status, _, _) = bytes(s, &format!("{m2}/niederschrift.odt")).await;
+    let (status, _, _) = bytes(&s.url(&format!("{m2}/niederschrift.odt"))).await;
     assert_eq!(status, 404);
 }
 
@@ -401,10 +378,9 @@ pub async fn comments_and_final_report(s: &Server) {
     let monitoring = s.url(&format!("{METTMANN}/monitoring?stand=2022-09"));
     let (_, report, _) = get(&monitoring).await;
     assert!(report.contains("Fassung: intern, Entwurf"));
-    let (status, _, _) = bytes(
-        s,
-        &format!("{METTMANN}/monitoring.pdf?stand=2022-09&endgueltig=1"),
-    )
+    let (status, _, _) = bytes(&s.url(&format!(
+        "{METTMANN}/monitoring.pdf?stand=2022-09&endgueltig=1"
+    )))
     .await;
     assert_eq!(
         status, 400,
@@ -451,13 +427,12 @@ pub async fn comments_and_final_report(s: &Server) {
     assert!(report.contains(
         "Anmerkung 1: September 2022: Sondereffekt Umzug der Leistungsabteilung (Controlling)"
     ));
-    let (status, _, pdf) = bytes(
-        s,
-        &format!("{METTMANN}/monitoring.pdf?stand=2022-09&endgueltig=1"),
-    )
+    let (status, _, pdf) = bytes(&s.url(&format!(
+        "{METTMANN}/monitoring.pdf?stand=2022-09&endgueltig=1"
+    )))
     .await;
     assert_eq!(status, 200);
-    let text = pdf_text(&pdf)
+    let text = pdftotext(&pdf)
         .split_whitespace()
         .collect::<Vec<_>>()
         .join(" ");

@@ -9,7 +9,7 @@ use std::process::Command;
 use serde_json::Value;
 use sha2::Digest;
 
-use crate::{METTMANN, Server, demo_server, get};
+use crate::{METTMANN, Server, bytes, demo_server, get, pdftotext};
 
 const SCHEMAS: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
@@ -23,29 +23,6 @@ pub async fn demo_vorlage(s: &Server) -> String {
         .create_vorlage(&a.key(), &zielwerk_demo::mettmann_vorlage(&a))
         .await
         .unwrap()
-}
-
-async fn bytes(url: &str) -> (u16, String, Vec<u8>) {
-    let r = reqwest::get(url).await.unwrap();
-    let status = r.status().as_u16();
-    let ct = r
-        .headers()
-        .get("content-type")
-        .map(|v| v.to_str().unwrap().to_owned())
-        .unwrap_or_default();
-    (status, ct, r.bytes().await.unwrap().to_vec())
-}
-
-fn pdftotext(pdf: &[u8]) -> String {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("d.pdf");
-    std::fs::write(&path, pdf).unwrap();
-    let out = Command::new("pdftotext")
-        .args(["-layout", path.to_str().unwrap(), "-"])
-        .output()
-        .expect("pdftotext (poppler-utils) is installed by scripts/test");
-    assert!(out.status.success());
-    String::from_utf8(out.stdout).unwrap()
 }
 
 fn normalise(s: &str) -> String {
