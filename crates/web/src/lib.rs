@@ -101,7 +101,10 @@ pub fn router(state: AppState) -> Router {
             "/vereinbarungen/{id}/sitzungen",
             get(pages::meetings::list).post(pages::meetings::create),
         )
-        .route("/sitzungen/{mid}", get(pages::meetings::show))
+        .route(
+            "/sitzungen/{mid}",
+            get(pages::meetings::show).post(pages::meetings::update),
+        )
         .route(
             "/sitzungen/{mid}/tagesordnung",
             post(pages::meetings::add_item),

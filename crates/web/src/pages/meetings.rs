@@ -285,6 +285,13 @@ struct MeetingPage {
     measures: Vec<(String, String)>,
     goals: Vec<(String, String)>,
     default_due: String,
+    /// The header form: kind, title, ISO date, place, participants per party, revision.
+    kinds: Vec<(&'static str, &'static str)>,
+    kind_token: &'static str,
+    header_title: String,
+    iso_date: String,
+    editable_participants: Vec<(&'static str, &'static str, String)>,
+    revision: i64,
 }
 
 fn meeting_page(b: MeetingBundle, earlier: Vec<StoredAction>) -> Result<MeetingPage, WebError> {
@@ -431,6 +438,27 @@ fn meeting_page(b: MeetingBundle, earlier: Vec<StoredAction>) -> Result<MeetingP
             .map(|g| (g.key.to_string(), g.title.clone()))
             .collect(),
         default_due: (day + chrono::Days::new(28)).to_string(),
+        kinds: MeetingKind::ALL
+            .iter()
+            .map(|k| (k.as_str(), k.label_de()))
+            .collect(),
+        kind_token: h.kind.as_str(),
+        header_title: h.title.clone(),
+        iso_date: h.date.to_string(),
+        editable_participants: PartyRole::ALL
+            .iter()
+            .map(|p| {
+                (
+                    p.as_str(),
+                    p.label_de(),
+                    h.of_party(*p)
+                        .map(|x| x.name.as_str())
+                        .collect::<Vec<_>>()
+                        .join("\n"),
+                )
+            })
+            .collect(),
+        revision: b.meeting.revision,
     })
 }
 
@@ -459,6 +487,38 @@ pub async fn show(State(state): State<AppState>, Path(mid): Path<String>) -> Pag
     }
     earlier.sort_by_key(|x| x.item.due);
     html(&blocking(move || meeting_page(b, earlier)).await?)
+}
+
+/// Saves the meeting's header (kind, title, date, place, participants). The reporting month stays:
+/// the agenda's frozen figures belong to it.
+pub async fn update(
+    State(state): State<AppState>,
+    Path(mid): Path<String>,
+    Form(mut fields): Form<Vec<(String, String)>>,
+) -> PageResult {
+    let m = state
+        .store
+        .meeting(&mid)
+        .await?
+        .ok_or_else(|| WebError::NotFound(format!("Die Sitzung „{mid}“ gibt es nicht.")))?;
+    fields.retain(|(k, _)| k != "monat");
+    fields.push(("monat".into(), m.header.month.to_string()));
+    let header = parse_meeting(&fields).map_err(bad)?;
+    let year = agreement_key(&m.agreement_id)?.year;
+    let problems = header.check(year);
+    if !problems.is_empty() {
+        return Err(bad(problems));
+    }
+    let revision: i64 = field(&fields, "revision").parse().map_err(|_| {
+        bad(vec![
+            "Die Bearbeitungsnummer fehlt; laden Sie die Seite neu".into(),
+        ])
+    })?;
+    match state.store.update_meeting(&mid, &header, revision).await {
+        Ok(_) => Ok(back(&mid, "sitzungsdaten")),
+        Err(e @ StoreError::Conflict { .. }) => Err(WebError::Conflict(e.to_string())),
+        Err(e) => Err(e.into()),
+    }
 }
 
 fn back(mid: &str, anchor: &str) -> Response {

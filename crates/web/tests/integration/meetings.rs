@@ -367,6 +367,26 @@ pub async fn agenda_editing(s: &Server) {
     assert!(page.contains("Januar 2023 liegt nicht im Vereinbarungsjahr 2022"));
     let (status, _, _) = get(&s.url("/sitzungen/gibt-es-nicht")).await;
     assert_eq!(status, 404);
+
+    // The header is edited with a revision; the reporting month stays; a stale edit conflicts.
+    let edit = |revision: &'static str, place: &'static str| {
+        vec![
+            ("revision", revision),
+            ("art", "controllinggespraech"),
+            ("datum", "2022-10-21"),
+            ("monat", "2022-01"),
+            ("ort", place),
+            ("teilnehmende_agentur", "Frau Agentur"),
+        ]
+    };
+    let (status, _, page) = post(s, &m, &edit("1", "Jobcenter, Raum 2")).await;
+    assert_eq!(status, 200);
+    assert!(page.contains("<h1>Controllinggespräch am 21.10.2022</h1>"));
+    assert!(page.contains("Berichtsmonat September 2022 · 21.10.2022 · Jobcenter, Raum 2"));
+    assert!(page.contains("<dt>Agentur für Arbeit</dt><dd>Frau Agentur</dd>"));
+    let (status, _, page) = post(s, &m, &edit("1", "anderswo")).await;
+    assert_eq!(status, 409);
+    assert!(page.contains("inzwischen von jemand anderem geändert"));
 }
 
 #[tokio::test]
