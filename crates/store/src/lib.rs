@@ -7,6 +7,7 @@
 //! and a batch of values is recorded whole or not at all.
 
 mod agreements;
+mod backup;
 mod meetings;
 mod observations;
 mod vorlagen;
@@ -17,6 +18,7 @@ use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, ConnectOptions, Row};
 
 pub use agreements::{AgreementSummary, SaveOutcome};
+pub use backup::{BackupSummary, TABLES};
 pub use meetings::{
     ActionFilter, ActionUpdate, AgendaKind, NewAgendaItem, StoredAction, StoredAgendaItem,
     StoredComment, StoredDecision, StoredMeeting,
@@ -57,6 +59,8 @@ pub enum StoreError {
     Conflict { what: String, at: String },
     #[error("Die Vorlage {0} ist veröffentlicht und kann nicht mehr geändert werden")]
     Published(String),
+    #[error("Sicherung: {0}")]
+    Backup(String),
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;

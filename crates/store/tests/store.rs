@@ -545,3 +545,148 @@ async fn a_meeting_keeps_agenda_appraisals_actions_and_comments(store: Store) {
             .all(|c| c.comment.indicator.as_str() == "BG")
     );
 }
+
+/// Fills `store` with every kind of data: the demo values, a published Vorlage with binary files,
+/// a meeting with agenda, appraisal, decision, action item and comment.
+async fn filled(store: Store) -> Store {
+    let demo = zielwerk_demo::build(zielwerk_demo::DEFAULT_SEED).unwrap();
+    for a in &demo.agreements {
+        store.save_agreement(a).await.unwrap();
+    }
+    for b in &demo.batches {
+        store
+            .record_observations(&b.source, &b.observations)
+            .await
+            .unwrap();
+    }
+    a_vorlage_is_edited_with_locking_and_frozen_when_published(store.clone()).await;
+    a_meeting_keeps_agenda_appraisals_actions_and_comments(store.clone()).await;
+    store
+}
+
+fn backup_text(bytes: Vec<u8>) -> String {
+    String::from_utf8(bytes).unwrap()
+}
+
+/// The table lines of a backup: everything but the header, the data version and the trailer.
+fn tables_of(text: &str) -> Vec<&str> {
+    let lines: Vec<&str> = text.lines().collect();
+    lines[1..lines.len() - 2].to_vec()
+}
+
+async fn backup_round_trip(from: Store, to: Store, spare: Store) {
+    let mut names = from.table_names().await.unwrap();
+    names.retain(|n| n != "data_version");
+    let mut listed: Vec<String> = zielwerk_store::TABLES
+        .iter()
+        .map(|t| t.to_string())
+        .collect();
+    listed.sort();
+    assert_eq!(
+        names, listed,
+        "TABLES lists every table the migrations create"
+    );
+
+    let from = filled(from).await;
+    let mut out = Vec::new();
+    let summary = from.backup(&mut out).await.unwrap();
+    let text = backup_text(out);
+    assert_eq!(summary.tables, zielwerk_store::TABLES.len());
+    assert!(summary.rows > 1000, "{summary:?}");
+
+    let restored = to.restore(&text).await.unwrap();
+    assert_eq!(
+        (restored.tables, restored.rows),
+        (summary.tables, summary.rows)
+    );
+    let mut again = Vec::new();
+    to.backup(&mut again).await.unwrap();
+    let again = backup_text(again);
+    assert_eq!(
+        tables_of(&again),
+        tables_of(&text),
+        "every row comes back unchanged"
+    );
+    assert!(to.data_version().await.unwrap() > from.data_version().await.unwrap());
+    let a = zielwerk_demo::mettmann_agreement().unwrap();
+    assert_eq!(to.agreement(&a.key()).await.unwrap().unwrap(), a);
+    let published = to.published_vorlagen().await.unwrap();
+    assert_eq!(published.len(), 1);
+    let files = to.vorlage_files(&published[0].id).await.unwrap();
+    let (_, content) = to
+        .vorlage_file(&published[0].id, &files[0].name)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        content,
+        b"%PDF-1.7 \x00\xff binary".to_vec(),
+        "bytes survive"
+    );
+
+    // A second restore into the now filled database is refused.
+    let err = to.restore(&text).await.unwrap_err();
+    assert!(err.to_string().contains("enthält schon Daten"), "{err}");
+    // A changed file is refused before anything is written.
+    let tampered = text.replacen("Herr Muster", "Frau Muster", 1);
+    assert_ne!(tampered, text);
+    let err = spare.restore(&tampered).await.unwrap_err();
+    assert!(err.to_string().contains("Prüfsumme stimmt nicht"), "{err}");
+    let truncated: String = text.lines().take(50).map(|l| format!("{l}\n")).collect();
+    assert!(spare.restore(&truncated).await.is_err());
+    assert!(
+        spare.agreements().await.unwrap().is_empty(),
+        "nothing half-written"
+    );
+}
+
+#[tokio::test]
+async fn backup_round_trips_on_sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    let open = |name: &str| {
+        let path = dir.path().join(name);
+        async move { Store::open(path.to_str().unwrap()).await.unwrap() }
+    };
+    backup_round_trip(open("a.db").await, open("b.db").await, open("c.db").await).await;
+}
+
+#[tokio::test]
+async fn backup_round_trips_on_postgres_and_moves_sqlite_to_postgres() {
+    let cluster = zielwerk_testkit::PgCluster::start();
+    let open = |name: &str| {
+        let url = cluster.create_database(name);
+        async move { Store::open(&url).await.unwrap() }
+    };
+    backup_round_trip(open("a").await, open("b").await, open("c").await).await;
+
+    // An SQLite installation moves to PostgreSQL through a backup.
+    let dir = tempfile::tempdir().unwrap();
+    let sqlite = filled(
+        Store::open(dir.path().join("s.db").to_str().unwrap())
+            .await
+            .unwrap(),
+    )
+    .await;
+    let mut out = Vec::new();
+    sqlite.backup(&mut out).await.unwrap();
+    let text = backup_text(out);
+    let pg = open("moved").await;
+    pg.restore(&text).await.unwrap();
+    let mut again = Vec::new();
+    pg.backup(&mut again).await.unwrap();
+    let again = backup_text(again);
+    assert_eq!(tables_of(&again).len(), tables_of(&text).len());
+    let a = zielwerk_demo::mettmann_agreement().unwrap();
+    assert_eq!(pg.agreement(&a.key()).await.unwrap().unwrap(), a);
+    assert_eq!(
+        pg.current_values(&a.jobcenter.ba_id, &a.stored_indicator_codes())
+            .await
+            .unwrap()
+            .len(),
+        sqlite
+            .current_values(&a.jobcenter.ba_id, &a.stored_indicator_codes())
+            .await
+            .unwrap()
+            .len()
+    );
+}

@@ -112,6 +112,21 @@ enum Command {
         #[command(subcommand)]
         command: AgreementCommand,
     },
+    /// Schreibt eine konsistente Sicherung der ganzen Datenbank, auch während der Server läuft.
+    Backup {
+        /// Sicherungsdatei (wird neu angelegt; eine vorhandene Datei wird nicht überschrieben).
+        #[arg(long, short)]
+        output: PathBuf,
+        #[command(flatten)]
+        db: DbArg,
+    },
+    /// Stellt eine Sicherung in eine leere Datenbank wieder her (SQLite oder PostgreSQL).
+    Restore {
+        /// Sicherungsdatei von „zielwerk backup“.
+        file: PathBuf,
+        #[command(flatten)]
+        db: DbArg,
+    },
 }
 
 #[derive(Subcommand)]
@@ -248,6 +263,27 @@ async fn run(cli: Cli) -> Result<()> {
             }
         }
         Command::Agreement { command } => agreement(command).await,
+        Command::Backup { output, db } => {
+            let store = open(&db.db).await?;
+            backup(&store, &output).await
+        }
+        Command::Restore { file, db } => {
+            let store = open(&db.db).await?;
+            let text = std::fs::read_to_string(&file)
+                .with_context(|| format!("{} lässt sich nicht lesen", file.display()))?;
+            let s = store
+                .restore(&text)
+                .await
+                .with_context(|| format!("{} lässt sich nicht wiederherstellen", file.display()))?;
+            eprintln!(
+                "{} wiederhergestellt: {} Tabellen, {} Zeilen (SHA-256 {})",
+                file.display(),
+                s.tables,
+                s.rows,
+                s.sha256
+            );
+            Ok(())
+        }
         Command::Report { command } => report(command).await,
         Command::Import { file, mapping, db } => {
             let store = open(&db.db).await?;
@@ -748,6 +784,39 @@ fn month_arg(s: &Option<String>) -> Result<Option<zielwerk_domain::YearMonth>> {
 fn agreement_key(id: &str) -> Result<AgreementKey> {
     id.parse()
         .map_err(|_| anyhow::anyhow!("Kennung „{id}“ ist ungültig (erwartet z. B. t36402-2022-v1)"))
+}
+
+/// Writes the backup to a temporary file beside `path` and renames it when complete, so a failed
+/// backup never leaves a file that looks whole.
+async fn backup(store: &Store, path: &std::path::Path) -> Result<()> {
+    if path.exists() {
+        bail!(
+            "{} gibt es schon; wählen Sie einen neuen Dateinamen",
+            path.display()
+        );
+    }
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(std::path::Path::new("."));
+    let tmp = tempfile::NamedTempFile::new_in(dir)
+        .with_context(|| format!("{} ist nicht beschreibbar", dir.display()))?;
+    let mut out = std::io::BufWriter::new(tmp);
+    let s = store.backup(&mut out).await?;
+    let tmp = out
+        .into_inner()
+        .map_err(|e| anyhow::anyhow!("{} lässt sich nicht schreiben: {e}", path.display()))?;
+    tmp.as_file().sync_all()?;
+    tmp.persist_noclobber(path)
+        .map_err(|e| anyhow::anyhow!("{} lässt sich nicht anlegen: {}", path.display(), e.error))?;
+    eprintln!(
+        "Sicherung {} geschrieben: {} Tabellen, {} Zeilen (SHA-256 {})",
+        path.display(),
+        s.tables,
+        s.rows,
+        s.sha256
+    );
+    Ok(())
 }
 
 fn write_file(path: &PathBuf, bytes: &[u8]) -> Result<()> {

@@ -499,3 +499,57 @@ fn workbooks_import_through_a_mapping_and_need_one() {
     let (_, out, _) = figures_csv(db, "t36402", "SUCHT_ZUWEISUNGEN", "2023-01", "2023-01");
     assert_eq!(out.lines().nth(1), Some("2023-01,,,44,final,"));
 }
+
+#[test]
+fn backup_while_the_server_runs_and_restore_into_an_empty_database() {
+    let (dir, db) = demo_db();
+    // The server holds the database open (WAL, connection pool) while the backup reads it.
+    let mut server = Command::new(BIN)
+        .args(["serve", "--db", &db, "--bind", "127.0.0.1:0"])
+        .env("ZIELWERK_LOG", "warn")
+        .stderr(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stderr = server.stderr.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            if let Some(rest) = line.strip_prefix("Zielwerk läuft auf http://") {
+                let _ = tx.send(rest.split('/').next().unwrap_or_default().to_owned());
+            }
+        }
+    });
+    let addr = rx
+        .recv_timeout(std::time::Duration::from_secs(60))
+        .expect("server announces its address");
+    let file = dir.path().join("sicherung.zwb");
+    let file = file.to_str().unwrap();
+    let (ok, _, err) = run(&["backup", "--db", &db, "-o", file]);
+    assert!(ok, "{err}");
+    assert!(err.contains("19 Tabellen"), "{err}");
+    assert!(
+        http_get(&addr, "/health").ends_with("ok"),
+        "server still serves"
+    );
+    server.kill().unwrap();
+    let _ = server.wait();
+    // An existing file is never overwritten.
+    let (ok, _, err) = run(&["backup", "--db", &db, "-o", file]);
+    assert!(!ok);
+    assert!(err.contains("gibt es schon"), "{err}");
+
+    let restored = dir.path().join("neu.db");
+    let restored = restored.to_str().unwrap();
+    let (ok, _, err) = run(&["restore", file, "--db", restored]);
+    assert!(ok, "{err}");
+    assert!(err.contains("wiederhergestellt: 19 Tabellen"), "{err}");
+    let original = figures_csv(&db, "t36402", "K2", "2022-01", "2022-12");
+    let copy = figures_csv(restored, "t36402", "K2", "2022-01", "2022-12");
+    assert!(original.0 && copy.0);
+    assert_eq!(original.1, copy.1, "the same figures come back");
+    // Restoring twice is refused: the database is no longer empty.
+    let (ok, _, err) = run(&["restore", file, "--db", restored]);
+    assert!(!ok);
+    assert!(err.contains("enthält schon Daten"), "{err}");
+}

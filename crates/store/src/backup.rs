@@ -1,0 +1,411 @@
+//! Backup and restore: a consistent logical snapshot of the whole database as JSON lines, taken in
+//! one read transaction while the server keeps running, and restored into an empty database of
+//! either backend in one transaction (so a backup also moves an installation from SQLite to
+//! PostgreSQL).
+//!
+//! The file: a header line (format, version, schema version, backend, time), then per table a line
+//! with its columns and their kinds followed by one JSON array per row, then the data version, and
+//! a last line with the number of rows and the SHA-256 of everything before it. Bytes are written
+//! as hex. A restore checks the checksum, the schema version and the columns before it writes
+//! anything, and refuses a database that already holds data.
+
+use std::io::Write;
+
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+use crate::{Backend, Result, Store, StoreError, now};
+
+/// Every table with data, parents before children (the order a restore inserts in). A test
+/// checks that this is exactly the set of tables the migrations create.
+pub const TABLES: [&str; 19] = [
+    "jobcenter",
+    "agreement",
+    "party",
+    "goal_area",
+    "indicator",
+    "goal",
+    "goal_target_month",
+    "measure",
+    "measure_goal",
+    "source",
+    "observation",
+    "vorlage",
+    "vorlage_file",
+    "meeting",
+    "agenda_item",
+    "decision",
+    "action_item",
+    "action_update",
+    "value_comment",
+];
+
+const FORMAT: &str = "zielwerk-backup";
+const VERSION: i64 = 1;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Text,
+    Integer,
+    Double,
+    Bytes,
+}
+
+impl Kind {
+    fn of(declared: &str) -> Option<Kind> {
+        match declared.to_ascii_lowercase().as_str() {
+            "text" => Some(Kind::Text),
+            "integer" | "bigint" => Some(Kind::Integer),
+            "double precision" => Some(Kind::Double),
+            "bytea" => Some(Kind::Bytes),
+            _ => None,
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Kind::Text => "text",
+            Kind::Integer => "integer",
+            Kind::Double => "double",
+            Kind::Bytes => "bytes",
+        }
+    }
+}
+
+/// What a backup or restore covered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BackupSummary {
+    pub tables: usize,
+    pub rows: usize,
+    pub sha256: String,
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn unhex(s: &str) -> Option<Vec<u8>> {
+    if !s.len().is_multiple_of(2) {
+        return None;
+    }
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok())
+        .collect()
+}
+
+fn bad(line: usize, what: impl std::fmt::Display) -> StoreError {
+    StoreError::Backup(format!("Zeile {line}: {what}"))
+}
+
+impl Store {
+    /// The columns of a table with their kinds, in table order.
+    async fn columns<'c, E>(&self, exec: E, table: &str) -> Result<Vec<(String, Kind)>>
+    where
+        E: sqlx::Executor<'c, Database = sqlx::Any>,
+    {
+        let sql = match self.backend {
+            Backend::Sqlite => "SELECT name, type FROM pragma_table_info($1) ORDER BY cid",
+            Backend::Postgres => {
+                "SELECT column_name::text AS name, data_type::text AS type FROM information_schema.columns
+                 WHERE table_schema = current_schema() AND table_name = $1 ORDER BY ordinal_position"
+            }
+        };
+        sqlx::query(sql)
+            .bind(table)
+            .fetch_all(exec)
+            .await?
+            .iter()
+            .map(|r| {
+                let name: String = r.try_get("name")?;
+                let declared: String = r.try_get("type")?;
+                let kind = Kind::of(&declared).ok_or_else(|| StoreError::Corrupt {
+                    table: "schema",
+                    column: "type",
+                    value: format!("{table}.{name}: {declared}"),
+                })?;
+                Ok((name, kind))
+            })
+            .collect()
+    }
+
+    /// The tables the migrations created (without the migration bookkeeping).
+    pub async fn table_names(&self) -> Result<Vec<String>> {
+        let sql = match self.backend {
+            Backend::Sqlite => {
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> '_sqlx_migrations' ORDER BY name"
+            }
+            Backend::Postgres => {
+                "SELECT table_name::text AS name FROM information_schema.tables
+                 WHERE table_schema = current_schema() AND table_name <> '_sqlx_migrations' ORDER BY table_name"
+            }
+        };
+        sqlx::query(sql)
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(|r| Ok(r.try_get("name")?))
+            .collect()
+    }
+
+    async fn schema_version(&self) -> Result<i64> {
+        Ok(
+            sqlx::query("SELECT MAX(version) AS v FROM _sqlx_migrations")
+                .fetch_one(&self.pool)
+                .await?
+                .try_get("v")?,
+        )
+    }
+
+    /// Writes a consistent snapshot of every table to `out`, read in one transaction (a
+    /// repeatable-read snapshot on PostgreSQL, a WAL read snapshot on SQLite): writers may go on
+    /// meanwhile, the backup sees none of their changes.
+    pub async fn backup(&self, out: &mut dyn Write) -> Result<BackupSummary> {
+        let schema = self.schema_version().await?;
+        let mut hasher = Sha256::new();
+        let mut rows = 0usize;
+        let mut emit = |line: Value, out: &mut dyn Write| -> Result<()> {
+            let mut text = line.to_string();
+            text.push('\n');
+            hasher.update(text.as_bytes());
+            out.write_all(text.as_bytes())
+                .map_err(|e| StoreError::Backup(format!("Schreiben fehlgeschlagen: {e}")))
+        };
+        let mut tx = self.pool.begin().await?;
+        if self.backend == Backend::Postgres {
+            sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                .execute(&mut *tx)
+                .await?;
+        }
+        emit(
+            json!({
+                "format": FORMAT,
+                "version": VERSION,
+                "schema": schema,
+                "backend": match self.backend { Backend::Sqlite => "sqlite", Backend::Postgres => "postgres" },
+                "created": now(),
+            }),
+            out,
+        )?;
+        for table in TABLES {
+            let columns = self.columns(&mut *tx, table).await?;
+            emit(
+                json!({
+                    "table": table,
+                    "columns": columns.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>(),
+                    "kinds": columns.iter().map(|(_, k)| k.name()).collect::<Vec<_>>(),
+                }),
+                out,
+            )?;
+            let names: Vec<&str> = columns.iter().map(|(n, _)| n.as_str()).collect();
+            let list = names.join(", ");
+            // Ordered by every column: the same data always gives the same file.
+            let sql = format!("SELECT {list} FROM {table} ORDER BY {list}");
+            for row in sqlx::query(&sql).fetch_all(&mut *tx).await? {
+                emit(Value::Array(values(&row, &columns)?), out)?;
+                rows += 1;
+            }
+        }
+        let version: i64 = sqlx::query("SELECT version FROM data_version WHERE id = 1")
+            .fetch_one(&mut *tx)
+            .await?
+            .try_get("version")?;
+        emit(json!({ "data_version": version }), out)?;
+        tx.commit().await?;
+        let sha256 = hex(&hasher.finalize());
+        let trailer =
+            json!({ "end": true, "tables": TABLES.len(), "rows": rows, "sha256": sha256 });
+        out.write_all(format!("{trailer}\n").as_bytes())
+            .map_err(|e| StoreError::Backup(format!("Schreiben fehlgeschlagen: {e}")))?;
+        Ok(BackupSummary {
+            tables: TABLES.len(),
+            rows,
+            sha256,
+        })
+    }
+
+    /// Restores a backup into this database, which must hold no data yet. Everything is checked
+    /// first (checksum, format, schema version, columns), then written in one transaction: a
+    /// restore is complete or leaves nothing behind.
+    pub async fn restore(&self, text: &str) -> Result<BackupSummary> {
+        let lines: Vec<&str> = text.lines().collect();
+        let Some((last, body)) = lines.split_last() else {
+            return Err(StoreError::Backup(
+                "die Datei ist leer; erwartet wird eine Sicherung von „zielwerk backup“".into(),
+            ));
+        };
+        let trailer: Value = serde_json::from_str(last)
+            .map_err(|_| bad(lines.len(), "die Abschlusszeile fehlt oder ist beschädigt"))?;
+        let mut hasher = Sha256::new();
+        for l in body {
+            hasher.update(l.as_bytes());
+            hasher.update(b"\n");
+        }
+        let sha256 = hex(&hasher.finalize());
+        if trailer["sha256"].as_str() != Some(sha256.as_str()) {
+            return Err(bad(
+                lines.len(),
+                "die Prüfsumme stimmt nicht: die Datei ist unvollständig oder wurde verändert",
+            ));
+        }
+        let header: Value = serde_json::from_str(body.first().copied().unwrap_or_default())
+            .map_err(|_| bad(1, "kein Kopf"))?;
+        if header["format"] != FORMAT || header["version"] != VERSION {
+            return Err(bad(
+                1,
+                format!("keine Zielwerk-Sicherung im Format {VERSION}"),
+            ));
+        }
+        let schema = self.schema_version().await?;
+        if header["schema"].as_i64() != Some(schema) {
+            return Err(bad(
+                1,
+                format!(
+                    "die Sicherung hat den Datenbankstand {}, diese Datenbank {schema}; stellen Sie sie mit der passenden Zielwerk-Version wieder her",
+                    header["schema"]
+                ),
+            ));
+        }
+        let used: i64 = sqlx::query("SELECT COUNT(*) AS n FROM jobcenter")
+            .fetch_one(&self.pool)
+            .await?
+            .try_get("n")?;
+        if used > 0 {
+            return Err(StoreError::Backup(
+                "die Zieldatenbank enthält schon Daten; stellen Sie nur in eine leere Datenbank wieder her".into(),
+            ));
+        }
+        let mut tx = self.pool.begin().await?;
+        let mut rows = 0usize;
+        let mut tables = 0usize;
+        let mut i = 1;
+        let mut data_version = None;
+        while i < body.len() {
+            let line_no = i + 1;
+            let meta: Value = serde_json::from_str(body[i])
+                .map_err(|_| bad(line_no, "keine gültige JSON-Zeile"))?;
+            if let Some(v) = meta["data_version"].as_i64() {
+                data_version = Some(v);
+                i += 1;
+                continue;
+            }
+            let table = meta["table"]
+                .as_str()
+                .filter(|t| TABLES.contains(t))
+                .ok_or_else(|| bad(line_no, "unbekannte Tabelle"))?;
+            let expected = self.columns(&mut *tx, table).await?;
+            let names: Vec<&str> = meta["columns"]
+                .as_array()
+                .map(|a| a.iter().filter_map(Value::as_str).collect())
+                .unwrap_or_default();
+            if names.len() != expected.len()
+                || names.iter().zip(&expected).any(|(a, (b, _))| a != b)
+            {
+                return Err(bad(
+                    line_no,
+                    format!("die Spalten der Tabelle {table} passen nicht zu dieser Datenbank"),
+                ));
+            }
+            let placeholders: Vec<String> = (1..=names.len()).map(|n| format!("${n}")).collect();
+            let sql = format!(
+                "INSERT INTO {table} ({}) VALUES ({})",
+                names.join(", "),
+                placeholders.join(", ")
+            );
+            tables += 1;
+            i += 1;
+            while i < body.len() && body[i].starts_with('[') {
+                let line_no = i + 1;
+                let cells: Vec<Value> = serde_json::from_str(body[i])
+                    .map_err(|_| bad(line_no, "keine gültige Zeile"))?;
+                if cells.len() != expected.len() {
+                    return Err(bad(
+                        line_no,
+                        format!("{} Werte statt {}", cells.len(), expected.len()),
+                    ));
+                }
+                let mut q = sqlx::query(&sql);
+                for (cell, (column, kind)) in cells.iter().zip(&expected) {
+                    let wrong = || bad(line_no, format!("{table}.{column}: „{cell}“ passt nicht"));
+                    q = match (kind, cell) {
+                        (Kind::Text, Value::Null) => q.bind(None::<String>),
+                        (Kind::Text, Value::String(s)) => q.bind(s.clone()),
+                        (Kind::Integer, Value::Null) => q.bind(None::<i64>),
+                        (Kind::Integer, v) => q.bind(v.as_i64().ok_or_else(wrong)?),
+                        (Kind::Double, Value::Null) => q.bind(None::<f64>),
+                        (Kind::Double, v) => q.bind(v.as_f64().ok_or_else(wrong)?),
+                        (Kind::Bytes, Value::Null) => q.bind(None::<Vec<u8>>),
+                        (Kind::Bytes, Value::String(s)) => q.bind(unhex(s).ok_or_else(wrong)?),
+                        _ => return Err(wrong()),
+                    };
+                }
+                // Not kept prepared: sqlx's Any driver types a NULL f64 as float4 for PostgreSQL,
+                // and a statement prepared with that type refuses the next non-NULL f64.
+                q.persistent(false).execute(&mut *tx).await.map_err(|e| {
+                    bad(
+                        line_no,
+                        format!("Tabelle {table} lässt sich nicht schreiben ({e})"),
+                    )
+                })?;
+                rows += 1;
+                i += 1;
+            }
+        }
+        if tables != TABLES.len() {
+            return Err(StoreError::Backup(format!(
+                "die Sicherung enthält {tables} von {} Tabellen",
+                TABLES.len()
+            )));
+        }
+        // Past the backup's version, so no cached page of the old data is taken for current.
+        sqlx::query("UPDATE data_version SET version = $1 WHERE id = 1")
+            .bind(data_version.unwrap_or(0) + 1)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(BackupSummary {
+            tables,
+            rows,
+            sha256,
+        })
+    }
+}
+
+fn values(row: &AnyRow, columns: &[(String, Kind)]) -> Result<Vec<Value>> {
+    columns
+        .iter()
+        .map(|(name, kind)| {
+            let name = name.as_str();
+            Ok(match kind {
+                Kind::Text => row
+                    .try_get::<Option<String>, _>(name)?
+                    .map_or(Value::Null, Value::from),
+                Kind::Integer => row
+                    .try_get::<Option<i64>, _>(name)?
+                    .map_or(Value::Null, Value::from),
+                Kind::Double => row
+                    .try_get::<Option<f64>, _>(name)?
+                    .map_or(Value::Null, Value::from),
+                Kind::Bytes => row
+                    .try_get::<Option<Vec<u8>>, _>(name)?
+                    .map_or(Value::Null, |b| Value::from(hex(&b))),
+            })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hex_round_trips_and_rejects_garbage() {
+        let bytes: Vec<u8> = (0..=255).collect();
+        assert_eq!(unhex(&hex(&bytes)).unwrap(), bytes);
+        assert_eq!(unhex("abc"), None);
+        assert_eq!(unhex("zz"), None);
+        assert_eq!(unhex("").unwrap(), Vec::<u8>::new());
+    }
+}
