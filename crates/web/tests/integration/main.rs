@@ -1,4 +1,8 @@
 //! Pages over real HTTP, and in real headless Chromium.
+//!
+//! The whole suite runs on SQLite by default and on PostgreSQL with
+//! `ZIELWERK_TEST_BACKEND=postgres` (each demo server then gets its own throwaway cluster);
+//! `scripts/test` runs it both ways.
 
 mod browser;
 mod http;
@@ -16,6 +20,8 @@ pub struct Server {
     pub addr: SocketAddr,
     pub store: Store,
     _dir: tempfile::TempDir,
+    /// The PostgreSQL cluster behind `store`, when the suite runs on PostgreSQL; stopped last.
+    _cluster: Option<zielwerk_testkit::PgCluster>,
 }
 
 impl Server {
@@ -24,11 +30,26 @@ impl Server {
     }
 }
 
+/// The demo on the backend the suite runs on (see the module documentation).
 pub async fn demo_server() -> Server {
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("demo.db");
-    let store = Store::open(db.to_str().unwrap()).await.unwrap();
-    serve_demo(store, dir).await
+    match std::env::var("ZIELWERK_TEST_BACKEND").as_deref() {
+        Ok("postgres") => {
+            let cluster = zielwerk_testkit::PgCluster::start();
+            let url = cluster.create_database("demo");
+            let store = Store::open(&url).await.unwrap();
+            assert_eq!(store.backend(), zielwerk_store::Backend::Postgres);
+            let mut s = serve_demo(store, dir).await;
+            s._cluster = Some(cluster);
+            s
+        }
+        Ok("sqlite") | Err(_) => {
+            let db = dir.path().join("demo.db");
+            let store = Store::open(db.to_str().unwrap()).await.unwrap();
+            serve_demo(store, dir).await
+        }
+        Ok(other) => panic!("ZIELWERK_TEST_BACKEND={other}: erwartet sqlite oder postgres"),
+    }
 }
 
 /// Loads the demo into `store` and serves it; `dir` lives as long as the server.
@@ -53,6 +74,7 @@ pub async fn serve_demo(store: Store, dir: tempfile::TempDir) -> Server {
         addr,
         store,
         _dir: dir,
+        _cluster: None,
     }
 }
 
