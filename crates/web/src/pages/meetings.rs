@@ -726,16 +726,24 @@ pub async fn set_status(
             "Die Bearbeitungsnummer fehlt; laden Sie die Seite neu".into(),
         ])
     })?;
-    let meeting =
-        match field(&fields, "sitzung") {
-            "" => None,
-            m => {
-                state.store.meeting(m).await?.ok_or_else(|| {
-                    WebError::NotFound(format!("Die Sitzung „{m}“ gibt es nicht."))
-                })?;
-                Some(m.to_owned())
+    let action = state
+        .store
+        .action(&aid)
+        .await?
+        .ok_or_else(|| WebError::NotFound(format!("Die Aufgabe „{aid}“ gibt es nicht.")))?;
+    let meeting = match field(&fields, "sitzung") {
+        "" => None,
+        m => {
+            let found = state.store.meeting(m).await?;
+            // A status change is recorded only in a meeting of the same Jobcenter.
+            if found.is_none_or(|x| x.jobcenter_id != action.jobcenter_id) {
+                return Err(WebError::NotFound(format!(
+                    "Die Sitzung „{m}“ gibt es für diese Aufgabe nicht."
+                )));
             }
-        };
+            Some(m.to_owned())
+        }
+    };
     match state
         .store
         .set_action_status(&aid, status, note, meeting.as_deref(), revision)

@@ -248,6 +248,27 @@ pub async fn steering_cycle(s: &Server) {
         .next()
         .unwrap()
         .to_owned();
+    let (status, _, _) = post(
+        s,
+        &format!("/aufgaben/{aid}/status"),
+        &[
+            ("revision", "1"),
+            ("sitzung", "gibt-es-nicht"),
+            ("status", "erledigt"),
+        ],
+    )
+    .await;
+    assert_eq!(
+        status, 404,
+        "a status change needs a meeting of the same Jobcenter"
+    );
+    let (status, _, _) = post(
+        s,
+        "/aufgaben/gibt-es-nicht/status",
+        &[("revision", "1"), ("status", "erledigt")],
+    )
+    .await;
+    assert_eq!(status, 404);
     let (status, url, page) = post(
         s,
         &format!("/aufgaben/{aid}/status"),
