@@ -498,3 +498,66 @@ pub async fn comments_and_final_report(s: &Server) {
     assert!(!page.contains("<script>alert(1)"));
     assert!(page.contains("&lt;script&gt;alert(1)") || page.contains("&#60;script&#62;alert(1)"));
 }
+
+#[tokio::test]
+async fn hostile_text_in_meetings_is_shown_as_text_everywhere() {
+    hostile_text(&demo_server().await).await;
+}
+
+/// Names, titles and texts with markup (HTML and typst) come back as text: escaped on the
+/// pages, literal in the minutes PDF.
+pub async fn hostile_text(s: &Server) {
+    let evil = "<script>alert('x')</script> #set text(red) ]";
+    let (status, m, page) = post(
+        s,
+        &format!("{METTMANN}/sitzungen"),
+        &[
+            ("art", "frei"),
+            ("bezeichnung", evil),
+            ("datum", "2022-10-20"),
+            ("monat", "2022-09"),
+            ("ort", evil),
+            ("teilnehmende_kreis", evil),
+        ],
+    )
+    .await;
+    assert_eq!(status, 200, "{page}");
+    let (_, _, page) = post(s, &format!("{m}/tagesordnung"), &[("titel", evil)]).await;
+    let item = page
+        .split("name=\"top\" value=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_owned();
+    let (status, _, page) = post(
+        s,
+        &format!("{m}/beschluesse"),
+        &[
+            ("top", &item),
+            ("beschluss", evil),
+            ("aufgabe", evil),
+            ("partei", "kreis"),
+            ("person", evil),
+            ("faellig", "2022-11-30"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 200);
+    for page in [page, get(&s.url("/jobcenter/t36402/aufgaben")).await.1] {
+        assert!(!page.contains("<script>alert"), "markup got through");
+        assert!(
+            page.contains("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;")
+                || page.contains("&#60;script&#62;alert(&#39;x&#39;)&#60;/script&#62;"),
+            "escaped text is shown"
+        );
+    }
+    let (status, _, pdf) = bytes(&s.url(&format!("{m}/niederschrift.pdf"))).await;
+    assert_eq!(status, 200);
+    let text = pdftotext(&pdf);
+    assert!(
+        text.contains("<script>alert('x')</script> #set text(red) ]"),
+        "{text}"
+    );
+}

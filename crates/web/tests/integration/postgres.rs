@@ -60,5 +60,8 @@ async fn steering_meetings_on_postgres() {
     let s = server("comments").await;
     crate::meetings::comments_and_final_report(&s).await;
     s.store.close().await;
+    let s = server("hostile").await;
+    crate::meetings::hostile_text(&s).await;
+    s.store.close().await;
     drop(cluster);
 }
