@@ -4,7 +4,7 @@
 
 use serde::Serialize;
 use zielwerk_domain::{
-    ActionItem, ActionStatus, Agreement, GoalSnapshot, MeetingHeader, PartyRole, Target, YearMonth,
+    ActionItem, ActionStatus, Agreement, GoalSnapshot, MeetingHeader, PartyRole, YearMonth,
 };
 use zielwerk_engine::GoalState;
 
@@ -20,14 +20,6 @@ pub fn snapshot(
 ) -> GoalSnapshot {
     let asm = &state.assessment;
     let ind = state.indicator;
-    let shown = asm.month.and_then(|m| {
-        state
-            .year_to_date(year)
-            .into_iter()
-            .find(|(x, _)| *x == m)
-            .map(|(_, v)| v)
-            .or(asm.actual)
-    });
     let (datenstand, source) = asm
         .month
         .map(|m| provenance.of(&ind.code, m))
@@ -40,19 +32,12 @@ pub fn snapshot(
         actual: asm.actual,
         target: asm.target,
         tolerance: asm.tolerance,
-        actual_text: match (shown, asm.month) {
+        actual_text: match (present::shown_actual(state, year), asm.month) {
             (Some(v), Some(m)) => format!("{} ({})", value_text(ind, v), m.german_long()),
             _ => "–".into(),
         },
-        target_text: match (&state.goal.target, asm.target) {
-            (Target::Milestone { due }, _) => format!("bis {}", present::date_de(*due)),
-            (_, Some(t)) => value_text(ind, t),
-            (_, None) => "–".into(),
-        },
-        forecast_text: match present::year_end(state, as_of) {
-            None => String::new(),
-            Some(r) => present::forecast_text(state, year, &r).0,
-        },
+        target_text: present::target_to_date_text(state),
+        forecast_text: present::forecast_sentence(state, year, as_of),
         datenstand,
         source,
     }

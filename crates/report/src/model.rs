@@ -5,7 +5,6 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
-use zielwerk_domain::format::number;
 use zielwerk_domain::vorlage::paragraphs;
 use zielwerk_domain::{
     Accumulation, ActionItem, Agreement, AreaKind, CurrentValue, DecisionKind, Formula, Impact,
@@ -413,13 +412,6 @@ fn goal_table(
     })
 }
 
-fn forecast_sentence(state: &GoalState<'_>, year: i32, as_of: YearMonth) -> String {
-    match present::year_end(state, as_of) {
-        None => String::new(),
-        Some(r) => present::forecast_text(state, year, &r).0,
-    }
-}
-
 fn status_counts(state: &AgreementState<'_>) -> String {
     let count = |s: Status| {
         state
@@ -565,7 +557,7 @@ pub fn vorlage(
                 status: asm.status.label_de().into(),
                 status_key: asm.status.css().into(),
                 reason: asm.reason.clone(),
-                forecast: forecast_sentence(g, agreement.year, as_of),
+                forecast: present::forecast_sentence(g, agreement.year, as_of),
                 chart: Some(name),
                 chart_title: format!("{}: Ist und Ziel {}", g.indicator.name, agreement.year),
                 table: goal_table(g, agreement, as_of, &hidden, &provenance),
@@ -691,29 +683,12 @@ pub fn monitoring(
                     h
                 }
             };
-            let shown_value = asm.month.and_then(|m| {
-                g.year_to_date(agreement.year)
-                    .into_iter()
-                    .find(|(x, _)| *x == m)
-                    .map(|(_, v)| v)
-                    .or(asm.actual)
-            });
-            let value = match (asm.month, shown_value) {
+            let value = match (asm.month, present::shown_actual(g, agreement.year)) {
                 (Some(m), _) if hidden.contains(&m) => "*".to_owned(),
                 (_, Some(v)) => value_text(ind, v),
                 _ => "–".to_owned(),
             };
-            let (forecast, probability) = match present::year_end(g, as_of) {
-                None => ("–".to_owned(), String::new()),
-                Some(Err(_)) => ("keine Prognose".to_owned(), String::new()),
-                Some(Ok(y)) if y.method.is_none() => {
-                    (value_text(ind, y.point), "Wert liegt vor".to_owned())
-                }
-                Some(Ok(y)) => (
-                    value_text(ind, y.point),
-                    format!("{}\u{a0}%", number(y.probability * 100.0, 0)),
-                ),
-            };
+            let (forecast, probability) = present::year_end_columns(g, as_of, "");
             let (datenstand, source) = asm
                 .month
                 .map(|m| provenance.of(&ind.code, m))
@@ -740,11 +715,7 @@ pub fn monitoring(
                 status_key: asm.status.css().into(),
                 value,
                 month: asm.month.map(|m| m.german_long()).unwrap_or_default(),
-                target_to_date: match (&g.goal.target, asm.target) {
-                    (Target::Milestone { due }, _) => format!("bis {}", present::date_de(*due)),
-                    (_, Some(t)) => value_text(ind, t),
-                    (_, None) => "–".into(),
-                },
+                target_to_date: present::target_to_date_text(g),
                 forecast,
                 probability,
                 reason: asm.reason.clone(),

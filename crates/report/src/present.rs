@@ -266,6 +266,54 @@ pub fn goal_chart(
     .render()
 }
 
+/// The goal's value at the month its status refers to, as tables show it: the running sum since
+/// January for a flow, the value itself for a stock.
+pub fn shown_actual(state: &GoalState<'_>, year: i32) -> Option<f64> {
+    let asm = &state.assessment;
+    asm.month.and_then(|m| {
+        state
+            .year_to_date(year)
+            .into_iter()
+            .find(|(x, _)| *x == m)
+            .map(|(_, v)| v)
+            .or(asm.actual)
+    })
+}
+
+/// The target to date as text: the due date for a milestone, else the value ("–" if none).
+pub fn target_to_date_text(state: &GoalState<'_>) -> String {
+    match (&state.goal.target, state.assessment.target) {
+        (Target::Milestone { due }, _) => format!("bis {}", date_de(*due)),
+        (_, Some(t)) => value_text(state.indicator, t),
+        (_, None) => "–".into(),
+    }
+}
+
+/// The year-end forecast in a table: the forecast value, and the probability of reaching the
+/// target with `prefix` before the percentage (or that December's value is already known).
+pub fn year_end_columns(state: &GoalState<'_>, as_of: YearMonth, prefix: &str) -> (String, String) {
+    let ind = state.indicator;
+    match year_end(state, as_of) {
+        None => ("–".to_owned(), String::new()),
+        Some(Err(_)) => ("keine Prognose".to_owned(), String::new()),
+        Some(Ok(y)) if y.method.is_none() => {
+            (value_text(ind, y.point), "Wert liegt vor".to_owned())
+        }
+        Some(Ok(y)) => (
+            value_text(ind, y.point),
+            format!("{prefix}{}\u{a0}%", number(y.probability * 100.0, 0)),
+        ),
+    }
+}
+
+/// The forecast sentence of a goal for documents; empty for milestones.
+pub fn forecast_sentence(state: &GoalState<'_>, year: i32, as_of: YearMonth) -> String {
+    match year_end(state, as_of) {
+        None => String::new(),
+        Some(r) => forecast_text(state, year, &r).0,
+    }
+}
+
 /// The year-end forecast of a goal, or why there is none; `None` for milestones.
 pub fn year_end(
     state: &GoalState<'_>,

@@ -189,20 +189,7 @@ fn goal_row(a: &Agreement, g: &GoalState<'_>, as_of: YearMonth) -> GoalRow {
     let asm = &g.assessment;
     let ind = g.indicator;
     let annual_target = view::target_text(g.goal, ind);
-    let (forecast, probability) = match view::year_end(g, as_of) {
-        None => ("–".to_owned(), String::new()),
-        Some(Err(_)) => ("keine Prognose".to_owned(), String::new()),
-        Some(Ok(y)) if y.method.is_none() => {
-            (value_text(ind, y.point), "Wert liegt vor".to_owned())
-        }
-        Some(Ok(y)) => (
-            value_text(ind, y.point),
-            format!(
-                "Ziel erreicht mit {}\u{a0}%",
-                zielwerk_domain::format::number(y.probability * 100.0, 0)
-            ),
-        ),
-    };
+    let (forecast, probability) = view::year_end_columns(g, as_of, "Ziel erreicht mit ");
     GoalRow {
         url: format!("/vereinbarungen/{}/ziele/{}", a.key(), g.goal.key),
         title: g.goal.title.clone(),
@@ -214,11 +201,7 @@ fn goal_row(a: &Agreement, g: &GoalState<'_>, as_of: YearMonth) -> GoalRow {
             .map(|v| value_text(ind, v))
             .unwrap_or_else(|| "–".into()),
         month: asm.month.map(|m| m.german_long()).unwrap_or_default(),
-        target_to_date: match (&g.goal.target, asm.target) {
-            (Target::Milestone { due }, _) => format!("bis {}", view::date_de(*due)),
-            (_, Some(t)) => value_text(ind, t),
-            (_, None) => "–".into(),
-        },
+        target_to_date: view::target_to_date_text(g),
         annual_target,
         status_label: asm.status.label_de(),
         status_css: asm.status.css(),
