@@ -176,6 +176,15 @@ impl ActionItem {
     pub fn is_overdue(&self, day: NaiveDate) -> bool {
         self.status.is_open() && self.due < day
     }
+
+    /// Who is responsible, in German: "Jobcenter (Herr Muster)", or the party alone when no
+    /// person is named.
+    pub fn owner_de(&self) -> String {
+        match self.owner_person.trim() {
+            "" => self.owner_party.label_de().to_owned(),
+            person => format!("{} ({person})", self.owner_party.label_de()),
+        }
+    }
 }
 
 /// A goal's state as a meeting saw it: frozen when the agenda is drawn up, so that a later
@@ -255,6 +264,14 @@ mod tests {
         for closed in [ActionStatus::Done, ActionStatus::Dropped] {
             assert!(!action(closed, "2022-10-31").is_overdue(day("2023-01-01")));
         }
+    }
+
+    #[test]
+    fn owner_names_the_person_only_if_there_is_one() {
+        let mut a = action(ActionStatus::Open, "2022-10-31");
+        assert_eq!(a.owner_de(), "Jobcenter (Frau Beispiel)");
+        a.owner_person = "  ".into();
+        assert_eq!(a.owner_de(), "Jobcenter");
     }
 
     #[test]

@@ -152,11 +152,7 @@ pub struct Minutes {
 
 /// "Aufgabe: what – verantwortlich: party (person), fällig date, status".
 pub fn action_line(a: &ActionItem) -> String {
-    let owner = if a.owner_person.trim().is_empty() {
-        a.owner_party.label_de().to_owned()
-    } else {
-        format!("{} ({})", a.owner_party.label_de(), a.owner_person.trim())
-    };
+    let owner = a.owner_de();
     format!(
         "Aufgabe: {} – verantwortlich: {owner}, fällig {}, {}",
         a.what.trim(),
@@ -252,15 +248,7 @@ pub fn minutes(
             .iter()
             .map(|u| UpdateRow {
                 what: u.action.what.clone(),
-                owner: if u.action.owner_person.trim().is_empty() {
-                    u.action.owner_party.label_de().into()
-                } else {
-                    format!(
-                        "{} ({})",
-                        u.action.owner_party.label_de(),
-                        u.action.owner_person.trim()
-                    )
-                },
+                owner: u.action.owner_de(),
                 due: present::date_de(u.action.due),
                 status: u.status.label_de().into(),
                 note: u.note.to_owned(),

@@ -740,10 +740,8 @@ pub fn monitoring(
         .map(|a| ActionRow {
             what: a.what.clone(),
             owner: match audience {
-                Audience::Internal if !a.owner_person.trim().is_empty() => {
-                    format!("{} ({})", a.owner_party.label_de(), a.owner_person.trim())
-                }
-                _ => a.owner_party.label_de().into(),
+                Audience::Internal => a.owner_de(),
+                Audience::Public => a.owner_party.label_de().into(),
             },
             due: present::date_de(a.due),
             status: a.status.label_de().into(),

@@ -244,11 +244,7 @@ fn action_view(
     ActionView {
         id: a.id.clone(),
         what: i.what.clone(),
-        owner: if i.owner_person.is_empty() {
-            i.owner_party.label_de().into()
-        } else {
-            format!("{} ({})", i.owner_party.label_de(), i.owner_person)
-        },
+        owner: i.owner_de(),
         due: date_de(i.due),
         status: i.status.as_str(),
         status_label: i.status.label_de(),
