@@ -5,9 +5,7 @@
 use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
-use zielwerk_domain::{
-    Agreement, Consultation, DecisionKind, Impact, Impacts, VorlageHeader, YearMonth,
-};
+use zielwerk_domain::{Agreement, Consultation, DecisionKind, VorlageHeader, YearMonth};
 
 fn date(y: i32, m: u32, d: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, d).expect("valid date")
@@ -52,30 +50,18 @@ pub fn mettmann_vorlage(agreement: &Agreement) -> VorlageHeader {
     );
     VorlageHeader {
         number: "50/058/2022".into(),
-        public: true,
-        fachbereich: "Sozialamt".into(),
         bearbeiter: "Martin Klemmer".into(),
-        date: date(2022, 11, 8),
-        aktenzeichen: "50".into(),
-        title: "Sachstandsbericht des Sozialamtes".into(),
         consultations: vec![Consultation {
             committee: "Sozialausschuss".into(),
             date: date(2022, 11, 24),
             decision: DecisionKind::Kenntnisnahme,
         }],
-        impacts: Impacts {
-            financial: Impact::Nein,
-            personnel: Impact::Nein,
-            organisational: Impact::Nein,
-            key_figures: Impact::Ja,
-            climate: Impact::Nein,
-        },
-        resolution: "Die Ausführungen der Verwaltung werden zur Kenntnis genommen.".into(),
         occasion: OCCASION.into(),
         area_notes: notes
             .into_iter()
             .filter(|(k, _)| agreement.areas.iter().any(|a| a.key.as_str() == k))
             .collect(),
         as_of: YearMonth::new(2022, 9).ok(),
+        ..VorlageHeader::draft(agreement, date(2022, 11, 8))
     }
 }
