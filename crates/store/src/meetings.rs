@@ -369,6 +369,23 @@ impl Store {
         .collect()
     }
 
+    /// The number of agenda items of each meeting of an agreement, by meeting id.
+    pub async fn agenda_sizes(
+        &self,
+        key: &AgreementKey,
+    ) -> Result<std::collections::HashMap<String, i64>> {
+        sqlx::query(
+            "SELECT a.meeting_id AS id, COUNT(*) AS n FROM agenda_item a
+             JOIN meeting m ON m.id = a.meeting_id WHERE m.agreement_id = $1 GROUP BY a.meeting_id",
+        )
+        .bind(key.to_string())
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(|r| Ok((r.try_get("id")?, r.try_get("n")?)))
+        .collect()
+    }
+
     /// The agenda of a meeting, in order.
     pub async fn agenda(&self, meeting_id: &str) -> Result<Vec<StoredAgendaItem>> {
         sqlx::query(&format!(

@@ -393,6 +393,7 @@ async fn a_meeting_keeps_agenda_appraisals_actions_and_comments(store: Store) {
     let m = store.meeting(&mid).await.unwrap().unwrap();
     assert_eq!((m.header.clone(), m.revision), (header.clone(), 1));
     assert_eq!(store.meetings(&a.key()).await.unwrap().len(), 1);
+    assert_eq!(store.agenda_sizes(&a.key()).await.unwrap()[&mid], 2);
 
     // Agenda order, an added item, moving; the ends do not move.
     let extra = store

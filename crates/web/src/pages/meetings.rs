@@ -96,16 +96,22 @@ pub async fn list(State(state): State<AppState>, Path(id): Path<String>) -> Page
     let k = agreement_key(&id)?;
     let loaded = documents::load(&state.store, &k).await?;
     let a = &loaded.agreement;
-    let mut meetings = Vec::new();
-    for m in state.store.meetings(&k).await? {
-        let n = state.store.agenda(&m.id).await?.len();
-        meetings.push(MeetingRow {
+    let sizes = state.store.agenda_sizes(&k).await?;
+    let meetings = state
+        .store
+        .meetings(&k)
+        .await?
+        .into_iter()
+        .map(|m| MeetingRow {
             url: format!("/sitzungen/{}", m.id),
             title: m.header.display_title(),
             month: m.header.month.german_long(),
-            items: format!("{n} Tagesordnungspunkte"),
-        });
-    }
+            items: format!(
+                "{} Tagesordnungspunkte",
+                sizes.get(&m.id).copied().unwrap_or(0)
+            ),
+        })
+        .collect();
     let (jan, dec) =
         YearMonth::year_bounds(a.year).map_err(|e| WebError::Internal(e.to_string()))?;
     let default_month =

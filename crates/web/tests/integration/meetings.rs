@@ -344,6 +344,8 @@ pub async fn agenda_editing(s: &Server) {
     assert_eq!(status, 200);
     let after = agenda(&page);
     assert_eq!(after.last().unwrap(), "Bericht der Geschäftsführung");
+    let (_, list, _) = get(&s.url(&format!("{METTMANN}/sitzungen"))).await;
+    assert!(list.contains("<td>18 Tagesordnungspunkte</td>"), "{list}");
     let id = page
         .split("TOP 18: Bericht der Geschäftsführung")
         .nth(1)
