@@ -110,14 +110,29 @@ fn import_then_export_gives_the_same_agreement_and_a_bad_import_stores_nothing()
 fn demo_builds_the_database_and_serves_the_overview() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("demo.db");
+    let (mut child, addr) = start_server(&[
+        "demo",
+        "--db",
+        db.to_str().unwrap(),
+        "--bind",
+        "127.0.0.1:0",
+    ]);
+    let body = http_get(&addr, "/vereinbarungen/t36402-2022-v1");
+    child.kill().unwrap();
+    let _ = child.wait();
+    assert!(
+        body.starts_with("HTTP/1.1 200"),
+        "{}",
+        &body[..body.len().min(200)]
+    );
+    assert!(body.matches("<tr class=\"goal\">").count() >= 12);
+}
+
+/// Starts `zielwerk` with `args` (a serving command) and returns the process and the address it
+/// announces.
+fn start_server(args: &[&str]) -> (std::process::Child, String) {
     let mut child = Command::new(BIN)
-        .args([
-            "demo",
-            "--db",
-            db.to_str().unwrap(),
-            "--bind",
-            "127.0.0.1:0",
-        ])
+        .args(args)
         .env("ZIELWERK_LOG", "warn")
         .stderr(Stdio::piped())
         .stdout(Stdio::null())
@@ -136,15 +151,7 @@ fn demo_builds_the_database_and_serves_the_overview() {
     let addr = rx
         .recv_timeout(std::time::Duration::from_secs(60))
         .expect("server announces its address");
-    let body = http_get(&addr, "/vereinbarungen/t36402-2022-v1");
-    child.kill().unwrap();
-    let _ = child.wait();
-    assert!(
-        body.starts_with("HTTP/1.1 200"),
-        "{}",
-        &body[..body.len().min(200)]
-    );
-    assert!(body.matches("<tr class=\"goal\">").count() >= 12);
+    (child, addr)
 }
 
 /// `zielwerk figures … --csv` for one indicator and month range: success, output, errors.
@@ -504,25 +511,7 @@ fn workbooks_import_through_a_mapping_and_need_one() {
 fn backup_while_the_server_runs_and_restore_into_an_empty_database() {
     let (dir, db) = demo_db();
     // The server holds the database open (WAL, connection pool) while the backup reads it.
-    let mut server = Command::new(BIN)
-        .args(["serve", "--db", &db, "--bind", "127.0.0.1:0"])
-        .env("ZIELWERK_LOG", "warn")
-        .stderr(Stdio::piped())
-        .stdout(Stdio::null())
-        .spawn()
-        .unwrap();
-    let stderr = server.stderr.take().unwrap();
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            if let Some(rest) = line.strip_prefix("Zielwerk läuft auf http://") {
-                let _ = tx.send(rest.split('/').next().unwrap_or_default().to_owned());
-            }
-        }
-    });
-    let addr = rx
-        .recv_timeout(std::time::Duration::from_secs(60))
-        .expect("server announces its address");
+    let (mut server, addr) = start_server(&["serve", "--db", &db, "--bind", "127.0.0.1:0"]);
     let file = dir.path().join("sicherung.zwb");
     let file = file.to_str().unwrap();
     let (ok, _, err) = run(&["backup", "--db", &db, "-o", file]);
