@@ -18,19 +18,10 @@ use zielwerk_report::minutes::{Figures, action_line, figures};
 use zielwerk_report::present::{self as view, date_de, value_text};
 use zielwerk_store::{ActionFilter, AgendaKind, NewAgendaItem, StoreError, StoredAction};
 
-use super::{Head, PageResult, blocking, head, html};
+use super::{Head, PageResult, agreement_key, blocking, head, html, stored_agreement, today};
 use crate::AppState;
 use crate::documents::{self, DOCX, MeetingBundle, PDF};
 use crate::error::WebError;
-
-fn today() -> NaiveDate {
-    chrono::Local::now().date_naive()
-}
-
-fn agreement_key(id: &str) -> Result<AgreementKey, WebError> {
-    id.parse()
-        .map_err(|_| WebError::NotFound(format!("Die Vereinbarung „{id}“ gibt es nicht.")))
-}
 
 /// Parses a date field (ISO from date inputs, or TT.MM.JJJJ typed by hand).
 fn date_field(label: &str, raw: &str) -> Result<NaiveDate, String> {
@@ -665,16 +656,7 @@ pub async fn decide(
         .await?
         .ok_or_else(|| WebError::NotFound(format!("Die Sitzung „{mid}“ gibt es nicht.")))?;
     if let Some(a) = &action {
-        let agreement = state
-            .store
-            .agreement(&agreement_key(&meeting.agreement_id)?)
-            .await?
-            .ok_or_else(|| {
-                WebError::NotFound(format!(
-                    "Die Vereinbarung „{}“ gibt es nicht.",
-                    meeting.agreement_id
-                ))
-            })?;
+        let agreement = stored_agreement(&state, &agreement_key(&meeting.agreement_id)?).await?;
         let mut problems = Vec::new();
         if let Some(g) = a.goal.as_ref().filter(|g| agreement.goal(g).is_none()) {
             problems.push(format!(
@@ -926,11 +908,7 @@ pub async fn comment(
     Form(fields): Form<Vec<(String, String)>>,
 ) -> PageResult {
     let k = agreement_key(&id)?;
-    let a = state
-        .store
-        .agreement(&k)
-        .await?
-        .ok_or_else(|| WebError::NotFound(format!("Die Vereinbarung „{id}“ gibt es nicht.")))?;
+    let a = stored_agreement(&state, &k).await?;
     let g = goal
         .parse::<Key>()
         .ok()

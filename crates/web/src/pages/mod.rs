@@ -43,14 +43,34 @@ where
     Ok(Html(body).into_response())
 }
 
+/// The agreement id of a URL, or 404.
+pub(crate) fn agreement_key(id: &str) -> Result<AgreementKey, WebError> {
+    id.parse()
+        .map_err(|_| WebError::NotFound(format!("Die Vereinbarung „{id}“ gibt es nicht.")))
+}
+
+/// A stored agreement without its values, or 404.
+pub(crate) async fn stored_agreement(
+    state: &AppState,
+    key: &AgreementKey,
+) -> Result<Agreement, WebError> {
+    state
+        .store
+        .agreement(key)
+        .await?
+        .ok_or_else(|| WebError::NotFound(format!("Die Vereinbarung „{key}“ gibt es nicht.")))
+}
+
+/// The server's date, for documents and due dates.
+pub(crate) fn today() -> chrono::NaiveDate {
+    chrono::Local::now().date_naive()
+}
+
 pub(crate) async fn load(
     state: &AppState,
     id: &str,
 ) -> Result<(Agreement, Vec<CurrentValue>), WebError> {
-    let key: AgreementKey = id
-        .parse()
-        .map_err(|_| WebError::NotFound(format!("Die Vereinbarung „{id}“ gibt es nicht.")))?;
-    let l = crate::documents::load(&state.store, &key).await?;
+    let l = crate::documents::load(&state.store, &agreement_key(id)?).await?;
     Ok((l.agreement, l.values))
 }
 
@@ -374,9 +394,7 @@ async fn goal_page(
     goal_key: String,
     q: StandQuery,
 ) -> Result<GoalPage, WebError> {
-    let key: AgreementKey = id
-        .parse()
-        .map_err(|_| WebError::NotFound(format!("Die Vereinbarung „{id}“ gibt es nicht.")))?;
+    let key = agreement_key(&id)?;
     let crate::documents::Loaded {
         agreement,
         values,

@@ -8,24 +8,13 @@ use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::NaiveDate;
 use serde::Deserialize;
-use zielwerk_domain::{
-    AgreementKey, Consultation, DecisionKind, Impact, Impacts, Key, VorlageHeader, YearMonth,
-};
+use zielwerk_domain::{Consultation, DecisionKind, Impact, Impacts, Key, VorlageHeader, YearMonth};
 use zielwerk_report::model::{Audience, Monitoring};
 
-use super::{Head, PageResult, blocking, head, html};
+use super::{Head, PageResult, agreement_key, blocking, head, html, stored_agreement, today};
 use crate::AppState;
 use crate::documents::{self, DOCX, Loaded, PDF, XLSX};
 use crate::error::WebError;
-
-fn today() -> NaiveDate {
-    chrono::Local::now().date_naive()
-}
-
-fn key(id: &str) -> Result<AgreementKey, WebError> {
-    id.parse()
-        .map_err(|_| WebError::NotFound(format!("Die Vereinbarung „{id}“ gibt es nicht.")))
-}
 
 pub(crate) fn download(mime: &'static str, name: &str, bytes: Vec<u8>) -> Response {
     (
@@ -96,7 +85,7 @@ struct ReportsPage {
 }
 
 pub async fn list(State(state): State<AppState>, Path(id): Path<String>) -> PageResult {
-    let k = key(&id)?;
+    let k = agreement_key(&id)?;
     let Loaded {
         agreement, values, ..
     } = documents::load(&state.store, &k).await?;
@@ -134,12 +123,8 @@ pub async fn list(State(state): State<AppState>, Path(id): Path<String>) -> Page
 }
 
 pub async fn create(State(state): State<AppState>, Path(id): Path<String>) -> PageResult {
-    let k = key(&id)?;
-    let agreement = state
-        .store
-        .agreement(&k)
-        .await?
-        .ok_or_else(|| WebError::NotFound(format!("Die Vereinbarung „{id}“ gibt es nicht.")))?;
+    let k = agreement_key(&id)?;
+    let agreement = stored_agreement(&state, &k).await?;
     let vid = state
         .store
         .create_vorlage(&k, &VorlageHeader::draft(&agreement, today()))
@@ -162,7 +147,7 @@ pub async fn monitoring(
     Path(id): Path<String>,
     Query(q): Query<ReportQuery>,
 ) -> PageResult {
-    let k = key(&id)?;
+    let k = agreement_key(&id)?;
     let loaded = documents::load(&state.store, &k).await?;
     let actions = documents::open_actions(&state.store, &k).await?;
     let (month, audience) = (q.month()?, q.audience());
@@ -198,7 +183,7 @@ pub async fn monitoring_pdf(
     Path(id): Path<String>,
     Query(q): Query<ReportQuery>,
 ) -> PageResult {
-    let k = key(&id)?;
+    let k = agreement_key(&id)?;
     let loaded = documents::load(&state.store, &k).await?;
     let actions = documents::open_actions(&state.store, &k).await?;
     let (month, audience, final_version) = (q.month()?, q.audience(), q.final_version());
@@ -218,7 +203,7 @@ pub async fn figures_xlsx(
     Path(id): Path<String>,
     Query(q): Query<ReportQuery>,
 ) -> PageResult {
-    let loaded = documents::load(&state.store, &key(&id)?).await?;
+    let loaded = documents::load(&state.store, &agreement_key(&id)?).await?;
     let (month, audience) = (q.month()?, q.audience());
     let goal: Option<Key> = match q.ziel.as_deref().filter(|s| !s.is_empty()) {
         None => None,
