@@ -53,6 +53,20 @@ fn party_options() -> Vec<(&'static str, &'static str)> {
         .collect()
 }
 
+fn kind_options() -> Vec<(&'static str, &'static str)> {
+    MeetingKind::ALL
+        .iter()
+        .map(|k| (k.as_str(), k.label_de()))
+        .collect()
+}
+
+fn status_options() -> Vec<(&'static str, &'static str)> {
+    ActionStatus::ALL
+        .iter()
+        .map(|s| (s.as_str(), s.label_de()))
+        .collect()
+}
+
 fn parse_party(label: &str, raw: &str) -> Result<PartyRole, String> {
     PartyRole::ALL
         .into_iter()
@@ -110,10 +124,7 @@ pub async fn list(State(state): State<AppState>, Path(id): Path<String>) -> Page
     html(&MeetingsPage {
         head: head(a, &loaded.values),
         meetings,
-        kinds: MeetingKind::ALL
-            .iter()
-            .map(|k| (k.as_str(), k.label_de()))
-            .collect(),
+        kinds: kind_options(),
         months: jan
             .through(dec)
             .map(|m| (m.to_string(), m.german_long()))
@@ -416,10 +427,7 @@ fn meeting_page(b: MeetingBundle, earlier: Vec<StoredAction>) -> Result<MeetingP
             .collect(),
         changed,
         parties: party_options(),
-        statuses: ActionStatus::ALL
-            .iter()
-            .map(|s| (s.as_str(), s.label_de()))
-            .collect(),
+        statuses: status_options(),
         measures: a
             .measures
             .iter()
@@ -431,10 +439,7 @@ fn meeting_page(b: MeetingBundle, earlier: Vec<StoredAction>) -> Result<MeetingP
             .map(|g| (g.key.to_string(), g.title.clone()))
             .collect(),
         default_due: (day + chrono::Days::new(28)).to_string(),
-        kinds: MeetingKind::ALL
-            .iter()
-            .map(|k| (k.as_str(), k.label_de()))
-            .collect(),
+        kinds: kind_options(),
         kind_token: h.kind.as_str(),
         header_title: h.title.clone(),
         iso_date: h.date.to_string(),
@@ -892,10 +897,7 @@ pub async fn actions(
             .map(|s| (s.id.clone(), s.title.clone()))
             .collect(),
         parties: party_options(),
-        statuses: ActionStatus::ALL
-            .iter()
-            .map(|s| (s.as_str(), s.label_de()))
-            .collect(),
+        statuses: status_options(),
         back: uri.to_string(),
     })
 }
