@@ -7,6 +7,7 @@
 //!
 //! This crate knows nothing about files, SQL, HTTP or async.
 
+pub mod access;
 pub mod agreement;
 pub mod format;
 pub mod ids;
@@ -14,10 +15,12 @@ pub mod indicator;
 pub mod keyfigures;
 pub mod meeting;
 pub mod month;
+pub mod nachtrag;
 pub mod observation;
 pub mod status;
 pub mod vorlage;
 
+pub use access::{Action, Grant, Principal, Role, Scope};
 pub use agreement::{
     Agreement, AgreementKey, AgreementStatus, AreaKind, Goal, GoalArea, Jobcenter, Measure, Origin,
     Party, PartyRole, Target, Tolerance,

@@ -11,7 +11,8 @@ use zielwerk_domain::{
     Tolerance, Unit, YearMonth,
 };
 
-use crate::{Result, Store, StoreError, bump_version, now, parse_col};
+use crate::audit::{Change, record};
+use crate::{Result, Store, StoreError, now, parse_col};
 
 /// A line of the agreement list.
 #[derive(Debug, Clone, PartialEq)]
@@ -80,8 +81,9 @@ impl Store {
     pub async fn save_agreement(&self, agreement: &Agreement) -> Result<SaveOutcome> {
         let key = agreement.key();
         let id = key.to_string();
-        if let Some(existing) = self.agreement(&key).await? {
-            if &existing == agreement {
+        let existing = self.agreement(&key).await?;
+        if let Some(existing) = &existing {
+            if existing == agreement {
                 return Ok(SaveOutcome::Unchanged);
             }
             if existing.status == AgreementStatus::Signed {
@@ -123,7 +125,13 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         insert_children(&mut tx, &id, agreement).await?;
-        bump_version(&mut tx).await?;
+        let mut change = Change::new("agreement.save", format!("Vereinbarung {id}"))
+            .agreement(&key)
+            .after(serde_json::to_value(agreement).unwrap_or_default());
+        if let Some(existing) = existing {
+            change = change.before(serde_json::to_value(existing).unwrap_or_default());
+        }
+        record(&mut tx, &self.actor, change).await?;
         tx.commit().await?;
         Ok(if deleted > 0 {
             SaveOutcome::Replaced
@@ -135,13 +143,19 @@ impl Store {
     /// Deletes one agreement with everything it holds. Values stay: they belong to the Jobcenter,
     /// not to an agreement. Returns whether there was one.
     pub async fn delete_agreement(&self, key: &AgreementKey) -> Result<bool> {
+        let Some(existing) = self.agreement(key).await? else {
+            return Ok(false);
+        };
         let mut tx = self.pool.begin().await?;
         let n = sqlx::query("DELETE FROM agreement WHERE id = $1")
             .bind(key.to_string())
             .execute(&mut *tx)
             .await?
             .rows_affected();
-        bump_version(&mut tx).await?;
+        let change = Change::new("agreement.delete", format!("Vereinbarung {key}"))
+            .agreement(key)
+            .before(serde_json::to_value(existing).unwrap_or_default());
+        record(&mut tx, &self.actor, change).await?;
         tx.commit().await?;
         Ok(n > 0)
     }
@@ -443,7 +457,30 @@ fn goal_from_row(
     })
 }
 
-async fn insert_children(tx: &mut Transaction<'_, Any>, id: &str, a: &Agreement) -> Result<()> {
+/// A target as the columns `target_kind`, `target_value`, `target_due` (monthly values are rows of
+/// `goal_target_month`).
+pub(crate) fn target_columns(t: &Target) -> (&'static str, Option<f64>, Option<String>) {
+    match t {
+        Target::Annual { value } => ("annual", Some(*value), None),
+        Target::Monthly { .. } => ("monthly", None, None),
+        Target::Milestone { due } => ("milestone", None, Some(due.to_string())),
+    }
+}
+
+/// A tolerance as the columns `tolerance_kind`, `tolerance_value`.
+pub(crate) fn tolerance_columns(t: &Tolerance) -> (&'static str, f64) {
+    match *t {
+        Tolerance::Absolute { value } => ("absolute", value),
+        Tolerance::Relative { percent } => ("relative", percent),
+        Tolerance::Days { days } => ("days", f64::from(days)),
+    }
+}
+
+pub(crate) async fn insert_children(
+    tx: &mut Transaction<'_, Any>,
+    id: &str,
+    a: &Agreement,
+) -> Result<()> {
     for (pos, p) in a.parties.iter().enumerate() {
         sqlx::query(
             "INSERT INTO party (agreement_id, role, position, name, signatory, signed_on)
@@ -538,16 +575,8 @@ async fn insert_children(tx: &mut Transaction<'_, Any>, id: &str, a: &Agreement)
         .await?;
     }
     for (pos, g) in a.goals.iter().enumerate() {
-        let (kind, value, due) = match &g.target {
-            Target::Annual { value } => ("annual", Some(*value), None),
-            Target::Monthly { .. } => ("monthly", None, None),
-            Target::Milestone { due } => ("milestone", None, Some(due.to_string())),
-        };
-        let (tol_kind, tol_value) = match g.tolerance {
-            Tolerance::Absolute { value } => ("absolute", value),
-            Tolerance::Relative { percent } => ("relative", percent),
-            Tolerance::Days { days } => ("days", f64::from(days)),
-        };
+        let (kind, value, due) = target_columns(&g.target);
+        let (tol_kind, tol_value) = tolerance_columns(&g.tolerance);
         sqlx::query(
             "INSERT INTO goal (agreement_id, goal_key, position, area_key, title, description, responsible,
                  origin, indicator_code, target_kind, target_value, target_due, tolerance_kind, tolerance_value)

@@ -7,9 +7,12 @@
 //! and a batch of values is recorded whole or not at all.
 
 mod agreements;
+mod audit;
 mod backup;
 mod meetings;
 mod observations;
+mod signing;
+mod users;
 mod vorlagen;
 
 use std::str::FromStr;
@@ -18,12 +21,15 @@ use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, ConnectOptions, Row};
 
 pub use agreements::{AgreementSummary, SaveOutcome};
-pub use backup::{BackupSummary, TABLES};
+pub use audit::{AuditCheck, AuditEvent, GENESIS, chain_hash};
+pub use backup::{BackupSummary, NOT_BACKED_UP, TABLES};
 pub use meetings::{
     ActionFilter, ActionUpdate, AgendaKind, NewAgendaItem, StoredAction, StoredAgendaItem,
     StoredComment, StoredDecision, StoredMeeting,
 };
 pub use observations::{CurrentValue, RecordOutcome, Recording};
+pub use signing::{StoredSignature, content_digest};
+pub use users::{StoredSession, StoredUser};
 pub use vorlagen::{FileMeta, FileRole, NewFile, StoredVorlage};
 
 #[derive(Debug, thiserror::Error)]
@@ -61,6 +67,12 @@ pub enum StoreError {
     Published(String),
     #[error("Sicherung: {0}")]
     Backup(String),
+    #[error("{0} gibt es schon")]
+    Exists(String),
+    #[error(
+        "Die Vereinbarung {0} ist noch nicht von allen Parteien unterzeichnet; ändern Sie sie direkt statt mit einem Nachtrag"
+    )]
+    NotSigned(String),
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
@@ -77,6 +89,8 @@ pub enum Backend {
 pub struct Store {
     pool: AnyPool,
     backend: Backend,
+    /// Who the writes through this handle are recorded for in the audit trail.
+    actor: std::sync::Arc<str>,
 }
 
 impl std::fmt::Debug for Store {
@@ -84,6 +98,7 @@ impl std::fmt::Debug for Store {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Store")
             .field("backend", &self.backend)
+            .field("actor", &self.actor)
             .finish_non_exhaustive()
     }
 }
@@ -144,7 +159,24 @@ impl Store {
             .connect_with(options)
             .await?;
         sqlx::migrate!("./migrations").run(&pool).await?;
-        Ok(Self { pool, backend })
+        Ok(Self {
+            pool,
+            backend,
+            actor: "System".into(),
+        })
+    }
+
+    /// The same database, with writes recorded in the audit trail as made by `actor` (a user's
+    /// login and name, or the command line with the operating-system user).
+    pub fn acting_as(&self, actor: &str) -> Store {
+        Store {
+            actor: actor.into(),
+            ..self.clone()
+        }
+    }
+
+    pub fn actor(&self) -> &str {
+        &self.actor
     }
 
     pub fn backend(&self) -> Backend {

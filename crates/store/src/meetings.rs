@@ -9,7 +9,15 @@ use zielwerk_domain::{
     PartyRole, ValueComment,
 };
 
-use crate::{Result, Store, StoreError, bump_version, now, parse_col};
+use crate::audit::{Change, record, scoped};
+use crate::{Result, Store, StoreError, now, parse_col};
+
+const MEETING_SCOPE: &str =
+    "SELECT agreement_id, jobcenter_id, header AS state FROM meeting WHERE id = $1";
+const ITEM_SCOPE: &str = "SELECT m.agreement_id, m.jobcenter_id, i.appraisal AS state
+     FROM agenda_item i JOIN meeting m ON m.id = i.meeting_id WHERE i.id = $1";
+const ACTION_SCOPE: &str =
+    "SELECT agreement_id, jobcenter_id, status AS state FROM action_item WHERE id = $1";
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct StoredMeeting {
@@ -303,7 +311,11 @@ impl Store {
         for (i, item) in agenda.iter().enumerate() {
             insert_agenda_item(&mut tx, &id, i as i64 + 1, item).await?;
         }
-        bump_version(&mut tx).await?;
+        let titles: Vec<&str> = agenda.iter().map(|i| i.title.as_str()).collect();
+        let change = Change::new("meeting.create", header.display_title())
+            .agreement(key)
+            .after(serde_json::json!({"sitzung": header, "tagesordnung": titles}));
+        record(&mut tx, &self.actor, change).await?;
         tx.commit().await?;
         Ok(id)
     }
@@ -316,6 +328,7 @@ impl Store {
         revision: i64,
     ) -> Result<i64> {
         let mut tx = self.pool.begin().await?;
+        let before = scoped(&mut tx, MEETING_SCOPE, id).await?;
         let n = sqlx::query(
             "UPDATE meeting SET header = $1, meeting_date = $2, month = $3, revision = revision + 1, updated_at = $4
              WHERE id = $5 AND revision = $6",
@@ -339,7 +352,13 @@ impl Store {
                 },
             });
         }
-        bump_version(&mut tx).await?;
+        if let Some(before) = before {
+            let change = Change::new("meeting.edit", header.display_title())
+                .scoped(&before)
+                .before(before.state)
+                .after(serde_json::to_value(header).unwrap_or_default());
+            record(&mut tx, &self.actor, change).await?;
+        }
         tx.commit().await?;
         Ok(revision + 1)
     }
@@ -422,7 +441,16 @@ impl Store {
         .await?
         .try_get("next")?;
         let id = insert_agenda_item(&mut tx, meeting_id, next, item).await?;
-        bump_version(&mut tx).await?;
+        if let Some(m) = scoped(&mut tx, MEETING_SCOPE, meeting_id).await? {
+            let change = Change::new("agenda.add", format!("TOP {next}: {}", item.title))
+                .scoped(&m)
+                .goal(match &item.kind {
+                    AgendaKind::Goal { goal, .. } => Some(goal.to_string()),
+                    _ => None,
+                })
+                .after(serde_json::json!({"position": next, "titel": item.title}));
+            record(&mut tx, &self.actor, change).await?;
+        }
         tx.commit().await?;
         Ok(id)
     }
@@ -469,7 +497,13 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
         }
-        bump_version(&mut tx).await?;
+        if let Some(m) = scoped(&mut tx, MEETING_SCOPE, meeting_id).await? {
+            let change = Change::new("agenda.move", format!("Tagesordnungspunkt {item_id}"))
+                .scoped(&m)
+                .before(serde_json::json!({"position": position}))
+                .after(serde_json::json!({"position": other_position}));
+            record(&mut tx, &self.actor, change).await?;
+        }
         tx.commit().await?;
         Ok(true)
     }
@@ -484,6 +518,7 @@ impl Store {
         revision: i64,
     ) -> Result<i64> {
         let mut tx = self.pool.begin().await?;
+        let before = scoped(&mut tx, ITEM_SCOPE, item_id).await?;
         let n = sqlx::query(
             "UPDATE agenda_item SET appraisal = $1, steering_needed = $2, revision = revision + 1, appraised_at = $3
              WHERE id = $4 AND revision = $5",
@@ -506,7 +541,22 @@ impl Store {
                 },
             });
         }
-        bump_version(&mut tx).await?;
+        if let Some(before) = before {
+            let goal: Option<String> =
+                sqlx::query("SELECT goal_key FROM agenda_item WHERE id = $1")
+                    .bind(item_id)
+                    .fetch_one(&mut *tx)
+                    .await?
+                    .try_get("goal_key")?;
+            let change = Change::new("agenda.appraise", format!("Würdigung {item_id}"))
+                .scoped(&before)
+                .goal(goal)
+                .before(serde_json::json!({"wuerdigung": before.state}))
+                .after(
+                    serde_json::json!({"wuerdigung": text, "steuerungsbedarf": steering_needed}),
+                );
+            record(&mut tx, &self.actor, change).await?;
+        }
         tx.commit().await?;
         Ok(revision + 1)
     }
@@ -563,7 +613,17 @@ impl Store {
             insert_update(&mut tx, &aid, Some(meeting_id), a.status, "angelegt", &ts).await?;
             action_id = Some(aid);
         }
-        bump_version(&mut tx).await?;
+        let change = Change {
+            agreement: Some(meeting.agreement_id.clone()),
+            jobcenter: Some(meeting.jobcenter_id.clone()),
+            goal: action.and_then(|a| a.goal.as_ref()).map(|g| g.to_string()),
+            ..Change::new(
+                "decision.add",
+                format!("Beschluss in „{}“", meeting.header.display_title()),
+            )
+        }
+        .after(serde_json::json!({"beschluss": text, "aufgabe": action}));
+        record(&mut tx, &self.actor, change).await?;
         tx.commit().await?;
         Ok((id, action_id))
     }
@@ -660,6 +720,7 @@ impl Store {
     ) -> Result<i64> {
         let ts = now();
         let mut tx = self.pool.begin().await?;
+        let before = scoped(&mut tx, ACTION_SCOPE, id).await?;
         let n = sqlx::query(
             "UPDATE action_item SET status = $1, revision = revision + 1, updated_at = $2 WHERE id = $3 AND revision = $4",
         )
@@ -681,7 +742,20 @@ impl Store {
             });
         }
         insert_update(&mut tx, id, meeting_id, status, note, &ts).await?;
-        bump_version(&mut tx).await?;
+        if let Some(before) = before {
+            let goal: Option<String> =
+                sqlx::query("SELECT goal_key FROM action_item WHERE id = $1")
+                    .bind(id)
+                    .fetch_one(&mut *tx)
+                    .await?
+                    .try_get("goal_key")?;
+            let change = Change::new("action.status", format!("Aufgabe {id}"))
+                .scoped(&before)
+                .goal(goal)
+                .before(serde_json::json!({"stand": before.state}))
+                .after(serde_json::json!({"stand": status.as_str(), "vermerk": note}));
+            record(&mut tx, &self.actor, change).await?;
+        }
         tx.commit().await?;
         Ok(revision + 1)
     }
@@ -729,7 +803,16 @@ impl Store {
         .bind(now())
         .execute(&mut *tx)
         .await?;
-        bump_version(&mut tx).await?;
+        let change = Change {
+            indicator: Some(comment.indicator.to_string()),
+            ..Change::new(
+                "comment.add",
+                format!("Anmerkung zu {} ({})", comment.indicator, comment.month),
+            )
+            .jobcenter(jobcenter)
+        }
+        .after(serde_json::to_value(comment).unwrap_or_default());
+        record(&mut tx, &self.actor, change).await?;
         tx.commit().await?;
         Ok(id)
     }

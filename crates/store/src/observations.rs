@@ -5,7 +5,8 @@ use zielwerk_domain::{
     BaId, Breakdown, IndicatorCode, Observation, Source, SourceKind, ValueStatus,
 };
 
-use crate::{Result, Store, StoreError, bump_version, now, parse_col};
+use crate::audit::{Change, record};
+use crate::{Result, Store, StoreError, now, parse_col};
 
 pub use zielwerk_domain::CurrentValue;
 
@@ -58,6 +59,8 @@ impl Store {
             ts: now(),
             source_used: false,
             outcome: RecordOutcome::default(),
+            actor: self.actor.clone(),
+            changes: Default::default(),
             known_jobcenters: Default::default(),
         })
     }
@@ -187,6 +190,19 @@ pub struct Recording {
     source_used: bool,
     outcome: RecordOutcome,
     known_jobcenters: std::collections::HashSet<String>,
+    actor: std::sync::Arc<str>,
+    /// Per Jobcenter and indicator: what changed, for the audit trail.
+    changes: std::collections::BTreeMap<(String, String), SeriesChange>,
+}
+
+/// The changes of one series in one recording.
+#[derive(Debug, Default)]
+struct SeriesChange {
+    inserted: u64,
+    older: u64,
+    months: std::collections::BTreeSet<String>,
+    /// Month, value before, value after (the value, or the numerator for ratios).
+    revised: Vec<(String, Option<f64>, Option<f64>)>,
 }
 
 impl Recording {
@@ -219,9 +235,14 @@ impl Recording {
             .fetch_optional(&mut *self.tx)
             .await?;
             let datenstand = obs.datenstand.to_string();
+            let change = self
+                .changes
+                .entry((obs.jobcenter.to_string(), obs.indicator.to_string()))
+                .or_default();
             let becomes_current = match &current {
                 None => {
                     self.outcome.inserted += 1;
+                    change.inserted += 1;
                     true
                 }
                 Some(row) => {
@@ -242,13 +263,22 @@ impl Recording {
                             .execute(&mut *self.tx)
                             .await?;
                         self.outcome.revised += 1;
+                        let before: Option<f64> = row.try_get("value")?;
+                        let before_numerator: Option<f64> = row.try_get("numerator")?;
+                        change.revised.push((
+                            obs.month.to_string(),
+                            before.or(before_numerator),
+                            obs.value.or(obs.numerator),
+                        ));
                         true
                     } else {
                         self.outcome.older += 1;
+                        change.older += 1;
                         false
                     }
                 }
             };
+            change.months.insert(obs.month.to_string());
             if !self.source_used {
                 sqlx::query(
                     "INSERT INTO source (id, kind, label, detail, file_name, sha256, recorded_at)
@@ -321,7 +351,39 @@ impl Recording {
                 .bind(&self.source_id)
                 .execute(&mut *self.tx)
                 .await?;
-            bump_version(&mut self.tx).await?;
+            for ((jobcenter, indicator), c) in std::mem::take(&mut self.changes) {
+                if c.inserted == 0 && c.older == 0 && c.revised.is_empty() {
+                    continue;
+                }
+                let months = match (c.months.first(), c.months.last()) {
+                    (Some(a), Some(b)) => format!("{a} bis {b}"),
+                    _ => String::new(),
+                };
+                let revised = |pick: fn(&(String, Option<f64>, Option<f64>)) -> Option<f64>| {
+                    c.revised
+                        .iter()
+                        .map(|r| serde_json::json!({"monat": r.0, "wert": pick(r)}))
+                        .collect::<Vec<_>>()
+                };
+                let change = Change {
+                    jobcenter: Some(jobcenter),
+                    indicator: Some(indicator.clone()),
+                    ..Change::new(
+                        "values.import",
+                        format!("Werte {indicator} ({months}) aus „{}“", self.source.label),
+                    )
+                }
+                .before(serde_json::json!({"revidiert": revised(|r| r.1)}))
+                .after(serde_json::json!({
+                    "quelle": self.source.label,
+                    "datei": self.source.file_name,
+                    "sha256": self.source.sha256,
+                    "neu": c.inserted,
+                    "revidiert": revised(|r| r.2),
+                    "aelterer_datenstand": c.older,
+                }));
+                record(&mut self.tx, &self.actor, change).await?;
+            }
         }
         self.tx.commit().await?;
         Ok(self.outcome)

@@ -5,7 +5,8 @@ use sqlx::Row;
 use sqlx::any::AnyRow;
 use zielwerk_domain::{AgreementKey, VorlageHeader};
 
-use crate::{Result, Store, StoreError, bump_version, now};
+use crate::audit::{Change, record, scoped};
+use crate::{Result, Store, StoreError, now};
 
 /// A stored Vorlage.
 #[derive(Debug, Clone, PartialEq)]
@@ -114,6 +115,9 @@ const VORLAGE_COLUMNS: &str =
 const FILE_COLUMNS: &str =
     "vorlage_id, name, role, title, mime_type, size, sha512, created_at, position";
 
+const VORLAGE_SCOPE: &str =
+    "SELECT agreement_id, jobcenter_id, header AS state FROM vorlage WHERE id = $1";
+
 fn header_json(header: &VorlageHeader) -> String {
     serde_json::to_string(header).expect("a header always serialises")
 }
@@ -141,7 +145,10 @@ impl Store {
         .bind(&ts)
         .execute(&mut *tx)
         .await?;
-        bump_version(&mut tx).await?;
+        let change = Change::new("vorlage.create", format!("Vorlage {}", header.number))
+            .agreement(key)
+            .after(serde_json::to_value(header).unwrap_or_default());
+        record(&mut tx, &self.actor, change).await?;
         tx.commit().await?;
         Ok(id)
     }
@@ -156,6 +163,7 @@ impl Store {
         revision: i64,
     ) -> Result<i64> {
         let mut tx = self.pool.begin().await?;
+        let before = scoped(&mut tx, VORLAGE_SCOPE, id).await?;
         let n = sqlx::query(
             "UPDATE vorlage SET header = $1, number = $2, revision = revision + 1, updated_at = $3
              WHERE id = $4 AND revision = $5 AND published_at IS NULL",
@@ -172,7 +180,13 @@ impl Store {
             tx.rollback().await?;
             return Err(self.why_unchanged(id).await?);
         }
-        bump_version(&mut tx).await?;
+        if let Some(before) = before {
+            let change = Change::new("vorlage.edit", format!("Vorlage {}", header.number))
+                .scoped(&before)
+                .before(before.state)
+                .after(serde_json::to_value(header).unwrap_or_default());
+            record(&mut tx, &self.actor, change).await?;
+        }
         tx.commit().await?;
         Ok(revision + 1)
     }
@@ -268,7 +282,16 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         }
-        bump_version(&mut tx).await?;
+        if let Some(v) = scoped(&mut tx, VORLAGE_SCOPE, id).await? {
+            let files: Vec<_> = files
+                .iter()
+                .map(|f| serde_json::json!({"datei": f.name, "bytes": f.content.len()}))
+                .collect();
+            let change = Change::new("vorlage.publish", format!("Vorlage {id} veröffentlicht"))
+                .scoped(&v)
+                .after(serde_json::json!({"veroeffentlicht": ts, "dateien": files}));
+            record(&mut tx, &self.actor, change).await?;
+        }
         tx.commit().await?;
         Ok(())
     }

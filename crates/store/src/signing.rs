@@ -1,0 +1,382 @@
+//! Changing an agreement between import and signature: goal edits (guarded by the goal's
+//! revision), signatures per party, and the Nachtrag that opens a new version of a signed one.
+//!
+//! The rules: a signed agreement never changes. An edit voids the signatures given so far (they
+//! were for other content). Each signature records the SHA-256 of the content it was given for;
+//! when every party has signed, the version is frozen. Every step is in the audit trail.
+
+use sha2::{Digest, Sha256};
+use sqlx::Row;
+use zielwerk_domain::{Agreement, AgreementKey, AgreementStatus, Goal, PartyRole};
+
+use crate::agreements::insert_children;
+use crate::audit::{Change, record};
+use crate::{Result, Store, StoreError, now};
+
+/// The SHA-256 of what an agreement says, without its status and signature dates: the same
+/// content gives the same digest, whoever has signed it so far.
+pub fn content_digest(agreement: &Agreement) -> String {
+    let mut a = agreement.clone();
+    a.status = AgreementStatus::Draft;
+    for p in &mut a.parties {
+        p.signed_on = None;
+    }
+    let json = serde_json::to_string(&a).expect("an agreement always serialises");
+    Sha256::digest(json.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// A signature as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredSignature {
+    pub role: PartyRole,
+    pub signer: String,
+    pub content_hash: String,
+    pub signed_at: String,
+}
+
+impl Store {
+    /// The stamp of an agreement's last change (its `updated_at`), which signing is guarded by.
+    pub async fn agreement_stamp(&self, key: &AgreementKey) -> Result<Option<String>> {
+        sqlx::query("SELECT updated_at FROM agreement WHERE id = $1")
+            .bind(key.to_string())
+            .fetch_optional(&self.pool)
+            .await?
+            .map(|r| r.try_get("updated_at"))
+            .transpose()
+            .map_err(Into::into)
+    }
+
+    /// The revision of a goal, for the edit form; `None` if there is no such goal.
+    pub async fn goal_revision(&self, key: &AgreementKey, goal: &str) -> Result<Option<i64>> {
+        sqlx::query("SELECT revision FROM goal WHERE agreement_id = $1 AND goal_key = $2")
+            .bind(key.to_string())
+            .bind(goal)
+            .fetch_optional(&self.pool)
+            .await?
+            .map(|r| r.try_get("revision"))
+            .transpose()
+            .map_err(Into::into)
+    }
+
+    /// Saves an edited goal (same key) of an unsigned agreement, guarded by the revision the
+    /// edit started from: if someone else saved the goal in between, nothing is written and the
+    /// caller gets [`StoreError::Conflict`]. Signatures given so far are void. Returns the new
+    /// revision.
+    pub async fn update_goal(&self, key: &AgreementKey, goal: &Goal, revision: i64) -> Result<i64> {
+        let id = key.to_string();
+        let agreement = self
+            .agreement(key)
+            .await?
+            .ok_or_else(|| StoreError::NotFound(format!("Die Vereinbarung {id}")))?;
+        let before = agreement
+            .goals
+            .iter()
+            .find(|g| g.key == goal.key)
+            .cloned()
+            .ok_or_else(|| StoreError::NotFound(format!("Das Ziel {}", goal.key)))?;
+        let ts = now();
+        let mut tx = self.pool.begin().await?;
+        // Locks the agreement row first (so a signature cannot slip in) and refuses a signed one.
+        let open = sqlx::query(
+            "UPDATE agreement SET updated_at = $1, status = $2 WHERE id = $3 AND status <> 'signed'",
+        )
+        .bind(&ts)
+        .bind(AgreementStatus::Draft.as_str())
+        .bind(&id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if open == 0 {
+            tx.rollback().await?;
+            return Err(StoreError::SignedAgreement(id));
+        }
+        let (target_kind, target_value, target_due) =
+            crate::agreements::target_columns(&goal.target);
+        let (tolerance_kind, tolerance_value) =
+            crate::agreements::tolerance_columns(&goal.tolerance);
+        let n = sqlx::query(
+            "UPDATE goal SET title = $1, description = $2, target_kind = $3, target_value = $4,
+                 target_due = $5, tolerance_kind = $6, tolerance_value = $7, revision = revision + 1
+             WHERE agreement_id = $8 AND goal_key = $9 AND revision = $10",
+        )
+        .bind(&goal.title)
+        .bind(&goal.description)
+        .bind(target_kind)
+        .bind(target_value)
+        .bind(target_due)
+        .bind(tolerance_kind)
+        .bind(tolerance_value)
+        .bind(&id)
+        .bind(goal.key.as_str())
+        .bind(revision)
+        .persistent(false)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if n == 0 {
+            tx.rollback().await?;
+            return Err(StoreError::Conflict {
+                what: format!("Das Ziel „{}“", before.title),
+                at: self.agreement_stamp(key).await?.unwrap_or_default(),
+            });
+        }
+        sqlx::query("DELETE FROM goal_target_month WHERE agreement_id = $1 AND goal_key = $2")
+            .bind(&id)
+            .bind(goal.key.as_str())
+            .execute(&mut *tx)
+            .await?;
+        if let zielwerk_domain::Target::Monthly { values } = &goal.target {
+            for (month, value) in values {
+                sqlx::query(
+                    "INSERT INTO goal_target_month (agreement_id, goal_key, month, value) VALUES ($1, $2, $3, $4)",
+                )
+                .bind(&id)
+                .bind(goal.key.as_str())
+                .bind(month.to_string())
+                .bind(*value)
+                .execute(&mut *tx)
+                .await?;
+            }
+        }
+        let voided = sqlx::query("DELETE FROM signature WHERE agreement_id = $1")
+            .bind(&id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        sqlx::query("UPDATE party SET signed_on = NULL WHERE agreement_id = $1")
+            .bind(&id)
+            .execute(&mut *tx)
+            .await?;
+        let change = Change::new("goal.edit", format!("Ziel „{}“", goal.title))
+            .agreement(key)
+            .goal(Some(goal.key.to_string()))
+            .before(serde_json::to_value(&before).unwrap_or_default())
+            .after(serde_json::json!({
+                "ziel": goal,
+                "unterschriften_aufgehoben": voided,
+            }));
+        record(&mut tx, &self.actor, change).await?;
+        tx.commit().await?;
+        Ok(revision + 1)
+    }
+
+    /// The signatures given in the application for an agreement version.
+    pub async fn signatures(&self, key: &AgreementKey) -> Result<Vec<StoredSignature>> {
+        sqlx::query(
+            "SELECT role, signer, content_hash, signed_at FROM signature WHERE agreement_id = $1 ORDER BY signed_at",
+        )
+        .bind(key.to_string())
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(|r| {
+            let role: String = r.try_get("role")?;
+            Ok(StoredSignature {
+                role: PartyRole::ALL
+                    .into_iter()
+                    .find(|p| p.as_str() == role)
+                    .ok_or(StoreError::Corrupt {
+                        table: "signature",
+                        column: "role",
+                        value: role,
+                    })?,
+                signer: r.try_get("signer")?,
+                content_hash: r.try_get("content_hash")?,
+                signed_at: r.try_get("signed_at")?,
+            })
+        })
+        .collect()
+    }
+
+    /// Signs an agreement version for `role`, as this handle's actor (account `user_id`). `stamp` is the agreement stamp the signer saw
+    /// (see [`Store::agreement_stamp`]) and `digest` the content digest of what they saw: if the
+    /// agreement changed since, nothing is signed ([`StoreError::Conflict`]). When all parties
+    /// have signed, the version is signed and frozen. Returns the new status.
+    pub async fn sign(
+        &self,
+        key: &AgreementKey,
+        role: PartyRole,
+        user_id: &str,
+        stamp: &str,
+        digest: &str,
+        on: chrono::NaiveDate,
+    ) -> Result<AgreementStatus> {
+        let id = key.to_string();
+        let agreement = self
+            .agreement(key)
+            .await?
+            .ok_or_else(|| StoreError::NotFound(format!("Die Vereinbarung {id}")))?;
+        if agreement.status == AgreementStatus::Signed {
+            return Err(StoreError::SignedAgreement(id));
+        }
+        let conflict = || StoreError::Conflict {
+            what: format!("Die Vereinbarung {id}"),
+            at: stamp.to_owned(),
+        };
+        if content_digest(&agreement) != digest {
+            return Err(conflict());
+        }
+        let mut tx = self.pool.begin().await?;
+        // Guarded and locking: unchanged since the signer looked, and not signed meanwhile.
+        let n = sqlx::query(
+            "UPDATE agreement SET status = status WHERE id = $1 AND updated_at = $2 AND status <> 'signed'",
+        )
+        .bind(&id)
+        .bind(stamp)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if n == 0 {
+            tx.rollback().await?;
+            return Err(conflict());
+        }
+        let already =
+            sqlx::query("SELECT signer FROM signature WHERE agreement_id = $1 AND role = $2")
+                .bind(&id)
+                .bind(role.as_str())
+                .fetch_optional(&mut *tx)
+                .await?;
+        if let Some(row) = already {
+            tx.rollback().await?;
+            let by: String = row.try_get("signer")?;
+            return Err(StoreError::Exists(format!(
+                "Die Unterschrift für „{}“ (von {by})",
+                role.label_de()
+            )));
+        }
+        let ts = now();
+        sqlx::query(
+            "INSERT INTO signature (agreement_id, role, user_id, signer, content_hash, signed_at)
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(&id)
+        .bind(role.as_str())
+        .bind(user_id)
+        .bind(self.actor())
+        .bind(digest)
+        .bind(&ts)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query("UPDATE party SET signed_on = $1 WHERE agreement_id = $2 AND role = $3")
+            .bind(on.to_string())
+            .bind(&id)
+            .bind(role.as_str())
+            .execute(&mut *tx)
+            .await?;
+        let signed: i64 =
+            sqlx::query("SELECT COUNT(*) AS n FROM signature WHERE agreement_id = $1")
+                .bind(&id)
+                .fetch_one(&mut *tx)
+                .await?
+                .try_get("n")?;
+        let status = if signed as usize >= agreement.parties.len() {
+            AgreementStatus::Signed
+        } else {
+            AgreementStatus::Negotiating
+        };
+        sqlx::query("UPDATE agreement SET status = $1 WHERE id = $2")
+            .bind(status.as_str())
+            .bind(&id)
+            .execute(&mut *tx)
+            .await?;
+        let change = Change::new(
+            "agreement.sign",
+            format!(
+                "Unterschrift für „{}“ durch {}",
+                role.label_de(),
+                self.actor()
+            ),
+        )
+        .agreement(key)
+        .after(serde_json::json!({
+            "partei": role.as_str(),
+            "unterzeichnet_von": self.actor(),
+            "inhalt_sha256": digest,
+            "stand": status.as_str(),
+        }));
+        record(&mut tx, &self.actor, change).await?;
+        tx.commit().await?;
+        Ok(status)
+    }
+
+    /// Opens a Nachtrag: a new version of a signed agreement with the same content, as a draft
+    /// to be changed and signed again. Refused if the agreement is not signed or a later version
+    /// exists already. Returns the new version's key.
+    pub async fn open_nachtrag(&self, key: &AgreementKey) -> Result<AgreementKey> {
+        let id = key.to_string();
+        let old = self
+            .agreement(key)
+            .await?
+            .ok_or_else(|| StoreError::NotFound(format!("Die Vereinbarung {id}")))?;
+        if old.status != AgreementStatus::Signed {
+            return Err(StoreError::NotSigned(id));
+        }
+        let mut new = old.clone();
+        new.version = old.version + 1;
+        new.status = AgreementStatus::Draft;
+        for p in &mut new.parties {
+            p.signed_on = None;
+        }
+        let new_key = new.key();
+        let new_id = new_key.to_string();
+        let later: Option<String> = sqlx::query(
+            "SELECT id FROM agreement WHERE jobcenter_id = $1 AND year = $2 AND version > $3 ORDER BY version LIMIT 1",
+        )
+        .bind(key.jobcenter.as_str())
+        .bind(i64::from(key.year))
+        .bind(i64::from(key.version))
+        .fetch_optional(&self.pool)
+        .await?
+        .map(|r| r.try_get("id"))
+        .transpose()?;
+        if let Some(later) = later {
+            return Err(StoreError::Exists(format!("Die neuere Version {later}")));
+        }
+        let ts = now();
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(
+            "INSERT INTO agreement (id, jobcenter_id, year, version, status, title, created_at, updated_at, based_on)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        )
+        .bind(&new_id)
+        .bind(key.jobcenter.as_str())
+        .bind(i64::from(new.year))
+        .bind(i64::from(new.version))
+        .bind(new.status.as_str())
+        .bind(&new.title)
+        .bind(&ts)
+        .bind(&ts)
+        .bind(&id)
+        .execute(&mut *tx)
+        .await?;
+        insert_children(&mut tx, &new_id, &new).await?;
+        let change = Change::new("agreement.nachtrag", format!("Nachtrag {new_id} zu {id}"))
+            .agreement(&new_key)
+            .after(serde_json::json!({"version": new.version, "aendert": id}));
+        record(&mut tx, &self.actor, change).await?;
+        tx.commit().await?;
+        Ok(new_key)
+    }
+
+    /// The version a Nachtrag amends, if this version is one.
+    pub async fn based_on(&self, key: &AgreementKey) -> Result<Option<AgreementKey>> {
+        let id: Option<String> = sqlx::query("SELECT based_on FROM agreement WHERE id = $1")
+            .bind(key.to_string())
+            .fetch_optional(&self.pool)
+            .await?
+            .map(|r| r.try_get("based_on"))
+            .transpose()?
+            .flatten();
+        id.map(|s| {
+            s.parse().map_err(|_| StoreError::Corrupt {
+                table: "agreement",
+                column: "based_on",
+                value: s,
+            })
+        })
+        .transpose()
+    }
+}

@@ -1,0 +1,237 @@
+//! Accounts, their grants, and sessions.
+//!
+//! The store keeps password hashes (made and checked by the web layer) and never sees a
+//! password. A session is kept by the SHA-256 of its token only. Sessions are not data: creating
+//! or ending one does not change the data version, and they are not part of a backup.
+
+use sqlx::Row;
+use zielwerk_domain::{Grant, Principal, Role, Scope};
+
+use crate::audit::{Change, record};
+use crate::{Result, Store, StoreError, now};
+
+/// An account as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredUser {
+    pub id: String,
+    pub login: String,
+    pub name: String,
+    /// Argon2id PHC string; `None` for accounts of an identity provider.
+    pub password_hash: Option<String>,
+    pub disabled: bool,
+    pub grants: Vec<Grant>,
+}
+
+impl StoredUser {
+    pub fn principal(&self) -> Principal {
+        Principal {
+            user_id: self.id.clone(),
+            login: self.login.clone(),
+            name: self.name.clone(),
+            grants: self.grants.clone(),
+        }
+    }
+}
+
+/// A live session.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredSession {
+    pub user: StoredUser,
+    pub csrf: String,
+    pub expires_at: String,
+}
+
+fn grants_json(grants: &[Grant]) -> serde_json::Value {
+    grants
+        .iter()
+        .map(|g| serde_json::json!({"jobcenter": g.scope.as_str(), "rolle": g.role.as_str()}))
+        .collect()
+}
+
+impl Store {
+    /// Creates a local account with its grants, in one transaction; returns its id. A login that
+    /// exists already is refused.
+    pub async fn add_user(
+        &self,
+        login: &str,
+        name: &str,
+        password_hash: &str,
+        grants: &[Grant],
+    ) -> Result<String> {
+        if self.user_by_login(login).await?.is_some() {
+            return Err(StoreError::Exists(format!("Das Benutzerkonto „{login}“")));
+        }
+        let id = uuid::Uuid::now_v7().to_string();
+        let ts = now();
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(
+            "INSERT INTO app_user (id, login, display_name, password_hash, disabled, created_at, updated_at)
+             VALUES ($1, $2, $3, $4, 0, $5, $6)",
+        )
+        .bind(&id)
+        .bind(login)
+        .bind(name)
+        .bind(password_hash)
+        .bind(&ts)
+        .bind(&ts)
+        .execute(&mut *tx)
+        .await?;
+        for g in grants {
+            sqlx::query("INSERT INTO user_grant (user_id, scope, role) VALUES ($1, $2, $3)")
+                .bind(&id)
+                .bind(g.scope.as_str())
+                .bind(g.role.as_str())
+                .execute(&mut *tx)
+                .await?;
+        }
+        let change = Change::new("user.add", format!("Benutzerkonto {login}")).after(
+            serde_json::json!({"login": login, "name": name, "rechte": grants_json(grants)}),
+        );
+        record(&mut tx, &self.actor, change).await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// An account by its login name.
+    pub async fn user_by_login(&self, login: &str) -> Result<Option<StoredUser>> {
+        let Some(row) = sqlx::query(
+            "SELECT id, login, display_name, password_hash, disabled FROM app_user WHERE login = $1",
+        )
+        .bind(login)
+        .fetch_optional(&self.pool)
+        .await?
+        else {
+            return Ok(None);
+        };
+        self.user_from(&row).await.map(Some)
+    }
+
+    async fn user_from(&self, row: &sqlx::any::AnyRow) -> Result<StoredUser> {
+        let id: String = row.try_get("id")?;
+        let mut grants = Vec::new();
+        for g in sqlx::query(
+            "SELECT scope, role FROM user_grant WHERE user_id = $1 ORDER BY scope, role",
+        )
+        .bind(&id)
+        .fetch_all(&self.pool)
+        .await?
+        {
+            let scope: String = g.try_get("scope")?;
+            let role: String = g.try_get("role")?;
+            grants.push(Grant {
+                scope: scope.parse::<Scope>().map_err(|_| StoreError::Corrupt {
+                    table: "user_grant",
+                    column: "scope",
+                    value: scope,
+                })?,
+                role: role.parse::<Role>().map_err(|_| StoreError::Corrupt {
+                    table: "user_grant",
+                    column: "role",
+                    value: role,
+                })?,
+            });
+        }
+        Ok(StoredUser {
+            id,
+            login: row.try_get("login")?,
+            name: row.try_get("display_name")?,
+            password_hash: row.try_get("password_hash")?,
+            disabled: row.try_get::<i64, _>("disabled")? != 0,
+            grants,
+        })
+    }
+
+    /// Replaces an account's password hash and ends all its sessions except `keep` (the
+    /// session the change was made in).
+    pub async fn set_password(
+        &self,
+        user_id: &str,
+        password_hash: &str,
+        keep: Option<&str>,
+    ) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        let login: String = sqlx::query(
+            "UPDATE app_user SET password_hash = $1, updated_at = $2 WHERE id = $3 RETURNING login",
+        )
+        .bind(password_hash)
+        .bind(now())
+        .bind(user_id)
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or_else(|| StoreError::NotFound(format!("Benutzerkonto {user_id}")))?
+        .try_get("login")?;
+        sqlx::query("DELETE FROM user_session WHERE user_id = $1 AND token_hash <> $2")
+            .bind(user_id)
+            .bind(keep.unwrap_or(""))
+            .execute(&mut *tx)
+            .await?;
+        // The hash itself never goes into the trail.
+        let change = Change::new("user.password", format!("Passwort von {login}"));
+        record(&mut tx, &self.actor, change).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Whether any account exists (an installation without one cannot be used yet).
+    pub async fn has_users(&self) -> Result<bool> {
+        Ok(sqlx::query("SELECT id FROM app_user LIMIT 1")
+            .fetch_optional(&self.pool)
+            .await?
+            .is_some())
+    }
+
+    pub async fn create_session(
+        &self,
+        token_hash: &str,
+        user_id: &str,
+        csrf: &str,
+        expires_at: &str,
+    ) -> Result<()> {
+        let ts = now();
+        sqlx::query(
+            "INSERT INTO user_session (token_hash, user_id, csrf, created_at, last_seen, expires_at)
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(token_hash)
+        .bind(user_id)
+        .bind(csrf)
+        .bind(&ts)
+        .bind(&ts)
+        .bind(expires_at)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// The session with this token hash if it has not expired at `now` (RFC 3339) and its account
+    /// is not disabled.
+    pub async fn session(&self, token_hash: &str, at: &str) -> Result<Option<StoredSession>> {
+        let Some(row) = sqlx::query(
+            "SELECT u.id, u.login, u.display_name, u.password_hash, u.disabled, s.csrf, s.expires_at
+             FROM user_session s JOIN app_user u ON u.id = s.user_id
+             WHERE s.token_hash = $1 AND s.expires_at > $2 AND u.disabled = 0",
+        )
+        .bind(token_hash)
+        .bind(at)
+        .fetch_optional(&self.pool)
+        .await?
+        else {
+            return Ok(None);
+        };
+        Ok(Some(StoredSession {
+            user: self.user_from(&row).await?,
+            csrf: row.try_get("csrf")?,
+            expires_at: row.try_get("expires_at")?,
+        }))
+    }
+
+    /// Ends a session (logout); also removes every expired session.
+    pub async fn end_session(&self, token_hash: &str) -> Result<()> {
+        sqlx::query("DELETE FROM user_session WHERE token_hash = $1 OR expires_at < $2")
+            .bind(token_hash)
+            .bind(now())
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+}
