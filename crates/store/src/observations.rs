@@ -201,9 +201,11 @@ struct SeriesChange {
     inserted: u64,
     older: u64,
     months: std::collections::BTreeSet<String>,
-    /// Month, value before, value after (the value, or the numerator for ratios).
-    revised: Vec<(String, Option<f64>, Option<f64>)>,
+    revised: Vec<Revision>,
 }
+
+/// Month, value before, value after (the value, or the numerator for ratios).
+type Revision = (String, Option<f64>, Option<f64>);
 
 impl Recording {
     /// Records a chunk; see [`Store::record_observations`] for the rules per value.
@@ -359,7 +361,7 @@ impl Recording {
                     (Some(a), Some(b)) => format!("{a} bis {b}"),
                     _ => String::new(),
                 };
-                let revised = |pick: fn(&(String, Option<f64>, Option<f64>)) -> Option<f64>| {
+                let revised = |pick: fn(&Revision) -> Option<f64>| {
                     c.revised
                         .iter()
                         .map(|r| serde_json::json!({"monat": r.0, "wert": pick(r)}))
