@@ -23,6 +23,9 @@ pub struct Request {
     pub via: &'static str,
     /// `false` for a preview: everything is checked and counted, nothing is kept.
     pub commit: bool,
+    /// The Jobcenter the importing user may write values for; `None` for all (the command line,
+    /// run by whoever runs the server). Values for any other Jobcenter are refused as unknown.
+    pub only_jobcenters: Option<Vec<zielwerk_domain::BaId>>,
 }
 
 /// What an import did (or, for a preview, would do).
@@ -92,12 +95,16 @@ pub async fn run(store: &Store, request: Request, when: &str) -> Result<Report, 
         recorded_by,
         via,
         commit,
+        only_jobcenters,
     } = request;
     let store_error = |source| ImportError::Store {
         name: name.clone(),
         source,
     };
-    let catalog = catalog(store).await.map_err(store_error)?;
+    let mut catalog = catalog(store).await.map_err(store_error)?;
+    if let Some(allowed) = &only_jobcenters {
+        catalog.jobcenters.retain(|j| allowed.contains(j));
+    }
     let source = Source {
         kind: SourceKind::File,
         label: match &mapping {

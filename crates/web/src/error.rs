@@ -17,6 +17,16 @@ pub enum WebError {
     /// Someone else changed the thing in between, or it is frozen: nothing was written.
     #[error("{0}")]
     Conflict(String),
+    /// Not signed in.
+    #[error("{0}")]
+    Unauthorized(String),
+    /// Signed in, but the role does not allow it.
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("{0}")]
+    PayloadTooLarge(String),
+    #[error("{0}")]
+    TooManyRequests(String),
     #[error("interner Fehler: {0}")]
     Internal(String),
 }
@@ -27,6 +37,9 @@ impl From<zielwerk_store::StoreError> for WebError {
         match &e {
             S::Conflict { .. } | S::Published(_) => return WebError::Conflict(e.to_string()),
             S::NotFound(_) => return WebError::NotFound(e.to_string()),
+            S::SignedAgreement(_) | S::Exists(_) | S::NotSigned(_) => {
+                return WebError::Conflict(e.to_string());
+            }
             _ => {}
         }
         // The whole chain goes to the log; the page says only that something failed.
@@ -60,6 +73,14 @@ impl IntoResponse for WebError {
             WebError::NotFound(m) => (StatusCode::NOT_FOUND, "Nicht gefunden", m.as_str()),
             WebError::BadRequest(m) => (StatusCode::BAD_REQUEST, "Ungültige Anfrage", m.as_str()),
             WebError::Conflict(m) => (StatusCode::CONFLICT, "Nicht gespeichert", m.as_str()),
+            WebError::Unauthorized(m) => (StatusCode::UNAUTHORIZED, "Nicht angemeldet", m.as_str()),
+            WebError::Forbidden(m) => (StatusCode::FORBIDDEN, "Keine Berechtigung", m.as_str()),
+            WebError::PayloadTooLarge(m) => (StatusCode::PAYLOAD_TOO_LARGE, "Zu groß", m.as_str()),
+            WebError::TooManyRequests(m) => (
+                StatusCode::TOO_MANY_REQUESTS,
+                "Zu viele Versuche",
+                m.as_str(),
+            ),
             WebError::Internal(detail) => {
                 tracing::error!(%detail, "request failed");
                 (

@@ -4,6 +4,7 @@
 //! Handlers are small: they parse the request, load through the [`Store`], let the engine assess,
 //! and hand plain view models to templates. No SQL here, no domain rules.
 
+pub mod auth;
 mod cache;
 pub mod documents;
 mod error;
@@ -30,6 +31,9 @@ pub struct AppState {
     pub store: Store,
     pages: std::sync::Arc<cache::PageCache>,
     uploads: std::sync::Arc<pages::import::Uploads>,
+    throttle: std::sync::Arc<auth::Throttle>,
+    /// Mark cookies Secure even without a proxy header saying the request came over TLS.
+    pub secure_cookies: bool,
 }
 
 impl AppState {
@@ -38,6 +42,8 @@ impl AppState {
             store,
             pages: Default::default(),
             uploads: Default::default(),
+            throttle: Default::default(),
+            secure_cookies: false,
         }
     }
 }
@@ -59,6 +65,15 @@ pub fn router(state: AppState) -> Router {
         .route("/", get(pages::index))
         .route("/health", get(|| async { "ok" }))
         .route("/static/style.css", get(css))
+        .route(
+            "/anmelden",
+            get(pages::account::login_form).post(pages::account::login),
+        )
+        .route("/abmelden", post(pages::account::logout))
+        .route(
+            "/konto/passwort",
+            get(pages::account::password_form).post(pages::account::change_password),
+        )
         .route("/import", get(pages::import::form))
         .route("/import/vorschau", post(pages::import::preview))
         .route("/import/bestaetigen", post(pages::import::confirm))
@@ -67,6 +82,30 @@ pub fn router(state: AppState) -> Router {
         .route("/vereinbarungen/{id}/anlagen", get(pages::annexes))
         .route("/vereinbarungen/{id}/export.toml", get(pages::export_toml))
         .route("/vereinbarungen/{id}/ziele/{goal}", get(pages::goal))
+        .route(
+            "/vereinbarungen/{id}/ziele/{goal}/bearbeiten",
+            get(pages::trust::edit_goal_form).post(pages::trust::edit_goal),
+        )
+        .route(
+            "/vereinbarungen/{id}/ziele/{goal}/protokoll",
+            get(pages::trust::goal_audit),
+        )
+        .route(
+            "/vereinbarungen/{id}/protokoll",
+            get(pages::trust::agreement_audit),
+        )
+        .route(
+            "/vereinbarungen/{id}/unterzeichnung",
+            get(pages::trust::signing),
+        )
+        .route(
+            "/vereinbarungen/{id}/unterzeichnen",
+            post(pages::trust::sign),
+        )
+        .route(
+            "/vereinbarungen/{id}/nachtrag",
+            post(pages::trust::open_nachtrag),
+        )
         .route("/vereinbarungen/{id}/berichte", get(pages::reports::list))
         .route(
             "/vereinbarungen/{id}/vorlagen",
@@ -126,6 +165,10 @@ pub fn router(state: AppState) -> Router {
         .route("/jobcenter/{ba}/aufgaben", get(pages::meetings::actions))
         .nest("/oparl/v1", pages::oparl::router())
         .fallback(pages::not_found)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            auth::authenticate,
+        ))
         .with_state(state);
     for (name, value) in security {
         app = app.layer(SetResponseHeaderLayer::if_not_present(

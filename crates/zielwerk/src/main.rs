@@ -42,6 +42,10 @@ enum Command {
         db: DbArg,
         #[command(flatten)]
         bind: BindArg,
+        /// Sitzungs-Cookies immer als „Secure“ setzen (hinter einem TLS-Proxy, der kein
+        /// X-Forwarded-Proto mitschickt).
+        #[arg(long, env = "ZIELWERK_SECURE_COOKIES")]
+        secure_cookies: bool,
     },
     /// Legt die Demodatenbank an oder frischt sie auf und startet dann den Webserver.
     Demo {
@@ -124,6 +128,45 @@ enum Command {
     Restore {
         /// Sicherungsdatei von „zielwerk backup“.
         file: PathBuf,
+        #[command(flatten)]
+        db: DbArg,
+    },
+    /// Benutzerkonten anlegen (das erste Konto der Administration entsteht hier).
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// Das Änderungsprotokoll prüfen.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Legt ein lokales Konto an. Das Passwort wird abgefragt (oder als erste Zeile von der
+    /// Standardeingabe gelesen, wenn diese kein Terminal ist).
+    Add {
+        /// Anmeldename, z. B. k.mueller
+        login: String,
+        /// Angezeigter Name, z. B. "Karla Müller (Sozialamt)"
+        #[arg(long)]
+        name: String,
+        /// Recht als ROLLE@JOBCENTER, mehrfach möglich: kreis, agentur, jobcenter, leserecht
+        /// oder admin; JOBCENTER ist eine BA-Kennung wie t36402 oder * für alle.
+        #[arg(long = "recht", required = true)]
+        grants: Vec<String>,
+        #[command(flatten)]
+        db: DbArg,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Prüft die Verkettung aller Einträge; Rückgabewert 1, wenn ein Eintrag verändert oder
+    /// entfernt wurde.
+    Verify {
         #[command(flatten)]
         db: DbArg,
     },
@@ -244,9 +287,63 @@ fn main() -> ExitCode {
 
 async fn run(cli: Cli) -> Result<()> {
     match cli.command {
-        Command::Serve { db, bind } => {
+        Command::Serve {
+            db,
+            bind,
+            secure_cookies,
+        } => {
             let store = open(&db.db).await?;
-            serve(store, &bind.bind).await
+            serve(store, &bind.bind, secure_cookies).await
+        }
+        Command::User {
+            command:
+                UserCommand::Add {
+                    login,
+                    name,
+                    grants,
+                    db,
+                },
+        } => {
+            let grants = grants
+                .iter()
+                .map(|g| parse_grant(g))
+                .collect::<Result<Vec<_>>>()?;
+            let password = read_password(&login)?;
+            if let Err(m) = zielwerk_web::auth::check_new_password(&password, &password) {
+                bail!("{m}");
+            }
+            let hash = zielwerk_web::auth::hash_password(&password).map_err(anyhow::Error::msg)?;
+            let store = open(&db.db).await?;
+            store.add_user(&login, &name, &hash, &grants).await?;
+            eprintln!(
+                "Benutzerkonto „{login}“ ({name}) angelegt mit den Rechten: {}",
+                grants
+                    .iter()
+                    .map(|g| format!("{}@{}", g.role, g.scope.as_str()))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+            Ok(())
+        }
+        Command::Audit {
+            command: AuditCommand::Verify { db },
+        } => {
+            let store = open(&db.db).await?;
+            let check = store.verify_audit().await?;
+            match check.broken {
+                None => {
+                    println!(
+                        "Änderungsprotokoll unverändert: {} Einträge, Kette lückenlos. Letzte Prüfsumme {}",
+                        check.events, check.head
+                    );
+                    Ok(())
+                }
+                Some((seq, reason)) => bail!(
+                    "Änderungsprotokoll verändert: {reason}. Die ersten {} Einträge (bis Nr. {}) sind in Ordnung.",
+                    check.events,
+                    seq - 1
+                ),
+            }
         }
         Command::Demo {
             db,
@@ -254,12 +351,12 @@ async fn run(cli: Cli) -> Result<()> {
             seed,
             no_serve,
         } => {
-            let store = open(&db.db).await?;
+            let store = open(&db.db).await?.acting_as("Demo-Generator");
             build_demo(&store, seed).await?;
             if no_serve {
                 Ok(())
             } else {
-                serve(store, &bind.bind).await
+                serve(store, &bind.bind, false).await
             }
         }
         Command::Agreement { command } => agreement(command).await,
@@ -348,6 +445,7 @@ async fn import(
         recorded_by: std::env::var("USER").unwrap_or_else(|_| "unbekannt".into()),
         via: "zielwerk import",
         commit: true,
+        only_jobcenters: None,
     };
     let when = chrono::Local::now().format("%d.%m.%Y %H:%M").to_string();
     let report = zielwerk_importer::run(store, request, &when).await?;
@@ -601,16 +699,54 @@ async fn figures(
     Ok(())
 }
 
+/// Opens the database; writes from the command line are recorded for the operating-system user.
 async fn open(db: &str) -> Result<Store> {
-    Store::open(db).await.with_context(|| {
+    let store = Store::open(db).await.with_context(|| {
         format!(
             "Datenbank „{}“ lässt sich nicht öffnen",
             zielwerk_store::redact(db)
         )
+    })?;
+    let user = std::env::var("USER").unwrap_or_else(|_| "unbekannt".into());
+    Ok(store.acting_as(&format!("Kommandozeile ({user})")))
+}
+
+/// `ROLLE@JOBCENTER`, e.g. `kreis@t36402` or `admin@*`.
+fn parse_grant(raw: &str) -> Result<zielwerk_domain::Grant> {
+    let Some((role, scope)) = raw.split_once('@') else {
+        bail!("--recht „{raw}“: erwartet ROLLE@JOBCENTER, z. B. kreis@t36402 oder admin@*");
+    };
+    Ok(zielwerk_domain::Grant {
+        role: role
+            .parse()
+            .map_err(|e| anyhow::anyhow!("--recht „{raw}“: {e}"))?,
+        scope: scope
+            .parse()
+            .map_err(|e| anyhow::anyhow!("--recht „{raw}“: {e}"))?,
     })
 }
 
-async fn serve(store: Store, bind: &str) -> Result<()> {
+/// The password: asked for without echo on a terminal, else the first line of standard input.
+fn read_password(login: &str) -> Result<String> {
+    use std::io::IsTerminal;
+    if std::io::stdin().is_terminal() {
+        let first = rpassword::prompt_password(format!(
+            "Passwort für „{login}“ (mindestens {} Zeichen): ",
+            zielwerk_web::auth::MIN_PASSWORD
+        ))?;
+        let again = rpassword::prompt_password("Passwort wiederholen: ")?;
+        if first != again {
+            bail!("Die beiden Passwörter stimmen nicht überein");
+        }
+        Ok(first)
+    } else {
+        let mut line = String::new();
+        std::io::stdin().read_line(&mut line)?;
+        Ok(line.trim_end_matches(['\r', '\n']).to_owned())
+    }
+}
+
+async fn serve(store: Store, bind: &str, secure_cookies: bool) -> Result<()> {
     let listener = tokio::net::TcpListener::bind(bind)
         .await
         .with_context(|| format!("Adresse {bind} ist nicht verfügbar"))?;
@@ -622,7 +758,14 @@ async fn serve(store: Store, bind: &str) -> Result<()> {
             a.jobcenter_name, a.year, a.id
         );
     }
-    zielwerk_web::serve(listener, zielwerk_web::AppState::new(store)).await?;
+    if !store.has_users().await? {
+        eprintln!(
+            "Hinweis: Es gibt noch kein Benutzerkonto. Legen Sie das erste an, z. B.:\n  zielwerk user add admin --name \"Administration\" --recht admin@*"
+        );
+    }
+    let mut state = zielwerk_web::AppState::new(store);
+    state.secure_cookies = secure_cookies;
+    zielwerk_web::serve(listener, state).await?;
     Ok(())
 }
 
@@ -668,6 +811,7 @@ async fn build_demo(store: &Store, seed: u64) -> Result<()> {
             batch.source.label, o.inserted, o.revised, o.unchanged
         );
     }
+    demo_users(store).await?;
     // A steering meeting on the September figures, with its generated agenda, unless there is one.
     if store.meetings(&mettmann.key()).await?.is_empty() {
         use zielwerk_domain::{MeetingHeader, MeetingKind, Participant, PartyRole};
@@ -691,6 +835,67 @@ async fn build_demo(store: &Store, seed: u64) -> Result<()> {
         zielwerk_web::documents::create_meeting(store, &mettmann.key(), header).await?;
         eprintln!("Sitzung „{title}“: angelegt");
     }
+    Ok(())
+}
+
+/// The demo's password, for every demo account; printed by `zielwerk demo`.
+pub const DEMO_PASSWORD: &str = "zielwerk-demo";
+
+/// One account per role for the demo, unless the database has accounts already.
+async fn demo_users(store: &Store) -> Result<()> {
+    use zielwerk_domain::{Grant, Role};
+    let note = format!(
+        "Demo-Konten (Passwort jeweils „{DEMO_PASSWORD}“): kreis, agentur, jobcenter, ausschuss (Leserecht), admin"
+    );
+    if store.has_users().await? {
+        if store.user_by_login("kreis").await?.is_some() {
+            eprintln!("{note}");
+        }
+        return Ok(());
+    }
+    let both = |role| -> Vec<Grant> {
+        ["t36402", "t73906"]
+            .iter()
+            .map(|j| Grant {
+                scope: j.parse().expect("a BA id"),
+                role,
+            })
+            .collect()
+    };
+    let accounts: [(&str, &str, Vec<Grant>); 5] = [
+        ("kreis", "Karla Kreis (Sozialamt, Demo)", both(Role::Kreis)),
+        (
+            "agentur",
+            "Anton Agentur (Agentur für Arbeit, Demo)",
+            both(Role::Agentur),
+        ),
+        (
+            "jobcenter",
+            "Jana Jobcenter (Controlling, Demo)",
+            both(Role::Jobcenter),
+        ),
+        (
+            "ausschuss",
+            "Ausschussmitglied Mettmann (Demo)",
+            vec![Grant {
+                scope: "t36402".parse().expect("a BA id"),
+                role: Role::Leserecht,
+            }],
+        ),
+        (
+            "admin",
+            "Administration (Demo)",
+            vec![Grant {
+                scope: zielwerk_domain::Scope::All,
+                role: Role::Admin,
+            }],
+        ),
+    ];
+    for (login, name, grants) in accounts {
+        let hash = zielwerk_web::auth::hash_password(DEMO_PASSWORD).map_err(anyhow::Error::msg)?;
+        store.add_user(login, name, &hash, &grants).await?;
+    }
+    eprintln!("{note}: angelegt");
     Ok(())
 }
 

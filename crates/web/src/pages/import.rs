@@ -9,10 +9,12 @@ use axum::extract::{Form, Multipart, State};
 use axum::response::Response;
 use serde::Deserialize;
 use zielwerk_domain::format::number;
+use zielwerk_domain::{Action, BaId};
 use zielwerk_importer::{ImportError, Report, Request};
 
 use super::{PageResult, html};
 use crate::AppState;
+use crate::auth::Session;
 use crate::error::WebError;
 
 /// The mappings that ship with Zielwerk (`mappings/`), offered in the form.
@@ -72,7 +74,8 @@ struct FormPage {
     mappings: Vec<(&'static str, &'static str)>,
 }
 
-pub async fn form() -> PageResult {
+pub async fn form(session: Session) -> PageResult {
+    may_import(&session)?;
     html(&FormPage {
         mappings: MAPPINGS.iter().map(|(k, l, _)| (*k, *l)).collect(),
     })
@@ -112,21 +115,33 @@ fn mapping_for(key: &str) -> Result<Option<zielwerk_ingest::mapped::Mapping>, We
         .map_err(WebError::Internal)
 }
 
+/// Runs the import as `session`'s user, for the Jobcenter they may import values for.
 async fn run(
     state: &AppState,
+    session: &Session,
     upload: &Upload,
     commit: bool,
 ) -> Result<Result<Report, ImportError>, WebError> {
+    let p = &session.principal;
+    let allowed = state
+        .store
+        .agreements()
+        .await?
+        .into_iter()
+        .filter_map(|a| a.jobcenter_id.parse::<BaId>().ok())
+        .filter(|j| p.may(j, Action::ImportValues))
+        .collect();
     let request = Request {
         name: upload.name.clone(),
         input: Box::new(std::io::Cursor::new(upload.bytes.clone())),
         mapping: mapping_for(&upload.mapping)?,
-        recorded_by: "Web-Upload".into(),
+        recorded_by: p.name.clone(),
         via: "Web-Upload",
         commit,
+        only_jobcenters: Some(allowed),
     };
     let when = chrono::Local::now().format("%d.%m.%Y %H:%M").to_string();
-    Ok(zielwerk_importer::run(&state.store, request, &when).await)
+    Ok(zielwerk_importer::run(&session.store(&state.store), request, &when).await)
 }
 
 fn rows(problems: &[zielwerk_ingest::long_csv::Problem]) -> Vec<Row> {
@@ -230,10 +245,24 @@ fn page(
     }
 }
 
+/// Importing needs the role for at least one Jobcenter (which ones is decided per value).
+fn may_import(session: &Session) -> Result<(), WebError> {
+    if session.principal.may_anywhere(Action::ImportValues) {
+        Ok(())
+    } else {
+        Err(WebError::Forbidden(format!(
+            "Sie dürfen {} nicht.",
+            Action::ImportValues.label_de()
+        )))
+    }
+}
+
 pub async fn preview(
     State(state): State<AppState>,
+    session: Session,
     mut multipart: Multipart,
 ) -> Result<Response, WebError> {
+    may_import(&session)?;
     let mut upload = Upload {
         name: String::new(),
         bytes: Vec::new(),
@@ -266,13 +295,16 @@ pub async fn preview(
             "Bitte eine Datei auswählen (Feld „Datei“).".into(),
         ));
     }
-    let result = run(&state, &upload, false).await?;
+    let result = run(&state, &session, &upload, false).await?;
     let token = result
         .as_ref()
         .map(|r| format!("{}-{}", r.accepted.sha256, upload.mapping))
         .unwrap_or_default();
     if !token.is_empty() {
-        state.uploads.put(token.clone(), upload.clone());
+        // A preview can be confirmed only in the session that made it.
+        state
+            .uploads
+            .put(format!("{} {token}", session.token_hash), upload.clone());
     }
     html(&page(&upload, token, result, false))
 }
@@ -284,13 +316,16 @@ pub struct Confirm {
 
 pub async fn confirm(
     State(state): State<AppState>,
+    session: Session,
     Form(f): Form<Confirm>,
 ) -> Result<Response, WebError> {
-    let upload = state.uploads.take(&f.token).ok_or_else(|| {
+    may_import(&session)?;
+    let key = format!("{} {}", session.token_hash, f.token);
+    let upload = state.uploads.take(&key).ok_or_else(|| {
         WebError::BadRequest(
             "Diese Vorschau ist nicht mehr vorhanden; bitte die Datei erneut hochladen.".into(),
         )
     })?;
-    let result = run(&state, &upload, true).await?;
+    let result = run(&state, &session, &upload, true).await?;
     html(&page(&upload, String::new(), result, true))
 }

@@ -10,16 +10,19 @@ use chrono::NaiveDate;
 use serde::Deserialize;
 use zielwerk_domain::meeting::check_text;
 use zielwerk_domain::{
-    ActionItem, ActionStatus, AgreementKey, BaId, Key, MeetingHeader, MeetingKind, Participant,
-    PartyRole, ValueComment, YearMonth,
+    Action, ActionItem, ActionStatus, AgreementKey, BaId, Key, MeetingHeader, MeetingKind,
+    Participant, PartyRole, ValueComment, YearMonth,
 };
 use zielwerk_engine::assess_agreement;
 use zielwerk_report::minutes::{Figures, action_line, figures};
 use zielwerk_report::present::{self as view, date_de, value_text};
 use zielwerk_store::{ActionFilter, AgendaKind, NewAgendaItem, StoreError, StoredAction};
 
-use super::{Head, PageResult, agreement_key, blocking, head, html, stored_agreement, today};
+use super::{
+    Head, PageResult, agreement_for, agreement_key, blocking, head, html, stored_agreement, today,
+};
 use crate::AppState;
+use crate::auth::Session;
 use crate::documents::{self, DOCX, MeetingBundle, PDF};
 use crate::error::WebError;
 
@@ -97,8 +100,33 @@ struct MeetingsPage {
     parties: Vec<(&'static str, &'static str, String)>,
 }
 
-pub async fn list(State(state): State<AppState>, Path(id): Path<String>) -> PageResult {
-    let k = agreement_key(&id)?;
+/// A meeting for a user who may do `action` with its Jobcenter's data, or 404.
+async fn meeting_for(
+    state: &AppState,
+    session: &Session,
+    mid: &str,
+    action: Action,
+) -> Result<zielwerk_store::StoredMeeting, WebError> {
+    let missing = || format!("Die Sitzung „{mid}“ gibt es nicht.");
+    let m = state
+        .store
+        .meeting(mid)
+        .await?
+        .ok_or_else(|| WebError::NotFound(missing()))?;
+    let jobcenter: BaId = m
+        .jobcenter_id
+        .parse()
+        .map_err(|_| WebError::Internal(format!("Sitzung {mid}: ungültiger Jobcenter")))?;
+    session.require(&jobcenter, action, missing)?;
+    Ok(m)
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    session: Session,
+    Path(id): Path<String>,
+) -> PageResult {
+    let k = agreement_for(&session, &id, Action::ReadInternal)?;
     let loaded = documents::load(&state.store, &k).await?;
     let a = &loaded.agreement;
     let sizes = state.store.agenda_sizes(&k).await?;
@@ -190,12 +218,13 @@ fn parse_meeting(fields: &[(String, String)]) -> Result<MeetingHeader, Vec<Strin
 
 pub async fn create(
     State(state): State<AppState>,
+    session: Session,
     Path(id): Path<String>,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> PageResult {
-    let k = agreement_key(&id)?;
+    let k = agreement_for(&session, &id, Action::ManageMeetings)?;
     let header = parse_meeting(&fields).map_err(bad)?;
-    let mid = documents::create_meeting(&state.store, &k, header).await?;
+    let mid = documents::create_meeting(&session.store(&state.store), &k, header).await?;
     Ok(Redirect::to(&format!("/sitzungen/{mid}")).into_response())
 }
 
@@ -460,7 +489,12 @@ fn meeting_page(b: MeetingBundle, earlier: Vec<StoredAction>) -> Result<MeetingP
     })
 }
 
-pub async fn show(State(state): State<AppState>, Path(mid): Path<String>) -> PageResult {
+pub async fn show(
+    State(state): State<AppState>,
+    session: Session,
+    Path(mid): Path<String>,
+) -> PageResult {
+    meeting_for(&state, &session, &mid, Action::ReadInternal).await?;
     let b = documents::load_meeting(&state.store, &mid).await?;
     let jobcenter: BaId = b
         .meeting
@@ -491,14 +525,11 @@ pub async fn show(State(state): State<AppState>, Path(mid): Path<String>) -> Pag
 /// the agenda's frozen figures belong to it.
 pub async fn update(
     State(state): State<AppState>,
+    session: Session,
     Path(mid): Path<String>,
     Form(mut fields): Form<Vec<(String, String)>>,
 ) -> PageResult {
-    let m = state
-        .store
-        .meeting(&mid)
-        .await?
-        .ok_or_else(|| WebError::NotFound(format!("Die Sitzung „{mid}“ gibt es nicht.")))?;
+    let m = meeting_for(&state, &session, &mid, Action::ManageMeetings).await?;
     fields.retain(|(k, _)| k != "monat");
     fields.push(("monat".into(), m.header.month.to_string()));
     let header = parse_meeting(&fields).map_err(bad)?;
@@ -512,7 +543,11 @@ pub async fn update(
             "Die Bearbeitungsnummer fehlt; laden Sie die Seite neu".into(),
         ])
     })?;
-    match state.store.update_meeting(&mid, &header, revision).await {
+    match session
+        .store(&state.store)
+        .update_meeting(&mid, &header, revision)
+        .await
+    {
         Ok(_) => Ok(back(&mid, "sitzungsdaten")),
         Err(e @ StoreError::Conflict { .. }) => Err(WebError::Conflict(e.to_string())),
         Err(e) => Err(e.into()),
@@ -525,22 +560,19 @@ fn back(mid: &str, anchor: &str) -> Response {
 
 pub async fn add_item(
     State(state): State<AppState>,
+    session: Session,
     Path(mid): Path<String>,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> PageResult {
+    meeting_for(&state, &session, &mid, Action::ManageMeetings).await?;
     let title = field(&fields, "titel");
     if title.is_empty() || title.chars().count() > 200 {
         return Err(bad(vec![
             "Feld „Neuer Tagesordnungspunkt“: bitte 1 bis 200 Zeichen eingeben".into(),
         ]));
     }
-    state
-        .store
-        .meeting(&mid)
-        .await?
-        .ok_or_else(|| WebError::NotFound(format!("Die Sitzung „{mid}“ gibt es nicht.")))?;
-    state
-        .store
+    session
+        .store(&state.store)
         .add_agenda_item(
             &mid,
             &NewAgendaItem {
@@ -554,9 +586,11 @@ pub async fn add_item(
 
 pub async fn move_item(
     State(state): State<AppState>,
+    session: Session,
     Path((mid, item)): Path<(String, String)>,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> PageResult {
+    meeting_for(&state, &session, &mid, Action::ManageMeetings).await?;
     let up = match field(&fields, "richtung") {
         "hoch" => true,
         "runter" => false,
@@ -566,15 +600,20 @@ pub async fn move_item(
             )]));
         }
     };
-    state.store.move_agenda_item(&mid, &item, up).await?;
+    session
+        .store(&state.store)
+        .move_agenda_item(&mid, &item, up)
+        .await?;
     Ok(back(&mid, &format!("top-{item}")))
 }
 
 pub async fn appraise(
     State(state): State<AppState>,
+    session: Session,
     Path((mid, item)): Path<(String, String)>,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> PageResult {
+    meeting_for(&state, &session, &mid, Action::ManageMeetings).await?;
     let text = field(&fields, "wuerdigung").replace("\r\n", "\n");
     check_text("Würdigung", &text).map_err(|e| bad(vec![e]))?;
     let revision: i64 = field(&fields, "revision").parse().map_err(|_| {
@@ -589,7 +628,11 @@ pub async fn appraise(
             "Den Tagesordnungspunkt „{item}“ gibt es in dieser Sitzung nicht."
         )));
     }
-    match state.store.appraise(&item, &text, steering, revision).await {
+    match session
+        .store(&state.store)
+        .appraise(&item, &text, steering, revision)
+        .await
+    {
         Ok(_) => Ok(back(&mid, &format!("top-{item}"))),
         Err(e @ StoreError::Conflict { .. }) => {
             Err(WebError::Conflict(format!("{e}. Ihr Text war: „{text}“")))
@@ -651,15 +694,12 @@ fn parse_decision(
 
 pub async fn decide(
     State(state): State<AppState>,
+    session: Session,
     Path(mid): Path<String>,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> PageResult {
+    let meeting = meeting_for(&state, &session, &mid, Action::ManageMeetings).await?;
     let (text, action) = parse_decision(&fields).map_err(bad)?;
-    let meeting = state
-        .store
-        .meeting(&mid)
-        .await?
-        .ok_or_else(|| WebError::NotFound(format!("Die Sitzung „{mid}“ gibt es nicht.")))?;
     if let Some(a) = &action {
         let agreement = stored_agreement(&state, &agreement_key(&meeting.agreement_id)?).await?;
         let mut problems = Vec::new();
@@ -688,8 +728,8 @@ pub async fn decide(
             "Den Tagesordnungspunkt „{item}“ gibt es in dieser Sitzung nicht."
         )));
     };
-    state
-        .store
+    session
+        .store(&state.store)
         .add_decision(&mid, Some(&item.id), &text, action.as_ref())
         .await?;
     Ok(back(&mid, &format!("top-{}", item.id)))
@@ -697,6 +737,7 @@ pub async fn decide(
 
 pub async fn set_status(
     State(state): State<AppState>,
+    session: Session,
     Path(aid): Path<String>,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> PageResult {
@@ -715,11 +756,17 @@ pub async fn set_status(
             "Die Bearbeitungsnummer fehlt; laden Sie die Seite neu".into(),
         ])
     })?;
+    let missing = || format!("Die Aufgabe „{aid}“ gibt es nicht.");
     let action = state
         .store
         .action(&aid)
         .await?
-        .ok_or_else(|| WebError::NotFound(format!("Die Aufgabe „{aid}“ gibt es nicht.")))?;
+        .ok_or_else(|| WebError::NotFound(missing()))?;
+    let jobcenter: BaId = action
+        .jobcenter_id
+        .parse()
+        .map_err(|_| WebError::Internal(format!("Aufgabe {aid}: ungültiger Jobcenter")))?;
+    session.require(&jobcenter, Action::SetActionStatus, missing)?;
     let meeting = match field(&fields, "sitzung") {
         "" => None,
         m => {
@@ -733,8 +780,8 @@ pub async fn set_status(
             Some(m.to_owned())
         }
     };
-    match state
-        .store
+    match session
+        .store(&state.store)
         .set_action_status(&aid, status, note, meeting.as_deref(), revision)
         .await
     {
@@ -751,8 +798,10 @@ pub async fn set_status(
 
 pub async fn minutes(
     State(state): State<AppState>,
+    session: Session,
     Path((mid, file)): Path<(String, String)>,
 ) -> PageResult {
+    meeting_for(&state, &session, &mid, Action::ReadInternal).await?;
     let b = documents::load_meeting(&state.store, &mid).await?;
     let stem = format!(
         "niederschrift-{}-{}",
@@ -816,13 +865,14 @@ struct ActionsPage {
 
 pub async fn actions(
     State(state): State<AppState>,
+    session: Session,
     Path(ba): Path<String>,
     Query(q): Query<ActionQuery>,
     uri: axum::http::Uri,
 ) -> PageResult {
-    let jobcenter: BaId = ba
-        .parse()
-        .map_err(|_| WebError::NotFound(format!("Den Jobcenter „{ba}“ gibt es nicht.")))?;
+    let missing = || format!("Den Jobcenter „{ba}“ gibt es nicht.");
+    let jobcenter: BaId = ba.parse().map_err(|_| WebError::NotFound(missing()))?;
+    session.require(&jobcenter, Action::ReadInternal, missing)?;
     let summaries: Vec<_> = state
         .store
         .agreements()
@@ -906,10 +956,11 @@ pub async fn actions(
 
 pub async fn comment(
     State(state): State<AppState>,
+    session: Session,
     Path((id, goal)): Path<(String, String)>,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> PageResult {
-    let k = agreement_key(&id)?;
+    let k = agreement_for(&session, &id, Action::Comment)?;
     let a = stored_agreement(&state, &k).await?;
     let g = goal
         .parse::<Key>()
@@ -925,7 +976,11 @@ pub async fn comment(
     if let Err(e) = check_text("Erläuterung zum Wert", &text) {
         problems.push(e);
     }
-    let author = field(&fields, "autor");
+    // Without a name given, the comment is signed by the account that writes it.
+    let author = match field(&fields, "autor") {
+        "" => session.principal.name.as_str(),
+        a => a,
+    };
     if author.chars().count() > 200 {
         problems.push("Feld „Verfasst von“: höchstens 200 Zeichen".into());
     }
@@ -947,8 +1002,8 @@ pub async fn comment(
     let Some(month) = month.filter(|_| problems.is_empty()) else {
         return Err(bad(problems));
     };
-    state
-        .store
+    session
+        .store(&state.store)
         .add_comment(
             &a.jobcenter.ba_id,
             &ValueComment {

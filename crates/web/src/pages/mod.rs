@@ -1,9 +1,11 @@
 //! Page handlers, one function per page, with the template each renders.
 
+pub mod account;
 pub mod import;
 pub mod meetings;
 pub mod oparl;
 pub mod reports;
+pub mod trust;
 
 use askama::Template;
 use axum::body::Bytes;
@@ -11,11 +13,14 @@ use axum::extract::{Path, Query, State};
 use axum::http::{Uri, header};
 use axum::response::{Html, IntoResponse, Response};
 use serde::Deserialize;
-use zielwerk_domain::{Agreement, AgreementKey, AreaKind, Key, Origin, Target, Unit, YearMonth};
+use zielwerk_domain::{
+    Action, Agreement, AgreementKey, AreaKind, Key, Origin, Target, Unit, YearMonth,
+};
 use zielwerk_engine::{GoalState, Status, assess_agreement, default_as_of};
 use zielwerk_store::{AgreementSummary, CurrentValue};
 
 use crate::AppState;
+use crate::auth::Session;
 use crate::error::WebError;
 use zielwerk_report::present::{self as view, Provenance, value_text};
 
@@ -33,7 +38,8 @@ where
     Fut: std::future::Future<Output = Result<T, WebError>>,
     T: Template,
 {
-    let key = uri.to_string();
+    // Pages carry the session's CSRF token and what its roles may do: cached per session.
+    let key = format!("{} {uri}", crate::auth::session_key());
     let version = state.store.data_version().await?;
     if let Some(body) = state.pages.get(&key, version) {
         return Ok(Html(body).into_response());
@@ -47,6 +53,20 @@ where
 pub(crate) fn agreement_key(id: &str) -> Result<AgreementKey, WebError> {
     id.parse()
         .map_err(|_| WebError::NotFound(format!("Die Vereinbarung „{id}“ gibt es nicht.")))
+}
+
+/// The agreement id of a URL, for a user who may do `action` with its Jobcenter's data; 404 for
+/// ids of Jobcenter the user may not see (the same answer as for ids that do not exist).
+pub(crate) fn agreement_for(
+    session: &Session,
+    id: &str,
+    action: Action,
+) -> Result<AgreementKey, WebError> {
+    let key = agreement_key(id)?;
+    session.require(&key.jobcenter, action, || {
+        format!("Die Vereinbarung „{id}“ gibt es nicht.")
+    })?;
+    Ok(key)
 }
 
 /// A stored agreement without its values, or 404.
@@ -68,9 +88,11 @@ pub(crate) fn today() -> chrono::NaiveDate {
 
 pub(crate) async fn load(
     state: &AppState,
+    session: &Session,
     id: &str,
 ) -> Result<(Agreement, Vec<CurrentValue>), WebError> {
-    let l = crate::documents::load(&state.store, &agreement_key(id)?).await?;
+    let key = agreement_for(session, id, Action::ReadInternal)?;
+    let l = crate::documents::load(&state.store, &key).await?;
     Ok((l.agreement, l.values))
 }
 
@@ -110,11 +132,54 @@ fn as_of(
 #[template(path = "index.html")]
 struct IndexPage {
     agreements: Vec<AgreementSummary>,
+    published: Vec<PublishedRow>,
 }
 
-pub async fn index(State(state): State<AppState>) -> PageResult {
-    let agreements = state.store.agreements().await?;
-    html(&IndexPage { agreements })
+/// A published Vorlage with its files, for readers.
+struct PublishedRow {
+    number: String,
+    title: String,
+    jobcenter: String,
+    published: String,
+    files: Vec<(String, String)>,
+}
+
+/// The agreements the user may work with, and the published Vorlagen they may read. Nothing of
+/// another Jobcenter appears.
+pub async fn index(State(state): State<AppState>, session: Session) -> PageResult {
+    let p = &session.principal;
+    let may = |jc: &str, action| jc.parse().is_ok_and(|jc| p.may(&jc, action));
+    let mut agreements = state.store.agreements().await?;
+    agreements.retain(|a| may(&a.jobcenter_id, Action::ReadInternal));
+    let mut published = Vec::new();
+    for v in state.store.published_vorlagen().await? {
+        if !may(&v.jobcenter_id, Action::ReadPublished) {
+            continue;
+        }
+        let files = state
+            .store
+            .vorlage_files(&v.id)
+            .await?
+            .into_iter()
+            .map(|f| {
+                (
+                    format!("/oparl/v1/files/{}/{}/download", f.vorlage_id, f.name),
+                    f.title,
+                )
+            })
+            .collect();
+        published.push(PublishedRow {
+            number: v.header.number.clone(),
+            title: v.header.title.clone(),
+            jobcenter: v.jobcenter_id.clone(),
+            published: view::date_de(v.header.date),
+            files,
+        });
+    }
+    html(&IndexPage {
+        agreements,
+        published,
+    })
 }
 
 // ----- Overview -----------------------------------------------------------------------------
@@ -235,19 +300,21 @@ fn goal_row(a: &Agreement, g: &GoalState<'_>, as_of: YearMonth) -> GoalRow {
 
 pub async fn overview(
     State(state): State<AppState>,
+    session: Session,
     Path(id): Path<String>,
     Query(q): Query<StandQuery>,
     uri: Uri,
 ) -> PageResult {
-    cached(&state, &uri, || overview_page(&state, id, q)).await
+    cached(&state, &uri, || overview_page(&state, &session, id, q)).await
 }
 
 async fn overview_page(
     state: &AppState,
+    session: &Session,
     id: String,
     q: StandQuery,
 ) -> Result<OverviewPage, WebError> {
-    let (agreement, values) = load(state, &id).await?;
+    let (agreement, values) = load(state, session, &id).await?;
     blocking(move || overview_model(agreement, values, q)).await
 }
 
@@ -367,6 +434,12 @@ struct GoalPage {
     /// Months of the agreement year up to the reporting month, latest first, for the comment form.
     comment_months: Vec<(String, String)>,
     comment_url: String,
+    /// The goal editor, for the party responsible while the agreement is not signed.
+    edit_url: Option<String>,
+    /// The goal's audit trail, for those who may read it.
+    audit_url: Option<String>,
+    /// Whether the user may comment on values.
+    may_comment: bool,
 }
 
 /// An earlier revision of a value.
@@ -381,20 +454,25 @@ struct HistoryRow {
 
 pub async fn goal(
     State(state): State<AppState>,
+    session: Session,
     Path((id, goal_key)): Path<(String, String)>,
     Query(q): Query<StandQuery>,
     uri: Uri,
 ) -> PageResult {
-    cached(&state, &uri, || goal_page(&state, id, goal_key, q)).await
+    cached(&state, &uri, || {
+        goal_page(&state, &session, id, goal_key, q)
+    })
+    .await
 }
 
 async fn goal_page(
     state: &AppState,
+    session: &Session,
     id: String,
     goal_key: String,
     q: StandQuery,
 ) -> Result<GoalPage, WebError> {
-    let key = agreement_key(&id)?;
+    let key = agreement_for(session, &id, Action::ReadInternal)?;
     let crate::documents::Loaded {
         agreement,
         values,
@@ -425,14 +503,16 @@ async fn goal_page(
         }
         None => Vec::new(),
     };
+    let principal = session.principal.clone();
     blocking(move || {
         goal_model(
-            agreement, values, comments, breakdowns, history, goal_key, q,
+            agreement, values, comments, breakdowns, history, goal_key, q, principal,
         )
     })
     .await
 }
 
+#[allow(clippy::too_many_arguments)]
 fn goal_model(
     agreement: Agreement,
     values: Vec<CurrentValue>,
@@ -441,6 +521,7 @@ fn goal_model(
     history: Vec<CurrentValue>,
     goal_key: String,
     q: StandQuery,
+    principal: zielwerk_domain::Principal,
 ) -> Result<GoalPage, WebError> {
     let missing = || {
         WebError::NotFound(format!(
@@ -606,6 +687,28 @@ fn goal_model(
             agreement.key(),
             g.goal.key
         ),
+        edit_url: (agreement.status != zielwerk_domain::AgreementStatus::Signed
+            && principal.may(
+                &agreement.jobcenter.ba_id,
+                Action::EditGoal(g.goal.responsible),
+            ))
+        .then(|| {
+            format!(
+                "/vereinbarungen/{}/ziele/{}/bearbeiten",
+                agreement.key(),
+                g.goal.key
+            )
+        }),
+        audit_url: principal
+            .may(&agreement.jobcenter.ba_id, Action::ReadAudit)
+            .then(|| {
+                format!(
+                    "/vereinbarungen/{}/ziele/{}/protokoll",
+                    agreement.key(),
+                    g.goal.key
+                )
+            }),
+        may_comment: principal.may(&agreement.jobcenter.ba_id, Action::Comment),
         comments: notes,
         numerator_label: components.numerator_label,
         denominator_label: components.denominator_label,
@@ -663,14 +766,19 @@ struct AnnexPage {
 
 pub async fn annexes(
     State(state): State<AppState>,
+    session: Session,
     Path(id): Path<String>,
     uri: Uri,
 ) -> PageResult {
-    cached(&state, &uri, || annex_page(&state, id)).await
+    cached(&state, &uri, || annex_page(&state, &session, id)).await
 }
 
-async fn annex_page(state: &AppState, id: String) -> Result<AnnexPage, WebError> {
-    let (agreement, values) = load(state, &id).await?;
+async fn annex_page(
+    state: &AppState,
+    session: &Session,
+    id: String,
+) -> Result<AnnexPage, WebError> {
+    let (agreement, values) = load(state, session, &id).await?;
     let url = |k: &Key| format!("/vereinbarungen/{}/ziele/{}", agreement.key(), k);
     let areas = |pred: &dyn Fn(AreaKind, Origin) -> bool| -> Vec<AnnexArea> {
         agreement
@@ -728,8 +836,12 @@ async fn annex_page(state: &AppState, id: String) -> Result<AnnexPage, WebError>
     })
 }
 
-pub async fn export_toml(State(state): State<AppState>, Path(id): Path<String>) -> PageResult {
-    let (agreement, _) = load(&state, &id).await?;
+pub async fn export_toml(
+    State(state): State<AppState>,
+    session: Session,
+    Path(id): Path<String>,
+) -> PageResult {
+    let (agreement, _) = load(&state, &session, &id).await?;
     let body = zielwerk_ingest::export(&agreement);
     Ok((
         [

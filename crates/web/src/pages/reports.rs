@@ -8,11 +8,14 @@ use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::NaiveDate;
 use serde::Deserialize;
-use zielwerk_domain::{Consultation, DecisionKind, Impact, Impacts, Key, VorlageHeader, YearMonth};
+use zielwerk_domain::{
+    Action, Consultation, DecisionKind, Impact, Impacts, Key, VorlageHeader, YearMonth,
+};
 use zielwerk_report::model::{Audience, Monitoring};
 
-use super::{Head, PageResult, agreement_key, blocking, head, html, stored_agreement, today};
+use super::{Head, PageResult, agreement_for, blocking, head, html, stored_agreement, today};
 use crate::AppState;
+use crate::auth::Session;
 use crate::documents::{self, DOCX, Loaded, PDF, XLSX};
 use crate::error::WebError;
 
@@ -84,8 +87,33 @@ struct ReportsPage {
     goals: Vec<(String, String)>,
 }
 
-pub async fn list(State(state): State<AppState>, Path(id): Path<String>) -> PageResult {
-    let k = agreement_key(&id)?;
+/// A Vorlage for a user who may do `action` with its Jobcenter's data, or 404.
+async fn vorlage_for(
+    state: &AppState,
+    session: &Session,
+    vid: &str,
+    action: Action,
+) -> Result<zielwerk_store::StoredVorlage, WebError> {
+    let missing = || format!("Die Vorlage „{vid}“ gibt es nicht.");
+    let v = state
+        .store
+        .vorlage(vid)
+        .await?
+        .ok_or_else(|| WebError::NotFound(missing()))?;
+    let jobcenter = v
+        .jobcenter_id
+        .parse()
+        .map_err(|_| WebError::Internal(format!("Vorlage {vid}: ungültiger Jobcenter")))?;
+    session.require(&jobcenter, action, missing)?;
+    Ok(v)
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    session: Session,
+    Path(id): Path<String>,
+) -> PageResult {
+    let k = agreement_for(&session, &id, Action::ReadInternal)?;
     let Loaded {
         agreement, values, ..
     } = documents::load(&state.store, &k).await?;
@@ -122,11 +150,15 @@ pub async fn list(State(state): State<AppState>, Path(id): Path<String>) -> Page
     })
 }
 
-pub async fn create(State(state): State<AppState>, Path(id): Path<String>) -> PageResult {
-    let k = agreement_key(&id)?;
+pub async fn create(
+    State(state): State<AppState>,
+    session: Session,
+    Path(id): Path<String>,
+) -> PageResult {
+    let k = agreement_for(&session, &id, Action::PrepareVorlage)?;
     let agreement = stored_agreement(&state, &k).await?;
-    let vid = state
-        .store
+    let vid = session
+        .store(&state.store)
         .create_vorlage(&k, &VorlageHeader::draft(&agreement, today()))
         .await?;
     Ok(Redirect::to(&format!("/vorlagen/{vid}")).into_response())
@@ -144,10 +176,11 @@ struct MonitoringPage {
 
 pub async fn monitoring(
     State(state): State<AppState>,
+    session: Session,
     Path(id): Path<String>,
     Query(q): Query<ReportQuery>,
 ) -> PageResult {
-    let k = agreement_key(&id)?;
+    let k = agreement_for(&session, &id, Action::ReadInternal)?;
     let loaded = documents::load(&state.store, &k).await?;
     let actions = documents::open_actions(&state.store, &k).await?;
     let (month, audience) = (q.month()?, q.audience());
@@ -180,10 +213,11 @@ pub async fn monitoring(
 
 pub async fn monitoring_pdf(
     State(state): State<AppState>,
+    session: Session,
     Path(id): Path<String>,
     Query(q): Query<ReportQuery>,
 ) -> PageResult {
-    let k = agreement_key(&id)?;
+    let k = agreement_for(&session, &id, Action::ReadInternal)?;
     let loaded = documents::load(&state.store, &k).await?;
     let actions = documents::open_actions(&state.store, &k).await?;
     let (month, audience, final_version) = (q.month()?, q.audience(), q.final_version());
@@ -200,10 +234,12 @@ pub async fn monitoring_pdf(
 
 pub async fn figures_xlsx(
     State(state): State<AppState>,
+    session: Session,
     Path(id): Path<String>,
     Query(q): Query<ReportQuery>,
 ) -> PageResult {
-    let loaded = documents::load(&state.store, &agreement_key(&id)?).await?;
+    let k = agreement_for(&session, &id, Action::ReadInternal)?;
+    let loaded = documents::load(&state.store, &k).await?;
     let (month, audience) = (q.month()?, q.audience());
     let goal: Option<Key> = match q.ziel.as_deref().filter(|s| !s.is_empty()) {
         None => None,
@@ -354,7 +390,12 @@ async fn vorlage_page(
     })
 }
 
-pub async fn edit(State(state): State<AppState>, Path(vid): Path<String>) -> PageResult {
+pub async fn edit(
+    State(state): State<AppState>,
+    session: Session,
+    Path(vid): Path<String>,
+) -> PageResult {
+    vorlage_for(&state, &session, &vid, Action::ReadInternal).await?;
     html(&vorlage_page(&state, &vid, None, None).await?)
 }
 
@@ -469,9 +510,11 @@ fn parse_form(fields: &[(String, String)]) -> Result<(VorlageHeader, i64), Vec<S
 
 pub async fn save(
     State(state): State<AppState>,
+    session: Session,
     Path(vid): Path<String>,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> PageResult {
+    vorlage_for(&state, &session, &vid, Action::PrepareVorlage).await?;
     let (header, revision) = match parse_form(&fields) {
         Ok(x) => x,
         Err(problems) => {
@@ -484,7 +527,11 @@ pub async fn save(
             return Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, html(&page)?).into_response());
         }
     };
-    match state.store.update_vorlage(&vid, &header, revision).await {
+    match session
+        .store(&state.store)
+        .update_vorlage(&vid, &header, revision)
+        .await
+    {
         Ok(_) => Ok(Redirect::to(&format!("/vorlagen/{vid}?gespeichert=1")).into_response()),
         Err(e @ zielwerk_store::StoreError::Conflict { .. }) => {
             // Keep what the user typed on the page, with the conflict explained; nothing is lost.
@@ -496,8 +543,13 @@ pub async fn save(
     }
 }
 
-pub async fn publish(State(state): State<AppState>, Path(vid): Path<String>) -> PageResult {
-    documents::publish(&state.store, &vid, today()).await?;
+pub async fn publish(
+    State(state): State<AppState>,
+    session: Session,
+    Path(vid): Path<String>,
+) -> PageResult {
+    vorlage_for(&state, &session, &vid, Action::PublishVorlage).await?;
+    documents::publish(&session.store(&state.store), &vid, today()).await?;
     Ok(Redirect::to(&format!("/vorlagen/{vid}")).into_response())
 }
 
@@ -505,8 +557,10 @@ pub async fn publish(State(state): State<AppState>, Path(vid): Path<String>) -> 
 /// from the current data. Published files are served frozen through OParl instead.
 pub async fn document(
     State(state): State<AppState>,
+    session: Session,
     Path((vid, file)): Path<(String, String)>,
 ) -> PageResult {
+    vorlage_for(&state, &session, &vid, Action::ReadInternal).await?;
     let (v, loaded) = documents::load_vorlage(&state.store, &vid).await?;
     let stem = documents::file_stem(&v.header.number);
     let (mime, part): (&'static str, Option<String>) = match file.as_str() {

@@ -14,7 +14,7 @@ use fantoccini::key::Key;
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::{Value, json};
 
-use crate::{METTMANN, demo_server};
+use crate::{METTMANN, Server, demo_server};
 
 struct Driver(Child);
 
@@ -152,6 +152,7 @@ async fn overview_and_goal_page_in_chromium_with_axe() {
     let server = demo_server().await;
     let axe_js = axe_source();
     let (client, _driver) = browser().await;
+    sign_in(&client, &server).await;
 
     // Overview: title, goal rows, statuses as text.
     client.goto(&server.url(METTMANN)).await.unwrap();
@@ -223,6 +224,17 @@ async fn overview_and_goal_page_in_chromium_with_axe() {
 // ----- Keyboard only ----------------------------------------------------------------------------
 
 /// Sends keys to whatever has the focus, as a person typing.
+/// Signs in as `steuerung` through the login form, by keyboard.
+async fn sign_in(client: &Client, server: &Server) {
+    client.goto(&server.url("/anmelden")).await.unwrap();
+    tab_to(client, "#login").await;
+    keys(client, "steuerung").await;
+    tab_to(client, "#passwort").await;
+    keys(client, crate::PASSWORD).await;
+    enter_and_wait(client, "location.pathname === '/'").await;
+    assert_eq!(text_of(client, "h1").await, "Zielvereinbarungen");
+}
+
 async fn keys(client: &Client, text: &str) {
     client
         .active_element()
@@ -341,6 +353,7 @@ async fn a_steering_meeting_end_to_end_by_keyboard_only() {
     let server = demo_server().await;
     let axe_js = axe_source();
     let (client, _driver) = browser().await;
+    sign_in(&client, &server).await;
 
     // Open the demo; from here on every input is a key press.
     client.goto(&server.url(METTMANN)).await.unwrap();
@@ -485,7 +498,10 @@ async fn a_steering_meeting_end_to_end_by_keyboard_only() {
         .await
         .unwrap()
         .unwrap();
-    let pdf = reqwest::get(server.url(&href))
+    let pdf = server
+        .client
+        .get(server.url(&href))
+        .send()
         .await
         .unwrap()
         .bytes()

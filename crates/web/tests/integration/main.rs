@@ -9,16 +9,25 @@ mod http;
 mod meetings;
 mod postgres;
 mod reports;
+mod trust;
 
+use std::collections::HashMap;
 use std::net::SocketAddr;
+use std::sync::{Mutex, OnceLock};
 
+use zielwerk_domain::{Grant, Role, Scope};
 use zielwerk_store::Store;
 use zielwerk_web::AppState;
 
-/// A demo database in a temporary directory, served on a free loopback port.
+/// A demo database in a temporary directory, served on a free loopback port, with a signed-in
+/// client (`steuerung`: Kreis, Agentur and Jobcenter for both demo Jobcenter).
 pub struct Server {
     pub addr: SocketAddr,
     pub store: Store,
+    /// Signed in as `steuerung`; sends the session cookie with every request.
+    pub client: reqwest::Client,
+    /// The session's CSRF token, for forms.
+    pub csrf: String,
     _dir: tempfile::TempDir,
     /// The PostgreSQL cluster behind `store`, when the suite runs on PostgreSQL; stopped last.
     _cluster: Option<zielwerk_testkit::PgCluster>,
@@ -28,6 +37,160 @@ impl Server {
     pub fn url(&self, path: &str) -> String {
         format!("http://{}{path}", self.addr)
     }
+
+    /// Signs in as one of the test accounts (see [`ACCOUNTS`]).
+    pub async fn login(&self, login: &str) -> Session {
+        login_as(self.addr, login, PASSWORD).await.expect("login")
+    }
+}
+
+/// A signed-in HTTP client and its CSRF token.
+#[derive(Clone)]
+pub struct Session {
+    pub client: reqwest::Client,
+    pub csrf: String,
+}
+
+impl Session {
+    /// Posts a form (with the CSRF token) without following redirects.
+    pub async fn post(&self, url: &str, form: &[(&str, &str)]) -> reqwest::Response {
+        let mut fields: Vec<(&str, &str)> = form.to_vec();
+        fields.push(("_csrf", &self.csrf));
+        self.client.post(url).form(&fields).send().await.unwrap()
+    }
+
+    pub async fn get(&self, url: &str) -> (u16, String) {
+        let r = self.client.get(url).send().await.unwrap();
+        (r.status().as_u16(), r.text().await.unwrap())
+    }
+}
+
+pub const PASSWORD: &str = "test-passwort-lang";
+
+/// The test accounts: login and grants.
+pub fn accounts() -> Vec<(&'static str, Vec<Grant>)> {
+    let g = |scope: &str, role| Grant {
+        scope: scope.parse::<Scope>().unwrap(),
+        role,
+    };
+    let carriers = |jc: &str| {
+        [Role::Kreis, Role::Agentur, Role::Jobcenter]
+            .map(|r| g(jc, r))
+            .to_vec()
+    };
+    let mut steuerung = carriers("t36402");
+    steuerung.extend(carriers("t73906"));
+    vec![
+        ("steuerung", steuerung),
+        ("kreis", vec![g("t36402", Role::Kreis)]),
+        ("agentur", vec![g("t36402", Role::Agentur)]),
+        ("jobcenter", vec![g("t36402", Role::Jobcenter)]),
+        ("ausschuss", vec![g("t36402", Role::Leserecht)]),
+        ("admin", vec![g("*", Role::Admin)]),
+        ("regensburg", carriers("t73906")),
+    ]
+}
+
+/// Signs in through the login form, as a browser would (login cookie, form token, redirect).
+pub async fn login_as(
+    addr: SocketAddr,
+    login: &str,
+    password: &str,
+) -> Result<Session, (u16, String)> {
+    let bare = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let form = bare
+        .get(format!("http://{addr}/anmelden"))
+        .send()
+        .await
+        .unwrap();
+    let login_cookie = set_cookie(&form, "zielwerk_anmeldung").expect("login cookie");
+    let page = form.text().await.unwrap();
+    let token = page
+        .split("name=\"_anmeldung\" value=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_owned();
+    let r = bare
+        .post(format!("http://{addr}/anmelden"))
+        .header("cookie", format!("zielwerk_anmeldung={login_cookie}"))
+        .form(&[
+            ("_anmeldung", token.as_str()),
+            ("login", login),
+            ("passwort", password),
+            ("weiter", "/"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let status = r.status().as_u16();
+    let Some(session) = set_cookie(&r, "zielwerk_sitzung") else {
+        return Err((status, r.text().await.unwrap()));
+    };
+    assert_eq!(status, 303);
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(
+        "cookie",
+        format!("zielwerk_sitzung={session}").parse().unwrap(),
+    );
+    let client = reqwest::Client::builder()
+        .default_headers(headers)
+        .build()
+        .unwrap();
+    let home = client
+        .get(format!("http://{addr}/"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let csrf = home
+        .split("name=\"_csrf\" value=\"")
+        .nth(1)
+        .expect("a signed-in page carries the CSRF token")
+        .split('"')
+        .next()
+        .unwrap()
+        .to_owned();
+    Ok(Session { client, csrf })
+}
+
+/// The value of cookie `name` set by `r`, if any.
+pub fn set_cookie(r: &reqwest::Response, name: &str) -> Option<String> {
+    r.headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(|v| v.strip_prefix(&format!("{name}=")))
+        .map(|v| v.split(';').next().unwrap().to_owned())
+        .filter(|v| !v.is_empty())
+}
+
+/// The signed-in client of each running test server, by address, for [`get`] and [`bytes`].
+fn clients() -> &'static Mutex<HashMap<String, reqwest::Client>> {
+    static CLIENTS: OnceLock<Mutex<HashMap<String, reqwest::Client>>> = OnceLock::new();
+    CLIENTS.get_or_init(Default::default)
+}
+
+fn client_for(url: &str) -> reqwest::Client {
+    let host = url
+        .trim_start_matches("http://")
+        .split('/')
+        .next()
+        .unwrap()
+        .to_owned();
+    clients()
+        .lock()
+        .unwrap()
+        .get(&host)
+        .cloned()
+        .unwrap_or_default()
 }
 
 /// The demo on the backend the suite runs on (see the module documentation).
@@ -64,15 +227,30 @@ pub async fn serve_demo(store: Store, dir: tempfile::TempDir) -> Server {
             .await
             .unwrap();
     }
+    static HASH: OnceLock<String> = OnceLock::new();
+    let hash = HASH.get_or_init(|| zielwerk_web::auth::hash_password(PASSWORD).unwrap());
+    for (login, grants) in accounts() {
+        store
+            .add_user(login, &format!("Test {login}"), hash, &grants)
+            .await
+            .unwrap();
+    }
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let app = zielwerk_web::router(AppState::new(store.clone()));
     tokio::spawn(async move {
         axum::serve(listener, app).await.unwrap();
     });
+    let Session { client, csrf } = login_as(addr, "steuerung", PASSWORD).await.unwrap();
+    clients()
+        .lock()
+        .unwrap()
+        .insert(addr.to_string(), client.clone());
     Server {
         addr,
         store,
+        client,
+        csrf,
         _dir: dir,
         _cluster: None,
     }
@@ -80,8 +258,9 @@ pub async fn serve_demo(store: Store, dir: tempfile::TempDir) -> Server {
 
 pub const METTMANN: &str = "/vereinbarungen/t36402-2022-v1";
 
+/// A GET as the server's signed-in client.
 pub async fn get(url: &str) -> (u16, String, reqwest::header::HeaderMap) {
-    let r = reqwest::get(url).await.unwrap();
+    let r = client_for(url).get(url).send().await.unwrap();
     let status = r.status().as_u16();
     let headers = r.headers().clone();
     (status, r.text().await.unwrap(), headers)
@@ -95,8 +274,9 @@ pub async fn upload(s: &Server, name: &str, body: &str, mapping: &str) -> (u16, 
             reqwest::multipart::Part::text(body.to_owned()).file_name(name.to_owned()),
         )
         .text("zuordnung", mapping.to_owned());
-    let r = reqwest::Client::new()
-        .post(s.url("/import/vorschau"))
+    let r = s
+        .client
+        .post(s.url(&format!("/import/vorschau?_csrf={}", s.csrf)))
         .multipart(form)
         .send()
         .await
@@ -118,9 +298,10 @@ pub fn token_of(preview: &str) -> String {
 
 /// Confirms a previewed import; returns status and page.
 pub async fn confirm(s: &Server, token: &str) -> (u16, String) {
-    let r = reqwest::Client::new()
+    let r = s
+        .client
         .post(s.url("/import/bestaetigen"))
-        .form(&[("token", token)])
+        .form(&[("token", token), ("_csrf", &s.csrf)])
         .send()
         .await
         .unwrap();
@@ -129,7 +310,7 @@ pub async fn confirm(s: &Server, token: &str) -> (u16, String) {
 
 /// Status, content type and body of a GET.
 pub async fn bytes(url: &str) -> (u16, String, Vec<u8>) {
-    let r = reqwest::get(url).await.unwrap();
+    let r = client_for(url).get(url).send().await.unwrap();
     let status = r.status().as_u16();
     let ct = r
         .headers()

@@ -7,9 +7,12 @@ use crate::{METTMANN, Server, bytes, confirm, demo_server, get, pdftotext, token
 
 /// Posts a form and follows the redirect; returns status, final path (with fragment) and page.
 pub async fn post(s: &Server, path: &str, form: &[(&str, &str)]) -> (u16, String, String) {
-    let r = reqwest::Client::new()
+    let mut fields = form.to_vec();
+    fields.push(("_csrf", &s.csrf));
+    let r = s
+        .client
         .post(s.url(path))
-        .form(form)
+        .form(&fields)
         .send()
         .await
         .unwrap();

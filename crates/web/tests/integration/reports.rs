@@ -189,9 +189,10 @@ async fn vorlage_documents_publication_and_oparl() {
     assert!(row[13].to_string().contains("Demodaten"));
 
     // Publication freezes the files; OParl serves them.
-    let client = reqwest::Client::new();
+    let client = s.client.clone();
     let r = client
         .post(s.url(&format!("/vorlagen/{vid}/veroeffentlichen")))
+        .form(&[("_csrf", s.csrf.as_str())])
         .send()
         .await
         .unwrap();
@@ -202,6 +203,7 @@ async fn vorlage_documents_publication_and_oparl() {
             ("revision", "1"),
             ("number", "50/058/2022"),
             ("date", "2022-11-08"),
+            ("_csrf", s.csrf.as_str()),
         ])
         .send()
         .await
@@ -304,9 +306,10 @@ async fn vorlage_documents_publication_and_oparl() {
 async fn a_second_editor_gets_a_conflict_and_keeps_the_typed_text() {
     let s = demo_server().await;
     let vid = demo_vorlage(&s).await;
-    let client = reqwest::Client::new();
+    let client = s.client.clone();
     let form = |bearbeiter: &'static str| {
         vec![
+            ("_csrf", s.csrf.as_str()),
             ("revision", "1"),
             ("number", "50/058/2022"),
             ("public", "1"),

@@ -1,0 +1,486 @@
+//! Sign-in, sessions, CSRF and login throttling.
+//!
+//! Authentication ends in a [`Session`] holding a [`Principal`]; everything after that asks
+//! [`Session::require`], which asks `zielwerk_domain::access` — the one place of the rules. The
+//! local password login is one way to get a session ([`start_session`]); an OpenID Connect login
+//! would be another (look the account up by issuer and subject, then call [`start_session`]),
+//! without any change to the rules.
+//!
+//! - Passwords: Argon2id (the `argon2` crate's defaults), at least [`MIN_PASSWORD`] characters.
+//! - Sessions: 32 random bytes in an HttpOnly, SameSite=Strict cookie (Secure behind TLS); the
+//!   database keeps only their SHA-256. They end after [`SESSION_HOURS`] or on logout.
+//! - CSRF: every state-changing request needs the session's token (`_csrf` in the form, or in
+//!   the query for file uploads), and a foreign `Origin` is refused outright.
+//! - Throttling: after [`FREE_ATTEMPTS`] failed logins per account or per address, each further
+//!   attempt waits twice as long as the one before (up to 15 minutes).
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use axum::body::Body;
+use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderValue, Method, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Redirect, Response};
+use sha2::{Digest, Sha256};
+use zielwerk_domain::{Action, BaId, Principal};
+use zielwerk_store::Store;
+
+use crate::AppState;
+use crate::error::WebError;
+
+pub const SESSION_COOKIE: &str = "zielwerk_sitzung";
+/// The pre-login CSRF cookie of the login form (double submit).
+pub const LOGIN_COOKIE: &str = "zielwerk_anmeldung";
+pub const SESSION_HOURS: i64 = 10;
+pub const MIN_PASSWORD: usize = 12;
+pub const FREE_ATTEMPTS: u32 = 5;
+/// The largest form body the CSRF check reads (file uploads carry the token in the query).
+const FORM_LIMIT: usize = 4 * 1024 * 1024;
+
+/// An Argon2id hash (PHC string) of `password` with a fresh salt.
+pub fn hash_password(password: &str) -> Result<String, String> {
+    let mut salt = [0u8; 16];
+    getrandom::fill(&mut salt).map_err(|e| format!("Zufallszahlen nicht verfügbar: {e}"))?;
+    let salt = SaltString::encode_b64(&salt).map_err(|e| e.to_string())?;
+    Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| e.to_string())
+}
+
+/// Whether `password` matches `hash`. A malformed hash never matches.
+pub fn verify_password(hash: &str, password: &str) -> bool {
+    PasswordHash::new(hash)
+        .map(|h| {
+            Argon2::default()
+                .verify_password(password.as_bytes(), &h)
+                .is_ok()
+        })
+        .unwrap_or(false)
+}
+
+/// The rules for a new password, with the message that names the field.
+pub fn check_new_password(password: &str, repeated: &str) -> Result<(), String> {
+    if password.chars().count() < MIN_PASSWORD {
+        return Err(format!(
+            "Feld „Neues Passwort“: mindestens {MIN_PASSWORD} Zeichen"
+        ));
+    }
+    if password != repeated {
+        return Err(
+            "Feld „Neues Passwort wiederholen“: stimmt nicht mit dem neuen Passwort überein".into(),
+        );
+    }
+    Ok(())
+}
+
+/// 32 random bytes as hex.
+pub fn random_token() -> String {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes).expect("the operating system provides random numbers");
+    hex(&bytes)
+}
+
+/// The SHA-256 of a session token, as stored.
+pub fn token_hash(token: &str) -> String {
+    hex(&Sha256::digest(token.as_bytes()))
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Compares without an early exit, so the time taken says nothing about the token.
+fn same_token(a: &str, b: &str) -> bool {
+    a.len() == b.len()
+        && !a.is_empty()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
+}
+
+/// A signed-in user, for one request.
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub principal: Principal,
+    pub csrf: String,
+    pub token_hash: String,
+}
+
+tokio::task_local! {
+    static CURRENT: Option<Session>;
+}
+
+/// The CSRF token of the current request's session, for the hidden field of every form.
+pub fn csrf_token() -> String {
+    CURRENT
+        .try_with(|s| s.as_ref().map(|s| s.csrf.clone()))
+        .ok()
+        .flatten()
+        .unwrap_or_default()
+}
+
+/// The signed-in user's name, for the page header.
+pub fn user_name() -> String {
+    CURRENT
+        .try_with(|s| s.as_ref().map(|s| s.principal.name.clone()))
+        .ok()
+        .flatten()
+        .unwrap_or_default()
+}
+
+/// The current session's token hash (pages are cached per session: they carry its CSRF token).
+pub(crate) fn session_key() -> String {
+    CURRENT
+        .try_with(|s| s.as_ref().map(|s| s.token_hash.clone()))
+        .ok()
+        .flatten()
+        .unwrap_or_default()
+}
+
+impl Session {
+    /// Allows `action` on `jobcenter`'s data, or says why not. Someone who may not read the
+    /// Jobcenter's internal data gets "not found" for everything internal (`missing` is the
+    /// same message a wrong id gets), so ids of other Jobcenter cannot be probed.
+    pub fn require(
+        &self,
+        jobcenter: &BaId,
+        action: Action,
+        missing: impl FnOnce() -> String,
+    ) -> Result<(), WebError> {
+        let p = &self.principal;
+        if p.may(jobcenter, action) {
+            return Ok(());
+        }
+        if action != Action::ReadPublished && !p.may(jobcenter, Action::ReadInternal)
+            || !p.knows(jobcenter)
+        {
+            return Err(WebError::NotFound(missing()));
+        }
+        Err(WebError::Forbidden(format!(
+            "Sie dürfen {} nicht. Ihre Rollen für diesen Jobcenter: {}.",
+            action.label_de(),
+            p.roles_for(jobcenter)
+                .map(|r| r.label_de())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )))
+    }
+
+    /// The store, with writes recorded for this user.
+    pub fn store(&self, store: &Store) -> Store {
+        store.acting_as(&self.principal.audit_name())
+    }
+}
+
+/// Handlers that take a `Session` need a signed-in user; others get the login page.
+impl<S: Send + Sync> FromRequestParts<S> for Session {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        if let Some(s) = parts.extensions.get::<Session>() {
+            return Ok(s.clone());
+        }
+        Err(login_required(parts.method.clone(), &parts.uri))
+    }
+}
+
+fn login_required(method: Method, uri: &axum::http::Uri) -> Response {
+    if method == Method::GET || method == Method::HEAD {
+        let back = uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
+        let query: String = form_urlencoded::Serializer::new(String::new())
+            .append_pair("weiter", back)
+            .finish();
+        Redirect::to(&format!("/anmelden?{query}")).into_response()
+    } else {
+        WebError::Unauthorized("Bitte melden Sie sich an; es wurde nichts gespeichert.".into())
+            .into_response()
+    }
+}
+
+/// The value of cookie `name` in the request's `Cookie` headers.
+pub(crate) fn cookie(headers: &axum::http::HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(cookie::Cookie::split_parse)
+        .filter_map(Result::ok)
+        .find(|c| c.name() == name)
+        .map(|c| c.value().to_owned())
+}
+
+/// Whether the request came over TLS (directly, or through a proxy that says so), or the server
+/// was told to always mark cookies Secure.
+pub(crate) fn is_secure(state: &AppState, headers: &axum::http::HeaderMap) -> bool {
+    state.secure_cookies
+        || headers
+            .get("x-forwarded-proto")
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.eq_ignore_ascii_case("https"))
+}
+
+/// A `Set-Cookie` value: HttpOnly, SameSite=Strict, path `/`, Secure when `secure`.
+pub(crate) fn set_cookie(name: &str, value: &str, max_age_secs: i64, secure: bool) -> HeaderValue {
+    let c = cookie::Cookie::build((name, value))
+        .path("/")
+        .http_only(true)
+        .same_site(cookie::SameSite::Strict)
+        .secure(secure)
+        .max_age(cookie::time::Duration::seconds(max_age_secs))
+        .build();
+    HeaderValue::from_str(&c.to_string()).expect("cookie values are hex")
+}
+
+/// Creates a session for `user_id`; returns the cookie to set. Used by every login method.
+pub async fn start_session(
+    state: &AppState,
+    user_id: &str,
+    secure: bool,
+) -> Result<HeaderValue, WebError> {
+    let token = random_token();
+    let expires = chrono::Utc::now() + chrono::Duration::hours(SESSION_HOURS);
+    state
+        .store
+        .create_session(
+            &token_hash(&token),
+            user_id,
+            &random_token(),
+            &expires.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+        )
+        .await?;
+    Ok(set_cookie(
+        SESSION_COOKIE,
+        &token,
+        SESSION_HOURS * 3600,
+        secure,
+    ))
+}
+
+/// Middleware: finds the session of the request, refuses state-changing requests without a
+/// valid CSRF token or from a foreign origin, and runs the rest with the session at hand.
+pub async fn authenticate(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+    let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
+    let session = match cookie(req.headers(), SESSION_COOKIE) {
+        Some(token) => {
+            let hash = token_hash(&token);
+            match state.store.session(&hash, &now).await {
+                Ok(found) => found.map(|s| Session {
+                    principal: s.user.principal(),
+                    csrf: s.csrf,
+                    token_hash: hash,
+                }),
+                Err(e) => return WebError::from(e).into_response(),
+            }
+        }
+        None => None,
+    };
+    let unsafe_method = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    if unsafe_method {
+        if foreign_origin(req.headers()) {
+            return WebError::Forbidden(
+                "Diese Anfrage kommt von einer fremden Seite und wurde abgewiesen.".into(),
+            )
+            .into_response();
+        }
+        // The login form has no session yet; it checks its own double-submit token.
+        if req.uri().path() != "/anmelden" {
+            let Some(s) = &session else {
+                return login_required(req.method().clone(), req.uri());
+            };
+            let (checked, token) = match csrf_of(req).await {
+                Ok(x) => x,
+                Err(e) => return e.into_response(),
+            };
+            req = checked;
+            if !token.is_some_and(|t| same_token(&t, &s.csrf)) {
+                return WebError::Forbidden(
+                    "Das Formular ist abgelaufen oder stammt nicht von dieser Seite (Sicherheitsmerkmal fehlt oder passt nicht). Laden Sie die Seite neu und senden Sie es erneut; es wurde nichts gespeichert."
+                        .into(),
+                )
+                .into_response();
+            }
+        }
+    }
+    let signed_in = session.is_some();
+    if let Some(s) = &session {
+        req.extensions_mut().insert(s.clone());
+    }
+    let mut response = CURRENT.scope(session, next.run(req)).await;
+    if signed_in {
+        // Pages for a signed-in user are theirs alone.
+        response
+            .headers_mut()
+            .entry(header::CACHE_CONTROL)
+            .or_insert(HeaderValue::from_static("private, no-store"));
+    }
+    response
+}
+
+/// An `Origin` header that is not this server's host.
+fn foreign_origin(headers: &axum::http::HeaderMap) -> bool {
+    let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) else {
+        return false;
+    };
+    let host = headers
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let origin_host = origin.split_once("://").map(|(_, h)| h).unwrap_or("");
+    origin == "null" || origin_host != host
+}
+
+/// The request's CSRF token: from the query (`_csrf`), or from a form body (which is read and
+/// put back).
+async fn csrf_of(req: Request) -> Result<(Request, Option<String>), WebError> {
+    let from_query = req.uri().query().and_then(|q| {
+        form_urlencoded::parse(q.as_bytes())
+            .find(|(k, _)| k == "_csrf")
+            .map(|(_, v)| v.into_owned())
+    });
+    if from_query.is_some() {
+        return Ok((req, from_query));
+    }
+    let is_form = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+    if !is_form {
+        return Ok((req, None));
+    }
+    let (parts, body) = req.into_parts();
+    let bytes = axum::body::to_bytes(body, FORM_LIMIT).await.map_err(|_| {
+        WebError::PayloadTooLarge(format!(
+            "Das Formular ist zu groß (höchstens {} MB).",
+            FORM_LIMIT / 1024 / 1024
+        ))
+    })?;
+    let token = form_urlencoded::parse(&bytes)
+        .find(|(k, _)| k == "_csrf")
+        .map(|(_, v)| v.into_owned());
+    Ok((Request::from_parts(parts, Body::from(bytes)), token))
+}
+
+/// The client's address, when the server knows it.
+pub(crate) fn peer(req_extensions: &axum::http::Extensions) -> Option<SocketAddr> {
+    req_extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|ConnectInfo(a)| *a)
+}
+
+/// Failed logins per key (an account or an address), in memory.
+#[derive(Debug, Default)]
+pub struct Throttle {
+    failures: Mutex<HashMap<String, (u32, Instant)>>,
+}
+
+impl Throttle {
+    /// How long `key` must still wait at `now` before the next attempt (zero: go ahead).
+    pub fn wait(&self, key: &str, now: Instant) -> Duration {
+        let map = self.failures.lock().expect("throttle lock");
+        match map.get(key) {
+            Some(&(count, last)) if count >= FREE_ATTEMPTS => {
+                let delay = Duration::from_secs(1u64 << (count - FREE_ATTEMPTS).min(10))
+                    .min(Duration::from_secs(15 * 60));
+                (last + delay).saturating_duration_since(now)
+            }
+            _ => Duration::ZERO,
+        }
+    }
+
+    pub fn failed(&self, key: &str, now: Instant) {
+        let mut map = self.failures.lock().expect("throttle lock");
+        // Forget keys that have been quiet for a day, so the map stays small.
+        map.retain(|_, (_, last)| {
+            now.saturating_duration_since(*last) < Duration::from_secs(86_400)
+        });
+        let e = map.entry(key.to_owned()).or_insert((0, now));
+        e.0 += 1;
+        e.1 = now;
+    }
+
+    pub fn succeeded(&self, key: &str) {
+        self.failures.lock().expect("throttle lock").remove(key);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_hash_with_argon2id_and_verify() {
+        let h = hash_password("richtig-langes-passwort").unwrap();
+        assert!(h.starts_with("$argon2id$"), "{h}");
+        assert!(verify_password(&h, "richtig-langes-passwort"));
+        assert!(!verify_password(&h, "richtig-langes-passworT"));
+        assert!(!verify_password("kein hash", "x"));
+        assert_ne!(
+            h,
+            hash_password("richtig-langes-passwort").unwrap(),
+            "fresh salt"
+        );
+    }
+
+    #[test]
+    fn new_passwords_need_twelve_characters_and_the_same_twice() {
+        assert!(
+            check_new_password("elf-zeichen", "elf-zeichen")
+                .unwrap_err()
+                .contains("mindestens 12")
+        );
+        assert!(check_new_password("zwoelf-zeich", "zwoelf-zeich").is_ok());
+        assert!(
+            check_new_password("zwoelf-zeich", "zwoelf-zeicH")
+                .unwrap_err()
+                .contains("wiederholen")
+        );
+    }
+
+    #[test]
+    fn throttle_waits_double_after_five_failures_and_forgets_on_success() {
+        let t = Throttle::default();
+        let t0 = Instant::now();
+        for _ in 0..4 {
+            t.failed("login:anna", t0);
+        }
+        assert_eq!(t.wait("login:anna", t0), Duration::ZERO, "four are free");
+        t.failed("login:anna", t0);
+        assert_eq!(t.wait("login:anna", t0), Duration::from_secs(1));
+        t.failed("login:anna", t0);
+        assert_eq!(t.wait("login:anna", t0), Duration::from_secs(2));
+        assert_eq!(
+            t.wait("login:anna", t0 + Duration::from_secs(2)),
+            Duration::ZERO
+        );
+        for _ in 0..20 {
+            t.failed("login:anna", t0);
+        }
+        assert_eq!(
+            t.wait("login:anna", t0),
+            Duration::from_secs(15 * 60),
+            "capped"
+        );
+        assert_eq!(t.wait("login:bert", t0), Duration::ZERO, "per key");
+        t.succeeded("login:anna");
+        assert_eq!(t.wait("login:anna", t0), Duration::ZERO);
+    }
+
+    #[test]
+    fn tokens_compare_fully() {
+        assert!(same_token("abc", "abc"));
+        assert!(!same_token("abc", "abd"));
+        assert!(!same_token("abc", "ab"));
+        assert!(!same_token("", ""), "an empty token never matches");
+        assert_eq!(random_token().len(), 64);
+        assert_ne!(random_token(), random_token());
+    }
+}

@@ -1,0 +1,262 @@
+//! Signing in and out, and changing one's password.
+
+use std::time::Instant;
+
+use askama::Template;
+use axum::Form;
+use axum::extract::FromRequest;
+use axum::extract::{Query, Request, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect};
+use serde::Deserialize;
+
+use super::{PageResult, html};
+use crate::AppState;
+use crate::auth::{self, LOGIN_COOKIE, SESSION_COOKIE, Session};
+use crate::error::WebError;
+
+#[derive(Template)]
+#[template(path = "login.html")]
+struct LoginPage {
+    message: String,
+    login: String,
+    next: String,
+    form_token: String,
+}
+
+#[derive(Deserialize)]
+pub struct NextQuery {
+    weiter: Option<String>,
+}
+
+/// Only paths on this server are followed after login (no open redirect).
+fn local_path(next: Option<&str>) -> String {
+    match next {
+        Some(p) if p.starts_with('/') && !p.starts_with("//") && !p.contains('\\') => p.to_owned(),
+        _ => "/".to_owned(),
+    }
+}
+
+/// The login page with a fresh double-submit token in a cookie and the form.
+fn login_page(
+    status: StatusCode,
+    message: String,
+    login: String,
+    next: String,
+    secure: bool,
+) -> PageResult {
+    let token = auth::random_token();
+    let body = LoginPage {
+        message,
+        login,
+        next,
+        form_token: token.clone(),
+    }
+    .render()?;
+    let mut r = (status, Html(body)).into_response();
+    r.headers_mut().append(
+        header::SET_COOKIE,
+        auth::set_cookie(LOGIN_COOKIE, &token, 3600, secure),
+    );
+    Ok(r)
+}
+
+pub async fn login_form(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(q): Query<NextQuery>,
+) -> PageResult {
+    login_page(
+        StatusCode::OK,
+        String::new(),
+        String::new(),
+        local_path(q.weiter.as_deref()),
+        auth::is_secure(&state, &headers),
+    )
+}
+
+#[derive(Deserialize)]
+pub struct LoginForm {
+    #[serde(default)]
+    _anmeldung: String,
+    #[serde(default)]
+    login: String,
+    #[serde(default)]
+    passwort: String,
+    weiter: Option<String>,
+}
+
+/// A hash to verify against when the account does not exist, so that the answer takes as long
+/// as for a wrong password.
+fn dummy_hash() -> &'static str {
+    static HASH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    HASH.get_or_init(|| auth::hash_password("kein-konto-vorhanden").unwrap_or_default())
+}
+
+pub async fn login(State(state): State<AppState>, req: Request) -> PageResult {
+    let headers = req.headers().clone();
+    let peer = auth::peer(req.extensions());
+    let Form(f) = Form::<LoginForm>::from_request(req, &state)
+        .await
+        .map_err(|e| {
+            WebError::BadRequest(format!("Das Anmeldeformular ließ sich nicht lesen: {e}"))
+        })?;
+    let secure = auth::is_secure(&state, &headers);
+    let next = local_path(f.weiter.as_deref());
+    let login = f.login.trim().to_owned();
+    let fail = |status, message: &str| {
+        login_page(
+            status,
+            message.to_owned(),
+            login.clone(),
+            next.clone(),
+            secure,
+        )
+    };
+    // Login CSRF: the form's token must be the one in its cookie.
+    let cookie = auth::cookie(&headers, LOGIN_COOKIE).unwrap_or_default();
+    if f._anmeldung.is_empty() || cookie != f._anmeldung {
+        return fail(
+            StatusCode::FORBIDDEN,
+            "Das Anmeldeformular ist abgelaufen; bitte melden Sie sich erneut an.",
+        );
+    }
+    let now = Instant::now();
+    let keys = [
+        format!("konto:{}", login.to_lowercase()),
+        format!(
+            "adresse:{}",
+            peer.map(|p| p.ip().to_string()).unwrap_or_default()
+        ),
+    ];
+    let wait = keys
+        .iter()
+        .map(|k| state.throttle.wait(k, now))
+        .max()
+        .unwrap_or_default();
+    if !wait.is_zero() {
+        return fail(
+            StatusCode::TOO_MANY_REQUESTS,
+            &format!(
+                "Zu viele fehlgeschlagene Anmeldungen. Versuchen Sie es in {} Sekunden erneut.",
+                wait.as_secs().max(1)
+            ),
+        );
+    }
+    let user = state.store.user_by_login(&login).await?;
+    let hash = user
+        .as_ref()
+        .and_then(|u| u.password_hash.clone())
+        .unwrap_or_else(|| dummy_hash().to_owned());
+    let password = f.passwort.clone();
+    let ok = tokio::task::spawn_blocking(move || auth::verify_password(&hash, &password))
+        .await
+        .map_err(|e| WebError::Internal(e.to_string()))?;
+    let user = match user {
+        Some(u) if ok && !u.disabled => u,
+        _ => {
+            for k in &keys {
+                state.throttle.failed(k, now);
+            }
+            tracing::warn!(login = %login, peer = ?peer, "failed login");
+            return fail(
+                StatusCode::UNAUTHORIZED,
+                "Anmeldename oder Passwort ist falsch.",
+            );
+        }
+    };
+    for k in &keys {
+        state.throttle.succeeded(k);
+    }
+    let cookie = auth::start_session(&state, &user.id, secure).await?;
+    let mut r = Redirect::to(&next).into_response();
+    r.headers_mut().append(header::SET_COOKIE, cookie);
+    r.headers_mut().append(
+        header::SET_COOKIE,
+        auth::set_cookie(LOGIN_COOKIE, "", 0, secure),
+    );
+    Ok(r)
+}
+
+pub async fn logout(
+    State(state): State<AppState>,
+    session: Session,
+    headers: HeaderMap,
+) -> PageResult {
+    state.store.end_session(&session.token_hash).await?;
+    let mut r = Redirect::to("/anmelden").into_response();
+    r.headers_mut().append(
+        header::SET_COOKIE,
+        auth::set_cookie(SESSION_COOKIE, "", 0, auth::is_secure(&state, &headers)),
+    );
+    Ok(r)
+}
+
+#[derive(Template)]
+#[template(path = "password.html")]
+struct PasswordPage {
+    message: String,
+    done: bool,
+    min: usize,
+}
+
+pub async fn password_form(_session: Session) -> PageResult {
+    html(&PasswordPage {
+        message: String::new(),
+        done: false,
+        min: auth::MIN_PASSWORD,
+    })
+}
+
+#[derive(Deserialize)]
+pub struct PasswordForm {
+    #[serde(default)]
+    alt: String,
+    #[serde(default)]
+    neu: String,
+    #[serde(default)]
+    wiederholt: String,
+}
+
+pub async fn change_password(
+    State(state): State<AppState>,
+    session: Session,
+    Form(f): Form<PasswordForm>,
+) -> PageResult {
+    let page = |status: StatusCode, message: String, done: bool| -> PageResult {
+        let body = PasswordPage {
+            message,
+            done,
+            min: auth::MIN_PASSWORD,
+        }
+        .render()?;
+        Ok((status, Html(body)).into_response())
+    };
+    if let Err(m) = auth::check_new_password(&f.neu, &f.wiederholt) {
+        return page(StatusCode::BAD_REQUEST, m, false);
+    }
+    let user = state
+        .store
+        .user_by_login(&session.principal.login)
+        .await?
+        .ok_or_else(|| WebError::NotFound("Ihr Benutzerkonto gibt es nicht mehr.".into()))?;
+    let (hash, old, new) = (user.password_hash.clone().unwrap_or_default(), f.alt, f.neu);
+    let new_hash = tokio::task::spawn_blocking(move || {
+        auth::verify_password(&hash, &old).then(|| auth::hash_password(&new))
+    })
+    .await
+    .map_err(|e| WebError::Internal(e.to_string()))?;
+    let Some(new_hash) = new_hash else {
+        return page(
+            StatusCode::BAD_REQUEST,
+            "Feld „Bisheriges Passwort“: stimmt nicht".into(),
+            false,
+        );
+    };
+    let new_hash = new_hash.map_err(WebError::Internal)?;
+    session
+        .store(&state.store)
+        .set_password(&user.id, &new_hash, Some(&session.token_hash))
+        .await?;
+    page(StatusCode::OK, "Ihr Passwort wurde geändert.".into(), true)
+}

@@ -1,0 +1,538 @@
+//! Changing and signing an agreement, and the audit trail: the goal editor (guarded by the
+//! goal's revision), the signing page with the differences a Nachtrag makes, and the trail per
+//! agreement and per goal.
+
+use askama::Template;
+use axum::Form;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Redirect};
+use chrono::NaiveDate;
+use zielwerk_domain::nachtrag::{Difference, differences, target_text, tolerance_text};
+use zielwerk_domain::{
+    Action, Agreement, AgreementStatus, Goal, Key, PartyRole, Target, Tolerance,
+};
+use zielwerk_store::{AuditEvent, StoreError};
+
+use super::{Head, PageResult, agreement_for, head, html, stored_agreement, today};
+use crate::AppState;
+use crate::auth::Session;
+use crate::error::WebError;
+
+fn field<'a>(fields: &'a [(String, String)], name: &str) -> &'a str {
+    fields
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.trim())
+        .unwrap_or("")
+}
+
+fn find_goal<'a>(a: &'a Agreement, goal: &str) -> Result<&'a Goal, WebError> {
+    goal.parse::<Key>()
+        .ok()
+        .and_then(|k| a.goal(&k))
+        .ok_or_else(|| {
+            WebError::NotFound(format!(
+                "Das Ziel „{goal}“ gibt es in dieser Vereinbarung nicht."
+            ))
+        })
+}
+
+// ----- Goal editor ---------------------------------------------------------------------------
+
+#[derive(Template)]
+#[template(path = "goal_edit.html")]
+struct GoalEditPage {
+    head: Head,
+    goal_url: String,
+    action_url: String,
+    goal_title: String,
+    responsible: &'static str,
+    /// The values in the form: what is stored, or what the user typed.
+    title: String,
+    description: String,
+    target_label: &'static str,
+    target: String,
+    /// Monthly trajectories are changed through the agreement file.
+    target_editable: bool,
+    tolerance_label: String,
+    tolerance: String,
+    revision: i64,
+    problems: Vec<String>,
+    /// Set after a conflict: what is stored now.
+    conflict: Option<(String, Vec<(String, String)>)>,
+    voids_signatures: bool,
+}
+
+fn target_input(t: &Target) -> (&'static str, String, bool) {
+    match t {
+        Target::Annual { value } => (
+            "Jahreszielwert",
+            zielwerk_domain::format::number(*value, 2),
+            true,
+        ),
+        Target::Milestone { due } => (
+            "Meilenstein fällig am (TT.MM.JJJJ)",
+            due.format("%d.%m.%Y").to_string(),
+            true,
+        ),
+        Target::Monthly { .. } => ("Monatlicher Zielpfad", target_text(t), false),
+    }
+}
+
+fn tolerance_input(t: &Tolerance) -> (String, String) {
+    match t {
+        Tolerance::Absolute { value } => (
+            "Toleranz (in der Einheit der Kennzahl)".into(),
+            zielwerk_domain::format::number(*value, 2),
+        ),
+        Tolerance::Relative { percent } => (
+            "Toleranz (in Prozent des Zielwerts)".into(),
+            zielwerk_domain::format::number(*percent, 2),
+        ),
+        Tolerance::Days { days } => ("Vorlauf in Tagen".into(), days.to_string()),
+    }
+}
+
+/// The edit permission for a goal: the party responsible for it, and an open agreement.
+fn may_edit(session: &Session, a: &Agreement, g: &Goal) -> Result<(), WebError> {
+    session.require(&a.jobcenter.ba_id, Action::EditGoal(g.responsible), || {
+        format!("Das Ziel „{}“ gibt es nicht.", g.key)
+    })?;
+    if a.status == AgreementStatus::Signed {
+        return Err(StoreError::SignedAgreement(a.key().to_string()).into());
+    }
+    Ok(())
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn edit_page(
+    state: &AppState,
+    a: &Agreement,
+    g: &Goal,
+    typed: Option<(&[(String, String)], i64)>,
+    problems: Vec<String>,
+    conflict: Option<(String, Vec<(String, String)>)>,
+) -> Result<GoalEditPage, WebError> {
+    let values = state.store.current_values(&a.jobcenter.ba_id, &[]).await?;
+    let (target_label, target, target_editable) = target_input(&g.target);
+    let (tolerance_label, tolerance) = tolerance_input(&g.tolerance);
+    let stored_revision = state
+        .store
+        .goal_revision(&a.key(), g.key.as_str())
+        .await?
+        .unwrap_or_default();
+    let signed = state.store.signatures(&a.key()).await?;
+    let mut page = GoalEditPage {
+        head: head(a, &values),
+        goal_url: format!("/vereinbarungen/{}/ziele/{}", a.key(), g.key),
+        action_url: format!("/vereinbarungen/{}/ziele/{}/bearbeiten", a.key(), g.key),
+        goal_title: g.title.clone(),
+        responsible: g.responsible.label_de(),
+        title: g.title.clone(),
+        description: g.description.clone(),
+        target_label,
+        target,
+        target_editable,
+        tolerance_label,
+        tolerance,
+        revision: stored_revision,
+        problems,
+        conflict,
+        voids_signatures: !signed.is_empty(),
+    };
+    if let Some((fields, revision)) = typed {
+        page.title = field(fields, "titel").to_owned();
+        page.description = field(fields, "beschreibung").to_owned();
+        if target_editable {
+            page.target = field(fields, "ziel").to_owned();
+        }
+        page.tolerance = field(fields, "toleranz").to_owned();
+        page.revision = revision;
+    }
+    Ok(page)
+}
+
+pub async fn edit_goal_form(
+    State(state): State<AppState>,
+    session: Session,
+    Path((id, goal)): Path<(String, String)>,
+) -> PageResult {
+    let k = agreement_for(&session, &id, Action::ReadInternal)?;
+    let a = stored_agreement(&state, &k).await?;
+    let g = find_goal(&a, &goal)?;
+    may_edit(&session, &a, g)?;
+    html(&edit_page(&state, &a, g, None, Vec::new(), None).await?)
+}
+
+/// Applies the form to `g`; every problem names its field.
+fn parse_goal(g: &Goal, fields: &[(String, String)]) -> Result<(Goal, i64), Vec<String>> {
+    let mut problems = Vec::new();
+    let mut new = g.clone();
+    new.title = field(fields, "titel").to_owned();
+    if new.title.is_empty() || new.title.chars().count() > 300 {
+        problems.push("Feld „Titel“: bitte 1 bis 300 Zeichen eingeben".into());
+    }
+    new.description = field(fields, "beschreibung").replace("\r\n", "\n");
+    if new.description.chars().count() > 4000 {
+        problems.push("Feld „Beschreibung“: höchstens 4.000 Zeichen".into());
+    }
+    let number = |label: &str, raw: &str, problems: &mut Vec<String>| {
+        use zielwerk_ingest::german::{DecimalStyle, parse_number};
+        parse_number(raw, DecimalStyle::Comma)
+            .map_err(|e| problems.push(format!("Feld „{label}“: {e}")))
+            .ok()
+    };
+    match &g.target {
+        Target::Annual { .. } => {
+            if let Some(v) = number("Jahreszielwert", field(fields, "ziel"), &mut problems) {
+                new.target = Target::Annual { value: v };
+            }
+        }
+        Target::Milestone { .. } => {
+            let raw = field(fields, "ziel");
+            match NaiveDate::parse_from_str(raw, "%d.%m.%Y")
+                .or_else(|_| NaiveDate::parse_from_str(raw, "%Y-%m-%d"))
+            {
+                Ok(due) => new.target = Target::Milestone { due },
+                Err(_) => problems.push(format!(
+                    "Feld „Meilenstein fällig am“: „{raw}“ ist kein Datum (erwartet TT.MM.JJJJ)"
+                )),
+            }
+        }
+        Target::Monthly { .. } => {}
+    }
+    let raw = field(fields, "toleranz");
+    new.tolerance = match g.tolerance {
+        Tolerance::Days { .. } => match raw.parse::<u32>() {
+            Ok(days) => Tolerance::Days { days },
+            Err(_) => {
+                problems.push(format!(
+                    "Feld „Vorlauf in Tagen“: „{raw}“ ist keine ganze Zahl"
+                ));
+                g.tolerance
+            }
+        },
+        Tolerance::Absolute { .. } => number("Toleranz", raw, &mut problems)
+            .map(|value| Tolerance::Absolute { value })
+            .unwrap_or(g.tolerance),
+        Tolerance::Relative { .. } => number("Toleranz", raw, &mut problems)
+            .map(|percent| Tolerance::Relative { percent })
+            .unwrap_or(g.tolerance),
+    };
+    let revision = field(fields, "revision")
+        .parse::<i64>()
+        .map_err(|_| problems.push("Die Bearbeitungsnummer fehlt; laden Sie die Seite neu".into()));
+    match revision {
+        Ok(r) if problems.is_empty() => Ok((new, r)),
+        _ => Err(problems),
+    }
+}
+
+pub async fn edit_goal(
+    State(state): State<AppState>,
+    session: Session,
+    Path((id, goal)): Path<(String, String)>,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> PageResult {
+    let k = agreement_for(&session, &id, Action::ReadInternal)?;
+    let a = stored_agreement(&state, &k).await?;
+    let g = find_goal(&a, &goal)?;
+    may_edit(&session, &a, g)?;
+    let typed_revision = field(&fields, "revision").parse().unwrap_or_default();
+    let (new, revision) = match parse_goal(g, &fields) {
+        Ok(x) => x,
+        Err(problems) => {
+            let page = edit_page(
+                &state,
+                &a,
+                g,
+                Some((&fields, typed_revision)),
+                problems,
+                None,
+            )
+            .await?;
+            return Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(page.render()?)).into_response());
+        }
+    };
+    // The whole agreement must stay valid (e.g. a tolerance must not be negative).
+    let mut changed = a.clone();
+    if let Some(slot) = changed.goals.iter_mut().find(|x| x.key == new.key) {
+        *slot = new.clone();
+    }
+    let problems: Vec<String> = changed
+        .check()
+        .into_iter()
+        .map(|p| format!("{}: {}", p.path, p.message))
+        .collect();
+    if !problems.is_empty() {
+        let page = edit_page(
+            &state,
+            &a,
+            g,
+            Some((&fields, typed_revision)),
+            problems,
+            None,
+        )
+        .await?;
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(page.render()?)).into_response());
+    }
+    match session
+        .store(&state.store)
+        .update_goal(&k, &new, revision)
+        .await
+    {
+        Ok(_) => Ok(Redirect::to(&format!("/vereinbarungen/{k}/ziele/{}", g.key)).into_response()),
+        Err(e @ StoreError::Conflict { .. }) => {
+            // Nothing is lost: the page shows what the other person saved and keeps what this
+            // user typed, with the current revision, so that saving again is a decision.
+            let now = stored_agreement(&state, &k).await?;
+            let stored = find_goal(&now, &goal)?;
+            let theirs = vec![
+                ("Titel".to_owned(), stored.title.clone()),
+                ("Beschreibung".to_owned(), stored.description.clone()),
+                ("Zielwert".to_owned(), target_text(&stored.target)),
+                ("Toleranz".to_owned(), tolerance_text(&stored.tolerance)),
+            ];
+            let mut page = edit_page(
+                &state,
+                &now,
+                stored,
+                Some((&fields, typed_revision)),
+                Vec::new(),
+                Some((e.to_string(), theirs)),
+            )
+            .await?;
+            page.revision = state
+                .store
+                .goal_revision(&k, g.key.as_str())
+                .await?
+                .unwrap_or_default();
+            Ok((StatusCode::CONFLICT, Html(page.render()?)).into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+// ----- Signing and Nachtrag ------------------------------------------------------------------
+
+struct PartyLine {
+    role: &'static str,
+    token: &'static str,
+    name: String,
+    state: String,
+    /// The user may sign for this party now.
+    can_sign: bool,
+}
+
+#[derive(Template)]
+#[template(path = "signing.html")]
+struct SigningPage {
+    head: Head,
+    status: &'static str,
+    signed: bool,
+    parties: Vec<PartyLine>,
+    stamp: String,
+    digest: String,
+    can_open_nachtrag: bool,
+    based_on: Option<String>,
+    differences: Vec<Difference>,
+}
+
+pub async fn signing(
+    State(state): State<AppState>,
+    session: Session,
+    Path(id): Path<String>,
+) -> PageResult {
+    let k = agreement_for(&session, &id, Action::ReadInternal)?;
+    let a = stored_agreement(&state, &k).await?;
+    let values = state.store.current_values(&a.jobcenter.ba_id, &[]).await?;
+    let signatures = state.store.signatures(&k).await?;
+    let signed = a.status == AgreementStatus::Signed;
+    let digest = zielwerk_store::content_digest(&a);
+    let parties = a
+        .parties
+        .iter()
+        .map(|p| {
+            let sig = signatures.iter().find(|s| s.role == p.role);
+            let state = match (sig, p.signed_on) {
+                (Some(s), _) => format!(
+                    "unterzeichnet von {} am {} (Inhalt SHA-256 {}…)",
+                    s.signer,
+                    s.signed_at.get(..10).unwrap_or(&s.signed_at),
+                    s.content_hash.get(..16).unwrap_or(&s.content_hash)
+                ),
+                (None, Some(d)) => format!(
+                    "unterzeichnet am {} (laut Vereinbarungsdatei)",
+                    d.format("%d.%m.%Y")
+                ),
+                (None, None) => "noch nicht unterzeichnet".into(),
+            };
+            PartyLine {
+                role: p.role.label_de(),
+                token: p.role.as_str(),
+                name: p.name.clone(),
+                state,
+                can_sign: !signed
+                    && sig.is_none()
+                    && session
+                        .principal
+                        .may(&a.jobcenter.ba_id, Action::Sign(p.role)),
+            }
+        })
+        .collect();
+    let based_on = state.store.based_on(&k).await?;
+    let differences = match &based_on {
+        Some(old) => match state.store.agreement(old).await? {
+            Some(old) => differences(&old, &a),
+            None => Vec::new(),
+        },
+        None => Vec::new(),
+    };
+    html(&SigningPage {
+        head: head(&a, &values),
+        status: a.status.label_de(),
+        signed,
+        parties,
+        stamp: state.store.agreement_stamp(&k).await?.unwrap_or_default(),
+        digest,
+        can_open_nachtrag: signed
+            && session
+                .principal
+                .may(&a.jobcenter.ba_id, Action::OpenNachtrag),
+        based_on: based_on.map(|k| k.to_string()),
+        differences,
+    })
+}
+
+pub async fn sign(
+    State(state): State<AppState>,
+    session: Session,
+    Path(id): Path<String>,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> PageResult {
+    let k = agreement_for(&session, &id, Action::ReadInternal)?;
+    let role = PartyRole::ALL
+        .into_iter()
+        .find(|p| p.as_str() == field(&fields, "partei"))
+        .ok_or_else(|| {
+            WebError::BadRequest(format!(
+                "Feld „Partei“: „{}“ (erwartet kreis, agentur oder jobcenter)",
+                field(&fields, "partei")
+            ))
+        })?;
+    session.require(&k.jobcenter, Action::Sign(role), || {
+        format!("Die Vereinbarung „{id}“ gibt es nicht.")
+    })?;
+    session
+        .store(&state.store)
+        .sign(
+            &k,
+            role,
+            &session.principal.user_id,
+            field(&fields, "stand"),
+            field(&fields, "inhalt"),
+            today(),
+        )
+        .await?;
+    Ok(Redirect::to(&format!("/vereinbarungen/{k}/unterzeichnung")).into_response())
+}
+
+pub async fn open_nachtrag(
+    State(state): State<AppState>,
+    session: Session,
+    Path(id): Path<String>,
+) -> PageResult {
+    let k = agreement_for(&session, &id, Action::OpenNachtrag)?;
+    let new = session.store(&state.store).open_nachtrag(&k).await?;
+    Ok(Redirect::to(&format!("/vereinbarungen/{new}/unterzeichnung")).into_response())
+}
+
+// ----- Audit trail ---------------------------------------------------------------------------
+
+struct AuditRow {
+    seq: i64,
+    at: String,
+    actor: String,
+    action: String,
+    subject: String,
+    before: String,
+    after: String,
+}
+
+#[derive(Template)]
+#[template(path = "audit.html")]
+struct AuditPage {
+    head: Head,
+    title: String,
+    back: Option<(String, String)>,
+    rows: Vec<AuditRow>,
+}
+
+fn pretty(json: Option<&str>) -> String {
+    json.and_then(|j| serde_json::from_str::<serde_json::Value>(j).ok())
+        .map(|v| serde_json::to_string_pretty(&v).unwrap_or_default())
+        .unwrap_or_default()
+}
+
+fn audit_rows(events: Vec<AuditEvent>) -> Vec<AuditRow> {
+    events
+        .into_iter()
+        .map(|e| AuditRow {
+            seq: e.seq,
+            at: chrono::DateTime::parse_from_rfc3339(&e.at)
+                .map(|t| {
+                    t.with_timezone(&chrono::Local)
+                        .format("%d.%m.%Y %H:%M:%S")
+                        .to_string()
+                })
+                .unwrap_or_else(|_| e.at.clone()),
+            actor: e.actor.clone(),
+            action: e.action_de().to_owned(),
+            subject: e.subject.clone(),
+            before: pretty(e.before.as_deref()),
+            after: pretty(e.after.as_deref()),
+        })
+        .collect()
+}
+
+pub async fn agreement_audit(
+    State(state): State<AppState>,
+    session: Session,
+    Path(id): Path<String>,
+) -> PageResult {
+    let k = agreement_for(&session, &id, Action::ReadAudit)?;
+    let a = stored_agreement(&state, &k).await?;
+    let values = state.store.current_values(&a.jobcenter.ba_id, &[]).await?;
+    html(&AuditPage {
+        head: head(&a, &values),
+        title: format!("Änderungsprotokoll: {}", a.title),
+        back: None,
+        rows: audit_rows(state.store.audit_trail(&k, None).await?),
+    })
+}
+
+pub async fn goal_audit(
+    State(state): State<AppState>,
+    session: Session,
+    Path((id, goal)): Path<(String, String)>,
+) -> PageResult {
+    let k = agreement_for(&session, &id, Action::ReadAudit)?;
+    let a = stored_agreement(&state, &k).await?;
+    let g = find_goal(&a, &goal)?;
+    let values = state.store.current_values(&a.jobcenter.ba_id, &[]).await?;
+    html(&AuditPage {
+        head: head(&a, &values),
+        title: format!("Änderungsprotokoll des Ziels „{}“", g.title),
+        back: Some((
+            format!("/vereinbarungen/{k}/ziele/{}", g.key),
+            g.title.clone(),
+        )),
+        rows: audit_rows(
+            state
+                .store
+                .audit_trail(&k, Some((g.key.as_str(), g.indicator.as_str())))
+                .await?,
+        ),
+    })
+}
