@@ -117,7 +117,14 @@ fn demo_builds_the_database_and_serves_the_overview() {
         "--bind",
         "127.0.0.1:0",
     ]);
-    let body = http_get(&addr, "/vereinbarungen/t36402-2022-v1");
+    // Without signing in, the page sends the visitor to the login.
+    let anonymous = http_get(&addr, "/vereinbarungen/t36402-2022-v1");
+    assert!(anonymous.starts_with("HTTP/1.1 303"), "{anonymous}");
+    assert!(anonymous.contains("location: /anmelden?weiter=%2Fvereinbarungen%2Ft36402-2022-v1"));
+    // The demo account the README names signs in.
+    let cookie = sign_in(&addr, "kreis", "zielwerk-demo").expect("the demo account signs in");
+    let body = http(&addr, "GET", "/vereinbarungen/t36402-2022-v1", &cookie, "");
+    assert!(wrong_password_is_refused(&addr));
     child.kill().unwrap();
     let _ = child.wait();
     assert!(
@@ -126,6 +133,156 @@ fn demo_builds_the_database_and_serves_the_overview() {
         &body[..body.len().min(200)]
     );
     assert!(body.matches("<tr class=\"goal\">").count() >= 12);
+    assert!(body.contains("Angemeldet: Karla Kreis"));
+}
+
+fn wrong_password_is_refused(addr: &str) -> bool {
+    sign_in(addr, "kreis", "falsches-passwort").is_none()
+}
+
+/// One HTTP/1.1 request over a plain socket with a `Cookie` header (may be empty) and a form
+/// body (may be empty).
+fn http(addr: &str, method: &str, path: &str, cookie: &str, form: &str) -> String {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(addr).unwrap();
+    let mut req = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
+    if !cookie.is_empty() {
+        req.push_str(&format!("Cookie: {cookie}\r\n"));
+    }
+    if !form.is_empty() {
+        req.push_str(&format!(
+            "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n",
+            form.len()
+        ));
+    }
+    req.push_str("\r\n");
+    req.push_str(form);
+    s.write_all(req.as_bytes()).unwrap();
+    let mut out = String::new();
+    s.read_to_string(&mut out).unwrap();
+    out
+}
+
+/// The value of the cookie `name` set in a raw response.
+fn cookie_of(response: &str, name: &str) -> Option<String> {
+    response
+        .lines()
+        .filter_map(|l| l.strip_prefix("set-cookie: "))
+        .find_map(|l| l.strip_prefix(&format!("{name}=")))
+        .map(|v| v.split(';').next().unwrap().to_owned())
+        .filter(|v| !v.is_empty())
+}
+
+/// Signs in through the login form; returns the session cookie, or `None` if refused.
+fn sign_in(addr: &str, login: &str, password: &str) -> Option<String> {
+    let form = http(addr, "GET", "/anmelden", "", "");
+    let login_cookie = cookie_of(&form, "zielwerk_anmeldung").unwrap();
+    let token = form
+        .split("name=\"_anmeldung\" value=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap();
+    let r = http(
+        addr,
+        "POST",
+        "/anmelden",
+        &format!("zielwerk_anmeldung={login_cookie}"),
+        &format!("_anmeldung={token}&login={login}&passwort={password}&weiter=%2F"),
+    );
+    cookie_of(&r, "zielwerk_sitzung").map(|c| format!("zielwerk_sitzung={c}"))
+}
+
+/// `zielwerk user add` with the password on standard input.
+fn add_user(db: &str, login: &str, password: &str, grants: &[&str]) -> (bool, String) {
+    use std::io::Write;
+    let mut args = vec!["user", "add", login, "--name", "Neue Person", "--db", db];
+    for g in grants {
+        args.extend(["--recht", g]);
+    }
+    let mut child = Command::new(BIN)
+        .args(&args)
+        .env("ZIELWERK_LOG", "warn")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    writeln!(child.stdin.take().unwrap(), "{password}").unwrap();
+    let out = child.wait_with_output().unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn the_first_admin_is_added_on_the_command_line_and_signs_in() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("leer.db");
+    let db = db.to_str().unwrap();
+    let (ok, err) = add_user(db, "chefin", "zu-kurz", &["admin@*"]);
+    assert!(!ok);
+    assert!(err.contains("mindestens 12 Zeichen"), "{err}");
+    let (ok, err) = add_user(db, "chefin", "ein-langes-passwort", &["admin@Mettmann"]);
+    assert!(!ok);
+    assert!(
+        err.contains("--recht „admin@Mettmann“") && err.contains("BA-Kennung"),
+        "{err}"
+    );
+    let (ok, err) = add_user(db, "chefin", "ein-langes-passwort", &["admin@*"]);
+    assert!(ok, "{err}");
+    assert!(err.contains("angelegt mit den Rechten: admin@*"), "{err}");
+    let (ok, err) = add_user(db, "chefin", "ein-anderes-passwort", &["admin@*"]);
+    assert!(!ok);
+    assert!(
+        err.contains("Das Benutzerkonto „chefin“ gibt es schon"),
+        "{err}"
+    );
+
+    let (mut server, addr) = start_server(&["serve", "--db", db, "--bind", "127.0.0.1:0"]);
+    let cookie = sign_in(&addr, "chefin", "ein-langes-passwort");
+    let wrong = sign_in(&addr, "chefin", "ein-anderes-passwort");
+    let home = http(&addr, "GET", "/", cookie.as_deref().unwrap_or(""), "");
+    server.kill().unwrap();
+    let _ = server.wait();
+    assert!(cookie.is_some() && wrong.is_none());
+    assert!(home.starts_with("HTTP/1.1 200"), "{home}");
+    assert!(home.contains("Angemeldet: Neue Person"), "{home}");
+}
+
+#[test]
+fn audit_verify_detects_a_row_changed_behind_the_applications_back() {
+    let (_dir, db) = demo_db();
+    let (ok, out, err) = run(&["audit", "verify", "--db", &db]);
+    assert!(ok, "{err}");
+    assert!(out.contains("Änderungsprotokoll unverändert"), "{out}");
+    // Someone edits the database directly: the record of an import now names another person.
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        sqlx::any::install_default_drivers();
+        let pool = sqlx::AnyPool::connect(&format!("sqlite://{db}"))
+            .await
+            .unwrap();
+        let n = sqlx::query("UPDATE audit_event SET actor = 'Niemand' WHERE seq = 3")
+            .execute(&pool)
+            .await
+            .unwrap()
+            .rows_affected();
+        assert_eq!(n, 1);
+        pool.close().await;
+    });
+    let (ok, _, err) = run(&["audit", "verify", "--db", &db]);
+    assert!(!ok, "a changed row fails the check");
+    assert!(
+        err.contains("Änderungsprotokoll verändert: Eintrag 3 wurde nachträglich verändert"),
+        "{err}"
+    );
+    assert!(
+        err.contains("Die ersten 2 Einträge (bis Nr. 2) sind in Ordnung"),
+        "{err}"
+    );
 }
 
 /// Starts `zielwerk` with `args` (a serving command) and returns the process and the address it
@@ -516,7 +673,7 @@ fn backup_while_the_server_runs_and_restore_into_an_empty_database() {
     let file = file.to_str().unwrap();
     let (ok, _, err) = run(&["backup", "--db", &db, "-o", file]);
     assert!(ok, "{err}");
-    assert!(err.contains("19 Tabellen"), "{err}");
+    assert!(err.contains("23 Tabellen"), "{err}");
     assert!(
         http_get(&addr, "/health").ends_with("ok"),
         "server still serves"
@@ -532,7 +689,7 @@ fn backup_while_the_server_runs_and_restore_into_an_empty_database() {
     let restored = restored.to_str().unwrap();
     let (ok, _, err) = run(&["restore", file, "--db", restored]);
     assert!(ok, "{err}");
-    assert!(err.contains("wiederhergestellt: 19 Tabellen"), "{err}");
+    assert!(err.contains("wiederhergestellt: 23 Tabellen"), "{err}");
     let original = figures_csv(&db, "t36402", "K2", "2022-01", "2022-12");
     let copy = figures_csv(restored, "t36402", "K2", "2022-01", "2022-12");
     assert!(original.0 && copy.0);
