@@ -11,8 +11,9 @@
 //!   database keeps only their SHA-256. They end after [`SESSION_HOURS`] or on logout.
 //! - CSRF: every state-changing request needs the session's token (`_csrf` in the form, or in
 //!   the query for file uploads), and a foreign `Origin` is refused outright.
-//! - Throttling: after [`FREE_ATTEMPTS`] failed logins per account or per address, each further
-//!   attempt waits twice as long as the one before (up to 15 minutes).
+//! - Throttling: after [`FREE_ATTEMPTS`] failed logins for an account (or four times as many
+//!   from one address, which may be a whole office behind a proxy), each further attempt waits
+//!   twice as long as the one before (up to 15 minutes).
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -383,12 +384,13 @@ pub struct Throttle {
 }
 
 impl Throttle {
-    /// How long `key` must still wait at `now` before the next attempt (zero: go ahead).
-    pub fn wait(&self, key: &str, now: Instant) -> Duration {
+    /// How long `key` must still wait at `now` before the next attempt (zero: go ahead), when
+    /// `free` failures go unpunished.
+    pub fn wait(&self, key: &str, free: u32, now: Instant) -> Duration {
         let map = self.failures.lock().expect("throttle lock");
         match map.get(key) {
-            Some(&(count, last)) if count >= FREE_ATTEMPTS => {
-                let delay = Duration::from_secs(1u64 << (count - FREE_ATTEMPTS).min(10))
+            Some(&(count, last)) if count >= free => {
+                let delay = Duration::from_secs(1u64 << (count - free).min(10))
                     .min(Duration::from_secs(15 * 60));
                 (last + delay).saturating_duration_since(now)
             }
@@ -452,26 +454,40 @@ mod tests {
         for _ in 0..4 {
             t.failed("login:anna", t0);
         }
-        assert_eq!(t.wait("login:anna", t0), Duration::ZERO, "four are free");
-        t.failed("login:anna", t0);
-        assert_eq!(t.wait("login:anna", t0), Duration::from_secs(1));
-        t.failed("login:anna", t0);
-        assert_eq!(t.wait("login:anna", t0), Duration::from_secs(2));
         assert_eq!(
-            t.wait("login:anna", t0 + Duration::from_secs(2)),
+            t.wait("login:anna", FREE_ATTEMPTS, t0),
+            Duration::ZERO,
+            "four are free"
+        );
+        t.failed("login:anna", t0);
+        assert_eq!(
+            t.wait("login:anna", FREE_ATTEMPTS, t0),
+            Duration::from_secs(1)
+        );
+        t.failed("login:anna", t0);
+        assert_eq!(
+            t.wait("login:anna", FREE_ATTEMPTS, t0),
+            Duration::from_secs(2)
+        );
+        assert_eq!(
+            t.wait("login:anna", FREE_ATTEMPTS, t0 + Duration::from_secs(2)),
             Duration::ZERO
         );
         for _ in 0..20 {
             t.failed("login:anna", t0);
         }
         assert_eq!(
-            t.wait("login:anna", t0),
+            t.wait("login:anna", FREE_ATTEMPTS, t0),
             Duration::from_secs(15 * 60),
             "capped"
         );
-        assert_eq!(t.wait("login:bert", t0), Duration::ZERO, "per key");
+        assert_eq!(
+            t.wait("login:bert", FREE_ATTEMPTS, t0),
+            Duration::ZERO,
+            "per key"
+        );
         t.succeeded("login:anna");
-        assert_eq!(t.wait("login:anna", t0), Duration::ZERO);
+        assert_eq!(t.wait("login:anna", FREE_ATTEMPTS, t0), Duration::ZERO);
     }
 
     #[test]

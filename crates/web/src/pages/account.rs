@@ -122,16 +122,18 @@ pub async fn login(State(state): State<AppState>, req: Request) -> PageResult {
         );
     }
     let now = Instant::now();
-    let keys = [
+    // Per account, and per address when the server knows it (an office behind one proxy
+    // shares an address: it gets four times as many free attempts).
+    let mut keys = vec![(
         format!("konto:{}", login.to_lowercase()),
-        format!(
-            "adresse:{}",
-            peer.map(|p| p.ip().to_string()).unwrap_or_default()
-        ),
-    ];
+        auth::FREE_ATTEMPTS,
+    )];
+    if let Some(p) = peer {
+        keys.push((format!("adresse:{}", p.ip()), 4 * auth::FREE_ATTEMPTS));
+    }
     let wait = keys
         .iter()
-        .map(|k| state.throttle.wait(k, now))
+        .map(|(k, free)| state.throttle.wait(k, *free, now))
         .max()
         .unwrap_or_default();
     if !wait.is_zero() {
@@ -155,7 +157,7 @@ pub async fn login(State(state): State<AppState>, req: Request) -> PageResult {
     let user = match user {
         Some(u) if ok && !u.disabled => u,
         _ => {
-            for k in &keys {
+            for (k, _) in &keys {
                 state.throttle.failed(k, now);
             }
             tracing::warn!(login = %login, peer = ?peer, "failed login");
@@ -165,9 +167,8 @@ pub async fn login(State(state): State<AppState>, req: Request) -> PageResult {
             );
         }
     };
-    for k in &keys {
-        state.throttle.succeeded(k);
-    }
+    // Success clears the account's count; an address's count only fades with time.
+    state.throttle.succeeded(&keys[0].0);
     let cookie = auth::start_session(&state, &user.id, secure).await?;
     let mut r = Redirect::to(&next).into_response();
     r.headers_mut().append(header::SET_COOKIE, cookie);

@@ -48,6 +48,8 @@ impl Server {
 #[derive(Clone)]
 pub struct Session {
     pub client: reqwest::Client,
+    /// The same session, not following redirects (to see a 303 and where it leads).
+    pub nofollow: reqwest::Client,
     pub csrf: String,
 }
 
@@ -56,7 +58,7 @@ impl Session {
     pub async fn post(&self, url: &str, form: &[(&str, &str)]) -> reqwest::Response {
         let mut fields: Vec<(&str, &str)> = form.to_vec();
         fields.push(("_csrf", &self.csrf));
-        self.client.post(url).form(&fields).send().await.unwrap()
+        self.nofollow.post(url).form(&fields).send().await.unwrap()
     }
 
     pub async fn get(&self, url: &str) -> (u16, String) {
@@ -139,7 +141,12 @@ pub async fn login_as(
         format!("zielwerk_sitzung={session}").parse().unwrap(),
     );
     let client = reqwest::Client::builder()
+        .default_headers(headers.clone())
+        .build()
+        .unwrap();
+    let nofollow = reqwest::Client::builder()
         .default_headers(headers)
+        .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap();
     let home = client
@@ -158,7 +165,11 @@ pub async fn login_as(
         .next()
         .unwrap()
         .to_owned();
-    Ok(Session { client, csrf })
+    Ok(Session {
+        client,
+        nofollow,
+        csrf,
+    })
 }
 
 /// The value of cookie `name` set by `r`, if any.
@@ -241,7 +252,7 @@ pub async fn serve_demo(store: Store, dir: tempfile::TempDir) -> Server {
     tokio::spawn(async move {
         axum::serve(listener, app).await.unwrap();
     });
-    let Session { client, csrf } = login_as(addr, "steuerung", PASSWORD).await.unwrap();
+    let Session { client, csrf, .. } = login_as(addr, "steuerung", PASSWORD).await.unwrap();
     clients()
         .lock()
         .unwrap()

@@ -1,2 +1,806 @@
-//! Trust over HTTP: sign-in, roles, tenant isolation, CSRF, goal edits with conflicts, signing
-//! with a Nachtrag, and the audit trail on the pages.
+//! Trust over HTTP: sign-in and sessions, what each role may do (through the pages), tenant
+//! isolation under attack (another Jobcenter's ids guessed, pages and writes), CSRF, two people
+//! editing the same goal, signing with a Nachtrag and its differences, and the audit trail on
+//! the pages. Like the whole suite, they run on SQLite and again on PostgreSQL (`scripts/test`).
+
+use zielwerk_domain::{ActionItem, ActionStatus, MeetingHeader, MeetingKind, PartyRole, YearMonth};
+
+use crate::{METTMANN, PASSWORD, Server, Session, demo_server, login_as, set_cookie};
+
+const REGENSBURG: &str = "/vereinbarungen/t73906-2026-v1";
+
+/// Mettmann's Vorlage, meeting and action item ids, made behind the scenes (an attacker is
+/// assumed to know or guess them).
+pub struct Ids {
+    vorlage: String,
+    meeting: String,
+    action: String,
+}
+
+pub async fn mettmann_ids(s: &Server) -> Ids {
+    let a = zielwerk_demo::mettmann_agreement().unwrap();
+    let vorlage = s
+        .store
+        .create_vorlage(&a.key(), &zielwerk_demo::mettmann_vorlage(&a))
+        .await
+        .unwrap();
+    let header = MeetingHeader {
+        kind: MeetingKind::Zielnachhaltedialog,
+        title: String::new(),
+        date: chrono::NaiveDate::from_ymd_opt(2022, 10, 12).unwrap(),
+        month: YearMonth::new(2022, 9).unwrap(),
+        place: "Kreishaus".into(),
+        participants: Vec::new(),
+    };
+    let meeting = zielwerk_web::documents::create_meeting(&s.store, &a.key(), header)
+        .await
+        .unwrap();
+    let item = s.store.agenda(&meeting).await.unwrap()[0].id.clone();
+    let (_, action) = s
+        .store
+        .add_decision(
+            &meeting,
+            Some(&item),
+            "Konzept vorlegen",
+            Some(&ActionItem {
+                what: "Konzept".into(),
+                owner_party: PartyRole::Kreis,
+                owner_person: String::new(),
+                due: chrono::NaiveDate::from_ymd_opt(2022, 11, 15).unwrap(),
+                status: ActionStatus::Open,
+                goal: None,
+                measure: None,
+            }),
+        )
+        .await
+        .unwrap();
+    Ids {
+        vorlage,
+        meeting,
+        action: action.unwrap(),
+    }
+}
+
+fn no_redirects() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+/// Every internal page of Mettmann, by the ids in `ids`.
+fn mettmann_pages(ids: &Ids) -> Vec<String> {
+    let mut pages: Vec<String> = [
+        "",
+        "/anlagen",
+        "/export.toml",
+        "/ziele/k2",
+        "/ziele/k2/bearbeiten",
+        "/ziele/k2/protokoll",
+        "/berichte",
+        "/monitoring",
+        "/monitoring.pdf",
+        "/werte.xlsx",
+        "/sitzungen",
+        "/protokoll",
+        "/unterzeichnung",
+    ]
+    .iter()
+    .map(|p| format!("{METTMANN}{p}"))
+    .collect();
+    pages.extend([
+        format!("/vorlagen/{}", ids.vorlage),
+        format!("/vorlagen/{}/vorlage.pdf", ids.vorlage),
+        format!("/vorlagen/{}/anlage-1.pdf", ids.vorlage),
+        format!("/sitzungen/{}", ids.meeting),
+        format!("/sitzungen/{}/niederschrift.pdf", ids.meeting),
+        "/jobcenter/t36402/aufgaben".into(),
+    ]);
+    pages
+}
+
+/// Every write on Mettmann's data, with a plausible form.
+fn mettmann_writes(ids: &Ids) -> Vec<(String, Vec<(&'static str, String)>)> {
+    let s = |v: &str| v.to_owned();
+    vec![
+        (
+            format!("{METTMANN}/ziele/k2/anmerkungen"),
+            vec![("monat", s("2022-09")), ("text", s("Eingeschleust"))],
+        ),
+        (
+            format!("{METTMANN}/ziele/kdu-je-bg/bearbeiten"),
+            vec![
+                ("revision", s("0")),
+                ("titel", s("Übernommen")),
+                ("ziel", s("1,0")),
+                ("toleranz", s("1,0")),
+            ],
+        ),
+        (format!("{METTMANN}/vorlagen"), vec![]),
+        (
+            format!("/vorlagen/{}", ids.vorlage),
+            vec![("revision", s("1")), ("number", s("1/2/3"))],
+        ),
+        (
+            format!("/vorlagen/{}/veroeffentlichen", ids.vorlage),
+            vec![],
+        ),
+        (
+            format!("{METTMANN}/sitzungen"),
+            vec![
+                ("art", s("controllinggespraech")),
+                ("datum", s("2022-11-01")),
+                ("monat", s("2022-09")),
+            ],
+        ),
+        (
+            format!("/sitzungen/{}", ids.meeting),
+            vec![("revision", s("1")), ("art", s("controllinggespraech"))],
+        ),
+        (
+            format!("/sitzungen/{}/tagesordnung", ids.meeting),
+            vec![("titel", s("Eingeschleust"))],
+        ),
+        (
+            format!("/sitzungen/{}/beschluesse", ids.meeting),
+            vec![("beschluss", s("Eingeschleust"))],
+        ),
+        (
+            format!("/aufgaben/{}/status", ids.action),
+            vec![("status", s("erledigt")), ("revision", s("1"))],
+        ),
+        (
+            format!("{METTMANN}/unterzeichnen"),
+            vec![("partei", s("kreis"))],
+        ),
+        (format!("{METTMANN}/nachtrag"), vec![]),
+    ]
+}
+
+async fn post_as(s: &Server, who: &Session, path: &str, form: &[(&str, String)]) -> (u16, String) {
+    let mut fields: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    fields.push(("_csrf", &who.csrf));
+    let r = who
+        .nofollow
+        .post(s.url(path))
+        .form(&fields)
+        .send()
+        .await
+        .unwrap();
+    (r.status().as_u16(), r.text().await.unwrap())
+}
+
+#[tokio::test]
+async fn another_jobcenter_is_invisible_and_untouchable() {
+    let s = &demo_server().await;
+    let ids = mettmann_ids(s).await;
+    let intruder = s.login("regensburg").await;
+    let before = s.store.verify_audit().await.unwrap().events;
+
+    // Their own agreement works; Mettmann is not listed.
+    let (status, home) = intruder.get(&s.url("/")).await;
+    assert_eq!(status, 200);
+    assert!(home.contains("t73906-2026-v1"));
+    assert!(!home.contains("t36402"), "{home}");
+    assert_eq!(intruder.get(&s.url(REGENSBURG)).await.0, 200);
+
+    // Every page of Mettmann answers exactly like a page that does not exist.
+    let (_, unknown) = intruder.get(&s.url("/vereinbarungen/t36402-2099-v1")).await;
+    for page in mettmann_pages(&ids) {
+        let (status, body) = intruder.get(&s.url(&page)).await;
+        assert_eq!(status, 404, "{page}: {body}");
+        assert!(
+            !body.contains("ME-aktiv") && !body.contains("Mettmann"),
+            "{page} leaks: {body}"
+        );
+        if page == METTMANN {
+            assert_eq!(
+                body.replace("t36402-2022-v1", "X"),
+                unknown.replace("t36402-2099-v1", "X"),
+                "same answer as a missing agreement"
+            );
+        }
+    }
+    // Every write is refused and changes nothing.
+    for (path, form) in mettmann_writes(&ids) {
+        let (status, body) = post_as(s, &intruder, &path, &form).await;
+        assert_eq!(status, 404, "{path}: {body}");
+    }
+    // Values for Mettmann in an upload are refused as an unknown Jobcenter.
+    let csv = "jobcenter;kennzahl;monat;wert;status;datenstand\nt36402;BG;2022-09;1;endgueltig;2022-10-15\n";
+    let form = reqwest::multipart::Form::new().part(
+        "datei",
+        reqwest::multipart::Part::text(csv).file_name("fremd.csv"),
+    );
+    let r = intruder
+        .client
+        .post(s.url(&format!("/import/vorschau?_csrf={}", intruder.csrf)))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    let page = r.text().await.unwrap();
+    assert!(page.contains("Datei abgelehnt"), "{page}");
+    assert!(page.contains("t36402"), "the row is named: {page}");
+    assert!(!page.contains("name=\"token\""), "no confirmation offered");
+
+    let after = s.store.verify_audit().await.unwrap();
+    assert_eq!(after.events, before, "nothing was written");
+    assert_eq!(after.broken, None);
+    let a = s.store.action(&ids.action).await.unwrap().unwrap();
+    assert_eq!(a.item.status, ActionStatus::Open);
+}
+
+#[tokio::test]
+async fn signed_out_visitors_are_sent_to_the_login_and_cannot_write() {
+    let s = demo_server().await;
+    let ids = mettmann_ids(&s).await;
+    let client = no_redirects();
+    for page in mettmann_pages(&ids) {
+        let r = client.get(s.url(&page)).send().await.unwrap();
+        assert_eq!(r.status().as_u16(), 303, "{page}");
+        let to = r.headers()["location"].to_str().unwrap();
+        assert!(to.starts_with("/anmelden?weiter=%2F"), "{to}");
+    }
+    for (path, form) in mettmann_writes(&ids) {
+        let r = client.post(s.url(&path)).form(&form).send().await.unwrap();
+        assert_eq!(r.status().as_u16(), 401, "{path}");
+    }
+    // Published documents stay public through OParl; the login page and health too.
+    for open in [
+        "/anmelden",
+        "/health",
+        "/oparl/v1/system",
+        "/static/style.css",
+    ] {
+        let r = client.get(s.url(open)).send().await.unwrap();
+        assert_eq!(r.status().as_u16(), 200, "{open}");
+    }
+}
+
+/// What each role may do, through the pages: the HTTP face of the permission table.
+#[tokio::test]
+async fn each_role_sees_and_changes_what_it_should() {
+    let s = demo_server().await;
+    let ids = mettmann_ids(&s).await;
+    let (kreis, agentur, jobcenter, ausschuss, admin) = (
+        s.login("kreis").await,
+        s.login("agentur").await,
+        s.login("jobcenter").await,
+        s.login("ausschuss").await,
+        s.login("admin").await,
+    );
+    let all = [&kreis, &agentur, &jobcenter, &ausschuss, &admin];
+    // Reads: expected status per role (Kreis, Agentur, Jobcenter, Leserecht, Admin).
+    let reads: [(&str, [u16; 5]); 6] = [
+        (METTMANN, [200, 200, 200, 404, 404]),
+        (
+            "/vereinbarungen/t36402-2022-v1/protokoll",
+            [200, 200, 200, 404, 200],
+        ),
+        (
+            "/vereinbarungen/t36402-2022-v1/ziele/kdu-je-bg/protokoll",
+            [200, 200, 200, 404, 200],
+        ),
+        (
+            "/vereinbarungen/t36402-2022-v1/monitoring",
+            [200, 200, 200, 404, 404],
+        ),
+        ("/import", [200, 403, 200, 403, 403]),
+        ("/jobcenter/t36402/aufgaben", [200, 200, 200, 404, 404]),
+    ];
+    for (path, expected) in reads {
+        for (who, want) in all.iter().zip(expected) {
+            assert_eq!(who.get(&s.url(path)).await.0, want, "{path}");
+        }
+    }
+    // Readers see the published Vorlage on their start page, nothing internal.
+    let (_, home) = ausschuss.get(&s.url("/")).await;
+    assert!(!home.contains("/vereinbarungen/t36402"), "{home}");
+
+    // Writes, one role at a time; each form is valid, so 303 means done.
+    let vorlage = format!("{METTMANN}/vorlagen");
+    for (who, want) in all.iter().zip([303, 403, 403, 404, 404]) {
+        assert_eq!(
+            post_as(&s, who, &vorlage, &[]).await.0,
+            want,
+            "Vorlage anlegen"
+        );
+    }
+    let comment = format!("{METTMANN}/ziele/k2/anmerkungen");
+    let text = |t: &str| vec![("monat", "2022-09".to_owned()), ("text", t.to_owned())];
+    for (who, want) in all.iter().zip([303, 303, 303, 404, 404]) {
+        assert_eq!(
+            post_as(&s, who, &comment, &text("Sondereffekt")).await.0,
+            want
+        );
+    }
+    let status = format!("/aufgaben/{}/status", ids.action);
+    let a = s.store.action(&ids.action).await.unwrap().unwrap();
+    let form = vec![
+        ("status", "in-arbeit".to_owned()),
+        ("revision", a.revision.to_string()),
+    ];
+    assert_eq!(post_as(&s, &ausschuss, &status, &form).await.0, 404);
+    assert_eq!(post_as(&s, &agentur, &status, &form).await.0, 303);
+
+    // A goal belongs to its party: the Kreis edits KdU, the Agentur K2, not the other way round.
+    // Mettmann is signed, so first a Nachtrag.
+    assert_eq!(
+        post_as(&s, &agentur, &format!("{METTMANN}/nachtrag"), &[])
+            .await
+            .0,
+        303
+    );
+    let v2 = "/vereinbarungen/t36402-2022-v2";
+    let edit = |goal: &str| format!("{v2}/ziele/{goal}/bearbeiten");
+    assert_eq!(kreis.get(&s.url(&edit("kdu-je-bg"))).await.0, 200);
+    let (status, page) = kreis.get(&s.url(&edit("k2"))).await;
+    assert_eq!(status, 403);
+    assert!(
+        page.contains("Sie dürfen Ziele in der Verantwortung „Agentur für Arbeit“ ändern nicht"),
+        "{page}"
+    );
+    assert_eq!(agentur.get(&s.url(&edit("k2"))).await.0, 200);
+    assert_eq!(agentur.get(&s.url(&edit("kdu-je-bg"))).await.0, 403);
+    assert_eq!(
+        jobcenter.get(&s.url(&edit("planung-aktivierung"))).await.0,
+        200
+    );
+    assert_eq!(ausschuss.get(&s.url(&edit("kdu-je-bg"))).await.0, 404);
+    // The signed version has no editor at all.
+    let (status, page) = kreis
+        .get(&s.url(&format!("{METTMANN}/ziele/kdu-je-bg/bearbeiten")))
+        .await;
+    assert_eq!(status, 409);
+    assert!(page.contains("ist unterzeichnet"), "{page}");
+    // Each party signs for itself only.
+    let (status, _) = post_as(
+        &s,
+        &kreis,
+        &format!("{v2}/unterzeichnen"),
+        &[("partei", "agentur".to_owned())],
+    )
+    .await;
+    assert_eq!(status, 403);
+    assert!(
+        admin
+            .get(&s.url("/"))
+            .await
+            .1
+            .contains("Zielvereinbarungen")
+    );
+}
+
+#[tokio::test]
+async fn forms_without_the_token_or_from_elsewhere_are_refused() {
+    let s = demo_server().await;
+    let before = s.store.verify_audit().await.unwrap().events;
+    let comment = s.url(&format!("{METTMANN}/ziele/k2/anmerkungen"));
+    let fields = [("monat", "2022-09"), ("text", "Ohne Token")];
+    let r = s.client.post(&comment).form(&fields).send().await.unwrap();
+    assert_eq!(r.status().as_u16(), 403);
+    assert!(r.text().await.unwrap().contains("Sicherheitsmerkmal"));
+    let wrong = [("monat", "2022-09"), ("text", "Falsch"), ("_csrf", "00")];
+    let r = s.client.post(&comment).form(&wrong).send().await.unwrap();
+    assert_eq!(r.status().as_u16(), 403);
+    // A token of another session does not fit either.
+    let other = s.login("kreis").await;
+    let theirs = [
+        ("monat", "2022-09"),
+        ("text", "Fremd"),
+        ("_csrf", other.csrf.as_str()),
+    ];
+    let r = s.client.post(&comment).form(&theirs).send().await.unwrap();
+    assert_eq!(r.status().as_u16(), 403);
+    // The right token from a foreign origin is refused too.
+    let ok = [
+        ("monat", "2022-09"),
+        ("text", "Fremde Seite"),
+        ("_csrf", s.csrf.as_str()),
+    ];
+    let r = s
+        .client
+        .post(&comment)
+        .header("origin", "https://angreifer.example")
+        .form(&ok)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 403);
+    // An upload without the token in its address is refused.
+    let form = reqwest::multipart::Form::new().part(
+        "datei",
+        reqwest::multipart::Part::text("x").file_name("a.csv"),
+    );
+    let r = s
+        .client
+        .post(s.url("/import/vorschau"))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 403);
+    assert_eq!(
+        s.store.verify_audit().await.unwrap().events,
+        before,
+        "nothing written"
+    );
+    // With the token and without a foreign origin it goes through.
+    let r = s.client.post(&comment).form(&ok).send().await.unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+}
+
+#[tokio::test]
+async fn sessions_cookies_logout_password_change_and_throttling() {
+    let s = demo_server().await;
+    let bare = no_redirects();
+    // The cookie: HttpOnly, SameSite=Strict; Secure when the request came over TLS.
+    let form = bare.get(s.url("/anmelden")).send().await.unwrap();
+    let cookie = form.headers()["set-cookie"].to_str().unwrap().to_owned();
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"),
+        "{cookie}"
+    );
+    assert!(!cookie.contains("Secure"), "plain HTTP on loopback");
+    let form = bare
+        .get(s.url("/anmelden"))
+        .header("x-forwarded-proto", "https")
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        form.headers()["set-cookie"]
+            .to_str()
+            .unwrap()
+            .contains("Secure")
+    );
+
+    // A password change ends the other sessions, keeps this one, and the new password works.
+    let first = s.login("kreis").await;
+    let second = s.login("kreis").await;
+    let (status, page) = post_as(
+        &s,
+        &first,
+        "/konto/passwort",
+        &[
+            ("alt", PASSWORD.to_owned()),
+            ("neu", "kurz".to_owned()),
+            ("wiederholt", "kurz".to_owned()),
+        ],
+    )
+    .await;
+    assert_eq!(status, 400);
+    assert!(page.contains("mindestens 12 Zeichen"), "{page}");
+    let (status, page) = post_as(
+        &s,
+        &first,
+        "/konto/passwort",
+        &[
+            ("alt", PASSWORD.to_owned()),
+            ("neu", "ein-neues-langes-passwort".to_owned()),
+            ("wiederholt", "ein-neues-langes-passwort".to_owned()),
+        ],
+    )
+    .await;
+    assert_eq!(status, 200, "{page}");
+    assert!(page.contains("Ihr Passwort wurde geändert"));
+    assert_eq!(first.get(&s.url(METTMANN)).await.0, 200);
+    let r = second.client.get(s.url(METTMANN)).send().await.unwrap();
+    assert!(
+        r.url().path().starts_with("/anmelden"),
+        "the other session ended"
+    );
+    assert!(login_as(s.addr, "kreis", PASSWORD).await.is_err());
+    let again = login_as(s.addr, "kreis", "ein-neues-langes-passwort")
+        .await
+        .unwrap();
+
+    // Logout ends the session on the server, not only in the browser.
+    let r = again
+        .client
+        .post(s.url("/abmelden"))
+        .form(&[("_csrf", again.csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert!(r.url().path().starts_with("/anmelden"));
+    let r = again.client.get(s.url(METTMANN)).send().await.unwrap();
+    assert!(
+        r.url().path().starts_with("/anmelden"),
+        "the old cookie is dead"
+    );
+
+    // Guessing: after five wrong passwords the account waits, even for the right one.
+    for _ in 0..5 {
+        let (status, _) = login_as(s.addr, "agentur", "geraten-geraten")
+            .await
+            .err()
+            .unwrap();
+        assert_eq!(status, 401);
+    }
+    let (status, page) = login_as(s.addr, "agentur", PASSWORD).await.err().unwrap();
+    assert_eq!(status, 429);
+    assert!(
+        page.contains("Zu viele fehlgeschlagene Anmeldungen"),
+        "{page}"
+    );
+    // An unknown account gets the same answer as a wrong password.
+    let (status, page) = login_as(s.addr, "niemand", "geraten-geraten")
+        .await
+        .err()
+        .unwrap();
+    assert_eq!(status, 401);
+    assert!(page.contains("Anmeldename oder Passwort ist falsch"));
+    assert!(set_cookie(&form, "zielwerk_sitzung").is_none());
+}
+
+/// Two people open the same goal; the second save gets a clear conflict, keeps the typed text,
+/// and the first save stays.
+#[tokio::test]
+async fn two_people_editing_the_same_goal() {
+    let s = &demo_server().await;
+    // Regensburg 2026 is a draft; its goal "bg" is the Jobcenter's.
+    let edit = format!("{REGENSBURG}/ziele/bg/bearbeiten");
+    let anna = s.login("regensburg").await;
+    let bert = s.login("steuerung").await;
+    let (_, form_a) = anna.get(&s.url(&edit)).await;
+    let (_, form_b) = bert.get(&s.url(&edit)).await;
+    let revision = |page: &str| {
+        page.split("name=\"revision\" value=\"")
+            .nth(1)
+            .unwrap()
+            .split('"')
+            .next()
+            .unwrap()
+            .to_owned()
+    };
+    assert_eq!(revision(&form_a), revision(&form_b));
+    let save = |title: &str, target: &str, rev: String| {
+        vec![
+            ("revision", rev),
+            ("titel", title.to_owned()),
+            ("beschreibung", "Neu gefasst".to_owned()),
+            ("ziel", target.to_owned()),
+            ("toleranz", "50".to_owned()),
+        ]
+    };
+    let (status, _) = post_as(
+        s,
+        &anna,
+        &edit,
+        &save("BG senken (Fassung Anna)", "2.550", revision(&form_a)),
+    )
+    .await;
+    assert_eq!(status, 303, "saved");
+    let (status, page) = post_as(
+        s,
+        &bert,
+        &edit,
+        &save("BG senken (Fassung Bert)", "2.500", revision(&form_b)),
+    )
+    .await;
+    assert_eq!(status, 409);
+    assert!(
+        page.contains(
+            "Das Ziel „BG senken (Fassung Anna)“ wurde inzwischen von jemand anderem geändert"
+        ),
+        "{page}"
+    );
+    assert!(
+        page.contains("value=\"BG senken (Fassung Bert)\""),
+        "Bert's text is kept"
+    );
+    assert!(
+        page.contains("<dd>2.550</dd>"),
+        "what is stored now is shown: {page}"
+    );
+    let stored = s
+        .store
+        .agreement(&"t73906-2026-v1".parse().unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    let g = stored
+        .goals
+        .iter()
+        .find(|g| g.key.as_str() == "bg")
+        .unwrap();
+    assert_eq!(g.title, "BG senken (Fassung Anna)");
+    assert_eq!(g.target, zielwerk_domain::Target::Annual { value: 2550.0 });
+    // Saving again from the conflict page is a decision, and works.
+    let (status, _) = post_as(
+        s,
+        &bert,
+        &edit,
+        &save("BG senken (Fassung Bert)", "2.500", revision(&page)),
+    )
+    .await;
+    assert_eq!(status, 303);
+    // Bad input names the field and keeps the rest.
+    let (status, page) = post_as(s, &bert, &edit, &save("", "viel", revision(&page))).await;
+    assert_eq!(status, 422);
+    assert!(
+        page.contains("Feld „Titel“") && page.contains("Feld „Jahreszielwert“"),
+        "{page}"
+    );
+
+    // The goal's trail shows both saves with who, before and after.
+    let (_, trail) = anna
+        .get(&s.url(&format!("{REGENSBURG}/ziele/bg/protokoll")))
+        .await;
+    assert_eq!(trail.matches("Ziel geändert").count(), 2, "{trail}");
+    assert!(trail.contains("regensburg (Test regensburg)"));
+    assert!(trail.contains("steuerung (Test steuerung)"));
+    assert!(trail.contains("Fassung Anna") && trail.contains("Fassung Bert"));
+}
+
+#[tokio::test]
+async fn a_nachtrag_is_signed_by_all_three_and_shows_its_differences() {
+    let s = demo_server().await;
+    let (kreis, agentur, jobcenter) = (
+        s.login("kreis").await,
+        s.login("agentur").await,
+        s.login("jobcenter").await,
+    );
+    let (_, page) = kreis
+        .get(&s.url(&format!("{METTMANN}/unterzeichnung")))
+        .await;
+    assert!(page.contains("von allen Parteien unterzeichnet"), "{page}");
+    assert!(page.contains("Nachtrag anlegen"));
+    let r = kreis
+        .post(&s.url(&format!("{METTMANN}/nachtrag")), &[])
+        .await;
+    assert_eq!(r.status().as_u16(), 303);
+    let v2 = "/vereinbarungen/t36402-2022-v2";
+    assert_eq!(
+        r.headers()["location"],
+        format!("{v2}/unterzeichnung").as_str()
+    );
+    // A second Nachtrag to the same version is refused.
+    let r = kreis
+        .post(&s.url(&format!("{METTMANN}/nachtrag")), &[])
+        .await;
+    assert_eq!(r.status().as_u16(), 409);
+
+    // The Kreis raises the cost target per BG.
+    let edit = format!("{v2}/ziele/kdu-je-bg/bearbeiten");
+    let (_, form) = kreis.get(&s.url(&edit)).await;
+    let rev = form
+        .split("name=\"revision\" value=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_owned();
+    let r = kreis
+        .post(
+            &s.url(&edit),
+            &[
+                ("revision", &rev),
+                ("titel", "Kosten der Unterkunft je BG begrenzen"),
+                ("beschreibung", ""),
+                ("ziel", "715"),
+                ("toleranz", "1,0"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status().as_u16(), 303);
+
+    // The signing page lists the difference, and each party signs for itself.
+    let (_, page) = kreis.get(&s.url(&format!("{v2}/unterzeichnung"))).await;
+    assert!(page.contains("Änderungen gegenüber"), "{page}");
+    assert!(
+        page.contains("<td>Zielwert</td><td>700</td><td>715</td>"),
+        "{page}"
+    );
+    for (who, party) in [
+        (&kreis, "kreis"),
+        (&agentur, "agentur"),
+        (&jobcenter, "jobcenter"),
+    ] {
+        let (_, page) = who.get(&s.url(&format!("{v2}/unterzeichnung"))).await;
+        let field = |name: &str| {
+            page.split(&format!("name=\"{name}\" value=\""))
+                .nth(1)
+                .unwrap()
+                .split('"')
+                .next()
+                .unwrap()
+                .to_owned()
+        };
+        assert!(page.contains(&format!("name=\"partei\" value=\"{party}\"")));
+        assert_eq!(
+            page.matches("name=\"partei\"").count(),
+            1,
+            "only their own party"
+        );
+        let r = who
+            .post(
+                &s.url(&format!("{v2}/unterzeichnen")),
+                &[
+                    ("partei", party),
+                    ("stand", &field("stand")),
+                    ("inhalt", &field("inhalt")),
+                ],
+            )
+            .await;
+        assert_eq!(r.status().as_u16(), 303, "{party}");
+    }
+    let (_, page) = kreis.get(&s.url(&format!("{v2}/unterzeichnung"))).await;
+    assert!(
+        page.contains("Stand: <strong>unterzeichnet</strong>"),
+        "{page}"
+    );
+    assert!(
+        page.contains("unterzeichnet von agentur (Test agentur)"),
+        "{page}"
+    );
+    // Frozen: the editor refuses.
+    let (status, _) = kreis.get(&s.url(&edit)).await;
+    assert_eq!(status, 409);
+    // The agreement's trail has the Nachtrag, the edit and the three signatures.
+    let (_, trail) = kreis.get(&s.url(&format!("{v2}/protokoll"))).await;
+    assert_eq!(trail.matches("Unterzeichnet: ").count(), 3, "{trail}");
+    assert!(trail.contains("Nachtrag angelegt"));
+    assert!(trail.contains("Ziel geändert"));
+    assert_eq!(s.store.verify_audit().await.unwrap().broken, None);
+}
+
+#[tokio::test]
+async fn hostile_account_names_are_shown_as_text() {
+    let s = demo_server().await;
+    let hostile = "<script>alert(1)</script> #set text(red) ]";
+    let hash = zielwerk_web::auth::hash_password(PASSWORD).unwrap();
+    let grants = crate::accounts()
+        .into_iter()
+        .find(|(l, _)| *l == "regensburg")
+        .unwrap()
+        .1;
+    s.store
+        .add_user("boese", hostile, &hash, &grants)
+        .await
+        .unwrap();
+    let who = s.login("boese").await;
+    sign_for_jobcenter(&s, &who).await;
+    for page in [
+        "/",
+        &format!("{REGENSBURG}/unterzeichnung"),
+        &format!("{REGENSBURG}/protokoll"),
+    ] {
+        let (_, body) = who.get(&s.url(page)).await;
+        assert!(!body.contains("<script>alert"), "{page}");
+        assert!(
+            body.contains("&#60;script&#62;alert(1)&#60;/script&#62; #set text(red) ]"),
+            "{page}: {body}"
+        );
+    }
+}
+
+/// Signs Regensburg for the Jobcenter as `who`.
+async fn sign_for_jobcenter(s: &Server, who: &Session) {
+    let (_, page) = who
+        .get(&s.url(&format!("{REGENSBURG}/unterzeichnung")))
+        .await;
+    let field = |name: &str| {
+        page.split(&format!("name=\"{name}\" value=\""))
+            .nth(1)
+            .unwrap()
+            .split('"')
+            .next()
+            .unwrap()
+            .to_owned()
+    };
+    let r = who
+        .post(
+            &s.url(&format!("{REGENSBURG}/unterzeichnen")),
+            &[
+                ("partei", "jobcenter"),
+                ("stand", &field("stand")),
+                ("inhalt", &field("inhalt")),
+            ],
+        )
+        .await;
+    assert_eq!(r.status().as_u16(), 303);
+}
