@@ -150,14 +150,15 @@ impl Store {
             .bind(&id)
             .execute(&mut *tx)
             .await?;
+        let mut after = serde_json::to_value(goal).unwrap_or_default();
+        if voided > 0 {
+            after["unterschriften_aufgehoben"] = voided.into();
+        }
         let change = Change::new("goal.edit", format!("Ziel „{}“", goal.title))
             .agreement(key)
             .goal(Some(goal.key.to_string()))
             .before(serde_json::to_value(&before).unwrap_or_default())
-            .after(serde_json::json!({
-                "ziel": goal,
-                "unterschriften_aufgehoben": voided,
-            }));
+            .after(after);
         record(&mut tx, &self.actor, change).await?;
         tx.commit().await?;
         Ok(revision + 1)

@@ -359,7 +359,7 @@ pub async fn signing(
                 (Some(s), _) => format!(
                     "unterzeichnet von {} am {} (Inhalt SHA-256 {}…)",
                     s.signer,
-                    s.signed_at.get(..10).unwrap_or(&s.signed_at),
+                    german_time(&s.signed_at, "%d.%m.%Y"),
                     s.content_hash.get(..16).unwrap_or(&s.content_hash)
                 ),
                 (None, Some(d)) => format!(
@@ -456,6 +456,8 @@ struct AuditRow {
     actor: String,
     action: String,
     subject: String,
+    /// What changed, field by field: path, before, after.
+    changes: Vec<(String, String, String)>,
     before: String,
     after: String,
 }
@@ -469,10 +471,72 @@ struct AuditPage {
     rows: Vec<AuditRow>,
 }
 
+/// An RFC 3339 time in local time, formatted with `format`.
+fn german_time(rfc3339: &str, format: &str) -> String {
+    chrono::DateTime::parse_from_rfc3339(rfc3339)
+        .map(|t| t.with_timezone(&chrono::Local).format(format).to_string())
+        .unwrap_or_else(|_| rfc3339.to_owned())
+}
+
 fn pretty(json: Option<&str>) -> String {
     json.and_then(|j| serde_json::from_str::<serde_json::Value>(j).ok())
         .map(|v| serde_json::to_string_pretty(&v).unwrap_or_default())
         .unwrap_or_default()
+}
+
+/// A JSON value as `path → scalar text` pairs (`target.value`, `teilnehmende[2].name`).
+fn flatten(
+    prefix: &str,
+    v: &serde_json::Value,
+    out: &mut std::collections::BTreeMap<String, String>,
+) {
+    use serde_json::Value;
+    let join = |k: &str| {
+        if prefix.is_empty() {
+            k.to_owned()
+        } else {
+            format!("{prefix}.{k}")
+        }
+    };
+    match v {
+        Value::Object(m) => m.iter().for_each(|(k, v)| flatten(&join(k), v, out)),
+        Value::Array(a) => a
+            .iter()
+            .enumerate()
+            .for_each(|(i, v)| flatten(&format!("{prefix}[{}]", i + 1), v, out)),
+        Value::String(s) => {
+            out.insert(prefix.to_owned(), s.clone());
+        }
+        Value::Null => {
+            out.insert(prefix.to_owned(), "–".into());
+        }
+        other => {
+            out.insert(prefix.to_owned(), other.to_string());
+        }
+    }
+}
+
+/// The fields that differ between two recorded states (all of `after` for a creation).
+fn changed_fields(before: Option<&str>, after: Option<&str>) -> Vec<(String, String, String)> {
+    let parse = |j: Option<&str>| {
+        let mut m = std::collections::BTreeMap::new();
+        if let Some(v) = j.and_then(|j| serde_json::from_str::<serde_json::Value>(j).ok()) {
+            flatten("", &v, &mut m);
+        }
+        m
+    };
+    let (b, a) = (parse(before), parse(after));
+    let keys: std::collections::BTreeSet<&String> = b.keys().chain(a.keys()).collect();
+    keys.into_iter()
+        .filter(|k| b.get(*k) != a.get(*k))
+        .map(|k| {
+            (
+                k.clone(),
+                b.get(k).cloned().unwrap_or_default(),
+                a.get(k).cloned().unwrap_or_default(),
+            )
+        })
+        .collect()
 }
 
 fn audit_rows(events: Vec<AuditEvent>) -> Vec<AuditRow> {
@@ -480,16 +544,11 @@ fn audit_rows(events: Vec<AuditEvent>) -> Vec<AuditRow> {
         .into_iter()
         .map(|e| AuditRow {
             seq: e.seq,
-            at: chrono::DateTime::parse_from_rfc3339(&e.at)
-                .map(|t| {
-                    t.with_timezone(&chrono::Local)
-                        .format("%d.%m.%Y %H:%M:%S")
-                        .to_string()
-                })
-                .unwrap_or_else(|_| e.at.clone()),
+            at: german_time(&e.at, "%d.%m.%Y %H:%M:%S"),
             actor: e.actor.clone(),
             action: e.action_de().to_owned(),
             subject: e.subject.clone(),
+            changes: changed_fields(e.before.as_deref(), e.after.as_deref()),
             before: pretty(e.before.as_deref()),
             after: pretty(e.after.as_deref()),
         })
@@ -535,4 +594,29 @@ pub async fn goal_audit(
                 .await?,
         ),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_changed_fields_are_listed_with_their_paths() {
+        let before =
+            r#"{"title":"A","target":{"kind":"annual","value":700.0},"parts":[{"name":"x"}]}"#;
+        let after = r#"{"title":"A","target":{"kind":"annual","value":715.0},"parts":[{"name":"y"}],"neu":1}"#;
+        assert_eq!(
+            changed_fields(Some(before), Some(after)),
+            vec![
+                ("neu".into(), "".into(), "1".into()),
+                ("parts[1].name".into(), "x".into(), "y".into()),
+                ("target.value".into(), "700.0".into(), "715.0".into()),
+            ]
+        );
+        assert_eq!(
+            changed_fields(None, Some(r#"{"a":null}"#)),
+            vec![("a".into(), "".into(), "–".into())]
+        );
+        assert!(changed_fields(Some(before), Some(before)).is_empty());
+    }
 }
