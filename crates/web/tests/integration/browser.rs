@@ -218,6 +218,29 @@ async fn overview_and_goal_page_in_chromium_with_axe() {
     let violations = axe(&client, &axe_js).await;
     assert!(violations.is_empty(), "import form: {violations:#?}");
 
+    // The pages of trust: login, password, goal editor, signing, audit trail.
+    for (path, h1) in [
+        ("/anmelden", "Anmelden"),
+        ("/konto/passwort", "Passwort ändern"),
+        (
+            "/vereinbarungen/t73906-2026-v1/ziele/bg/bearbeiten",
+            "Ziel bearbeiten: Zahl der Bedarfsgemeinschaften senken",
+        ),
+        (
+            "/vereinbarungen/t73906-2026-v1/unterzeichnung",
+            "Unterzeichnung: Zielvereinbarung 2026 (Beispielziele), Version 1",
+        ),
+        (
+            "/vereinbarungen/t36402-2022-v1/protokoll",
+            "Änderungsprotokoll: Trilaterale Zielvereinbarung 2022",
+        ),
+    ] {
+        client.goto(&server.url(path)).await.unwrap();
+        assert_eq!(text_of(&client, "h1").await, h1, "{path}");
+        let violations = axe(&client, &axe_js).await;
+        assert!(violations.is_empty(), "{path}: {violations:#?}");
+    }
+
     client.close().await.unwrap();
 }
 
