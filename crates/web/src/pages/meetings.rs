@@ -19,7 +19,8 @@ use zielwerk_report::present::{self as view, date_de, value_text};
 use zielwerk_store::{ActionFilter, AgendaKind, NewAgendaItem, StoreError, StoredAction};
 
 use super::{
-    Head, PageResult, agreement_for, agreement_key, blocking, head, html, stored_agreement, today,
+    Head, PageResult, agreement_for, agreement_key, blocking, head, html, require_stored,
+    stored_agreement, today,
 };
 use crate::AppState;
 use crate::auth::Session;
@@ -113,11 +114,7 @@ async fn meeting_for(
         .meeting(mid)
         .await?
         .ok_or_else(|| WebError::NotFound(missing()))?;
-    let jobcenter: BaId = m
-        .jobcenter_id
-        .parse()
-        .map_err(|_| WebError::Internal(format!("Sitzung {mid}: ungültiger Jobcenter")))?;
-    session.require(&jobcenter, action, missing)?;
+    require_stored(session, &m.jobcenter_id, action, missing)?;
     Ok(m)
 }
 
@@ -762,11 +759,12 @@ pub async fn set_status(
         .action(&aid)
         .await?
         .ok_or_else(|| WebError::NotFound(missing()))?;
-    let jobcenter: BaId = action
-        .jobcenter_id
-        .parse()
-        .map_err(|_| WebError::Internal(format!("Aufgabe {aid}: ungültiger Jobcenter")))?;
-    session.require(&jobcenter, Action::SetActionStatus, missing)?;
+    require_stored(
+        &session,
+        &action.jobcenter_id,
+        Action::SetActionStatus,
+        missing,
+    )?;
     let meeting = match field(&fields, "sitzung") {
         "" => None,
         m => {

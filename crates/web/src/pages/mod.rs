@@ -69,6 +69,20 @@ pub(crate) fn agreement_for(
     Ok(key)
 }
 
+/// Checks `action` on a stored object (a Vorlage, meeting, action item) by its `jobcenter_id`;
+/// `missing` is the message a wrong id gets.
+pub(crate) fn require_stored(
+    session: &Session,
+    jobcenter_id: &str,
+    action: Action,
+    missing: impl FnOnce() -> String,
+) -> Result<(), WebError> {
+    let jobcenter = jobcenter_id
+        .parse()
+        .map_err(|_| WebError::Internal(format!("ungültiger Jobcenter „{jobcenter_id}“")))?;
+    session.require(&jobcenter, action, missing)
+}
+
 /// A stored agreement without its values, or 404.
 pub(crate) async fn stored_agreement(
     state: &AppState,

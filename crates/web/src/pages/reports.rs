@@ -100,11 +100,7 @@ async fn vorlage_for(
         .vorlage(vid)
         .await?
         .ok_or_else(|| WebError::NotFound(missing()))?;
-    let jobcenter = v
-        .jobcenter_id
-        .parse()
-        .map_err(|_| WebError::Internal(format!("Vorlage {vid}: ungültiger Jobcenter")))?;
-    session.require(&jobcenter, action, missing)?;
+    super::require_stored(session, &v.jobcenter_id, action, missing)?;
     Ok(v)
 }
 

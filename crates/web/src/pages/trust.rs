@@ -240,43 +240,31 @@ pub async fn edit_goal(
     let g = find_goal(&a, &goal)?;
     may_edit(&session, &a, g)?;
     let typed_revision = field(&fields, "revision").parse().unwrap_or_default();
-    let (new, revision) = match parse_goal(g, &fields) {
+    let checked = parse_goal(g, &fields).and_then(|(new, revision)| {
+        // The whole agreement must stay valid (e.g. a tolerance must not be negative).
+        let mut changed = a.clone();
+        if let Some(slot) = changed.goals.iter_mut().find(|x| x.key == new.key) {
+            *slot = new.clone();
+        }
+        let problems: Vec<String> = changed
+            .check()
+            .into_iter()
+            .map(|p| format!("{}: {}", p.path, p.message))
+            .collect();
+        if problems.is_empty() {
+            Ok((new, revision))
+        } else {
+            Err(problems)
+        }
+    });
+    let (new, revision) = match checked {
         Ok(x) => x,
         Err(problems) => {
-            let page = edit_page(
-                &state,
-                &a,
-                g,
-                Some((&fields, typed_revision)),
-                problems,
-                None,
-            )
-            .await?;
+            let typed = Some((fields.as_slice(), typed_revision));
+            let page = edit_page(&state, &a, g, typed, problems, None).await?;
             return Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(page.render()?)).into_response());
         }
     };
-    // The whole agreement must stay valid (e.g. a tolerance must not be negative).
-    let mut changed = a.clone();
-    if let Some(slot) = changed.goals.iter_mut().find(|x| x.key == new.key) {
-        *slot = new.clone();
-    }
-    let problems: Vec<String> = changed
-        .check()
-        .into_iter()
-        .map(|p| format!("{}: {}", p.path, p.message))
-        .collect();
-    if !problems.is_empty() {
-        let page = edit_page(
-            &state,
-            &a,
-            g,
-            Some((&fields, typed_revision)),
-            problems,
-            None,
-        )
-        .await?;
-        return Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(page.render()?)).into_response());
-    }
     match session
         .store(&state.store)
         .update_goal(&k, &new, revision)
