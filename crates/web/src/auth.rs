@@ -311,6 +311,7 @@ pub async fn authenticate(State(state): State<AppState>, mut req: Request, next:
         }
     }
     let signed_in = session.is_some();
+    let tls = is_secure(&state, req.headers());
     if let Some(s) = &session {
         req.extensions_mut().insert(s.clone());
     }
@@ -321,6 +322,12 @@ pub async fn authenticate(State(state): State<AppState>, mut req: Request, next:
             .headers_mut()
             .entry(header::CACHE_CONTROL)
             .or_insert(HeaderValue::from_static("private, no-store"));
+    }
+    if tls {
+        response.headers_mut().insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000"),
+        );
     }
     response
 }

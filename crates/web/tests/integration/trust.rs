@@ -456,6 +456,34 @@ async fn sessions_cookies_logout_password_change_and_throttling() {
             .contains("Secure")
     );
 
+    // Security headers on a signed-in page; HSTS only when the request came over TLS.
+    let r = s.client.get(s.url(METTMANN)).send().await.unwrap();
+    let h = r.headers();
+    let csp = h["content-security-policy"].to_str().unwrap();
+    assert!(
+        csp.contains("default-src 'none'") && !csp.contains("unsafe"),
+        "{csp}"
+    );
+    assert_eq!(h["x-frame-options"], "DENY");
+    assert_eq!(h["x-content-type-options"], "nosniff");
+    assert_eq!(h["referrer-policy"], "same-origin");
+    assert_eq!(h["cross-origin-opener-policy"], "same-origin");
+    assert_eq!(h["cache-control"], "private, no-store");
+    assert!(h.get("strict-transport-security").is_none());
+    let body = r.text().await.unwrap();
+    assert!(
+        !body.contains("<script") && !body.contains(" style=\""),
+        "no inline script or style: the CSP would block it"
+    );
+    let r = s
+        .client
+        .get(s.url(METTMANN))
+        .header("x-forwarded-proto", "https")
+        .send()
+        .await
+        .unwrap();
+    assert!(r.headers().contains_key("strict-transport-security"));
+
     // A password change ends the other sessions, keeps this one, and the new password works.
     let first = s.login("kreis").await;
     let second = s.login("kreis").await;
