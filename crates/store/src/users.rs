@@ -172,6 +172,20 @@ impl Store {
         Ok(())
     }
 
+    /// Every account, by login.
+    pub async fn users(&self) -> Result<Vec<StoredUser>> {
+        let rows = sqlx::query(
+            "SELECT id, login, display_name, password_hash, disabled FROM app_user ORDER BY login",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        let mut users = Vec::with_capacity(rows.len());
+        for row in &rows {
+            users.push(self.user_from(row).await?);
+        }
+        Ok(users)
+    }
+
     /// Whether any account exists (an installation without one cannot be used yet).
     pub async fn has_users(&self) -> Result<bool> {
         Ok(sqlx::query("SELECT id FROM app_user LIMIT 1")

@@ -137,6 +137,16 @@ pub fn user_name() -> String {
         .unwrap_or_default()
 }
 
+/// Whether the signed-in user manages accounts somewhere (for the header link).
+pub fn may_manage_users() -> bool {
+    CURRENT
+        .try_with(|s| {
+            s.as_ref()
+                .is_some_and(|s| s.principal.may_anywhere(Action::ManageUsers))
+        })
+        .unwrap_or(false)
+}
+
 /// The current session's token hash (pages are cached per session: they carry its CSRF token).
 pub(crate) fn session_key() -> String {
     CURRENT

@@ -79,6 +79,10 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/abmelden", post(pages::account::logout))
         .route(
+            "/verwaltung/benutzer",
+            get(pages::users::list).post(pages::users::add),
+        )
+        .route(
             "/konto/passwort",
             get(pages::account::password_form).post(pages::account::change_password),
         )

@@ -6,6 +6,7 @@ pub mod meetings;
 pub mod oparl;
 pub mod reports;
 pub mod trust;
+pub mod users;
 
 use askama::Template;
 use axum::body::Bytes;

@@ -234,6 +234,7 @@ async fn overview_and_goal_page_in_chromium_with_axe() {
             "/vereinbarungen/t36402-2022-v1/protokoll",
             "Änderungsprotokoll: Trilaterale Zielvereinbarung 2022",
         ),
+        ("/verwaltung/benutzer", "Benutzerkonten"),
     ] {
         client.goto(&server.url(path)).await.unwrap();
         assert_eq!(text_of(&client, "h1").await, h1, "{path}");

@@ -20,7 +20,8 @@ use zielwerk_store::Store;
 use zielwerk_web::AppState;
 
 /// A demo database in a temporary directory, served on a free loopback port, with a signed-in
-/// client (`steuerung`: Kreis, Agentur and Jobcenter for both demo Jobcenter).
+/// client (`steuerung`: Kreis, Agentur and Jobcenter for both demo Jobcenter, and installation-wide
+/// Administration).
 pub struct Server {
     pub addr: SocketAddr,
     pub store: Store,
@@ -82,6 +83,7 @@ pub fn accounts() -> Vec<(&'static str, Vec<Grant>)> {
     };
     let mut steuerung = carriers("t36402");
     steuerung.extend(carriers("t73906"));
+    steuerung.push(g("*", Role::Admin));
     vec![
         ("steuerung", steuerung),
         ("kreis", vec![g("t36402", Role::Kreis)]),

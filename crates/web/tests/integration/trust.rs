@@ -832,3 +832,99 @@ async fn sign_for_jobcenter(s: &Server, who: &Session) {
         .await;
     assert_eq!(r.status().as_u16(), 303);
 }
+
+#[tokio::test]
+async fn administrators_add_accounts_only_where_they_administer() {
+    let s = demo_server().await;
+    let admin = s.login("admin").await;
+    assert_eq!(
+        s.login("kreis")
+            .await
+            .get(&s.url("/verwaltung/benutzer"))
+            .await
+            .0,
+        404
+    );
+    let (status, page) = admin.get(&s.url("/verwaltung/benutzer")).await;
+    assert_eq!(status, 200);
+    assert!(page.contains("regensburg") && page.contains("value=\"kreis@t36402\""));
+
+    let new = |login: &str, password: &str, grants: &[&str]| {
+        let mut f = vec![
+            ("login", login.to_owned()),
+            ("name", format!("Person {login}")),
+            ("passwort", password.to_owned()),
+        ];
+        f.extend(grants.iter().map(|g| ("recht", g.to_string())));
+        f
+    };
+    let (status, page) =
+        post_as(&s, &admin, "/verwaltung/benutzer", &new("neu", "kurz", &[])).await;
+    assert_eq!(status, 422);
+    assert!(
+        page.contains("Feld „Erstes Passwort“: mindestens 12 Zeichen"),
+        "{page}"
+    );
+    assert!(page.contains("Feld „Rechte“"), "{page}");
+    assert!(page.contains("value=\"Person neu\""), "typed name kept");
+    let (status, page) = post_as(
+        &s,
+        &admin,
+        "/verwaltung/benutzer",
+        &new(
+            "neu",
+            "ein-langes-passwort",
+            &["kreis@t36402", "leserecht@t73906"],
+        ),
+    )
+    .await;
+    assert_eq!(status, 200, "{page}");
+    assert!(page.contains("Das Konto „neu“ (Person neu) wurde angelegt"));
+    let neu = login_as(s.addr, "neu", "ein-langes-passwort")
+        .await
+        .unwrap();
+    assert_eq!(neu.get(&s.url(METTMANN)).await.0, 200);
+    assert_eq!(neu.get(&s.url(REGENSBURG)).await.0, 404, "Leserecht only");
+    let (status, page) = post_as(
+        &s,
+        &admin,
+        "/verwaltung/benutzer",
+        &new("neu", "ein-langes-passwort", &["kreis@t36402"]),
+    )
+    .await;
+    assert_eq!(status, 422);
+    assert!(
+        page.contains("Das Benutzerkonto „neu“ gibt es schon"),
+        "{page}"
+    );
+
+    // An administrator of Mettmann only grants for Mettmann and sees only its accounts.
+    let hash = zielwerk_web::auth::hash_password(PASSWORD).unwrap();
+    let grant = zielwerk_domain::Grant {
+        scope: "t36402".parse().unwrap(),
+        role: zielwerk_domain::Role::Admin,
+    };
+    s.store
+        .add_user("admin-me", "Admin Mettmann", &hash, &[grant])
+        .await
+        .unwrap();
+    let local = s.login("admin-me").await;
+    let (_, page) = local.get(&s.url("/verwaltung/benutzer")).await;
+    assert!(!page.contains("<td>regensburg</td>"), "{page}");
+    assert!(!page.contains("value=\"kreis@t73906\"") && !page.contains("value=\"admin@*\""));
+    for grant in ["kreis@t73906", "admin@*"] {
+        let (status, page) = post_as(
+            &s,
+            &local,
+            "/verwaltung/benutzer",
+            &new("zweiter", "ein-langes-passwort", &[grant]),
+        )
+        .await;
+        assert_eq!(status, 422, "{grant}");
+        assert!(page.contains("dürfen Sie keine Rechte vergeben"), "{page}");
+    }
+    assert!(s.store.user_by_login("zweiter").await.unwrap().is_none());
+    // The new account is in the trail, without its password hash.
+    let trail = s.store.verify_audit().await.unwrap();
+    assert_eq!(trail.broken, None);
+}
