@@ -27,9 +27,19 @@ for _ in $(seq 50); do
   curl -fs "http://127.0.0.1:$PORT/health" >/dev/null && break
   sleep 0.1
 done
-url="http://127.0.0.1:$PORT/vereinbarungen/t36402-2022-v1"
-bytes=$(curl -fs "$url" | wc -c)
+# Sign in as the demo account „kreis“ (every page needs a session), as a browser would.
+base="http://127.0.0.1:$PORT"
+jar="$dir/cookies"
+form=$(curl -fs -c "$jar" "$base/anmelden")
+token=$(printf '%s' "$form" | grep -o 'name="_anmeldung" value="[0-9a-f]*"' | cut -d'"' -f4)
+curl -fs -b "$jar" -c "$jar" -o /dev/null \
+  --data "_anmeldung=$token&login=kreis&passwort=zielwerk-demo&weiter=%2F" "$base/anmelden"
+session=$(awk '$6 == "zielwerk_sitzung" { print $7 }' "$jar")
+[ -n "$session" ] || { echo "Anmeldung fehlgeschlagen" >&2; exit 1; }
+cookie="Cookie: zielwerk_sitzung=$session"
+url="$base/vereinbarungen/t36402-2022-v1"
+bytes=$(curl -fs -H "$cookie" "$url" | wc -c)
 echo "Übersichtsseite: $bytes Bytes; $(nproc) Kerne; wrk -t2 -c$CONNECTIONS -d$DURATION"
 # Warm-up, then the measured run.
-wrk -t2 -c"$CONNECTIONS" -d3s "$url" >/dev/null
-wrk -t2 -c"$CONNECTIONS" -d"$DURATION" --latency "$url"
+wrk -t2 -c"$CONNECTIONS" -d3s -H "$cookie" "$url" >/dev/null
+wrk -t2 -c"$CONNECTIONS" -d"$DURATION" --latency -H "$cookie" "$url"

@@ -1,7 +1,8 @@
 //! Time to build the demo Vorlage: report model (assessment, forecasts, charts, suppression)
 //! and the PDF through typst, warm (fonts and library loaded once, as in the server); and a
-//! steering meeting: drawing up its agenda with frozen figures, and its minutes as PDF.
-//! Run with `bench/vorlage.sh`.
+//! steering meeting: drawing up its agenda with frozen figures, and its minutes as PDF; and the
+//! costs of trust: checking a password (Argon2id, the price of every login), and checking the
+//! whole audit trail's hash chain. Run with `bench/vorlage.sh`.
 
 use std::time::{Duration, Instant};
 
@@ -100,4 +101,15 @@ fn main() {
         let m = documents::minutes_model(&bundle, today);
         documents::minutes_pdf(&m, today).unwrap().len()
     });
+
+    let hash = zielwerk_web::auth::hash_password("ein-langes-passwort").unwrap();
+    run("Anmeldung: Passwort prüfen (Argon2id)", 10, &|| {
+        usize::from(zielwerk_web::auth::verify_password(&hash, "ein-langes-passwort"))
+    });
+    let events = rt.block_on(store.verify_audit()).unwrap().events;
+    run(
+        &format!("Änderungsprotokoll prüfen ({events} Einträge, ganze Kette)"),
+        10,
+        &|| rt.block_on(store.verify_audit()).unwrap().events as usize,
+    );
 }
