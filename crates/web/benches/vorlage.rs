@@ -104,7 +104,23 @@ fn main() {
 
     let hash = zielwerk_web::auth::hash_password("ein-langes-passwort").unwrap();
     run("Anmeldung: Passwort prüfen (Argon2id)", 10, &|| {
-        usize::from(zielwerk_web::auth::verify_password(&hash, "ein-langes-passwort"))
+        usize::from(zielwerk_web::auth::verify_password(
+            &hash,
+            "ein-langes-passwort",
+        ))
+    });
+    // A year of busy use: 5,000 more recorded changes (comments on values).
+    rt.block_on(async {
+        let jobcenter = key.jobcenter.clone();
+        for i in 0..5_000 {
+            let comment = zielwerk_domain::ValueComment {
+                indicator: "BG".parse().unwrap(),
+                month: zielwerk_domain::YearMonth::new(2022, 1 + i % 12).unwrap(),
+                text: format!("Anmerkung {i}"),
+                author: "Bench".into(),
+            };
+            store.add_comment(&jobcenter, &comment).await.unwrap();
+        }
     });
     let events = rt.block_on(store.verify_audit()).unwrap().events;
     run(

@@ -417,10 +417,14 @@ impl Throttle {
 
     pub fn failed(&self, key: &str, now: Instant) {
         let mut map = self.failures.lock().expect("throttle lock");
-        // Forget keys that have been quiet for a day, so the map stays small.
+        // Forget keys that have been quiet for a day, so the map stays small; under a flood of
+        // distinct names keep only the keys that are being slowed down.
         map.retain(|_, (_, last)| {
             now.saturating_duration_since(*last) < Duration::from_secs(86_400)
         });
+        if map.len() > 100_000 {
+            map.retain(|_, (count, _)| *count >= FREE_ATTEMPTS);
+        }
         let e = map.entry(key.to_owned()).or_insert((0, now));
         e.0 += 1;
         e.1 = now;

@@ -1,7 +1,8 @@
-//! A small cache of rendered pages, keyed by the request and checked against the store's data
-//! version.
+//! A small cache of rendered pages, keyed by the session and the request and checked against the
+//! store's data version.
 //!
-//! Every page is a pure function of the stored data and the request, so a page rendered at data
+//! Every page is a pure function of the stored data, the request and the session (its roles
+//! decide which links and forms appear, and every form carries its CSRF token), so a page rendered at data
 //! version *v* stays right until the version moves. One cheap query per request (the version)
 //! replaces loading and assessing a whole agreement. Writes from other processes (a command-line
 //! import into the same database) move the version too, so nothing stale is served.
