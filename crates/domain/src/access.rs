@@ -138,7 +138,7 @@ impl Action {
         all
     }
 
-    /// What the action is, for "Sie dürfen … nicht" messages.
+    /// What the action is, for "Dazu fehlt Ihnen die Berechtigung: …" messages.
     pub fn label_de(self) -> String {
         match self {
             Action::ReadInternal => "interne Seiten dieses Jobcenters lesen".into(),

@@ -176,7 +176,7 @@ impl Session {
             return Err(WebError::NotFound(missing()));
         }
         Err(WebError::Forbidden(format!(
-            "Sie dürfen {} nicht. Ihre Rollen für diesen Jobcenter: {}.",
+            "Dazu fehlt Ihnen die Berechtigung: {}. Ihre Rollen für diesen Jobcenter: {}.",
             action.label_de(),
             p.roles_for(jobcenter)
                 .map(|r| r.label_de())

@@ -251,7 +251,7 @@ fn may_import(session: &Session) -> Result<(), WebError> {
         Ok(())
     } else {
         Err(WebError::Forbidden(format!(
-            "Sie dürfen {} nicht.",
+            "Dazu fehlt Ihnen die Berechtigung: {}.",
             Action::ImportValues.label_de()
         )))
     }
