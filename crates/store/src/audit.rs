@@ -63,7 +63,8 @@ impl AuditEvent {
             "action.status" => "Stand einer Aufgabe",
             "user.add" => "Benutzerkonto angelegt",
             "user.password" => "Passwort geändert",
-            "backup.restore" => "Sicherung zurückgespielt",
+            "user.disable" => "Benutzerkonto gesperrt",
+            "user.enable" => "Benutzerkonto entsperrt",
             other => other,
         }
     }

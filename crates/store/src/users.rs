@@ -186,6 +186,42 @@ impl Store {
         Ok(users)
     }
 
+    /// Locks (`disabled`) or unlocks an account; locking ends its sessions at once. Returns
+    /// whether the account exists.
+    pub async fn set_disabled(&self, login: &str, disabled: bool) -> Result<bool> {
+        let mut tx = self.pool.begin().await?;
+        let Some(row) = sqlx::query(
+            "UPDATE app_user SET disabled = $1, updated_at = $2 WHERE login = $3 RETURNING id",
+        )
+        .bind(i64::from(disabled))
+        .bind(now())
+        .bind(login)
+        .fetch_optional(&mut *tx)
+        .await?
+        else {
+            return Ok(false);
+        };
+        let id: String = row.try_get("id")?;
+        if disabled {
+            sqlx::query("DELETE FROM user_session WHERE user_id = $1")
+                .bind(&id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        let change = Change::new(
+            if disabled {
+                "user.disable"
+            } else {
+                "user.enable"
+            },
+            format!("Benutzerkonto {login}"),
+        )
+        .after(serde_json::json!({ "gesperrt": disabled }));
+        record(&mut tx, &self.actor, change).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
     /// Whether any account exists (an installation without one cannot be used yet).
     pub async fn has_users(&self) -> Result<bool> {
         Ok(sqlx::query("SELECT id FROM app_user LIMIT 1")

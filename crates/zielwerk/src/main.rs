@@ -160,6 +160,27 @@ enum UserCommand {
         #[command(flatten)]
         db: DbArg,
     },
+    /// Listet alle Konten mit ihren Rechten.
+    List {
+        #[command(flatten)]
+        db: DbArg,
+    },
+    /// Setzt das Passwort eines Kontos neu (z. B. wenn es vergessen wurde); beendet dessen
+    /// Sitzungen.
+    Password {
+        login: String,
+        #[command(flatten)]
+        db: DbArg,
+    },
+    /// Sperrt ein Konto (beendet sofort alle Sitzungen) oder hebt die Sperre mit --aufheben auf.
+    Disable {
+        login: String,
+        /// Die Sperre aufheben.
+        #[arg(long)]
+        aufheben: bool,
+        #[command(flatten)]
+        db: DbArg,
+    },
 }
 
 #[derive(Subcommand)]
@@ -323,6 +344,60 @@ async fn run(cli: Cli) -> Result<()> {
                     .collect::<Vec<_>>()
                     .join(", ")
             );
+            Ok(())
+        }
+        Command::User {
+            command: UserCommand::List { db },
+        } => {
+            let store = open(&db.db).await?;
+            for u in store.users().await? {
+                println!(
+                    "{}\t{}\t{}\t{}",
+                    u.login,
+                    u.name,
+                    u.grants
+                        .iter()
+                        .map(|g| format!("{}@{}", g.role, g.scope.as_str()))
+                        .collect::<Vec<_>>()
+                        .join(","),
+                    if u.disabled { "gesperrt" } else { "aktiv" }
+                );
+            }
+            Ok(())
+        }
+        Command::User {
+            command: UserCommand::Password { login, db },
+        } => {
+            let store = open(&db.db).await?;
+            let Some(user) = store.user_by_login(&login).await? else {
+                bail!("Das Benutzerkonto „{login}“ gibt es nicht");
+            };
+            let password = read_password(&login)?;
+            if let Err(m) = zielwerk_web::auth::check_new_password(&password, &password) {
+                bail!("{m}");
+            }
+            let hash = zielwerk_web::auth::hash_password(&password).map_err(anyhow::Error::msg)?;
+            store.set_password(&user.id, &hash, None).await?;
+            eprintln!("Passwort von „{login}“ neu gesetzt; seine Sitzungen sind beendet.");
+            Ok(())
+        }
+        Command::User {
+            command:
+                UserCommand::Disable {
+                    login,
+                    aufheben,
+                    db,
+                },
+        } => {
+            let store = open(&db.db).await?;
+            if !store.set_disabled(&login, !aufheben).await? {
+                bail!("Das Benutzerkonto „{login}“ gibt es nicht");
+            }
+            if aufheben {
+                eprintln!("Sperre von „{login}“ aufgehoben.");
+            } else {
+                eprintln!("„{login}“ ist gesperrt; seine Sitzungen sind beendet.");
+            }
             Ok(())
         }
         Command::Audit {

@@ -244,12 +244,51 @@ fn the_first_admin_is_added_on_the_command_line_and_signs_in() {
     let (mut server, addr) = start_server(&["serve", "--db", db, "--bind", "127.0.0.1:0"]);
     let cookie = sign_in(&addr, "chefin", "ein-langes-passwort");
     let wrong = sign_in(&addr, "chefin", "ein-anderes-passwort");
-    let home = http(&addr, "GET", "/", cookie.as_deref().unwrap_or(""), "");
+    let cookie = cookie.unwrap_or_default();
+    let home = http(&addr, "GET", "/", &cookie, "");
+    // Locking the account on the command line ends its session in the running server at once.
+    let (ok, _, err) = run(&["user", "disable", "chefin", "--db", db]);
+    assert!(ok, "{err}");
+    let locked = http(&addr, "GET", "/", &cookie, "");
+    let locked_login = sign_in(&addr, "chefin", "ein-langes-passwort");
+    let (ok, _, _) = run(&["user", "disable", "chefin", "--aufheben", "--db", db]);
+    assert!(ok);
+    let unlocked = sign_in(&addr, "chefin", "ein-langes-passwort");
+    // A forgotten password is set anew on the command line.
+    let reset = {
+        use std::io::Write;
+        let mut child = Command::new(BIN)
+            .args(["user", "password", "chefin", "--db", db])
+            .stdin(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        writeln!(child.stdin.take().unwrap(), "ein-neues-langes-passwort").unwrap();
+        child.wait_with_output().unwrap()
+    };
+    let old = sign_in(&addr, "chefin", "ein-langes-passwort");
+    let new = sign_in(&addr, "chefin", "ein-neues-langes-passwort");
     server.kill().unwrap();
     let _ = server.wait();
-    assert!(cookie.is_some() && wrong.is_none());
+    assert!(!cookie.is_empty() && wrong.is_none());
     assert!(home.starts_with("HTTP/1.1 200"), "{home}");
     assert!(home.contains("Angemeldet: Neue Person"), "{home}");
+    assert!(locked.starts_with("HTTP/1.1 303"), "{locked}");
+    assert!(locked_login.is_none() && unlocked.is_some());
+    assert!(
+        reset.status.success(),
+        "{}",
+        String::from_utf8_lossy(&reset.stderr)
+    );
+    assert!(old.is_none() && new.is_some());
+    let (ok, out, _) = run(&["user", "list", "--db", db]);
+    assert!(ok);
+    assert_eq!(out, "chefin\tNeue Person\tadmin@*\taktiv\n");
+    let (ok, _, err) = run(&["user", "disable", "niemand", "--db", db]);
+    assert!(!ok && err.contains("„niemand“ gibt es nicht"), "{err}");
+    // Every account change is in the audit trail, which still verifies.
+    let (ok, out, _) = run(&["audit", "verify", "--db", db]);
+    assert!(ok && out.contains("4 Einträge"), "{out}");
 }
 
 #[test]
