@@ -96,7 +96,8 @@ pub enum Action {
     ReadAudit,
     /// Import monthly values.
     ImportValues,
-    /// Change a goal of an unsigned agreement version whose responsible party is this one.
+    /// Change a goal or Handlungsansatz of an unsigned agreement version whose responsible party
+    /// is this one.
     EditGoal(PartyRole),
     /// Comment on a value.
     Comment,
@@ -145,7 +146,10 @@ impl Action {
             Action::ReadPublished => "veröffentlichte Berichte lesen".into(),
             Action::ReadAudit => "das Änderungsprotokoll lesen".into(),
             Action::ImportValues => "Werte importieren".into(),
-            Action::EditGoal(p) => format!("Ziele in der Verantwortung „{}“ ändern", p.label_de()),
+            Action::EditGoal(p) => format!(
+                "Ziele und Handlungsansätze in der Verantwortung „{}“ ändern",
+                p.label_de()
+            ),
             Action::Comment => "Werte kommentieren".into(),
             Action::PrepareVorlage => "Vorlagen vorbereiten".into(),
             Action::PublishVorlage => "Vorlagen veröffentlichen".into(),

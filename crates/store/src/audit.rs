@@ -49,6 +49,7 @@ impl AuditEvent {
             "agreement.sign" => "Unterzeichnet",
             "agreement.nachtrag" => "Nachtrag angelegt",
             "goal.edit" => "Ziel geändert",
+            "measure.edit" => "Handlungsansatz geändert",
             "values.import" => "Werte importiert",
             "comment.add" => "Anmerkung zu einem Wert",
             "vorlage.create" => "Vorlage angelegt",

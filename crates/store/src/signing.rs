@@ -7,7 +7,7 @@
 
 use sha2::{Digest, Sha256};
 use sqlx::Row;
-use zielwerk_domain::{Agreement, AgreementKey, AgreementStatus, Goal, PartyRole};
+use zielwerk_domain::{Agreement, AgreementKey, AgreementStatus, Goal, Measure, PartyRole};
 
 use crate::agreements::insert_children;
 use crate::audit::{Change, record};
@@ -26,6 +26,38 @@ pub fn content_digest(agreement: &Agreement) -> String {
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect()
+}
+
+/// Starts an edit inside `tx`: locks the agreement row first (so a signature cannot slip in),
+/// marks it changed, and refuses a signed agreement.
+async fn open_for_edit(tx: &mut sqlx::Transaction<'_, sqlx::Any>, id: &str) -> Result<()> {
+    let open = sqlx::query(
+        "UPDATE agreement SET updated_at = $1, status = $2 WHERE id = $3 AND status <> 'signed'",
+    )
+    .bind(now())
+    .bind(AgreementStatus::Draft.as_str())
+    .bind(id)
+    .execute(&mut **tx)
+    .await?
+    .rows_affected();
+    if open == 0 {
+        return Err(StoreError::SignedAgreement(id.to_owned()));
+    }
+    Ok(())
+}
+
+/// Voids the signatures given so far (they were for other content); returns how many.
+async fn void_signatures(tx: &mut sqlx::Transaction<'_, sqlx::Any>, id: &str) -> Result<u64> {
+    let voided = sqlx::query("DELETE FROM signature WHERE agreement_id = $1")
+        .bind(id)
+        .execute(&mut **tx)
+        .await?
+        .rows_affected();
+    sqlx::query("UPDATE party SET signed_on = NULL WHERE agreement_id = $1")
+        .bind(id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(voided)
 }
 
 /// A signature as stored.
@@ -77,22 +109,8 @@ impl Store {
             .find(|g| g.key == goal.key)
             .cloned()
             .ok_or_else(|| StoreError::NotFound(format!("Das Ziel {}", goal.key)))?;
-        let ts = now();
         let mut tx = self.pool.begin().await?;
-        // Locks the agreement row first (so a signature cannot slip in) and refuses a signed one.
-        let open = sqlx::query(
-            "UPDATE agreement SET updated_at = $1, status = $2 WHERE id = $3 AND status <> 'signed'",
-        )
-        .bind(&ts)
-        .bind(AgreementStatus::Draft.as_str())
-        .bind(&id)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-        if open == 0 {
-            tx.rollback().await?;
-            return Err(StoreError::SignedAgreement(id));
-        }
+        open_for_edit(&mut tx, &id).await?;
         let (target_kind, target_value, target_due) =
             crate::agreements::target_columns(&goal.target);
         let (tolerance_kind, tolerance_value) =
@@ -141,15 +159,7 @@ impl Store {
                 .await?;
             }
         }
-        let voided = sqlx::query("DELETE FROM signature WHERE agreement_id = $1")
-            .bind(&id)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-        sqlx::query("UPDATE party SET signed_on = NULL WHERE agreement_id = $1")
-            .bind(&id)
-            .execute(&mut *tx)
-            .await?;
+        let voided = void_signatures(&mut tx, &id).await?;
         let mut after = serde_json::to_value(goal).unwrap_or_default();
         if voided > 0 {
             after["unterschriften_aufgehoben"] = voided.into();
@@ -159,6 +169,79 @@ impl Store {
             .goal(Some(goal.key.to_string()))
             .before(serde_json::to_value(&before).unwrap_or_default())
             .after(after);
+        record(&mut tx, &self.actor, change).await?;
+        tx.commit().await?;
+        Ok(revision + 1)
+    }
+
+    /// The revision of a Handlungsansatz, for the edit form; `None` if there is none.
+    pub async fn measure_revision(&self, key: &AgreementKey, measure: &str) -> Result<Option<i64>> {
+        sqlx::query("SELECT revision FROM measure WHERE agreement_id = $1 AND measure_key = $2")
+            .bind(key.to_string())
+            .bind(measure)
+            .fetch_optional(&self.pool)
+            .await?
+            .map(|r| r.try_get("revision"))
+            .transpose()
+            .map_err(Into::into)
+    }
+
+    /// Saves an edited Handlungsansatz (same key, same goals) of an unsigned agreement, guarded
+    /// like [`Store::update_goal`]. Returns the new revision.
+    pub async fn update_measure(
+        &self,
+        key: &AgreementKey,
+        measure: &Measure,
+        revision: i64,
+    ) -> Result<i64> {
+        let id = key.to_string();
+        let agreement = self
+            .agreement(key)
+            .await?
+            .ok_or_else(|| StoreError::NotFound(format!("Die Vereinbarung {id}")))?;
+        let before = agreement
+            .measures
+            .iter()
+            .find(|m| m.key == measure.key)
+            .cloned()
+            .ok_or_else(|| StoreError::NotFound(format!("Der Handlungsansatz {}", measure.key)))?;
+        let mut tx = self.pool.begin().await?;
+        open_for_edit(&mut tx, &id).await?;
+        let n = sqlx::query(
+            "UPDATE measure SET title = $1, description = $2, expected_effect = $3,
+                 start_month = $4, end_month = $5, revision = revision + 1
+             WHERE agreement_id = $6 AND measure_key = $7 AND revision = $8",
+        )
+        .bind(&measure.title)
+        .bind(&measure.description)
+        .bind(&measure.expected_effect)
+        .bind(measure.start.to_string())
+        .bind(measure.end.map(|m| m.to_string()))
+        .bind(&id)
+        .bind(measure.key.as_str())
+        .bind(revision)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if n == 0 {
+            tx.rollback().await?;
+            return Err(StoreError::Conflict {
+                what: format!("Der Handlungsansatz „{}“", before.title),
+                at: self.agreement_stamp(key).await?.unwrap_or_default(),
+            });
+        }
+        let voided = void_signatures(&mut tx, &id).await?;
+        let mut after = serde_json::to_value(measure).unwrap_or_default();
+        if voided > 0 {
+            after["unterschriften_aufgehoben"] = voided.into();
+        }
+        let change = Change::new(
+            "measure.edit",
+            format!("Handlungsansatz „{}“", measure.title),
+        )
+        .agreement(key)
+        .before(serde_json::to_value(&before).unwrap_or_default())
+        .after(after);
         record(&mut tx, &self.actor, change).await?;
         tx.commit().await?;
         Ok(revision + 1)

@@ -103,6 +103,10 @@ pub fn router(state: AppState) -> Router {
             get(pages::trust::goal_audit),
         )
         .route(
+            "/vereinbarungen/{id}/massnahmen/{measure}/bearbeiten",
+            get(pages::trust::edit_measure_form).post(pages::trust::edit_measure),
+        )
+        .route(
             "/vereinbarungen/{id}/protokoll",
             get(pages::trust::agreement_audit),
         )

@@ -767,6 +767,8 @@ struct AnnexMeasure {
     responsible: &'static str,
     period: String,
     goals: Vec<(String, String)>,
+    /// The editor, for the party responsible while the agreement is not signed.
+    edit_url: Option<String>,
 }
 
 #[derive(Template)]
@@ -840,6 +842,17 @@ async fn annex_page(
                 .iter()
                 .filter_map(|k| agreement.goal(k).map(|g| (url(k), g.title.clone())))
                 .collect(),
+            edit_url: (agreement.status != zielwerk_domain::AgreementStatus::Signed
+                && session
+                    .principal
+                    .may(&agreement.jobcenter.ba_id, Action::EditGoal(m.responsible)))
+            .then(|| {
+                format!(
+                    "/vereinbarungen/{}/massnahmen/{}/bearbeiten",
+                    agreement.key(),
+                    m.key
+                )
+            }),
         })
         .collect();
     Ok(AnnexPage {

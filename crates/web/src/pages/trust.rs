@@ -10,7 +10,7 @@ use axum::response::{Html, IntoResponse, Redirect};
 use chrono::NaiveDate;
 use zielwerk_domain::nachtrag::{Difference, differences, target_text, tolerance_text};
 use zielwerk_domain::{
-    Action, Agreement, AgreementStatus, Goal, Key, PartyRole, Target, Tolerance,
+    Action, Agreement, AgreementStatus, Goal, Key, Measure, PartyRole, Target, Tolerance,
 };
 use zielwerk_store::{AuditEvent, StoreError};
 
@@ -296,6 +296,196 @@ pub async fn edit_goal(
                 .goal_revision(&k, g.key.as_str())
                 .await?
                 .unwrap_or_default();
+            Ok((StatusCode::CONFLICT, Html(page.render()?)).into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+// ----- Handlungsansätze ------------------------------------------------------------------------
+
+#[derive(Template)]
+#[template(path = "measure_edit.html")]
+struct MeasureEditPage {
+    head: Head,
+    key: String,
+    heading: String,
+    responsible: &'static str,
+    title: String,
+    description: String,
+    effect: String,
+    start: String,
+    end: String,
+    revision: i64,
+    problems: Vec<String>,
+    conflict: Option<String>,
+}
+
+fn find_measure<'a>(a: &'a Agreement, key: &str) -> Result<&'a Measure, WebError> {
+    a.measures
+        .iter()
+        .find(|m| m.key.as_str() == key)
+        .ok_or_else(|| {
+            WebError::NotFound(format!(
+                "Den Handlungsansatz „{key}“ gibt es in dieser Vereinbarung nicht."
+            ))
+        })
+}
+
+/// The party responsible edits its Handlungsansätze while the agreement is not signed.
+fn may_edit_measure(session: &Session, a: &Agreement, m: &Measure) -> Result<(), WebError> {
+    session.require(&a.jobcenter.ba_id, Action::EditGoal(m.responsible), || {
+        format!("Den Handlungsansatz „{}“ gibt es nicht.", m.key)
+    })?;
+    if a.status == AgreementStatus::Signed {
+        return Err(StoreError::SignedAgreement(a.key().to_string()).into());
+    }
+    Ok(())
+}
+
+async fn measure_page(
+    state: &AppState,
+    a: &Agreement,
+    m: &Measure,
+    typed: Option<&[(String, String)]>,
+    problems: Vec<String>,
+    conflict: Option<String>,
+) -> Result<MeasureEditPage, WebError> {
+    let revision = state
+        .store
+        .measure_revision(&a.key(), m.key.as_str())
+        .await?
+        .unwrap_or_default();
+    let mut page = MeasureEditPage {
+        head: head(a, &[]),
+        key: m.key.to_string(),
+        heading: m.title.clone(),
+        responsible: m.responsible.label_de(),
+        title: m.title.clone(),
+        description: m.description.clone(),
+        effect: m.expected_effect.clone(),
+        start: m.start.to_string(),
+        end: m.end.map(|e| e.to_string()).unwrap_or_default(),
+        revision,
+        problems,
+        conflict,
+    };
+    if let Some(f) = typed {
+        page.title = field(f, "titel").to_owned();
+        page.description = field(f, "beschreibung").to_owned();
+        page.effect = field(f, "wirkung").to_owned();
+        page.start = field(f, "beginn").to_owned();
+        page.end = field(f, "ende").to_owned();
+    }
+    Ok(page)
+}
+
+pub async fn edit_measure_form(
+    State(state): State<AppState>,
+    session: Session,
+    Path((id, measure)): Path<(String, String)>,
+) -> PageResult {
+    let k = agreement_for(&session, &id, Action::ReadInternal)?;
+    let a = stored_agreement(&state, &k).await?;
+    let m = find_measure(&a, &measure)?;
+    may_edit_measure(&session, &a, m)?;
+    html(&measure_page(&state, &a, m, None, Vec::new(), None).await?)
+}
+
+/// Applies the form to `m`; every problem names its field. The whole agreement must stay valid
+/// (the period within the agreement year, for instance).
+fn parse_measure(
+    a: &Agreement,
+    m: &Measure,
+    fields: &[(String, String)],
+) -> Result<(Measure, i64), Vec<String>> {
+    let mut problems = Vec::new();
+    let mut new = m.clone();
+    new.title = field(fields, "titel").to_owned();
+    if new.title.is_empty() || new.title.chars().count() > 300 {
+        problems.push("Feld „Titel“: bitte 1 bis 300 Zeichen eingeben".into());
+    }
+    new.description = field(fields, "beschreibung").replace("\r\n", "\n");
+    new.expected_effect = field(fields, "wirkung").replace("\r\n", "\n");
+    for (label, text) in [
+        ("Beschreibung", &new.description),
+        ("Wirkungserwartung", &new.expected_effect),
+    ] {
+        if text.chars().count() > 4000 {
+            problems.push(format!("Feld „{label}“: höchstens 4.000 Zeichen"));
+        }
+    }
+    match field(fields, "beginn").parse() {
+        Ok(start) => new.start = start,
+        Err(e) => problems.push(format!("Feld „Beginn“: {e}")),
+    }
+    new.end = match field(fields, "ende") {
+        "" => None,
+        raw => match raw.parse() {
+            Ok(end) => Some(end),
+            Err(e) => {
+                problems.push(format!("Feld „Ende“: {e}"));
+                m.end
+            }
+        },
+    };
+    let revision = field(fields, "revision").parse::<i64>();
+    if revision.is_err() {
+        problems.push("Die Bearbeitungsnummer fehlt; laden Sie die Seite neu".into());
+    }
+    if problems.is_empty() {
+        let mut changed = a.clone();
+        if let Some(slot) = changed.measures.iter_mut().find(|x| x.key == new.key) {
+            *slot = new.clone();
+        }
+        problems.extend(
+            changed
+                .check()
+                .into_iter()
+                .map(|p| format!("{}: {}", p.path, p.message)),
+        );
+    }
+    match revision {
+        Ok(r) if problems.is_empty() => Ok((new, r)),
+        _ => Err(problems),
+    }
+}
+
+pub async fn edit_measure(
+    State(state): State<AppState>,
+    session: Session,
+    Path((id, measure)): Path<(String, String)>,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> PageResult {
+    let k = agreement_for(&session, &id, Action::ReadInternal)?;
+    let a = stored_agreement(&state, &k).await?;
+    let m = find_measure(&a, &measure)?;
+    may_edit_measure(&session, &a, m)?;
+    let (new, revision) = match parse_measure(&a, m, &fields) {
+        Ok(x) => x,
+        Err(problems) => {
+            let page = measure_page(&state, &a, m, Some(&fields), problems, None).await?;
+            return Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(page.render()?)).into_response());
+        }
+    };
+    match session
+        .store(&state.store)
+        .update_measure(&k, &new, revision)
+        .await
+    {
+        Ok(_) => Ok(Redirect::to(&format!("/vereinbarungen/{k}/anlagen")).into_response()),
+        Err(e @ StoreError::Conflict { .. }) => {
+            let now = stored_agreement(&state, &k).await?;
+            let stored = find_measure(&now, &measure)?;
+            let page = measure_page(
+                &state,
+                &now,
+                stored,
+                Some(&fields),
+                Vec::new(),
+                Some(e.to_string()),
+            )
+            .await?;
             Ok((StatusCode::CONFLICT, Html(page.render()?)).into_response())
         }
         Err(e) => Err(e.into()),

@@ -338,7 +338,7 @@ async fn each_role_sees_and_changes_what_it_should() {
     let (status, page) = kreis.get(&s.url(&edit("k2"))).await;
     assert_eq!(status, 403);
     assert!(
-        page.contains("Dazu fehlt Ihnen die Berechtigung: Ziele in der Verantwortung „Agentur für Arbeit“ ändern. Ihre Rollen für diesen Jobcenter: Kommunaler Träger."),
+        page.contains("Dazu fehlt Ihnen die Berechtigung: Ziele und Handlungsansätze in der Verantwortung „Agentur für Arbeit“ ändern. Ihre Rollen für diesen Jobcenter: Kommunaler Träger."),
         "{page}"
     );
     assert_eq!(agentur.get(&s.url(&edit("k2"))).await.0, 200);
@@ -945,4 +945,93 @@ async fn administrators_add_accounts_only_where_they_administer() {
     // The new account is in the trail, without its password hash.
     let trail = s.store.verify_audit().await.unwrap();
     assert_eq!(trail.broken, None);
+}
+
+/// The Jobcenter keeps its planning document: it edits its own Handlungsansätze in a Nachtrag,
+/// the Kreis may not, a stale form gets a conflict, and the signing page lists the change.
+#[tokio::test]
+async fn the_jobcenter_keeps_its_planning_document() {
+    let s = demo_server().await;
+    let (kreis, jobcenter) = (s.login("kreis").await, s.login("jobcenter").await);
+    let (_, annexes) = jobcenter.get(&s.url(&format!("{METTMANN}/anlagen"))).await;
+    assert!(
+        !annexes.contains("Handlungsansatz bearbeiten"),
+        "signed: no editor"
+    );
+    let r = jobcenter
+        .post(&s.url(&format!("{METTMANN}/nachtrag")), &[])
+        .await;
+    assert_eq!(r.status().as_u16(), 303);
+    let v2 = "/vereinbarungen/t36402-2022-v2";
+    let (_, annexes) = jobcenter.get(&s.url(&format!("{v2}/anlagen"))).await;
+    let own = format!("{v2}/massnahmen/planung-coaching/bearbeiten");
+    assert!(annexes.contains(&format!("href=\"{own}\"")), "{annexes}");
+    assert!(
+        !annexes.contains("massnahmen/but-team/bearbeiten"),
+        "the Kreis's is not offered"
+    );
+    assert_eq!(kreis.get(&s.url(&own)).await.0, 403);
+    assert_eq!(
+        jobcenter
+            .get(&s.url(&format!("{v2}/massnahmen/but-team/bearbeiten")))
+            .await
+            .0,
+        403
+    );
+
+    let (_, form) = jobcenter.get(&s.url(&own)).await;
+    let rev = form
+        .split("name=\"revision\" value=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_owned();
+    let fields = |effect: &str, start: &str, rev: &str| {
+        vec![
+            ("revision", rev.to_owned()),
+            (
+                "titel",
+                "Ganzheitliches Coaching für Langzeitleistungsbeziehende".to_owned(),
+            ),
+            ("beschreibung", "Coaching in Kleingruppen".to_owned()),
+            ("wirkung", effect.to_owned()),
+            ("beginn", start.to_owned()),
+            ("ende", String::new()),
+        ]
+    };
+    let (status, page) = post_as(&s, &jobcenter, &own, &fields("x", "März 2022", &rev)).await;
+    assert_eq!(status, 422);
+    assert!(page.contains("Feld „Beginn“"), "{page}");
+    let (status, _) = post_as(
+        &s,
+        &jobcenter,
+        &own,
+        &fields("200 Integrationen aus dem Langzeitbezug", "2022-02", &rev),
+    )
+    .await;
+    assert_eq!(status, 303);
+    let (status, page) = post_as(
+        &s,
+        &jobcenter,
+        &own,
+        &fields("Alte Fassung", "2022-02", &rev),
+    )
+    .await;
+    assert_eq!(status, 409);
+    assert!(
+        page.contains("wurde inzwischen von jemand anderem geändert"),
+        "{page}"
+    );
+    assert!(page.contains("Alte Fassung"), "the typed text is kept");
+
+    let (_, page) = kreis.get(&s.url(&format!("{v2}/unterzeichnung"))).await;
+    assert!(
+        page.contains("<td>Handlungsansatz „Ganzheitliches Coaching für Langzeitleistungsbeziehende“</td><td>Wirkungserwartung</td>"),
+        "{page}"
+    );
+    assert!(page.contains("<td>200 Integrationen aus dem Langzeitbezug</td>"));
+    let (_, trail) = kreis.get(&s.url(&format!("{v2}/protokoll"))).await;
+    assert!(trail.contains("Handlungsansatz geändert"), "{trail}");
 }
