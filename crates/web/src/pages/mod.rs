@@ -283,6 +283,8 @@ struct OverviewPage {
     months: Vec<(String, String, bool)>,
     counts: Counts,
     areas: Vec<AreaBlock>,
+    /// Later versions (Nachträge) of this agreement: id, version, status.
+    later: Vec<(String, u32, &'static str)>,
 }
 
 fn goal_row(a: &Agreement, g: &GoalState<'_>, as_of: YearMonth) -> GoalRow {
@@ -330,7 +332,22 @@ async fn overview_page(
     q: StandQuery,
 ) -> Result<OverviewPage, WebError> {
     let (agreement, values) = load(state, session, &id).await?;
-    blocking(move || overview_model(agreement, values, q)).await
+    let key = agreement.key();
+    let later = state
+        .store
+        .agreements()
+        .await?
+        .into_iter()
+        .filter(|a| {
+            a.jobcenter_id == key.jobcenter.as_str()
+                && a.year == key.year
+                && a.version > key.version
+        })
+        .map(|a| (a.id, a.version, a.status.label_de()))
+        .collect();
+    let mut page = blocking(move || overview_model(agreement, values, q)).await?;
+    page.later = later;
+    Ok(page)
 }
 
 /// Assessing and forecasting every goal is CPU work: it runs on the blocking pool, never on
@@ -384,6 +401,7 @@ fn overview_model(
             no_data: count(Status::NoData),
         },
         areas,
+        later: Vec::new(),
     })
 }
 

@@ -703,6 +703,11 @@ async fn a_nachtrag_is_signed_by_all_three_and_shows_its_differences() {
         r.headers()["location"],
         format!("{v2}/unterzeichnung").as_str()
     );
+    let (_, overview) = kreis.get(&s.url(METTMANN)).await;
+    assert!(
+        overview.contains("Zu dieser Version gibt es einen Nachtrag: <a href=\"/vereinbarungen/t36402-2022-v2\">Version 2</a> (Entwurf)"),
+        "{overview}"
+    );
     // A second Nachtrag to the same version is refused.
     let r = kreis
         .post(&s.url(&format!("{METTMANN}/nachtrag")), &[])
