@@ -738,3 +738,50 @@ fn backup_while_the_server_runs_and_restore_into_an_empty_database() {
     assert!(!ok);
     assert!(err.contains("enthält schon Daten"), "{err}");
 }
+
+/// The same commands on PostgreSQL (a throwaway cluster): the demo, a new account, the server
+/// with sign-in, and the audit check that finds a row changed in the database.
+#[test]
+fn everything_runs_on_postgresql_too() {
+    let cluster = zielwerk_testkit::PgCluster::start();
+    let url = cluster.create_database("cli");
+    let db = url.as_str();
+    let (ok, _, err) = run(&["demo", "--db", db, "--no-serve"]);
+    assert!(ok, "{err}");
+    let (ok, err) = add_user(
+        db,
+        "pg-admin",
+        "ein-langes-passwort",
+        &["admin@*", "kreis@t36402"],
+    );
+    assert!(ok, "{err}");
+    let (mut server, addr) = start_server(&["serve", "--db", db, "--bind", "127.0.0.1:0"]);
+    let cookie = sign_in(&addr, "pg-admin", "ein-langes-passwort").unwrap_or_default();
+    let page = http(&addr, "GET", "/vereinbarungen/t36402-2022-v1", &cookie, "");
+    let other = http(&addr, "GET", "/vereinbarungen/t73906-2026-v1", &cookie, "");
+    server.kill().unwrap();
+    let _ = server.wait();
+    assert!(
+        page.starts_with("HTTP/1.1 200"),
+        "{}",
+        &page[..page.len().min(300)]
+    );
+    assert!(other.starts_with("HTTP/1.1 404"), "no grant for Regensburg");
+    let (ok, out, err) = run(&["audit", "verify", "--db", db]);
+    assert!(ok && out.contains("Kette lückenlos"), "{out}{err}");
+    tokio::runtime::Runtime::new().unwrap().block_on(async {
+        sqlx::any::install_default_drivers();
+        let pool = sqlx::AnyPool::connect(db).await.unwrap();
+        sqlx::query("UPDATE audit_event SET after_state = '{}' WHERE seq = 2")
+            .execute(&pool)
+            .await
+            .unwrap();
+        pool.close().await;
+    });
+    let (ok, _, err) = run(&["audit", "verify", "--db", db]);
+    assert!(!ok);
+    assert!(
+        err.contains("Eintrag 2 wurde nachträglich verändert"),
+        "{err}"
+    );
+}
