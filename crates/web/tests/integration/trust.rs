@@ -201,6 +201,17 @@ async fn another_jobcenter_is_invisible_and_untouchable() {
             );
         }
     }
+    // The public API (OParl) knows published papers only: a draft is not there for anyone.
+    for api in [
+        format!("/oparl/v1/papers/{}", ids.vorlage),
+        format!("/oparl/v1/files/{}/vorlage.pdf", ids.vorlage),
+        format!("/oparl/v1/files/{}/vorlage.pdf/download", ids.vorlage),
+    ] {
+        let (status, body) = intruder.get(&s.url(&api)).await;
+        assert_eq!(status, 404, "{api}: {body}");
+        let r = no_redirects().get(s.url(&api)).send().await.unwrap();
+        assert_eq!(r.status().as_u16(), 404, "{api} without signing in");
+    }
     // Every write is refused and changes nothing.
     for (path, form) in mettmann_writes(&ids) {
         let (status, body) = post_as(s, &intruder, &path, &form).await;
