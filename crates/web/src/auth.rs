@@ -41,8 +41,10 @@ pub const LOGIN_COOKIE: &str = "zielwerk_anmeldung";
 pub const SESSION_HOURS: i64 = 10;
 pub const MIN_PASSWORD: usize = 12;
 pub const FREE_ATTEMPTS: u32 = 5;
-/// The largest form body the CSRF check reads (file uploads carry the token in the query).
-const FORM_LIMIT: usize = 4 * 1024 * 1024;
+/// The largest form body the CSRF check reads (file uploads carry the token in the query and
+/// have their own limit). The same as axum's default for forms, so that an oversized form is
+/// refused here, with a German message, before any handler sees it.
+const FORM_LIMIT: usize = 2 * 1024 * 1024;
 
 /// An Argon2id hash (PHC string) of `password` with a fresh salt.
 pub fn hash_password(password: &str) -> Result<String, String> {

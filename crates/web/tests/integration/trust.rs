@@ -305,9 +305,41 @@ async fn each_role_sees_and_changes_what_it_should() {
             assert_eq!(who.get(&s.url(path)).await.0, want, "{path}");
         }
     }
-    // Readers see the published Vorlage on their start page, nothing internal.
+    // Readers see nothing internal; once the Kreis publishes the Vorlage, their start page lists
+    // it with its files, which they can open.
     let (_, home) = ausschuss.get(&s.url("/")).await;
     assert!(!home.contains("/vereinbarungen/t36402"), "{home}");
+    assert!(!home.contains("Veröffentlichte Vorlagen"));
+    let publish = format!("/vorlagen/{}/veroeffentlichen", ids.vorlage);
+    assert_eq!(post_as(&s, &agentur, &publish, &[]).await.0, 403);
+    assert_eq!(post_as(&s, &kreis, &publish, &[]).await.0, 303);
+    let (_, home) = ausschuss.get(&s.url("/")).await;
+    assert!(
+        home.contains("Veröffentlichte Vorlagen") && home.contains("50/058/2022"),
+        "{home}"
+    );
+    let link = home
+        .split("href=\"/oparl/v1/files/")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap();
+    let r = ausschuss
+        .client
+        .get(s.url(&format!("/oparl/v1/files/{link}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    assert!(r.bytes().await.unwrap().starts_with(b"%PDF") || link.ends_with(".docx/download"));
+    assert_eq!(
+        ausschuss
+            .get(&s.url(&format!("/vorlagen/{}", ids.vorlage)))
+            .await
+            .0,
+        404
+    );
 
     // Writes, one role at a time; each form is valid, so 303 means done.
     let vorlage = format!("{METTMANN}/vorlagen");
@@ -436,6 +468,21 @@ async fn forms_without_the_token_or_from_elsewhere_are_refused() {
         s.store.verify_audit().await.unwrap().events,
         before,
         "nothing written"
+    );
+    // An oversized form is refused with a German message before anything reads it.
+    let huge = "x".repeat(3 * 1024 * 1024);
+    let big = [
+        ("monat", "2022-09"),
+        ("text", huge.as_str()),
+        ("_csrf", s.csrf.as_str()),
+    ];
+    let r = s.client.post(&comment).form(&big).send().await.unwrap();
+    assert_eq!(r.status().as_u16(), 413);
+    assert!(
+        r.text()
+            .await
+            .unwrap()
+            .contains("Das Formular ist zu groß (höchstens 2 MB)")
     );
     // With the token and without a foreign origin it goes through.
     let r = s.client.post(&comment).form(&ok).send().await.unwrap();
