@@ -159,19 +159,32 @@ impl Store {
                 .await?;
             }
         }
-        let voided = void_signatures(&mut tx, &id).await?;
-        let mut after = serde_json::to_value(goal).unwrap_or_default();
-        if voided > 0 {
-            after["unterschriften_aufgehoben"] = voided.into();
-        }
         let change = Change::new("goal.edit", format!("Ziel „{}“", goal.title))
             .agreement(key)
             .goal(Some(goal.key.to_string()))
-            .before(serde_json::to_value(&before).unwrap_or_default())
-            .after(after);
-        record(&mut tx, &self.actor, change).await?;
-        tx.commit().await?;
+            .before(serde_json::to_value(&before).unwrap_or_default());
+        self.finish_edit(tx, &id, change, serde_json::to_value(goal))
+            .await?;
         Ok(revision + 1)
+    }
+
+    /// Ends an edit inside `tx`: voids the signatures given so far (they were for other content),
+    /// records the change with the new state, and commits.
+    async fn finish_edit(
+        &self,
+        mut tx: sqlx::Transaction<'_, sqlx::Any>,
+        id: &str,
+        change: Change,
+        after: serde_json::Result<serde_json::Value>,
+    ) -> Result<()> {
+        let voided = void_signatures(&mut tx, id).await?;
+        let mut after = after.unwrap_or_default();
+        if voided > 0 {
+            after["unterschriften_aufgehoben"] = voided.into();
+        }
+        record(&mut tx, &self.actor, change.after(after)).await?;
+        tx.commit().await?;
+        Ok(())
     }
 
     /// The revision of a Handlungsansatz, for the edit form; `None` if there is none.
@@ -230,20 +243,14 @@ impl Store {
                 at: self.agreement_stamp(key).await?.unwrap_or_default(),
             });
         }
-        let voided = void_signatures(&mut tx, &id).await?;
-        let mut after = serde_json::to_value(measure).unwrap_or_default();
-        if voided > 0 {
-            after["unterschriften_aufgehoben"] = voided.into();
-        }
         let change = Change::new(
             "measure.edit",
             format!("Handlungsansatz „{}“", measure.title),
         )
         .agreement(key)
-        .before(serde_json::to_value(&before).unwrap_or_default())
-        .after(after);
-        record(&mut tx, &self.actor, change).await?;
-        tx.commit().await?;
+        .before(serde_json::to_value(&before).unwrap_or_default());
+        self.finish_edit(tx, &id, change, serde_json::to_value(measure))
+            .await?;
         Ok(revision + 1)
     }
 
