@@ -65,6 +65,7 @@ impl AuditEvent {
             "user.add" => "Benutzerkonto angelegt",
             "user.password" => "Passwort geändert",
             "user.disable" => "Benutzerkonto gesperrt",
+            "user.grants" => "Rechte geändert",
             "user.enable" => "Benutzerkonto entsperrt",
             other => other,
         }

@@ -186,6 +186,48 @@ impl Store {
         Ok(users)
     }
 
+    /// Replaces an account's grants within the scopes `manageable` says yes to; grants in other
+    /// scopes stay. In one transaction, recorded with before and after.
+    pub async fn set_grants(
+        &self,
+        login: &str,
+        grants: &[Grant],
+        manageable: impl Fn(&Scope) -> bool,
+    ) -> Result<()> {
+        let user = self
+            .user_by_login(login)
+            .await?
+            .ok_or_else(|| StoreError::NotFound(format!("Das Benutzerkonto „{login}“")))?;
+        let mut after: Vec<Grant> = user
+            .grants
+            .iter()
+            .filter(|g| !manageable(&g.scope))
+            .cloned()
+            .collect();
+        after.extend(grants.iter().filter(|g| manageable(&g.scope)).cloned());
+        after.sort();
+        after.dedup();
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("DELETE FROM user_grant WHERE user_id = $1")
+            .bind(&user.id)
+            .execute(&mut *tx)
+            .await?;
+        for g in &after {
+            sqlx::query("INSERT INTO user_grant (user_id, scope, role) VALUES ($1, $2, $3)")
+                .bind(&user.id)
+                .bind(g.scope.as_str())
+                .bind(g.role.as_str())
+                .execute(&mut *tx)
+                .await?;
+        }
+        let change = Change::new("user.grants", format!("Rechte von {login}"))
+            .before(serde_json::json!({ "rechte": grants_json(&user.grants) }))
+            .after(serde_json::json!({ "rechte": grants_json(&after) }));
+        record(&mut tx, &self.actor, change).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     /// Locks (`disabled`) or unlocks an account; locking ends its sessions at once. Returns
     /// whether the account exists.
     pub async fn set_disabled(&self, login: &str, disabled: bool) -> Result<bool> {

@@ -83,6 +83,10 @@ pub fn router(state: AppState) -> Router {
             get(pages::users::list).post(pages::users::add),
         )
         .route(
+            "/verwaltung/benutzer/{login}",
+            get(pages::users::edit_form).post(pages::users::edit),
+        )
+        .route(
             "/konto/passwort",
             get(pages::account::password_form).post(pages::account::change_password),
         )

@@ -4,7 +4,7 @@
 
 use askama::Template;
 use axum::Form;
-use axum::extract::State;
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse};
 use zielwerk_domain::{Action, BaId, Grant, Role, Scope};
@@ -16,6 +16,7 @@ use crate::auth::{self, Session};
 use crate::error::WebError;
 
 struct UserRow {
+    url: String,
     login: String,
     name: String,
     grants: String,
@@ -56,13 +57,11 @@ fn require_admin(session: &Session) -> Result<(), WebError> {
     }
 }
 
-async fn page(
+/// The scopes `session` may grant on, as (token, label), for the grant table.
+async fn manageable_scopes(
     state: &AppState,
     session: &Session,
-    message: String,
-    ok: bool,
-    form: (String, String),
-) -> Result<UsersPage, WebError> {
+) -> Result<Vec<(String, String)>, WebError> {
     let mut scopes = Vec::new();
     if may_grant(session, &Scope::All) {
         scopes.push(("*".to_owned(), "alle Jobcenter".to_owned()));
@@ -76,18 +75,31 @@ async fn page(
             scopes.push((j.to_string(), format!("{} ({j})", a.jobcenter_name)));
         }
     }
-    // Accounts with a grant where this administrator may grant (an installation-wide
-    // administrator sees all).
-    let visible = |u: &StoredUser| {
-        may_grant(session, &Scope::All) || u.grants.iter().any(|g| may_grant(session, &g.scope))
-    };
+    Ok(scopes)
+}
+
+/// Whether `session` administers an account: everyone for an installation-wide administrator,
+/// else accounts with a grant where the administrator may grant.
+fn administers(session: &Session, u: &StoredUser) -> bool {
+    may_grant(session, &Scope::All) || u.grants.iter().any(|g| may_grant(session, &g.scope))
+}
+
+async fn page(
+    state: &AppState,
+    session: &Session,
+    message: String,
+    ok: bool,
+    form: (String, String),
+) -> Result<UsersPage, WebError> {
+    let scopes = manageable_scopes(state, session).await?;
     let users = state
         .store
         .users()
         .await?
         .into_iter()
-        .filter(visible)
+        .filter(|u| administers(session, u))
         .map(|u| UserRow {
+            url: format!("/verwaltung/benutzer/{}", u.login),
             grants: u
                 .grants
                 .iter()
@@ -239,4 +251,122 @@ pub async fn add(
         ),
     };
     Ok((status, Html(p.render()?)).into_response())
+}
+
+// ----- One account: its roles and whether it is locked --------------------------------------
+
+#[derive(Template)]
+#[template(path = "user_edit.html")]
+struct UserEditPage {
+    login: String,
+    name: String,
+    scopes: Vec<(String, String)>,
+    roles: Vec<(&'static str, &'static str)>,
+    /// `role@scope` tokens the account holds.
+    held: Vec<String>,
+    /// Grants in scopes this administrator does not manage (they stay as they are).
+    others: Vec<String>,
+    disabled: bool,
+    message: String,
+}
+
+async fn account_for(
+    state: &AppState,
+    session: &Session,
+    login: &str,
+) -> Result<StoredUser, WebError> {
+    require_admin(session)?;
+    state
+        .store
+        .user_by_login(login)
+        .await?
+        .filter(|u| administers(session, u))
+        .ok_or_else(|| WebError::NotFound(format!("Das Benutzerkonto „{login}“ gibt es nicht.")))
+}
+
+async fn edit_page(
+    state: &AppState,
+    session: &Session,
+    u: StoredUser,
+    message: String,
+) -> Result<UserEditPage, WebError> {
+    let (mine, others): (Vec<&Grant>, Vec<&Grant>) =
+        u.grants.iter().partition(|g| may_grant(session, &g.scope));
+    Ok(UserEditPage {
+        scopes: manageable_scopes(state, session).await?,
+        roles: Role::ALL
+            .iter()
+            .map(|r| (r.as_str(), r.label_de()))
+            .collect(),
+        held: mine
+            .iter()
+            .map(|g| format!("{}@{}", g.role.as_str(), g.scope.as_str()))
+            .collect(),
+        others: others
+            .iter()
+            .map(|g| format!("{} ({})", g.role.label_de(), g.scope.as_str()))
+            .collect(),
+        disabled: u.disabled,
+        login: u.login,
+        name: u.name,
+        message,
+    })
+}
+
+pub async fn edit_form(
+    State(state): State<AppState>,
+    session: Session,
+    Path(login): Path<String>,
+) -> PageResult {
+    let u = account_for(&state, &session, &login).await?;
+    let p = edit_page(&state, &session, u, String::new()).await?;
+    Ok(Html(p.render()?).into_response())
+}
+
+/// Saves the roles (in the scopes this administrator manages) and the lock.
+pub async fn edit(
+    State(state): State<AppState>,
+    session: Session,
+    Path(login): Path<String>,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> PageResult {
+    let u = account_for(&state, &session, &login).await?;
+    let mut grants = Vec::new();
+    for (_, raw) in fields.iter().filter(|(k, _)| k == "recht") {
+        let g = raw
+            .split_once('@')
+            .and_then(|(r, s)| {
+                Some(Grant {
+                    role: r.parse().ok()?,
+                    scope: s.parse().ok()?,
+                })
+            })
+            .filter(|g| may_grant(&session, &g.scope))
+            .ok_or_else(|| {
+                WebError::BadRequest(format!(
+                    "Feld „Rechte“: „{raw}“ ist kein Recht, das Sie vergeben dürfen"
+                ))
+            })?;
+        grants.push(g);
+    }
+    if u.id == session.principal.user_id
+        && !grants
+            .iter()
+            .any(|g| g.role == Role::Admin && may_grant(&session, &g.scope))
+    {
+        return Err(WebError::BadRequest(
+            "Sie können sich die eigene Administration nicht entziehen; das muss eine andere Administratorin oder ein anderer Administrator tun.".into(),
+        ));
+    }
+    let store = session.store(&state.store);
+    store
+        .set_grants(&login, &grants, |s| may_grant(&session, s))
+        .await?;
+    let lock = fields.iter().any(|(k, v)| k == "gesperrt" && v == "1");
+    if lock != u.disabled {
+        store.set_disabled(&login, lock).await?;
+    }
+    let u = account_for(&state, &session, &login).await?;
+    let p = edit_page(&state, &session, u, "Gespeichert.".into()).await?;
+    Ok(Html(p.render()?).into_response())
 }

@@ -235,6 +235,7 @@ async fn overview_and_goal_page_in_chromium_with_axe() {
             "Änderungsprotokoll: Trilaterale Zielvereinbarung 2022",
         ),
         ("/verwaltung/benutzer", "Benutzerkonten"),
+        ("/verwaltung/benutzer/kreis", "Benutzerkonto kreis"),
     ] {
         client.goto(&server.url(path)).await.unwrap();
         assert_eq!(text_of(&client, "h1").await, h1, "{path}");

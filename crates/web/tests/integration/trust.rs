@@ -1005,6 +1005,69 @@ async fn administrators_add_accounts_only_where_they_administer() {
         assert!(page.contains("dürfen Sie keine Rechte vergeben"), "{page}");
     }
     assert!(s.store.user_by_login("zweiter").await.unwrap().is_none());
+    assert_eq!(
+        local.get(&s.url("/verwaltung/benutzer/regensburg")).await.0,
+        404
+    );
+
+    // Roles change at once for running sessions. The Mettmann administrator takes „neu“'s Kreis
+    // role away; the Leserecht for Regensburg, which someone else administers, stays.
+    let (status, page) = local.get(&s.url("/verwaltung/benutzer/neu")).await;
+    assert_eq!(status, 200);
+    assert!(
+        page.contains("value=\"kreis@t36402\" aria-label=\"Kommunaler Träger für"),
+        "{page}"
+    );
+    assert!(
+        page.contains("Weitere Rechte, die andere verwalten: Leserecht"),
+        "{page}"
+    );
+    let (status, _) = post_as(
+        &s,
+        &local,
+        "/verwaltung/benutzer/neu",
+        &[("recht", "jobcenter@t36402".to_owned())],
+    )
+    .await;
+    assert_eq!(status, 200);
+    let grants: Vec<String> = s
+        .store
+        .user_by_login("neu")
+        .await
+        .unwrap()
+        .unwrap()
+        .grants
+        .iter()
+        .map(|g| format!("{}@{}", g.role, g.scope.as_str()))
+        .collect();
+    assert_eq!(grants, ["jobcenter@t36402", "leserecht@t73906"]);
+    let (status, _) = neu
+        .get(&s.url(&format!("{METTMANN}/ziele/kdu-je-bg/bearbeiten")))
+        .await;
+    assert_eq!(status, 403, "no longer Kreis");
+    // Locking ends the session at once.
+    let (status, _) = post_as(
+        &s,
+        &local,
+        "/verwaltung/benutzer/neu",
+        &[
+            ("recht", "jobcenter@t36402".to_owned()),
+            ("gesperrt", "1".to_owned()),
+        ],
+    )
+    .await;
+    assert_eq!(status, 200);
+    let r = neu.client.get(s.url(METTMANN)).send().await.unwrap();
+    assert!(r.url().path().starts_with("/anmelden"));
+    assert!(
+        login_as(s.addr, "neu", "ein-langes-passwort")
+            .await
+            .is_err()
+    );
+    // Nobody takes their own administration away by accident.
+    let (status, page) = post_as(&s, &local, "/verwaltung/benutzer/admin-me", &[]).await;
+    assert_eq!(status, 400);
+    assert!(page.contains("eigene Administration"), "{page}");
     // The new account is in the trail, without its password hash.
     let trail = s.store.verify_audit().await.unwrap();
     assert_eq!(trail.broken, None);
