@@ -173,11 +173,7 @@ pub fn chain_hash(
         seq, at, actor, scope[0], scope[1], scope[2], scope[3], action, subject, before, after,
         prev_hash
     ]);
-    hex(&Sha256::digest(fields.to_string().as_bytes()))
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    hex::encode(Sha256::digest(fields.to_string().as_bytes()))
 }
 
 impl AuditEvent {

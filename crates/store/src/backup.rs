@@ -89,20 +89,6 @@ pub struct BackupSummary {
     pub sha256: String,
 }
 
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-fn unhex(s: &str) -> Option<Vec<u8>> {
-    if !s.len().is_multiple_of(2) {
-        return None;
-    }
-    (0..s.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok())
-        .collect()
-}
-
 fn bad(line: usize, what: impl std::fmt::Display) -> StoreError {
     StoreError::Backup(format!("Zeile {line}: {what}"))
 }
@@ -221,7 +207,7 @@ impl Store {
             .try_get("version")?;
         emit(json!({ "data_version": version }), out)?;
         tx.commit().await?;
-        let sha256 = hex(&hasher.finalize());
+        let sha256 = hex::encode(hasher.finalize());
         let trailer =
             json!({ "end": true, "tables": TABLES.len(), "rows": rows, "sha256": sha256 });
         out.write_all(format!("{trailer}\n").as_bytes())
@@ -250,7 +236,7 @@ impl Store {
             hasher.update(l.as_bytes());
             hasher.update(b"\n");
         }
-        let sha256 = hex(&hasher.finalize());
+        let sha256 = hex::encode(hasher.finalize());
         if trailer["sha256"].as_str() != Some(sha256.as_str()) {
             return Err(bad(
                 lines.len(),
@@ -344,7 +330,9 @@ impl Store {
                         (Kind::Double, Value::Null) => q.bind(None::<f64>),
                         (Kind::Double, v) => q.bind(v.as_f64().ok_or_else(wrong)?),
                         (Kind::Bytes, Value::Null) => q.bind(None::<Vec<u8>>),
-                        (Kind::Bytes, Value::String(s)) => q.bind(unhex(s).ok_or_else(wrong)?),
+                        (Kind::Bytes, Value::String(s)) => {
+                            q.bind(hex::decode(s).map_err(|_| wrong())?)
+                        }
                         _ => return Err(wrong()),
                     };
                 }
@@ -397,22 +385,8 @@ fn values(row: &AnyRow, columns: &[(String, Kind)]) -> Result<Vec<Value>> {
                     .map_or(Value::Null, Value::from),
                 Kind::Bytes => row
                     .try_get::<Option<Vec<u8>>, _>(name)?
-                    .map_or(Value::Null, |b| Value::from(hex(&b))),
+                    .map_or(Value::Null, |b| Value::from(hex::encode(b))),
             })
         })
         .collect()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn hex_round_trips_and_rejects_garbage() {
-        let bytes: Vec<u8> = (0..=255).collect();
-        assert_eq!(unhex(&hex(&bytes)).unwrap(), bytes);
-        assert_eq!(unhex("abc"), None);
-        assert_eq!(unhex("zz"), None);
-        assert_eq!(unhex("").unwrap(), Vec::<u8>::new());
-    }
 }

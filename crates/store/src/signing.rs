@@ -22,10 +22,7 @@ pub fn content_digest(agreement: &Agreement) -> String {
         p.signed_on = None;
     }
     let json = serde_json::to_string(&a).expect("an agreement always serialises");
-    Sha256::digest(json.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    hex::encode(Sha256::digest(json.as_bytes()))
 }
 
 /// Starts an edit inside `tx`: locks the agreement row first (so a signature cannot slip in),

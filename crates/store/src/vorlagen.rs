@@ -264,7 +264,7 @@ impl Store {
         }
         for (position, f) in files.iter().enumerate() {
             let digest = sha2::Sha512::digest(&f.content);
-            let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+            let hex = hex::encode(digest);
             sqlx::query(
                 "INSERT INTO vorlage_file (vorlage_id, name, role, position, title, mime_type, size, sha512, content, created_at)
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",

@@ -259,10 +259,7 @@ async fn vorlage_documents_publication_and_oparl() {
         assert_eq!(status, 200);
         assert_eq!(ct, f["mimeType"].as_str().unwrap());
         assert_eq!(content.len() as u64, f["size"].as_u64().unwrap());
-        let digest: String = sha2::Sha512::digest(&content)
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect();
+        let digest = hex::encode(sha2::Sha512::digest(&content));
         assert_eq!(
             digest,
             f["sha512Checksum"].as_str().unwrap(),
