@@ -19,29 +19,13 @@ use zielwerk_report::present::{self as view, date_de, value_text};
 use zielwerk_store::{ActionFilter, AgendaKind, NewAgendaItem, StoreError, StoredAction};
 
 use super::{
-    Head, PageResult, agreement_for, agreement_key, blocking, head, html, require_stored,
-    stored_agreement, today,
+    Head, PageResult, agreement_for, agreement_key, blocking, date_field, field, head, html,
+    require_stored, stored_agreement, today,
 };
 use crate::AppState;
 use crate::auth::Session;
 use crate::documents::{self, DOCX, MeetingBundle, PDF};
 use crate::error::WebError;
-
-/// Parses a date field (ISO from date inputs, or TT.MM.JJJJ typed by hand).
-fn date_field(label: &str, raw: &str) -> Result<NaiveDate, String> {
-    let raw = raw.trim();
-    NaiveDate::parse_from_str(raw, "%Y-%m-%d")
-        .or_else(|_| NaiveDate::parse_from_str(raw, "%d.%m.%Y"))
-        .map_err(|_| format!("Feld „{label}“: „{raw}“ ist kein Datum (erwartet TT.MM.JJJJ)"))
-}
-
-fn field<'a>(fields: &'a [(String, String)], name: &str) -> &'a str {
-    fields
-        .iter()
-        .find(|(k, _)| k == name)
-        .map(|(_, v)| v.trim())
-        .unwrap_or_default()
-}
 
 fn bad(problems: Vec<String>) -> WebError {
     WebError::BadRequest(format!(

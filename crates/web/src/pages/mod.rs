@@ -50,6 +50,23 @@ where
     Ok(Html(body).into_response())
 }
 
+/// A form field, trimmed; empty when absent.
+pub(crate) fn field<'a>(fields: &'a [(String, String)], name: &str) -> &'a str {
+    fields
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.trim())
+        .unwrap_or_default()
+}
+
+/// Parses a date field (ISO from date inputs, or TT.MM.JJJJ typed by hand).
+pub(crate) fn date_field(label: &str, raw: &str) -> Result<chrono::NaiveDate, String> {
+    let raw = raw.trim();
+    chrono::NaiveDate::parse_from_str(raw, "%Y-%m-%d")
+        .or_else(|_| chrono::NaiveDate::parse_from_str(raw, "%d.%m.%Y"))
+        .map_err(|_| format!("Feld „{label}“: „{raw}“ ist kein Datum (erwartet TT.MM.JJJJ)"))
+}
+
 /// The agreement id of a URL, or 404.
 pub(crate) fn agreement_key(id: &str) -> Result<AgreementKey, WebError> {
     id.parse()

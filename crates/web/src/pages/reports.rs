@@ -6,7 +6,6 @@ use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
-use chrono::NaiveDate;
 use serde::Deserialize;
 use zielwerk_domain::{
     Action, Consultation, DecisionKind, Impact, Impacts, Key, VorlageHeader, YearMonth,
@@ -397,23 +396,11 @@ pub async fn edit(
 
 /// Reads the editor form into a header. Every problem is collected with its field name.
 fn parse_form(fields: &[(String, String)]) -> Result<(VorlageHeader, i64), Vec<String>> {
-    let get = |name: &str| {
-        fields
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.trim().to_owned())
-            .unwrap_or_default()
-    };
+    let get = |name: &str| super::field(fields, name).to_owned();
     let mut problems = Vec::new();
-    let date = |field: &str, label: &str, problems: &mut Vec<String>| {
-        let raw = get(field);
-        NaiveDate::parse_from_str(&raw, "%Y-%m-%d")
-            .or_else(|_| NaiveDate::parse_from_str(&raw, "%d.%m.%Y"))
-            .map_err(|_| {
-                problems.push(format!(
-                    "Feld „{label}“: „{raw}“ ist kein Datum (erwartet TT.MM.JJJJ)"
-                ))
-            })
+    let date = |name: &str, label: &str, problems: &mut Vec<String>| {
+        super::date_field(label, &get(name))
+            .map_err(|e| problems.push(e))
             .ok()
     };
     let impact = |field: &str, problems: &mut Vec<String>| {

@@ -7,25 +7,18 @@ use axum::Form;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect};
-use chrono::NaiveDate;
 use zielwerk_domain::nachtrag::{Difference, differences, target_text, tolerance_text};
 use zielwerk_domain::{
     Action, Agreement, AgreementStatus, Goal, Key, Measure, PartyRole, Target, Tolerance,
 };
 use zielwerk_store::{AuditEvent, StoreError};
 
-use super::{Head, PageResult, agreement_for, head, html, stored_agreement, today};
+use super::{
+    Head, PageResult, agreement_for, date_field, field, head, html, stored_agreement, today,
+};
 use crate::AppState;
 use crate::auth::Session;
 use crate::error::WebError;
-
-fn field<'a>(fields: &'a [(String, String)], name: &str) -> &'a str {
-    fields
-        .iter()
-        .find(|(k, _)| k == name)
-        .map(|(_, v)| v.trim())
-        .unwrap_or("")
-}
 
 fn find_goal<'a>(a: &'a Agreement, goal: &str) -> Result<&'a Goal, WebError> {
     goal.parse::<Key>()
@@ -105,7 +98,6 @@ fn may_edit(session: &Session, a: &Agreement, g: &Goal) -> Result<(), WebError> 
     Ok(())
 }
 
-#[allow(clippy::too_many_arguments)]
 async fn edit_page(
     state: &AppState,
     a: &Agreement,
@@ -114,7 +106,6 @@ async fn edit_page(
     problems: Vec<String>,
     conflict: Option<(String, Vec<(String, String)>)>,
 ) -> Result<GoalEditPage, WebError> {
-    let values = state.store.current_values(&a.jobcenter.ba_id, &[]).await?;
     let (target_label, target, target_editable) = target_input(&g.target);
     let (tolerance_label, tolerance) = tolerance_input(&g.tolerance);
     let stored_revision = state
@@ -124,7 +115,7 @@ async fn edit_page(
         .unwrap_or_default();
     let signed = state.store.signatures(&a.key()).await?;
     let mut page = GoalEditPage {
-        head: head(a, &values),
+        head: head(a, &[]),
         goal_url: format!("/vereinbarungen/{}/ziele/{}", a.key(), g.key),
         action_url: format!("/vereinbarungen/{}/ziele/{}/bearbeiten", a.key(), g.key),
         goal_title: g.title.clone(),
@@ -190,14 +181,9 @@ fn parse_goal(g: &Goal, fields: &[(String, String)]) -> Result<(Goal, i64), Vec<
             }
         }
         Target::Milestone { .. } => {
-            let raw = field(fields, "ziel");
-            match NaiveDate::parse_from_str(raw, "%d.%m.%Y")
-                .or_else(|_| NaiveDate::parse_from_str(raw, "%Y-%m-%d"))
-            {
+            match date_field("Meilenstein fällig am", field(fields, "ziel")) {
                 Ok(due) => new.target = Target::Milestone { due },
-                Err(_) => problems.push(format!(
-                    "Feld „Meilenstein fällig am“: „{raw}“ ist kein Datum (erwartet TT.MM.JJJJ)"
-                )),
+                Err(e) => problems.push(e),
             }
         }
         Target::Monthly { .. } => {}
@@ -524,7 +510,6 @@ pub async fn signing(
 ) -> PageResult {
     let k = agreement_for(&session, &id, Action::ReadInternal)?;
     let a = stored_agreement(&state, &k).await?;
-    let values = state.store.current_values(&a.jobcenter.ba_id, &[]).await?;
     let signatures = state.store.signatures(&k).await?;
     let signed = a.status == AgreementStatus::Signed;
     let digest = zielwerk_store::content_digest(&a);
@@ -568,7 +553,7 @@ pub async fn signing(
         None => Vec::new(),
     };
     html(&SigningPage {
-        head: head(&a, &values),
+        head: head(&a, &[]),
         status: a.status.label_de(),
         signed,
         parties,
@@ -740,9 +725,8 @@ pub async fn agreement_audit(
 ) -> PageResult {
     let k = agreement_for(&session, &id, Action::ReadAudit)?;
     let a = stored_agreement(&state, &k).await?;
-    let values = state.store.current_values(&a.jobcenter.ba_id, &[]).await?;
     html(&AuditPage {
-        head: head(&a, &values),
+        head: head(&a, &[]),
         title: format!("Änderungsprotokoll: {}", a.title),
         back: None,
         rows: audit_rows(state.store.audit_trail(&k, None).await?),
@@ -757,9 +741,8 @@ pub async fn goal_audit(
     let k = agreement_for(&session, &id, Action::ReadAudit)?;
     let a = stored_agreement(&state, &k).await?;
     let g = find_goal(&a, &goal)?;
-    let values = state.store.current_values(&a.jobcenter.ba_id, &[]).await?;
     html(&AuditPage {
-        head: head(&a, &values),
+        head: head(&a, &[]),
         title: format!("Änderungsprotokoll des Ziels „{}“", g.title),
         back: Some((
             format!("/vereinbarungen/{k}/ziele/{}", g.key),

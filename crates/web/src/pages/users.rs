@@ -143,13 +143,7 @@ fn parse(
     session: &Session,
     fields: &[(String, String)],
 ) -> Result<(String, String, String, Vec<Grant>), Vec<String>> {
-    let get = |name: &str| {
-        fields
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.trim().to_owned())
-            .unwrap_or_default()
-    };
+    let get = |name: &str| super::field(fields, name).to_owned();
     let mut problems = Vec::new();
     let login = get("login");
     if login.is_empty()
@@ -226,13 +220,7 @@ pub async fn add(
             }
         }
     };
-    let typed = |k: &str| {
-        fields
-            .iter()
-            .find(|(f, _)| f == k)
-            .map(|(_, v)| v.clone())
-            .unwrap_or_default()
-    };
+    let typed = |k: &str| super::field(&fields, k).to_owned();
     let (status, p) = match outcome {
         Ok(message) => (
             StatusCode::OK,
