@@ -10,6 +10,9 @@ use zielwerk_ingest::long_csv::{Accepted, Catalog, Refused};
 use zielwerk_ingest::mapped::Mapping;
 use zielwerk_store::{RecordOutcome, Store, StoreError};
 
+/// Whether the importing user may write values for a Jobcenter.
+pub type MayWrite = Box<dyn Fn(&zielwerk_domain::BaId) -> bool + Send + Sync>;
+
 /// What to import.
 pub struct Request {
     /// The file's name, for messages and provenance.
@@ -23,9 +26,10 @@ pub struct Request {
     pub via: &'static str,
     /// `false` for a preview: everything is checked and counted, nothing is kept.
     pub commit: bool,
-    /// The Jobcenter the importing user may write values for; `None` for all (the command line,
-    /// run by whoever runs the server). Values for any other Jobcenter are refused as unknown.
-    pub only_jobcenters: Option<Vec<zielwerk_domain::BaId>>,
+    /// Which Jobcenter the importing user may write values for; `None` for all (the command
+    /// line, run by whoever runs the server). Values for any other Jobcenter are refused as
+    /// unknown.
+    pub may_write: Option<MayWrite>,
 }
 
 /// What an import did (or, for a preview, would do).
@@ -95,15 +99,15 @@ pub async fn run(store: &Store, request: Request, when: &str) -> Result<Report, 
         recorded_by,
         via,
         commit,
-        only_jobcenters,
+        may_write,
     } = request;
     let store_error = |source| ImportError::Store {
         name: name.clone(),
         source,
     };
     let mut catalog = catalog(store).await.map_err(store_error)?;
-    if let Some(allowed) = &only_jobcenters {
-        catalog.jobcenters.retain(|j| allowed.contains(j));
+    if let Some(may_write) = &may_write {
+        catalog.jobcenters.retain(|j| may_write(j));
     }
     let source = Source {
         kind: SourceKind::File,

@@ -520,7 +520,7 @@ async fn import(
         recorded_by: std::env::var("USER").unwrap_or_else(|_| "unbekannt".into()),
         via: "zielwerk import",
         commit: true,
-        only_jobcenters: None,
+        may_write: None,
     };
     let when = chrono::Local::now().format("%d.%m.%Y %H:%M").to_string();
     let report = zielwerk_importer::run(store, request, &when).await?;

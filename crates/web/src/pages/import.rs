@@ -8,8 +8,8 @@ use askama::Template;
 use axum::extract::{Form, Multipart, State};
 use axum::response::Response;
 use serde::Deserialize;
+use zielwerk_domain::Action;
 use zielwerk_domain::format::number;
-use zielwerk_domain::{Action, BaId};
 use zielwerk_importer::{ImportError, Report, Request};
 
 use super::{PageResult, html};
@@ -122,23 +122,15 @@ async fn run(
     upload: &Upload,
     commit: bool,
 ) -> Result<Result<Report, ImportError>, WebError> {
-    let p = &session.principal;
-    let allowed = state
-        .store
-        .agreements()
-        .await?
-        .into_iter()
-        .filter_map(|a| a.jobcenter_id.parse::<BaId>().ok())
-        .filter(|j| p.may(j, Action::ImportValues))
-        .collect();
+    let p = session.principal.clone();
     let request = Request {
         name: upload.name.clone(),
         input: Box::new(std::io::Cursor::new(upload.bytes.clone())),
         mapping: mapping_for(&upload.mapping)?,
-        recorded_by: p.name.clone(),
+        recorded_by: session.principal.name.clone(),
         via: "Web-Upload",
         commit,
-        only_jobcenters: Some(allowed),
+        may_write: Some(Box::new(move |j| p.may(j, Action::ImportValues))),
     };
     let when = chrono::Local::now().format("%d.%m.%Y %H:%M").to_string();
     Ok(zielwerk_importer::run(&session.store(&state.store), request, &when).await)
