@@ -155,45 +155,25 @@ pub(crate) async fn scoped(
     }))
 }
 
-/// The hash of an event: SHA-256 over its fields as one JSON array, then hex. The fields are
-/// hashed exactly as stored (before/after as their JSON text).
-#[allow(clippy::too_many_arguments)]
-pub fn chain_hash(
-    seq: i64,
-    at: &str,
-    actor: &str,
-    scope: [Option<&str>; 4],
-    action: &str,
-    subject: &str,
-    before: Option<&str>,
-    after: Option<&str>,
-    prev_hash: &str,
-) -> String {
-    let fields = serde_json::json!([
-        seq, at, actor, scope[0], scope[1], scope[2], scope[3], action, subject, before, after,
-        prev_hash
-    ]);
-    hex::encode(Sha256::digest(fields.to_string().as_bytes()))
-}
-
 impl AuditEvent {
-    fn computed_hash(&self) -> String {
-        chain_hash(
+    /// The event's hash: SHA-256 over its fields and the previous hash as one JSON array, then
+    /// hex. The fields are hashed exactly as stored (before/after as their JSON text).
+    pub fn computed_hash(&self) -> String {
+        let fields = serde_json::json!([
             self.seq,
-            &self.at,
-            &self.actor,
-            [
-                self.jobcenter.as_deref(),
-                self.agreement.as_deref(),
-                self.goal.as_deref(),
-                self.indicator.as_deref(),
-            ],
-            &self.action,
-            &self.subject,
-            self.before.as_deref(),
-            self.after.as_deref(),
-            &self.prev_hash,
-        )
+            self.at,
+            self.actor,
+            self.jobcenter,
+            self.agreement,
+            self.goal,
+            self.indicator,
+            self.action,
+            self.subject,
+            self.before,
+            self.after,
+            self.prev_hash
+        ]);
+        hex::encode(Sha256::digest(fields.to_string().as_bytes()))
     }
 }
 
@@ -215,42 +195,38 @@ pub(crate) async fn record(
         ),
         None => (1, GENESIS.to_owned()),
     };
-    let at = now();
-    let before = change.before.map(|v| v.to_string());
-    let after = change.after.map(|v| v.to_string());
-    let hash = chain_hash(
+    let mut e = AuditEvent {
         seq,
-        &at,
-        actor,
-        [
-            change.jobcenter.as_deref(),
-            change.agreement.as_deref(),
-            change.goal.as_deref(),
-            change.indicator.as_deref(),
-        ],
-        change.action,
-        &change.subject,
-        before.as_deref(),
-        after.as_deref(),
-        &prev_hash,
-    );
-    sqlx::query(
-        "INSERT INTO audit_event (seq, at, actor, jobcenter_id, agreement_id, goal_key, indicator, action, subject, before_state, after_state, prev_hash, hash)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
-    )
-    .bind(seq)
-    .bind(&at)
-    .bind(actor)
-    .bind(change.jobcenter)
-    .bind(change.agreement)
-    .bind(change.goal)
-    .bind(change.indicator)
-    .bind(change.action)
-    .bind(&change.subject)
-    .bind(before)
-    .bind(after)
-    .bind(&prev_hash)
-    .bind(&hash)
+        at: now(),
+        actor: actor.to_owned(),
+        jobcenter: change.jobcenter,
+        agreement: change.agreement,
+        goal: change.goal,
+        indicator: change.indicator,
+        action: change.action.to_owned(),
+        subject: change.subject,
+        before: change.before.map(|v| v.to_string()),
+        after: change.after.map(|v| v.to_string()),
+        prev_hash,
+        hash: String::new(),
+    };
+    e.hash = e.computed_hash();
+    sqlx::query(&format!(
+        "INSERT INTO audit_event ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
+    ))
+    .bind(e.seq)
+    .bind(e.at)
+    .bind(e.actor)
+    .bind(e.jobcenter)
+    .bind(e.agreement)
+    .bind(e.goal)
+    .bind(e.indicator)
+    .bind(e.action)
+    .bind(e.subject)
+    .bind(e.before)
+    .bind(e.after)
+    .bind(e.prev_hash)
+    .bind(e.hash)
     .execute(&mut **tx)
     .await?;
     Ok(())
@@ -379,33 +355,36 @@ mod tests {
 
     #[test]
     fn the_hash_covers_every_field_and_the_link() {
-        let hash = |actor: &str, jobcenter: Option<&str>, after: &str, prev: &str| {
-            chain_hash(
-                1,
-                "2026-01-01T00:00:00Z",
-                actor,
-                [jobcenter, None, None, None],
-                "goal.edit",
-                "Ziel",
-                Some("{}"),
-                Some(after),
-                prev,
-            )
+        let base = AuditEvent {
+            seq: 1,
+            at: "2026-01-01T00:00:00Z".into(),
+            actor: "anna".into(),
+            jobcenter: Some("t1".into()),
+            agreement: None,
+            goal: None,
+            indicator: None,
+            action: "goal.edit".into(),
+            subject: "Ziel".into(),
+            before: Some("{}".into()),
+            after: Some(r#"{"a":1}"#.into()),
+            prev_hash: GENESIS.into(),
+            hash: String::new(),
         };
-        let base = hash("anna", Some("t1"), r#"{"a":1}"#, GENESIS);
-        assert_eq!(base, hash("anna", Some("t1"), r#"{"a":1}"#, GENESIS));
-        assert_eq!(base.len(), 64);
-        assert_ne!(base, hash("bert", Some("t1"), r#"{"a":1}"#, GENESIS));
-        assert_ne!(base, hash("anna", Some("t1"), r#"{"a":2}"#, GENESIS));
-        assert_ne!(
-            base,
-            hash("anna", Some("t1"), r#"{"a":1}"#, &base),
-            "the link"
-        );
+        let hash = base.computed_hash();
+        assert_eq!(hash.len(), 64);
+        assert_eq!(hash, base.clone().computed_hash());
+        let changed = |f: fn(&mut AuditEvent)| {
+            let mut e = base.clone();
+            f(&mut e);
+            e.computed_hash()
+        };
+        assert_ne!(hash, changed(|e| e.actor = "bert".into()));
+        assert_ne!(hash, changed(|e| e.after = Some(r#"{"a":2}"#.into())));
+        assert_ne!(hash, changed(|e| e.prev_hash = "1".repeat(64)), "the link");
         // A missing field and an empty one are different.
         assert_ne!(
-            hash("anna", Some(""), r#"{"a":1}"#, GENESIS),
-            hash("anna", None, r#"{"a":1}"#, GENESIS)
+            changed(|e| e.jobcenter = Some(String::new())),
+            changed(|e| e.jobcenter = None)
         );
     }
 }

@@ -21,7 +21,7 @@ use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, ConnectOptions, Row};
 
 pub use agreements::{AgreementSummary, SaveOutcome};
-pub use audit::{AuditCheck, AuditEvent, GENESIS, chain_hash};
+pub use audit::{AuditCheck, AuditEvent, GENESIS};
 pub use backup::{BackupSummary, NOT_BACKED_UP, TABLES};
 pub use meetings::{
     ActionFilter, ActionUpdate, AgendaKind, NewAgendaItem, StoredAction, StoredAgendaItem,
