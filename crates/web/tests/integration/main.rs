@@ -112,14 +112,7 @@ pub async fn login_as(
         .unwrap();
     let login_cookie = set_cookie(&form, "zielwerk_anmeldung").expect("login cookie");
     let page = form.text().await.unwrap();
-    let token = page
-        .split("name=\"_anmeldung\" value=\"")
-        .nth(1)
-        .unwrap()
-        .split('"')
-        .next()
-        .unwrap()
-        .to_owned();
+    let token = form_value(&page, "_anmeldung").to_owned();
     let r = bare
         .post(format!("http://{addr}/anmelden"))
         .header("cookie", format!("zielwerk_anmeldung={login_cookie}"))
@@ -159,19 +152,22 @@ pub async fn login_as(
         .text()
         .await
         .unwrap();
-    let csrf = home
-        .split("name=\"_csrf\" value=\"")
-        .nth(1)
-        .expect("a signed-in page carries the CSRF token")
-        .split('"')
-        .next()
-        .unwrap()
-        .to_owned();
+    let csrf = form_value(&home, "_csrf").to_owned();
     Ok(Session {
         client,
         nofollow,
         csrf,
     })
+}
+
+/// The value of the first form field `name` (`name="…" value="…"`) in `page`.
+pub fn form_value<'a>(page: &'a str, name: &str) -> &'a str {
+    page.split(&format!("name=\"{name}\" value=\""))
+        .nth(1)
+        .unwrap_or_else(|| panic!("Feld {name} fehlt"))
+        .split('"')
+        .next()
+        .unwrap()
 }
 
 /// The value of cookie `name` set by `r`, if any.
@@ -299,14 +295,7 @@ pub async fn upload(s: &Server, name: &str, body: &str, mapping: &str) -> (u16, 
 
 /// The confirmation token of a preview page.
 pub fn token_of(preview: &str) -> String {
-    preview
-        .split("name=\"token\" value=\"")
-        .nth(1)
-        .expect("the preview offers a confirmation")
-        .split('"')
-        .next()
-        .unwrap()
-        .to_owned()
+    form_value(preview, "token").to_owned()
 }
 
 /// Confirms a previewed import; returns status and page.

@@ -23,15 +23,11 @@ pub async fn post(s: &Server, path: &str, form: &[(&str, &str)]) -> (u16, String
 
 /// The value of the first `name="…" value="…"` after `marker` in `page`.
 fn value_after<'a>(page: &'a str, marker: &str, name: &str) -> &'a str {
-    page.split(marker)
+    let rest = page
+        .split(marker)
         .nth(1)
-        .unwrap_or_else(|| panic!("{marker} fehlt"))
-        .split(&format!("name=\"{name}\" value=\""))
-        .nth(1)
-        .unwrap()
-        .split('"')
-        .next()
-        .unwrap()
+        .unwrap_or_else(|| panic!("{marker} fehlt"));
+    crate::form_value(rest, name)
 }
 
 async fn new_meeting(s: &Server, kind: &str, date: &str, month: &str) -> (String, String) {
@@ -528,14 +524,7 @@ pub async fn hostile_text(s: &Server) {
     .await;
     assert_eq!(status, 200, "{page}");
     let (_, _, page) = post(s, &format!("{m}/tagesordnung"), &[("titel", evil)]).await;
-    let item = page
-        .split("name=\"top\" value=\"")
-        .nth(1)
-        .unwrap()
-        .split('"')
-        .next()
-        .unwrap()
-        .to_owned();
+    let item = crate::form_value(&page, "top").to_owned();
     let (status, _, page) = post(
         s,
         &format!("{m}/beschluesse"),

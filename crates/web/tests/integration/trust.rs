@@ -632,15 +632,7 @@ async fn two_people_editing_the_same_goal() {
     let bert = s.login("steuerung").await;
     let (_, form_a) = anna.get(&s.url(&edit)).await;
     let (_, form_b) = bert.get(&s.url(&edit)).await;
-    let revision = |page: &str| {
-        page.split("name=\"revision\" value=\"")
-            .nth(1)
-            .unwrap()
-            .split('"')
-            .next()
-            .unwrap()
-            .to_owned()
-    };
+    let revision = |page: &str| crate::form_value(page, "revision").to_owned();
     assert_eq!(revision(&form_a), revision(&form_b));
     let save = |title: &str, target: &str, rev: String| {
         vec![
@@ -775,14 +767,7 @@ async fn a_nachtrag_is_signed_by_all_three_and_shows_its_differences() {
     // The Kreis raises the cost target per BG.
     let edit = format!("{v2}/ziele/kdu-je-bg/bearbeiten");
     let (_, form) = kreis.get(&s.url(&edit)).await;
-    let rev = form
-        .split("name=\"revision\" value=\"")
-        .nth(1)
-        .unwrap()
-        .split('"')
-        .next()
-        .unwrap()
-        .to_owned();
+    let rev = crate::form_value(&form, "revision").to_owned();
     let r = kreis
         .post(
             &s.url(&edit),
@@ -810,15 +795,7 @@ async fn a_nachtrag_is_signed_by_all_three_and_shows_its_differences() {
         (&jobcenter, "jobcenter"),
     ] {
         let (_, page) = who.get(&s.url(&format!("{v2}/unterzeichnung"))).await;
-        let field = |name: &str| {
-            page.split(&format!("name=\"{name}\" value=\""))
-                .nth(1)
-                .unwrap()
-                .split('"')
-                .next()
-                .unwrap()
-                .to_owned()
-        };
+        let field = |name: &str| crate::form_value(&page, name).to_owned();
         assert!(page.contains(&format!("name=\"partei\" value=\"{party}\"")));
         assert_eq!(
             page.matches("name=\"partei\"").count(),
@@ -892,15 +869,7 @@ async fn sign_for_jobcenter(s: &Server, who: &Session) {
     let (_, page) = who
         .get(&s.url(&format!("{REGENSBURG}/unterzeichnung")))
         .await;
-    let field = |name: &str| {
-        page.split(&format!("name=\"{name}\" value=\""))
-            .nth(1)
-            .unwrap()
-            .split('"')
-            .next()
-            .unwrap()
-            .to_owned()
-    };
+    let field = |name: &str| crate::form_value(&page, name).to_owned();
     let r = who
         .post(
             &s.url(&format!("{REGENSBURG}/unterzeichnen")),
@@ -1106,14 +1075,7 @@ async fn the_jobcenter_keeps_its_planning_document() {
     );
 
     let (_, form) = jobcenter.get(&s.url(&own)).await;
-    let rev = form
-        .split("name=\"revision\" value=\"")
-        .nth(1)
-        .unwrap()
-        .split('"')
-        .next()
-        .unwrap()
-        .to_owned();
+    let rev = crate::form_value(&form, "revision").to_owned();
     let fields = |effect: &str, start: &str, rev: &str| {
         vec![
             ("revision", rev.to_owned()),
