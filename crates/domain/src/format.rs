@@ -38,9 +38,36 @@ pub fn signed(value: f64, decimals: usize) -> String {
     }
 }
 
+/// A count with its noun in the right number: `counted(1, "Monat", "Monate")` is "1 Monat",
+/// `counted(3, …)` "3 Monate". German needs the plural form for the case at hand ("in 3
+/// Monaten"), so the caller names both forms.
+pub fn counted(n: usize, singular: &str, plural: &str) -> String {
+    format!("{n} {}", if n == 1 { singular } else { plural })
+}
+
+/// A size in bytes as people read it: "812 Bytes", "250,6 KB", "3,4 MB".
+pub fn bytes(n: u64) -> String {
+    match n {
+        0..1_000 => counted(n as usize, "Byte", "Bytes"),
+        1_000..1_000_000 => format!("{}\u{a0}KB", number(n as f64 / 1_000.0, 1)),
+        _ => format!("{}\u{a0}MB", number(n as f64 / 1_000_000.0, 1)),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn counts_and_sizes() {
+        assert_eq!(counted(1, "Monat", "Monate"), "1 Monat");
+        assert_eq!(counted(0, "Monat", "Monate"), "0 Monate");
+        assert_eq!(counted(2, "Ziel", "Ziele"), "2 Ziele");
+        assert_eq!(bytes(1), "1 Byte");
+        assert_eq!(bytes(999), "999 Bytes");
+        assert_eq!(bytes(256_648), "256,6\u{a0}KB");
+        assert_eq!(bytes(3_400_000), "3,4\u{a0}MB");
+    }
 
     #[test]
     fn german_format() {

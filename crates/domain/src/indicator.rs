@@ -221,7 +221,8 @@ impl Formula {
                 denominator,
                 lag,
             } => format!(
-                "Summe {numerator} über 12 Monate ÷ Summe {denominator} über dieselben 12 Monate, jeweils {lag} Monat(e) früher, × 100"
+                "Summe {numerator} über 12 Monate ÷ Summe {denominator} über dieselben 12 Monate, jeweils {} früher, × 100",
+                crate::format::counted(usize::from(*lag), "Monat", "Monate")
             ),
         }
     }

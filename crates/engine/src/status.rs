@@ -155,7 +155,10 @@ pub fn assess(goal: &Goal, indicator: &Indicator, series: &Series, as_of: YearMo
             let sum: f64 = in_year.iter().map(|(_, p)| p.value).sum();
             let missing = jan.months_until(last_month) + 1 - in_year.len() as i32;
             let note = if missing > 0 {
-                format!(", {missing} Monat(e) ohne Meldung")
+                format!(
+                    ", {} ohne Meldung",
+                    zielwerk_domain::format::counted(missing as usize, "Monat", "Monate")
+                )
             } else {
                 String::new()
             };
@@ -517,7 +520,7 @@ mod tests {
         let a = assess(&g, &ind, &s, m("2022-03"));
         assert_eq!(a.actual, Some(20.0));
         assert_eq!(a.status, Status::Missed);
-        assert!(a.reason.contains("1 Monat(e) ohne Meldung"), "{}", a.reason);
+        assert!(a.reason.contains("1 Monat ohne Meldung"), "{}", a.reason);
     }
 
     #[test]

@@ -429,7 +429,7 @@ impl<'a> Checker<'a> {
                 bad(
                     "jobcenter",
                     jc_raw,
-                    "Dieser Jobcenter ist nicht bekannt; importieren Sie zuerst seine Vereinbarung"
+                    "Dieses Jobcenter ist nicht bekannt; importieren Sie zuerst seine Vereinbarung"
                         .into(),
                 );
                 None
@@ -715,11 +715,18 @@ impl<'a> Checker<'a> {
                         column: "monat".into(),
                         value: b.to_string(),
                         message: format!(
-                            "Lücke in der Reihe {code} für {jc}{}: zwischen {} und {} fehlen {} Monat(e)",
-                            if breakdown.is_empty() { String::new() } else { format!(" ({breakdown})") },
+                            "Lücke in der Reihe {code} für {jc}{}: zwischen {} und {} {}",
+                            if breakdown.is_empty() {
+                                String::new()
+                            } else {
+                                format!(" ({breakdown})")
+                            },
                             a.german_long(),
                             b.german_long(),
-                            a.months_until(b) - 1
+                            match a.months_until(b) - 1 {
+                                1 => "fehlt 1 Monat".to_owned(),
+                                n => format!("fehlen {n} Monate"),
+                            }
                         ),
                     });
                 }

@@ -93,7 +93,7 @@ fn gaps_are_warnings_not_errors() {
     assert_eq!(acc.warnings[0].row, 3);
     assert_eq!(
         acc.warnings[0].message,
-        "Lücke in der Reihe BG für t36402: zwischen Januar 2022 und April 2022 fehlen 2 Monat(e)"
+        "Lücke in der Reihe BG für t36402: zwischen Januar 2022 und April 2022 fehlen 2 Monate"
     );
 }
 
@@ -127,7 +127,7 @@ fn bad_rows_are_refused_with_place_and_value() {
         "t99999;BG;2022-02;1;;;final;31.01.2023",
         "jobcenter",
         "t99999",
-        "Dieser Jobcenter ist nicht bekannt; importieren Sie zuerst seine Vereinbarung",
+        "Dieses Jobcenter ist nicht bekannt; importieren Sie zuerst seine Vereinbarung",
     );
     refused(
         "36402;BG;2022-02;1;;;final;31.01.2023",

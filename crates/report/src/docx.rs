@@ -5,8 +5,8 @@
 use std::sync::{Arc, OnceLock};
 
 use docx_rs::{
-    AlignmentType, BreakType, Docx, Footer, PageMargin, Paragraph, Pic, Run, RunFonts, Style,
-    StyleType, Table, TableCell, TableRow, WidthType,
+    AlignmentType, BreakType, Docx, Footer, PageMargin, PageOrientationType, PageSize, Paragraph,
+    Pic, Run, RunFonts, Section, Style, StyleType, Table, TableCell, TableRow, WidthType,
 };
 use resvg::{tiny_skia, usvg};
 
@@ -53,15 +53,107 @@ fn header_cell(s: &str) -> TableCell {
     TableCell::new().add_paragraph(Paragraph::new().add_run(bold(s)))
 }
 
+/// A4 in twentieths of a point, and the margins of every page.
+const A4_SHORT: u32 = 11_906;
+const A4_LONG: u32 = 16_838;
+const MARGIN: (i32, i32, i32, i32) = (1134, 1247, 1361, 1134);
+/// Text width of a portrait page in twips (A4 less the left and right margins).
+const TEXT_WIDTH_TWIPS: usize = (A4_SHORT as usize) - 1_361 - 1_134;
+/// Text width of a landscape page (the Anlagen).
+const LANDSCAPE_WIDTH_TWIPS: usize = (A4_LONG as usize) - 1_361 - 1_134;
+/// Mean advance of a character of the body font (9.5 pt DejaVu Sans), in twips; bold a little
+/// wider. Estimates only: the widths are shares, and Word wraps within them.
+const CHAR_TWIPS: usize = 130;
+/// Cell padding left and right, in twips.
+const CELL_PAD_TWIPS: usize = 230;
+
+/// Column widths from the content, the same rule as the PDF's tables (`tables.typ`): each
+/// column gets at least its longest word and at most its longest cell on one line; the width
+/// left over goes to the columns with the most text.
+pub(crate) fn column_widths(header: &[&str], rows: &[Vec<String>], total: usize) -> Vec<usize> {
+    let chars = |s: &str| s.chars().count();
+    let extent = |s: &str| {
+        // Only ordinary spaces separate words: "154.000.000 EUR" is held by a no-break space.
+        let longest_word = s.split([' ', '\t', '\n']).map(chars).max().unwrap_or(0);
+        let longest_line = s.lines().map(chars).max().unwrap_or(0);
+        // A word of more than a third of the width is broken by Word anyway.
+        (
+            longest_word.min(total / 3 / CHAR_TWIPS).min(30),
+            longest_line,
+        )
+    };
+    let widths: Vec<(usize, usize)> = (0..header.len())
+        .map(|i| {
+            // The header is bold: about a sixth wider.
+            let (head_lo, head_hi) = extent(header[i]);
+            let (lo, hi) = rows
+                .iter()
+                .map(|r| extent(r.get(i).map_or("", String::as_str)))
+                .fold(
+                    (head_lo * 7 / 6 + 1, head_hi * 7 / 6 + 1),
+                    |(a, b), (c, d)| (a.max(c), b.max(d)),
+                );
+            (
+                lo * CHAR_TWIPS + CELL_PAD_TWIPS,
+                hi.max(lo) * CHAR_TWIPS + CELL_PAD_TWIPS,
+            )
+        })
+        .collect();
+    let min: usize = widths.iter().map(|w| w.0).sum();
+    let max: usize = widths.iter().map(|w| w.1).sum();
+    widths
+        .iter()
+        .map(|&(lo, hi)| {
+            if max <= total {
+                hi * total / max.max(1)
+            } else if min >= total {
+                lo * total / min.max(1)
+            } else {
+                lo + (hi - lo) * (total - min) / (max - min)
+            }
+        })
+        .collect()
+}
+
+/// Marks a table's first row as its header, repeated on every page: docx-rs cannot write
+/// `w:tblHeader`, so header rows carry `w:cantSplit` (which only header rows use here) and
+/// [`pack`] adds the header mark beside it.
+const HEADER_ROW_MARK: &str = "<w:cantSplit />";
+
 fn table(header: &[&str], rows: impl IntoIterator<Item = Vec<String>>) -> Table {
-    let mut all = vec![TableRow::new(
-        header.iter().map(|h| header_cell(h)).collect(),
-    )];
-    all.extend(
-        rows.into_iter()
-            .map(|r| TableRow::new(r.iter().map(|c| cell(c)).collect())),
-    );
-    Table::new(all).width(5000, WidthType::Pct)
+    table_of_width(header, rows, TEXT_WIDTH_TWIPS)
+}
+
+fn table_of_width(
+    header: &[&str],
+    rows: impl IntoIterator<Item = Vec<String>>,
+    total: usize,
+) -> Table {
+    let rows: Vec<Vec<String>> = rows.into_iter().collect();
+    let widths = column_widths(header, &rows, total);
+    let sized = |c: TableCell, i: usize| c.width(widths[i], WidthType::Dxa);
+    let mut all = vec![
+        TableRow::new(
+            header
+                .iter()
+                .enumerate()
+                .map(|(i, h)| sized(header_cell(h), i))
+                .collect(),
+        )
+        .cant_split(),
+    ];
+    all.extend(rows.iter().map(|r| {
+        TableRow::new(
+            r.iter()
+                .enumerate()
+                .map(|(i, c)| sized(cell(c), i))
+                .collect(),
+        )
+    }));
+    Table::new(all)
+        .set_grid(widths.clone())
+        .layout(docx_rs::TableLayoutType::Fixed)
+        .width(total, WidthType::Dxa)
 }
 
 fn fontdb() -> Arc<usvg::fontdb::Database> {
@@ -117,13 +209,18 @@ fn chart(v: &Vorlage, name: &str) -> Result<Option<Paragraph>, DocxError> {
     Ok(Some(Paragraph::new().add_run(Run::new().add_image(pic))))
 }
 
-fn anlage(doc: Docx, a: &model::Anlage) -> Docx {
+/// An Anlage on landscape pages (the document's last section); every Anlage but the first
+/// starts on a new page.
+fn anlage(doc: Docx, a: &model::Anlage, first: bool) -> Docx {
+    let mut doc = doc;
+    if !first {
+        doc = doc.add_paragraph(Paragraph::new().add_run(Run::new().add_break(BreakType::Page)));
+    }
     let mut doc = doc
-        .add_paragraph(Paragraph::new().add_run(Run::new().add_break(BreakType::Page)))
         .add_paragraph(heading(1, &format!("Anlage {}: {}", a.number, a.title)))
         .add_paragraph(text(&a.intro));
     if !a.goals.is_empty() {
-        doc = doc.add_table(table(
+        doc = doc.add_table(table_of_width(
             &[
                 "Zielbereich",
                 "Ziel",
@@ -142,6 +239,7 @@ fn anlage(doc: Docx, a: &model::Anlage) -> Docx {
                     g.responsible.clone(),
                 ]
             }),
+            LANDSCAPE_WIDTH_TWIPS,
         ));
     }
     if !a.measures.is_empty() {
@@ -170,16 +268,19 @@ fn anlage(doc: Docx, a: &model::Anlage) -> Docx {
 /// Writes the whole Vorlage (form, report text, Anlagen) as DOCX.
 /// An A4 document with the house font, a footer line and Word's own heading styles, so the
 /// navigation pane and screen readers see the structure.
+fn margins() -> PageMargin {
+    let (top, bottom, left, right) = MARGIN;
+    PageMargin::new()
+        .top(top)
+        .bottom(bottom)
+        .left(left)
+        .right(right)
+}
+
 fn document(footer: &str) -> Docx {
     let mut doc = Docx::new()
-        .page_size(11_906, 16_838)
-        .page_margin(
-            PageMargin::new()
-                .top(1134)
-                .bottom(1247)
-                .left(1361)
-                .right(1134),
-        )
+        .page_size(A4_SHORT, A4_LONG)
+        .page_margin(margins())
         .default_fonts(RunFonts::new().ascii(FONT).hi_ansi(FONT).cs(FONT))
         .default_size(19)
         .footer(Footer::new().add_paragraph(small(footer)));
@@ -196,15 +297,26 @@ fn document(footer: &str) -> Docx {
 }
 
 fn pack(doc: Docx) -> Result<Vec<u8>, DocxError> {
+    let mut xml = doc.build();
+    let document = String::from_utf8_lossy(&xml.document).replace(
+        HEADER_ROW_MARK,
+        &format!("{HEADER_ROW_MARK}<w:tblHeader />"),
+    );
+    xml.document = document.into_bytes();
     let mut out = std::io::Cursor::new(Vec::new());
-    doc.build()
-        .pack(&mut out)
+    xml.pack(&mut out)
         .map_err(|e| DocxError::Write(e.to_string()))?;
     Ok(out.into_inner())
 }
 
 pub fn vorlage(v: &Vorlage) -> Result<Vec<u8>, DocxError> {
-    let mut doc = document(&format!("Vorlage {}", v.number));
+    let footer = format!("Vorlage {}", v.number);
+    // The form and the report text are a portrait section of their own; the Anlagen follow in
+    // the document's last section, in landscape, so that their five columns have room.
+    let mut doc = Section::new()
+        .page_size(PageSize::new().size(A4_SHORT, A4_LONG))
+        .page_margin(margins())
+        .footer(Footer::new().add_paragraph(small(&footer)));
 
     // The form.
     let decisions: Vec<String> = v.decision_kinds.iter().map(mark).collect();
@@ -328,10 +440,14 @@ pub fn vorlage(v: &Vorlage) -> Result<Vec<u8>, DocxError> {
     for a in &v.anlagen {
         doc = doc.add_paragraph(text(&format!("Anlage {}: {}", a.number, a.title)));
     }
-    for a in &v.anlagen {
-        doc = anlage(doc, a);
+    let mut out = document(&footer)
+        .add_section(doc)
+        .page_size(A4_LONG, A4_SHORT)
+        .page_orient(PageOrientationType::Landscape);
+    for (i, a) in v.anlagen.iter().enumerate() {
+        out = anlage(out, a, i == 0);
     }
-    pack(doc)
+    pack(out)
 }
 
 /// The minutes of a steering meeting.

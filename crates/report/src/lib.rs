@@ -7,6 +7,7 @@
 //! the `zielwerk-typeset` crate (typst), so both formats show the same content.
 //! This crate knows nothing about SQL or HTTP.
 
+pub mod disclosure;
 pub mod docx;
 pub mod minutes;
 pub mod model;

@@ -5,14 +5,15 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
+use zielwerk_domain::format::counted;
 use zielwerk_domain::vorlage::paragraphs;
 use zielwerk_domain::{
-    Accumulation, ActionItem, Agreement, AreaKind, CurrentValue, DecisionKind, Formula, Impact,
-    Origin, Target, Unit, ValueComment, VorlageHeader, YearMonth,
+    Accumulation, ActionItem, Agreement, AreaKind, CurrentValue, DecisionKind, Impact, Origin,
+    Target, ValueComment, VorlageHeader, YearMonth,
 };
-use zielwerk_engine::confidentiality::{Cell, Grid, is_small, protect};
 use zielwerk_engine::{AgreementState, GoalState, Status};
 
+use crate::disclosure::Disclosure;
 use crate::present::{self, NumberedComment, Provenance, value_text};
 
 /// Who may read a document: internal documents show every value, public ones (committee,
@@ -215,126 +216,28 @@ pub struct Monitoring {
     pub confidentiality: String,
 }
 
-/// What the suppression step did in a document, for its note.
-#[derive(Debug, Default, Clone, Copy)]
-pub(crate) struct Suppressed {
-    primary: usize,
-    secondary: usize,
-}
-
-impl Suppressed {
-    fn add(&mut self, other: Suppressed) {
-        self.primary += other.primary;
-        self.secondary += other.secondary;
-    }
-}
-
-fn confidentiality_note(audience: Audience, s: Suppressed) -> String {
+pub(crate) fn confidentiality_note(audience: Audience, d: &Disclosure) -> String {
     match audience {
         Audience::Internal => "Interne Fassung: alle Werte ungesperrt. Nicht zur Weitergabe an Gremien oder die Öffentlichkeit.".into(),
-        Audience::Public => format!(
-            "Statistische Geheimhaltung: Fallzahlen unter {min} und Werte, die auf weniger als {min} Fällen beruhen, sind mit * gesperrt (primäre Sperrung). Weitere Werte sind gesperrt, wo sich ein gesperrter Wert sonst aus Summen, aus der Summe seit Januar oder aus dem Vormonat errechnen ließe (sekundäre Sperrung). In diesem Dokument: {} primär und {} sekundär gesperrte Werte.",
-            s.primary,
-            s.secondary,
-            min = zielwerk_engine::confidentiality::MIN_CASES,
-        ),
-    }
-}
-
-/// Whether a value rests on counts (its numerator or denominator) and is small.
-fn rests_on_few_cases(state: &GoalState<'_>, agreement: &Agreement, m: YearMonth) -> bool {
-    let Some(p) = state.series.get(&m) else {
-        return false;
-    };
-    let ind = state.indicator;
-    let count = |code: &zielwerk_domain::IndicatorCode| {
-        agreement
-            .indicator(code)
-            .is_some_and(|i| i.unit == Unit::Count)
-    };
-    let (num_is_count, den_is_count) = match (&ind.formula, ind.formula.components()) {
-        // A stored ratio (share of cases) keeps both counts.
-        (Formula::StoredRatio { .. }, _) => (true, true),
-        (_, Some((numerator, denominator))) => (count(numerator), count(denominator)),
-        _ => (false, false),
-    };
-    let small = |v: Option<f64>| v.is_some_and(|v| is_small(v.round() as i64));
-    (num_is_count && small(p.numerator)) || (den_is_count && small(p.denominator))
-}
-
-/// The months of the agreement year up to `as_of` whose value must not be printed in a public
-/// document: small counts, values resting on few cases, and what else must go so that neither
-/// can be recovered (for a flow, the running sum since January ties each month to the one
-/// before). Charts and tables of public documents leave these months out.
-pub(crate) fn suppressed_months(
-    state: &GoalState<'_>,
-    agreement: &Agreement,
-    as_of: YearMonth,
-) -> (BTreeSet<YearMonth>, Suppressed) {
-    let ind = state.indicator;
-    let months: Vec<(YearMonth, f64)> = state
-        .series
-        .iter()
-        .filter(|(m, _)| m.year() == agreement.year && **m <= as_of)
-        .map(|(m, p)| (*m, p.value))
-        .collect();
-    let mut grid = Grid::default();
-    let mut printed = Vec::new();
-    match (ind.unit, ind.accumulation, &ind.formula) {
-        (Unit::Count, Accumulation::Flow, Formula::Stored) => {
-            // Printed: the running sum; implied: each month's cases.
-            let mut sum = 0i64;
-            let mut previous: Option<usize> = None;
-            for (_, v) in &months {
-                let cases = v.round() as i64;
-                sum += cases;
-                let month = grid.push(Cell {
-                    value: cases,
-                    shown: false,
-                    sensitive: is_small(cases),
-                });
-                let total = grid.push(Cell {
-                    value: sum,
-                    shown: true,
-                    sensitive: is_small(sum),
-                });
-                match previous {
-                    Some(p) => grid.sum(total, &[p, month]),
-                    None => grid.sum(total, &[month]),
-                }
-                previous = Some(total);
-                printed.push(total);
-            }
-        }
-        (Unit::Count, Accumulation::Stock, Formula::Stored) => {
-            for (_, v) in &months {
-                printed.push(grid.count(v.round() as i64));
-            }
-        }
-        _ => {
-            for (m, _) in &months {
-                printed.push(grid.push(Cell {
-                    value: 0,
-                    shown: true,
-                    sensitive: rests_on_few_cases(state, agreement, *m),
-                }));
-            }
+        Audience::Public => {
+            let hidden = d.primary + d.secondary;
+            let what = if hidden == 0 {
+                "In diesem Dokument ist kein Monatswert gesperrt.".to_owned()
+            } else {
+                format!(
+                    "In diesem Dokument {} {} gesperrt: {} wegen kleiner Fallzahlen, {} damit sich kein gesperrter Wert errechnen lässt.",
+                    if hidden == 1 { "ist" } else { "sind" },
+                    counted(hidden, "Monatswert", "Monatswerte"),
+                    d.primary,
+                    d.secondary,
+                )
+            };
+            format!(
+                "Statistische Geheimhaltung: Fallzahlen unter {min} und Werte, die auf weniger als {min} Fällen beruhen, sind mit * gesperrt (primäre Sperrung). Weitere Werte sind gesperrt, wo sich ein gesperrter Wert sonst aus Summen, aus der Summe seit Januar, aus Monatswerten oder aus den Zahlen hinter einer Quote errechnen ließe (sekundäre Sperrung); alle für denselben Berichtsmonat veröffentlichten Dokumente sperren dieselben Werte. {what}",
+                min = zielwerk_engine::confidentiality::MIN_CASES,
+            )
         }
     }
-    let p = protect(&grid);
-    let hidden = months
-        .iter()
-        .zip(&printed)
-        .filter(|(_, cell)| p.is_suppressed(**cell))
-        .map(|((m, _), _)| *m)
-        .collect();
-    (
-        hidden,
-        Suppressed {
-            primary: p.primary,
-            secondary: p.secondary,
-        },
-    )
 }
 
 /// The columns of a goal's short table: the quarter ends up to the reporting month, and the
@@ -412,6 +315,18 @@ fn goal_table(
     })
 }
 
+/// The reason of a goal's status, unless its month is suppressed: the reason names the value,
+/// which would give the suppressed figure away.
+fn reason(g: &GoalState<'_>, hidden: &BTreeSet<YearMonth>) -> String {
+    match g.assessment.month {
+        Some(m) if hidden.contains(&m) => format!(
+            "Der Wert für {} ist gesperrt (statistische Geheimhaltung).",
+            m.german_long()
+        ),
+        _ => g.assessment.reason.clone(),
+    }
+}
+
 fn status_counts(state: &AgreementState<'_>) -> String {
     let count = |s: Status| {
         state
@@ -421,13 +336,13 @@ fn status_counts(state: &AgreementState<'_>) -> String {
             .count()
     };
     format!(
-        "Von {} Zielen liegen {} im Plan, {} sind gefährdet, {} verfehlt und {} noch ohne Werte (Stand: {}).",
-        state.goals.len(),
+        "Stand {}: {}, davon {} im Plan, {} gefährdet, {} verfehlt und {} noch ohne Werte.",
+        state.as_of.german_long(),
+        counted(state.goals.len(), "Ziel", "Ziele"),
         count(Status::OnTrack),
         count(Status::AtRisk),
         count(Status::Missed),
         count(Status::NoData),
-        state.as_of.german_long()
     )
 }
 
@@ -470,7 +385,7 @@ fn anlagen(agreement: &Agreement, state: &AgreementState<'_>) -> Vec<Anlage> {
             number: 1,
             title: format!("Kommunale Ziele {}", agreement.year),
             intro: format!(
-                "Die kommunalen Ziele und Zielwerte der {} mit ihren Toleranzen.",
+                "Die kommunalen Ziele und Zielwerte aus „{}“ mit ihren Toleranzen.",
                 agreement.title
             ),
             goals: state
@@ -485,7 +400,7 @@ fn anlagen(agreement: &Agreement, state: &AgreementState<'_>) -> Vec<Anlage> {
             number: 2,
             title: "Lokales Planungsdokument".into(),
             intro: format!(
-                "Weitere Zielsetzungen des {} für {}, die Handlungsansätze und die Wirkungserwartungen.",
+                "Das Planungsdokument von {} für {}: weitere Zielsetzungen, die Handlungsansätze und die Wirkungserwartungen.",
                 agreement.jobcenter.name, agreement.year
             ),
             goals: planning,
@@ -517,7 +432,7 @@ pub fn vorlage(
     let provenance = Provenance::new(agreement, values);
     let as_of = state.as_of;
     let mut charts = Vec::new();
-    let mut suppressed = Suppressed::default();
+    let disclosure = Disclosure::of(state);
     let mut sections = Vec::new();
     for (i, area) in agreement.areas.iter().enumerate() {
         let goals: Vec<&GoalState<'_>> = state
@@ -527,8 +442,7 @@ pub fn vorlage(
             .collect();
         let mut blocks = Vec::new();
         for g in &goals {
-            let (hidden, s) = suppressed_months(g, agreement, as_of);
-            suppressed.add(s);
+            let hidden = disclosure.hidden(&g.goal.key);
             let year_end = present::year_end(g, as_of);
             let name = format!("ziel-{}.svg", g.goal.key);
             let notes = present::goal_comments(g, comments, agreement.year, as_of, false);
@@ -556,7 +470,7 @@ pub fn vorlage(
                 target: present::target_text(g.goal, g.indicator),
                 status: asm.status.label_de().into(),
                 status_key: asm.status.css().into(),
-                reason: asm.reason.clone(),
+                reason: reason(g, &hidden),
                 forecast: present::forecast_sentence(g, agreement.year, as_of),
                 chart: Some(name),
                 chart_title: format!("{}: Ist und Ziel {}", g.indicator.name, agreement.year),
@@ -571,8 +485,8 @@ pub fn vorlage(
             kind: area.kind.label_de().into(),
             description: area.description.clone(),
             summary: format!(
-                "{} Ziel(e): {} im Plan, {} gefährdet, {} verfehlt, {} ohne Werte.",
-                goals.len(),
+                "{}: {} im Plan, {} gefährdet, {} verfehlt, {} ohne Werte.",
+                counted(goals.len(), "Ziel", "Ziele"),
                 count(Status::OnTrack),
                 count(Status::AtRisk),
                 count(Status::Missed),
@@ -643,7 +557,7 @@ pub fn vorlage(
         anlagen: anlagen(agreement, state),
         sources,
         demo,
-        confidentiality: confidentiality_note(Audience::Public, suppressed),
+        confidentiality: confidentiality_note(Audience::Public, &disclosure),
         charts,
     }
 }
@@ -661,7 +575,10 @@ pub fn monitoring(
     let agreement = state.agreement;
     let provenance = Provenance::new(agreement, values);
     let as_of = state.as_of;
-    let mut suppressed = Suppressed::default();
+    let disclosure = match audience {
+        Audience::Internal => Disclosure::default(),
+        Audience::Public => Disclosure::of(state),
+    };
     let mut goals: Vec<&GoalState<'_>> = state.goals.iter().collect();
     let rank = |s: Status| match s {
         Status::Missed => 0,
@@ -675,14 +592,7 @@ pub fn monitoring(
         .map(|g| {
             let asm = &g.assessment;
             let ind = g.indicator;
-            let hidden = match audience {
-                Audience::Internal => BTreeSet::new(),
-                Audience::Public => {
-                    let (h, s) = suppressed_months(g, agreement, as_of);
-                    suppressed.add(s);
-                    h
-                }
-            };
+            let hidden = disclosure.hidden(&g.goal.key);
             let value = match (asm.month, present::shown_actual(g, agreement.year)) {
                 (Some(m), _) if hidden.contains(&m) => "*".to_owned(),
                 (_, Some(v)) => value_text(ind, v),
@@ -718,7 +628,7 @@ pub fn monitoring(
                 target_to_date: present::target_to_date_text(g),
                 forecast,
                 probability,
-                reason: asm.reason.clone(),
+                reason: reason(g, &hidden),
                 datenstand,
                 source,
                 needs_explanation: asm.status == Status::Missed && !explained,
@@ -770,9 +680,13 @@ pub fn monitoring(
         rows,
         actions_note: match (action_rows.len(), overdue) {
             (0, _) => "Aus den Steuerungsgesprächen sind keine Aufgaben offen.".into(),
-            (n, 0) => format!("{n} Aufgabe(n) offen, keine überfällig."),
+            (n, 0) => format!(
+                "{} offen, keine überfällig.",
+                counted(n, "Aufgabe", "Aufgaben")
+            ),
             (n, o) => format!(
-                "{n} Aufgabe(n) offen, davon {o} überfällig (Stand {}).",
+                "{} offen, davon {o} überfällig (Stand {}).",
+                counted(n, "Aufgabe", "Aufgaben"),
                 present::date_de(today)
             ),
         },
@@ -785,6 +699,6 @@ pub fn monitoring(
         missing_explanations,
         sources,
         demo,
-        confidentiality: confidentiality_note(audience, suppressed),
+        confidentiality: confidentiality_note(audience, &disclosure),
     }
 }

@@ -7,7 +7,7 @@ use zielwerk_charts::{
     LineChart, MilestoneChart, Series as ChartSeries, Sparkline, Step, Waterfall,
 };
 use zielwerk_domain::CurrentValue;
-use zielwerk_domain::format::number;
+use zielwerk_domain::format::{counted, number};
 use zielwerk_domain::{
     Accumulation, Agreement, Direction, Formula, Goal, Indicator, IndicatorCode, SourceKind,
     Target, Tolerance, Unit, ValueComment, ValueStatus, YearMonth,
@@ -226,6 +226,10 @@ pub fn goal_chart(
         Accumulation::Flow => format!("{}, Summe seit Januar {year}", ind.name),
     };
     let latest = match (a.actual, a.month) {
+        (_, Some(m)) if hidden.contains(&m) => format!(
+            " Der Wert für {} ist gesperrt (statistische Geheimhaltung).",
+            m.german_long()
+        ),
         (Some(v), Some(m)) => format!(
             " Letzter Wert: {} ({}).",
             value_text(ind, v),
@@ -360,11 +364,11 @@ pub fn forecast_text(
         ),
         Ok(y) => (
             format!(
-                "Prognose für {what}: {} (80-%-Intervall {} bis {}), {} Monat(e) voraus; Verfahren: {}{}, Intervall an den Prognosefehlern der letzten 24 Monate geeicht.",
+                "Prognose für {what}: {} (80-%-Intervall {} bis {}), {} voraus; Verfahren: {}{}, Intervall an den Prognosefehlern der letzten 24 Monate geeicht.",
                 value_text(ind, y.point),
                 value_text(ind, y.lower),
                 value_text(ind, y.upper),
-                y.horizon,
+                counted(y.horizon, "Monat", "Monate"),
                 y.method.map(|m| m.label_de()).unwrap_or_default(),
                 if ind.accumulation == Accumulation::Flow {
                     " auf der gleitenden 12-Monats-Summe"
@@ -606,14 +610,17 @@ pub fn change_view(e: &ChangeExplanation<'_>) -> ChangeView {
     }
     .render();
     let mut note = format!(
-        "Zerlegung je Monat mit Shapley-Gewichten, summiert über {} Monat(e); ohne Rest. {}",
-        e.months_used,
+        "Zerlegung je Monat mit Shapley-Gewichten, summiert über {}; ohne Rest. {}",
+        counted(e.months_used, "Monat", "Monate"),
         if e.months_by_household == e.months_used {
             "Preiseffekt je Haushaltsgröße; der Struktureffekt misst die veränderte Mischung der Haushaltsgrößen.".to_owned()
         } else if structure {
             format!(
-                "Zahlen nach Haushaltsgröße lagen für {} Monat(e) vor; nur dort ist ein Struktureffekt ausgewiesen, sonst steckt er im Preiseffekt.",
-                e.months_by_household
+                "Zahlen nach Haushaltsgröße lagen für {} vor; nur dort ist ein Struktureffekt ausgewiesen, sonst steckt er im Preiseffekt.",
+                match e.months_by_household {
+                    1 => "einen Monat".to_owned(),
+                    n => format!("{n} Monate"),
+                }
             )
         } else {
             "Ohne Zahlen nach Haushaltsgröße steckt eine veränderte Mischung der Haushaltsgrößen im Preiseffekt.".to_owned()
@@ -621,8 +628,9 @@ pub fn change_view(e: &ChangeExplanation<'_>) -> ChangeView {
     );
     if e.months_missing > 0 {
         note.push_str(&format!(
-            " {} Monat(e) ohne vollständige Werte in beiden Jahren sind nicht enthalten.",
-            e.months_missing
+            " {} ohne vollständige Werte in beiden Jahren {} nicht enthalten.",
+            counted(e.months_missing, "Monat", "Monate"),
+            if e.months_missing == 1 { "ist" } else { "sind" }
         ));
     }
     ChangeView {

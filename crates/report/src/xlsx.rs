@@ -9,7 +9,8 @@ use rust_xlsxwriter::{ExcelDateTime, Format, FormatAlign, Workbook, Worksheet, X
 use zielwerk_domain::{Accumulation, CurrentValue, Key, Unit, YearMonth};
 use zielwerk_engine::{AgreementState, GoalState};
 
-use crate::model::{Audience, suppressed_months};
+use crate::disclosure::Disclosure;
+use crate::model::Audience;
 use crate::present::Provenance;
 
 #[derive(Debug, thiserror::Error)]
@@ -70,6 +71,7 @@ fn write_goal(
     g: &GoalState<'_>,
     provenance: &Provenance<'_>,
     audience: Audience,
+    disclosure: &Disclosure,
     f: &Formats,
     area: &str,
 ) -> Result<(), XlsxError> {
@@ -81,7 +83,7 @@ fn write_goal(
     let ytd: BTreeMap<YearMonth, f64> = g.year_to_date(agreement.year).into_iter().collect();
     let hidden: BTreeSet<YearMonth> = match audience {
         Audience::Internal => BTreeSet::new(),
-        Audience::Public => suppressed_months(g, agreement, state.as_of).0,
+        Audience::Public => disclosure.hidden(&g.goal.key),
     };
     for (m, p) in g.series.iter() {
         // Public exports cover the agreement year up to the reporting month only: that is the
@@ -148,6 +150,12 @@ pub fn figures(
         ],
     };
     let provenance = Provenance::new(agreement, values);
+    // The decision over the whole agreement, also when one goal is exported: the same cells as
+    // every other output of the month.
+    let disclosure = match audience {
+        Audience::Internal => Disclosure::default(),
+        Audience::Public => Disclosure::of(state),
+    };
     let f = Formats {
         header: Format::new()
             .set_bold()
@@ -171,7 +179,17 @@ pub fn figures(
             .area(&g.goal.area)
             .map(|a| a.title.as_str())
             .unwrap_or_default();
-        write_goal(ws, &mut row, state, g, &provenance, audience, &f, area)?;
+        write_goal(
+            ws,
+            &mut row,
+            state,
+            g,
+            &provenance,
+            audience,
+            &disclosure,
+            &f,
+            area,
+        )?;
     }
     ws.set_freeze_panes(1, 0)?;
     if row > 1 {
@@ -190,13 +208,7 @@ pub fn figures(
         ("Quellen", sources.join("; ")),
         (
             "Fassung",
-            match audience {
-                Audience::Internal => "intern: alle Werte ungesperrt, nicht zur Weitergabe".into(),
-                Audience::Public => format!(
-                    "öffentlich: statistische Geheimhaltung angewandt (Fallzahlen unter {} und abgeleitete Werte mit * gesperrt, dazu sekundäre Sperrung)",
-                    zielwerk_engine::confidentiality::MIN_CASES
-                ),
-            },
+            crate::model::confidentiality_note(audience, &disclosure),
         ),
         (
             "Einheiten",

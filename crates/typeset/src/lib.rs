@@ -86,8 +86,12 @@ fn file_id(path: &str) -> FileId {
     .intern()
 }
 
+/// The helpers every template imports (`#import "/tables.typ": *`).
+const TABLES: &str = include_str!("../templates/tables.typ");
+
 struct DocumentWorld {
     main: Source,
+    tables: Source,
     files: HashMap<FileId, Bytes>,
     today: chrono::NaiveDate,
 }
@@ -108,6 +112,8 @@ impl World for DocumentWorld {
     fn source(&self, id: FileId) -> FileResult<Source> {
         if id == self.main.id() {
             Ok(self.main.clone())
+        } else if id == self.tables.id() {
+            Ok(self.tables.clone())
         } else {
             Err(FileError::NotSource)
         }
@@ -163,6 +169,7 @@ pub fn pdf(doc: &Document<'_>) -> Result<Vec<u8>, TypesetError> {
     }
     let world = DocumentWorld {
         main,
+        tables: Source::new(file_id("/tables.typ"), TABLES.to_owned()),
         files,
         today: doc.today,
     };
@@ -186,17 +193,15 @@ fn describe<'a>(
 ) -> String {
     diagnostics
         .map(|d| {
-            let line = world
-                .range(d.span)
-                .map(|r| {
-                    world
-                        .main
-                        .lines()
-                        .byte_to_line(r.start)
-                        .map_or(0, |l| l + 1)
-                })
-                .unwrap_or(0);
-            format!("Vorlage Zeile {line}: {}", d.message)
+            let source = d.span.id().and_then(|id| world.source(id).ok());
+            let line = match (&source, world.range(d.span)) {
+                (Some(s), Some(r)) => s.lines().byte_to_line(r.start).map_or(0, |l| l + 1),
+                _ => 0,
+            };
+            let file = source
+                .map(|s| s.id().vpath().get_without_slash().to_owned())
+                .unwrap_or_default();
+            format!("Vorlage {file} Zeile {line}: {}", d.message)
         })
         .collect::<Vec<_>>()
         .join("; ")

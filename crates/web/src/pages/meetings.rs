@@ -918,7 +918,10 @@ pub async fn actions(
     html(&ActionsPage {
         jobcenter: first.jobcenter_name.clone(),
         ba_id: jobcenter.to_string(),
-        count: format!("{} Aufgabe(n), davon {overdue} überfällig.", rows.len()),
+        count: format!(
+            "{}, davon {overdue} überfällig.",
+            zielwerk_domain::format::counted(rows.len(), "Aufgabe", "Aufgaben")
+        ),
         rows,
         status,
         party: q.partei.unwrap_or_default(),

@@ -308,7 +308,8 @@ fn goal_row(a: &Agreement, g: &GoalState<'_>, as_of: YearMonth) -> GoalRow {
     let asm = &g.assessment;
     let ind = g.indicator;
     let annual_target = view::target_text(g.goal, ind);
-    let (forecast, probability) = view::year_end_columns(g, as_of, "Ziel erreicht mit ");
+    let (forecast, probability) =
+        view::year_end_columns(g, as_of, "Wahrscheinlichkeit, das Ziel zu erreichen: ");
     GoalRow {
         url: format!("/vereinbarungen/{}/ziele/{}", a.key(), g.goal.key),
         title: g.goal.title.clone(),

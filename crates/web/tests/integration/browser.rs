@@ -552,7 +552,7 @@ async fn a_steering_meeting_end_to_end_by_keyboard_only() {
     assert!(
         text_of(&client, "main")
             .await
-            .contains("0 Aufgabe(n), davon 0 überfällig.")
+            .contains("0 Aufgaben, davon 0 überfällig.")
     );
     let violations = axe(&client, &axe_js).await;
     assert!(violations.is_empty(), "action list: {violations:#?}");
