@@ -90,13 +90,13 @@ const MONTHS: [&str; 12] = [
     "dezember",
 ];
 
-/// Parses a month as `2022-03`, `03/2022`, `3/2022`, `März 2022` (also `Maerz`, `Mär`, `Mrz`),
-/// `01.03.2022` (a date on the first of the month) or `2022-03-01`.
+/// Parses a month as `2022-03`, `03/2022`, `3/2022`, `03.2022` (MM.JJJJ), `März 2022` (also
+/// `Maerz`, `Mär`, `Mrz`), `01.03.2022` (a date on the first of the month) or `2022-03-01`.
 pub fn parse_month(raw: &str) -> Result<YearMonth, String> {
     let s = raw.trim();
     let bad = || {
         format!(
-            "„{raw}“ ist kein Monat; erwartet wird z. B. 2022-03, 03/2022, März 2022 oder 01.03.2022"
+            "„{raw}“ ist kein Monat; erwartet wird z. B. 2022-03, 03/2022, 03.2022, März 2022 oder 01.03.2022"
         )
     };
     let num = |p: &str| -> Option<u32> {
@@ -127,8 +127,14 @@ pub fn parse_month(raw: &str) -> Result<YearMonth, String> {
             _ => Err(bad()),
         };
     }
-    // 01.03.2022
+    // 01.03.2022, and 03.2022 as German workbooks write a month
     let dots: Vec<&str> = s.split('.').collect();
+    if dots.len() == 2 {
+        return match (num(dots[0]), num(dots[1])) {
+            (Some(m), Some(y)) if dots[0].len() <= 2 && dots[1].len() == 4 => make(y, m),
+            _ => Err(bad()),
+        };
+    }
     if dots.len() == 3 {
         return match (num(dots[0]), num(dots[1]), num(dots[2])) {
             (Some(1), Some(m), Some(y)) if dots[2].len() == 4 => make(y, m),
@@ -205,6 +211,8 @@ mod tests {
             "Mrz 2022",
             "märz 2022",
             "01.03.2022",
+            "03.2022",
+            "3.2022",
             "2022-03-01",
         ] {
             assert_eq!(
@@ -223,6 +231,9 @@ mod tests {
             "03-2022",
             "Foo 2022",
             "1.3.22",
+            "03.22",
+            "13.2022",
+            "003.2022",
         ] {
             assert!(parse_month(raw).is_err(), "{raw} accepted");
         }
@@ -250,7 +261,7 @@ mod tests {
         #[test]
         fn every_month_round_trips_in_every_spelling(y in 2005i32..2100, m in 1u32..=12) {
             let ym = YearMonth::new(y, m).unwrap();
-            for s in [ym.to_string(), format!("{m:02}/{y}"), ym.german_long(), format!("01.{m:02}.{y}")] {
+            for s in [ym.to_string(), format!("{m:02}/{y}"), ym.german_long(), format!("01.{m:02}.{y}"), format!("{m:02}.{y}")] {
                 prop_assert_eq!(parse_month(&s), Ok(ym), "{}", s);
             }
         }

@@ -380,6 +380,10 @@ pub(crate) struct Checker<'a> {
     rows: u64,
     sink: &'a mut dyn FnMut(Vec<Observation>) -> Result<(), String>,
     sink_failed: bool,
+    /// Rows not taken because a final value of their month is stored, and the first of them.
+    kept_final: u64,
+    last_kept_row: u64,
+    hints: Vec<Problem>,
 }
 
 impl<'a> Checker<'a> {
@@ -398,6 +402,9 @@ impl<'a> Checker<'a> {
             months: Vec::new(),
             chunk: Vec::with_capacity(CHUNK),
             rows: 0,
+            kept_final: 0,
+            last_kept_row: 0,
+            hints: Vec::new(),
             sink,
             sink_failed: false,
         }
@@ -610,25 +617,15 @@ impl<'a> Checker<'a> {
             },
         }
         let key_breakdown = breakdown.as_ref().map(Breakdown::key).unwrap_or_default();
-        if status == ValueStatus::Projected
+        // An older projection of a month whose final value is stored (a file re-sent after the
+        // figures became final): the final value stays, and the preview says so.
+        let superseded = status == ValueStatus::Projected
             && self.catalog.finals.contains(&(
                 jobcenter.clone(),
                 indicator.code.clone(),
                 month,
                 key_breakdown.clone(),
-            ))
-        {
-            bad(
-                "status",
-                status_raw,
-                format!(
-                    "Für {} {} ist schon ein endgültiger Wert gespeichert; ein vorläufiger Wert ersetzt ihn nicht",
-                    indicator.code,
-                    month.german_long()
-                ),
-            );
-            return;
-        }
+            ));
         let name = (
             jobcenter.to_string(),
             indicator.code.to_string(),
@@ -657,6 +654,23 @@ impl<'a> Checker<'a> {
             return;
         }
         self.months[series as usize].push((month, row));
+        if superseded {
+            self.kept_final += 1;
+            self.last_kept_row = row;
+            if self.hints.len() < MAX_LISTED {
+                self.hints.push(Problem {
+                    row,
+                    column: "status".into(),
+                    value: status_raw.to_owned(),
+                    message: format!(
+                        "Für {} {} ist schon ein endgültiger Wert gespeichert; er bleibt, der vorläufige Wert dieser Zeile wird nicht übernommen",
+                        indicator.code,
+                        month.german_long()
+                    ),
+                });
+            }
+            return;
+        }
         self.chunk.push(Observation {
             jobcenter,
             indicator: indicator.code.clone(),
@@ -704,7 +718,18 @@ impl<'a> Checker<'a> {
             return Err(self.errs);
         }
         // Gaps inside a series are worth a look before confirming, but not an error.
-        let mut warnings = Vec::new();
+        let mut warnings = std::mem::take(&mut self.hints);
+        if self.kept_final > warnings.len() as u64 {
+            warnings.push(Problem {
+                row: self.last_kept_row,
+                column: "status".into(),
+                value: String::new(),
+                message: format!(
+                    "Bis hierher {} Zeilen mit vorläufigen Werten für Monate, deren endgültiger Wert gespeichert ist (die ersten {MAX_LISTED} sind einzeln genannt); die endgültigen Werte bleiben",
+                    self.kept_final
+                ),
+            });
+        }
         for ((jc, code, breakdown), mut list) in self.series_names.into_iter().zip(self.months) {
             list.sort();
             for pair in list.windows(2) {

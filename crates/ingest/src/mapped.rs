@@ -360,13 +360,20 @@ pub fn read_workbook(
     })
 }
 
-/// A cell as text: numbers in decimal-point form, dates as JJJJ-MM-TT.
+/// A cell as text: numbers (also German numbers written as text) in decimal-point form, dates
+/// as JJJJ-MM-TT.
 fn cell_text(cell: &calamine::Data) -> String {
     use calamine::Data;
     match cell {
         Data::Int(i) => i.to_string(),
         Data::Float(f) => f.to_string(),
-        Data::String(s) | Data::DateTimeIso(s) => s.trim().to_owned(),
+        // German workbooks often hold numbers as text ("2.790,5"): read them the German way
+        // and hand them on in decimal-point form like the numeric cells.
+        Data::String(s) => match parse_number(s, crate::german::DecimalStyle::Comma) {
+            Ok(v) if s.contains([',', '.']) => v.to_string(),
+            _ => s.trim().to_owned(),
+        },
+        Data::DateTimeIso(s) => s.trim().to_owned(),
         Data::DateTime(dt) => dt
             .as_datetime()
             .map(|d| d.date().to_string())

@@ -151,7 +151,7 @@ fn bad_rows_are_refused_with_place_and_value() {
         "t36402;BG;Feb 22;1;;;final;31.01.2023",
         "monat",
         "Feb 22",
-        "„Feb 22“ ist kein Monat; erwartet wird z. B. 2022-03, 03/2022, März 2022 oder 01.03.2022",
+        "„Feb 22“ ist kein Monat; erwartet wird z. B. 2022-03, 03/2022, 03.2022, März 2022 oder 01.03.2022",
     );
     refused(
         "t36402;BG;1999-02;1;;;final;31.01.2023",
@@ -315,13 +315,19 @@ fn a_projection_never_replaces_a_final_value() {
         "2022-02".parse().unwrap(),
         String::new(),
     ));
+    // The file re-sent after February became final: February's older projection is left out
+    // with a hint, March is taken.
     let body = format!(
         "{HEADER}t36402;BG;2022-02;18.000,5;;;vorläufig;31.03.2022\nt36402;BG;2022-03;18.000,5;;;vorläufig;30.04.2022\n"
     );
-    let mut sink = |_c: Vec<Observation>| Ok(());
-    let err = read("werte.csv", body.as_bytes(), &c, &mut sink).unwrap_err();
-    let found: Vec<_> = err
-        .errors
+    let mut taken = Vec::new();
+    let mut sink = |c: Vec<Observation>| {
+        taken.extend(c);
+        Ok(())
+    };
+    let accepted = read("werte.csv", body.as_bytes(), &c, &mut sink).unwrap();
+    let found: Vec<_> = accepted
+        .warnings
         .iter()
         .map(|p| {
             (
@@ -338,8 +344,20 @@ fn a_projection_never_replaces_a_final_value() {
             2,
             "status",
             "vorläufig",
-            "Für BG Februar 2022 ist schon ein endgültiger Wert gespeichert; ein vorläufiger Wert ersetzt ihn nicht"
+            "Für BG Februar 2022 ist schon ein endgültiger Wert gespeichert; er bleibt, der vorläufige Wert dieser Zeile wird nicht übernommen"
         )]
+    );
+    let months: Vec<String> = taken.iter().map(|o| o.month.to_string()).collect();
+    assert_eq!(months, vec!["2022-03"]);
+    // A file that contradicts itself (a projection and a final value of one month) is refused.
+    let body = format!(
+        "{HEADER}t36402;BG;2022-03;18.000,5;;;vorläufig;30.04.2022\nt36402;BG;2022-03;18.001;;;endgültig;31.05.2022\n"
+    );
+    let mut sink = |_c: Vec<Observation>| Ok(());
+    let err = read("werte.csv", body.as_bytes(), &c, &mut sink).unwrap_err();
+    assert!(
+        err.errors[0].message.contains("doppelter Schlüssel"),
+        "{err:?}"
     );
     // A final value for the same key is a normal revision.
     let body = format!("{HEADER}t36402;BG;2022-02;18.001;;;endgültig;31.05.2022\n");

@@ -207,6 +207,48 @@ column = "Arbeitslose / SGB II"
 indicator = "ALO_SGB2"
 "#;
 
+/// How German workbooks often come: the month typed as text "01.2025", numbers typed as text
+/// "2.790,5" (or "1.470" for 1470) beside real numeric cells.
+#[test]
+fn a_workbook_with_german_text_numbers_and_text_months() {
+    use rust_xlsxwriter::Workbook;
+    let mut wb = Workbook::new();
+    let ws = wb.add_worksheet();
+    ws.write_string(0, 0, "Berichtsmonat").unwrap();
+    ws.write_string(0, 1, "Arbeitslose / SGB II").unwrap();
+    ws.write_string(1, 0, "01.2025").unwrap();
+    ws.write_string(1, 1, "2.790,5").unwrap();
+    ws.write_string(2, 0, "02.2025").unwrap();
+    ws.write_string(2, 1, "1.470").unwrap();
+    ws.write_string(3, 0, "03.2025").unwrap();
+    ws.write_number(3, 1, 1414.0).unwrap();
+    let bytes = wb.save_to_buffer().unwrap();
+    let m = parse_mapping(
+        "wb.toml",
+        &WORKBOOK_MAPPING.replace("header_rows = 2\n", ""),
+    )
+    .unwrap();
+    let mut got = Vec::new();
+    let mut sink = |chunk: Vec<Observation>| {
+        got.extend(chunk);
+        Ok(())
+    };
+    zielwerk_ingest::mapped::read_workbook("deutsch.xlsx", bytes, &m, &catalog(), &mut sink)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let values: Vec<(String, f64)> = got
+        .iter()
+        .map(|o| (o.month.to_string(), o.value.unwrap()))
+        .collect();
+    assert_eq!(
+        values,
+        vec![
+            ("2025-01".into(), 2790.5),
+            ("2025-02".into(), 1470.0),
+            ("2025-03".into(), 1414.0)
+        ]
+    );
+}
+
 #[test]
 fn a_ba_workbook_with_title_rows_merged_headers_and_footnote_symbols() {
     let m = parse_mapping("wb.toml", WORKBOOK_MAPPING).unwrap();

@@ -358,3 +358,50 @@ async fn a_shipped_mapping_can_be_chosen_in_the_form() {
     );
     assert!(preview.contains("haushaltsgroesse=1"));
 }
+
+/// The real Regensburg file re-sent after one of its projected months became final: the final
+/// value stays, the preview says so, and the rest of the file is taken.
+#[tokio::test]
+async fn a_re_sent_real_file_keeps_the_final_values_with_a_hint() {
+    let s = demo_server().await;
+    // January 2025's BG in the file is fractional, that is a projection.
+    let csv = "jobcenter;kennzahl;monat;wert;status;datenstand\nt73906;BG;Januar 2025;2.801;endgültig;30.04.2025\n";
+    let (_, preview) = upload(&s, "endgueltig.csv", csv, "").await;
+    assert_eq!(confirm(&s, &token_of(&preview)).await.0, 200);
+
+    let real = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../demo/data/kennzahlen_sgb2.csv"
+    ))
+    .unwrap();
+    let (status, preview) = upload(
+        &s,
+        "kennzahlen_sgb2.csv",
+        &real,
+        "regensburg-kennzahlen-sgb2",
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert!(
+        preview.contains("Vorschau des Imports: kennzahlen_sgb2.csv"),
+        "{preview}"
+    );
+    assert!(
+        preview.contains(
+            "Für BG Januar 2025 ist schon ein endgültiger Wert gespeichert; er bleibt, der vorläufige Wert dieser Zeile wird nicht übernommen"
+        ),
+        "{preview}"
+    );
+    let (status, done) = confirm(&s, &token_of(&preview)).await;
+    assert_eq!(status, 200, "{done}");
+    let bg = s
+        .store
+        .current_values(&"t73906".parse().unwrap(), &[&"BG".parse().unwrap()])
+        .await
+        .unwrap();
+    let january = bg
+        .iter()
+        .find(|v| v.observation.month.to_string() == "2025-01")
+        .unwrap();
+    assert_eq!(january.observation.value, Some(2801.0));
+}
