@@ -92,6 +92,27 @@ impl AgreementStatus {
     }
 }
 
+/// Where one version of an agreement stands among all versions of the same Jobcenter and year:
+/// of the signed versions the latest is in force, the earlier ones are superseded by it (a
+/// Nachtrag amends, it does not add a second agreement).
+pub fn version_standing(
+    version: u32,
+    status: AgreementStatus,
+    all: &[(u32, AgreementStatus)],
+) -> String {
+    let in_force = all
+        .iter()
+        .filter(|(_, s)| *s == AgreementStatus::Signed)
+        .map(|(v, _)| *v)
+        .max();
+    match (status, in_force) {
+        (AgreementStatus::Signed, Some(v)) if v == version => "unterzeichnet, in Kraft".into(),
+        (AgreementStatus::Signed, Some(v)) => format!("unterzeichnet, ersetzt durch Version {v}"),
+        (s, Some(v)) if version > v => format!("{} (Nachtrag zu Version {v})", s.label_de()),
+        (s, _) => s.label_de().into(),
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum AreaKind {
@@ -737,4 +758,25 @@ fn has_cycle(start: &IndicatorCode, all: &HashMap<&IndicatorCode, &Indicator>) -
         }
     }
     false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_latest_signed_version_is_in_force() {
+        use AgreementStatus::{Draft, Signed};
+        let all = [(1, Signed), (2, Signed), (3, Draft)];
+        assert_eq!(
+            version_standing(1, Signed, &all),
+            "unterzeichnet, ersetzt durch Version 2"
+        );
+        assert_eq!(version_standing(2, Signed, &all), "unterzeichnet, in Kraft");
+        assert_eq!(
+            version_standing(3, Draft, &all),
+            "Entwurf (Nachtrag zu Version 2)"
+        );
+        assert_eq!(version_standing(1, Draft, &[(1, Draft)]), "Entwurf");
+    }
 }

@@ -30,6 +30,14 @@ pub fn date_de(d: chrono::NaiveDate) -> String {
     d.format("%d.%m.%Y").to_string()
 }
 
+/// A stored RFC 3339 time in the server's local time, formatted with `format` (e.g.
+/// `%d.%m.%Y um %H:%M Uhr`); the stored text if it is not a time.
+pub fn time_de(rfc3339: &str, format: &str) -> String {
+    chrono::DateTime::parse_from_rfc3339(rfc3339)
+        .map(|t| t.with_timezone(&chrono::Local).format(format).to_string())
+        .unwrap_or_else(|_| rfc3339.to_owned())
+}
+
 pub fn target_text(goal: &Goal, indicator: &Indicator) -> String {
     let flow = indicator.accumulation == Accumulation::Flow;
     match &goal.target {

@@ -43,9 +43,7 @@ pub enum StoreError {
         "Die Vereinbarung {0} ist unterzeichnet und kann nicht überschrieben werden; legen Sie eine neue Version an"
     )]
     SignedAgreement(String),
-    #[error(
-        "Der Jobcenter {0} ist nicht bekannt; importieren Sie zuerst eine Vereinbarung für ihn"
-    )]
+    #[error("Das Jobcenter {0} ist nicht bekannt; importieren Sie zuerst seine Vereinbarung")]
     UnknownJobcenter(String),
     #[error("Ungültiger Wert in der Datenbank ({table}.{column}): „{value}“")]
     Corrupt {

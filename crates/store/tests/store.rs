@@ -237,7 +237,7 @@ async fn a_failing_batch_leaves_nothing_behind(store: Store) {
         .unwrap_err();
     assert_eq!(
         err.to_string(),
-        "Der Jobcenter t99999 ist nicht bekannt; importieren Sie zuerst eine Vereinbarung für ihn"
+        "Das Jobcenter t99999 ist nicht bekannt; importieren Sie zuerst seine Vereinbarung"
     );
     assert_eq!(store.observation_count().await.unwrap(), 0);
 }

@@ -137,12 +137,41 @@ pub fn user_name() -> String {
 
 /// Whether the signed-in user manages accounts somewhere (for the header link).
 pub fn may_manage_users() -> bool {
+    may_anywhere(Action::ManageUsers)
+}
+
+/// Whether the signed-in user may do `action` for some Jobcenter (for links in the page
+/// header). Asks the permission table; decides nothing itself.
+fn may_anywhere(action: Action) -> bool {
     CURRENT
-        .try_with(|s| {
-            s.as_ref()
-                .is_some_and(|s| s.principal.may_anywhere(Action::ManageUsers))
-        })
+        .try_with(|s| s.as_ref().is_some_and(|s| s.principal.may_anywhere(action)))
         .unwrap_or(false)
+}
+
+/// Whether the signed-in user may do `action` with the data of the Jobcenter `ba_id` (for
+/// links and buttons of a page: a page offers only what the user may do).
+pub fn may_for(ba_id: &str, action: Action) -> bool {
+    let Ok(jc) = ba_id.parse() else {
+        return false;
+    };
+    CURRENT
+        .try_with(|s| s.as_ref().is_some_and(|s| s.principal.may(&jc, action)))
+        .unwrap_or(false)
+}
+
+/// For the header's "Daten importieren".
+pub fn may_import() -> bool {
+    may_anywhere(Action::ImportValues)
+}
+
+/// For the links of an agreement's internal pages.
+pub fn may_read_internal(ba_id: &str) -> bool {
+    may_for(ba_id, Action::ReadInternal)
+}
+
+/// For the link to the audit trail.
+pub fn may_read_audit(ba_id: &str) -> bool {
+    may_for(ba_id, Action::ReadAudit)
 }
 
 /// The current session's token hash (pages are cached per session: they carry its CSRF token).
@@ -174,7 +203,7 @@ impl Session {
             return Err(WebError::NotFound(missing()));
         }
         Err(WebError::Forbidden(format!(
-            "Dazu fehlt Ihnen die Berechtigung: {}. Ihre Rollen für diesen Jobcenter: {}.",
+            "Dazu fehlt Ihnen die Berechtigung: {}. Ihre Rollen für dieses Jobcenter: {}.",
             action.label_de(),
             p.roles_for(jobcenter)
                 .map(|r| r.label_de())

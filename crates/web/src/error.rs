@@ -60,6 +60,13 @@ impl From<askama::Error> for WebError {
     }
 }
 
+/// The title and message of an error response, for layers that render it otherwise.
+#[derive(Debug, Clone)]
+pub struct Message {
+    pub title: String,
+    pub text: String,
+}
+
 #[derive(Template)]
 #[template(path = "error.html")]
 struct ErrorPage<'a> {
@@ -93,6 +100,12 @@ impl IntoResponse for WebError {
         let body = ErrorPage { title, message }
             .render()
             .unwrap_or_else(|_| message.to_owned());
-        (status, Html(body)).into_response()
+        let mut r = (status, Html(body)).into_response();
+        // For front doors that answer in another format (the OParl API answers JSON).
+        r.extensions_mut().insert(Message {
+            title: title.to_owned(),
+            text: message.to_owned(),
+        });
+        r
     }
 }

@@ -5,9 +5,11 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 use zielwerk_domain::AgreementKey;
 use zielwerk_store::{SaveOutcome, Store};
+
+mod cli_de;
 
 #[derive(Parser)]
 #[command(
@@ -60,9 +62,11 @@ enum Command {
         #[arg(long)]
         no_serve: bool,
     },
-    /// Importiert Monatswerte aus einer CSV-Datei im Langformat (docs/import-long-csv.md). Eine
-    /// Datei mit Fehlern wird ganz abgelehnt; es bleibt nichts halb gespeichert.
+    /// Importiert Monatswerte: eine CSV-Datei im Langformat, oder mit --mapping jede andere
+    /// Form (breite Tabellen, Kategorienlisten, Haushaltsgrößen, Arbeitsmappen XLSX/ODS der
+    /// BA). Eine Datei mit Fehlern wird ganz abgelehnt; es bleibt nichts halb gespeichert.
     Import {
+        /// Die Datei (.csv, .txt, .xlsx, .xlsm, .xls, .ods).
         file: PathBuf,
         /// Zuordnungsdatei für Dateien in anderer Form (breite Tabellen, Kategorienlisten,
         /// Haushaltsgrößen); siehe docs/import-mapping.md und mappings/.
@@ -231,6 +235,7 @@ enum ReportCommand {
         /// Endgültige Fassung: verweigert, solange ein verfehltes Ziel ohne Erläuterung ist.
         #[arg(long)]
         endgueltig: bool,
+        /// Zieldatei (.pdf).
         #[arg(long, short)]
         output: PathBuf,
         #[command(flatten)]
@@ -238,14 +243,18 @@ enum ReportCommand {
     },
     /// Schreibt die Werte einer Vereinbarung oder eines Ziels als Excel-Datei (.xlsx).
     Excel {
+        /// Kennung der Vereinbarung wie t36402-2022-v1.
         agreement: String,
         /// Nur dieses Ziel (Schlüssel wie k2).
         #[arg(long)]
         ziel: Option<String>,
+        /// Berichtsmonat (JJJJ-MM); ohne Angabe der letzte Monat mit Werten.
         #[arg(long)]
         stand: Option<String>,
+        /// Öffentliche Fassung mit statistischer Geheimhaltung statt der internen.
         #[arg(long)]
         oeffentlich: bool,
+        /// Zieldatei (.xlsx).
         #[arg(long, short)]
         output: PathBuf,
         #[command(flatten)]
@@ -254,6 +263,7 @@ enum ReportCommand {
     /// Veröffentlicht eine Vorlage: PDF, DOCX und Anlagen werden eingefroren und über OParl
     /// abrufbar.
     Publish {
+        /// Kennung der Vorlage (aus der Adresse /vorlagen/…).
         id: String,
         #[command(flatten)]
         db: DbArg,
@@ -289,7 +299,22 @@ fn main() -> ExitCode {
         )
         .with_writer(std::io::stderr)
         .init();
-    let cli = Cli::parse();
+    let parsed = cli_de::german(Cli::command())
+        .try_get_matches()
+        .and_then(|m| Cli::from_arg_matches(&m));
+    let cli = match parsed {
+        Ok(cli) => cli,
+        Err(e) => match cli_de::message(&e) {
+            Some(text) => {
+                eprintln!("{text}");
+                return ExitCode::from(2);
+            }
+            None => {
+                let _ = e.print();
+                return ExitCode::SUCCESS;
+            }
+        },
+    };
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,
         Err(e) => {

@@ -785,3 +785,73 @@ fn everything_runs_on_postgresql_too() {
         "{err}"
     );
 }
+
+/// Help and mistakes on the command line are German, for every command: no "Usage:",
+/// "Print help", "[default: …]" or "error:" from the argument parser.
+#[test]
+fn help_and_command_line_errors_are_german() {
+    let commands: &[&[&str]] = &[
+        &[],
+        &["serve"],
+        &["demo"],
+        &["import"],
+        &["figures"],
+        &["backtest"],
+        &["report"],
+        &["report", "vorlage"],
+        &["report", "monitoring"],
+        &["report", "excel"],
+        &["report", "publish"],
+        &["report", "niederschrift"],
+        &["agreement", "check"],
+        &["agreement", "import"],
+        &["agreement", "export"],
+        &["backup"],
+        &["restore"],
+        &["user", "add"],
+        &["user", "list"],
+        &["audit", "verify"],
+    ];
+    for c in commands {
+        let mut args = c.to_vec();
+        args.push("--help");
+        let (ok, out, err) = run(&args);
+        assert!(ok, "{args:?}: {err}");
+        assert!(out.contains("Aufruf: zielwerk"), "{args:?}: {out}");
+        assert!(out.contains("Diese Hilfe anzeigen"), "{args:?}: {out}");
+        for english in [
+            "Usage:",
+            "Print help",
+            "[default:",
+            "[env:",
+            "Options:",
+            "Commands:",
+            "Arguments:",
+        ] {
+            assert!(!out.contains(english), "{args:?}: „{english}“ in\n{out}");
+        }
+    }
+    let (_, out, _) = run(&["import", "--help"]);
+    assert!(out.contains("--mapping") && out.contains("XLSX"), "{out}");
+
+    for (args, expected) in [
+        (
+            &["gibtsnicht"][..],
+            "Fehler: Den Befehl „gibtsnicht“ gibt es nicht.",
+        ),
+        (
+            &["import", "--falsch", "x"][..],
+            "Fehler: Die Angabe „--falsch“ gibt es hier nicht.",
+        ),
+        (
+            &["report", "excel"][..],
+            "Fehler: Es fehlt die Angabe --output <OUTPUT>, <AGREEMENT>.",
+        ),
+    ] {
+        let (ok, _, err) = run(args);
+        assert!(!ok);
+        assert!(err.starts_with(expected), "{args:?}: {err}");
+        assert!(err.contains("Mehr mit --help."), "{err}");
+        assert!(!err.contains("error:") && !err.contains("Usage:"), "{err}");
+    }
+}

@@ -852,7 +852,7 @@ pub async fn actions(
     Query(q): Query<ActionQuery>,
     uri: axum::http::Uri,
 ) -> PageResult {
-    let missing = || format!("Den Jobcenter „{ba}“ gibt es nicht.");
+    let missing = || format!("Das Jobcenter „{ba}“ gibt es nicht.");
     let jobcenter: BaId = ba.parse().map_err(|_| WebError::NotFound(missing()))?;
     session.require(&jobcenter, Action::ReadInternal, missing)?;
     let summaries: Vec<_> = state
@@ -864,7 +864,7 @@ pub async fn actions(
         .collect();
     let Some(first) = summaries.first() else {
         return Err(WebError::NotFound(format!(
-            "Für den Jobcenter „{ba}“ ist keine Vereinbarung gespeichert."
+            "Für das Jobcenter „{ba}“ ist keine Vereinbarung gespeichert."
         )));
     };
     let status = q.status.clone().unwrap_or_else(|| "offen-in-arbeit".into());
@@ -927,9 +927,21 @@ pub async fn actions(
         party: q.partei.unwrap_or_default(),
         overdue_only,
         agreement: q.vereinbarung.unwrap_or_default(),
+        // Versions of one year share their title: name version and standing.
         agreements: summaries
             .iter()
-            .map(|s| (s.id.clone(), s.title.clone()))
+            .map(|s| {
+                let versions: Vec<_> = summaries
+                    .iter()
+                    .filter(|b| b.year == s.year)
+                    .map(|b| (b.version, b.status))
+                    .collect();
+                let standing = zielwerk_domain::version_standing(s.version, s.status, &versions);
+                (
+                    s.id.clone(),
+                    format!("{}, Version {} ({standing})", s.title, s.version),
+                )
+            })
             .collect(),
         parties: party_options(),
         statuses: status_options(),

@@ -163,8 +163,20 @@ fn as_of(
 #[derive(Template)]
 #[template(path = "index.html")]
 struct IndexPage {
-    agreements: Vec<AgreementSummary>,
+    agreements: Vec<IndexRow>,
+    /// Agreements whose audit trail the user may read but whose content they may not (the
+    /// administration): the way to the audit trail.
+    audits: Vec<IndexRow>,
     published: Vec<PublishedRow>,
+    may_manage_users: bool,
+    /// The user's roles in words, for the greeting.
+    roles: String,
+}
+
+/// An agreement version on the start page, with where it stands among its versions.
+struct IndexRow {
+    a: AgreementSummary,
+    standing: String,
 }
 
 /// A published Vorlage with its files, for readers.
@@ -181,8 +193,30 @@ struct PublishedRow {
 pub async fn index(State(state): State<AppState>, session: Session) -> PageResult {
     let p = &session.principal;
     let may = |jc: &str, action| jc.parse().is_ok_and(|jc| p.may(&jc, action));
-    let mut agreements = state.store.agreements().await?;
-    agreements.retain(|a| may(&a.jobcenter_id, Action::ReadInternal));
+    let all = state.store.agreements().await?;
+    let row = |a: &AgreementSummary| {
+        let versions: Vec<(u32, zielwerk_domain::AgreementStatus)> = all
+            .iter()
+            .filter(|b| b.jobcenter_id == a.jobcenter_id && b.year == a.year)
+            .map(|b| (b.version, b.status))
+            .collect();
+        IndexRow {
+            a: a.clone(),
+            standing: zielwerk_domain::version_standing(a.version, a.status, &versions),
+        }
+    };
+    let agreements = all
+        .iter()
+        .filter(|a| may(&a.jobcenter_id, Action::ReadInternal))
+        .map(row)
+        .collect();
+    let audits = all
+        .iter()
+        .filter(|a| {
+            !may(&a.jobcenter_id, Action::ReadInternal) && may(&a.jobcenter_id, Action::ReadAudit)
+        })
+        .map(row)
+        .collect();
     let mut published = Vec::new();
     for v in state.store.published_vorlagen().await? {
         if !may(&v.jobcenter_id, Action::ReadPublished) {
@@ -208,9 +242,22 @@ pub async fn index(State(state): State<AppState>, session: Session) -> PageResul
             files,
         });
     }
+    let mut roles: Vec<String> = p
+        .grants
+        .iter()
+        .map(|g| match &g.scope {
+            zielwerk_domain::Scope::All => format!("{} (alle Jobcenter)", g.role.label_de()),
+            zielwerk_domain::Scope::Jobcenter(j) => format!("{} ({j})", g.role.label_de()),
+        })
+        .collect();
+    roles.sort();
+    roles.dedup();
     html(&IndexPage {
         agreements,
+        audits,
         published,
+        may_manage_users: p.may_anywhere(Action::ManageUsers),
+        roles: roles.join(", "),
     })
 }
 

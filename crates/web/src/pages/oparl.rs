@@ -42,6 +42,36 @@ pub fn router() -> Router<AppState> {
         .route("/papers/{paper}/consultations/{n}", get(consultation))
         .route("/files/{paper}/{name}", get(file))
         .route("/files/{paper}/{name}/download", get(download))
+        .fallback(|| async { WebError::NotFound("Diesen OParl-Pfad gibt es nicht.".into()) })
+        .layer(axum::middleware::map_response(as_json_error))
+}
+
+/// A client of the API reads JSON, also when something is wrong: every error answers as
+/// `application/problem+json` (RFC 9457) with the German message of the error.
+async fn as_json_error(response: Response) -> Response {
+    if !(response.status().is_client_error() || response.status().is_server_error()) {
+        return response;
+    }
+    let status = response.status();
+    let (title, detail) = match response.extensions().get::<crate::error::Message>() {
+        Some(m) => (m.title.clone(), m.text.clone()),
+        None => (
+            "Ungültige Anfrage".to_owned(),
+            "Die Anfrage konnte nicht verarbeitet werden.".to_owned(),
+        ),
+    };
+    let body = json!({
+        "type": "about:blank",
+        "title": title,
+        "status": status.as_u16(),
+        "detail": detail,
+    });
+    let mut r = (status, body.to_string()).into_response();
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        header::HeaderValue::from_static("application/problem+json"),
+    );
+    r
 }
 
 /// The absolute base URL of the API, from the request (OParl ids are absolute URLs).
@@ -461,8 +491,8 @@ async fn download(
 
 #[derive(Deserialize, Default)]
 pub struct ListQuery {
-    page: Option<usize>,
-    limit: Option<usize>,
+    page: Option<String>,
+    limit: Option<String>,
     created_since: Option<String>,
     created_until: Option<String>,
     modified_since: Option<String>,
@@ -492,6 +522,26 @@ impl Filter {
 }
 
 impl ListQuery {
+    /// A positive whole number parameter, or why not.
+    fn number(name: &str, v: &Option<String>, max: usize) -> Result<Option<usize>, WebError> {
+        v.as_deref()
+            .map(|s| match s.trim().parse::<usize>() {
+                Ok(n) if (1..=max).contains(&n) => Ok(n),
+                _ => Err(WebError::BadRequest(format!(
+                    "Parameter „{name}“: „{s}“ ist keine ganze Zahl von 1 bis {max}"
+                ))),
+            })
+            .transpose()
+    }
+
+    fn limit(&self) -> Result<usize, WebError> {
+        Ok(Self::number("limit", &self.limit, MAX_PAGE_SIZE)?.unwrap_or(PAGE_SIZE))
+    }
+
+    fn page(&self) -> Result<usize, WebError> {
+        Ok(Self::number("page", &self.page, usize::MAX)?.unwrap_or(1))
+    }
+
     fn filter(&self) -> Result<Filter, WebError> {
         let parse = |name: &str, v: &Option<String>| {
             v.as_deref()
@@ -522,7 +572,12 @@ impl ListQuery {
         ]
         .iter()
         .filter_map(|(k, v)| v.as_ref().map(|v| format!("&{k}={}", encode(v))))
-        .chain(self.limit.map(|l| format!("&limit={l}")))
+        .chain(
+            self.limit()
+                .ok()
+                .filter(|_| self.limit.is_some())
+                .map(|l| format!("&limit={l}")),
+        )
         .collect()
     }
 }
@@ -541,13 +596,14 @@ fn encode(s: &str) -> String {
 /// An OParl object list with pagination and links.
 fn list(url: &str, items: Vec<Value>, q: &ListQuery) -> Result<Response, WebError> {
     q.filter()?;
-    let per_page = q.limit.unwrap_or(PAGE_SIZE).clamp(1, MAX_PAGE_SIZE);
+    let per_page = q.limit()?;
     let total = items.len();
     let pages = total.div_ceil(per_page).max(1);
-    let page = q.page.unwrap_or(1);
-    if page == 0 || page > pages {
+    let page = q.page()?;
+    if page > pages {
         return Err(WebError::NotFound(format!(
-            "Seite {page} gibt es nicht; die Liste hat {pages} Seite(n)."
+            "Seite {page} gibt es nicht; die Liste hat {}.",
+            zielwerk_domain::format::counted(pages, "Seite", "Seiten")
         )));
     }
     let data: Vec<Value> = items

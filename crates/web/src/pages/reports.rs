@@ -123,7 +123,10 @@ pub async fn list(
             title: v.header.title.clone(),
             date: zielwerk_report::present::date_de(v.header.date),
             state: match &v.published_at {
-                Some(at) => format!("veröffentlicht am {}", at.get(..10).unwrap_or(at)),
+                Some(at) => format!(
+                    "veröffentlicht am {}",
+                    zielwerk_report::present::time_de(at, "%d.%m.%Y")
+                ),
                 None => "Entwurf".into(),
             },
         })
@@ -284,7 +287,7 @@ struct VorlagePage {
     months: Vec<(String, String)>,
     problems: Vec<String>,
     message: Option<String>,
-    files: Vec<(String, String, String)>,
+    files: Vec<(String, String, String, String)>,
 }
 
 const IMPACT_FIELDS: [&str; 5] = [
@@ -352,7 +355,8 @@ async fn vorlage_page(
             (
                 format!("/oparl/v1/files/{}/{}/download", f.vorlage_id, f.name),
                 f.title,
-                format!("{} · {} Bytes · SHA-512 {}", f.mime_type, f.size, f.sha512),
+                zielwerk_domain::format::bytes(f.size as u64),
+                f.sha512,
             )
         })
         .collect();
@@ -364,7 +368,10 @@ async fn vorlage_page(
         problems: h.check(agreement).iter().map(|p| p.to_string()).collect(),
         h,
         revision,
-        published: v.published_at.clone(),
+        published: v
+            .published_at
+            .as_deref()
+            .map(|at| zielwerk_report::present::time_de(at, "%d.%m.%Y um %H:%M Uhr")),
         consultations,
         impacts,
         impact_options: Impact::ALL

@@ -498,6 +498,8 @@ struct SigningPage {
     parties: Vec<PartyLine>,
     stamp: String,
     digest: String,
+    /// The first characters of the digest, enough to compare two printouts.
+    digest_short: String,
     can_open_nachtrag: bool,
     based_on: Option<String>,
     differences: Vec<Difference>,
@@ -558,6 +560,7 @@ pub async fn signing(
         signed,
         parties,
         stamp: state.store.agreement_stamp(&k).await?.unwrap_or_default(),
+        digest_short: digest.chars().take(12).collect(),
         digest,
         can_open_nachtrag: signed
             && session
@@ -636,9 +639,7 @@ struct AuditPage {
 
 /// An RFC 3339 time in local time, formatted with `format`.
 fn german_time(rfc3339: &str, format: &str) -> String {
-    chrono::DateTime::parse_from_rfc3339(rfc3339)
-        .map(|t| t.with_timezone(&chrono::Local).format(format).to_string())
-        .unwrap_or_else(|_| rfc3339.to_owned())
+    zielwerk_report::present::time_de(rfc3339, format)
 }
 
 fn pretty(json: Option<&str>) -> String {
@@ -702,6 +703,108 @@ fn changed_fields(before: Option<&str>, after: Option<&str>) -> Vec<(String, Str
         .collect()
 }
 
+/// A field path of the audit trail as a person reads it: `sitzung.participants[2].name` becomes
+/// „Sitzung › Teilnehmende Nr. 2 › Name“. Unknown keys (goal or area keys) stay as they are.
+fn field_label(path: &str) -> String {
+    let word = |key: &str| -> String {
+        let label = match key {
+            "accumulation" => "Zählweise",
+            "aelterer_datenstand" => "älterer Datenstand",
+            "aktenzeichen" => "Aktenzeichen",
+            "area" => "Zielbereich",
+            "area_notes" => "Steuerungshinweise",
+            "areas" => "Zielbereiche",
+            "as_of" => "Berichtsmonat",
+            "ba_id" => "BA-Kennung",
+            "base" => "Basis",
+            "bearbeiter" => "Bearbeiter/in",
+            "climate" => "Klimarelevanz",
+            "code" => "Code",
+            "committee" => "Gremium",
+            "consultations" => "Beratungsfolge",
+            "date" => "Datum",
+            "datei" => "Datei",
+            "days" => "Tage",
+            "decision" => "Art der Entscheidung",
+            "denominator" => "Nenner",
+            "denominator_label" => "Bezeichnung des Nenners",
+            "description" => "Beschreibung",
+            "direction" => "Richtung",
+            "due" => "fällig",
+            "end" => "Ende",
+            "expected_effect" => "Wirkungserwartung",
+            "fachbereich" => "Fachbereich",
+            "financial" => "Finanzielle Auswirkung",
+            "formula" => "Formel",
+            "goals" => "Ziele",
+            "impacts" => "Auswirkungen",
+            "indicator" => "Kennzahl",
+            "indicators" => "Kennzahlen",
+            "jobcenter" => "Jobcenter",
+            "key" => "Schlüssel",
+            "key_figures" => "Auswirkung auf Kennzahlen",
+            "kind" => "Art",
+            "login" => "Anmeldename",
+            "measures" => "Handlungsansätze",
+            "month" => "Monat",
+            "name" => "Name",
+            "neu" => "neu",
+            "number" => "Nummer",
+            "numerator" => "Zähler",
+            "numerator_label" => "Bezeichnung des Zählers",
+            "occasion" => "Anlass",
+            "organisational" => "Organisatorische Auswirkung",
+            "origin" => "Herkunft",
+            "participants" => "Teilnehmende",
+            "parties" => "Parteien",
+            "party" => "Partei",
+            "percent" => "Prozent",
+            "personnel" => "Personelle Auswirkung",
+            "place" => "Ort",
+            "public" => "öffentlich",
+            "quelle" => "Quelle",
+            "rechte" => "Rechte",
+            "resolution" => "Beschlussvorschlag",
+            "responsible" => "verantwortlich",
+            "revidiert" => "revidiert",
+            "role" | "rolle" => "Rolle",
+            "scale" => "Faktor",
+            "sha256" => "Prüfsumme",
+            "signatory" => "unterzeichnet von",
+            "signed_on" => "unterzeichnet am",
+            "sitzung" => "Sitzung",
+            "start" => "Beginn",
+            "status" => "Status",
+            "tagesordnung" => "Tagesordnung",
+            "target" => "Zielwert",
+            "title" => "Titel",
+            "tolerance" => "Toleranz",
+            "unit" => "Einheit",
+            "value" => "Wert",
+            "values" => "Werte",
+            "version" => "Version",
+            "year" => "Jahr",
+            other => {
+                return other
+                    .parse::<zielwerk_domain::YearMonth>()
+                    .map(|m| m.german_long())
+                    .unwrap_or_else(|_| other.to_owned());
+            }
+        };
+        label.to_owned()
+    };
+    path.split('.')
+        .map(|segment| match segment.split_once('[') {
+            Some((key, rest)) => {
+                let numbers: Vec<&str> = rest.split(['[', ']']).filter(|n| !n.is_empty()).collect();
+                format!("{} Nr. {}", word(key), numbers.join("."))
+            }
+            None => word(segment),
+        })
+        .collect::<Vec<_>>()
+        .join(" › ")
+}
+
 fn audit_rows(events: Vec<AuditEvent>) -> Vec<AuditRow> {
     events
         .into_iter()
@@ -711,7 +814,10 @@ fn audit_rows(events: Vec<AuditEvent>) -> Vec<AuditRow> {
             actor: e.actor.clone(),
             action: e.action_de().to_owned(),
             subject: e.subject.clone(),
-            changes: changed_fields(e.before.as_deref(), e.after.as_deref()),
+            changes: changed_fields(e.before.as_deref(), e.after.as_deref())
+                .into_iter()
+                .map(|(field, before, after)| (field_label(&field), before, after))
+                .collect(),
             before: pretty(e.before.as_deref()),
             after: pretty(e.after.as_deref()),
         })

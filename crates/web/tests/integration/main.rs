@@ -7,6 +7,7 @@
 mod browser;
 mod http;
 mod meetings;
+mod navigation;
 mod postgres;
 mod reports;
 mod trust;

@@ -381,7 +381,7 @@ async fn each_role_sees_and_changes_what_it_should() {
     let (status, page) = kreis.get(&s.url(&edit("k2"))).await;
     assert_eq!(status, 403);
     assert!(
-        page.contains("Dazu fehlt Ihnen die Berechtigung: Ziele und Handlungsansätze in der Verantwortung „Agentur für Arbeit“ ändern. Ihre Rollen für diesen Jobcenter: Kommunaler Träger."),
+        page.contains("Dazu fehlt Ihnen die Berechtigung: Ziele und Handlungsansätze in der Verantwortung „Agentur für Arbeit“ ändern. Ihre Rollen für dieses Jobcenter: Kommunaler Träger."),
         "{page}"
     );
     assert_eq!(agentur.get(&s.url(&edit("k2"))).await.0, 200);
