@@ -12,6 +12,7 @@ use resvg::{tiny_skia, usvg};
 
 use crate::minutes::Minutes;
 use crate::model::{self, Choice, Vorlage};
+use crate::period::PeriodReport;
 
 #[derive(Debug, thiserror::Error)]
 pub enum DocxError {
@@ -45,8 +46,10 @@ fn mark(c: &Choice) -> String {
     format!("{} {}", if c.checked { "☒" } else { "☐" }, c.label)
 }
 
+/// A table cell; each line of `s` is a paragraph of its own.
 fn cell(s: &str) -> TableCell {
-    TableCell::new().add_paragraph(text(s))
+    s.split('\n')
+        .fold(TableCell::new(), |c, line| c.add_paragraph(text(line)))
 }
 
 fn header_cell(s: &str) -> TableCell {
@@ -542,5 +545,71 @@ pub fn minutes(m: &Minutes) -> Result<Vec<u8>, DocxError> {
             ));
     }
     doc = doc.add_paragraph(small(&format!("Erstellt am {}", m.created)));
+    pack(doc)
+}
+
+/// The quarterly status report or the year-end review, in landscape like its PDF.
+pub fn period(r: &PeriodReport) -> Result<Vec<u8>, DocxError> {
+    let mut doc = document(&format!("{}, {} ({})", r.title, r.jobcenter, r.audience))
+        .page_size(A4_LONG, A4_SHORT)
+        .page_orient(PageOrientationType::Landscape)
+        .add_paragraph(heading(1, &r.title))
+        .add_paragraph(text(&format!(
+            "{} · {} · Berichtszeitraum {} · erstellt am {}",
+            r.agreement_title, r.jobcenter, r.period, r.created
+        )));
+    if r.demo {
+        doc = doc.add_paragraph(Paragraph::new().add_run(bold(
+            "Demodaten: teilweise generierte Werte, keine amtlichen Zahlen.",
+        )));
+    }
+    doc = doc.add_paragraph(text(&r.summary));
+    let mut header: Vec<&str> = vec!["Ziel"];
+    header.extend(r.columns.iter().map(String::as_str));
+    header.extend(["Entwicklung", r.outcome_heading.as_str(), "Begründung"]);
+    doc = doc.add_table(table_of_width(
+        &header,
+        r.rows.iter().map(|row| {
+            let mut cells = vec![format!(
+                "{}\nZiel: {}\n{} · {}",
+                row.title, row.target, row.area, row.responsible
+            )];
+            cells.extend(row.cells.iter().map(|c| format!("{}\n{}", c.status, c.value)));
+            let mut reason = row.reason.clone();
+            for c in &row.comments {
+                reason.push_str(&format!("\nAnm. {}: {}", c.number, c.text));
+            }
+            cells.extend([row.development.clone(), row.outcome.clone(), reason]);
+            cells
+        }),
+        LANDSCAPE_WIDTH_TWIPS,
+    ));
+    doc = doc
+        .add_paragraph(heading(2, "Aufgaben aus den Steuerungsgesprächen"))
+        .add_paragraph(text(&r.actions_note));
+    if !r.actions.is_empty() {
+        doc = doc.add_table(table_of_width(
+            &["Aufgabe", "verantwortlich", "fällig", "Stand", "Ziel"],
+            r.actions.iter().map(|a| {
+                vec![
+                    a.what.clone(),
+                    a.owner.clone(),
+                    if a.overdue {
+                        format!("{} (überfällig)", a.due)
+                    } else {
+                        a.due.clone()
+                    },
+                    a.status.clone(),
+                    a.goal.clone(),
+                ]
+            }),
+            LANDSCAPE_WIDTH_TWIPS,
+        ));
+    }
+    doc = doc.add_paragraph(small(&format!(
+        "Quellen: {}. {}",
+        r.sources.join("; "),
+        r.confidentiality
+    )));
     pack(doc)
 }

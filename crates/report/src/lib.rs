@@ -11,5 +11,6 @@ pub mod disclosure;
 pub mod docx;
 pub mod minutes;
 pub mod model;
+pub mod period;
 pub mod present;
 pub mod xlsx;

@@ -317,7 +317,7 @@ fn goal_table(
 
 /// The reason of a goal's status, unless its month is suppressed: the reason names the value,
 /// which would give the suppressed figure away.
-fn reason(g: &GoalState<'_>, hidden: &BTreeSet<YearMonth>) -> String {
+pub(crate) fn public_reason(g: &GoalState<'_>, hidden: &BTreeSet<YearMonth>) -> String {
     match g.assessment.month {
         Some(m) if hidden.contains(&m) => format!(
             "Der Wert für {} ist gesperrt (statistische Geheimhaltung).",
@@ -470,7 +470,7 @@ pub fn vorlage(
                 target: present::target_text(g.goal, g.indicator),
                 status: asm.status.label_de().into(),
                 status_key: asm.status.css().into(),
-                reason: reason(g, &hidden),
+                reason: public_reason(g, &hidden),
                 forecast: present::forecast_sentence(g, agreement.year, as_of),
                 chart: Some(name),
                 chart_title: format!("{}: Ist und Ziel {}", g.indicator.name, agreement.year),
@@ -628,7 +628,7 @@ pub fn monitoring(
                 target_to_date: present::target_to_date_text(g),
                 forecast,
                 probability,
-                reason: reason(g, &hidden),
+                reason: public_reason(g, &hidden),
                 datenstand,
                 source,
                 needs_explanation: asm.status == Status::Missed && !explained,

@@ -12,6 +12,7 @@ use zielwerk_report::minutes::{
     Figures, Minutes, MinutesDecision, MinutesItem, PartyLine, UpdateRow,
 };
 use zielwerk_report::model::{self, Audience, Monitoring, Vorlage};
+use zielwerk_report::period::{Period, PeriodReport};
 use zielwerk_typeset::{Document, Template};
 
 /// The longest title the goal and Handlungsansatz editors take.
@@ -214,7 +215,7 @@ fn docx_as_pdf(docx: &[u8]) -> Vec<u8> {
     std::fs::read(dir.path().join("d.pdf")).unwrap()
 }
 
-fn demo_documents(long: bool) -> (Vorlage, Monitoring, Monitoring) {
+fn demo_documents(long: bool) -> (Vorlage, Monitoring, Monitoring, Vec<PeriodReport>) {
     let (mut agreement, values) = demo_values();
     let mut header = zielwerk_demo::mettmann_vorlage(&agreement);
     if long {
@@ -254,7 +255,28 @@ fn demo_documents(long: bool) -> (Vorlage, Monitoring, Monitoring) {
     let v = model::vorlage(&header, &state, &values, &[]);
     let internal = model::monitoring(&state, &values, &[], &[], Audience::Internal, today());
     let public = model::monitoring(&state, &values, &[], &[], Audience::Public, today());
-    (v, internal, public)
+    let mut periods = Vec::new();
+    for (period, audience) in [
+        (Period::Quarter(3), Audience::Internal),
+        (Period::Quarter(1), Audience::Public),
+        (Period::Year, Audience::Public),
+    ] {
+        let states: Vec<_> = period
+            .columns(agreement.year)
+            .into_iter()
+            .map(|m| assess_agreement(&agreement, &obs, m))
+            .collect();
+        periods.push(zielwerk_report::period::period_report(
+            period,
+            &states,
+            &values,
+            &[],
+            &[],
+            audience,
+            today(),
+        ));
+    }
+    (v, internal, public, periods)
 }
 
 fn minutes(long: bool) -> Minutes {
@@ -319,7 +341,17 @@ fn minutes(long: bool) -> Minutes {
 }
 
 fn check_all(label: &str, long: bool) {
-    let (v, internal, public) = demo_documents(long);
+    let (v, internal, public, periods) = demo_documents(long);
+    for r in &periods {
+        assert_readable(
+            &format!("{label}: {} (PDF)", r.title),
+            &pdf_of(Template::Period, serde_json::to_value(r).unwrap()),
+        );
+        assert_readable(
+            &format!("{label}: {} (DOCX)", r.title),
+            &docx_as_pdf(&zielwerk_report::docx::period(r).unwrap()),
+        );
+    }
     for part in ["vorlage", "anlage-1", "anlage-2"] {
         assert_readable(&format!("{label}: {part} (PDF)"), &vorlage_pdf(&v, part));
     }

@@ -28,6 +28,8 @@ pub enum Template {
     Monitoring,
     /// The minutes of a steering meeting.
     Minutes,
+    /// The quarterly status report and the year-end review.
+    Period,
 }
 
 impl Template {
@@ -36,6 +38,7 @@ impl Template {
             Template::Vorlage => include_str!("../templates/vorlage.typ"),
             Template::Monitoring => include_str!("../templates/monitoring.typ"),
             Template::Minutes => include_str!("../templates/minutes.typ"),
+            Template::Period => include_str!("../templates/period.typ"),
         }
     }
 }

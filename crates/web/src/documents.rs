@@ -9,6 +9,7 @@ use zielwerk_domain::{
 };
 use zielwerk_engine::{assess_agreement, default_as_of};
 use zielwerk_report::model::{self, Audience, Monitoring, Vorlage};
+use zielwerk_report::period::{Period, PeriodReport};
 
 use zielwerk_domain::{ActionStatus, MeetingHeader};
 use zielwerk_engine::agenda::Planned;
@@ -113,6 +114,60 @@ pub fn monitoring_model(
     let obs = observations(l);
     let state = assess_agreement(&l.agreement, &obs, reporting_month(l, as_of));
     model::monitoring(&state, &l.values, &l.comments, actions, audience, today)
+}
+
+/// Every action item of an agreement, for the reports of a period.
+pub async fn all_actions(store: &Store, key: &AgreementKey) -> Result<Vec<ActionItem>, WebError> {
+    let filter = ActionFilter {
+        agreement: Some(key.clone()),
+        ..Default::default()
+    };
+    Ok(store
+        .actions(&key.jobcenter, &filter)
+        .await?
+        .into_iter()
+        .map(|a| a.item)
+        .collect())
+}
+
+/// The quarterly status report or the year-end review: the agreement assessed at each quarter
+/// end of the period.
+pub fn period_model(
+    l: &Loaded,
+    actions: &[ActionItem],
+    period: Period,
+    audience: Audience,
+    today: NaiveDate,
+) -> PeriodReport {
+    let obs = observations(l);
+    let states: Vec<_> = period
+        .columns(l.agreement.year)
+        .into_iter()
+        .map(|m| assess_agreement(&l.agreement, &obs, m))
+        .collect();
+    zielwerk_report::period::period_report(
+        period,
+        &states,
+        &l.values,
+        &l.comments,
+        actions,
+        audience,
+        today,
+    )
+}
+
+pub fn period_pdf(r: &PeriodReport, today: NaiveDate) -> Result<Vec<u8>, WebError> {
+    let doc = Document {
+        template: Template::Period,
+        data: serde_json::to_value(r).map_err(|e| WebError::Internal(e.to_string()))?,
+        charts: Vec::new(),
+        today,
+    };
+    zielwerk_typeset::pdf(&doc).map_err(|e| WebError::Internal(e.to_string()))
+}
+
+pub fn period_docx(r: &PeriodReport) -> Result<Vec<u8>, WebError> {
+    zielwerk_report::docx::period(r).map_err(|e| WebError::Internal(e.to_string()))
 }
 
 /// Refuses the final version of a monitoring report while a goal verfehlt has no explanation.

@@ -144,6 +144,10 @@ pub fn router(state: AppState) -> Router {
             get(pages::reports::figures_xlsx),
         )
         .route(
+            "/vereinbarungen/{id}/berichte/{file}",
+            get(pages::reports::period_report),
+        )
+        .route(
             "/vorlagen/{vid}",
             get(pages::reports::edit).post(pages::reports::save),
         )

@@ -241,6 +241,37 @@ enum ReportCommand {
         #[command(flatten)]
         db: DbArg,
     },
+    /// Setzt den Quartalsbericht einer Vereinbarung (Stand und Entwicklung jedes Ziels zu jedem
+    /// Quartalsende, Prognose für das Jahresende) als PDF oder DOCX (nach der Endung).
+    Quartal {
+        /// Kennung der Vereinbarung wie t36402-2022-v1.
+        agreement: String,
+        /// Das Quartal: 1, 2, 3 oder 4.
+        #[arg(long, value_parser = clap::value_parser!(u32).range(1..=4))]
+        quartal: u32,
+        /// Öffentliche Fassung mit statistischer Geheimhaltung statt der internen.
+        #[arg(long)]
+        oeffentlich: bool,
+        /// Zieldatei: .pdf oder .docx.
+        #[arg(long, short)]
+        output: PathBuf,
+        #[command(flatten)]
+        db: DbArg,
+    },
+    /// Setzt den Jahresbericht einer Vereinbarung (Ergebnis jedes Ziels zum Jahresende) als PDF
+    /// oder DOCX (nach der Endung).
+    Jahr {
+        /// Kennung der Vereinbarung wie t36402-2022-v1.
+        agreement: String,
+        /// Öffentliche Fassung mit statistischer Geheimhaltung statt der internen.
+        #[arg(long)]
+        oeffentlich: bool,
+        /// Zieldatei: .pdf oder .docx.
+        #[arg(long, short)]
+        output: PathBuf,
+        #[command(flatten)]
+        db: DbArg,
+    },
     /// Schreibt die Werte einer Vereinbarung oder eines Ziels als Excel-Datei (.xlsx).
     Excel {
         /// Kennung der Vereinbarung wie t36402-2022-v1.
@@ -1124,10 +1155,14 @@ async fn backup(store: &Store, path: &std::path::Path) -> Result<()> {
     Ok(())
 }
 
-fn write_file(path: &PathBuf, bytes: &[u8]) -> Result<()> {
+fn write_file(path: &std::path::Path, bytes: &[u8]) -> Result<()> {
     std::fs::write(path, bytes)
         .with_context(|| format!("{} lässt sich nicht schreiben", path.display()))?;
-    eprintln!("{} geschrieben ({} Bytes)", path.display(), bytes.len());
+    eprintln!(
+        "{} geschrieben ({})",
+        path.display(),
+        zielwerk_domain::format::bytes(bytes.len() as u64)
+    );
     Ok(())
 }
 
@@ -1210,6 +1245,39 @@ async fn report(command: ReportCommand) -> Result<()> {
             }
             write_file(&output, &documents::monitoring_pdf(&m, today)?)
         }
+        ReportCommand::Quartal {
+            agreement,
+            quartal,
+            oeffentlich,
+            output,
+            db,
+        } => {
+            period_report(
+                &db.db,
+                &agreement,
+                zielwerk_report::period::Period::Quarter(quartal),
+                audience(oeffentlich),
+                &output,
+                today,
+            )
+            .await
+        }
+        ReportCommand::Jahr {
+            agreement,
+            oeffentlich,
+            output,
+            db,
+        } => {
+            period_report(
+                &db.db,
+                &agreement,
+                zielwerk_report::period::Period::Year,
+                audience(oeffentlich),
+                &output,
+                today,
+            )
+            .await
+        }
         ReportCommand::Excel {
             agreement,
             ziel,
@@ -1243,4 +1311,30 @@ async fn report(command: ReportCommand) -> Result<()> {
             Ok(())
         }
     }
+}
+
+/// A quarterly status report or the year-end review as PDF or DOCX, by the output's extension.
+async fn period_report(
+    db: &str,
+    agreement: &str,
+    period: zielwerk_report::period::Period,
+    audience: zielwerk_report::model::Audience,
+    output: &std::path::Path,
+    today: chrono::NaiveDate,
+) -> Result<()> {
+    use zielwerk_web::documents;
+    let store = open(db).await?;
+    let key = agreement_key(agreement)?;
+    let loaded = documents::load(&store, &key).await?;
+    let actions = documents::all_actions(&store, &key).await?;
+    let r = documents::period_model(&loaded, &actions, period, audience, today);
+    let bytes = match output.extension().and_then(|e| e.to_str()) {
+        Some("pdf") => documents::period_pdf(&r, today)?,
+        Some("docx") => documents::period_docx(&r)?,
+        _ => bail!(
+            "Zieldatei {}: erwartet wird die Endung .pdf oder .docx",
+            output.display()
+        ),
+    };
+    write_file(output, &bytes)
 }

@@ -10,6 +10,7 @@ use serde::Deserialize;
 use zielwerk_domain::{
     Action, Consultation, DecisionKind, Impact, Impacts, Key, VorlageHeader, YearMonth,
 };
+use zielwerk_report::period::Period;
 use zielwerk_report::model::{Audience, Monitoring};
 
 use super::{Head, PageResult, agreement_for, blocking, head, html, stored_agreement, today};
@@ -41,6 +42,8 @@ pub struct ReportQuery {
     oeffentlich: Option<String>,
     /// `1`: the final version, refused while a goal verfehlt lacks an explanation.
     endgueltig: Option<String>,
+    /// The quarter (1 to 4) of a quarterly status report.
+    quartal: Option<String>,
 }
 
 impl ReportQuery {
@@ -53,6 +56,19 @@ impl ReportQuery {
                     .map_err(|e| WebError::BadRequest(format!("Parameter „stand“: {e}")))
             })
             .transpose()
+    }
+
+    fn quarter(&self) -> Result<u32, WebError> {
+        match self.quartal.as_deref().map(str::trim) {
+            Some(q @ ("1" | "2" | "3" | "4")) => Ok(q.parse().unwrap_or(1)),
+            other => Err(WebError::BadRequest(format!(
+                "Parameter „quartal“: {} (erwartet 1, 2, 3 oder 4)",
+                match other {
+                    None | Some("") => "fehlt".to_owned(),
+                    Some(q) => format!("„{q}“ ist kein Quartal"),
+                }
+            ))),
+        }
     }
 
     fn final_version(&self) -> bool {
@@ -84,6 +100,8 @@ struct ReportsPage {
     vorlagen: Vec<VorlageItem>,
     months: Vec<(String, String)>,
     goals: Vec<(String, String)>,
+    /// Quarter number, name, and whether it is the one of the latest values.
+    quarters: Vec<(u32, String, bool)>,
 }
 
 /// A Vorlage for a user who may do `action` with its Jobcenter's data, or 404.
@@ -133,8 +151,22 @@ pub async fn list(
         .collect();
     let (jan, dec) =
         YearMonth::year_bounds(agreement.year).map_err(|e| WebError::Internal(e.to_string()))?;
+    let latest = zielwerk_engine::default_as_of(
+        &agreement,
+        values.iter().map(|v| v.observation.month),
+    );
+    let quarters = (1..=4)
+        .map(|q| {
+            (
+                q,
+                format!("{q}. Quartal {}", agreement.year),
+                latest.year() == agreement.year && latest.month().div_ceil(3) == q,
+            )
+        })
+        .collect();
     html(&ReportsPage {
         head: head(&agreement, &values),
+        quarters,
         vorlagen,
         months: jan
             .through(dec)
@@ -228,6 +260,48 @@ pub async fn monitoring_pdf(
     })
     .await?;
     Ok(download(PDF, &format!("monitoring-{id}.pdf"), bytes))
+}
+
+/// The quarterly status report (`bericht` = `quartalsbericht`, with `quartal`) or the year-end
+/// review (`jahresbericht`), as PDF or DOCX (`format`).
+pub async fn period_report(
+    State(state): State<AppState>,
+    session: Session,
+    Path((id, file)): Path<(String, String)>,
+    Query(q): Query<ReportQuery>,
+) -> PageResult {
+    let k = agreement_for(&session, &id, Action::ReadInternal)?;
+    let (stem, format) = file
+        .rsplit_once('.')
+        .ok_or_else(|| WebError::NotFound(format!("Den Bericht „{file}“ gibt es nicht.")))?;
+    let period = match stem {
+        "quartalsbericht" => Period::Quarter(q.quarter()?),
+        "jahresbericht" => Period::Year,
+        _ => return Err(WebError::NotFound(format!("Den Bericht „{file}“ gibt es nicht."))),
+    };
+    if format != "pdf" && format != "docx" {
+        return Err(WebError::NotFound(format!(
+            "Den Bericht „{file}“ gibt es nicht; möglich sind .pdf und .docx."
+        )));
+    }
+    let loaded = documents::load(&state.store, &k).await?;
+    let actions = documents::all_actions(&state.store, &k).await?;
+    let audience = q.audience();
+    let pdf = format == "pdf";
+    let name = match period {
+        Period::Quarter(n) => format!("quartalsbericht-{n}-{id}.{format}"),
+        Period::Year => format!("jahresbericht-{id}.{format}"),
+    };
+    let bytes = blocking(move || {
+        let r = documents::period_model(&loaded, &actions, period, audience, today());
+        if pdf {
+            documents::period_pdf(&r, today())
+        } else {
+            documents::period_docx(&r)
+        }
+    })
+    .await?;
+    Ok(download(if pdf { PDF } else { DOCX }, &name, bytes))
 }
 
 pub async fn figures_xlsx(

@@ -354,3 +354,64 @@ async fn a_second_editor_gets_a_conflict_and_keeps_the_typed_text() {
     let stored = s.store.vorlage(&vid).await.unwrap().unwrap();
     assert_eq!(stored.header.bearbeiter, "Erste Person");
 }
+
+/// The quarterly status report and the year-end review: offered on the report page, as PDF and
+/// DOCX, public versions with the suppression note; a wrong quarter is refused in German.
+#[tokio::test]
+async fn quarterly_and_year_end_reports_as_pdf_and_docx() {
+    let s = demo_server().await;
+    let (_, list, _) = get(&s.url(&format!("{METTMANN}/berichte"))).await;
+    assert!(list.contains("Quartalsbericht") && list.contains("Jahresbericht 2022"), "{list}");
+    assert!(list.contains("<option value=\"4\" selected>4. Quartal 2022</option>"), "{list}");
+
+    let (status, ct, pdf) = bytes(&s.url(&format!(
+        "{METTMANN}/berichte/quartalsbericht.pdf?quartal=3"
+    )))
+    .await;
+    assert_eq!((status, ct.as_str()), (200, "application/pdf"));
+    let text = normalise(&pdftotext(&pdf));
+    for must in [
+        "Quartalsbericht 3. Quartal 2022",
+        "Berichtszeitraum Juli bis September 2022",
+        "Ziel März 2022 Juni 2022 September",
+        "Prognose für das",
+        "Gegenüber dem Vorquartal",
+        "Interne Fassung",
+    ] {
+        assert!(text.contains(must), "„{must}“ missing in:\n{text}");
+    }
+
+    let (status, _, pdf) = bytes(&s.url(&format!(
+        "{METTMANN}/berichte/jahresbericht.pdf?oeffentlich=1"
+    )))
+    .await;
+    assert_eq!(status, 200);
+    let text = normalise(&pdftotext(&pdf));
+    for must in [
+        "Jahresbericht 2022",
+        "Ergebnis",
+        "Ergebnis 2022: 17 Ziele",
+        "Statistische Geheimhaltung",
+    ] {
+        assert!(text.contains(must), "„{must}“ missing in:\n{text}");
+    }
+
+    let (status, ct, docx) = bytes(&s.url(&format!(
+        "{METTMANN}/berichte/quartalsbericht.docx?quartal=2"
+    )))
+    .await;
+    assert_eq!(status, 200);
+    assert!(ct.contains("wordprocessingml"), "{ct}");
+    assert!(docx.starts_with(b"PK"));
+
+    for (query, message) in [
+        ("quartalsbericht.pdf?quartal=5", "Parameter „quartal“: „5“ ist kein Quartal (erwartet 1, 2, 3 oder 4)"),
+        ("quartalsbericht.pdf", "Parameter „quartal“: fehlt (erwartet 1, 2, 3 oder 4)"),
+    ] {
+        let (status, page, _) = get(&s.url(&format!("{METTMANN}/berichte/{query}"))).await;
+        assert_eq!(status, 400, "{query}");
+        assert!(page.contains(message), "{page}");
+    }
+    let (status, _, _) = get(&s.url(&format!("{METTMANN}/berichte/halbjahr.pdf"))).await;
+    assert_eq!(status, 404);
+}
