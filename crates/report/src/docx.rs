@@ -574,7 +574,11 @@ pub fn period(r: &PeriodReport) -> Result<Vec<u8>, DocxError> {
                 "{}\nZiel: {}\n{} · {}",
                 row.title, row.target, row.area, row.responsible
             )];
-            cells.extend(row.cells.iter().map(|c| format!("{}\n{}", c.status, c.value)));
+            cells.extend(
+                row.cells
+                    .iter()
+                    .map(|c| format!("{}\n{}", c.status, c.value)),
+            );
             let mut reason = row.reason.clone();
             for c in &row.comments {
                 reason.push_str(&format!("\nAnm. {}: {}", c.number, c.text));

@@ -127,7 +127,9 @@ pub fn period_report(
     audience: Audience,
     created: chrono::NaiveDate,
 ) -> PeriodReport {
-    let last = states.last().expect("a period has at least one quarter end");
+    let last = states
+        .last()
+        .expect("a period has at least one quarter end");
     let agreement = last.agreement;
     let year = agreement.year;
     let end = last.as_of;
@@ -156,7 +158,11 @@ pub fn period_report(
         .iter()
         .enumerate()
         .map(|(i, g)| {
-            let cells = states.iter().filter_map(|s| s.goals.get(i)).map(cell).collect();
+            let cells = states
+                .iter()
+                .filter_map(|s| s.goals.get(i))
+                .map(cell)
+                .collect();
             let development = match states.len().checked_sub(2).and_then(|p| states.get(p)) {
                 Some(before) => match (
                     before.goals.get(i).and_then(|b| rank(b.assessment.status)),
@@ -257,7 +263,8 @@ pub fn period_report(
             chrono::Datelike::month(&a.due),
         )
         .ok();
-        due.is_some_and(|m| m >= first && m <= last_day) || (a.status.is_open() && due < Some(first))
+        due.is_some_and(|m| m >= first && m <= last_day)
+            || (a.status.is_open() && due < Some(first))
     };
     let mut listed: Vec<&ActionItem> = actions.iter().filter(in_period).collect();
     listed.sort_by_key(|a| a.due);
@@ -314,7 +321,9 @@ pub fn period_report(
         },
         rows,
         actions_note: match listed.len() {
-            0 => "Im Berichtszeitraum war keine Aufgabe aus den Steuerungsgesprächen fällig.".into(),
+            0 => {
+                "Im Berichtszeitraum war keine Aufgabe aus den Steuerungsgesprächen fällig.".into()
+            }
             n => format!(
                 "{} aus den Steuerungsgesprächen im Berichtszeitraum: {done} erledigt oder verworfen, {open} offen.",
                 counted(n, "Aufgabe", "Aufgaben")

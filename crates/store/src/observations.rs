@@ -358,7 +358,14 @@ impl Recording {
                     continue;
                 }
                 let months = match (c.months.first(), c.months.last()) {
-                    (Some(a), Some(b)) => format!("{a} bis {b}"),
+                    (Some(a), Some(b)) => {
+                        let german = |m: &String| {
+                            m.parse::<zielwerk_domain::YearMonth>()
+                                .map(|m| m.german_long())
+                                .unwrap_or_else(|_| m.clone())
+                        };
+                        format!("{} bis {}", german(a), german(b))
+                    }
                     _ => String::new(),
                 };
                 let revised = |pick: fn(&Revision) -> Option<f64>| {

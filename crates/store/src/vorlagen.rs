@@ -287,7 +287,11 @@ impl Store {
                 .iter()
                 .map(|f| serde_json::json!({"datei": f.name, "bytes": f.content.len()}))
                 .collect();
-            let change = Change::new("vorlage.publish", format!("Vorlage {id} veröffentlicht"))
+            let number: String = sqlx::query_scalar("SELECT number FROM vorlage WHERE id = $1")
+                .bind(id)
+                .fetch_one(&mut *tx)
+                .await?;
+            let change = Change::new("vorlage.publish", format!("Vorlage {number}"))
                 .scoped(&v)
                 .after(serde_json::json!({"veroeffentlicht": ts, "dateien": files}));
             record(&mut tx, &self.actor, change).await?;

@@ -10,8 +10,8 @@ use serde::Deserialize;
 use zielwerk_domain::{
     Action, Consultation, DecisionKind, Impact, Impacts, Key, VorlageHeader, YearMonth,
 };
-use zielwerk_report::period::Period;
 use zielwerk_report::model::{Audience, Monitoring};
+use zielwerk_report::period::Period;
 
 use super::{Head, PageResult, agreement_for, blocking, head, html, stored_agreement, today};
 use crate::AppState;
@@ -151,10 +151,8 @@ pub async fn list(
         .collect();
     let (jan, dec) =
         YearMonth::year_bounds(agreement.year).map_err(|e| WebError::Internal(e.to_string()))?;
-    let latest = zielwerk_engine::default_as_of(
-        &agreement,
-        values.iter().map(|v| v.observation.month),
-    );
+    let latest =
+        zielwerk_engine::default_as_of(&agreement, values.iter().map(|v| v.observation.month));
     let quarters = (1..=4)
         .map(|q| {
             (
@@ -277,7 +275,11 @@ pub async fn period_report(
     let period = match stem {
         "quartalsbericht" => Period::Quarter(q.quarter()?),
         "jahresbericht" => Period::Year,
-        _ => return Err(WebError::NotFound(format!("Den Bericht „{file}“ gibt es nicht."))),
+        _ => {
+            return Err(WebError::NotFound(format!(
+                "Den Bericht „{file}“ gibt es nicht."
+            )));
+        }
     };
     if format != "pdf" && format != "docx" {
         return Err(WebError::NotFound(format!(

@@ -312,3 +312,70 @@ async fn oparl_answers_errors_as_german_json() {
         );
     }
 }
+
+/// What people read is plain German: dates and times as Germans write them, sizes in KB,
+/// checksums shortened behind „Prüfsumme“, audit fields by name, no paths of the documentation,
+/// and a probability that reads as one.
+#[tokio::test]
+async fn pages_speak_plain_german() {
+    let s = demo_server().await;
+    let vid = demo_vorlage(&s).await;
+    s.client
+        .post(s.url(&format!("/vorlagen/{vid}/veroeffentlichen")))
+        .form(&[("_csrf", s.csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    let (_, page, _) = get(&s.url(&format!("/vorlagen/{vid}"))).await;
+    let published = page
+        .split("Veröffentlicht am ")
+        .nth(1)
+        .and_then(|p| {
+            p.split('.')
+                .take(3)
+                .collect::<Vec<_>>()
+                .join(".")
+                .get(..10)
+                .map(str::to_owned)
+        })
+        .unwrap_or_default();
+    assert!(
+        chrono::NaiveDate::parse_from_str(&published, "%d.%m.%Y").is_ok(),
+        "„{published}“ in {page}"
+    );
+    assert!(page.contains(" Uhr."), "{page}");
+    assert!(
+        !page.contains("T0") && !page.contains("Z."),
+        "no RFC 3339 time: {page}"
+    );
+    assert!(page.contains("\u{a0}KB"), "{page}");
+    assert!(!page.contains(" Bytes"), "{page}");
+    assert!(page.contains("<summary>Prüfsumme</summary>"), "{page}");
+
+    let (_, signing, _) = get(&s.url(&format!("{}/unterzeichnung", crate::METTMANN))).await;
+    assert!(signing.contains("Prüfsumme des Inhalts: "), "{signing}");
+
+    // The audit trail names the fields of the Vorlage it recorded in German.
+    let kreis = s.login("kreis").await;
+    let (_, trail) = kreis
+        .get(&s.url(&format!("{}/protokoll", crate::METTMANN)))
+        .await;
+    assert!(trail.contains("<li>Aktenzeichen: "), "{trail}");
+    assert!(trail.contains("<li>Steuerungshinweise › kdu: "), "{trail}");
+    assert!(trail.contains("<li>Dateien Nr. 1 › Größe: "), "{trail}");
+    assert!(
+        !trail.contains("<li><code>") && !trail.contains("<li>area_notes"),
+        "{trail}"
+    );
+
+    let (_, import, _) = get(&s.url("/import")).await;
+    assert!(!import.contains("docs/"), "{import}");
+    assert!(import.contains("Wie muss die Datei aussehen?"), "{import}");
+
+    let (_, overview, _) = get(&s.url(&format!("{}?stand=2022-06", crate::METTMANN))).await;
+    assert!(
+        overview.contains("Wahrscheinlichkeit, das Ziel zu erreichen: "),
+        "{overview}"
+    );
+    assert!(!overview.contains("Ziel erreicht mit"), "{overview}");
+}

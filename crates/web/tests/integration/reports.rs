@@ -361,8 +361,14 @@ async fn a_second_editor_gets_a_conflict_and_keeps_the_typed_text() {
 async fn quarterly_and_year_end_reports_as_pdf_and_docx() {
     let s = demo_server().await;
     let (_, list, _) = get(&s.url(&format!("{METTMANN}/berichte"))).await;
-    assert!(list.contains("Quartalsbericht") && list.contains("Jahresbericht 2022"), "{list}");
-    assert!(list.contains("<option value=\"4\" selected>4. Quartal 2022</option>"), "{list}");
+    assert!(
+        list.contains("Quartalsbericht") && list.contains("Jahresbericht 2022"),
+        "{list}"
+    );
+    assert!(
+        list.contains("<option value=\"4\" selected>4. Quartal 2022</option>"),
+        "{list}"
+    );
 
     let (status, ct, pdf) = bytes(&s.url(&format!(
         "{METTMANN}/berichte/quartalsbericht.pdf?quartal=3"
@@ -405,8 +411,14 @@ async fn quarterly_and_year_end_reports_as_pdf_and_docx() {
     assert!(docx.starts_with(b"PK"));
 
     for (query, message) in [
-        ("quartalsbericht.pdf?quartal=5", "Parameter „quartal“: „5“ ist kein Quartal (erwartet 1, 2, 3 oder 4)"),
-        ("quartalsbericht.pdf", "Parameter „quartal“: fehlt (erwartet 1, 2, 3 oder 4)"),
+        (
+            "quartalsbericht.pdf?quartal=5",
+            "Parameter „quartal“: „5“ ist kein Quartal (erwartet 1, 2, 3 oder 4)",
+        ),
+        (
+            "quartalsbericht.pdf",
+            "Parameter „quartal“: fehlt (erwartet 1, 2, 3 oder 4)",
+        ),
     ] {
         let (status, page, _) = get(&s.url(&format!("{METTMANN}/berichte/{query}"))).await;
         assert_eq!(status, 400, "{query}");

@@ -408,8 +408,14 @@ async fn each_role_sees_and_changes_what_it_should() {
     assert_eq!(status, 403);
     // The administration's start page leads to accounts and audit trails, not to steering.
     let start = admin.get(&s.url("/")).await.1;
-    assert!(start.contains("Benutzerkonten und Rechte verwalten"), "{start}");
-    assert!(!start.contains("/vereinbarungen/t36402-2022-v1\""), "{start}");
+    assert!(
+        start.contains("Benutzerkonten und Rechte verwalten"),
+        "{start}"
+    );
+    assert!(
+        !start.contains("/vereinbarungen/t36402-2022-v1\""),
+        "{start}"
+    );
 }
 
 #[tokio::test]
