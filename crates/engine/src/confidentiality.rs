@@ -144,12 +144,13 @@ pub fn protect(grid: &Grid) -> Protection {
         };
         let mut candidates = in_equation_with(exposed);
         if candidates.is_empty() {
-            // Recovered through a chain of equations: open any equation that has an unknown.
-            candidates = grid
-                .equations
+            // Recovered through a chain of equations: open a printed cell among the equations
+            // connected to the exposed cell (not elsewhere in the output, where it would not
+            // help).
+            let connected = connected_equations(grid, exposed);
+            candidates = connected
                 .iter()
-                .filter(|eq| eq.iter().any(|(c, _)| !known(*c)))
-                .flat_map(|eq| eq.iter().map(|(c, _)| *c))
+                .flat_map(|&e| grid.equations[e].iter().map(|(c, _)| *c))
                 .filter(|&c| known(c))
                 .collect();
         }
@@ -169,6 +170,27 @@ pub fn protect(grid: &Grid) -> Protection {
         primary,
         secondary,
     }
+}
+
+/// The equations reachable from `cell` through shared cells.
+fn connected_equations(grid: &Grid, cell: usize) -> Vec<usize> {
+    let mut cells = vec![cell];
+    let mut seen_cells = std::collections::BTreeSet::from([cell]);
+    let mut found = std::collections::BTreeSet::new();
+    while let Some(c) = cells.pop() {
+        for (e, eq) in grid.equations.iter().enumerate() {
+            if found.contains(&e) || !eq.iter().any(|(x, _)| *x == c) {
+                continue;
+            }
+            found.insert(e);
+            for (x, _) in eq {
+                if seen_cells.insert(*x) {
+                    cells.push(*x);
+                }
+            }
+        }
+    }
+    found.into_iter().collect()
 }
 
 /// Whether cell `target` is fixed by the equations when every printed, unsuppressed cell is
@@ -321,6 +343,44 @@ mod tests {
         assert_eq!(p.secondary, 1, "one of the running sums must go");
         assert!(p.is_suppressed(march), "the smaller one: {p:?}");
         assert!(!recoverable(&g, &p.suppressed, april_cases));
+    }
+
+    /// A running sum with its monthly values, as a public export prints them.
+    fn running(g: &mut Grid, values: &[i64]) -> Vec<usize> {
+        let mut prev = None;
+        let mut sum = 0;
+        let mut cells = Vec::new();
+        for &v in values {
+            sum += v;
+            let m = g.count(v);
+            let s = g.count(sum);
+            match prev {
+                Some(p) => g.sum(s, &[p, m]),
+                None => g.sum(s, &[m]),
+            }
+            prev = Some(s);
+            cells.extend([m, s]);
+        }
+        cells
+    }
+
+    #[test]
+    fn protecting_one_series_leaves_an_unrelated_one_alone() {
+        // Two series in one output, each with a small January: each is protected as if alone.
+        let mut both = Grid::default();
+        let a = running(&mut both, &[2, 5, 40, 33]);
+        let b = running(&mut both, &[1, 30, 31, 29]);
+        let p = protect(&both);
+        for cells in [&a, &b] {
+            assert!(!recoverable(&both, &p.suppressed, cells[0]));
+        }
+        let mut alone = Grid::default();
+        let b_alone = running(&mut alone, &[1, 30, 31, 29]);
+        let q = protect(&alone);
+        let hidden = |p: &Protection, cells: &[usize]| -> Vec<bool> {
+            cells.iter().map(|&c| p.is_suppressed(c)).collect()
+        };
+        assert_eq!(hidden(&p, &b), hidden(&q, &b_alone), "{p:?}");
     }
 
     #[test]

@@ -1,7 +1,8 @@
 //! The differencing attack on everything that leaves the house for one reporting month.
 //!
-//! An attacker holds the public Excel export, the public monitoring report and the Vorlage (whose
-//! PDF and Anlagen are also the OParl files) of the same month. For a goal counting cases
+//! An attacker holds the public Excel export, the public monitoring report, the Vorlage (whose
+//! PDF and Anlagen are also the OParl files) and, at a quarter end, the public quarterly report
+//! of the same month. For a goal counting cases
 //! (the referrals to the Suchtberatung) the test collects every number these outputs print for
 //! the goal — monthly values, running sums since January, the reporting month's value — as
 //! linear equations over the true monthly counts, solves the system exactly (its own elimination
@@ -159,6 +160,34 @@ fn attack(
     }
     if let Some(x) = month_of_reason(&row.reason) {
         eqs.push((running_sum(n, n), x));
+    }
+
+    // At a quarter end, the public quarterly report: the running sum at every quarter end.
+    if n % 3 == 0 {
+        let period = zielwerk_report::period::Period::Quarter(n as u32 / 3);
+        let states: Vec<_> = period
+            .columns(agreement.year)
+            .into_iter()
+            .map(|m| assess_agreement(agreement, &obs, m))
+            .collect();
+        let r = zielwerk_report::period::period_report(
+            period,
+            &states,
+            values,
+            &[],
+            &[],
+            Audience::Public,
+            created,
+        );
+        let row = r.rows.iter().find(|r| r.title == title).unwrap();
+        for (i, c) in row.cells.iter().enumerate() {
+            if let Some(x) = german_int(&c.value) {
+                eqs.push((running_sum(n, 3 * (i + 1)), x));
+            }
+        }
+        if let Some(x) = month_of_reason(&row.reason) {
+            eqs.push((running_sum(n, n), x));
+        }
     }
 
     eqs
