@@ -163,7 +163,7 @@ fn attack(
     }
 
     // At a quarter end, the public quarterly report: the running sum at every quarter end.
-    if n % 3 == 0 {
+    if n.is_multiple_of(3) {
         let period = zielwerk_report::period::Period::Quarter(n as u32 / 3);
         let states: Vec<_> = period
             .columns(agreement.year)
