@@ -191,6 +191,33 @@ pub struct ActionRow {
     pub goal: String,
 }
 
+impl ActionRow {
+    /// An action item as a report lists it: the person only in internal documents.
+    pub(crate) fn of(
+        a: &ActionItem,
+        agreement: &Agreement,
+        audience: Audience,
+        day: chrono::NaiveDate,
+    ) -> Self {
+        ActionRow {
+            what: a.what.clone(),
+            owner: match audience {
+                Audience::Internal => a.owner_de(),
+                Audience::Public => a.owner_party.label_de().into(),
+            },
+            due: present::date_de(a.due),
+            status: a.status.label_de().into(),
+            overdue: a.is_overdue(day),
+            goal: a
+                .goal
+                .as_ref()
+                .and_then(|k| agreement.goal(k))
+                .map(|g| g.title.clone())
+                .unwrap_or_default(),
+        }
+    }
+}
+
 /// The monthly monitoring report for the carriers' meeting.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Monitoring {
@@ -647,22 +674,7 @@ pub fn monitoring(
     let overdue = open.iter().filter(|a| a.is_overdue(today)).count();
     let action_rows: Vec<ActionRow> = open
         .iter()
-        .map(|a| ActionRow {
-            what: a.what.clone(),
-            owner: match audience {
-                Audience::Internal => a.owner_de(),
-                Audience::Public => a.owner_party.label_de().into(),
-            },
-            due: present::date_de(a.due),
-            status: a.status.label_de().into(),
-            overdue: a.is_overdue(today),
-            goal: a
-                .goal
-                .as_ref()
-                .and_then(|k| agreement.goal(k))
-                .map(|g| g.title.clone())
-                .unwrap_or_default(),
-        })
+        .map(|a| ActionRow::of(a, agreement, audience, today))
         .collect();
     let (demo, sources) = present::sources(values);
     Monitoring {

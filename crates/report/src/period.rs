@@ -272,22 +272,7 @@ pub fn period_report(
     let open = listed.len() - done;
     let action_rows = listed
         .iter()
-        .map(|a| ActionRow {
-            what: a.what.clone(),
-            owner: match audience {
-                Audience::Internal => a.owner_de(),
-                Audience::Public => a.owner_party.label_de().into(),
-            },
-            due: present::date_de(a.due),
-            status: a.status.label_de().into(),
-            overdue: a.is_overdue(created),
-            goal: a
-                .goal
-                .as_ref()
-                .and_then(|k| agreement.goal(k))
-                .map(|g| g.title.clone())
-                .unwrap_or_default(),
-        })
+        .map(|a| ActionRow::of(a, agreement, audience, created))
         .collect();
     let (demo, sources) = present::sources(values);
     let (kind, title) = match period {

@@ -9,30 +9,13 @@
 //! over rationals, independent of `engine::confidentiality`) and asserts that no month with one
 //! or two cases is determined. Property-tested over random small counts and reporting months.
 
+mod common;
+use common::demo_values;
+
 use proptest::prelude::*;
 use zielwerk_domain::{CurrentValue, IndicatorCode, Observation, YearMonth};
 use zielwerk_engine::assess_agreement;
 use zielwerk_report::model::{self, Audience};
-
-fn demo_values() -> (zielwerk_domain::Agreement, Vec<CurrentValue>) {
-    let demo = zielwerk_demo::build(zielwerk_demo::DEFAULT_SEED).unwrap();
-    let agreement = demo.agreements[0].clone();
-    let values = demo
-        .batches
-        .iter()
-        .flat_map(|b| {
-            b.observations
-                .iter()
-                .filter(|o| o.jobcenter == agreement.jobcenter.ba_id && o.breakdown.is_none())
-                .map(|o| CurrentValue {
-                    observation: o.clone(),
-                    source_kind: b.source.kind,
-                    source_label: b.source.label.clone(),
-                })
-        })
-        .collect();
-    (agreement, values)
-}
 
 /// A German integer as printed ("1.234"); `None` for "*", "–" and text.
 fn german_int(s: &str) -> Option<i64> {

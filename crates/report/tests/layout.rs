@@ -4,9 +4,12 @@
 //! documents whose texts are as long as the forms allow, with long German compounds and an
 //! unbroken run of characters.
 
+mod common;
+use common::demo_values;
+
 use std::process::Command;
 
-use zielwerk_domain::{CurrentValue, Observation, YearMonth};
+use zielwerk_domain::{Observation, YearMonth};
 use zielwerk_engine::assess_agreement;
 use zielwerk_report::minutes::{
     Figures, Minutes, MinutesDecision, MinutesItem, PartyLine, UpdateRow,
@@ -19,26 +22,6 @@ use zielwerk_typeset::{Document, Template};
 const TITLE: usize = 300;
 /// The longest free text the forms take (descriptions, appraisals, notes).
 const TEXT: usize = zielwerk_domain::meeting::MAX_TEXT;
-
-fn demo_values() -> (zielwerk_domain::Agreement, Vec<CurrentValue>) {
-    let demo = zielwerk_demo::build(zielwerk_demo::DEFAULT_SEED).unwrap();
-    let agreement = demo.agreements[0].clone();
-    let values = demo
-        .batches
-        .iter()
-        .flat_map(|b| {
-            b.observations
-                .iter()
-                .filter(|o| o.jobcenter == agreement.jobcenter.ba_id && o.breakdown.is_none())
-                .map(|o| CurrentValue {
-                    observation: o.clone(),
-                    source_kind: b.source.kind,
-                    source_label: b.source.label.clone(),
-                })
-        })
-        .collect();
-    (agreement, values)
-}
 
 /// German text of exactly `n` characters: ordinary words, long compounds, and (if `unbroken`)
 /// one run of 90 characters without a break opportunity.

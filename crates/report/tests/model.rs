@@ -1,29 +1,12 @@
 //! The report models of the demo, as snapshots (reviewed like code), and the suppression step
 //! applied to a goal with small case numbers.
 
-use zielwerk_domain::{CurrentValue, Observation, SourceKind, YearMonth};
+mod common;
+use common::demo_values;
+
+use zielwerk_domain::{Observation, SourceKind, YearMonth};
 use zielwerk_engine::assess_agreement;
 use zielwerk_report::model::{self, Audience};
-
-fn demo_values() -> (zielwerk_domain::Agreement, Vec<CurrentValue>) {
-    let demo = zielwerk_demo::build(zielwerk_demo::DEFAULT_SEED).unwrap();
-    let agreement = demo.agreements[0].clone();
-    let values = demo
-        .batches
-        .iter()
-        .flat_map(|b| {
-            b.observations
-                .iter()
-                .filter(|o| o.jobcenter == agreement.jobcenter.ba_id && o.breakdown.is_none())
-                .map(|o| CurrentValue {
-                    observation: o.clone(),
-                    source_kind: b.source.kind,
-                    source_label: b.source.label.clone(),
-                })
-        })
-        .collect();
-    (agreement, values)
-}
 
 #[test]
 fn the_demo_vorlage_model() {

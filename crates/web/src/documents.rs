@@ -156,14 +156,8 @@ pub fn period_model(
     )
 }
 
-pub fn period_pdf(r: &PeriodReport, today: NaiveDate) -> Result<Vec<u8>, WebError> {
-    let doc = Document {
-        template: Template::Period,
-        data: serde_json::to_value(r).map_err(|e| WebError::Internal(e.to_string()))?,
-        charts: Vec::new(),
-        today,
-    };
-    zielwerk_typeset::pdf(&doc).map_err(|e| WebError::Internal(e.to_string()))
+pub fn period_pdf(m: &PeriodReport, today: NaiveDate) -> Result<Vec<u8>, WebError> {
+    pdf_without_charts(Template::Period, m, today)
 }
 
 pub fn period_docx(r: &PeriodReport) -> Result<Vec<u8>, WebError> {
@@ -218,9 +212,18 @@ pub fn vorlage_docx(v: &Vorlage) -> Result<Vec<u8>, WebError> {
 }
 
 pub fn monitoring_pdf(m: &Monitoring, today: NaiveDate) -> Result<Vec<u8>, WebError> {
+    pdf_without_charts(Template::Monitoring, m, today)
+}
+
+/// A document without charts (monitoring, minutes, period reports) as PDF.
+fn pdf_without_charts(
+    template: Template,
+    model: &impl serde::Serialize,
+    today: NaiveDate,
+) -> Result<Vec<u8>, WebError> {
     let doc = Document {
-        template: Template::Monitoring,
-        data: serde_json::to_value(m).map_err(|e| WebError::Internal(e.to_string()))?,
+        template,
+        data: serde_json::to_value(model).map_err(|e| WebError::Internal(e.to_string()))?,
         charts: Vec::new(),
         today,
     };
@@ -491,13 +494,7 @@ pub fn minutes_model(b: &MeetingBundle, today: NaiveDate) -> Minutes {
 }
 
 pub fn minutes_pdf(m: &Minutes, today: NaiveDate) -> Result<Vec<u8>, WebError> {
-    let doc = Document {
-        template: Template::Minutes,
-        data: serde_json::to_value(m).map_err(|e| WebError::Internal(e.to_string()))?,
-        charts: Vec::new(),
-        today,
-    };
-    zielwerk_typeset::pdf(&doc).map_err(|e| WebError::Internal(e.to_string()))
+    pdf_without_charts(Template::Minutes, m, today)
 }
 
 pub fn minutes_docx(m: &Minutes) -> Result<Vec<u8>, WebError> {

@@ -9,6 +9,20 @@ use std::collections::{BTreeSet, VecDeque};
 use crate::reports::demo_vorlage;
 use crate::{Session, demo_server, get};
 
+/// Creates the demo Vorlage and publishes it, as the Kreis would.
+async fn published_demo_vorlage(s: &crate::Server) -> String {
+    let vid = demo_vorlage(s).await;
+    let r = s
+        .client
+        .post(s.url(&format!("/vorlagen/{vid}/veroeffentlichen")))
+        .form(&[("_csrf", s.csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    vid
+}
+
 /// Links (`href`) and forms (`action`, `method`, the values of its fields) of a page.
 struct Found {
     links: Vec<String>,
@@ -173,15 +187,7 @@ async fn no_role_is_offered_a_link_or_button_it_may_not_use() {
     for login in ["kreis", "agentur", "jobcenter", "ausschuss", "admin"] {
         // A server of its own per role: the crawl submits forms (signs, publishes, edits).
         let s = demo_server().await;
-        let vid = demo_vorlage(&s).await;
-        let r = s
-            .client
-            .post(s.url(&format!("/vorlagen/{vid}/veroeffentlichen")))
-            .form(&[("_csrf", s.csrf.as_str())])
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status().as_u16(), 200);
+        published_demo_vorlage(&s).await;
         let who = s.login(login).await;
         let (pages, refused) = crawl(&format!("http://{}", s.addr), &who, 120).await;
         assert!(
@@ -195,13 +201,7 @@ async fn no_role_is_offered_a_link_or_button_it_may_not_use() {
 #[tokio::test]
 async fn every_role_has_a_start_page_that_says_what_it_can_do() {
     let s = demo_server().await;
-    let vid = demo_vorlage(&s).await;
-    s.client
-        .post(s.url(&format!("/vorlagen/{vid}/veroeffentlichen")))
-        .form(&[("_csrf", s.csrf.as_str())])
-        .send()
-        .await
-        .unwrap();
+    published_demo_vorlage(&s).await;
     for (login, must, must_not) in [
         (
             "kreis",
@@ -275,13 +275,7 @@ async fn the_start_page_says_which_version_is_in_force() {
 #[tokio::test]
 async fn oparl_answers_errors_as_german_json() {
     let s = demo_server().await;
-    let vid = demo_vorlage(&s).await;
-    s.client
-        .post(s.url(&format!("/vorlagen/{vid}/veroeffentlichen")))
-        .form(&[("_csrf", s.csrf.as_str())])
-        .send()
-        .await
-        .unwrap();
+    published_demo_vorlage(&s).await;
     for (path, status, detail) in [
         (
             "/oparl/v1/bodies/t36402/papers?created_since=gestern",
@@ -319,13 +313,7 @@ async fn oparl_answers_errors_as_german_json() {
 #[tokio::test]
 async fn pages_speak_plain_german() {
     let s = demo_server().await;
-    let vid = demo_vorlage(&s).await;
-    s.client
-        .post(s.url(&format!("/vorlagen/{vid}/veroeffentlichen")))
-        .form(&[("_csrf", s.csrf.as_str())])
-        .send()
-        .await
-        .unwrap();
+    let vid = published_demo_vorlage(&s).await;
     let (_, page, _) = get(&s.url(&format!("/vorlagen/{vid}"))).await;
     let published = page
         .split("Veröffentlicht am ")
