@@ -436,6 +436,62 @@ impl Agreement {
                 "Der Titel darf nicht leer sein".into(),
             );
         }
+        // Texts that documents print: no control characters (NUL, ESC …); line breaks and tabs
+        // only where a text may have paragraphs.
+        let mut texts: Vec<(Vec<PathSeg>, &str, bool)> =
+            vec![(vec![F("agreement"), F("title")], &self.title, false)];
+        for (i, p) in self.parties.iter().enumerate() {
+            texts.push((vec![F("parties"), I(i), F("name")], &p.name, false));
+        }
+        for (i, a) in self.areas.iter().enumerate() {
+            texts.push((vec![F("areas"), I(i), F("title")], &a.title, false));
+            texts.push((
+                vec![F("areas"), I(i), F("description")],
+                &a.description,
+                true,
+            ));
+        }
+        for (i, ind) in self.indicators.iter().enumerate() {
+            texts.push((vec![F("indicators"), I(i), F("name")], &ind.name, false));
+        }
+        for (i, g) in self.goals.iter().enumerate() {
+            texts.push((vec![F("goals"), I(i), F("title")], &g.title, false));
+            texts.push((
+                vec![F("goals"), I(i), F("description")],
+                &g.description,
+                true,
+            ));
+        }
+        for (i, m) in self.measures.iter().enumerate() {
+            texts.push((vec![F("measures"), I(i), F("title")], &m.title, false));
+            texts.push((
+                vec![F("measures"), I(i), F("description")],
+                &m.description,
+                true,
+            ));
+            texts.push((
+                vec![F("measures"), I(i), F("expected_effect")],
+                &m.expected_effect,
+                true,
+            ));
+        }
+        for (path, text, paragraphs) in texts {
+            let allowed = |c: char| paragraphs && matches!(c, '\n' | '\r' | '\t');
+            if let Some(c) = text.chars().find(|c| c.is_control() && !allowed(*c)) {
+                push(
+                    &path,
+                    format!(
+                        "Der Text enthält ein Steuerzeichen (U+{:04X}); erlaubt sind Buchstaben, Ziffern, Satzzeichen{}",
+                        c as u32,
+                        if paragraphs {
+                            " und Zeilenumbrüche"
+                        } else {
+                            ""
+                        }
+                    ),
+                );
+            }
+        }
 
         // Parties: each role exactly once; a signed agreement needs all signatures.
         let mut seen_roles = HashSet::new();
@@ -608,6 +664,15 @@ impl Agreement {
                     if !value.is_finite() {
                         push(&at("target"), "Der Zielwert muss eine Zahl sein".into());
                     }
+                    if *value < 0.0 && indicator.is_some_and(|i| i.unit.counts()) {
+                        push(
+                            &at("target"),
+                            format!(
+                                "Die Kennzahl „{}“ zählt; ein Zielwert kann nicht negativ sein",
+                                goal.indicator
+                            ),
+                        );
+                    }
                     if is_milestone {
                         push(
                             &at("target"),
@@ -633,6 +698,15 @@ impl Agreement {
                             push(
                                 &at("target"),
                                 format!("Der Zielwert für {month} muss eine Zahl sein"),
+                            );
+                        }
+                        if *value < 0.0 && indicator.is_some_and(|i| i.unit.counts()) {
+                            push(
+                                &at("target"),
+                                format!(
+                                    "Der Zielwert für {month} ist negativ; die Kennzahl „{}“ zählt",
+                                    goal.indicator
+                                ),
                             );
                         }
                     }

@@ -21,6 +21,12 @@ pub enum Unit {
 }
 
 impl Unit {
+    /// Units that count something (cases, days, euros): their values and targets are not
+    /// negative. Percentages may be (a change against last year).
+    pub fn counts(self) -> bool {
+        matches!(self, Unit::Count | Unit::Days | Unit::Euro)
+    }
+
     pub const ALL: [Unit; 5] = [
         Unit::Count,
         Unit::Percent,

@@ -122,12 +122,45 @@ impl Breakdown {
 
     /// Parses the stored form; `None` for the empty string (no breakdown) or a malformed key.
     pub fn from_key(key: &str) -> Option<Self> {
-        let (dimension, class) = key.split_once('=')?;
-        (!dimension.is_empty() && !class.is_empty()).then(|| Self {
+        Self::parse(key).ok()
+    }
+
+    /// Parses `merkmal=ausprägung` strictly: spaces around either part are dropped (so
+    /// ` haushaltsgroesse = 1 ` is the class `haushaltsgroesse=1`, not a second one), the
+    /// characteristic is lower-case letters, digits and `_`, the class at most
+    /// [`Breakdown::MAX_CLASS`] characters without control characters.
+    pub fn parse(key: &str) -> Result<Self, String> {
+        let Some((dimension, class)) = key.split_once('=') else {
+            return Err("Erwartet wird Merkmal=Ausprägung, z. B. haushaltsgroesse=3".into());
+        };
+        let (dimension, class) = (dimension.trim(), class.trim());
+        if dimension.is_empty()
+            || !dimension
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+        {
+            return Err(
+                "Das Merkmal besteht aus Kleinbuchstaben, Ziffern und _, z. B. haushaltsgroesse"
+                    .into(),
+            );
+        }
+        if class.is_empty() {
+            return Err("Die Ausprägung fehlt, z. B. haushaltsgroesse=3".into());
+        }
+        if class.chars().count() > Self::MAX_CLASS || class.chars().any(char::is_control) {
+            return Err(format!(
+                "Die Ausprägung hat höchstens {} Zeichen und keine Steuerzeichen",
+                Self::MAX_CLASS
+            ));
+        }
+        Ok(Self {
             dimension: dimension.into(),
             class: class.into(),
         })
     }
+
+    /// The longest class name.
+    pub const MAX_CLASS: usize = 60;
 }
 
 /// One reported value of one indicator for one Jobcenter and month.

@@ -87,6 +87,10 @@ pub async fn catalog(store: &Store) -> Result<Catalog, StoreError> {
             catalog.finals.insert((jc, code, month, breakdown));
         }
     }
+    // A Datenstand after today is a typo ("31.12.9999"); a day's slack for time zones.
+    catalog.latest_datenstand = chrono::Local::now()
+        .date_naive()
+        .checked_add_days(chrono::Days::new(1));
     Ok(catalog)
 }
 

@@ -72,7 +72,28 @@ pub fn parse_number(raw: &str, style: DecimalStyle) -> Result<f64, String> {
         plain.push_str(f);
     }
     let v: f64 = plain.parse().map_err(|_| bad())?;
+    if !v.is_finite() || v.abs() > MAX_ABS {
+        return Err(format!(
+            "„{}“ ist zu groß; Werte liegen zwischen −{} und {}",
+            shorten(raw, 40),
+            zielwerk_domain::format::number(MAX_ABS, 0),
+            zielwerk_domain::format::number(MAX_ABS, 0)
+        ));
+    }
     Ok(if negative { -v } else { v })
+}
+
+/// The largest magnitude a figure may have: a thousand billion, far beyond any amount of a
+/// Jobcenter, and small enough that sums of millions of values stay exact to the cent.
+pub const MAX_ABS: f64 = 1e12;
+
+/// `s`, cut to at most `n` characters with "…" where it was cut: error messages name the
+/// offending value without repeating a megabyte of it.
+pub fn shorten(s: &str, n: usize) -> String {
+    match s.char_indices().nth(n) {
+        Some((i, _)) => format!("{}…", &s[..i]),
+        None => s.to_owned(),
+    }
 }
 
 const MONTHS: [&str; 12] = [

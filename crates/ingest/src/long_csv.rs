@@ -25,6 +25,9 @@ pub const CHUNK: usize = 10_000;
 /// Errors collected before the reader stops listing them (it still counts them).
 pub const MAX_LISTED: usize = 100;
 
+/// How much of an offending value a message repeats.
+pub const MAX_VALUE_SHOWN: usize = 60;
+
 /// What the file may refer to: the Jobcenter and indicators the installation knows.
 #[derive(Debug, Clone, Default)]
 pub struct Catalog {
@@ -33,6 +36,9 @@ pub struct Catalog {
     /// Keys (Jobcenter, indicator, month, breakdown key) whose current value is final: a
     /// projected value must not replace a counted one.
     pub finals: HashSet<(BaId, IndicatorCode, YearMonth, String)>,
+    /// The latest plausible Datenstand (today, set by the importer): a figure cannot have been
+    /// compiled in the future. `None` checks nothing (tests of other rules).
+    pub latest_datenstand: Option<NaiveDate>,
 }
 
 /// One problem in one place of the file.
@@ -131,8 +137,12 @@ pub(crate) struct Collected {
 }
 
 impl Collected {
-    pub(crate) fn push(&mut self, p: Problem) {
+    /// Keeps the first [`MAX_LISTED`] problems, each naming its value shortened to
+    /// [`MAX_VALUE_SHOWN`] characters, and counts the rest: a refusal stays small whatever the file.
+    pub(crate) fn push(&mut self, mut p: Problem) {
         if self.list.len() < MAX_LISTED {
+            p.value = crate::german::shorten(&p.value, MAX_VALUE_SHOWN);
+            p.column = crate::german::shorten(&p.column, MAX_VALUE_SHOWN);
             self.list.push(p);
         } else {
             self.more += 1;
@@ -247,8 +257,17 @@ pub(crate) fn open<'r>(
     })
 }
 
+/// A date as `31.01.2023` or `2023-01-31`, with a four-digit year ("31.1.23" is not the year
+/// 23, it is refused).
 fn parse_date(raw: &str) -> Option<NaiveDate> {
     let s = raw.trim();
+    let four_digit_year = match s.split_once('-') {
+        Some((y, _)) => y.len() == 4,
+        None => s.rsplit('.').next().is_some_and(|y| y.len() == 4),
+    };
+    if !four_digit_year {
+        return None;
+    }
     NaiveDate::parse_from_str(s, "%d.%m.%Y")
         .or_else(|_| NaiveDate::parse_from_str(s, "%Y-%m-%d"))
         .ok()
@@ -259,6 +278,23 @@ fn parse_status(raw: &str) -> Option<ValueStatus> {
         "endgültig" | "endgueltig" | "final" => Some(ValueStatus::Final),
         "vorläufig" | "vorlaeufig" | "hochgerechnet" | "projected" => Some(ValueStatus::Projected),
         _ => None,
+    }
+}
+
+/// The csv crate's error in German: what is wrong with the row.
+fn csv_error_de(e: &csv::Error) -> String {
+    match e.kind() {
+        csv::ErrorKind::UnequalLengths {
+            expected_len, len, ..
+        } => format!(
+            "Die Zeile hat {} statt {} wie die Kopfzeile",
+            zielwerk_domain::format::counted(*len as usize, "Feld", "Felder"),
+            expected_len
+        ),
+        csv::ErrorKind::Utf8 { .. } => {
+            "Die Zeile ist kein gültiger Text in der erkannten Zeichenkodierung".into()
+        }
+        _ => "Die Zeile ist kein gültiges CSV (Anführungszeichen oder Trennzeichen prüfen)".into(),
     }
 }
 
@@ -287,6 +323,18 @@ pub fn read(
     for (i, name) in header.iter().enumerate() {
         let name = name.trim().trim_start_matches('\u{feff}').to_lowercase();
         match COLUMNS.iter().find(|c| **c == name) {
+            // Two columns of one name: which one is meant cannot be guessed (a row meant for
+            // one Jobcenter would be written to another).
+            Some(c) if index.contains_key(c) => errs.push(Problem {
+                row: 1,
+                column: name.clone(),
+                value: String::new(),
+                message: format!(
+                    "Die Spalte steht doppelt in der Kopfzeile (Spalten {} und {}); jede Spalte darf nur einmal vorkommen",
+                    index[c] + 1,
+                    i + 1
+                ),
+            }),
             Some(c) => {
                 index.insert(c, i);
             }
@@ -332,7 +380,7 @@ pub fn read(
                     row,
                     column: String::new(),
                     value: String::new(),
-                    message: format!("Die Zeile ist kein gültiges CSV: {e}"),
+                    message: csv_error_de(&e),
                 });
                 continue;
             }
@@ -490,6 +538,18 @@ impl<'a> Checker<'a> {
                 "Erwartet wird ein Datum wie 31.01.2023".into(),
             );
         }
+        if let (Some(ds), Some(latest)) = (datenstand, self.catalog.latest_datenstand)
+            && ds > latest
+        {
+            bad(
+                "datenstand",
+                ds_raw,
+                format!(
+                    "Der Datenstand liegt in der Zukunft (heute ist der {}); ein Wert kann nicht später ermittelt sein",
+                    latest.format("%d.%m.%Y")
+                ),
+            );
+        }
         if let (Some(m), Some(ds)) = (month, datenstand)
             && ds < m.first_day()
         {
@@ -523,14 +583,10 @@ impl<'a> Checker<'a> {
         let breakdown = if breakdown_raw.is_empty() {
             Some(None)
         } else {
-            match Breakdown::from_key(breakdown_raw) {
-                Some(b) => Some(Some(b)),
-                None => {
-                    bad(
-                        "aufschluesselung",
-                        breakdown_raw,
-                        "Erwartet wird Merkmal=Ausprägung, z. B. haushaltsgroesse=3".into(),
-                    );
+            match Breakdown::parse(breakdown_raw) {
+                Ok(b) => Some(Some(b)),
+                Err(e) => {
+                    bad("aufschluesselung", breakdown_raw, e);
                     None
                 }
             }
@@ -570,6 +626,14 @@ impl<'a> Checker<'a> {
                         );
                         return;
                     }
+                    if d == 0.0 {
+                        bad(
+                            "nenner",
+                            &get("nenner"),
+                            "Der Nenner ist 0: ein Anteil an nichts lässt sich nicht bilden; lassen Sie den Monat weg".into(),
+                        );
+                        return;
+                    }
                     if n > d && indicator.unit == Unit::Percent {
                         bad(
                             "zaehler",
@@ -604,6 +668,17 @@ impl<'a> Checker<'a> {
                         &get("wert"),
                         format!(
                             "Die Kennzahl {} zählt und kann nicht negativ sein",
+                            indicator.code
+                        ),
+                    );
+                    return;
+                }
+                Some(v) if indicator.unit == Unit::Milestone && v != 0.0 && v != 1.0 => {
+                    bad(
+                        "wert",
+                        &get("wert"),
+                        format!(
+                            "Die Kennzahl {} ist ein Meilenstein: 1 heißt erreicht, 0 offen",
                             indicator.code
                         ),
                     );

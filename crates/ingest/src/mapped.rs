@@ -163,22 +163,45 @@ fn process(
     style: crate::german::DecimalStyle,
     sink: &mut dyn FnMut(Vec<Observation>) -> Result<(), String>,
 ) -> Result<(u64, Vec<Problem>), Collected> {
-    let index: HashMap<String, usize> = header
+    let mut index: HashMap<String, usize> = HashMap::new();
+    let mut doubled: Vec<(String, usize, usize)> = Vec::new();
+    for (i, h) in header.iter().enumerate() {
+        let name = h.trim().trim_start_matches('\u{feff}').to_owned();
+        match index.get(&name) {
+            Some(first) => doubled.push((name, *first, i)),
+            None => {
+                index.insert(name, i);
+            }
+        }
+    }
+    let wanted = wanted(mapping);
+    // Every column the mapping names must be in the file, and only once: of two columns
+    // "jobcenter" neither may silently win.
+    let mut missing: Vec<Problem> = wanted
         .iter()
-        .enumerate()
-        .map(|(i, h)| (h.trim().trim_start_matches('\u{feff}').to_owned(), i))
-        .collect();
-    // Every column the mapping names must be in the file.
-    let missing: Vec<Problem> = wanted(mapping)
-        .into_iter()
-        .filter(|c| !index.contains_key(*c))
+        .filter(|c| !index.contains_key(**c))
         .map(|c| Problem {
             row: 1,
-            column: c.to_owned(),
+            column: (*c).to_owned(),
             value: String::new(),
             message: "Die Zuordnung nennt diese Spalte, die Datei hat sie nicht".into(),
         })
         .collect();
+    missing.extend(
+        doubled
+            .into_iter()
+            .filter(|(name, ..)| wanted.contains(&name.as_str()))
+            .map(|(name, a, b)| Problem {
+                row: 1,
+                column: name,
+                value: String::new(),
+                message: format!(
+                    "Die Spalte steht doppelt in der Kopfzeile (Spalten {} und {}); jede Spalte, die die Zuordnung nennt, darf nur einmal vorkommen",
+                    a + 1,
+                    b + 1
+                ),
+            }),
+    );
     if !missing.is_empty() {
         return Err(Collected {
             list: missing,
@@ -212,11 +235,17 @@ fn process(
             None => cell(&record, &jobcenter_column),
         };
         // The Datenstand follows from the month; an unreadable month is reported once, as such.
+        // Never later than today: the first of next month is an assumption, not a date read.
         let datenstand = fixed_datenstand.clone().unwrap_or_else(|| {
             parse_month(&month_raw)
                 .ok()
                 .and_then(YearMonth::next)
-                .map_or_else(|| "2100-01-01".into(), |m| m.first_day().to_string())
+                .map(|m| {
+                    let first = m.first_day();
+                    catalog.latest_datenstand.map_or(first, |l| first.min(l))
+                })
+                .or(catalog.latest_datenstand)
+                .map_or_else(|| "2100-01-01".into(), |d| d.to_string())
         });
         for rule in &mapping.values {
             if !rule.when.iter().all(|(c, v)| cell(&record, c) == *v) {

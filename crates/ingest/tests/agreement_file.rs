@@ -459,9 +459,9 @@ mod properties {
             }
         }
 
-        /// Target values survive export and import exactly.
+        /// Target values survive export and import exactly (a count target is not negative).
         #[test]
-        fn target_values_round_trip(v in -1e12f64..1e12) {
+        fn target_values_round_trip(v in 0f64..1e12) {
             let src = BASE.replacen("17700.0", &format!("{v:?}"), 1);
             let a = parse("x.toml", &src).unwrap();
             let b = parse("y.toml", &export(&a)).unwrap();
@@ -513,5 +513,38 @@ fn rolling_rates_round_trip_and_lag_belongs_to_them_only() {
     assert_eq!(
         err.problems[0].message,
         "Die Verschiebung (lag) darf höchstens 12 Monate betragen, gefunden: 13"
+    );
+}
+
+#[test]
+fn a_title_with_a_control_character() {
+    refused(
+        "title = \"Zielvereinbarung 2022\"",
+        "title = \"Ziel\\u0000vereinbarung\"",
+        12,
+        "agreement.title",
+        "Der Text enthält ein Steuerzeichen (U+0000); erlaubt sind Buchstaben, Ziffern, Satzzeichen",
+    );
+}
+
+#[test]
+fn a_negative_target_for_a_count() {
+    refused(
+        "target = { kind = \"annual\", value = 17700.0 }",
+        "target = { kind = \"annual\", value = -5.0 }",
+        60,
+        "goals[1].target",
+        "Die Kennzahl „BG“ zählt; ein Zielwert kann nicht negativ sein",
+    );
+}
+
+#[test]
+fn an_infinite_target() {
+    refused(
+        "target = { kind = \"annual\", value = 17700.0 }",
+        "target = { kind = \"annual\", value = inf }",
+        60,
+        "goals[1].target",
+        "Der Zielwert muss eine Zahl sein",
     );
 }

@@ -364,3 +364,106 @@ fn a_projection_never_replaces_a_final_value() {
     let mut sink = |_c: Vec<Observation>| Ok(());
     assert!(read("werte.csv", body.as_bytes(), &c, &mut sink).is_ok());
 }
+
+/// What the attack run slipped through: each row is refused with its column and a German
+/// message saying what is expected (one case per defect of the report).
+#[test]
+fn implausible_values_are_refused_with_the_reason() {
+    let mut c = catalog();
+    c.latest_datenstand = chrono::NaiveDate::from_ymd_opt(2026, 12, 1);
+    let huge = format!("1{}", "0".repeat(400));
+    let long_class = format!("haushaltsgroesse={}", "x".repeat(1_000_000));
+    let cases: Vec<(String, &str, &str)> = vec![
+        (
+            format!("t36402;BG;2022-03;{huge};;;endgültig;31.01.2023"),
+            "wert",
+            "ist zu groß",
+        ),
+        (
+            "t36402;BG;2022-03;99.999;;;endgültig;31.12.9999".into(),
+            "datenstand",
+            "Der Datenstand liegt in der Zukunft",
+        ),
+        (
+            "t36402;BG;2022-03;18.000;;;endgültig;31.1.23".into(),
+            "datenstand",
+            "Erwartet wird ein Datum wie 31.01.2023",
+        ),
+        (
+            "t36402;KIM_KOOPERATION;2022-03;7;;;endgültig;31.03.2022".into(),
+            "wert",
+            "ist ein Meilenstein: 1 heißt erreicht, 0 offen",
+        ),
+        (
+            "t36402;KIM_KOOPERATION;2022-03;0,5;;;endgültig;31.03.2022".into(),
+            "wert",
+            "ist ein Meilenstein",
+        ),
+        (
+            "t36402;SUCHT_ANTRITT;2022-03;;0;0;endgültig;15.04.2022".into(),
+            "nenner",
+            "Der Nenner ist 0",
+        ),
+        (
+            "t36402;BG;2022-03;7.000;;;endgültig;31.01.2023;haushaltsgroesse=1\u{0}\u{1b}".into(),
+            "aufschluesselung",
+            "keine Steuerzeichen",
+        ),
+        (
+            format!("t36402;BG;2022-03;7.000;;;endgültig;31.01.2023;{long_class}"),
+            "aufschluesselung",
+            "höchstens 60 Zeichen",
+        ),
+        (
+            "t36402;BG;2022-03;7.000;;;endgültig;31.01.2023;Haushalt Größe=1".into(),
+            "aufschluesselung",
+            "Das Merkmal besteht aus Kleinbuchstaben",
+        ),
+    ];
+    let header =
+        "jobcenter;kennzahl;monat;wert;zaehler;nenner;status;datenstand;aufschluesselung\n";
+    for (row, column, message) in cases {
+        let body = format!("{header}{row}\n");
+        let mut sink = |_c: Vec<Observation>| Ok(());
+        let err = read("werte.csv", body.as_bytes(), &c, &mut sink)
+            .expect_err(&row.chars().take(80).collect::<String>());
+        let p = &err.errors[0];
+        assert_eq!(p.column, column, "{}", p.message);
+        assert!(p.message.contains(message), "{}: {}", column, p.message);
+        assert!(
+            err.to_string().len() < 2_000,
+            "the refusal does not repeat a megabyte: {} bytes",
+            err.to_string().len()
+        );
+    }
+    // Spaces around a class are not a second class.
+    let body =
+        format!("{header}t36402;BG;2022-03;7.000;;;endgültig;31.01.2023; haushaltsgroesse = 1 \n");
+    let mut got = Vec::new();
+    let mut sink = |c: Vec<Observation>| {
+        got.extend(c);
+        Ok(())
+    };
+    read("werte.csv", body.as_bytes(), &c, &mut sink).unwrap();
+    assert_eq!(
+        got[0].breakdown.as_ref().unwrap().key(),
+        "haushaltsgroesse=1"
+    );
+}
+
+/// Two columns of one name: the file is refused, naming both, instead of the last one winning
+/// (which wrote a row meant for one Jobcenter into another).
+#[test]
+fn a_doubled_column_is_refused() {
+    let body = "jobcenter;kennzahl;monat;wert;status;datenstand;jobcenter\nt36402;BG;2022-03;7.000;endgültig;31.01.2023;t73906\n";
+    let mut sink = |_c: Vec<Observation>| Ok(());
+    let err = read("werte.csv", body.as_bytes(), &catalog(), &mut sink).unwrap_err();
+    assert_eq!(err.errors[0].column, "jobcenter");
+    assert!(
+        err.errors[0]
+            .message
+            .contains("Die Spalte steht doppelt in der Kopfzeile (Spalten 1 und 7)"),
+        "{}",
+        err.errors[0].message
+    );
+}

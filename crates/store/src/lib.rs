@@ -43,6 +43,9 @@ pub enum StoreError {
         "Die Vereinbarung {0} ist unterzeichnet und kann nicht überschrieben werden; legen Sie eine neue Version an"
     )]
     SignedAgreement(String),
+    /// A value that is not a finite number (a backup could not hold it, and no page can show it).
+    #[error("Der Wert für {0} ist keine endliche Zahl und wird nicht gespeichert")]
+    NotFinite(String),
     #[error("Das Jobcenter {0} ist nicht bekannt; importieren Sie zuerst seine Vereinbarung")]
     UnknownJobcenter(String),
     #[error("Ungültiger Wert in der Datenbank ({table}.{column}): „{value}“")]

@@ -211,6 +211,19 @@ impl Recording {
     /// Records a chunk; see [`Store::record_observations`] for the rules per value.
     pub async fn add(&mut self, observations: &[Observation]) -> Result<()> {
         for obs in observations {
+            // The last line of defence: readers refuse these with a message of their own.
+            if [obs.value, obs.numerator, obs.denominator]
+                .iter()
+                .flatten()
+                .any(|v| !v.is_finite())
+            {
+                return Err(StoreError::NotFinite(format!(
+                    "{} {} ({})",
+                    obs.indicator,
+                    obs.month.german_long(),
+                    obs.jobcenter
+                )));
+            }
             if !self.known_jobcenters.contains(obs.jobcenter.as_str()) {
                 let known: Option<String> =
                     sqlx::query("SELECT ba_id FROM jobcenter WHERE ba_id = $1")

@@ -240,6 +240,21 @@ async fn a_failing_batch_leaves_nothing_behind(store: Store) {
         "Das Jobcenter t99999 ist nicht bekannt; importieren Sie zuerst seine Vereinbarung"
     );
     assert_eq!(store.observation_count().await.unwrap(), 0);
+    // Infinity never reaches the database (a backup could not hold it).
+    let batch = vec![
+        obs("2022-01", 1.0, ValueStatus::Final, "2022-02-01"),
+        obs("2022-02", f64::INFINITY, ValueStatus::Final, "2022-03-01"),
+    ];
+    let err = store
+        .record_observations(&source("x"), &batch)
+        .await
+        .unwrap_err();
+    assert!(
+        err.to_string()
+            .starts_with("Der Wert für BG Februar 2022 (t36402) ist keine endliche Zahl"),
+        "{err}"
+    );
+    assert_eq!(store.observation_count().await.unwrap(), 0);
 }
 
 async fn the_whole_demo_loads_and_reloads_without_change(store: Store) {
