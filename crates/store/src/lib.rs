@@ -188,6 +188,18 @@ impl Store {
         self.pool.close().await;
     }
 
+    /// On SQLite, writes everything from the write-ahead log into the database file and empties
+    /// the log, so that the file alone holds the data (someone copying `zielwerk.db` gets it
+    /// all). Nothing to do on PostgreSQL.
+    pub async fn checkpoint(&self) -> Result<()> {
+        if self.backend == Backend::Sqlite {
+            sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+                .execute(&self.pool)
+                .await?;
+        }
+        Ok(())
+    }
+
     /// A number that grows with every committed write, from any process. Equal numbers mean
     /// equal data.
     pub async fn data_version(&self) -> Result<i64> {

@@ -11,6 +11,28 @@ use zielwerk_store::{SaveOutcome, Store};
 
 mod cli_de;
 
+/// `println!` for the command's output, which may go into a pipe that closes early
+/// (`zielwerk figures … | head -1`): a closed pipe ends the command quietly instead of a panic.
+macro_rules! say {
+    ($($t:tt)*) => {
+        $crate::say_line(&format!($($t)*))
+    };
+}
+
+fn say_line(line: &str) {
+    say_text(&format!("{line}\n"));
+}
+
+fn say_text(text: &str) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    if let Err(e) = out.write_all(text.as_bytes()).and_then(|()| out.flush())
+        && e.kind() == std::io::ErrorKind::BrokenPipe
+    {
+        std::process::exit(0);
+    }
+}
+
 #[derive(Parser)]
 #[command(
     name = "zielwerk",
@@ -407,7 +429,7 @@ async fn run(cli: Cli) -> Result<()> {
         } => {
             let store = open(&db.db).await?;
             for u in store.users().await? {
-                println!(
+                say!(
                     "{}\t{}\t{}\t{}",
                     u.login,
                     u.name,
@@ -463,9 +485,10 @@ async fn run(cli: Cli) -> Result<()> {
             let check = store.verify_audit().await?;
             match check.broken {
                 None => {
-                    println!(
+                    say!(
                         "Änderungsprotokoll unverändert: {} Einträge, Kette lückenlos. Letzte Prüfsumme {}",
-                        check.events, check.head
+                        check.events,
+                        check.head
                     );
                     Ok(())
                 }
@@ -484,6 +507,7 @@ async fn run(cli: Cli) -> Result<()> {
         } => {
             let store = open(&db.db).await?.acting_as("Demo-Generator");
             build_demo(&store, seed).await?;
+            store.checkpoint().await?;
             if no_serve {
                 Ok(())
             } else {
@@ -581,19 +605,26 @@ async fn import(
     let when = chrono::Local::now().format("%d.%m.%Y %H:%M").to_string();
     let report = zielwerk_importer::run(store, request, &when).await?;
     let (accepted, o) = (&report.accepted, report.outcome);
-    println!(
-        "{name}: {} Werte gelesen ({}), {} neu, {} revidiert, {} unverändert, {} mit älterem Datenstand als Historie",
-        accepted.rows, accepted.encoding, o.inserted, o.revised, o.unchanged, o.older
+    say!(
+        "{name}: {} gelesen ({}), {} neu, {} revidiert, {} unverändert, {} mit älterem Datenstand als Historie",
+        zielwerk_domain::format::counted(accepted.rows as usize, "Wert", "Werte"),
+        accepted.encoding,
+        o.inserted,
+        o.revised,
+        o.unchanged,
+        o.older
     );
-    println!("SHA-256 {}", accepted.sha256);
+    say!("SHA-256 {}", accepted.sha256);
     match &report.import_id {
-        Some(id) => println!("Import-Kennung {id}"),
-        None => println!("Nichts geändert: alle Werte waren schon so gespeichert."),
+        Some(id) => say!("Import-Kennung {id}"),
+        None => say!("Nichts geändert: alle Werte waren schon so gespeichert."),
     }
     for w in &accepted.warnings {
-        println!(
+        say!(
             "Hinweis: {name}, Zeile {}, Spalte „{}“: {}",
-            w.row, w.column, w.message
+            w.row,
+            w.column,
+            w.message
         );
     }
     Ok(())
@@ -602,9 +633,15 @@ async fn import(
 async fn backtest(store: &Store, horizon: usize, min_train: usize) -> Result<()> {
     use zielwerk_domain::format::number;
     use zielwerk_domain::{Accumulation, Target};
-    println!(
+    say!(
         "{:<8} {:<44} {:>9} {:>11} {:>11} {:>11} {:>10}  Verfahren",
-        "JC", "Kennzahl", "Prognosen", "MAPE Modell", "MAPE letzt.", "MAPE Vorj.", "Abdeck. 80"
+        "JC",
+        "Kennzahl",
+        "Prognosen",
+        "MAPE Modell",
+        "MAPE letzt.",
+        "MAPE Vorj.",
+        "Abdeck. 80"
     );
     let (mut sum_model, mut sum_naive, mut sum_seasonal, mut sum_cov, mut rows) =
         (0.0, 0.0, 0.0, 0.0, 0);
@@ -653,7 +690,7 @@ async fn backtest(store: &Store, horizon: usize, min_train: usize) -> Result<()>
                 Accumulation::Flow => zielwerk_forecast::rolling_sums(&best),
             };
             let Some(bt) = zielwerk_forecast::backtest(&series, min_train, horizon) else {
-                println!(
+                say!(
                     "{:<8} {:<44} zu kurz für einen Rückblick ({} Monate)",
                     a.jobcenter.ba_id,
                     g.indicator.code,
@@ -675,7 +712,7 @@ async fn backtest(store: &Store, horizon: usize, min_train: usize) -> Result<()>
                     ""
                 }
             );
-            println!(
+            say!(
                 "{:<8} {:<44} {:>9} {:>10} % {:>9} % {:>9} % {:>8} %  {}",
                 a.jobcenter.ba_id,
                 name.trim_end(),
@@ -694,7 +731,7 @@ async fn backtest(store: &Store, horizon: usize, min_train: usize) -> Result<()>
     }
     if rows > 0 {
         let n = f64::from(rows);
-        println!(
+        say!(
             "{:<8} {:<44} {:>9} {:>10} % {:>9} % {:>9} % {:>8} %",
             "",
             "Durchschnitt",
@@ -826,7 +863,7 @@ async fn figures(
             }
         }
     }
-    print!("{out}");
+    say_text(&out);
     Ok(())
 }
 
@@ -1034,7 +1071,7 @@ async fn agreement(command: AgreementCommand) -> Result<()> {
     match command {
         AgreementCommand::Check { file } => {
             let a = read_agreement(&file)?;
-            println!(
+            say!(
                 "{}: in Ordnung – {} {} (Version {}), {} Zielbereiche, {} Ziele, {} Kennzahlen, {} Handlungsansätze",
                 file.display(),
                 a.jobcenter.name,
@@ -1056,7 +1093,7 @@ async fn agreement(command: AgreementCommand) -> Result<()> {
                 SaveOutcome::Replaced => "importiert (vorherige Fassung ersetzt)",
                 SaveOutcome::Unchanged => "unverändert (identisch mit der gespeicherten Fassung)",
             };
-            println!("Vereinbarung {} {what}: {} Ziele", a.key(), a.goals.len());
+            say!("Vereinbarung {} {what}: {} Ziele", a.key(), a.goals.len());
             Ok(())
         }
         AgreementCommand::Export { id, output, db } => {
@@ -1092,7 +1129,7 @@ async fn agreement(command: AgreementCommand) -> Result<()> {
             match output {
                 Some(path) => std::fs::write(&path, text)
                     .with_context(|| format!("{} lässt sich nicht schreiben", path.display()))?,
-                None => print!("{text}"),
+                None => say_text(&text),
             }
             Ok(())
         }

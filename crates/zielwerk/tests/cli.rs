@@ -478,6 +478,22 @@ fn backtest_reports_accuracy_against_baselines_and_coverage() {
     assert!((50.0..=100.0).contains(&coverage), "{average}");
 }
 
+/// `n` plausible rows of `code` for t36402: the months January 2023 to October 2026 over and
+/// over, each round a breakdown class of its own (`nr=…`), Datenstand 15.11.2026.
+fn many_rows(code: &str, n: usize, value: impl Fn(usize) -> i64) -> String {
+    let start: zielwerk_domain::YearMonth = "2023-01".parse().unwrap();
+    (0..n)
+        .map(|i| {
+            let m = start.plus((i % 46) as i32).unwrap();
+            format!(
+                "t36402;{code};{m};{};endgültig;15.11.2026;nr={}\n",
+                value(i),
+                i / 46
+            )
+        })
+        .collect()
+}
+
 #[test]
 fn import_is_idempotent_and_a_bad_file_leaves_nothing_behind() {
     let (dir, db) = demo_db();
@@ -494,8 +510,8 @@ fn import_is_idempotent_and_a_bad_file_leaves_nothing_behind() {
     );
 
     // More rows than one chunk (so the transaction already holds rows) and a bad last row.
-    let mut bad = String::from("jobcenter;kennzahl;monat;wert;status;datenstand\n");
-    let start: zielwerk_domain::YearMonth = "2023-01".parse().unwrap();
+    let mut bad =
+        String::from("jobcenter;kennzahl;monat;wert;status;datenstand;aufschluesselung\n");
     for code in [
         "SUCHT_ZUWEISUNGEN",
         "BUT_RUECKSTAND",
@@ -512,12 +528,9 @@ fn import_is_idempotent_and_a_bad_file_leaves_nothing_behind() {
         "KIM_KOOPERATION",
         "KIM_CASE_MANAGEMENT",
     ] {
-        for i in 0..900 {
-            let m = start.plus(i).unwrap();
-            bad.push_str(&format!("t36402;{code};{m};1;endgültig;01.01.2100\n"));
-        }
+        bad.push_str(&many_rows(code, 900, |_| 1));
     }
-    bad.push_str("t36402;BG;2023-01;zwei;endgültig;01.01.2100\n");
+    bad.push_str("t36402;BG;2023-01;zwei;endgültig;15.11.2026;\n");
     let bad_file = dir.path().join("kaputt.csv");
     std::fs::write(&bad_file, &bad).unwrap();
     let (ok, _, err) = run(&["import", bad_file.to_str().unwrap(), "--db", db]);
@@ -538,7 +551,7 @@ fn import_is_idempotent_and_a_bad_file_leaves_nothing_behind() {
     std::fs::write(&good, "jobcenter;kennzahl;monat;wert;status;datenstand\nt36402;SUCHT_ZUWEISUNGEN;Januar 2023;43;endgültig;15.02.2023\n").unwrap();
     let (ok, out, err) = run(&["import", good.to_str().unwrap(), "--db", db]);
     assert!(ok, "{err}");
-    assert!(out.contains("1 Werte gelesen (UTF-8), 1 neu"), "{out}");
+    assert!(out.contains("1 Wert gelesen (UTF-8), 1 neu"), "{out}");
     assert!(out.contains("Import-Kennung "));
     assert_eq!(count(), "2023-01,,,43,final,");
     // The same file again changes nothing.
@@ -567,8 +580,8 @@ fn killing_an_import_midway_leaves_the_database_as_it_was() {
     .1;
 
     // A file large enough that the import is still running when it is killed.
-    let mut big = String::from("jobcenter;kennzahl;monat;wert;status;datenstand\n");
-    let start: zielwerk_domain::YearMonth = "2005-01".parse().unwrap();
+    let mut big =
+        String::from("jobcenter;kennzahl;monat;wert;status;datenstand;aufschluesselung\n");
     let codes = [
         "BG",
         "ELB",
@@ -584,13 +597,7 @@ fn killing_an_import_midway_leaves_the_database_as_it_was() {
         "BUT_RUECKSTAND",
     ];
     for code in codes {
-        for i in 0..1_000 {
-            let m = start.plus(i).unwrap();
-            big.push_str(&format!(
-                "t36402;{code};{m};{};endgültig;01.01.2100\n",
-                1000 + i
-            ));
-        }
+        big.push_str(&many_rows(code, 1_000, |i| 1000 + i as i64));
     }
     let file = dir.path().join("gross.csv");
     std::fs::write(&file, big).unwrap();
@@ -698,7 +705,7 @@ fn workbooks_import_through_a_mapping_and_need_one() {
         db,
     ]);
     assert!(ok, "{err}");
-    assert!(out.contains("1 Werte gelesen (XLSX), 1 neu"), "{out}");
+    assert!(out.contains("1 Wert gelesen (XLSX), 1 neu"), "{out}");
     let (_, out, _) = figures_csv(db, "t36402", "SUCHT_ZUWEISUNGEN", "2023-01", "2023-01");
     assert_eq!(out.lines().nth(1), Some("2023-01,,,44,final,"));
 }
@@ -853,5 +860,62 @@ fn help_and_command_line_errors_are_german() {
         assert!(err.starts_with(expected), "{args:?}: {err}");
         assert!(err.contains("Mehr mit --help."), "{err}");
         assert!(!err.contains("error:") && !err.contains("Usage:"), "{err}");
+    }
+}
+
+/// After `zielwerk demo` the database file alone holds the data: copying `zielwerk.db` without
+/// its write-ahead log copies everything.
+#[test]
+fn the_demo_database_file_alone_holds_the_data() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("zielwerk.db");
+    let (ok, _, err) = run(&["demo", "--no-serve", "--db", db.to_str().unwrap()]);
+    assert!(ok, "{err}");
+    let copy = tempfile::tempdir().unwrap();
+    let copied = copy.path().join("kopie.db");
+    std::fs::copy(&db, &copied).unwrap();
+    let (ok, out, err) = run(&[
+        "agreement",
+        "export",
+        "t36402-2022-v1",
+        "--db",
+        copied.to_str().unwrap(),
+    ]);
+    assert!(ok, "{err}");
+    assert!(
+        out.contains("title = \"Trilaterale Zielvereinbarung 2022\""),
+        "{out}"
+    );
+}
+
+/// Output into a pipe that is already closed (`zielwerk figures … | head -1` once `head` has
+/// gone) ends the command quietly, without a panic.
+#[test]
+fn a_closed_pipe_ends_the_output_quietly() {
+    let (_dir, db) = demo_db();
+    for args in [
+        vec![
+            "figures",
+            "--jobcenter",
+            "t36402",
+            "--indicator",
+            "K2",
+            "--db",
+            &db,
+        ],
+        vec!["user", "list", "--db", &db],
+    ] {
+        let mut child = Command::new(BIN)
+            .args(&args)
+            .env("ZIELWERK_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        drop(child.stdout.take());
+        let out = child.wait_with_output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!err.contains("panicked"), "{args:?}: {err}");
+        assert_ne!(out.status.code(), Some(101), "{args:?}: {err}");
     }
 }

@@ -30,10 +30,45 @@ pub struct NextQuery {
 }
 
 /// Only paths on this server are followed after login (no open redirect).
+/// Where to go after signing in: a path of this site only. Browsers drop tabs, line breaks
+/// and spaces from a URL, so `/\t/evil.example` is `//evil.example` to them: a path with any
+/// control character or space is refused, as are `//…` and `/\…`.
 fn local_path(next: Option<&str>) -> String {
     match next {
-        Some(p) if p.starts_with('/') && !p.starts_with("//") && !p.contains('\\') => p.to_owned(),
+        Some(p)
+            if p.starts_with('/')
+                && !p.starts_with("//")
+                && !p.contains('\\')
+                && !p.chars().any(|c| c.is_control() || c.is_whitespace()) =>
+        {
+            p.to_owned()
+        }
         _ => "/".to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::local_path;
+
+    #[test]
+    fn only_paths_of_this_site_are_followed() {
+        for (next, to) in [
+            (
+                Some("/vereinbarungen/x?stand=2022-06"),
+                "/vereinbarungen/x?stand=2022-06",
+            ),
+            (None, "/"),
+            (Some("https://evil.example/"), "/"),
+            (Some("//evil.example"), "/"),
+            (Some("/\\evil.example"), "/"),
+            (Some("/\t/evil.example"), "/"),
+            (Some("/\n/evil.example"), "/"),
+            (Some("/ /evil.example"), "/"),
+            (Some("/\u{0}/x"), "/"),
+        ] {
+            assert_eq!(local_path(next), to, "{next:?}");
+        }
     }
 }
 

@@ -82,7 +82,8 @@ pub async fn form(session: Session) -> PageResult {
 }
 
 struct Row {
-    row: u64,
+    /// The line of the file, or empty where a problem has no line (a failure of the database).
+    row: String,
     column: String,
     value: String,
     message: String,
@@ -140,7 +141,11 @@ fn rows(problems: &[zielwerk_ingest::long_csv::Problem]) -> Vec<Row> {
     problems
         .iter()
         .map(|p| Row {
-            row: p.row,
+            row: if p.row == 0 {
+                String::new()
+            } else {
+                p.row.to_string()
+            },
             column: p.column.clone(),
             value: p.value.clone(),
             message: p.message.clone(),
@@ -168,7 +173,10 @@ fn page(
                 ("unverändert".to_owned(), n(o.unchanged)),
                 ("älterer Datenstand (nur Historie)".to_owned(), n(o.older)),
                 ("Kodierung".to_owned(), report.accepted.encoding.to_owned()),
-                ("SHA-256".to_owned(), report.accepted.sha256.clone()),
+                (
+                    "Prüfsumme der Datei (SHA-256)".to_owned(),
+                    format!("{} …", report.accepted.sha256.get(..12).unwrap_or_default()),
+                ),
             ];
             if let Some(id) = &report.import_id {
                 summary.push(("Import-Kennung".to_owned(), id.clone()));
@@ -225,7 +233,7 @@ fn page(
             token: String::new(),
             summary: Vec::new(),
             errors: vec![Row {
-                row: 0,
+                row: String::new(),
                 column: String::new(),
                 value: String::new(),
                 message: other.to_string(),
@@ -298,7 +306,18 @@ pub async fn preview(
             .uploads
             .put(format!("{} {token}", session.token_hash), upload.clone());
     }
-    html(&page(&upload, token, result, false))
+    answer(page(&upload, token, result, false))
+}
+
+/// The result page: 200 for a preview or a stored import, 422 for a refused file (a client
+/// that reads only the status learns that nothing was taken).
+fn answer(p: ResultPage) -> Result<Response, WebError> {
+    let refused = !p.errors.is_empty();
+    let mut r = html(&p)?;
+    if refused {
+        *r.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    Ok(r)
 }
 
 #[derive(Deserialize)]
@@ -319,5 +338,5 @@ pub async fn confirm(
         )
     })?;
     let result = run(&state, &session, &upload, true).await?;
-    html(&page(&upload, String::new(), result, true))
+    answer(page(&upload, String::new(), result, true))
 }

@@ -327,7 +327,7 @@ async fn a_bad_upload_lists_every_error_and_offers_no_confirmation() {
     let s = demo_server().await;
     let csv = "jobcenter;kennzahl;monat;wert;status;datenstand\nt36402;SUCHT_ZUWEISUNGEN;2023-13;43;endgültig;15.02.2023\nt36402;<script>;2023-01;4;endgültig;15.02.2023\n";
     let (status, page) = upload(&s, "kaputt.csv", csv, "").await;
-    assert_eq!(status, 200);
+    assert_eq!(status, 422, "a refused file is not a success");
     assert!(page.contains("Datei abgelehnt: kaputt.csv"));
     assert!(page.contains("Monat 13 liegt außerhalb von 1 bis 12"));
     assert!(!page.contains("<script>"), "hostile values are escaped");
