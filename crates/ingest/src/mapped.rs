@@ -300,35 +300,18 @@ pub fn read_workbook(
     catalog: &Catalog,
     sink: &mut dyn FnMut(Vec<Observation>) -> Result<(), String>,
 ) -> Result<Accepted, Refused> {
-    use calamine::Reader;
     use sha2::Digest;
     let refuse = |message: String| Refused::whole_file(file, message);
     let sha256 = format!("{:x}", sha2::Sha256::digest(&bytes));
-    let mut workbook = calamine::open_workbook_auto_from_rs(std::io::Cursor::new(bytes))
-        .map_err(|e| refuse(format!("Die Arbeitsmappe lässt sich nicht lesen: {e}")))?;
-    let sheet = match &mapping.sheet {
-        Some(s) => s.clone(),
-        None => workbook
-            .sheet_names()
-            .first()
-            .cloned()
-            .ok_or_else(|| refuse("Die Arbeitsmappe hat kein Blatt".into()))?,
-    };
-    let range = workbook
-        .worksheet_range(&sheet)
-        .map_err(|e| refuse(format!("Das Blatt „{sheet}“ lässt sich nicht lesen: {e}")))?;
-    let first_row = range.start().map_or(0, |(r, _)| r as u64);
-    let grid: Vec<Vec<String>> = range
-        .rows()
-        .map(|r| r.iter().map(cell_text).collect())
-        .collect();
+    check_container(&bytes).map_err(refuse)?;
+    let (sheet, grid) = read_grid(bytes, mapping.sheet.as_deref()).map_err(refuse)?;
     let lines = mapping.header_rows.max(1) as usize;
     let header_at = |top: usize| -> Vec<String> {
-        let width = grid.iter().map(Vec::len).max().unwrap_or(0);
+        let width = grid.iter().map(|(_, r)| r.len()).max().unwrap_or(0);
         (0..width)
             .map(|c| {
                 let mut parts = Vec::new();
-                for (k, line) in grid.iter().skip(top).take(lines).enumerate() {
+                for (k, (_, line)) in grid.iter().skip(top).take(lines).enumerate() {
                     let mut text = line.get(c).cloned().unwrap_or_default();
                     // An empty cell in an upper header line belongs to a merged title on its left.
                     if text.is_empty() && k + 1 < lines {
@@ -349,11 +332,10 @@ pub fn read_workbook(
     };
     let needed = wanted(mapping);
     let top = match mapping.header_row {
-        Some(r) => (r as u64)
-            .checked_sub(first_row + 1)
-            .map(|t| t as usize)
-            .filter(|t| *t < grid.len())
-            .ok_or_else(|| refuse(format!("Die Kopfzeile {r} liegt außerhalb des Blatts „{sheet}“")))?,
+        Some(r) => grid
+            .iter()
+            .position(|(number, _)| *number == r as u64)
+            .ok_or_else(|| refuse(format!("Die Kopfzeile {r} liegt außerhalb des Blatts „{sheet}“ oder ist leer")))?,
         None => (0..grid.len().min(30))
             .find(|t| {
                 let h = header_at(*t);
@@ -369,9 +351,8 @@ pub fn read_workbook(
     let header = header_at(top);
     let rows = grid
         .iter()
-        .enumerate()
         .skip(top + lines)
-        .map(|(i, cells)| Ok((first_row + i as u64 + 1, cells.clone())));
+        .map(|(number, cells)| Ok((*number, cells.clone())));
     let (rows, warnings) = process(
         header,
         rows,
@@ -387,6 +368,151 @@ pub fn read_workbook(
         encoding: "XLSX",
         warnings,
     })
+}
+
+/// What a workbook may unpack to: a Jobcenter's figures are kilobytes to a few megabytes;
+/// anything near these limits is not a table of monthly values but an attack on the memory.
+pub const MAX_UNPACKED: u64 = 100 * 1024 * 1024;
+/// The most entries (sheets, styles, strings files) a workbook archive may hold.
+const MAX_ENTRIES: usize = 10_000;
+/// The widest sheet read, in columns (Excel's XFD is 16,384).
+pub const MAX_COLUMNS: u32 = 1_000;
+/// The most filled cells read from one sheet.
+pub const MAX_CELLS: usize = 5_000_000;
+
+/// Refuses a zip container (XLSX, ODS) whose entries unpack to more than [`MAX_UNPACKED`],
+/// before any of it is unpacked. Reads only the directory of the archive.
+fn check_container(bytes: &[u8]) -> Result<(), String> {
+    if !bytes.starts_with(b"PK") {
+        return Ok(());
+    }
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes))
+        .map_err(|_| "Die Arbeitsmappe ist kein gültiges XLSX- oder ODS-Archiv".to_owned())?;
+    if zip.len() > MAX_ENTRIES {
+        return Err(format!(
+            "Die Arbeitsmappe enthält {} Teile; gelesen werden Arbeitsmappen mit höchstens {}",
+            zip.len(),
+            MAX_ENTRIES
+        ));
+    }
+    let mut total = 0u64;
+    for i in 0..zip.len() {
+        let entry = zip
+            .by_index_raw(i)
+            .map_err(|_| "Die Arbeitsmappe ist beschädigt (Inhaltsverzeichnis)".to_owned())?;
+        total = total.saturating_add(entry.size());
+    }
+    if total > MAX_UNPACKED {
+        return Err(format!(
+            "Die Arbeitsmappe würde entpackt {} MB groß; gelesen werden höchstens {} MB. Speichern Sie nur das Blatt mit den Werten, oder als CSV",
+            total / (1024 * 1024),
+            MAX_UNPACKED / (1024 * 1024)
+        ));
+    }
+    Ok(())
+}
+
+/// The filled rows of a sheet (1-based row number, cells as text), read cell by cell with
+/// limits on width and count: one cell at XFD1048576 does not make a grid of 17 billion cells.
+/// Returns the sheet's name.
+fn read_grid(
+    bytes: Vec<u8>,
+    wanted: Option<&str>,
+) -> Result<(String, Vec<(u64, Vec<String>)>), String> {
+    use calamine::Reader;
+    use std::io::Cursor;
+    let first_sheet = |names: Vec<String>| -> Result<String, String> {
+        match wanted {
+            Some(s) if names.iter().any(|n| n == s) => Ok(s.to_owned()),
+            Some(s) => Err(format!(
+                "Das Blatt „{s}“ gibt es in der Arbeitsmappe nicht; sie hat: {}",
+                names.join(", ")
+            )),
+            None => names
+                .first()
+                .cloned()
+                .ok_or_else(|| "Die Arbeitsmappe hat kein Blatt".to_owned()),
+        }
+    };
+    let mut rows: std::collections::BTreeMap<u32, Vec<(u32, String)>> = Default::default();
+    let mut count = 0usize;
+    let mut put = |row: u32, col: u32, text: String| -> Result<(), String> {
+        if text.is_empty() {
+            return Ok(());
+        }
+        if col >= MAX_COLUMNS {
+            return Err(format!(
+                "Das Blatt hat Werte in Spalte {} (Zeile {}); gelesen werden höchstens {} Spalten",
+                col + 1,
+                row + 1,
+                MAX_COLUMNS
+            ));
+        }
+        count += 1;
+        if count > MAX_CELLS {
+            return Err(format!(
+                "Das Blatt hat mehr als {} gefüllte Zellen; teilen Sie die Datei",
+                zielwerk_domain::format::number(MAX_CELLS as f64, 0)
+            ));
+        }
+        rows.entry(row).or_default().push((col, text));
+        Ok(())
+    };
+    let unreadable =
+        |e: &dyn std::fmt::Display| format!("Die Arbeitsmappe lässt sich nicht lesen ({e})");
+    let sheet = match calamine::open_workbook_from_rs::<calamine::Xlsx<_>, _>(Cursor::new(
+        &bytes[..],
+    )) {
+        Ok(mut book) => {
+            let sheet = first_sheet(book.sheet_names())?;
+            let mut cells = book
+                .worksheet_cells_reader(&sheet)
+                .map_err(|e| unreadable(&e))?;
+            while let Some(cell) = cells.next_cell().map_err(|e| unreadable(&e))? {
+                let (row, col) = cell.get_position();
+                put(
+                    row,
+                    col,
+                    cell_text(&calamine::Data::from(cell.get_value().clone())),
+                )?;
+            }
+            sheet
+        }
+        Err(_) => {
+            // XLS and ODS have no cell reader; their unpacked size is bounded above.
+            let mut book = calamine::open_workbook_auto_from_rs(Cursor::new(&bytes[..]))
+                    .map_err(|e| {
+                        match e {
+                    calamine::Error::Msg(_) => {
+                        "Die Datei ist keine lesbare Arbeitsmappe; gelesen werden XLSX, XLSM, XLS und ODS"
+                            .to_owned()
+                    }
+                    e => unreadable(&e),
+                }
+                    })?;
+            let sheet = first_sheet(book.sheet_names())?;
+            let range = book.worksheet_range(&sheet).map_err(|e| unreadable(&e))?;
+            let (r0, c0) = range.start().unwrap_or((0, 0));
+            for (i, r) in range.rows().enumerate() {
+                for (j, c) in r.iter().enumerate() {
+                    put(r0 + i as u32, c0 + j as u32, cell_text(c))?;
+                }
+            }
+            sheet
+        }
+    };
+    let grid = rows
+        .into_iter()
+        .map(|(row, cells)| {
+            let width = cells.iter().map(|(c, _)| *c + 1).max().unwrap_or(0) as usize;
+            let mut line = vec![String::new(); width];
+            for (c, text) in cells {
+                line[c as usize] = text;
+            }
+            (u64::from(row) + 1, line)
+        })
+        .collect();
+    Ok((sheet, grid))
 }
 
 /// A cell as text: numbers (also German numbers written as text) in decimal-point form, dates

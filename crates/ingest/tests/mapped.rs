@@ -311,8 +311,77 @@ fn a_ba_workbook_with_title_rows_merged_headers_and_footnote_symbols() {
     )
     .unwrap_err();
     assert!(
-        err.to_string()
-            .contains("Die Arbeitsmappe lässt sich nicht lesen"),
+        err.to_string().contains(
+            "Die Datei ist keine lesbare Arbeitsmappe; gelesen werden XLSX, XLSM, XLS und ODS"
+        ),
+        "{err}"
+    );
+}
+
+/// Workbooks built to exhaust the memory are refused before they are unpacked or laid out:
+/// one extra cell at XFD1048576, and shared strings of hundreds of megabytes.
+#[test]
+fn hostile_workbooks_are_refused_with_the_limit() {
+    use rust_xlsxwriter::Workbook;
+    let m = parse_mapping(
+        "wb.toml",
+        &WORKBOOK_MAPPING.replace("header_rows = 2\n", ""),
+    )
+    .unwrap();
+    let mut sink = |_c: Vec<Observation>| Ok(());
+    // A 5 KB workbook with a cell in the last column and row of the sheet.
+    let mut wb = Workbook::new();
+    let ws = wb.add_worksheet();
+    ws.write_string(0, 0, "Berichtsmonat").unwrap();
+    ws.write_string(0, 1, "Arbeitslose / SGB II").unwrap();
+    ws.write_string(1, 0, "01.2025").unwrap();
+    ws.write_number(1, 1, 1470.0).unwrap();
+    ws.write_string(1_048_575, 16_383, "x").unwrap();
+    let bytes = wb.save_to_buffer().unwrap();
+    assert!(bytes.len() < 10_000);
+    let err = zielwerk_ingest::mapped::read_workbook("xfd.xlsx", bytes, &m, &catalog(), &mut sink)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("Das Blatt hat Werte in Spalte 16384 (Zeile 1048576); gelesen werden höchstens 1000 Spalten"),
+        "{err}"
+    );
+    // Far down but narrow: read (the rows between are not laid out).
+    let mut wb = Workbook::new();
+    let ws = wb.add_worksheet();
+    ws.write_string(0, 0, "Berichtsmonat").unwrap();
+    ws.write_string(0, 1, "Arbeitslose / SGB II").unwrap();
+    ws.write_string(1, 0, "01.2025").unwrap();
+    ws.write_number(1, 1, 1470.0).unwrap();
+    ws.write_string(199_999, 700, "Fußnote").unwrap();
+    let mut got = Vec::new();
+    let mut keep = |c: Vec<Observation>| {
+        got.extend(c);
+        Ok(())
+    };
+    zielwerk_ingest::mapped::read_workbook(
+        "weit.xlsx",
+        wb.save_to_buffer().unwrap(),
+        &m,
+        &catalog(),
+        &mut keep,
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(got.len(), 1);
+    // Shared strings that unpack to more than the limit (highly compressible text).
+    let mut wb = Workbook::new();
+    let ws = wb.add_worksheet();
+    let big = "x".repeat(30_000);
+    for r in 0..4_000u32 {
+        ws.write_string(r, 0, format!("{r}{big}")).unwrap();
+    }
+    let bytes = wb.save_to_buffer().unwrap();
+    let err =
+        zielwerk_ingest::mapped::read_workbook("strings.xlsx", bytes, &m, &catalog(), &mut sink)
+            .unwrap_err()
+            .to_string();
+    assert!(
+        err.contains("würde entpackt") && err.contains("höchstens 100 MB"),
         "{err}"
     );
 }
