@@ -412,13 +412,13 @@ fn check_container(bytes: &[u8]) -> Result<(), String> {
     Ok(())
 }
 
+/// A filled row of a sheet: its 1-based number and its cells as text.
+type Line = (u64, Vec<String>);
+
 /// The filled rows of a sheet (1-based row number, cells as text), read cell by cell with
 /// limits on width and count: one cell at XFD1048576 does not make a grid of 17 billion cells.
 /// Returns the sheet's name.
-fn read_grid(
-    bytes: Vec<u8>,
-    wanted: Option<&str>,
-) -> Result<(String, Vec<(u64, Vec<String>)>), String> {
+fn read_grid(bytes: Vec<u8>, wanted: Option<&str>) -> Result<(String, Vec<Line>), String> {
     use calamine::Reader;
     use std::io::Cursor;
     let first_sheet = |names: Vec<String>| -> Result<String, String> {
