@@ -661,15 +661,79 @@ pub(crate) fn german_message(msg: &str, syntax: bool) -> String {
     let ticked =
         |s: &str| -> Vec<String> { s.split('`').skip(1).step_by(2).map(str::to_owned).collect() };
     if syntax {
-        let detail = if msg.contains("duplicate key") {
-            "Ein Schlüssel ist doppelt vergeben".to_string()
-        } else {
-            format!(
-                "Die Datei ist kein gültiges TOML ({})",
-                msg.replace('\n', "; ")
-            )
-        };
-        return detail;
+        // The TOML parser's messages, by what they say; the place (line, column) is reported
+        // beside the message.
+        const SYNTAX: [(&str, &str); 22] = [
+            ("duplicate key", "Ein Schlüssel ist doppelt vergeben"),
+            ("duplicate table", "Eine Tabelle ist doppelt vergeben"),
+            (
+                "key with no value",
+                "Hier fehlt nach dem Schlüssel ein „=“ mit einem Wert",
+            ),
+            ("missing value", "Hier fehlt nach dem „=“ ein Wert"),
+            (
+                "missing assignment",
+                "Hier fehlt ein „=“ zwischen Schlüssel und Wert",
+            ),
+            (
+                "expected `=`",
+                "Hier fehlt ein „=“ zwischen Schlüssel und Wert",
+            ),
+            ("extra `=`", "Hier steht ein „=“ zu viel"),
+            ("extra assignment", "Hier steht ein „=“ zu viel"),
+            (
+                "basic string",
+                "Ein Text ist nicht richtig in Anführungszeichen gesetzt (fehlt das schließende „\"“?)",
+            ),
+            (
+                "literal string",
+                "Ein Text ist nicht richtig in Hochkommas gesetzt (fehlt das schließende „'“?)",
+            ),
+            (
+                "string values must be quoted",
+                "Texte stehen in Anführungszeichen: name = \"…\"",
+            ),
+            (
+                "missing opening quote",
+                "Hier fehlt ein öffnendes Anführungszeichen",
+            ),
+            ("unclosed", "Hier fehlt eine schließende Klammer"),
+            (
+                "missing comma",
+                "Hier fehlt ein Komma zwischen zwei Einträgen",
+            ),
+            ("extra comma", "Hier steht ein Komma zu viel"),
+            (
+                "unquoted key",
+                "Ein Schlüssel enthält unerlaubte Zeichen (erlaubt: Buchstaben, Ziffern, _ und -)",
+            ),
+            (
+                "table open",
+                "Eine Tabellenüberschrift [ … ] ist nicht richtig geschrieben",
+            ),
+            (
+                "unexpected content",
+                "Nach einem Wert muss die Zeile enden (oder ein Kommentar mit # folgen)",
+            ),
+            (
+                "unexpected key or value",
+                "Hier steht etwas, das weder Schlüssel noch Wert sein kann",
+            ),
+            (
+                "leading zero",
+                "Eine Zahl beginnt mit einer überflüssigen 0",
+            ),
+            ("`_`", "Ein „_“ darf nur zwischen Ziffern stehen"),
+            ("invalid", "Ein Wert ist nicht richtig geschrieben"),
+        ];
+        let lower = msg.to_lowercase();
+        return SYNTAX
+            .iter()
+            .find(|(en, _)| lower.contains(en))
+            .map_or_else(
+                || "Die Datei ist kein gültiges TOML; prüfen Sie an dieser Stelle Anführungszeichen, Gleichheitszeichen und Klammern".to_owned(),
+                |(_, de)| (*de).to_owned(),
+            );
     }
     if let Some(rest) = msg.strip_prefix("missing field ") {
         return format!("Pflichtfeld „{}“ fehlt", rest.trim_matches('`'));

@@ -217,10 +217,12 @@ pub(crate) fn open<'r>(
         Ok(_) => true,
         Err(e) => e.error_len().is_none(), // only a character cut at the block's end
     };
-    let encoding = if utf8 {
-        encoding_rs::UTF_8
-    } else {
-        encoding_rs::WINDOWS_1252
+    // A byte-order mark names the encoding (Excel's "Unicode-Text" is UTF-16); otherwise valid
+    // UTF-8, otherwise Windows-1252.
+    let encoding = match encoding_rs::Encoding::for_bom(&head) {
+        Some((bom, _)) => bom,
+        None if utf8 => encoding_rs::UTF_8,
+        None => encoding_rs::WINDOWS_1252,
     };
     let decoded = encoding_rs_io::DecodeReaderBytesBuilder::new()
         .encoding(Some(encoding))

@@ -142,12 +142,30 @@ fn syntax_error() {
     .unwrap_err();
     assert_eq!(err.problems.len(), 1);
     assert_eq!(err.problems[0].line, 16);
-    assert!(
-        err.problems[0]
-            .message
-            .starts_with("Die Datei ist kein gültiges TOML"),
+    assert_eq!(
+        err.problems[0].message,
+        "Ein Text ist nicht richtig in Anführungszeichen gesetzt (fehlt das schließende „\"“?)",
         "{err}"
     );
+}
+
+/// The TOML parser's English never reaches the user: each typical slip gets a German message.
+#[test]
+fn syntax_errors_are_described_in_german() {
+    for (from, to) in [
+        ("ags = \"05158\"", "ags"),
+        ("ags = \"05158\"", "ags \"05158\""),
+        ("year = 2022", "year = 2022 2023"),
+        ("[jobcenter]", "[jobcenter"),
+        ("ags = \"05158\"", "a g s = \"05158\""),
+    ] {
+        let err = parse("ziel.toml", &BASE.replacen(from, to, 1)).unwrap_err();
+        let m = &err.problems[0].message;
+        for english in ["expected", "key", "invalid", "value", "string", "table"] {
+            assert!(!m.contains(english), "{to}: {m}");
+        }
+        assert!(err.problems[0].line >= 1, "{to}: {err}");
+    }
 }
 
 #[test]

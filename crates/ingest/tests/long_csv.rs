@@ -467,3 +467,26 @@ fn a_doubled_column_is_refused() {
         err.errors[0].message
     );
 }
+
+/// Excel's "Unicode-Text" is UTF-16 with a byte-order mark: read as such and named so.
+#[test]
+fn utf16_files_are_read_and_named() {
+    let text = format!("{HEADER}t36402;BG;März 2022;18.050;;;endgültig;31.01.2023\n");
+    for (bom, le, name) in [
+        (&[0xFF, 0xFE][..], true, "UTF-16LE"),
+        (&[0xFE, 0xFF][..], false, "UTF-16BE"),
+    ] {
+        let mut bytes = bom.to_vec();
+        for unit in text.encode_utf16() {
+            bytes.extend(if le {
+                unit.to_le_bytes()
+            } else {
+                unit.to_be_bytes()
+            });
+        }
+        let (obs, acc) = run(&bytes).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(acc.encoding, name);
+        assert_eq!(obs[0].month.to_string(), "2022-03");
+        assert_eq!(obs[0].value, Some(18_050.0));
+    }
+}

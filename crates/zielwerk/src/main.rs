@@ -521,8 +521,7 @@ async fn run(cli: Cli) -> Result<()> {
         }
         Command::Restore { file, db } => {
             let store = open(&db.db).await?;
-            let text = std::fs::read_to_string(&file)
-                .with_context(|| format!("{} lässt sich nicht lesen", file.display()))?;
+            let text = read_text(&file)?;
             let s = store
                 .restore(&text)
                 .await
@@ -578,8 +577,7 @@ async fn import(
 ) -> Result<()> {
     let mapping = match mapping {
         Some(m) => {
-            let text = std::fs::read_to_string(m)
-                .with_context(|| format!("{} lässt sich nicht lesen", m.display()))?;
+            let text = read_text(m)?;
             Some(
                 zielwerk_ingest::mapped::parse_mapping(&m.display().to_string(), &text)
                     .map_err(anyhow::Error::msg)?,
@@ -1136,9 +1134,25 @@ async fn agreement(command: AgreementCommand) -> Result<()> {
     }
 }
 
+/// A text file (agreement, mapping, backup), with a German message for what goes wrong: the
+/// operating system's English ("stream did not contain valid UTF-8") never reaches the user.
+fn read_text(file: &std::path::Path) -> Result<String> {
+    std::fs::read_to_string(file).map_err(|e| {
+        let why = match e.kind() {
+            std::io::ErrorKind::NotFound => "gibt es nicht".to_owned(),
+            std::io::ErrorKind::PermissionDenied => "darf nicht gelesen werden".to_owned(),
+            std::io::ErrorKind::InvalidData => {
+                "ist kein UTF-8-Text; speichern Sie die Datei mit der Kodierung UTF-8".to_owned()
+            }
+            std::io::ErrorKind::IsADirectory => "ist ein Verzeichnis, keine Datei".to_owned(),
+            _ => "lässt sich nicht lesen".to_owned(),
+        };
+        anyhow::anyhow!("{} {why}", file.display())
+    })
+}
+
 fn read_agreement(file: &PathBuf) -> Result<zielwerk_domain::Agreement> {
-    let source = std::fs::read_to_string(file)
-        .with_context(|| format!("{} lässt sich nicht lesen", file.display()))?;
+    let source = read_text(file)?;
     Ok(zielwerk_ingest::parse(
         &file.display().to_string(),
         &source,

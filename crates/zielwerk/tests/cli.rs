@@ -919,3 +919,21 @@ fn a_closed_pipe_ends_the_output_quietly() {
         assert_ne!(out.status.code(), Some(101), "{args:?}: {err}");
     }
 }
+
+/// A file that is not UTF-8 is named with what to do, in German.
+#[test]
+fn a_file_in_another_encoding_is_refused_in_german() {
+    let dir = tempfile::tempdir().unwrap();
+    let latin = dir.path().join("latin1.toml");
+    std::fs::write(&latin, b"title = \"Zielvereinbarung f\xfcr 2022\"\n").unwrap();
+    let (ok, _, err) = run(&["agreement", "check", latin.to_str().unwrap()]);
+    assert!(!ok);
+    assert!(
+        err.contains("ist kein UTF-8-Text; speichern Sie die Datei mit der Kodierung UTF-8"),
+        "{err}"
+    );
+    assert!(!err.contains("stream did not contain"), "{err}");
+    let (ok, _, err) = run(&["agreement", "check", "/gibt/es/nicht.toml"]);
+    assert!(!ok);
+    assert!(err.contains("/gibt/es/nicht.toml gibt es nicht"), "{err}");
+}
