@@ -1151,7 +1151,7 @@ fn read_text(file: &std::path::Path) -> Result<String> {
     })
 }
 
-fn read_agreement(file: &PathBuf) -> Result<zielwerk_domain::Agreement> {
+fn read_agreement(file: &std::path::Path) -> Result<zielwerk_domain::Agreement> {
     let source = read_text(file)?;
     Ok(zielwerk_ingest::parse(
         &file.display().to_string(),
