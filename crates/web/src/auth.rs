@@ -322,7 +322,7 @@ pub async fn authenticate(State(state): State<AppState>, mut req: Request, next:
     };
     let unsafe_method = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
     if unsafe_method {
-        if foreign_origin(req.headers()) {
+        if foreign_origin(req.headers(), is_secure(&state, req.headers())) {
             return WebError::Forbidden(
                 "Diese Anfrage kommt von einer fremden Seite und wurde abgewiesen.".into(),
             )
@@ -369,8 +369,9 @@ pub async fn authenticate(State(state): State<AppState>, mut req: Request, next:
     response
 }
 
-/// An `Origin` header that is not this server's host.
-fn foreign_origin(headers: &axum::http::HeaderMap) -> bool {
+/// An `Origin` header that is not this server: another host, or the same host under the other
+/// scheme (`http://` while the server is reached over TLS, or the reverse).
+fn foreign_origin(headers: &axum::http::HeaderMap, tls: bool) -> bool {
     let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) else {
         return false;
     };
@@ -378,8 +379,50 @@ fn foreign_origin(headers: &axum::http::HeaderMap) -> bool {
         .get(header::HOST)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
-    let origin_host = origin.split_once("://").map(|(_, h)| h).unwrap_or("");
-    origin == "null" || origin_host != host
+    let scheme = if tls { "https" } else { "http" };
+    origin != format!("{scheme}://{host}")
+}
+
+#[cfg(test)]
+mod origin_tests {
+    use super::foreign_origin;
+    use axum::http::HeaderMap;
+
+    fn headers(origin: &str, host: &str) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        h.insert("origin", origin.parse().unwrap());
+        h.insert("host", host.parse().unwrap());
+        h
+    }
+
+    #[test]
+    fn the_origin_must_match_host_and_scheme() {
+        assert!(!foreign_origin(
+            &headers("http://z.example:8080", "z.example:8080"),
+            false
+        ));
+        assert!(!foreign_origin(
+            &headers("https://z.example", "z.example"),
+            true
+        ));
+        assert!(foreign_origin(
+            &headers("https://z.example", "z.example"),
+            false
+        ));
+        assert!(foreign_origin(
+            &headers("http://z.example", "z.example"),
+            true
+        ));
+        assert!(foreign_origin(
+            &headers("http://evil.example", "z.example"),
+            false
+        ));
+        assert!(foreign_origin(&headers("null", "z.example"), false));
+        assert!(
+            !foreign_origin(&HeaderMap::new(), false),
+            "no Origin: other checks apply"
+        );
+    }
 }
 
 /// The request's CSRF token: from the query (`_csrf`), or from a form body (which is read and
