@@ -247,6 +247,39 @@ pub struct Principal {
     pub grants: Vec<Grant>,
 }
 
+/// The rules of account administration, beside the permission table: who may grant where, whose
+/// account an administrator may lock, and that nobody raises their own rights.
+impl Principal {
+    /// May this user grant roles on `scope`? `*` needs Administration for every Jobcenter.
+    pub fn may_grant_on(&self, scope: &Scope) -> bool {
+        match scope {
+            Scope::All => self
+                .grants
+                .iter()
+                .any(|g| g.scope == Scope::All && g.role == Role::Admin),
+            Scope::Jobcenter(j) => self.may(j, Action::ManageUsers),
+        }
+    }
+
+    /// May this user lock (or unlock) an account with `grants`? Only who administers every
+    /// Jobcenter the account works for: locking ends its work everywhere.
+    pub fn may_lock(&self, grants: &[Grant]) -> bool {
+        if self.may_grant_on(&Scope::All) {
+            return true;
+        }
+        !grants.is_empty() && grants.iter().all(|g| self.may_grant_on(&g.scope))
+    }
+
+    /// May this user give the account `account_id` the grants `new` in the scopes the user
+    /// administers, when it holds `old`? Every one of them must be in such a scope; on their own
+    /// account a user may keep or drop grants but never add one (an administrator does not make
+    /// itself Kreis). Grants elsewhere are not this user's to change and stay as they are.
+    pub fn may_set_grants(&self, account_id: &str, old: &[Grant], new: &[Grant]) -> bool {
+        new.iter().all(|g| self.may_grant_on(&g.scope))
+            && (account_id != self.user_id || new.iter().all(|g| old.contains(g)))
+    }
+}
+
 impl Principal {
     /// May this user do `action` with the data of `jobcenter`?
     pub fn may(&self, jobcenter: &BaId, action: Action) -> bool {
@@ -281,6 +314,43 @@ impl Principal {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn account(id: &str, grants: &[&str]) -> Principal {
+        Principal {
+            user_id: id.into(),
+            login: id.into(),
+            name: id.into(),
+            grants: grants
+                .iter()
+                .map(|g| {
+                    let (role, scope) = g.split_once('@').unwrap();
+                    Grant {
+                        role: role.parse().unwrap(),
+                        scope: scope.parse().unwrap(),
+                    }
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn administrators_lock_only_accounts_wholly_theirs_and_never_raise_themselves() {
+        let admin = account("a", &["admin@t36402"]);
+        let land = account("l", &["admin@*"]);
+        let both = account("x", &["kreis@t36402", "kreis@t73906"]).grants;
+        let mine = account("y", &["kreis@t36402"]).grants;
+        assert!(!admin.may_lock(&both), "the account also works for t73906");
+        assert!(admin.may_lock(&mine));
+        assert!(land.may_lock(&both));
+        // Granting itself a steering role is refused; dropping one is fine.
+        let kreis = account("z", &["kreis@t36402"]).grants;
+        let with_kreis: Vec<Grant> = admin.grants.iter().cloned().chain(kreis.clone()).collect();
+        assert!(!admin.may_set_grants("a", &admin.grants, &with_kreis));
+        assert!(admin.may_set_grants("a", &admin.grants, &admin.grants));
+        assert!(admin.may_set_grants("other", &[], &kreis));
+        let elsewhere = account("w", &["kreis@t73906"]).grants;
+        assert!(!admin.may_set_grants("other", &[], &elsewhere));
+    }
 
     /// The whole table, every role × every action, written out as a reader would check it.
     #[test]

@@ -37,16 +37,9 @@ struct UsersPage {
     form_name: String,
 }
 
-/// May `session` grant on `scope`? `*` needs Administration for every Jobcenter.
+/// May `session` grant on `scope`? (The rule: `Principal::may_grant_on`.)
 fn may_grant(session: &Session, scope: &Scope) -> bool {
-    let p = &session.principal;
-    match scope {
-        Scope::All => p
-            .grants
-            .iter()
-            .any(|g| g.scope == Scope::All && g.role == Role::Admin),
-        Scope::Jobcenter(j) => p.may(j, Action::ManageUsers),
-    }
+    session.principal.may_grant_on(scope)
 }
 
 fn require_admin(session: &Session) -> Result<(), WebError> {
@@ -337,6 +330,11 @@ pub async fn edit(
             })?;
         grants.push(g);
     }
+    if !session.principal.may_set_grants(&u.id, &u.grants, &grants) {
+        return Err(WebError::Forbidden(
+            "Die eigenen Rechte kann man nicht erweitern; das muss eine andere Administratorin oder ein anderer Administrator tun.".into(),
+        ));
+    }
     if u.id == session.principal.user_id
         && !grants
             .iter()
@@ -346,11 +344,17 @@ pub async fn edit(
             "Sie können sich die eigene Administration nicht entziehen; das muss eine andere Administratorin oder ein anderer Administrator tun.".into(),
         ));
     }
+    // Refused before anything is written: a lock that is not this administrator's to set.
+    let lock = fields.iter().any(|(k, v)| k == "gesperrt" && v == "1");
+    if lock != u.disabled && !session.principal.may_lock(&u.grants) {
+        return Err(WebError::Forbidden(
+            "Dieses Konto arbeitet auch für Jobcenter, die Sie nicht verwalten; sperren oder entsperren kann es nur, wer alle seine Jobcenter verwaltet.".into(),
+        ));
+    }
     let store = session.store(&state.store);
     store
         .set_grants(&login, &grants, |s| may_grant(&session, s))
         .await?;
-    let lock = fields.iter().any(|(k, v)| k == "gesperrt" && v == "1");
     if lock != u.disabled {
         store.set_disabled(&login, lock).await?;
     }

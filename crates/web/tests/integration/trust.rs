@@ -1017,13 +1017,53 @@ async fn administrators_add_accounts_only_where_they_administer() {
         .get(&s.url(&format!("{METTMANN}/ziele/kdu-je-bg/bearbeiten")))
         .await;
     assert_eq!(status, 403, "no longer Kreis");
-    // Locking ends the session at once.
-    let (status, _) = post_as(
+    // „neu“ also reads Regensburg: the Mettmann administrator may not lock it (that would end
+    // its work for Regensburg too), and nothing of the refused form is written.
+    let (status, page) = post_as(
         &s,
         &local,
         "/verwaltung/benutzer/neu",
+        &[("gesperrt", "1".to_owned())],
+    )
+    .await;
+    assert_eq!(status, 403);
+    assert!(
+        page.contains("sperren oder entsperren kann es nur, wer alle seine Jobcenter verwaltet"),
+        "{page}"
+    );
+    let neu_now = s.store.user_by_login("neu").await.unwrap().unwrap();
+    assert!(!neu_now.disabled);
+    assert_eq!(neu_now.grants.len(), 2, "the grants stayed as they were");
+    // An administrator does not make itself Kreis.
+    let (status, page) = post_as(
+        &s,
+        &local,
+        "/verwaltung/benutzer/admin-me",
+        &[
+            ("recht", "admin@t36402".to_owned()),
+            ("recht", "kreis@t36402".to_owned()),
+        ],
+    )
+    .await;
+    assert_eq!(status, 403);
+    assert!(
+        page.contains("Die eigenen Rechte kann man nicht erweitern"),
+        "{page}"
+    );
+    assert_eq!(
+        local.get(&s.url(METTMANN)).await.0,
+        404,
+        "still no steering data"
+    );
+    // Locking (by the installation's administration) ends the session at once.
+    let land = s.login("admin").await;
+    let (status, _) = post_as(
+        &s,
+        &land,
+        "/verwaltung/benutzer/neu",
         &[
             ("recht", "jobcenter@t36402".to_owned()),
+            ("recht", "leserecht@t73906".to_owned()),
             ("gesperrt", "1".to_owned()),
         ],
     )
