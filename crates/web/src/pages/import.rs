@@ -37,9 +37,19 @@ pub const MAPPINGS: [(&str, &str, &str); 3] = [
 ];
 
 /// Files waiting for confirmation, by token. Bounded: the oldest go first.
+/// Previews awaiting confirmation, per session: each session keeps its own few, so one
+/// Jobcenter's uploads never void another's pending confirmation; all together are bounded in
+/// bytes, the oldest going first.
 #[derive(Debug, Default)]
 pub struct Uploads {
-    pending: Mutex<Vec<(String, Upload)>>,
+    pending: Mutex<Vec<Pending>>,
+}
+
+#[derive(Debug)]
+struct Pending {
+    session: String,
+    token: String,
+    upload: Upload,
 }
 
 #[derive(Debug, Clone)]
@@ -49,22 +59,71 @@ struct Upload {
     mapping: String,
 }
 
-const MAX_PENDING: usize = 16;
+/// Previews one session may have waiting at once.
+const PENDING_PER_SESSION: usize = 4;
+/// Bytes all waiting previews together may hold.
+const PENDING_BYTES: usize = 512 * 1024 * 1024;
 
 impl Uploads {
-    fn put(&self, token: String, upload: Upload) {
+    fn put(&self, session: &str, token: String, upload: Upload) {
         let mut p = self.pending.lock().unwrap_or_else(|e| e.into_inner());
-        p.retain(|(t, _)| *t != token);
-        if p.len() >= MAX_PENDING {
+        p.retain(|x| !(x.session == session && x.token == token));
+        while p.iter().filter(|x| x.session == session).count() >= PENDING_PER_SESSION {
+            if let Some(i) = p.iter().position(|x| x.session == session) {
+                p.remove(i);
+            }
+        }
+        p.push(Pending {
+            session: session.to_owned(),
+            token,
+            upload,
+        });
+        while p.len() > 1 && p.iter().map(|x| x.upload.bytes.len()).sum::<usize>() > PENDING_BYTES {
             p.remove(0);
         }
-        p.push((token, upload));
     }
 
-    fn take(&self, token: &str) -> Option<Upload> {
+    fn take(&self, session: &str, token: &str) -> Option<Upload> {
         let mut p = self.pending.lock().unwrap_or_else(|e| e.into_inner());
-        let i = p.iter().position(|(t, _)| t == token)?;
-        Some(p.remove(i).1)
+        let i = p
+            .iter()
+            .position(|x| x.session == session && x.token == token)?;
+        Some(p.remove(i).upload)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn upload(n: usize) -> Upload {
+        Upload {
+            name: format!("{n}.csv"),
+            bytes: vec![b'x'; 10],
+            mapping: String::new(),
+        }
+    }
+
+    #[test]
+    fn one_sessions_uploads_never_void_anothers_preview() {
+        let u = Uploads::default();
+        u.put("mettmann", "a".into(), upload(0));
+        for i in 0..40 {
+            u.put("regensburg", format!("r{i}"), upload(i));
+        }
+        assert!(
+            u.take("mettmann", "a").is_some(),
+            "Mettmann's preview is still there"
+        );
+        assert!(u.take("regensburg", "r39").is_some());
+        assert!(
+            u.take("regensburg", "r0").is_none(),
+            "a session keeps its newest few"
+        );
+        assert!(
+            u.take("regensburg", "a").is_none(),
+            "a token is its session's alone"
+        );
     }
 }
 
@@ -304,7 +363,7 @@ pub async fn preview(
         // A preview can be confirmed only in the session that made it.
         state
             .uploads
-            .put(format!("{} {token}", session.token_hash), upload.clone());
+            .put(&session.token_hash, token.clone(), upload.clone());
     }
     answer(page(&upload, token, result, false))
 }
@@ -331,12 +390,14 @@ pub async fn confirm(
     Form(f): Form<Confirm>,
 ) -> Result<Response, WebError> {
     may_import(&session)?;
-    let key = format!("{} {}", session.token_hash, f.token);
-    let upload = state.uploads.take(&key).ok_or_else(|| {
-        WebError::BadRequest(
-            "Diese Vorschau ist nicht mehr vorhanden; bitte die Datei erneut hochladen.".into(),
-        )
-    })?;
+    let upload = state
+        .uploads
+        .take(&session.token_hash, &f.token)
+        .ok_or_else(|| {
+            WebError::BadRequest(
+                "Diese Vorschau ist nicht mehr vorhanden; bitte die Datei erneut hochladen.".into(),
+            )
+        })?;
     let result = run(&state, &session, &upload, true).await?;
     answer(page(&upload, String::new(), result, true))
 }
