@@ -34,6 +34,9 @@ pub struct AppState {
     throttle: std::sync::Arc<auth::Throttle>,
     /// Mark cookies Secure even without a proxy header saying the request came over TLS.
     pub secure_cookies: bool,
+    /// The address under which the installation is reached (`https://zielwerk.kreis.example`),
+    /// for the absolute ids of OParl. Without it the ids follow the request's `Host` header.
+    pub public_url: Option<String>,
 }
 
 impl AppState {
@@ -44,6 +47,7 @@ impl AppState {
             uploads: Default::default(),
             throttle: Default::default(),
             secure_cookies: false,
+            public_url: None,
         }
     }
 }

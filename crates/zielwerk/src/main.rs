@@ -70,6 +70,10 @@ enum Command {
         /// X-Forwarded-Proto mitschickt).
         #[arg(long, env = "ZIELWERK_SECURE_COOKIES")]
         secure_cookies: bool,
+        /// Öffentliche Adresse der Installation, z. B. https://zielwerk.kreis.example; OParl
+        /// nennt seine Objekte damit (ohne Angabe nach dem Host-Kopf der Anfrage).
+        #[arg(long, env = "ZIELWERK_PUBLIC_URL", value_parser = public_url)]
+        public_url: Option<String>,
     },
     /// Legt die Demodatenbank an oder frischt sie auf und startet dann den Webserver.
     Demo {
@@ -390,9 +394,10 @@ async fn run(cli: Cli) -> Result<()> {
             db,
             bind,
             secure_cookies,
+            public_url,
         } => {
             let store = open(&db.db).await?;
-            serve(store, &bind.bind, secure_cookies).await
+            serve(store, &bind.bind, secure_cookies, public_url).await
         }
         Command::User {
             command:
@@ -511,7 +516,7 @@ async fn run(cli: Cli) -> Result<()> {
             if no_serve {
                 Ok(())
             } else {
-                serve(store, &bind.bind, false).await
+                serve(store, &bind.bind, false, None).await
             }
         }
         Command::Agreement { command } => agreement(command).await,
@@ -912,7 +917,25 @@ fn read_password(login: &str) -> Result<String> {
     }
 }
 
-async fn serve(store: Store, bind: &str, secure_cookies: bool) -> Result<()> {
+/// `--public-url`: an absolute http(s) address without query or fragment.
+fn public_url(s: &str) -> std::result::Result<String, String> {
+    let ok = (s.starts_with("https://") || s.starts_with("http://"))
+        && s.split_once("://").is_some_and(|(_, rest)| {
+            !rest.is_empty() && !rest.contains(['?', '#', ' ']) && !rest.starts_with('/')
+        });
+    if ok {
+        Ok(s.trim_end_matches('/').to_owned())
+    } else {
+        Err("erwartet wird eine Adresse wie https://zielwerk.kreis.example".into())
+    }
+}
+
+async fn serve(
+    store: Store,
+    bind: &str,
+    secure_cookies: bool,
+    public_url: Option<String>,
+) -> Result<()> {
     let listener = tokio::net::TcpListener::bind(bind)
         .await
         .with_context(|| format!("Adresse {bind} ist nicht verfügbar"))?;
@@ -931,6 +954,7 @@ async fn serve(store: Store, bind: &str, secure_cookies: bool) -> Result<()> {
     }
     let mut state = zielwerk_web::AppState::new(store);
     state.secure_cookies = secure_cookies;
+    state.public_url = public_url;
     zielwerk_web::serve(listener, state).await?;
     Ok(())
 }

@@ -74,8 +74,12 @@ async fn as_json_error(response: Response) -> Response {
     r
 }
 
-/// The absolute base URL of the API, from the request (OParl ids are absolute URLs).
-fn base(headers: &HeaderMap) -> String {
+/// The absolute base URL of the API (OParl ids are absolute URLs): the configured public
+/// address, or else the request's host (only host characters; anything else is `localhost`).
+fn base(state: &AppState, headers: &HeaderMap) -> String {
+    if let Some(url) = &state.public_url {
+        return format!("{}/oparl/v1", url.trim_end_matches('/'));
+    }
     let host = headers
         .get(header::HOST)
         .and_then(|h| h.to_str().ok())
@@ -143,7 +147,7 @@ async fn body_vorlagen(state: &AppState, body: &str) -> Result<Vec<StoredVorlage
 }
 
 async fn system(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, WebError> {
-    let b = base(&headers);
+    let b = base(&state, &headers);
     let first = state
         .store
         .published_vorlagen()
@@ -156,7 +160,8 @@ async fn system(State(state): State<AppState>, headers: HeaderMap) -> Result<Res
         "oparlVersion": OPARL,
         "body": format!("{b}/bodies"),
         "name": "Zielwerk – Berichte zur Zielsteuerung SGB II",
-        "product": "Zielwerk",
+        // A URL, as the schema asks: the installation's own start page.
+        "product": format!("{}/", b.trim_end_matches("/oparl/v1")),
         "website": format!("{}/", b.trim_end_matches("/oparl/v1")),
     });
     if let Some(created) = first {
@@ -219,7 +224,7 @@ async fn bodies(
     headers: HeaderMap,
     Query(q): Query<ListQuery>,
 ) -> Result<Response, WebError> {
-    let b = base(&headers);
+    let b = base(&state, &headers);
     let mut items = Vec::new();
     for (body, vorlagen) in published(&state).await? {
         items.push(body_object(&state, &b, &body, &vorlagen).await?);
@@ -232,7 +237,7 @@ async fn body(
     headers: HeaderMap,
     Path(body): Path<String>,
 ) -> Result<Response, WebError> {
-    let b = base(&headers);
+    let b = base(&state, &headers);
     let vorlagen = body_vorlagen(&state, &body).await?;
     Ok(json_response(
         body_object(&state, &b, &body, &vorlagen).await?,
@@ -271,7 +276,7 @@ async fn organizations(
     Path(body): Path<String>,
     Query(q): Query<ListQuery>,
 ) -> Result<Response, WebError> {
-    let b = base(&headers);
+    let b = base(&state, &headers);
     let vorlagen = body_vorlagen(&state, &body).await?;
     let items = committees(&vorlagen)
         .iter()
@@ -285,7 +290,7 @@ async fn organization(
     headers: HeaderMap,
     Path((body, org)): Path<(String, String)>,
 ) -> Result<Response, WebError> {
-    let b = base(&headers);
+    let b = base(&state, &headers);
     let vorlagen = body_vorlagen(&state, &body).await?;
     let all = committees(&vorlagen);
     let (name, at) = all.get(&org).ok_or_else(|| not_found("Dieses Gremium"))?;
@@ -303,7 +308,7 @@ async fn empty_list(
     Query(q): Query<ListQuery>,
 ) -> Result<Response, WebError> {
     body_vorlagen(&state, &body).await?;
-    let b = base(&headers);
+    let b = base(&state, &headers);
     let url = format!("{}{}", b.trim_end_matches("/oparl/v1"), uri.path());
     list(&url, Vec::new(), &q)
 }
@@ -410,7 +415,7 @@ async fn papers(
     Path(body): Path<String>,
     Query(q): Query<ListQuery>,
 ) -> Result<Response, WebError> {
-    let b = base(&headers);
+    let b = base(&state, &headers);
     let filter = q.filter()?;
     let mut items = Vec::new();
     for v in body_vorlagen(&state, &body).await? {
@@ -429,7 +434,7 @@ async fn paper(
 ) -> Result<Response, WebError> {
     let v = published_vorlage(&state, &id).await?;
     Ok(json_response(
-        paper_object(&state, &base(&headers), &v).await?,
+        paper_object(&state, &base(&state, &headers), &v).await?,
     ))
 }
 
@@ -441,7 +446,7 @@ async fn consultation(
     let v = published_vorlage(&state, &id).await?;
     let o = n
         .checked_sub(1)
-        .and_then(|n| consultation_object(&base(&headers), &v, n))
+        .and_then(|n| consultation_object(&base(&state, &headers), &v, n))
         .ok_or_else(|| not_found("Diese Beratung"))?;
     Ok(json_response(o))
 }
@@ -457,7 +462,12 @@ async fn file(
         .iter()
         .find(|f| f.name == name)
         .ok_or_else(|| not_found(&format!("Die Datei „{name}“")))?;
-    Ok(json_response(file_object(&base(&headers), &v, f, &files)))
+    Ok(json_response(file_object(
+        &base(&state, &headers),
+        &v,
+        f,
+        &files,
+    )))
 }
 
 async fn download(

@@ -227,6 +227,15 @@ pub async fn demo_server() -> Server {
 
 /// Loads the demo into `store` and serves it; `dir` lives as long as the server.
 pub async fn serve_demo(store: Store, dir: tempfile::TempDir) -> Server {
+    serve_demo_with(store, dir, |_| {}).await
+}
+
+/// As [`serve_demo`], with the application's settings changed by `configure`.
+pub async fn serve_demo_with(
+    store: Store,
+    dir: tempfile::TempDir,
+    configure: impl FnOnce(&mut AppState),
+) -> Server {
     let demo = zielwerk_demo::build(zielwerk_demo::DEFAULT_SEED).unwrap();
     for a in &demo.agreements {
         store.save_agreement(a).await.unwrap();
@@ -247,7 +256,9 @@ pub async fn serve_demo(store: Store, dir: tempfile::TempDir) -> Server {
     }
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    let app = zielwerk_web::router(AppState::new(store.clone()));
+    let mut state = AppState::new(store.clone());
+    configure(&mut state);
+    let app = zielwerk_web::router(state);
     tokio::spawn(async move {
         axum::serve(listener, app).await.unwrap();
     });

@@ -367,3 +367,40 @@ async fn pages_speak_plain_german() {
     );
     assert!(!overview.contains("Ziel erreicht mit"), "{overview}");
 }
+
+/// OParl names its objects with the configured public address, whatever `Host` a request
+/// sends; without one, with the request's host. `System.product` is a URL, as the schema asks.
+#[tokio::test]
+async fn oparl_ids_use_the_public_address() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = zielwerk_store::Store::open(dir.path().join("d.db").to_str().unwrap())
+        .await
+        .unwrap();
+    let s = crate::serve_demo_with(store, dir, |state| {
+        state.public_url = Some("https://zielwerk.kreis.example".into());
+    })
+    .await;
+    published_demo_vorlage(&s).await;
+    let r = reqwest::Client::new()
+        .get(s.url("/oparl/v1/system"))
+        .header("host", "evil.example")
+        .send()
+        .await
+        .unwrap();
+    let system: serde_json::Value = serde_json::from_str(&r.text().await.unwrap()).unwrap();
+    assert_eq!(
+        system["id"],
+        "https://zielwerk.kreis.example/oparl/v1/system"
+    );
+    assert_eq!(system["product"], "https://zielwerk.kreis.example/");
+    assert!(!system.to_string().contains("evil.example"), "{system}");
+
+    let plain = demo_server().await;
+    let (_, body, _) = get(&plain.url("/oparl/v1/system")).await;
+    let system: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let product = system["product"].as_str().unwrap();
+    assert!(
+        product.starts_with("http://127.0.0.1:") && product.ends_with('/'),
+        "{product}"
+    );
+}
