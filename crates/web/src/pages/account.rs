@@ -52,6 +52,27 @@ mod tests {
     use super::local_path;
 
     #[test]
+    fn wrong_passwords_from_elsewhere_do_not_lock_the_owner_out() {
+        use crate::auth::{FREE_ATTEMPTS, Throttle};
+        use std::time::Instant;
+        let t = Throttle::default();
+        let now = Instant::now();
+        let attacker = super::throttle_keys("kreis", Some("203.0.113.9".parse().unwrap()));
+        for _ in 0..FREE_ATTEMPTS + 3 {
+            for (k, _) in &attacker {
+                t.failed(k, now);
+            }
+        }
+        let blocked = |keys: &[(String, u32)]| {
+            keys.iter()
+                .any(|(k, free)| !t.wait(k, *free, now).is_zero())
+        };
+        assert!(blocked(&attacker), "the guesser is slowed down");
+        let owner = super::throttle_keys("kreis", Some("198.51.100.7".parse().unwrap()));
+        assert!(!blocked(&owner), "the owner at her own address is not");
+    }
+
+    #[test]
     fn only_paths_of_this_site_are_followed() {
         for (next, to) in [
             (
@@ -69,6 +90,24 @@ mod tests {
         ] {
             assert_eq!(local_path(next), to, "{next:?}");
         }
+    }
+}
+
+/// What failed sign-ins are counted against, with the failures each may have for free.
+///
+/// Where the server knows the address: the account *at that address* (so five wrong passwords
+/// typed elsewhere do not lock its owner out), the address (an office behind one proxy shares
+/// one: four times as many), and the account from anywhere with a high allowance (which still
+/// slows a guesser spread over many addresses). Without an address, the account.
+fn throttle_keys(login: &str, ip: Option<std::net::IpAddr>) -> Vec<(String, u32)> {
+    let account = format!("konto:{}", login.to_lowercase());
+    match ip {
+        Some(ip) => vec![
+            (format!("{account}@{ip}"), auth::FREE_ATTEMPTS),
+            (format!("adresse:{ip}"), 4 * auth::FREE_ATTEMPTS),
+            (account, 20 * auth::FREE_ATTEMPTS),
+        ],
+        None => vec![(account, auth::FREE_ATTEMPTS)],
     }
 }
 
@@ -157,15 +196,7 @@ pub async fn login(State(state): State<AppState>, req: Request) -> PageResult {
         );
     }
     let now = Instant::now();
-    // Per account, and per address when the server knows it (an office behind one proxy
-    // shares an address: it gets four times as many free attempts).
-    let mut keys = vec![(
-        format!("konto:{}", login.to_lowercase()),
-        auth::FREE_ATTEMPTS,
-    )];
-    if let Some(p) = peer {
-        keys.push((format!("adresse:{}", p.ip()), 4 * auth::FREE_ATTEMPTS));
-    }
+    let keys = throttle_keys(&login, peer.map(|p| p.ip()));
     let wait = keys
         .iter()
         .map(|(k, free)| state.throttle.wait(k, *free, now))
@@ -202,7 +233,7 @@ pub async fn login(State(state): State<AppState>, req: Request) -> PageResult {
             );
         }
     };
-    // Success clears the account's count; an address's count only fades with time.
+    // Success clears the count of the account at this address; the others fade with time.
     state.throttle.succeeded(&keys[0].0);
     let cookie = auth::start_session(&state, &user.id, secure).await?;
     let mut r = Redirect::to(&next).into_response();
