@@ -19,7 +19,7 @@ use zielwerk_domain::{
     Tolerance, Unit, YearMonth,
 };
 
-use crate::location::{line_col, path_at, span_of};
+use crate::location::{LineIndex, line_col, path_at, span_of};
 
 /// The value of the `format` field this version of Zielwerk reads and writes.
 pub const FORMAT: &str = "zielwerk-vereinbarung/1";
@@ -55,12 +55,21 @@ impl fmt::Display for AgreementFileError {
                 n.to_string()
             }
         )?;
-        for p in &self.problems {
+        // The first problems, in the order of the file; a file with thousands says how many more.
+        for p in self.problems.iter().take(crate::long_csv::MAX_LISTED) {
             write!(f, "  {}, Zeile {}, Spalte {}", self.file, p.line, p.column)?;
             if !p.field.is_empty() {
                 write!(f, ", Feld „{}“", p.field)?;
             }
             writeln!(f, ": {}", p.message)?;
+        }
+        if n > crate::long_csv::MAX_LISTED {
+            writeln!(
+                f,
+                "  … und {} weitere Fehler (die ersten {} sind aufgeführt).",
+                n - crate::long_csv::MAX_LISTED,
+                crate::long_csv::MAX_LISTED
+            )?;
         }
         Ok(())
     }
@@ -622,12 +631,13 @@ pub fn parse(file: &str, source: &str) -> Result<Agreement, AgreementFileError> 
     match convert(dto, &mut problems) {
         Some(agreement) => Ok(agreement),
         None => {
+            let lines = LineIndex::new(source);
             let mut located: Vec<FileProblem> = problems
                 .0
                 .into_iter()
                 .map(|p| {
                     let (line, column) = span_of(doc.get_ref(), &p.path)
-                        .map_or((1, 1), |span| line_col(source, span.start));
+                        .map_or((1, 1), |span| lines.line_col(span.start));
                     FileProblem {
                         line,
                         column,

@@ -566,3 +566,33 @@ fn an_infinite_target() {
         "Der Zielwert muss eine Zahl sein",
     );
 }
+
+/// Ten thousand bad goals: every one is located at its own line (one pass over the file, not one
+/// per problem), and the report lists the first hundred and counts the rest.
+#[test]
+fn ten_thousand_problems_are_located_and_the_report_stays_short() {
+    let head = &BASE[..BASE.find("[[goals]]").unwrap()];
+    let goals: String = (0..10_000)
+        .map(|i| {
+            format!(
+                "[[goals]]\nkey = \"g{i}\"\narea = \"kdu\"\ntitle = \"Ziel {i}\"\nresponsible = \"kreis\"\norigin = \"agreement\"\nindicator = \"FEHLT{i}\"\ntarget = {{ kind = \"annual\", value = 1.0 }}\ntolerance = {{ kind = \"relative\", percent = 1.5 }}\n"
+            )
+        })
+        .collect();
+    let source = format!("{head}{goals}");
+    let err = parse("viele.toml", &source).unwrap_err();
+    assert_eq!(err.problems.len(), 10_000);
+    let last = err.problems.last().unwrap();
+    let expected_line = source[..source.find("indicator = \"FEHLT9999\"").unwrap()]
+        .matches('\n')
+        .count()
+        + 1;
+    assert_eq!((last.line, last.column), (expected_line, 13));
+    let text = err.to_string();
+    assert!(
+        text.contains("… und 9900 weitere Fehler (die ersten 100 sind aufgeführt)."),
+        "{}",
+        &text[text.len() - 200..]
+    );
+    assert!(text.len() < 30_000, "{} bytes", text.len());
+}
