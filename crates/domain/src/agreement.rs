@@ -558,6 +558,7 @@ impl Agreement {
                 );
             }
         }
+        let on_cycle = indicators_on_cycles(&indicators);
         for (i, ind) in self.indicators.iter().enumerate() {
             for input in ind.formula.inputs() {
                 if !indicators.contains_key(input) {
@@ -609,7 +610,7 @@ impl Agreement {
                     "Der Name der Kennzahl darf nicht leer sein".into(),
                 );
             }
-            if has_cycle(&ind.code, &indicators) {
+            if on_cycle.contains(&ind.code) {
                 push(
                     &[F("indicators"), I(i), F("formula")],
                     format!(
@@ -815,23 +816,94 @@ fn join_keys<'a>(keys: impl Iterator<Item = &'a str>) -> String {
     }
 }
 
-fn has_cycle(start: &IndicatorCode, all: &HashMap<&IndicatorCode, &Indicator>) -> bool {
-    let mut stack: Vec<&IndicatorCode> = all
-        .get(start)
-        .map(|i| i.formula.inputs())
-        .unwrap_or_default();
-    let mut seen = HashSet::new();
-    while let Some(code) = stack.pop() {
-        if code == start {
-            return true;
+/// The indicators whose formula leads back to themselves, found in one pass over all of them
+/// (Tarjan's strongly connected components, iteratively): a chain of 20,000 formulas is
+/// walked once, not once per indicator.
+fn indicators_on_cycles<'a>(
+    all: &HashMap<&'a IndicatorCode, &'a Indicator>,
+) -> HashSet<&'a IndicatorCode> {
+    #[derive(Clone, Copy)]
+    struct Mark {
+        index: usize,
+        low: usize,
+        on_stack: bool,
+    }
+    let inputs = |c: &IndicatorCode| -> Vec<&'a IndicatorCode> {
+        all.get(c).map(|i| i.formula.inputs()).unwrap_or_default()
+    };
+    let mut marks: HashMap<&'a IndicatorCode, Mark> = HashMap::new();
+    let mut stack: Vec<&'a IndicatorCode> = Vec::new();
+    let mut found = HashSet::new();
+    let mut next = 0;
+    let mut roots: Vec<&'a IndicatorCode> = all.keys().copied().collect();
+    roots.sort();
+    for root in roots {
+        if marks.contains_key(root) {
+            continue;
         }
-        if seen.insert(code)
-            && let Some(ind) = all.get(code)
-        {
-            stack.extend(ind.formula.inputs());
+        // (node, its inputs, how many of them are done)
+        let mut work: Vec<(&'a IndicatorCode, Vec<&'a IndicatorCode>, usize)> = Vec::new();
+        marks.insert(
+            root,
+            Mark {
+                index: next,
+                low: next,
+                on_stack: true,
+            },
+        );
+        next += 1;
+        stack.push(root);
+        work.push((root, inputs(root), 0));
+        while let Some((node, children, done)) = work.last_mut() {
+            let node = *node;
+            if let Some(&child) = children.get(*done) {
+                *done += 1;
+                match marks.get(child).copied() {
+                    None if all.contains_key(child) => {
+                        marks.insert(
+                            child,
+                            Mark {
+                                index: next,
+                                low: next,
+                                on_stack: true,
+                            },
+                        );
+                        next += 1;
+                        stack.push(child);
+                        let grandchildren = inputs(child);
+                        work.push((child, grandchildren, 0));
+                    }
+                    Some(m) if m.on_stack => {
+                        let low = marks[node].low.min(m.index);
+                        marks.get_mut(node).expect("marked").low = low;
+                    }
+                    _ => {}
+                }
+                continue;
+            }
+            work.pop();
+            let m = marks[node];
+            if let Some((parent, ..)) = work.last() {
+                let low = marks[parent].low.min(m.low);
+                marks.get_mut(parent).expect("marked").low = low;
+            }
+            if m.low == m.index {
+                let mut component = Vec::new();
+                while let Some(c) = stack.pop() {
+                    marks.get_mut(c).expect("marked").on_stack = false;
+                    component.push(c);
+                    if c == node {
+                        break;
+                    }
+                }
+                let self_loop = inputs(node).contains(&node);
+                if component.len() > 1 || self_loop {
+                    found.extend(component);
+                }
+            }
         }
     }
-    false
+    found
 }
 
 #[cfg(test)]

@@ -596,3 +596,37 @@ fn ten_thousand_problems_are_located_and_the_report_stays_short() {
     );
     assert!(text.len() < 30_000, "{} bytes", text.len());
 }
+
+/// Long chains of formulas are checked in one pass: a chain of 5,000 year-over-year formulas is
+/// accepted, and closing it into a cycle names every member once.
+#[test]
+fn long_formula_chains_and_cycles() {
+    let chain = |n: usize, closed: bool| -> String {
+        let head = &BASE[..BASE.find("[[goals]]").unwrap()];
+        let mut s = head.to_owned();
+        for i in 0..n {
+            let base = if i + 1 < n {
+                format!("C{}", i + 1)
+            } else if closed {
+                "C0".to_owned()
+            } else {
+                "BG".to_owned()
+            };
+            s.push_str(&format!(
+                "[[indicators]]\ncode = \"C{i}\"\nname = \"Kette {i}\"\nunit = \"percent\"\ndirection = \"higher\"\naccumulation = \"stock\"\nformula = {{ kind = \"year_over_year\", base = \"{base}\" }}\n\n"
+            ));
+        }
+        s
+    };
+    parse("kette.toml", &chain(5_000, false)).unwrap_or_else(|e| panic!("{e}"));
+    let err = parse("kreis.toml", &chain(5_000, true)).unwrap_err();
+    let cycles = err
+        .problems
+        .iter()
+        .filter(|p| {
+            p.message
+                .contains("verweist über andere Kennzahlen auf sich selbst")
+        })
+        .count();
+    assert_eq!(cycles, 5_000);
+}
