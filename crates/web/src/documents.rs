@@ -91,9 +91,28 @@ pub fn vorlage_model(v: &StoredVorlage, l: &Loaded) -> Vorlage {
 
 /// The open action items of an agreement, for the monitoring report.
 pub async fn open_actions(store: &Store, key: &AgreementKey) -> Result<Vec<ActionItem>, WebError> {
+    actions(
+        store,
+        key,
+        vec![ActionStatus::Open, ActionStatus::InProgress],
+    )
+    .await
+}
+
+/// Every action item of an agreement, for the reports of a period.
+pub async fn all_actions(store: &Store, key: &AgreementKey) -> Result<Vec<ActionItem>, WebError> {
+    actions(store, key, Vec::new()).await
+}
+
+/// The action items of an agreement with one of `statuses` (every one when empty).
+async fn actions(
+    store: &Store,
+    key: &AgreementKey,
+    statuses: Vec<ActionStatus>,
+) -> Result<Vec<ActionItem>, WebError> {
     let filter = ActionFilter {
         agreement: Some(key.clone()),
-        statuses: vec![ActionStatus::Open, ActionStatus::InProgress],
+        statuses,
         ..Default::default()
     };
     Ok(store
@@ -114,20 +133,6 @@ pub fn monitoring_model(
     let obs = observations(l);
     let state = assess_agreement(&l.agreement, &obs, reporting_month(l, as_of));
     model::monitoring(&state, &l.values, &l.comments, actions, audience, today)
-}
-
-/// Every action item of an agreement, for the reports of a period.
-pub async fn all_actions(store: &Store, key: &AgreementKey) -> Result<Vec<ActionItem>, WebError> {
-    let filter = ActionFilter {
-        agreement: Some(key.clone()),
-        ..Default::default()
-    };
-    Ok(store
-        .actions(&key.jobcenter, &filter)
-        .await?
-        .into_iter()
-        .map(|a| a.item)
-        .collect())
 }
 
 /// The quarterly status report or the year-end review: the agreement assessed at each quarter
