@@ -287,6 +287,12 @@ impl std::str::FromStr for AgreementKey {
     }
 }
 
+/// The most goal areas, goals, own indicators and measures one agreement may have.
+pub const MAX_AREAS: usize = 100;
+pub const MAX_GOALS: usize = 1_000;
+pub const MAX_INDICATORS: usize = 5_000;
+pub const MAX_MEASURES: usize = 1_000;
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Agreement {
     pub jobcenter: Jobcenter,
@@ -405,6 +411,29 @@ impl Agreement {
     /// uniqueness of keys, targets that fit their indicator and year. Returns all problems, not
     /// only the first, so that a user can fix a file in one pass.
     pub fn check(&self) -> Vec<Problem> {
+        // Far beyond any real agreement (Mettmann's has 14 goals): a file over these is a
+        // mistake or an attack, and checking each of its parts would only bury that.
+        let too_many: Vec<Problem> = [
+            ("areas", self.areas.len(), MAX_AREAS, "Zielbereiche"),
+            ("goals", self.goals.len(), MAX_GOALS, "Ziele"),
+            (
+                "indicators",
+                self.indicators.len(),
+                MAX_INDICATORS,
+                "eigene Kennzahlen",
+            ),
+            ("measures", self.measures.len(), MAX_MEASURES, "Maßnahmen"),
+        ]
+        .into_iter()
+        .filter(|(_, n, max, _)| n > max)
+        .map(|(field, n, max, what)| Problem {
+            path: FieldPath::of(&[F(field)]),
+            message: format!("Die Vereinbarung hat {n} {what}; höchstens {max} sind zulässig"),
+        })
+        .collect();
+        if !too_many.is_empty() {
+            return too_many;
+        }
         let mut out = Vec::new();
         let mut push = |segs: &[PathSeg], message: String| {
             out.push(Problem {

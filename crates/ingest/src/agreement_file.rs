@@ -612,12 +612,27 @@ fn convert(dto: FileDto, problems: &mut Problems) -> Option<Agreement> {
     problems.0.is_empty().then_some(agreement)
 }
 
+/// The largest agreement file read (a hundred times a large real one).
+pub const MAX_FILE_BYTES: usize = 4_000_000;
+
 /// Parses and checks an agreement file. `file` names it in messages.
 pub fn parse(file: &str, source: &str) -> Result<Agreement, AgreementFileError> {
     let fail = |problems: Vec<FileProblem>| AgreementFileError {
         file: file.to_owned(),
         problems,
     };
+    if source.len() > MAX_FILE_BYTES {
+        return Err(fail(vec![FileProblem {
+            line: 1,
+            column: 1,
+            field: String::new(),
+            message: format!(
+                "Die Datei ist {} groß; eine Vereinbarungsdatei darf höchstens {} groß sein (die Vereinbarung Mettmann 2022 mit 14 Zielen hat 19 KB)",
+                zielwerk_domain::format::bytes(source.len() as u64),
+                zielwerk_domain::format::bytes(MAX_FILE_BYTES as u64)
+            ),
+        }]));
+    }
     // Syntax first, with spans for everything.
     let doc = match DeTable::parse(source) {
         Ok(doc) => doc,

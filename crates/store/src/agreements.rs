@@ -90,7 +90,7 @@ impl Store {
                 return Err(StoreError::SignedAgreement(id));
             }
         }
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let jc = &agreement.jobcenter;
         sqlx::query(
             "INSERT INTO jobcenter (ba_id, name, ags, vergleichstyp) VALUES ($1, $2, $3, $4)
@@ -146,7 +146,7 @@ impl Store {
         let Some(existing) = self.agreement(key).await? else {
             return Ok(false);
         };
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let n = sqlx::query("DELETE FROM agreement WHERE id = $1")
             .bind(key.to_string())
             .execute(&mut *tx)

@@ -46,8 +46,14 @@ pub const TABLES: [&str; 23] = [
     "audit_event",
 ];
 
-/// Tables a backup leaves out: sessions end with the installation they were made on.
-pub const NOT_BACKED_UP: [&str; 1] = ["user_session"];
+/// Tables a backup leaves out: sessions, the sign-in key, failed sign-ins and uploads awaiting
+/// confirmation belong to the running installation.
+pub const NOT_BACKED_UP: [&str; 4] = [
+    "user_session",
+    "server_secret",
+    "sign_in_failure",
+    "pending_upload",
+];
 
 const FORMAT: &str = "zielwerk-backup";
 const VERSION: i64 = 1;
@@ -166,6 +172,7 @@ impl Store {
             out.write_all(text.as_bytes())
                 .map_err(|e| StoreError::Backup(format!("Schreiben fehlgeschlagen: {e}")))
         };
+        // A reading transaction: one consistent snapshot, without holding up writers.
         let mut tx = self.pool.begin().await?;
         if self.backend == Backend::Postgres {
             sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
@@ -270,7 +277,7 @@ impl Store {
                 "die Zieldatenbank enthält schon Daten; stellen Sie nur in eine leere Datenbank wieder her".into(),
             ));
         }
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let mut rows = 0usize;
         let mut tables = 0usize;
         let mut i = 1;

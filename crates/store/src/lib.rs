@@ -11,6 +11,7 @@ mod audit;
 mod backup;
 mod meetings;
 mod observations;
+mod shared;
 mod signing;
 mod users;
 mod vorlagen;
@@ -28,6 +29,7 @@ pub use meetings::{
     StoredComment, StoredDecision, StoredMeeting,
 };
 pub use observations::{CurrentValue, RecordOutcome, Recording};
+pub use shared::{Failures, PendingUpload};
 pub use signing::{StoredSignature, content_digest};
 pub use users::{StoredSession, StoredUser};
 pub use vorlagen::{FileMeta, FileRole, NewFile, StoredVorlage};
@@ -36,7 +38,14 @@ pub use vorlagen::{FileMeta, FileRole, NewFile, StoredVorlage};
 pub enum StoreError {
     // The sources are not repeated in the messages: callers print the chain.
     #[error("Datenbankfehler")]
-    Database(#[from] sqlx::Error),
+    Database(sqlx::Error),
+    /// Another write held the database for longer than the wait allows (SQLite's single writer,
+    /// or a PostgreSQL serialisation failure or deadlock). Nothing was written; trying again
+    /// shortly succeeds.
+    #[error(
+        "Die Datenbank ist gerade durch einen anderen Schreibvorgang belegt; es wurde nichts gespeichert. Bitte versuchen Sie es in einigen Sekunden erneut"
+    )]
+    Busy(sqlx::Error),
     #[error("Datenbank-Migration fehlgeschlagen")]
     Migration(#[from] sqlx::migrate::MigrateError),
     #[error(
@@ -74,6 +83,40 @@ pub enum StoreError {
         "Die Vereinbarung {0} ist noch nicht von allen Parteien unterzeichnet; ändern Sie sie direkt statt mit einem Nachtrag"
     )]
     NotSigned(String),
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(e: sqlx::Error) -> Self {
+        let busy = match &e {
+            // SQLITE_BUSY, SQLITE_LOCKED (with their extended codes); PostgreSQL's
+            // serialization_failure, deadlock_detected and lock_not_available.
+            sqlx::Error::Database(d) => d.code().is_some_and(|c| {
+                let c = c.as_ref();
+                matches!(c, "5" | "6" | "40001" | "40P01" | "55P03")
+                    || c.parse::<i32>().is_ok_and(|n| matches!(n & 0xff, 5 | 6))
+            }),
+            sqlx::Error::PoolTimedOut => true,
+            _ => false,
+        };
+        if busy {
+            StoreError::Busy(e)
+        } else {
+            StoreError::Database(e)
+        }
+    }
+}
+
+impl StoreError {
+    /// Whether the database failed (not the request): worth logging with its whole chain.
+    pub fn is_fault(&self) -> bool {
+        matches!(
+            self,
+            StoreError::Database(_)
+                | StoreError::Busy(_)
+                | StoreError::Migration(_)
+                | StoreError::Corrupt { .. }
+        )
+    }
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
@@ -150,6 +193,9 @@ impl Store {
                             "PRAGMA foreign_keys = ON",
                             "PRAGMA journal_mode = WAL",
                             "PRAGMA synchronous = NORMAL",
+                            // A writer waits up to 30 s for another to finish (imports of a
+                            // few hundred thousand rows take that long) before giving up.
+                            "PRAGMA busy_timeout = 30000",
                         ] {
                             sqlx::query(pragma).execute(&mut *conn).await?;
                         }
@@ -186,6 +232,31 @@ impl Store {
 
     pub async fn close(&self) {
         self.pool.close().await;
+    }
+
+    /// Starts a transaction that will write; writers take turns, on both backends and across
+    /// processes, waiting up to 30 s for the one before.
+    ///
+    /// On SQLite the write lock is taken at once (`BEGIN IMMEDIATE`): a transaction that reads
+    /// first and writes later would otherwise fail as soon as another had committed in between
+    /// (SQLite cannot move a reader's snapshot forward). On PostgreSQL the row of
+    /// `data_version` is locked first: two imports of the same month would otherwise both find
+    /// no current value and both insert one. Every statement after the lock sees what the
+    /// writer before committed.
+    pub(crate) async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>> {
+        Ok(match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => {
+                let mut tx = self.pool.begin().await?;
+                sqlx::query("SET LOCAL lock_timeout = '30s'")
+                    .execute(&mut *tx)
+                    .await?;
+                sqlx::query("SELECT version FROM data_version WHERE id = 1 FOR UPDATE")
+                    .execute(&mut *tx)
+                    .await?;
+                tx
+            }
+        })
     }
 
     /// On SQLite, writes everything from the write-ahead log into the database file and empties

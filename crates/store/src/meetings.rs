@@ -293,7 +293,7 @@ impl Store {
     ) -> Result<String> {
         let id = uuid::Uuid::now_v7().to_string();
         let ts = now();
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         sqlx::query(
             "INSERT INTO meeting (id, agreement_id, jobcenter_id, header, meeting_date, month, revision, created_at, updated_at)
              VALUES ($1, $2, $3, $4, $5, $6, 1, $7, $8)",
@@ -327,7 +327,7 @@ impl Store {
         header: &MeetingHeader,
         revision: i64,
     ) -> Result<i64> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let before = scoped(&mut tx, MEETING_SCOPE, id).await?;
         let n = sqlx::query(
             "UPDATE meeting SET header = $1, meeting_date = $2, month = $3, revision = revision + 1, updated_at = $4
@@ -432,7 +432,7 @@ impl Store {
 
     /// Appends an item to a meeting's agenda; returns its id.
     pub async fn add_agenda_item(&self, meeting_id: &str, item: &NewAgendaItem) -> Result<String> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let next: i64 = sqlx::query(
             "SELECT COALESCE(MAX(position), 0) + 1 AS next FROM agenda_item WHERE meeting_id = $1",
         )
@@ -463,7 +463,7 @@ impl Store {
         item_id: &str,
         up: bool,
     ) -> Result<bool> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let Some(row) =
             sqlx::query("SELECT position FROM agenda_item WHERE id = $1 AND meeting_id = $2")
                 .bind(item_id)
@@ -517,7 +517,7 @@ impl Store {
         steering_needed: bool,
         revision: i64,
     ) -> Result<i64> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let before = scoped(&mut tx, ITEM_SCOPE, item_id).await?;
         let n = sqlx::query(
             "UPDATE agenda_item SET appraisal = $1, steering_needed = $2, revision = revision + 1, appraised_at = $3
@@ -576,7 +576,7 @@ impl Store {
             .ok_or_else(|| StoreError::NotFound(format!("Sitzung {meeting_id}")))?;
         let ts = now();
         let id = uuid::Uuid::now_v7().to_string();
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         sqlx::query(
             "INSERT INTO decision (id, meeting_id, agenda_item_id, text, created_at) VALUES ($1, $2, $3, $4, $5)",
         )
@@ -719,7 +719,7 @@ impl Store {
         revision: i64,
     ) -> Result<i64> {
         let ts = now();
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let before = scoped(&mut tx, ACTION_SCOPE, id).await?;
         let n = sqlx::query(
             "UPDATE action_item SET status = $1, revision = revision + 1, updated_at = $2 WHERE id = $3 AND revision = $4",
@@ -789,7 +789,7 @@ impl Store {
     /// Attaches a comment to a value of the Jobcenter; returns its id.
     pub async fn add_comment(&self, jobcenter: &BaId, comment: &ValueComment) -> Result<String> {
         let id = uuid::Uuid::now_v7().to_string();
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         sqlx::query(
             "INSERT INTO value_comment (id, jobcenter_id, indicator, month, text, author, created_at)
              VALUES ($1, $2, $3, $4, $5, $6, $7)",

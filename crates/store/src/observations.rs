@@ -53,7 +53,7 @@ impl Store {
     /// dropping the recording or [`Recording::rollback`] leaves the database as it was.
     pub async fn begin_recording(&self, source: Source) -> Result<Recording> {
         Ok(Recording {
-            tx: self.pool.begin().await?,
+            tx: self.begin_write().await?,
             source,
             source_id: uuid::Uuid::now_v7().to_string(),
             ts: now(),

@@ -106,7 +106,7 @@ impl Store {
             .find(|g| g.key == goal.key)
             .cloned()
             .ok_or_else(|| StoreError::NotFound(format!("Das Ziel {}", goal.key)))?;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         open_for_edit(&mut tx, &id).await?;
         let (target_kind, target_value, target_due) =
             crate::agreements::target_columns(&goal.target);
@@ -215,7 +215,7 @@ impl Store {
             .find(|m| m.key == measure.key)
             .cloned()
             .ok_or_else(|| StoreError::NotFound(format!("Der Handlungsansatz {}", measure.key)))?;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         open_for_edit(&mut tx, &id).await?;
         let n = sqlx::query(
             "UPDATE measure SET title = $1, description = $2, expected_effect = $3,
@@ -307,7 +307,7 @@ impl Store {
         if content_digest(&agreement) != digest {
             return Err(conflict());
         }
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         // Guarded and locking: unchanged since the signer looked, and not signed meanwhile.
         let n = sqlx::query(
             "UPDATE agreement SET status = status WHERE id = $1 AND updated_at = $2 AND status <> 'signed'",
@@ -424,7 +424,7 @@ impl Store {
             return Err(StoreError::Exists(format!("Die neuere Version {later}")));
         }
         let ts = now();
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         sqlx::query(
             "INSERT INTO agreement (id, jobcenter_id, year, version, status, title, created_at, updated_at, based_on)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",

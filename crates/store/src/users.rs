@@ -63,7 +63,7 @@ impl Store {
         }
         let id = uuid::Uuid::now_v7().to_string();
         let ts = now();
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         sqlx::query(
             "INSERT INTO app_user (id, login, display_name, password_hash, disabled, created_at, updated_at)
              VALUES ($1, $2, $3, $4, 0, $5, $6)",
@@ -149,7 +149,7 @@ impl Store {
         password_hash: &str,
         keep: Option<&str>,
     ) -> Result<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let login: String = sqlx::query(
             "UPDATE app_user SET password_hash = $1, updated_at = $2 WHERE id = $3 RETURNING login",
         )
@@ -207,7 +207,7 @@ impl Store {
         after.extend(grants.iter().filter(|g| manageable(&g.scope)).cloned());
         after.sort();
         after.dedup();
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         sqlx::query("DELETE FROM user_grant WHERE user_id = $1")
             .bind(&user.id)
             .execute(&mut *tx)
@@ -231,7 +231,7 @@ impl Store {
     /// Locks (`disabled`) or unlocks an account; locking ends its sessions at once. Returns
     /// whether the account exists.
     pub async fn set_disabled(&self, login: &str, disabled: bool) -> Result<bool> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let Some(row) = sqlx::query(
             "UPDATE app_user SET disabled = $1, updated_at = $2 WHERE login = $3 RETURNING id",
         )

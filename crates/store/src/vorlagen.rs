@@ -131,7 +131,7 @@ impl Store {
     ) -> Result<String> {
         let id = uuid::Uuid::now_v7().to_string();
         let ts = now();
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         sqlx::query(
             "INSERT INTO vorlage (id, agreement_id, jobcenter_id, number, header, revision, created_at, updated_at)
              VALUES ($1, $2, $3, $4, $5, 1, $6, $7)",
@@ -162,7 +162,7 @@ impl Store {
         header: &VorlageHeader,
         revision: i64,
     ) -> Result<i64> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let before = scoped(&mut tx, VORLAGE_SCOPE, id).await?;
         let n = sqlx::query(
             "UPDATE vorlage SET header = $1, number = $2, revision = revision + 1, updated_at = $3
@@ -246,7 +246,7 @@ impl Store {
     pub async fn publish_vorlage(&self, id: &str, revision: i64, files: &[NewFile]) -> Result<()> {
         use sha2::Digest;
         let ts = now();
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let n = sqlx::query(
             "UPDATE vorlage SET published_at = $1, updated_at = $2
              WHERE id = $3 AND revision = $4 AND published_at IS NULL",

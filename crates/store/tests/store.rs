@@ -26,6 +26,8 @@ story!(
     a_vorlage_is_edited_with_locking_and_frozen_when_published,
     a_meeting_keeps_agenda_appraisals_actions_and_comments,
     accounts_goal_edits_signatures_and_the_audit_trail,
+    concurrent_recordings_all_commit_and_keep_the_chain,
+    shared_state_serves_every_process,
 );
 
 #[tokio::test]
@@ -77,6 +79,174 @@ fn obs(month: &str, value: f64, status: ValueStatus, datenstand: &str) -> Observ
         datenstand: datenstand.parse::<NaiveDate>().unwrap(),
         breakdown: None,
     }
+}
+
+/// Sixteen imports at once (the web server's pool has eight connections) all commit: on SQLite
+/// a transaction that read first and then wrote used to fail at once with "database is locked"
+/// when another had written meanwhile (issue 14, item 8). The audit chain stays whole.
+async fn concurrent_recordings_all_commit_and_keep_the_chain(store: Store) {
+    store
+        .save_agreement(&zielwerk_demo::mettmann_agreement().unwrap())
+        .await
+        .unwrap();
+    let tasks: Vec<_> = (0..16)
+        .map(|i| {
+            let store = store.acting_as(&format!("import {i}"));
+            tokio::spawn(async move {
+                let batch: Vec<_> = (1..=12)
+                    .map(|m| {
+                        obs(
+                            &format!("2021-{m:02}"),
+                            1_000.0 + f64::from(i * 100 + m),
+                            ValueStatus::Final,
+                            "2022-05-01",
+                        )
+                    })
+                    .collect();
+                store
+                    .record_observations(&source(&format!("s{i}")), &batch)
+                    .await
+            })
+        })
+        .collect();
+    for (i, t) in tasks.into_iter().enumerate() {
+        let outcome = t.await.unwrap();
+        assert!(outcome.is_ok(), "import {i}: {outcome:?}");
+    }
+    let check = store.verify_audit().await.unwrap();
+    assert!(check.broken.is_none(), "{check:?}");
+}
+
+/// What the server processes on one database share: one secret, one count of failed sign-ins,
+/// one queue of previews (per session, bounded). Two handles stand for two processes.
+async fn shared_state_serves_every_process(store: Store) {
+    use zielwerk_store::{Failures, PendingUpload};
+    let other = store.clone();
+    let first = store.server_secret("erstes").await.unwrap();
+    assert_eq!(first, "erstes");
+    assert_eq!(other.server_secret("zweites").await.unwrap(), "erstes");
+
+    let now = 1_800_000_000_000;
+    assert_eq!(store.sign_in_failures("konto:kreis").await.unwrap(), None);
+    store
+        .add_sign_in_failure(&["konto:kreis", "adresse:x"], now)
+        .await
+        .unwrap();
+    other
+        .add_sign_in_failure(&["konto:kreis"], now + 5)
+        .await
+        .unwrap();
+    assert_eq!(
+        store.sign_in_failures("konto:kreis").await.unwrap(),
+        Some(Failures {
+            count: 2,
+            last_ms: now + 5
+        })
+    );
+    other.clear_sign_in_failures("konto:kreis").await.unwrap();
+    assert_eq!(store.sign_in_failures("konto:kreis").await.unwrap(), None);
+    assert_eq!(
+        store
+            .sign_in_failures("adresse:x")
+            .await
+            .unwrap()
+            .unwrap()
+            .count,
+        1
+    );
+    store
+        .add_sign_in_failure(&["neu"], now + 86_400_001)
+        .await
+        .unwrap();
+    assert_eq!(
+        store.sign_in_failures("adresse:x").await.unwrap(),
+        None,
+        "a day's quiet forgets"
+    );
+
+    let id = store.add_user("imp", "Imp", "x", &[]).await.unwrap();
+    for s in ["mettmann", "regensburg"] {
+        store
+            .create_session(s, &id, "c", "2999-01-01T00:00:00Z")
+            .await
+            .unwrap();
+    }
+    let upload = |n: usize| PendingUpload {
+        file_name: format!("{n}.csv"),
+        mapping: String::new(),
+        content: vec![b'x'; 10],
+    };
+    store
+        .put_pending_upload("mettmann", "a", &upload(0), 4, 1_000)
+        .await
+        .unwrap();
+    for i in 0..10 {
+        store
+            .put_pending_upload("regensburg", &format!("r{i}"), &upload(i), 4, 1_000)
+            .await
+            .unwrap();
+    }
+    assert!(
+        store
+            .take_pending_upload("regensburg", "a")
+            .await
+            .unwrap()
+            .is_none(),
+        "a token is its session's alone"
+    );
+    assert_eq!(
+        other.take_pending_upload("mettmann", "a").await.unwrap(),
+        Some(upload(0)),
+        "Mettmann's preview is still there, for the other process too"
+    );
+    assert!(
+        store
+            .take_pending_upload("mettmann", "a")
+            .await
+            .unwrap()
+            .is_none(),
+        "confirmed once"
+    );
+    assert_eq!(
+        other.take_pending_upload("regensburg", "r9").await.unwrap(),
+        Some(upload(9))
+    );
+    assert!(
+        other
+            .take_pending_upload("regensburg", "r0")
+            .await
+            .unwrap()
+            .is_none(),
+        "a session keeps its newest few"
+    );
+    store
+        .put_pending_upload("mettmann", "b", &upload(1), 4, 25)
+        .await
+        .unwrap();
+    assert!(
+        other
+            .take_pending_upload("regensburg", "r6")
+            .await
+            .unwrap()
+            .is_none(),
+        "all together are bounded in bytes: the oldest go"
+    );
+    assert!(
+        other
+            .take_pending_upload("regensburg", "r8")
+            .await
+            .unwrap()
+            .is_some()
+    );
+    store.end_session("mettmann").await.unwrap();
+    assert!(
+        store
+            .take_pending_upload("mettmann", "b")
+            .await
+            .unwrap()
+            .is_none(),
+        "a session's previews end with it"
+    );
 }
 
 async fn agreement_round_trips_through_the_database(store: Store) {

@@ -15,10 +15,8 @@
 //!   from one address, which may be a whole office behind a proxy), each further attempt waits
 //!   twice as long as the one before (up to 15 minutes).
 
-use std::collections::HashMap;
 use std::net::SocketAddr;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
@@ -28,15 +26,17 @@ use axum::http::request::Parts;
 use axum::http::{HeaderValue, Method, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
+use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
 use zielwerk_domain::{Action, BaId, Principal};
-use zielwerk_store::Store;
+use zielwerk_store::{Failures, Store};
 
 use crate::AppState;
 use crate::error::WebError;
 
 pub const SESSION_COOKIE: &str = "zielwerk_sitzung";
-/// The pre-login CSRF cookie of the login form (double submit).
+/// The pre-login CSRF cookie of the login form (double submit of a token the server signed,
+/// see [`login_token`]).
 pub const LOGIN_COOKIE: &str = "zielwerk_anmeldung";
 pub const SESSION_HOURS: i64 = 10;
 pub const MIN_PASSWORD: usize = 12;
@@ -464,45 +464,75 @@ pub(crate) fn peer(req_extensions: &axum::http::Extensions) -> Option<SocketAddr
         .map(|ConnectInfo(a)| *a)
 }
 
-/// Failed logins per key (an account or an address), in memory.
-#[derive(Debug, Default)]
-pub struct Throttle {
-    failures: Mutex<HashMap<String, (u32, Instant)>>,
+/// How long a key with `failures` must still wait at `now_ms` before the next sign-in attempt
+/// (zero: go ahead), when `free` failures go unpunished: each failure beyond those doubles the
+/// wait, up to 15 minutes. The counts live in the database (`Store::sign_in_failures`), so every
+/// server process on it counts the same.
+pub fn throttle_wait(failures: Option<Failures>, free: u32, now_ms: i64) -> Duration {
+    match failures {
+        Some(f) if f.count >= free => {
+            let delay = Duration::from_secs(1u64 << (f.count - free).min(10))
+                .min(Duration::from_secs(15 * 60));
+            let since = Duration::from_millis(u64::try_from(now_ms - f.last_ms).unwrap_or(0));
+            delay.saturating_sub(since)
+        }
+        _ => Duration::ZERO,
+    }
 }
 
-impl Throttle {
-    /// How long `key` must still wait at `now` before the next attempt (zero: go ahead), when
-    /// `free` failures go unpunished.
-    pub fn wait(&self, key: &str, free: u32, now: Instant) -> Duration {
-        let map = self.failures.lock().expect("throttle lock");
-        match map.get(key) {
-            Some(&(count, last)) if count >= free => {
-                let delay = Duration::from_secs(1u64 << (count - free).min(10))
-                    .min(Duration::from_secs(15 * 60));
-                (last + delay).saturating_duration_since(now)
-            }
-            _ => Duration::ZERO,
-        }
-    }
+/// Milliseconds since 1970, the clock of the sign-in counts.
+pub fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}
 
-    pub fn failed(&self, key: &str, now: Instant) {
-        let mut map = self.failures.lock().expect("throttle lock");
-        // Forget keys that have been quiet for a day, so the map stays small; under a flood of
-        // distinct names keep only the keys that are being slowed down.
-        map.retain(|_, (_, last)| {
-            now.saturating_duration_since(*last) < Duration::from_secs(86_400)
-        });
-        if map.len() > 100_000 {
-            map.retain(|_, (count, _)| *count >= FREE_ATTEMPTS);
-        }
-        let e = map.entry(key.to_owned()).or_insert((0, now));
-        e.0 += 1;
-        e.1 = now;
-    }
+/// The sign-in form's token: a random nonce, when it ends (seconds since 1970), and an HMAC
+/// of both under the installation's secret. The token is set in a cookie and in the form
+/// (double submit), and the server accepts only tokens it signed itself and that have not
+/// ended: a value a client makes up is refused even when cookie and field agree.
+pub fn login_token(secret: &[u8], now_s: i64) -> String {
+    let nonce = random_token();
+    let until = now_s + LOGIN_TOKEN_SECONDS;
+    let mac = login_mac(secret, &nonce, until);
+    format!("{nonce}.{until}.{mac}")
+}
 
-    pub fn succeeded(&self, key: &str) {
-        self.failures.lock().expect("throttle lock").remove(key);
-    }
+/// How long a sign-in form stays valid.
+pub const LOGIN_TOKEN_SECONDS: i64 = 3600;
+
+fn login_mac(secret: &[u8], nonce: &str, until: i64) -> String {
+    let mut mac = Hmac::<Sha256>::new_from_slice(secret).expect("HMAC takes a key of any length");
+    mac.update(format!("zielwerk-anmeldung|{nonce}|{until}").as_bytes());
+    hex::encode(mac.finalize().into_bytes())
+}
+
+/// Whether `token` is one [`login_token`] made under `secret` and still valid at `now_s`.
+pub fn valid_login_token(secret: &[u8], token: &str, now_s: i64) -> bool {
+    let mut parts = token.split('.');
+    let (Some(nonce), Some(until), Some(mac), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return false;
+    };
+    let Ok(until_s) = until.parse::<i64>() else {
+        return false;
+    };
+    nonce.len() == 64
+        && until_s >= now_s
+        && until_s <= now_s + LOGIN_TOKEN_SECONDS
+        && same_token(&login_mac(secret, nonce, until_s), mac)
+}
+
+/// The installation's secret for signing sign-in tokens, from the database (shared by every
+/// process on it), fetched once per process.
+pub async fn login_secret(state: &AppState) -> Result<std::sync::Arc<[u8]>, WebError> {
+    state
+        .login_secret
+        .get_or_try_init(|| async {
+            let secret = state.store.server_secret(&random_token()).await?;
+            Ok::<_, WebError>(std::sync::Arc::from(secret.into_bytes()))
+        })
+        .await
+        .cloned()
 }
 
 #[cfg(test)]
@@ -539,46 +569,69 @@ mod tests {
     }
 
     #[test]
-    fn throttle_waits_double_after_five_failures_and_forgets_on_success() {
-        let t = Throttle::default();
-        let t0 = Instant::now();
-        for _ in 0..4 {
-            t.failed("login:anna", t0);
-        }
+    fn throttle_waits_double_after_five_failures() {
+        let at = |count, last_ms| Some(Failures { count, last_ms });
+        let t0 = 1_000_000;
+        assert_eq!(throttle_wait(None, FREE_ATTEMPTS, t0), Duration::ZERO);
         assert_eq!(
-            t.wait("login:anna", FREE_ATTEMPTS, t0),
+            throttle_wait(at(4, t0), FREE_ATTEMPTS, t0),
             Duration::ZERO,
             "four are free"
         );
-        t.failed("login:anna", t0);
         assert_eq!(
-            t.wait("login:anna", FREE_ATTEMPTS, t0),
+            throttle_wait(at(5, t0), FREE_ATTEMPTS, t0),
             Duration::from_secs(1)
         );
-        t.failed("login:anna", t0);
         assert_eq!(
-            t.wait("login:anna", FREE_ATTEMPTS, t0),
+            throttle_wait(at(6, t0), FREE_ATTEMPTS, t0),
             Duration::from_secs(2)
         );
         assert_eq!(
-            t.wait("login:anna", FREE_ATTEMPTS, t0 + Duration::from_secs(2)),
+            throttle_wait(at(6, t0), FREE_ATTEMPTS, t0 + 1_500),
+            Duration::from_millis(500)
+        );
+        assert_eq!(
+            throttle_wait(at(6, t0), FREE_ATTEMPTS, t0 + 2_000),
             Duration::ZERO
         );
-        for _ in 0..20 {
-            t.failed("login:anna", t0);
-        }
         assert_eq!(
-            t.wait("login:anna", FREE_ATTEMPTS, t0),
+            throttle_wait(at(26, t0), FREE_ATTEMPTS, t0),
             Duration::from_secs(15 * 60),
             "capped"
         );
         assert_eq!(
-            t.wait("login:bert", FREE_ATTEMPTS, t0),
-            Duration::ZERO,
-            "per key"
+            throttle_wait(at(u32::MAX, t0), FREE_ATTEMPTS, t0),
+            Duration::from_secs(15 * 60)
         );
-        t.succeeded("login:anna");
-        assert_eq!(t.wait("login:anna", FREE_ATTEMPTS, t0), Duration::ZERO);
+    }
+
+    #[test]
+    fn only_tokens_the_server_signed_and_that_have_not_ended_pass() {
+        let secret = b"geheim";
+        let now = 1_800_000_000;
+        let t = login_token(secret, now);
+        assert!(valid_login_token(secret, &t, now));
+        assert!(valid_login_token(secret, &t, now + LOGIN_TOKEN_SECONDS));
+        assert!(
+            !valid_login_token(secret, &t, now + LOGIN_TOKEN_SECONDS + 1),
+            "ended"
+        );
+        assert!(!valid_login_token(b"anders", &t, now), "another key");
+        let made_up = format!("{}.{}.{}", "a".repeat(64), now + 60, "b".repeat(64));
+        assert!(!valid_login_token(secret, &made_up, now), "made up");
+        let (head, _) = t.rsplit_once('.').unwrap();
+        let longer = format!("{}.{}", head.rsplit_once('.').unwrap().0, now + 999_999);
+        assert!(
+            !valid_login_token(
+                secret,
+                &format!("{longer}.{}", t.rsplit_once('.').unwrap().1),
+                now
+            ),
+            "its end cannot be moved"
+        );
+        for bad in ["", "x", "a.b.c", "a.b.c.d", &format!("{t}.x")] {
+            assert!(!valid_login_token(secret, bad, now), "{bad:?}");
+        }
     }
 
     #[test]

@@ -27,6 +27,9 @@ pub enum WebError {
     PayloadTooLarge(String),
     #[error("{0}")]
     TooManyRequests(String),
+    /// The request took longer than it may.
+    #[error("{0}")]
+    TimedOut(String),
     #[error("interner Fehler: {0}")]
     Internal(String),
 }
@@ -83,6 +86,11 @@ impl IntoResponse for WebError {
             WebError::Unauthorized(m) => (StatusCode::UNAUTHORIZED, "Nicht angemeldet", m.as_str()),
             WebError::Forbidden(m) => (StatusCode::FORBIDDEN, "Keine Berechtigung", m.as_str()),
             WebError::PayloadTooLarge(m) => (StatusCode::PAYLOAD_TOO_LARGE, "Zu groß", m.as_str()),
+            WebError::TimedOut(m) => (
+                StatusCode::REQUEST_TIMEOUT,
+                "Zeitüberschreitung",
+                m.as_str(),
+            ),
             WebError::TooManyRequests(m) => (
                 StatusCode::TOO_MANY_REQUESTS,
                 "Zu viele Versuche",

@@ -19,7 +19,6 @@ use axum::http::{HeaderValue, header};
 use axum::routing::{get, post};
 use tower_http::compression::CompressionLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
-use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 use zielwerk_store::Store;
 
@@ -30,13 +29,31 @@ pub use error::WebError;
 pub struct AppState {
     pub store: Store,
     pages: std::sync::Arc<cache::PageCache>,
-    uploads: std::sync::Arc<pages::import::Uploads>,
-    throttle: std::sync::Arc<auth::Throttle>,
+    /// The installation's key for sign-in tokens, read from the database on first use.
+    login_secret: std::sync::Arc<tokio::sync::OnceCell<std::sync::Arc<[u8]>>>,
     /// Mark cookies Secure even without a proxy header saying the request came over TLS.
     pub secure_cookies: bool,
     /// The address under which the installation is reached (`https://zielwerk.kreis.example`),
     /// for the absolute ids of OParl. Without it the ids follow the request's `Host` header.
     pub public_url: Option<String>,
+    /// How long a request may take before it is ended with a German page.
+    pub time_limits: TimeLimits,
+}
+
+/// How long requests may take: imports of large files get longer than pages.
+#[derive(Debug, Clone, Copy)]
+pub struct TimeLimits {
+    pub page: Duration,
+    pub import: Duration,
+}
+
+impl Default for TimeLimits {
+    fn default() -> Self {
+        Self {
+            page: Duration::from_secs(30),
+            import: Duration::from_secs(600),
+        }
+    }
 }
 
 impl AppState {
@@ -44,10 +61,10 @@ impl AppState {
         Self {
             store,
             pages: Default::default(),
-            uploads: Default::default(),
-            throttle: Default::default(),
+            login_secret: Default::default(),
             secure_cookies: false,
             public_url: None,
+            time_limits: TimeLimits::default(),
         }
     }
 }
@@ -56,6 +73,7 @@ const CSS: &str = include_str!("../static/style.css");
 
 /// The whole application as a router.
 pub fn router(state: AppState) -> Router {
+    let limits = state.time_limits;
     let security = [
         (
             header::CONTENT_SECURITY_POLICY,
@@ -97,7 +115,7 @@ pub fn router(state: AppState) -> Router {
         .route("/import", get(pages::import::form))
         .route("/import/vorschau", post(pages::import::preview))
         .route("/import/bestaetigen", post(pages::import::confirm))
-        .layer(DefaultBodyLimit::max(64 * 1024 * 1024))
+        .layer(DefaultBodyLimit::max(UPLOAD_LIMIT))
         .route("/vereinbarungen/{id}", get(pages::overview))
         .route("/vereinbarungen/{id}/anlagen", get(pages::annexes))
         .route("/vereinbarungen/{id}/export.toml", get(pages::export_toml))
@@ -205,11 +223,43 @@ pub fn router(state: AppState) -> Router {
         ));
     }
     app.layer(CompressionLayer::new())
-        .layer(TimeoutLayer::with_status_code(
-            axum::http::StatusCode::REQUEST_TIMEOUT,
-            Duration::from_secs(30),
-        ))
+        .layer(axum::middleware::from_fn_with_state(limits, time_limit))
         .layer(TraceLayer::new_for_http())
+}
+
+/// The largest file an upload may carry.
+pub const UPLOAD_LIMIT: usize = 64 * 1024 * 1024;
+
+/// Ends a request that takes longer than its limit with a German page (408). An import that is
+/// stopped this way is rolled back whole: its transaction ends with the request.
+async fn time_limit(
+    axum::extract::State(limits): axum::extract::State<TimeLimits>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let limit = if req.uri().path().starts_with("/import/") {
+        limits.import
+    } else {
+        limits.page
+    };
+    match tokio::time::timeout(limit, next.run(req)).await {
+        Ok(response) => response,
+        Err(_) => {
+            let mut r = error::WebError::TimedOut(format!(
+                "Die Anfrage dauerte länger als {} und wurde abgebrochen. Bitte versuchen Sie es erneut.",
+                zielwerk_domain::format::counted(
+                    usize::try_from(limit.as_secs().max(1)).unwrap_or(usize::MAX),
+                    "Sekunde",
+                    "Sekunden"
+                )
+            ))
+            .into_response();
+            r.headers_mut()
+                .insert(header::CONNECTION, HeaderValue::from_static("close"));
+            r
+        }
+    }
 }
 
 async fn css() -> impl axum::response::IntoResponse {

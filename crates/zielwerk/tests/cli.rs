@@ -937,3 +937,200 @@ fn a_file_in_another_encoding_is_refused_in_german() {
     assert!(!ok);
     assert!(err.contains("/gibt/es/nicht.toml gibt es nicht"), "{err}");
 }
+
+/// A multipart upload of `body` as `name` to the import preview; the raw response.
+fn http_upload(addr: &str, cookie: &str, csrf: &str, name: &str, body: &str) -> String {
+    use std::io::{Read, Write};
+    let boundary = "zielwerk-test-grenze";
+    let payload = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"datei\"; filename=\"{name}\"\r\nContent-Type: text/csv\r\n\r\n{body}\r\n--{boundary}\r\nContent-Disposition: form-data; name=\"zuordnung\"\r\n\r\n\r\n--{boundary}--\r\n"
+    );
+    let mut s = std::net::TcpStream::connect(addr).unwrap();
+    write!(
+        s,
+        "POST /import/vorschau?_csrf={csrf} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nCookie: {cookie}\r\nContent-Type: multipart/form-data; boundary={boundary}\r\nContent-Length: {}\r\n\r\n{payload}",
+        payload.len()
+    )
+    .unwrap();
+    let mut out = String::new();
+    s.read_to_string(&mut out).unwrap();
+    out
+}
+
+/// The value of the first form field `name` in a page.
+fn field<'a>(page: &'a str, name: &str) -> &'a str {
+    page.split(&format!("name=\"{name}\" value=\""))
+        .nth(1)
+        .unwrap_or_else(|| panic!("Feld {name} fehlt: {}", &page[..page.len().min(400)]))
+        .split('"')
+        .next()
+        .unwrap()
+}
+
+/// Two server processes on one PostgreSQL, as a Land installation behind a load balancer runs
+/// them: whatever process a request lands on, sign-in tokens, sessions, the count of failed
+/// sign-ins, pages, previews awaiting confirmation and the audit chain are those of one
+/// installation (issue 14).
+#[test]
+fn two_server_processes_on_one_postgresql_act_as_one() {
+    let cluster = zielwerk_testkit::PgCluster::start();
+    let url = cluster.create_database("zwei");
+    let db = url.as_str();
+    assert!(run(&["demo", "--db", db, "--no-serve"]).0);
+    let (ok, err) = add_user(
+        db,
+        "land",
+        "ein-langes-passwort",
+        &["admin@*", "kreis@t36402", "jobcenter@t36402"],
+    );
+    assert!(ok, "{err}");
+    let (mut a_proc, a) = start_server(&["serve", "--db", db, "--bind", "127.0.0.1:0"]);
+    let (mut b_proc, b) = start_server(&["serve", "--db", db, "--bind", "127.0.0.1:0"]);
+
+    // A sign-in form from A is good on B; a token nobody signed is refused even when cookie and
+    // field agree.
+    let form = http(&a, "GET", "/anmelden", "", "");
+    let token = cookie_of(&form, "zielwerk_anmeldung").unwrap();
+    let r = http(
+        &b,
+        "POST",
+        "/anmelden",
+        &format!("zielwerk_anmeldung={token}"),
+        &format!("_anmeldung={token}&login=land&passwort=ein-langes-passwort&weiter=%2F"),
+    );
+    let cookie = cookie_of(&r, "zielwerk_sitzung")
+        .map(|c| format!("zielwerk_sitzung={c}"))
+        .unwrap_or_else(|| panic!("{}", &r[..r.len().min(400)]));
+    let made_up = "a".repeat(64);
+    let r = http(
+        &a,
+        "POST",
+        "/anmelden",
+        &format!("zielwerk_anmeldung={made_up}"),
+        &format!("_anmeldung={made_up}&login=land&passwort=ein-langes-passwort&weiter=%2F"),
+    );
+    assert!(r.starts_with("HTTP/1.1 403"), "{}", &r[..r.len().min(300)]);
+    assert!(cookie_of(&r, "zielwerk_sitzung").is_none());
+
+    // The session made on B is good on A.
+    let home = http(&a, "GET", "/", &cookie, "");
+    assert!(
+        home.starts_with("HTTP/1.1 200"),
+        "{}",
+        &home[..home.len().min(300)]
+    );
+    let csrf = field(&home, "_csrf").to_owned();
+
+    // Failed sign-ins count across both: five wrong passwords, alternately on A and B, and the
+    // sixth attempt on B waits.
+    for i in 0..5 {
+        assert!(
+            sign_in(
+                if i % 2 == 0 { &a } else { &b },
+                "kreis",
+                "falsch-falsch-falsch"
+            )
+            .is_none()
+        );
+    }
+    let form = http(&b, "GET", "/anmelden", "", "");
+    let t = cookie_of(&form, "zielwerk_anmeldung").unwrap();
+    let r = http(
+        &b,
+        "POST",
+        "/anmelden",
+        &format!("zielwerk_anmeldung={t}"),
+        &format!("_anmeldung={t}&login=kreis&passwort=zielwerk-demo&weiter=%2F"),
+    );
+    assert!(r.starts_with("HTTP/1.1 429"), "{}", &r[..r.len().min(300)]);
+    assert!(r.contains("Zu viele fehlgeschlagene Anmeldungen"));
+
+    // A page B has cached shows a value imported through A; the preview made on A is confirmed
+    // on B, once.
+    let goal = "/vereinbarungen/t36402-2022-v1/ziele/kdu-bg";
+    let before = http(&b, "GET", goal, &cookie, "");
+    assert!(before.starts_with("HTTP/1.1 200"));
+    assert!(!before.contains("<td class=\"num\">18.123</td>"));
+    let csv = "jobcenter;kennzahl;monat;wert;status;datenstand\nt36402;BG;2022-06;18.123;endgültig;31.03.2023\n";
+    let preview = http_upload(&a, &cookie, &csrf, "bg.csv", csv);
+    assert!(
+        preview.starts_with("HTTP/1.1 200"),
+        "{}",
+        &preview[..preview.len().min(600)]
+    );
+    let confirm = format!("token={}&_csrf={csrf}", field(&preview, "token"));
+    let done = http(&b, "POST", "/import/bestaetigen", &cookie, &confirm);
+    assert!(
+        done.contains("Import gespeichert"),
+        "{}",
+        &done[..done.len().min(600)]
+    );
+    let again = http(&a, "POST", "/import/bestaetigen", &cookie, &confirm);
+    assert!(again.contains("Diese Vorschau ist nicht mehr vorhanden"));
+    let after = http(&b, "GET", goal, &cookie, "");
+    assert!(
+        after.contains("<td class=\"num\">18.123</td>"),
+        "B serves the new value"
+    );
+
+    // Writes from both processes and from the command line at once keep one audit chain.
+    let dir = tempfile::tempdir().unwrap();
+    let writers: Vec<_> = (0..6)
+        .map(|i| {
+            let (a, b, cookie, csrf) = (a.clone(), b.clone(), cookie.clone(), csrf.clone());
+            let file = dir.path().join(format!("w{i}.csv"));
+            std::fs::write(
+                &file,
+                format!(
+                    "jobcenter;kennzahl;monat;wert;status;datenstand\nt36402;BG;2022-0{};{}.{:03};endgültig;31.03.2023\n",
+                    1 + i % 5,
+                    17,
+                    100 + i
+                ),
+            )
+            .unwrap();
+            let db = db.to_owned();
+            std::thread::spawn(move || {
+                if i % 3 == 2 {
+                    let out = Command::new(BIN)
+                        .args(["import", file.to_str().unwrap(), "--db", &db])
+                        .env("ZIELWERK_LOG", "warn")
+                        .output()
+                        .unwrap();
+                    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+                } else {
+                    let csv = std::fs::read_to_string(&file).unwrap();
+                    let (x, y) = if i % 2 == 0 { (&a, &b) } else { (&b, &a) };
+                    let p = http_upload(x, &cookie, &csrf, "w.csv", &csv);
+                    let c = format!("token={}&_csrf={csrf}", field(&p, "token"));
+                    let d = http(y, "POST", "/import/bestaetigen", &cookie, &c);
+                    assert!(d.contains("Import gespeichert"), "{}", &d[..d.len().min(600)]);
+                }
+            })
+        })
+        .collect();
+    for w in writers {
+        w.join().unwrap();
+    }
+
+    // Signing out on A ends the session on B.
+    let out = http(&a, "POST", "/abmelden", &cookie, &format!("_csrf={csrf}"));
+    assert!(
+        out.starts_with("HTTP/1.1 303"),
+        "{}",
+        &out[..out.len().min(300)]
+    );
+    let gone = http(&b, "GET", goal, &cookie, "");
+    assert!(
+        !gone.starts_with("HTTP/1.1 200"),
+        "{}",
+        &gone[..gone.len().min(300)]
+    );
+
+    for p in [&mut a_proc, &mut b_proc] {
+        p.kill().unwrap();
+        let _ = p.wait();
+    }
+    let (ok, out, err) = run(&["audit", "verify", "--db", db]);
+    assert!(ok && out.contains("Kette lückenlos"), "{out}{err}");
+}

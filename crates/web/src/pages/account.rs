@@ -1,7 +1,5 @@
 //! Signing in and out, and changing one's password.
 
-use std::time::Instant;
-
 use askama::Template;
 use axum::Form;
 use axum::extract::FromRequest;
@@ -51,25 +49,34 @@ fn local_path(next: Option<&str>) -> String {
 mod tests {
     use super::local_path;
 
-    #[test]
-    fn wrong_passwords_from_elsewhere_do_not_lock_the_owner_out() {
-        use crate::auth::{FREE_ATTEMPTS, Throttle};
-        use std::time::Instant;
-        let t = Throttle::default();
-        let now = Instant::now();
+    #[tokio::test]
+    async fn wrong_passwords_from_elsewhere_do_not_lock_the_owner_out() {
+        use crate::auth::throttle_wait;
+        let dir = tempfile::tempdir().unwrap();
+        let store = zielwerk_store::Store::open(dir.path().join("t.db").to_str().unwrap())
+            .await
+            .unwrap();
+        let now = 1_800_000_000_000;
         let attacker = super::throttle_keys("kreis", Some("203.0.113.9".parse().unwrap()));
-        for _ in 0..FREE_ATTEMPTS + 3 {
-            for (k, _) in &attacker {
-                t.failed(k, now);
-            }
+        let keys: Vec<&str> = attacker.iter().map(|(k, _)| k.as_str()).collect();
+        for _ in 0..crate::auth::FREE_ATTEMPTS + 3 {
+            store.add_sign_in_failure(&keys, now).await.unwrap();
         }
-        let blocked = |keys: &[(String, u32)]| {
-            keys.iter()
-                .any(|(k, free)| !t.wait(k, *free, now).is_zero())
+        let blocked = async |keys: &[(String, u32)]| {
+            for (k, free) in keys {
+                let f = store.sign_in_failures(k).await.unwrap();
+                if !throttle_wait(f, *free, now).is_zero() {
+                    return true;
+                }
+            }
+            false
         };
-        assert!(blocked(&attacker), "the guesser is slowed down");
+        assert!(blocked(&attacker).await, "the guesser is slowed down");
         let owner = super::throttle_keys("kreis", Some("198.51.100.7".parse().unwrap()));
-        assert!(!blocked(&owner), "the owner at her own address is not");
+        assert!(
+            !blocked(&owner).await,
+            "the owner at her own address is not"
+        );
     }
 
     #[test]
@@ -111,15 +118,16 @@ fn throttle_keys(login: &str, ip: Option<std::net::IpAddr>) -> Vec<(String, u32)
     }
 }
 
-/// The login page with a fresh double-submit token in a cookie and the form.
-fn login_page(
+/// The login page with a fresh signed token in a cookie and the form (double submit).
+async fn login_page(
+    state: &AppState,
     status: StatusCode,
     message: String,
     login: String,
     next: String,
     secure: bool,
 ) -> PageResult {
-    let token = auth::random_token();
+    let token = auth::login_token(&auth::login_secret(state).await?, auth::now_ms() / 1000);
     let body = LoginPage {
         message,
         login,
@@ -130,7 +138,7 @@ fn login_page(
     let mut r = (status, Html(body)).into_response();
     r.headers_mut().append(
         header::SET_COOKIE,
-        auth::set_cookie(LOGIN_COOKIE, &token, 3600, secure),
+        auth::set_cookie(LOGIN_COOKIE, &token, auth::LOGIN_TOKEN_SECONDS, secure),
     );
     Ok(r)
 }
@@ -141,12 +149,14 @@ pub async fn login_form(
     Query(q): Query<NextQuery>,
 ) -> PageResult {
     login_page(
+        &state,
         StatusCode::OK,
         String::new(),
         String::new(),
         local_path(q.weiter.as_deref()),
         auth::is_secure(&state, &headers),
     )
+    .await
 }
 
 #[derive(Deserialize)]
@@ -178,38 +188,46 @@ pub async fn login(State(state): State<AppState>, req: Request) -> PageResult {
     let secure = auth::is_secure(&state, &headers);
     let next = local_path(f.weiter.as_deref());
     let login = f.login.trim().to_owned();
-    let fail = |status, message: &str| {
+    let fail = async |status, message: &str| {
         login_page(
+            &state,
             status,
             message.to_owned(),
             login.clone(),
             next.clone(),
             secure,
         )
+        .await
     };
-    // Login CSRF: the form's token must be the one in its cookie.
+    // Login CSRF: the form's token must be the one in its cookie, and one this installation
+    // signed and that has not ended.
     let cookie = auth::cookie(&headers, LOGIN_COOKIE).unwrap_or_default();
-    if f._anmeldung.is_empty() || cookie != f._anmeldung {
+    let now = auth::now_ms();
+    if cookie != f._anmeldung
+        || !auth::valid_login_token(&auth::login_secret(&state).await?, &cookie, now / 1000)
+    {
         return fail(
             StatusCode::FORBIDDEN,
             "Das Anmeldeformular ist abgelaufen; bitte melden Sie sich erneut an.",
-        );
+        )
+        .await;
     }
-    let now = Instant::now();
     let keys = throttle_keys(&login, peer.map(|p| p.ip()));
-    let wait = keys
-        .iter()
-        .map(|(k, free)| state.throttle.wait(k, *free, now))
-        .max()
-        .unwrap_or_default();
+    let mut wait = std::time::Duration::ZERO;
+    for (k, free) in &keys {
+        let failures = state.store.sign_in_failures(k).await?;
+        wait = wait.max(auth::throttle_wait(failures, *free, now));
+    }
     if !wait.is_zero() {
+        let seconds = wait.as_secs_f64().ceil().max(1.0) as usize;
         return fail(
             StatusCode::TOO_MANY_REQUESTS,
             &format!(
-                "Zu viele fehlgeschlagene Anmeldungen. Versuchen Sie es in {} Sekunden erneut.",
-                wait.as_secs().max(1)
+                "Zu viele fehlgeschlagene Anmeldungen. Versuchen Sie es in {} erneut.",
+                zielwerk_domain::format::counted(seconds, "Sekunde", "Sekunden")
             ),
-        );
+        )
+        .await;
     }
     let user = state.store.user_by_login(&login).await?;
     let hash = user
@@ -223,18 +241,18 @@ pub async fn login(State(state): State<AppState>, req: Request) -> PageResult {
     let user = match user {
         Some(u) if ok && !u.disabled => u,
         _ => {
-            for (k, _) in &keys {
-                state.throttle.failed(k, now);
-            }
+            let names: Vec<&str> = keys.iter().map(|(k, _)| k.as_str()).collect();
+            state.store.add_sign_in_failure(&names, now).await?;
             tracing::warn!(login = %login, peer = ?peer, "failed login");
             return fail(
                 StatusCode::UNAUTHORIZED,
                 "Anmeldename oder Passwort ist falsch.",
-            );
+            )
+            .await;
         }
     };
     // Success clears the count of the account at this address; the others fade with time.
-    state.throttle.succeeded(&keys[0].0);
+    state.store.clear_sign_in_failures(&keys[0].0).await?;
     let cookie = auth::start_session(&state, &user.id, secure).await?;
     let mut r = Redirect::to(&next).into_response();
     r.headers_mut().append(header::SET_COOKIE, cookie);

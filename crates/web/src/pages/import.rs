@@ -2,8 +2,6 @@
 //! change, confirm. The preview runs the whole import in a transaction that is rolled back; the
 //! confirmation runs it again and commits.
 
-use std::sync::Mutex;
-
 use askama::Template;
 use axum::extract::{Form, Multipart, State};
 use axum::response::Response;
@@ -11,6 +9,7 @@ use serde::Deserialize;
 use zielwerk_domain::Action;
 use zielwerk_domain::format::number;
 use zielwerk_importer::{ImportError, Report, Request};
+use zielwerk_store::PendingUpload;
 
 use super::{PageResult, html};
 use crate::AppState;
@@ -36,22 +35,7 @@ pub const MAPPINGS: [(&str, &str, &str); 3] = [
     ),
 ];
 
-/// Files waiting for confirmation, by token. Bounded: the oldest go first.
-/// Previews awaiting confirmation, per session: each session keeps its own few, so one
-/// Jobcenter's uploads never void another's pending confirmation; all together are bounded in
-/// bytes, the oldest going first.
-#[derive(Debug, Default)]
-pub struct Uploads {
-    pending: Mutex<Vec<Pending>>,
-}
-
-#[derive(Debug)]
-struct Pending {
-    session: String,
-    token: String,
-    upload: Upload,
-}
-
+/// An uploaded file with the mapping chosen for it.
 #[derive(Debug, Clone)]
 struct Upload {
     name: String,
@@ -59,73 +43,12 @@ struct Upload {
     mapping: String,
 }
 
-/// Previews one session may have waiting at once.
+/// Previews one session may have waiting at once. Previews wait in the database
+/// (`Store::put_pending_upload`), per session: one Jobcenter's uploads never void another's
+/// pending confirmation, and a confirmation reaches whichever server process it lands on.
 const PENDING_PER_SESSION: usize = 4;
-/// Bytes all waiting previews together may hold.
+/// Bytes all waiting previews together may hold; the oldest go first.
 const PENDING_BYTES: usize = 512 * 1024 * 1024;
-
-impl Uploads {
-    fn put(&self, session: &str, token: String, upload: Upload) {
-        let mut p = self.pending.lock().unwrap_or_else(|e| e.into_inner());
-        p.retain(|x| !(x.session == session && x.token == token));
-        while p.iter().filter(|x| x.session == session).count() >= PENDING_PER_SESSION {
-            if let Some(i) = p.iter().position(|x| x.session == session) {
-                p.remove(i);
-            }
-        }
-        p.push(Pending {
-            session: session.to_owned(),
-            token,
-            upload,
-        });
-        while p.len() > 1 && p.iter().map(|x| x.upload.bytes.len()).sum::<usize>() > PENDING_BYTES {
-            p.remove(0);
-        }
-    }
-
-    fn take(&self, session: &str, token: &str) -> Option<Upload> {
-        let mut p = self.pending.lock().unwrap_or_else(|e| e.into_inner());
-        let i = p
-            .iter()
-            .position(|x| x.session == session && x.token == token)?;
-        Some(p.remove(i).upload)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn upload(n: usize) -> Upload {
-        Upload {
-            name: format!("{n}.csv"),
-            bytes: vec![b'x'; 10],
-            mapping: String::new(),
-        }
-    }
-
-    #[test]
-    fn one_sessions_uploads_never_void_anothers_preview() {
-        let u = Uploads::default();
-        u.put("mettmann", "a".into(), upload(0));
-        for i in 0..40 {
-            u.put("regensburg", format!("r{i}"), upload(i));
-        }
-        assert!(
-            u.take("mettmann", "a").is_some(),
-            "Mettmann's preview is still there"
-        );
-        assert!(u.take("regensburg", "r39").is_some());
-        assert!(
-            u.take("regensburg", "r0").is_none(),
-            "a session keeps its newest few"
-        );
-        assert!(
-            u.take("regensburg", "a").is_none(),
-            "a token is its session's alone"
-        );
-    }
-}
 
 #[derive(Template)]
 #[template(path = "import_form.html")]
@@ -193,7 +116,14 @@ async fn run(
         may_write: Some(Box::new(move |j| p.may(j, Action::ImportValues))),
     };
     let when = chrono::Local::now().format("%d.%m.%Y %H:%M").to_string();
-    Ok(zielwerk_importer::run(&session.store(&state.store), request, &when).await)
+    let result = zielwerk_importer::run(&session.store(&state.store), request, &when).await;
+    if let Err(ImportError::Store { name, source }) = &result
+        && source.is_fault()
+    {
+        // The page says in German what happened; the log keeps the database's own words.
+        tracing::error!(file = %name, error = ?source, "import failed in the database");
+    }
+    Ok(result)
 }
 
 fn rows(problems: &[zielwerk_ingest::long_csv::Problem]) -> Vec<Row> {
@@ -316,12 +246,27 @@ fn may_import(session: &Session) -> Result<(), WebError> {
     }
 }
 
+/// An upload that could not be received, in German: too large (with the limit) or broken off.
+fn upload_error(status: axum::http::StatusCode, what: &str) -> WebError {
+    if status == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+        WebError::PayloadTooLarge(format!(
+            "Die Datei ist zu groß: höchstens {}\u{a0}MB können hochgeladen werden. Teilen Sie die Datei auf oder importieren Sie sie auf der Kommandozeile (zielwerk import).",
+            crate::UPLOAD_LIMIT / 1024 / 1024
+        ))
+    } else {
+        WebError::BadRequest(format!(
+            "{what} ließ sich nicht empfangen: die Übertragung war unvollständig oder kein Datei-Upload (multipart/form-data)."
+        ))
+    }
+}
+
 pub async fn preview(
     State(state): State<AppState>,
     session: Session,
-    mut multipart: Multipart,
+    multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> Result<Response, WebError> {
     may_import(&session)?;
+    let mut multipart = multipart.map_err(|e| upload_error(e.status(), "Das Formular"))?;
     let mut upload = Upload {
         name: String::new(),
         bytes: Vec::new(),
@@ -330,7 +275,7 @@ pub async fn preview(
     while let Some(field) = multipart
         .next_field()
         .await
-        .map_err(|e| WebError::BadRequest(format!("Das Formular ließ sich nicht lesen: {e}")))?
+        .map_err(|e| upload_error(e.status(), "Das Formular"))?
     {
         match field.name() {
             Some("datei") => {
@@ -338,9 +283,7 @@ pub async fn preview(
                 upload.bytes = field
                     .bytes()
                     .await
-                    .map_err(|e| {
-                        WebError::BadRequest(format!("Die Datei ließ sich nicht empfangen: {e}"))
-                    })?
+                    .map_err(|e| upload_error(e.status(), "Die Datei"))?
                     .to_vec();
             }
             Some("zuordnung") => {
@@ -355,15 +298,25 @@ pub async fn preview(
         ));
     }
     let result = run(&state, &session, &upload, false).await?;
-    let token = result
-        .as_ref()
-        .map(|r| format!("{}-{}", r.accepted.sha256, upload.mapping))
-        .unwrap_or_default();
-    if !token.is_empty() {
+    let mut token = String::new();
+    if result.is_ok() {
         // A preview can be confirmed only in the session that made it.
+        token = crate::auth::random_token();
+        let pending = PendingUpload {
+            file_name: upload.name.clone(),
+            mapping: upload.mapping.clone(),
+            content: upload.bytes.clone(),
+        };
         state
-            .uploads
-            .put(&session.token_hash, token.clone(), upload.clone());
+            .store
+            .put_pending_upload(
+                &session.token_hash,
+                &token,
+                &pending,
+                PENDING_PER_SESSION,
+                PENDING_BYTES,
+            )
+            .await?;
     }
     answer(page(&upload, token, result, false))
 }
@@ -390,14 +343,20 @@ pub async fn confirm(
     Form(f): Form<Confirm>,
 ) -> Result<Response, WebError> {
     may_import(&session)?;
-    let upload = state
-        .uploads
-        .take(&session.token_hash, &f.token)
+    let pending = state
+        .store
+        .take_pending_upload(&session.token_hash, &f.token)
+        .await?
         .ok_or_else(|| {
             WebError::BadRequest(
                 "Diese Vorschau ist nicht mehr vorhanden; bitte die Datei erneut hochladen.".into(),
             )
         })?;
+    let upload = Upload {
+        name: pending.file_name,
+        bytes: pending.content,
+        mapping: pending.mapping,
+    };
     let result = run(&state, &session, &upload, true).await?;
     answer(page(&upload, String::new(), result, true))
 }
