@@ -770,7 +770,7 @@ pub(crate) fn german_message(msg: &str, syntax: bool) -> String {
             .map_or(("?", &[][..]), |(f, a)| (f.as_str(), a));
         return format!(
             "Unbekanntes Feld „{found}“; erlaubt sind: {}",
-            allowed.join(", ")
+            quoted(allowed)
         );
     }
     if let Some(rest) = msg.strip_prefix("unknown variant ") {
@@ -780,7 +780,7 @@ pub(crate) fn german_message(msg: &str, syntax: bool) -> String {
             .map_or(("?", &[][..]), |(f, a)| (f.as_str(), a));
         return format!(
             "Unbekannter Wert „{found}“; erlaubt sind: {}",
-            allowed.join(", ")
+            quoted(allowed)
         );
     }
     if let Some(rest) = msg
@@ -794,7 +794,24 @@ pub(crate) fn german_message(msg: &str, syntax: bool) -> String {
             german_kind(expected)
         );
     }
+    if let Some(rest) = msg.strip_prefix("duplicate field ") {
+        return format!("Das Feld „{}“ steht doppelt", rest.trim_matches('`'));
+    }
+    if let Some(rest) = msg.strip_prefix("invalid length ") {
+        let (found, expected) = rest.split_once(", expected ").unwrap_or((rest, "?"));
+        return format!("Falsche Anzahl von Einträgen: {found}, erwartet „{expected}“");
+    }
+    // Everything else comes from the domain's own parsers, which speak German already.
     msg.to_owned()
+}
+
+/// Names of the format's fields or values, each quoted: „key“, „area“, …
+fn quoted(names: &[String]) -> String {
+    names
+        .iter()
+        .map(|n| format!("„{n}“"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn german_kind(s: &str) -> String {

@@ -83,9 +83,11 @@ fn one() -> u32 {
 pub fn parse_mapping(file: &str, source: &str) -> Result<Mapping, String> {
     let mapping: Mapping = toml::from_str(source).map_err(|e| {
         let (line, column) = line_col(source, e.span().map_or(0, |s| s.start));
+        // Syntax errors and errors of the shape speak differently; each has its translation.
+        let syntax = toml::de::DeTable::parse(source).is_err();
         format!(
             "Zuordnungsdatei {file}, Zeile {line}, Spalte {column}: {}",
-            crate::agreement_file::german_message(e.message(), false)
+            crate::agreement_file::german_message(e.message(), syntax)
         )
     })?;
     let fail = |m: String| Err(format!("Zuordnungsdatei {file}: {m}"));
@@ -164,49 +166,48 @@ fn process(
     sink: &mut dyn FnMut(Vec<Observation>) -> Result<(), String>,
 ) -> Result<(u64, Vec<Problem>), Collected> {
     let mut index: HashMap<String, usize> = HashMap::new();
-    let mut doubled: Vec<(String, usize, usize)> = Vec::new();
+    // Every position of each name, in order.
+    let mut positions: HashMap<String, Vec<usize>> = HashMap::new();
     for (i, h) in header.iter().enumerate() {
         let name = h.trim().trim_start_matches('\u{feff}').to_owned();
-        match index.get(&name) {
-            Some(first) => doubled.push((name, *first, i)),
-            None => {
-                index.insert(name, i);
-            }
-        }
+        index.entry(name.clone()).or_insert(i);
+        positions.entry(name).or_default().push(i);
     }
     let wanted = wanted(mapping);
     // Every column the mapping names must be in the file, and only once: of two columns
-    // "jobcenter" neither may silently win.
-    let mut missing: Vec<Problem> = wanted
-        .iter()
-        .filter(|c| !index.contains_key(**c))
-        .map(|c| Problem {
+    // "jobcenter" neither may silently win. One problem per name, however often it repeats.
+    let mut problems = Collected::default();
+    let mut seen = std::collections::HashSet::new();
+    for c in wanted.iter().filter(|c| seen.insert(**c)) {
+        let at = positions.get(*c).map(Vec::as_slice).unwrap_or_default();
+        let message = match at {
+            [] => "Die Zuordnung nennt diese Spalte, die Datei hat sie nicht".to_owned(),
+            [_] => continue,
+            [a, b] => format!(
+                "Die Spalte steht doppelt in der Kopfzeile (Spalten {} und {}); jede Spalte, die die Zuordnung nennt, darf nur einmal vorkommen",
+                a + 1,
+                b + 1
+            ),
+            many => format!(
+                "Die Spalte steht {}-mal in der Kopfzeile (Spalten {}{}); jede Spalte, die die Zuordnung nennt, darf nur einmal vorkommen",
+                many.len(),
+                many.iter()
+                    .take(5)
+                    .map(|i| (i + 1).to_string())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                if many.len() > 5 { ", …" } else { "" }
+            ),
+        };
+        problems.push(Problem {
             row: 1,
             column: (*c).to_owned(),
             value: String::new(),
-            message: "Die Zuordnung nennt diese Spalte, die Datei hat sie nicht".into(),
-        })
-        .collect();
-    missing.extend(
-        doubled
-            .into_iter()
-            .filter(|(name, ..)| wanted.contains(&name.as_str()))
-            .map(|(name, a, b)| Problem {
-                row: 1,
-                column: name,
-                value: String::new(),
-                message: format!(
-                    "Die Spalte steht doppelt in der Kopfzeile (Spalten {} und {}); jede Spalte, die die Zuordnung nennt, darf nur einmal vorkommen",
-                    a + 1,
-                    b + 1
-                ),
-            }),
-    );
-    if !missing.is_empty() {
-        return Err(Collected {
-            list: missing,
-            more: 0,
+            message,
         });
+    }
+    if !problems.list.is_empty() {
+        return Err(problems);
     }
     let cell = |record: &[String], column: &str| {
         index
@@ -458,8 +459,22 @@ fn read_grid(bytes: Vec<u8>, wanted: Option<&str>) -> Result<(String, Vec<Line>)
         rows.entry(row).or_default().push((col, text));
         Ok(())
     };
-    let unreadable =
-        |e: &dyn std::fmt::Display| format!("Die Arbeitsmappe lässt sich nicht lesen ({e})");
+    // The reader's own words (English) are quoted for whoever supports the user; the sentence
+    // says in German what is wrong and what to do.
+    let unreadable = |e: &dyn std::fmt::Display| {
+        let detail = crate::german::shorten(&e.to_string(), 120);
+        let lower = detail.to_lowercase();
+        let what = if lower.contains("zip") {
+            "Die Arbeitsmappe ist beschädigt: das ZIP-Archiv ist unvollständig oder fehlerhaft"
+        } else if lower.contains("xml") {
+            "Die Arbeitsmappe ist beschädigt: ihr Inhalt ist kein gültiges XML"
+        } else {
+            "Die Arbeitsmappe lässt sich nicht lesen"
+        };
+        format!(
+            "{what}. Speichern Sie sie in Excel oder LibreOffice erneut als XLSX (Meldung des Lesers: „{detail}“)"
+        )
+    };
     let sheet = match calamine::open_workbook_from_rs::<calamine::Xlsx<_>, _>(Cursor::new(
         &bytes[..],
     )) {

@@ -189,14 +189,14 @@ fn unknown_field() {
         "titel = \"BG senken\"",
         56,
         "goals[1].titel",
-        "Unbekanntes Feld „titel“; erlaubt sind: key, area, title, description, responsible, origin, indicator, target, tolerance",
+        "Unbekanntes Feld „titel“; erlaubt sind: „key“, „area“, „title“, „description“, „responsible“, „origin“, „indicator“, „target“, „tolerance“",
     );
     refused(
         "ags = \"05158\"",
         "ags = \"05158\"\nland = \"NRW\"",
         7,
         "jobcenter.land",
-        "Unbekanntes Feld „land“; erlaubt sind: ba_id, name, ags, vergleichstyp",
+        "Unbekanntes Feld „land“; erlaubt sind: „ba_id“, „name“, „ags“, „vergleichstyp“",
     );
 }
 
@@ -229,7 +229,7 @@ fn unknown_enum_value() {
         "direction = \"runter\"",
         41,
         "indicators[1].direction",
-        "Unbekannter Wert „runter“; erlaubt sind: higher, lower, neutral",
+        "Unbekannter Wert „runter“; erlaubt sind: „higher“, „lower“, „neutral“",
     );
 }
 

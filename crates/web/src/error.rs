@@ -63,6 +63,52 @@ impl From<askama::Error> for WebError {
     }
 }
 
+/// An extractor's rejection (axum's English plain text, e.g. "Failed to deserialize form body:
+/// missing field `token`") in German, naming the field where the text names one.
+pub fn rejection_de(text: &str) -> String {
+    let field = |marker: &str| {
+        text.split(marker)
+            .nth(1)
+            .and_then(|rest| rest.split('`').nth(1))
+            .map(str::to_owned)
+    };
+    if let Some(f) = field("missing field") {
+        return format!("In der Anfrage fehlt das Feld „{f}“.");
+    }
+    if let Some(f) = field("duplicate field") {
+        return format!(
+            "Das Feld „{f}“ steht mehrfach in der Anfrage; es darf nur einmal vorkommen."
+        );
+    }
+    if text.contains("Content-Type") {
+        return "Die Anfrage hat nicht die erwartete Form (ein Formular, application/x-www-form-urlencoded).".into();
+    }
+    if text.contains("UTF-8") || text.contains("utf-8") {
+        return "Die Anfrage enthält Zeichen, die kein gültiger Text (UTF-8) sind.".into();
+    }
+    "Die Anfrage ließ sich nicht lesen: ein Feld hat einen Wert, der hier nicht passt.".into()
+}
+
+/// Answers an extractor's plain-text rejection (400, 415, 422 …) with the German error page
+/// instead, keeping its status.
+pub async fn german_rejections(response: Response) -> Response {
+    let plain = response
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/plain"));
+    if !response.status().is_client_error() || !plain {
+        return response;
+    }
+    let status = response.status();
+    let body = axum::body::to_bytes(response.into_body(), 64 * 1024)
+        .await
+        .unwrap_or_default();
+    let mut r = WebError::BadRequest(rejection_de(&String::from_utf8_lossy(&body))).into_response();
+    *r.status_mut() = status;
+    r
+}
+
 /// The title and message of an error response, for layers that render it otherwise.
 #[derive(Debug, Clone)]
 pub struct Message {

@@ -209,6 +209,9 @@ pub fn router(state: AppState) -> Router {
         .route("/sitzungen/{mid}/{file}", get(pages::meetings::minutes))
         .route("/aufgaben/{aid}/status", post(pages::meetings::set_status))
         .route("/jobcenter/{ba}/aufgaben", get(pages::meetings::actions))
+        // Rejections of the extractors above (a form or query that does not deserialize) are
+        // answered in German; OParl answers its own as problem+json.
+        .layer(axum::middleware::map_response(error::german_rejections))
         .nest("/oparl/v1", pages::oparl::router())
         .fallback(pages::not_found)
         .layer(axum::middleware::from_fn_with_state(

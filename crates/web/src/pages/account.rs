@@ -183,7 +183,10 @@ pub async fn login(State(state): State<AppState>, req: Request) -> PageResult {
     let Form(f) = Form::<LoginForm>::from_request(req, &state)
         .await
         .map_err(|e| {
-            WebError::BadRequest(format!("Das Anmeldeformular ließ sich nicht lesen: {e}"))
+            WebError::BadRequest(format!(
+                "Das Anmeldeformular ließ sich nicht lesen. {}",
+                crate::error::rejection_de(&e.body_text())
+            ))
         })?;
     let secure = auth::is_secure(&state, &headers);
     let next = local_path(f.weiter.as_deref());

@@ -151,3 +151,43 @@ async fn the_sign_in_form_takes_only_tokens_the_server_signed() {
     // The real form still works.
     assert!(s.login("kreis").await.csrf.len() > 10);
 }
+
+/// Forms and queries that do not deserialize (found by `zielwerk-fuzz formulare`) are answered
+/// with the German error page naming the field, not the extractor's English plain text.
+#[tokio::test]
+async fn undecodable_forms_and_queries_are_answered_in_german() {
+    let s = server(|_| {}).await;
+    let r = s
+        .client
+        .post(s.url("/import/bestaetigen"))
+        .form(&[("_csrf", s.csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 422);
+    assert!(
+        r.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
+    let page = r.text().await.unwrap();
+    assert!(
+        page.contains("In der Anfrage fehlt das Feld „token“."),
+        "{page}"
+    );
+
+    let r = s
+        .client
+        .get(s.url("/jobcenter/t36402/aufgaben?partei=kreis&partei=agentur"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 400);
+    let page = r.text().await.unwrap();
+    assert!(
+        page.contains("Das Feld „partei“ steht mehrfach in der Anfrage"),
+        "{page}"
+    );
+    assert!(!page.contains("Failed to deserialize"));
+}
