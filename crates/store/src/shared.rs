@@ -95,7 +95,7 @@ impl Store {
         per_session: usize,
         total_bytes: usize,
     ) -> Result<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         sqlx::query(
             "INSERT INTO pending_upload (token, session_hash, file_name, mapping, size, created_at, content)
              VALUES ($1, $2, $3, $4, $5, $6, $7)",
@@ -138,7 +138,7 @@ impl Store {
         session_hash: &str,
         token: &str,
     ) -> Result<Option<PendingUpload>> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let row = sqlx::query(
             "SELECT file_name, mapping, content FROM pending_upload WHERE token = $1 AND session_hash = $2",
         )

@@ -27,6 +27,10 @@ pub enum WebError {
     PayloadTooLarge(String),
     #[error("{0}")]
     TooManyRequests(String),
+    /// The database was held by other writers for longer than a write waits: nothing was
+    /// written, trying again shortly succeeds.
+    #[error("{0}")]
+    Busy(String),
     /// The request took longer than it may.
     #[error("{0}")]
     TimedOut(String),
@@ -42,6 +46,10 @@ impl From<zielwerk_store::StoreError> for WebError {
             S::NotFound(_) => return WebError::NotFound(e.to_string()),
             S::SignedAgreement(_) | S::Exists(_) | S::NotSigned(_) => {
                 return WebError::Conflict(e.to_string());
+            }
+            S::Busy(source) => {
+                tracing::warn!(error = %source, "database busy");
+                return WebError::Busy(format!("{e}."));
             }
             _ => {}
         }
@@ -132,6 +140,7 @@ impl IntoResponse for WebError {
             WebError::Unauthorized(m) => (StatusCode::UNAUTHORIZED, "Nicht angemeldet", m.as_str()),
             WebError::Forbidden(m) => (StatusCode::FORBIDDEN, "Keine Berechtigung", m.as_str()),
             WebError::PayloadTooLarge(m) => (StatusCode::PAYLOAD_TOO_LARGE, "Zu groß", m.as_str()),
+            WebError::Busy(m) => (StatusCode::SERVICE_UNAVAILABLE, "Gerade belegt", m.as_str()),
             WebError::TimedOut(m) => (
                 StatusCode::REQUEST_TIMEOUT,
                 "Zeitüberschreitung",
@@ -155,6 +164,12 @@ impl IntoResponse for WebError {
             .render()
             .unwrap_or_else(|_| message.to_owned());
         let mut r = (status, Html(body)).into_response();
+        if matches!(self, WebError::Busy(_)) {
+            r.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from_static("5"),
+            );
+        }
         // For front doors that answer in another format (the OParl API answers JSON).
         r.extensions_mut().insert(Message {
             title: title.to_owned(),
