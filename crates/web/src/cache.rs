@@ -7,37 +7,88 @@
 //! replaces loading and assessing a whole agreement. Writes from other processes (a command-line
 //! import into the same database) move the version too, so nothing stale is served.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::sync::Mutex;
 
 use axum::body::Bytes;
 
-/// Entries beyond this are dropped wholesale; real use has a few dozen distinct pages.
+/// Entries kept at most; real use has a few dozen distinct pages per session.
 const MAX_ENTRIES: usize = 512;
+/// Bytes all cached pages together may hold (a goal page with its charts is about 100 KB): the
+/// cache must not be what makes a server grow under many sessions.
+const MAX_BYTES: usize = 48 * 1024 * 1024;
 
 #[derive(Debug, Default)]
 pub struct PageCache {
-    entries: Mutex<HashMap<String, (i64, Bytes)>>,
+    inner: Mutex<Inner>,
+}
+
+#[derive(Debug, Default)]
+struct Inner {
+    entries: HashMap<String, (i64, Bytes)>,
+    /// Keys in the order they were put, oldest first (a key put again moves to the end).
+    order: VecDeque<String>,
+    bytes: usize,
+}
+
+impl Inner {
+    fn remove(&mut self, key: &str) {
+        if let Some((_, body)) = self.entries.remove(key) {
+            self.bytes -= body.len();
+            self.order.retain(|k| k != key);
+        }
+    }
 }
 
 impl PageCache {
     pub fn get(&self, key: &str, version: i64) -> Option<Bytes> {
-        let entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
-        entries
+        let inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        inner
+            .entries
             .get(key)
             .filter(|(v, _)| *v == version)
             .map(|(_, body)| body.clone())
     }
 
+    /// Keeps `body` for `key` at `version`. Pages of older versions go first, then the oldest
+    /// pages, until the cache is within its entries and bytes; a page larger than a quarter of
+    /// the budget is not kept.
     pub fn put(&self, key: String, version: i64, body: Bytes) {
-        let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
-        if entries.len() >= MAX_ENTRIES {
-            entries.retain(|_, (v, _)| *v == version);
-            if entries.len() >= MAX_ENTRIES {
-                entries.clear();
+        if body.len() > MAX_BYTES / 4 {
+            return;
+        }
+        let mut inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        inner.remove(&key);
+        let full = |i: &Inner| i.entries.len() >= MAX_ENTRIES || i.bytes + body.len() > MAX_BYTES;
+        if full(&inner) {
+            let stale: Vec<String> = inner
+                .entries
+                .iter()
+                .filter(|(_, (v, _))| *v != version)
+                .map(|(k, _)| k.clone())
+                .collect();
+            for k in stale {
+                inner.remove(&k);
             }
         }
-        entries.insert(key, (version, body));
+        while full(&inner) {
+            let Some(oldest) = inner.order.pop_front() else {
+                break;
+            };
+            if let Some((_, b)) = inner.entries.remove(&oldest) {
+                inner.bytes -= b.len();
+            }
+        }
+        inner.bytes += body.len();
+        inner.order.push_back(key.clone());
+        inner.entries.insert(key, (version, body));
+    }
+
+    /// Pages and bytes held.
+    #[cfg(test)]
+    fn size(&self) -> (usize, usize) {
+        let inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        (inner.entries.len(), inner.bytes)
     }
 }
 
@@ -55,11 +106,27 @@ mod tests {
     }
 
     #[test]
-    fn bounded() {
+    fn bounded_in_entries_and_bytes_oldest_first() {
         let c = PageCache::default();
         for i in 0..(MAX_ENTRIES + 10) {
             c.put(i.to_string(), 1, Bytes::new());
         }
-        assert!(c.entries.lock().unwrap().len() <= MAX_ENTRIES);
+        assert_eq!(c.size().0, MAX_ENTRIES);
+        assert!(c.get("0", 1).is_none(), "the oldest went first");
+        assert!(c.get(&(MAX_ENTRIES + 9).to_string(), 1).is_some());
+
+        let c = PageCache::default();
+        let page = Bytes::from(vec![b'x'; 1024 * 1024]);
+        for i in 0..100 {
+            c.put(format!("p{i}"), 1, page.clone());
+        }
+        let (n, bytes) = c.size();
+        assert!(bytes <= MAX_BYTES, "{bytes}");
+        assert_eq!(n, MAX_BYTES / page.len());
+        assert!(c.get("p99", 1).is_some() && c.get("p0", 1).is_none());
+        c.put("p99".into(), 2, page.clone());
+        assert_eq!(c.size().0, n, "a key put again replaces its page");
+        c.put("riesig".into(), 2, Bytes::from(vec![0; MAX_BYTES]));
+        assert!(c.get("riesig", 2).is_none(), "a huge page is not kept");
     }
 }

@@ -372,7 +372,15 @@ fn main() -> ExitCode {
             }
         },
     };
-    let runtime = match tokio::runtime::Runtime::new() {
+    // Blocking work (assessments, PDFs, password hashing, reading files) is CPU-bound: more
+    // threads than a few per core only add memory (each may hold its own allocator arena and a
+    // document being set), not speed.
+    let cores = std::thread::available_parallelism().map_or(2, usize::from);
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .max_blocking_threads((4 * cores).max(8))
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("Fehler: Laufzeitumgebung konnte nicht starten: {e}");

@@ -206,7 +206,12 @@ async fn client(n: usize, base: String, until: Instant, tally: Arc<Tally>) {
         } else if pick < 14 && login != "agentur" {
             import(&http, &base, &cookie, &csrf, n, pick).await
         } else {
-            let path = READS[(i >> 40) as usize % READS.len()];
+            // Now and then a PDF (typst holds caches between documents).
+            let path = if pick < 16 {
+                "/vereinbarungen/t36402-2022-v1/monitoring.pdf"
+            } else {
+                READS[(i >> 40) % READS.len()]
+            };
             match http
                 .get(format!("{base}{path}"))
                 .header("cookie", &cookie)
