@@ -30,7 +30,7 @@ fn real(name: &str) -> Option<Vec<u8>> {
     std::fs::read(p).ok()
 }
 
-fn catalog() -> Catalog {
+pub fn catalog() -> Catalog {
     let mut c = Catalog::default();
     for j in ["t36402", "t73906"] {
         c.jobcenters.insert(j.parse().expect("demo Jobcenter"));
@@ -103,7 +103,7 @@ const CSV_TOKENS: [&str; 40] = [
 ];
 
 /// Every problem of a refusal: German, at a line of the file, short; the whole refusal bounded.
-fn refusal_is_usable(r: &Refused) -> Result<(), String> {
+pub fn refusal_is_usable(r: &Refused) -> Result<(), String> {
     for p in &r.errors {
         german(&p.message)?;
         if p.row == 0 {
@@ -167,7 +167,7 @@ impl Target for LongCsv {
 }
 
 /// The shipped mappings with the real files they are for (where the shared folder has them).
-fn mappings() -> Vec<(&'static str, Mapping)> {
+pub fn mappings() -> Vec<(&'static str, Mapping)> {
     [
         (
             "regensburg-kennzahlen-sgb2.toml",

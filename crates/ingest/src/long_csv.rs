@@ -390,6 +390,27 @@ pub fn read(
         if record.iter().all(|f| f.trim().is_empty()) {
             continue;
         }
+        // More fields than the header has columns: a value would be dropped without a word
+        // (usually a separator inside an unquoted value). Empty trailing fields, as spreadsheet
+        // programs write them, are fine.
+        if let Some(extra) = record
+            .iter()
+            .enumerate()
+            .skip(header.len())
+            .find(|(_, f)| !f.trim().is_empty())
+        {
+            checker.errs.push(Problem {
+                row,
+                column: format!("Feld {}", extra.0 + 1),
+                value: extra.1.to_owned(),
+                message: format!(
+                    "Die Zeile hat {} Felder, die Kopfzeile nur {} Spalten; steht ein Trennzeichen in einem Wert, setzen Sie den Wert in Anführungszeichen",
+                    record.len(),
+                    header.len()
+                ),
+            });
+            continue;
+        }
         let get = |c: &str| {
             index
                 .get(c)
