@@ -16,17 +16,8 @@ async fn server(configure: impl FnOnce(&mut zielwerk_web::AppState)) -> Server {
 async fn an_upload_above_the_limit_is_refused_in_german_with_the_limit() {
     let s = server(|_| {}).await;
     let big = vec![b'1'; zielwerk_web::UPLOAD_LIMIT + 1024];
-    let form = reqwest::multipart::Form::new().part(
-        "datei",
-        reqwest::multipart::Part::bytes(big).file_name("gross.csv"),
-    );
-    let r = s
-        .client
-        .post(s.url(&format!("/import/vorschau?_csrf={}", s.csrf)))
-        .multipart(form)
-        .send()
-        .await
-        .unwrap();
+    let part = reqwest::multipart::Part::bytes(big).file_name("gross.csv");
+    let r = crate::upload_part(&s, part, "").await;
     assert_eq!(r.status().as_u16(), 413);
     let page = r.text().await.unwrap();
     assert!(

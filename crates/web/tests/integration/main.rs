@@ -290,20 +290,26 @@ pub async fn get(url: &str) -> (u16, String, reqwest::header::HeaderMap) {
 
 /// Uploads `body` as `name` for a preview; returns status and page.
 pub async fn upload(s: &Server, name: &str, body: &str, mapping: &str) -> (u16, String) {
+    let part = reqwest::multipart::Part::text(body.to_owned()).file_name(name.to_owned());
+    let r = upload_part(s, part, mapping).await;
+    (r.status().as_u16(), r.text().await.unwrap())
+}
+
+/// Posts `part` as the file of an upload for a preview, with `mapping`.
+pub async fn upload_part(
+    s: &Server,
+    part: reqwest::multipart::Part,
+    mapping: &str,
+) -> reqwest::Response {
     let form = reqwest::multipart::Form::new()
-        .part(
-            "datei",
-            reqwest::multipart::Part::text(body.to_owned()).file_name(name.to_owned()),
-        )
+        .part("datei", part)
         .text("zuordnung", mapping.to_owned());
-    let r = s
-        .client
+    s.client
         .post(s.url(&format!("/import/vorschau?_csrf={}", s.csrf)))
         .multipart(form)
         .send()
         .await
-        .unwrap();
-    (r.status().as_u16(), r.text().await.unwrap())
+        .unwrap()
 }
 
 /// The confirmation token of a preview page.
