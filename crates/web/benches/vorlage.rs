@@ -7,7 +7,7 @@
 use std::time::{Duration, Instant};
 
 use zielwerk_store::Store;
-use zielwerk_web::documents;
+use zielwerk_app::documents;
 
 fn main() {
     let rt = tokio::runtime::Runtime::new().unwrap();

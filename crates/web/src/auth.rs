@@ -18,8 +18,6 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use argon2::Argon2;
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use axum::body::Body;
 use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
 use axum::http::request::Parts;
@@ -39,49 +37,15 @@ pub const SESSION_COOKIE: &str = "zielwerk_sitzung";
 /// see [`login_token`]).
 pub const LOGIN_COOKIE: &str = "zielwerk_anmeldung";
 pub const SESSION_HOURS: i64 = 10;
-pub const MIN_PASSWORD: usize = 12;
 pub const FREE_ATTEMPTS: u32 = 5;
 /// The largest form body the CSRF check reads (file uploads carry the token in the query and
 /// have their own limit). The same as axum's default for forms, so that an oversized form is
 /// refused here, with a German message, before any handler sees it.
 const FORM_LIMIT: usize = 2 * 1024 * 1024;
 
-/// An Argon2id hash (PHC string) of `password` with a fresh salt.
-pub fn hash_password(password: &str) -> Result<String, String> {
-    let mut salt = [0u8; 16];
-    getrandom::fill(&mut salt).map_err(|e| format!("Zufallszahlen nicht verfügbar: {e}"))?;
-    let salt = SaltString::encode_b64(&salt).map_err(|e| e.to_string())?;
-    Argon2::default()
-        .hash_password(password.as_bytes(), &salt)
-        .map(|h| h.to_string())
-        .map_err(|e| e.to_string())
-}
-
-/// Whether `password` matches `hash`. A malformed hash never matches.
-pub fn verify_password(hash: &str, password: &str) -> bool {
-    PasswordHash::new(hash)
-        .map(|h| {
-            Argon2::default()
-                .verify_password(password.as_bytes(), &h)
-                .is_ok()
-        })
-        .unwrap_or(false)
-}
-
-/// The rules for a new password, with the message that names the field.
-pub fn check_new_password(password: &str, repeated: &str) -> Result<(), String> {
-    if password.chars().count() < MIN_PASSWORD {
-        return Err(format!(
-            "Feld „Neues Passwort“: mindestens {MIN_PASSWORD} Zeichen"
-        ));
-    }
-    if password != repeated {
-        return Err(
-            "Feld „Neues Passwort wiederholen“: stimmt nicht mit dem neuen Passwort überein".into(),
-        );
-    }
-    Ok(())
-}
+pub use zielwerk_app::accounts::{
+    MIN_PASSWORD, check_new_password, hash_password, verify_password,
+};
 
 /// 32 random bytes as hex.
 pub fn random_token() -> String {
@@ -193,23 +157,12 @@ impl Session {
         action: Action,
         missing: impl FnOnce() -> String,
     ) -> Result<(), WebError> {
-        let p = &self.principal;
-        if p.may(jobcenter, action) {
-            return Ok(());
-        }
-        if action != Action::ReadPublished && !p.may(jobcenter, Action::ReadInternal)
-            || !p.knows(jobcenter)
-        {
-            return Err(WebError::NotFound(missing()));
-        }
-        Err(WebError::Forbidden(format!(
-            "Dazu fehlt Ihnen die Berechtigung: {}. Ihre Rollen für dieses Jobcenter: {}.",
-            action.label_de(),
-            p.roles_for(jobcenter)
-                .map(|r| r.label_de())
-                .collect::<Vec<_>>()
-                .join(", ")
-        )))
+        Ok(zielwerk_app::access::require(
+            &self.principal,
+            jobcenter,
+            action,
+            missing,
+        )?)
     }
 
     /// The store, with writes recorded for this user.
@@ -538,35 +491,6 @@ pub async fn login_secret(state: &AppState) -> Result<std::sync::Arc<[u8]>, WebE
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn passwords_hash_with_argon2id_and_verify() {
-        let h = hash_password("richtig-langes-passwort").unwrap();
-        assert!(h.starts_with("$argon2id$"), "{h}");
-        assert!(verify_password(&h, "richtig-langes-passwort"));
-        assert!(!verify_password(&h, "richtig-langes-passworT"));
-        assert!(!verify_password("kein hash", "x"));
-        assert_ne!(
-            h,
-            hash_password("richtig-langes-passwort").unwrap(),
-            "fresh salt"
-        );
-    }
-
-    #[test]
-    fn new_passwords_need_twelve_characters_and_the_same_twice() {
-        assert!(
-            check_new_password("elf-zeichen", "elf-zeichen")
-                .unwrap_err()
-                .contains("mindestens 12")
-        );
-        assert!(check_new_password("zwoelf-zeich", "zwoelf-zeich").is_ok());
-        assert!(
-            check_new_password("zwoelf-zeich", "zwoelf-zeicH")
-                .unwrap_err()
-                .contains("wiederholen")
-        );
-    }
 
     #[test]
     fn throttle_waits_double_after_five_failures() {

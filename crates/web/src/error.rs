@@ -65,6 +65,26 @@ impl From<zielwerk_store::StoreError> for WebError {
     }
 }
 
+impl From<zielwerk_app::AppError> for WebError {
+    fn from(e: zielwerk_app::AppError) -> Self {
+        use zielwerk_app::AppError as A;
+        match e {
+            A::NotFound(m) => WebError::NotFound(m),
+            A::Forbidden(m) => WebError::Forbidden(m),
+            A::Conflict(m) => WebError::Conflict(m),
+            A::Invalid(problems) => WebError::BadRequest(
+                problems
+                    .iter()
+                    .map(|p| p.message.as_str())
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            ),
+            A::Busy(m) => WebError::Busy(m),
+            A::Internal(m) => WebError::Internal(m),
+        }
+    }
+}
+
 impl From<askama::Error> for WebError {
     fn from(e: askama::Error) -> Self {
         WebError::Internal(format!("Vorlage: {e}"))

@@ -6,7 +6,6 @@
 
 pub mod auth;
 mod cache;
-pub mod documents;
 mod error;
 mod pages;
 

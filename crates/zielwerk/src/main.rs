@@ -421,10 +421,11 @@ async fn run(cli: Cli) -> Result<()> {
                 .map(|g| parse_grant(g))
                 .collect::<Result<Vec<_>>>()?;
             let password = read_password(&login)?;
-            if let Err(m) = zielwerk_web::auth::check_new_password(&password, &password) {
+            if let Err(m) = zielwerk_app::accounts::check_new_password(&password, &password) {
                 bail!("{m}");
             }
-            let hash = zielwerk_web::auth::hash_password(&password).map_err(anyhow::Error::msg)?;
+            let hash =
+                zielwerk_app::accounts::hash_password(&password).map_err(anyhow::Error::msg)?;
             let store = open(&db.db).await?;
             store.add_user(&login, &name, &hash, &grants).await?;
             eprintln!(
@@ -464,10 +465,11 @@ async fn run(cli: Cli) -> Result<()> {
                 bail!("Das Benutzerkonto „{login}“ gibt es nicht");
             };
             let password = read_password(&login)?;
-            if let Err(m) = zielwerk_web::auth::check_new_password(&password, &password) {
+            if let Err(m) = zielwerk_app::accounts::check_new_password(&password, &password) {
                 bail!("{m}");
             }
-            let hash = zielwerk_web::auth::hash_password(&password).map_err(anyhow::Error::msg)?;
+            let hash =
+                zielwerk_app::accounts::hash_password(&password).map_err(anyhow::Error::msg)?;
             store.set_password(&user.id, &hash, None).await?;
             eprintln!("Passwort von „{login}“ neu gesetzt; seine Sitzungen sind beendet.");
             Ok(())
@@ -911,7 +913,7 @@ fn read_password(login: &str) -> Result<String> {
     if std::io::stdin().is_terminal() {
         let first = rpassword::prompt_password(format!(
             "Passwort für „{login}“ (mindestens {} Zeichen): ",
-            zielwerk_web::auth::MIN_PASSWORD
+            zielwerk_app::accounts::MIN_PASSWORD
         ))?;
         let again = rpassword::prompt_password("Passwort wiederholen: ")?;
         if first != again {
@@ -1030,7 +1032,7 @@ async fn build_demo(store: &Store, seed: u64) -> Result<()> {
             ],
         };
         let title = header.display_title();
-        zielwerk_web::documents::create_meeting(store, &mettmann.key(), header).await?;
+        zielwerk_app::documents::create_meeting(store, &mettmann.key(), header).await?;
         eprintln!("Sitzung „{title}“: angelegt");
     }
     Ok(())
@@ -1090,7 +1092,8 @@ async fn demo_users(store: &Store) -> Result<()> {
         ),
     ];
     for (login, name, grants) in accounts {
-        let hash = zielwerk_web::auth::hash_password(DEMO_PASSWORD).map_err(anyhow::Error::msg)?;
+        let hash =
+            zielwerk_app::accounts::hash_password(DEMO_PASSWORD).map_err(anyhow::Error::msg)?;
         store.add_user(login, name, &hash, &grants).await?;
     }
     eprintln!("{note}: angelegt");
@@ -1250,8 +1253,8 @@ fn write_file(path: &std::path::Path, bytes: &[u8]) -> Result<()> {
 }
 
 async fn report(command: ReportCommand) -> Result<()> {
+    use zielwerk_app::documents;
     use zielwerk_report::model::Audience;
-    use zielwerk_web::documents;
     let today = chrono::Local::now().date_naive();
     let audience = |public: bool| {
         if public {
@@ -1405,7 +1408,7 @@ async fn period_report(
     output: &std::path::Path,
     today: chrono::NaiveDate,
 ) -> Result<()> {
-    use zielwerk_web::documents;
+    use zielwerk_app::documents;
     let store = open(db).await?;
     let key = agreement_key(agreement)?;
     let loaded = documents::load(&store, &key).await?;

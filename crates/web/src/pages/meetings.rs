@@ -24,8 +24,8 @@ use super::{
 };
 use crate::AppState;
 use crate::auth::Session;
-use crate::documents::{self, DOCX, MeetingBundle, PDF};
 use crate::error::WebError;
+use zielwerk_app::documents::{self, DOCX, MeetingBundle, PDF};
 
 fn bad(problems: Vec<String>) -> WebError {
     WebError::BadRequest(format!(

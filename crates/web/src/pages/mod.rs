@@ -124,7 +124,7 @@ pub(crate) async fn load(
     id: &str,
 ) -> Result<(Agreement, Vec<CurrentValue>), WebError> {
     let key = agreement_for(session, id, Action::ReadInternal)?;
-    let l = crate::documents::load(&state.store, &key).await?;
+    let l = zielwerk_app::documents::load(&state.store, &key).await?;
     Ok((l.agreement, l.values))
 }
 
@@ -420,8 +420,8 @@ async fn overview_page(
 /// there are cores. More in parallel would finish no sooner but hold the memory of each at the
 /// same time (twenty monitoring PDFs at once grew the server by 650 MB in the attack run); the
 /// rest wait their turn without a thread.
-pub(crate) async fn blocking<T: Send + 'static>(
-    work: impl FnOnce() -> Result<T, WebError> + Send + 'static,
+pub(crate) async fn blocking<T: Send + 'static, E: Into<WebError> + Send + 'static>(
+    work: impl FnOnce() -> Result<T, E> + Send + 'static,
 ) -> Result<T, WebError> {
     static TURNS: std::sync::OnceLock<std::sync::Arc<tokio::sync::Semaphore>> =
         std::sync::OnceLock::new();
@@ -436,7 +436,7 @@ pub(crate) async fn blocking<T: Send + 'static>(
         .map_err(|e| WebError::Internal(format!("Berechnung abgebrochen: {e}")))?;
     tokio::task::spawn_blocking(move || {
         let _turn = turn;
-        work()
+        work().map_err(Into::into)
     })
     .await
     .map_err(|e| WebError::Internal(format!("Berechnung abgebrochen: {e}")))?
@@ -588,11 +588,11 @@ async fn goal_page(
     q: StandQuery,
 ) -> Result<GoalPage, WebError> {
     let key = agreement_for(session, &id, Action::ReadInternal)?;
-    let crate::documents::Loaded {
+    let zielwerk_app::documents::Loaded {
         agreement,
         values,
         comments,
-    } = crate::documents::load(&state.store, &key).await?;
+    } = zielwerk_app::documents::load(&state.store, &key).await?;
     // Figures by household size explain changes of totals (structure effect).
     let breakdowns = state
         .store
@@ -802,18 +802,15 @@ fn goal_model(
             agreement.key(),
             g.goal.key
         ),
-        edit_url: (agreement.status != zielwerk_domain::AgreementStatus::Signed
-            && principal.may(
-                &agreement.jobcenter.ba_id,
-                Action::EditGoal(g.goal.responsible),
-            ))
-        .then(|| {
-            format!(
-                "/vereinbarungen/{}/ziele/{}/bearbeiten",
-                agreement.key(),
-                g.goal.key
-            )
-        }),
+        edit_url: zielwerk_app::access::can_edit(&principal, &agreement, g.goal.responsible).then(
+            || {
+                format!(
+                    "/vereinbarungen/{}/ziele/{}/bearbeiten",
+                    agreement.key(),
+                    g.goal.key
+                )
+            },
+        ),
         audit_url: principal
             .may(&agreement.jobcenter.ba_id, Action::ReadAudit)
             .then(|| {
@@ -942,17 +939,14 @@ async fn annex_page(
                 .iter()
                 .filter_map(|k| agreement.goal(k).map(|g| (url(k), g.title.clone())))
                 .collect(),
-            edit_url: (agreement.status != zielwerk_domain::AgreementStatus::Signed
-                && session
-                    .principal
-                    .may(&agreement.jobcenter.ba_id, Action::EditGoal(m.responsible)))
-            .then(|| {
-                format!(
-                    "/vereinbarungen/{}/massnahmen/{}/bearbeiten",
-                    agreement.key(),
-                    m.key
-                )
-            }),
+            edit_url: zielwerk_app::access::can_edit(&session.principal, &agreement, m.responsible)
+                .then(|| {
+                    format!(
+                        "/vereinbarungen/{}/massnahmen/{}/bearbeiten",
+                        agreement.key(),
+                        m.key
+                    )
+                }),
         })
         .collect();
     Ok(AnnexPage {

@@ -16,8 +16,8 @@ use zielwerk_report::period::Period;
 use super::{Head, PageResult, agreement_for, blocking, head, html, stored_agreement, today};
 use crate::AppState;
 use crate::auth::Session;
-use crate::documents::{self, DOCX, Loaded, PDF, XLSX};
 use crate::error::WebError;
+use zielwerk_app::documents::{self, DOCX, Loaded, PDF, XLSX};
 
 pub(crate) fn download(mime: &'static str, name: &str, bytes: Vec<u8>) -> Response {
     (
@@ -214,7 +214,7 @@ pub async fn monitoring(
     let (month, audience) = (q.month()?, q.audience());
     let h = head(&loaded.agreement, &loaded.values);
     let m = blocking(move || {
-        Ok(documents::monitoring_model(
+        Ok::<_, WebError>(documents::monitoring_model(
             &loaded,
             &actions,
             month,

@@ -87,15 +87,14 @@ fn tolerance_input(t: &Tolerance) -> (String, String) {
     }
 }
 
-/// The edit permission for a goal: the party responsible for it, and an open agreement.
+/// The edit rule for a goal (`zielwerk_app::access::may_edit`).
 fn may_edit(session: &Session, a: &Agreement, g: &Goal) -> Result<(), WebError> {
-    session.require(&a.jobcenter.ba_id, Action::EditGoal(g.responsible), || {
-        format!("Das Ziel „{}“ gibt es nicht.", g.key)
-    })?;
-    if a.status == AgreementStatus::Signed {
-        return Err(StoreError::SignedAgreement(a.key().to_string()).into());
-    }
-    Ok(())
+    Ok(zielwerk_app::access::may_edit(
+        &session.principal,
+        a,
+        g.responsible,
+        || format!("Das Ziel „{}“ gibt es nicht.", g.key),
+    )?)
 }
 
 async fn edit_page(
@@ -318,15 +317,14 @@ fn find_measure<'a>(a: &'a Agreement, key: &str) -> Result<&'a Measure, WebError
         })
 }
 
-/// The party responsible edits its Handlungsansätze while the agreement is not signed.
+/// The edit rule for a Handlungsansatz (`zielwerk_app::access::may_edit`).
 fn may_edit_measure(session: &Session, a: &Agreement, m: &Measure) -> Result<(), WebError> {
-    session.require(&a.jobcenter.ba_id, Action::EditGoal(m.responsible), || {
-        format!("Den Handlungsansatz „{}“ gibt es nicht.", m.key)
-    })?;
-    if a.status == AgreementStatus::Signed {
-        return Err(StoreError::SignedAgreement(a.key().to_string()).into());
-    }
-    Ok(())
+    Ok(zielwerk_app::access::may_edit(
+        &session.principal,
+        a,
+        m.responsible,
+        || format!("Den Handlungsansatz „{}“ gibt es nicht.", m.key),
+    )?)
 }
 
 async fn measure_page(

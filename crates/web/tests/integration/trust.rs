@@ -32,7 +32,7 @@ pub async fn mettmann_ids(s: &Server) -> Ids {
         place: "Kreishaus".into(),
         participants: Vec::new(),
     };
-    let meeting = zielwerk_web::documents::create_meeting(&s.store, &a.key(), header)
+    let meeting = zielwerk_app::documents::create_meeting(&s.store, &a.key(), header)
         .await
         .unwrap();
     let item = s.store.agenda(&meeting).await.unwrap()[0].id.clone();

@@ -1,6 +1,7 @@
 //! Building documents from the store: load the agreement, its values and the Vorlage header,
 //! assess, build the report model, write PDF, DOCX or XLSX. Shared by the web routes and the
 //! command line (`zielwerk report …`). The CPU work runs on the blocking pool.
+//! (Moved here from the web crate: the first part of the application core.)
 
 use chrono::NaiveDate;
 use std::collections::BTreeMap;
@@ -21,7 +22,7 @@ use zielwerk_store::{
 };
 use zielwerk_typeset::{Document, Template};
 
-use crate::error::WebError;
+use crate::AppError;
 
 pub const PDF: &str = "application/pdf";
 pub const DOCX: &str = "application/vnd.openxmlformats-officedocument.wordprocessingml.document";
@@ -34,11 +35,11 @@ pub struct Loaded {
     pub comments: Vec<ValueComment>,
 }
 
-pub async fn load(store: &Store, key: &AgreementKey) -> Result<Loaded, WebError> {
+pub async fn load(store: &Store, key: &AgreementKey) -> Result<Loaded, AppError> {
     let agreement = store
         .agreement(key)
         .await?
-        .ok_or_else(|| WebError::NotFound(format!("Die Vereinbarung „{key}“ gibt es nicht.")))?;
+        .ok_or_else(|| AppError::NotFound(format!("Die Vereinbarung „{key}“ gibt es nicht.")))?;
     let values = store
         .current_values(
             &agreement.jobcenter.ba_id,
@@ -60,15 +61,15 @@ pub async fn load(store: &Store, key: &AgreementKey) -> Result<Loaded, WebError>
 }
 
 /// A stored Vorlage and its agreement's data.
-pub async fn load_vorlage(store: &Store, id: &str) -> Result<(StoredVorlage, Loaded), WebError> {
+pub async fn load_vorlage(store: &Store, id: &str) -> Result<(StoredVorlage, Loaded), AppError> {
     let v = store
         .vorlage(id)
         .await?
-        .ok_or_else(|| WebError::NotFound(format!("Die Vorlage „{id}“ gibt es nicht.")))?;
+        .ok_or_else(|| AppError::NotFound(format!("Die Vorlage „{id}“ gibt es nicht.")))?;
     let key: AgreementKey = v
         .agreement_id
         .parse()
-        .map_err(|_| WebError::Internal(format!("Vorlage {id}: ungültige Vereinbarung")))?;
+        .map_err(|_| AppError::Internal(format!("Vorlage {id}: ungültige Vereinbarung")))?;
     let loaded = load(store, &key).await?;
     Ok((v, loaded))
 }
@@ -90,7 +91,7 @@ pub fn vorlage_model(v: &StoredVorlage, l: &Loaded) -> Vorlage {
 }
 
 /// The open action items of an agreement, for the monitoring report.
-pub async fn open_actions(store: &Store, key: &AgreementKey) -> Result<Vec<ActionItem>, WebError> {
+pub async fn open_actions(store: &Store, key: &AgreementKey) -> Result<Vec<ActionItem>, AppError> {
     actions(
         store,
         key,
@@ -100,7 +101,7 @@ pub async fn open_actions(store: &Store, key: &AgreementKey) -> Result<Vec<Actio
 }
 
 /// Every action item of an agreement, for the reports of a period.
-pub async fn all_actions(store: &Store, key: &AgreementKey) -> Result<Vec<ActionItem>, WebError> {
+pub async fn all_actions(store: &Store, key: &AgreementKey) -> Result<Vec<ActionItem>, AppError> {
     actions(store, key, Vec::new()).await
 }
 
@@ -109,7 +110,7 @@ async fn actions(
     store: &Store,
     key: &AgreementKey,
     statuses: Vec<ActionStatus>,
-) -> Result<Vec<ActionItem>, WebError> {
+) -> Result<Vec<ActionItem>, AppError> {
     let filter = ActionFilter {
         agreement: Some(key.clone()),
         statuses,
@@ -161,20 +162,20 @@ pub fn period_model(
     )
 }
 
-pub fn period_pdf(m: &PeriodReport, today: NaiveDate) -> Result<Vec<u8>, WebError> {
+pub fn period_pdf(m: &PeriodReport, today: NaiveDate) -> Result<Vec<u8>, AppError> {
     pdf_without_charts(Template::Period, m, today)
 }
 
-pub fn period_docx(r: &PeriodReport) -> Result<Vec<u8>, WebError> {
-    zielwerk_report::docx::period(r).map_err(|e| WebError::Internal(e.to_string()))
+pub fn period_docx(r: &PeriodReport) -> Result<Vec<u8>, AppError> {
+    zielwerk_report::docx::period(r).map_err(|e| AppError::Internal(e.to_string()))
 }
 
 /// Refuses the final version of a monitoring report while a goal verfehlt has no explanation.
-pub fn check_final(m: &Monitoring) -> Result<(), WebError> {
+pub fn check_final(m: &Monitoring) -> Result<(), AppError> {
     if m.missing_explanations.is_empty() {
         return Ok(());
     }
-    Err(WebError::BadRequest(format!(
+    Err(AppError::invalid(format!(
         "Der Monitoringbericht {} kann noch nicht endgültig werden: Für diese verfehlten Ziele fehlt eine Erläuterung zum Wert: {}. Erfassen Sie auf der Zielseite eine Anmerkung zum Monatswert.",
         m.as_of,
         m.missing_explanations.join("; ")
@@ -186,18 +187,18 @@ pub fn figures_xlsx(
     as_of: Option<YearMonth>,
     goal: Option<&Key>,
     audience: Audience,
-) -> Result<Vec<u8>, WebError> {
+) -> Result<Vec<u8>, AppError> {
     let obs = observations(l);
     let state = assess_agreement(&l.agreement, &obs, reporting_month(l, as_of));
     zielwerk_report::xlsx::figures(&state, &l.values, goal, audience).map_err(|e| match e {
-        zielwerk_report::xlsx::XlsxExportError::UnknownGoal(_) => WebError::NotFound(e.to_string()),
-        e => WebError::Internal(e.to_string()),
+        zielwerk_report::xlsx::XlsxExportError::UnknownGoal(_) => AppError::NotFound(e.to_string()),
+        e => AppError::Internal(e.to_string()),
     })
 }
 
 /// The whole Vorlage (`part` = `vorlage`) or one Anlage (`anlage-1`, `anlage-2`) as PDF.
-pub fn vorlage_pdf(v: &Vorlage, part: &str, today: NaiveDate) -> Result<Vec<u8>, WebError> {
-    let mut data = serde_json::to_value(v).map_err(|e| WebError::Internal(e.to_string()))?;
+pub fn vorlage_pdf(v: &Vorlage, part: &str, today: NaiveDate) -> Result<Vec<u8>, AppError> {
+    let mut data = serde_json::to_value(v).map_err(|e| AppError::Internal(e.to_string()))?;
     data["part"] = part.into();
     let doc = Document {
         template: Template::Vorlage,
@@ -209,14 +210,14 @@ pub fn vorlage_pdf(v: &Vorlage, part: &str, today: NaiveDate) -> Result<Vec<u8>,
             .collect(),
         today,
     };
-    zielwerk_typeset::pdf(&doc).map_err(|e| WebError::Internal(e.to_string()))
+    zielwerk_typeset::pdf(&doc).map_err(|e| AppError::Internal(e.to_string()))
 }
 
-pub fn vorlage_docx(v: &Vorlage) -> Result<Vec<u8>, WebError> {
-    zielwerk_report::docx::vorlage(v).map_err(|e| WebError::Internal(e.to_string()))
+pub fn vorlage_docx(v: &Vorlage) -> Result<Vec<u8>, AppError> {
+    zielwerk_report::docx::vorlage(v).map_err(|e| AppError::Internal(e.to_string()))
 }
 
-pub fn monitoring_pdf(m: &Monitoring, today: NaiveDate) -> Result<Vec<u8>, WebError> {
+pub fn monitoring_pdf(m: &Monitoring, today: NaiveDate) -> Result<Vec<u8>, AppError> {
     pdf_without_charts(Template::Monitoring, m, today)
 }
 
@@ -225,14 +226,14 @@ fn pdf_without_charts(
     template: Template,
     model: &impl serde::Serialize,
     today: NaiveDate,
-) -> Result<Vec<u8>, WebError> {
+) -> Result<Vec<u8>, AppError> {
     let doc = Document {
         template,
-        data: serde_json::to_value(model).map_err(|e| WebError::Internal(e.to_string()))?,
+        data: serde_json::to_value(model).map_err(|e| AppError::Internal(e.to_string()))?,
         charts: Vec::new(),
         today,
     };
-    zielwerk_typeset::pdf(&doc).map_err(|e| WebError::Internal(e.to_string()))
+    zielwerk_typeset::pdf(&doc).map_err(|e| AppError::Internal(e.to_string()))
 }
 
 /// Safe file-name stem of a Vorlage number: "50/058/2022" → "vorlage-50-058-2022".
@@ -245,12 +246,12 @@ pub fn file_stem(number: &str) -> String {
 }
 
 /// Refuses a Vorlage whose header is incomplete, naming every missing or wrong field.
-pub fn check_complete(v: &StoredVorlage, l: &Loaded) -> Result<(), WebError> {
+pub fn check_complete(v: &StoredVorlage, l: &Loaded) -> Result<(), AppError> {
     let problems = v.header.check(&l.agreement);
     if problems.is_empty() {
         return Ok(());
     }
-    Err(WebError::BadRequest(format!(
+    Err(AppError::invalid(format!(
         "Die Vorlage {} ist unvollständig: {}",
         v.header.number,
         problems
@@ -263,21 +264,21 @@ pub fn check_complete(v: &StoredVorlage, l: &Loaded) -> Result<(), WebError> {
 
 /// Publishes a complete Vorlage: sets its documents from the current data and freezes them
 /// with the header. Returns the files as published.
-pub async fn publish(store: &Store, id: &str, today: NaiveDate) -> Result<Vec<NewFile>, WebError> {
+pub async fn publish(store: &Store, id: &str, today: NaiveDate) -> Result<Vec<NewFile>, AppError> {
     let (v, loaded) = load_vorlage(store, id).await?;
     check_complete(&v, &loaded)?;
     let revision = v.revision;
     let files =
         tokio::task::spawn_blocking(move || publication_files(&vorlage_model(&v, &loaded), today))
             .await
-            .map_err(|e| WebError::Internal(format!("Berechnung abgebrochen: {e}")))??;
+            .map_err(|e| AppError::Internal(format!("Berechnung abgebrochen: {e}")))??;
     store.publish_vorlage(id, revision, &files).await?;
     Ok(files)
 }
 
 /// Every file published with a Vorlage: the PDF (main file), the DOCX (derivative), and each
 /// Anlage as its own PDF.
-pub fn publication_files(v: &Vorlage, today: NaiveDate) -> Result<Vec<NewFile>, WebError> {
+pub fn publication_files(v: &Vorlage, today: NaiveDate) -> Result<Vec<NewFile>, AppError> {
     let stem = file_stem(&v.number);
     let mut files = vec![
         NewFile {
@@ -314,11 +315,11 @@ pub async fn create_meeting(
     store: &Store,
     key: &AgreementKey,
     header: MeetingHeader,
-) -> Result<String, WebError> {
+) -> Result<String, AppError> {
     let loaded = load(store, key).await?;
     let problems = header.check(loaded.agreement.year);
     if !problems.is_empty() {
-        return Err(WebError::BadRequest(problems.join("; ")));
+        return Err(AppError::invalid(problems.join("; ")));
     }
     let open = store
         .actions(
@@ -364,7 +365,7 @@ pub async fn create_meeting(
         (header, agenda)
     })
     .await
-    .map_err(|e| WebError::Internal(format!("Berechnung abgebrochen: {e}")))?;
+    .map_err(|e| AppError::Internal(format!("Berechnung abgebrochen: {e}")))?;
     Ok(store.create_meeting(key, &header, &agenda).await?)
 }
 
@@ -380,15 +381,15 @@ pub struct MeetingBundle {
     pub updates: Vec<ActionUpdate>,
 }
 
-pub async fn load_meeting(store: &Store, id: &str) -> Result<MeetingBundle, WebError> {
+pub async fn load_meeting(store: &Store, id: &str) -> Result<MeetingBundle, AppError> {
     let meeting = store
         .meeting(id)
         .await?
-        .ok_or_else(|| WebError::NotFound(format!("Die Sitzung „{id}“ gibt es nicht.")))?;
+        .ok_or_else(|| AppError::NotFound(format!("Die Sitzung „{id}“ gibt es nicht.")))?;
     let key: AgreementKey = meeting
         .agreement_id
         .parse()
-        .map_err(|_| WebError::Internal(format!("Sitzung {id}: ungültige Vereinbarung")))?;
+        .map_err(|_| AppError::Internal(format!("Sitzung {id}: ungültige Vereinbarung")))?;
     let loaded = load(store, &key).await?;
     let agenda = store.agenda(id).await?;
     let decisions = store.decisions(id).await?;
@@ -498,10 +499,10 @@ pub fn minutes_model(b: &MeetingBundle, today: NaiveDate) -> Minutes {
     )
 }
 
-pub fn minutes_pdf(m: &Minutes, today: NaiveDate) -> Result<Vec<u8>, WebError> {
+pub fn minutes_pdf(m: &Minutes, today: NaiveDate) -> Result<Vec<u8>, AppError> {
     pdf_without_charts(Template::Minutes, m, today)
 }
 
-pub fn minutes_docx(m: &Minutes) -> Result<Vec<u8>, WebError> {
-    zielwerk_report::docx::minutes(m).map_err(|e| WebError::Internal(e.to_string()))
+pub fn minutes_docx(m: &Minutes) -> Result<Vec<u8>, AppError> {
+    zielwerk_report::docx::minutes(m).map_err(|e| AppError::Internal(e.to_string()))
 }
