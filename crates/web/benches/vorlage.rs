@@ -6,8 +6,8 @@
 
 use std::time::{Duration, Instant};
 
-use zielwerk_store::Store;
 use zielwerk_app::documents;
+use zielwerk_store::Store;
 
 fn main() {
     let rt = tokio::runtime::Runtime::new().unwrap();
