@@ -331,6 +331,7 @@ fn main() -> ExitCode {
     let Ok(addr) = rx.recv_timeout(Duration::from_secs(120)) else {
         eprintln!("Der Server meldete keine Adresse");
         let _ = server.kill();
+        let _ = server.wait();
         return ExitCode::from(2);
     };
     let base = format!("http://{addr}");
@@ -370,8 +371,8 @@ fn main() -> ExitCode {
     let at = |t: f64| {
         samples
             .iter()
-            .filter(|(s, _)| *s <= t)
-            .last()
+            .rev()
+            .find(|(s, _)| *s <= t)
             .map_or(rss_start, |(_, mb)| *mb)
     };
     let warm = at(a.warmup as f64);
