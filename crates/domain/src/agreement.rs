@@ -467,10 +467,20 @@ impl Agreement {
         }
         // Texts that documents print: no control characters (NUL, ESC …); line breaks and tabs
         // only where a text may have paragraphs.
-        let mut texts: Vec<(Vec<PathSeg>, &str, bool)> =
-            vec![(vec![F("agreement"), F("title")], &self.title, false)];
+        let mut texts: Vec<(Vec<PathSeg>, &str, bool)> = vec![
+            (vec![F("agreement"), F("title")], &self.title, false),
+            (vec![F("jobcenter"), F("name")], &self.jobcenter.name, false),
+        ];
+        if let Some(v) = &self.jobcenter.vergleichstyp {
+            texts.push((vec![F("jobcenter"), F("vergleichstyp")], v, false));
+        }
         for (i, p) in self.parties.iter().enumerate() {
             texts.push((vec![F("parties"), I(i), F("name")], &p.name, false));
+            texts.push((
+                vec![F("parties"), I(i), F("signatory")],
+                &p.signatory,
+                false,
+            ));
         }
         for (i, a) in self.areas.iter().enumerate() {
             texts.push((vec![F("areas"), I(i), F("title")], &a.title, false));
@@ -482,6 +492,11 @@ impl Agreement {
         }
         for (i, ind) in self.indicators.iter().enumerate() {
             texts.push((vec![F("indicators"), I(i), F("name")], &ind.name, false));
+            texts.push((
+                vec![F("indicators"), I(i), F("description")],
+                &ind.description,
+                true,
+            ));
         }
         for (i, g) in self.goals.iter().enumerate() {
             texts.push((vec![F("goals"), I(i), F("title")], &g.title, false));

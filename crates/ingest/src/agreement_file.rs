@@ -930,9 +930,17 @@ pub fn export(agreement: &Agreement) -> String {
             .collect(),
     };
     let body = toml::to_string_pretty(&dto).expect("agreement DTOs always serialise");
+    // A comment holds one line of text without control characters, whatever the names hold.
+    let comment = |s: &str| -> String {
+        s.chars()
+            .map(|c| if c.is_control() { ' ' } else { c })
+            .collect()
+    };
     format!(
         "# Zielwerk-Vereinbarungsdatei, Format {FORMAT} (siehe docs/agreement-file.md)\n# {} — {}, Version {}\n\n{body}",
-        agreement.title, agreement.jobcenter.name, agreement.version
+        comment(&agreement.title),
+        comment(&agreement.jobcenter.name),
+        agreement.version
     )
 }
 

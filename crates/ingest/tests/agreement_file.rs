@@ -663,3 +663,22 @@ fn long_formula_chains_and_cycles() {
         .count();
     assert_eq!(cycles, 4_990);
 }
+
+/// Found by `zielwerk-fuzz vereinbarung`: a NUL in the Jobcenter's name was accepted, and the
+/// export then wrote it into a comment line that no TOML reader accepts. Every one-line text is
+/// now checked, and the export's comment carries no control character whatever the names hold.
+#[test]
+fn control_characters_in_names_and_the_export_comment() {
+    refused(
+        "name = \"jobcenter ME-aktiv\"",
+        "name = \"jobc\\u0000enter ME-aktiv\"",
+        5,
+        "jobcenter.name",
+        "Der Text enthält ein Steuerzeichen (U+0000); erlaubt sind Buchstaben, Ziffern, Satzzeichen",
+    );
+    let mut a = parse("ziel.toml", BASE).unwrap();
+    a.title = "Ziel\u{0}\u{1b}vereinbarung".into();
+    let text = zielwerk_ingest::export(&a);
+    let comment = text.lines().nth(1).unwrap();
+    assert!(!comment.chars().any(char::is_control), "{comment:?}");
+}
