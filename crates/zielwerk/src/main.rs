@@ -9,6 +9,12 @@ use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 use zielwerk_domain::AgreementKey;
 use zielwerk_store::{SaveOutcome, Store};
 
+/// mimalloc instead of the system allocator: under a long mixed load glibc's per-thread arenas
+/// kept freed memory (RSS 593 MB after the warm-up of a 5-minute soak, 1,302 MB at its end);
+/// mimalloc returns it (see docs/reliability.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 mod cli_de;
 
 /// `println!` for the command's output, which may go into a pipe that closes early

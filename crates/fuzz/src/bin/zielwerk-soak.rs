@@ -4,7 +4,7 @@
 //! sampled every second.
 //!
 //! ```text
-//! zielwerk-soak --programm target/release/zielwerk [--sekunden 300] [--clients 50] [--aufwaermen 60]
+//! zielwerk-soak --programm target/release/zielwerk [--sekunden 300] [--clients 50] [--aufwaermen 60] [--nur-lesen] [--db DB]
 //! ```
 //!
 //! It prints requests, errors, latency and RSS at the end of the warm-up and at the end, and
@@ -24,6 +24,8 @@ struct Args {
     clients: usize,
     warmup: u64,
     db: Option<String>,
+    /// Reads only (to tell growth of the data from growth of the server).
+    read_only: bool,
 }
 
 fn args() -> Result<Args, String> {
@@ -33,6 +35,7 @@ fn args() -> Result<Args, String> {
         clients: 50,
         warmup: 60,
         db: None,
+        read_only: false,
     };
     let mut it = std::env::args().skip(1);
     while let Some(k) = it.next() {
@@ -43,6 +46,7 @@ fn args() -> Result<Args, String> {
             "--clients" => a.clients = v()?.parse().map_err(|_| "--clients: eine Zahl")?,
             "--aufwaermen" => a.warmup = v()?.parse().map_err(|_| "--aufwaermen: eine Zahl")?,
             "--db" => a.db = Some(v()?),
+            "--nur-lesen" => a.read_only = true,
             _ => return Err(format!("unbekannte Angabe {k}")),
         }
     }
@@ -159,7 +163,7 @@ const READS: [&str; 7] = [
 ];
 
 /// One client: `n` decides its account and its share of writes.
-async fn client(n: usize, base: String, until: Instant, tally: Arc<Tally>) {
+async fn client(n: usize, base: String, until: Instant, tally: Arc<Tally>, read_only: bool) {
     let http = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .timeout(Duration::from_secs(60))
@@ -178,7 +182,11 @@ async fn client(n: usize, base: String, until: Instant, tally: Arc<Tally>) {
         i = i
             .wrapping_mul(6364136223846793005)
             .wrapping_add(1442695040888963407);
-        let pick = (i >> 33) % 100;
+        let pick = if read_only {
+            14 + (i >> 33) % 86
+        } else {
+            (i >> 33) % 100
+        };
         let started = Instant::now();
         let outcome: Result<(), String> = if pick < 8 {
             // A comment on a value (Kreis and Jobcenter may comment).
@@ -357,7 +365,7 @@ fn main() -> ExitCode {
     let rss_start = rss_mb(pid).unwrap_or_default();
     runtime.block_on(async {
         let tasks: Vec<_> = (0..a.clients)
-            .map(|n| tokio::spawn(client(n, base.clone(), until, tally.clone())))
+            .map(|n| tokio::spawn(client(n, base.clone(), until, tally.clone(), a.read_only)))
             .collect();
         for t in tasks {
             let _ = t.await;
