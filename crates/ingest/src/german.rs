@@ -18,9 +18,11 @@ pub enum DecimalStyle {
 /// Whitespace around the number is ignored; a leading minus (ASCII or U+2212) is allowed.
 pub fn parse_number(raw: &str, style: DecimalStyle) -> Result<f64, String> {
     let s = raw.trim();
+    // A message repeats at most 60 characters of the value (a refusal stays small).
+    let shown = shorten(raw, 60);
     let bad = || {
         format!(
-            "„{raw}“ ist keine Zahl im Format {}",
+            "„{shown}“ ist keine Zahl im Format {}",
             match style {
                 DecimalStyle::Comma => "1.234,56",
                 DecimalStyle::Point => "1234.56",
@@ -115,9 +117,11 @@ const MONTHS: [&str; 12] = [
 /// `Maerz`, `Mär`, `Mrz`), `01.03.2022` (a date on the first of the month) or `2022-03-01`.
 pub fn parse_month(raw: &str) -> Result<YearMonth, String> {
     let s = raw.trim();
+    // A message repeats at most 60 characters of the value (a refusal stays small).
+    let shown = shorten(raw, 60);
     let bad = || {
         format!(
-            "„{raw}“ ist kein Monat; erwartet wird z. B. 2022-03, 03/2022, 03.2022, März 2022 oder 01.03.2022"
+            "„{shown}“ ist kein Monat; erwartet wird z. B. 2022-03, 03/2022, 03.2022, März 2022 oder 01.03.2022"
         )
     };
     let num = |p: &str| -> Option<u32> {
@@ -126,7 +130,7 @@ pub fn parse_month(raw: &str) -> Result<YearMonth, String> {
             .flatten()
     };
     let make = |year: u32, month: u32| {
-        YearMonth::new(year as i32, month).map_err(|e| format!("„{raw}“: {e}"))
+        YearMonth::new(year as i32, month).map_err(|e| format!("„{shown}“: {e}"))
     };
     // 2022-03 and 2022-03-01
     let dash: Vec<&str> = s.split('-').collect();
@@ -134,7 +138,7 @@ pub fn parse_month(raw: &str) -> Result<YearMonth, String> {
         if let (Some(y), Some(m)) = (num(dash[0]), num(dash[1])) {
             if dash.len() == 3 && dash[2] != "01" {
                 return Err(format!(
-                    "„{raw}“ ist nicht der Erste eines Monats; Monatswerte werden mit dem Monatsersten oder als 2022-03 angegeben"
+                    "„{shown}“ ist nicht der Erste eines Monats; Monatswerte werden mit dem Monatsersten oder als 2022-03 angegeben"
                 ));
             }
             return make(y, m);
@@ -160,7 +164,7 @@ pub fn parse_month(raw: &str) -> Result<YearMonth, String> {
         return match (num(dots[0]), num(dots[1]), num(dots[2])) {
             (Some(1), Some(m), Some(y)) if dots[2].len() == 4 => make(y, m),
             (Some(_), Some(_), Some(_)) if dots[2].len() == 4 => Err(format!(
-                "„{raw}“ ist nicht der Erste eines Monats; Monatswerte werden mit dem Monatsersten oder als 03/2022 angegeben"
+                "„{shown}“ ist nicht der Erste eines Monats; Monatswerte werden mit dem Monatsersten oder als 03/2022 angegeben"
             )),
             _ => Err(bad()),
         };
@@ -189,6 +193,20 @@ pub fn parse_month(raw: &str) -> Result<YearMonth, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Found by zielwerk-fuzz (zuordnung): a month of 8,000 characters was repeated whole in each
+    /// of a hundred problems.
+    #[test]
+    fn messages_repeat_at_most_sixty_characters_of_the_value() {
+        let long = "2025-04".repeat(1000);
+        for m in [
+            parse_month(&long).unwrap_err(),
+            parse_number(&long, DecimalStyle::Comma).unwrap_err(),
+        ] {
+            assert!(m.chars().count() < 200, "{} characters", m.chars().count());
+            assert!(m.contains('…'), "{m}");
+        }
+    }
     use DecimalStyle::{Comma, Point};
     use proptest::prelude::*;
 
