@@ -120,6 +120,24 @@ pub fn refusal_is_usable(r: &Refused) -> Result<(), String> {
     Ok(())
 }
 
+/// Runs one value reader with a sink that keeps what it accepts, and judges the outcome: what is
+/// accepted is finite and in range, what is refused is usable (`refusal_is_usable`).
+fn judge(
+    read: impl FnOnce(
+        &mut dyn FnMut(Vec<zielwerk_domain::Observation>) -> Result<(), String>,
+    ) -> Result<zielwerk_ingest::long_csv::Accepted, Refused>,
+) -> Result<(), String> {
+    let mut got = Vec::new();
+    let outcome = read(&mut |chunk| {
+        got.extend(chunk);
+        Ok(())
+    });
+    match outcome {
+        Ok(_) => accepted_values_are_finite(&got),
+        Err(r) => refusal_is_usable(&r),
+    }
+}
+
 fn accepted_values_are_finite(values: &[zielwerk_domain::Observation]) -> Result<(), String> {
     for o in values {
         for v in [o.value, o.numerator, o.denominator].into_iter().flatten() {
@@ -154,15 +172,7 @@ impl Target for LongCsv {
         tokens(&CSV_TOKENS)
     }
     fn check(&self, input: &[u8]) -> Result<(), String> {
-        let mut got = Vec::new();
-        let mut sink = |chunk: Vec<zielwerk_domain::Observation>| {
-            got.extend(chunk);
-            Ok(())
-        };
-        match zielwerk_ingest::long_csv::read("werte.csv", input, &self.0, &mut sink) {
-            Ok(_) => accepted_values_are_finite(&got),
-            Err(r) => refusal_is_usable(&r),
-        }
+        judge(|sink| zielwerk_ingest::long_csv::read("werte.csv", input, &self.0, sink))
     }
 }
 
@@ -255,16 +265,8 @@ impl Target for MappedCsv {
     }
     fn check(&self, input: &[u8]) -> Result<(), String> {
         for (name, mapping) in &self.mappings {
-            let mut got = Vec::new();
-            let mut sink = |chunk: Vec<zielwerk_domain::Observation>| {
-                got.extend(chunk);
-                Ok(())
-            };
-            match read_mapped("datei.csv", input, mapping, &self.catalog, &mut sink) {
-                Ok(_) => accepted_values_are_finite(&got),
-                Err(r) => refusal_is_usable(&r),
-            }
-            .map_err(|e| format!("{name}: {e}"))?;
+            judge(|sink| read_mapped("datei.csv", input, mapping, &self.catalog, sink))
+                .map_err(|e| format!("{name}: {e}"))?;
         }
         Ok(())
     }
@@ -399,21 +401,7 @@ impl Target for Workbook {
     }
     fn check(&self, input: &[u8]) -> Result<(), String> {
         for name in ["mappe.xlsx", "mappe.ods"] {
-            let mut got = Vec::new();
-            let mut sink = |chunk: Vec<zielwerk_domain::Observation>| {
-                got.extend(chunk);
-                Ok(())
-            };
-            match read_workbook(
-                name,
-                input.to_vec(),
-                &self.mapping,
-                &self.catalog,
-                &mut sink,
-            ) {
-                Ok(_) => accepted_values_are_finite(&got)?,
-                Err(r) => refusal_is_usable(&r)?,
-            }
+            judge(|sink| read_workbook(name, input.to_vec(), &self.mapping, &self.catalog, sink))?;
         }
         Ok(())
     }

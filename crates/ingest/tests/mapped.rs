@@ -329,15 +329,19 @@ fn hostile_workbooks_are_refused_with_the_limit() {
     )
     .unwrap();
     let mut sink = |_c: Vec<Observation>| Ok(());
+    // One value, and one more cell far out.
+    let one_value_and = |row: u32, col: u16, text: &str| {
+        let mut wb = Workbook::new();
+        let ws = wb.add_worksheet();
+        ws.write_string(0, 0, "Berichtsmonat").unwrap();
+        ws.write_string(0, 1, "Arbeitslose / SGB II").unwrap();
+        ws.write_string(1, 0, "01.2025").unwrap();
+        ws.write_number(1, 1, 1470.0).unwrap();
+        ws.write_string(row, col, text).unwrap();
+        wb.save_to_buffer().unwrap()
+    };
     // A 5 KB workbook with a cell in the last column and row of the sheet.
-    let mut wb = Workbook::new();
-    let ws = wb.add_worksheet();
-    ws.write_string(0, 0, "Berichtsmonat").unwrap();
-    ws.write_string(0, 1, "Arbeitslose / SGB II").unwrap();
-    ws.write_string(1, 0, "01.2025").unwrap();
-    ws.write_number(1, 1, 1470.0).unwrap();
-    ws.write_string(1_048_575, 16_383, "x").unwrap();
-    let bytes = wb.save_to_buffer().unwrap();
+    let bytes = one_value_and(1_048_575, 16_383, "x");
     assert!(bytes.len() < 10_000);
     let err = zielwerk_ingest::mapped::read_workbook("xfd.xlsx", bytes, &m, &catalog(), &mut sink)
         .unwrap_err()
@@ -347,13 +351,6 @@ fn hostile_workbooks_are_refused_with_the_limit() {
         "{err}"
     );
     // Far down but narrow: read (the rows between are not laid out).
-    let mut wb = Workbook::new();
-    let ws = wb.add_worksheet();
-    ws.write_string(0, 0, "Berichtsmonat").unwrap();
-    ws.write_string(0, 1, "Arbeitslose / SGB II").unwrap();
-    ws.write_string(1, 0, "01.2025").unwrap();
-    ws.write_number(1, 1, 1470.0).unwrap();
-    ws.write_string(199_999, 700, "Fußnote").unwrap();
     let mut got = Vec::new();
     let mut keep = |c: Vec<Observation>| {
         got.extend(c);
@@ -361,7 +358,7 @@ fn hostile_workbooks_are_refused_with_the_limit() {
     };
     zielwerk_ingest::mapped::read_workbook(
         "weit.xlsx",
-        wb.save_to_buffer().unwrap(),
+        one_value_and(199_999, 700, "Fußnote"),
         &m,
         &catalog(),
         &mut keep,

@@ -38,30 +38,11 @@ pub enum WebError {
     Internal(String),
 }
 
+/// Store errors mean what the application core says they mean (`AppError::from`); the web only
+/// translates that into a page.
 impl From<zielwerk_store::StoreError> for WebError {
     fn from(e: zielwerk_store::StoreError) -> Self {
-        use zielwerk_store::StoreError as S;
-        match &e {
-            S::Conflict { .. } | S::Published(_) => return WebError::Conflict(e.to_string()),
-            S::NotFound(_) => return WebError::NotFound(e.to_string()),
-            S::SignedAgreement(_) | S::Exists(_) | S::NotSigned(_) => {
-                return WebError::Conflict(e.to_string());
-            }
-            S::Busy(source) => {
-                tracing::warn!(error = %source, "database busy");
-                return WebError::Busy(format!("{e}."));
-            }
-            _ => {}
-        }
-        // The whole chain goes to the log; the page says only that something failed.
-        let mut detail = e.to_string();
-        let mut source = std::error::Error::source(&e);
-        while let Some(s) = source {
-            detail.push_str(": ");
-            detail.push_str(&s.to_string());
-            source = s.source();
-        }
-        WebError::Internal(detail)
+        zielwerk_app::AppError::from(e).into()
     }
 }
 
