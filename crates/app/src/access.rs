@@ -78,6 +78,7 @@ mod tests {
                     role: *role,
                 })
                 .collect(),
+            narrowing: Default::default(),
         }
     }
 

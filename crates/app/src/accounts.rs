@@ -4,6 +4,19 @@
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 
+/// 32 random bytes as hex: session tokens, CSRF tokens, API tokens.
+pub fn random_token() -> String {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes).expect("the operating system provides random numbers");
+    hex::encode(bytes)
+}
+
+/// The SHA-256 of a session or API token, as stored.
+pub fn token_hash(token: &str) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(token.as_bytes()))
+}
+
 /// The shortest password accepted.
 pub const MIN_PASSWORD: usize = 12;
 

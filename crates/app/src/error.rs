@@ -9,6 +9,14 @@ pub struct Problem {
 }
 
 impl Problem {
+    /// A problem at one field (the command's field name, the API's JSON field).
+    pub fn at(field: &str, message: impl Into<String>) -> Self {
+        Self {
+            field: field.to_owned(),
+            message: message.into(),
+        }
+    }
+
     /// A problem of the command as a whole.
     pub fn whole(message: impl Into<String>) -> Self {
         Self {

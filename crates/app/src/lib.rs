@@ -6,16 +6,27 @@
 //!
 //! - `access`: the one door to the permission table, with the not-found rule for other
 //!   Jobcenter's objects, and the edit rule (the responsible party, while unsigned);
+//! - `actions`: action items and their status;
 //! - `accounts`: the password rules and their hashing;
 //! - `documents`: load an agreement with its values, assess, build report models, set them as
 //!   PDF, DOCX or XLSX, publish a Vorlage, create a meeting with its frozen agenda;
+//! - `reads`: the queries (agreements, an agreement assessed at a month, a goal with its
+//!   forecast, an indicator's series), each authorised inside;
+//! - `values`: importing values (file or JSON records, preview and commit) and commenting
+//!   on one;
+//! - `tokens`: personal API tokens, and the principal a token acts as;
 //! - `error`: the one error type.
 //!
 //! The crate knows no HTTP and no command-line parser.
 
 pub mod access;
 pub mod accounts;
+pub mod actions;
+pub mod compute;
 pub mod documents;
 pub mod error;
+pub mod reads;
+pub mod tokens;
+pub mod values;
 
 pub use error::{AppError, Problem};

@@ -139,6 +139,14 @@ impl Action {
         all
     }
 
+    /// Whether the action only reads (what a read-only API token may do).
+    pub fn reads(self) -> bool {
+        matches!(
+            self,
+            Action::ReadInternal | Action::ReadPublished | Action::ReadAudit
+        )
+    }
+
     /// What the action is, for "Dazu fehlt Ihnen die Berechtigung: …" messages.
     pub fn label_de(self) -> String {
         match self {
@@ -245,6 +253,29 @@ pub struct Principal {
     pub login: String,
     pub name: String,
     pub grants: Vec<Grant>,
+    /// What the credential of this request narrows the grants to (a personal API token may be
+    /// read-only or for one Jobcenter); a signed-in session narrows nothing.
+    pub narrowing: Narrowing,
+}
+
+/// A narrowing of a user's grants by the credential they act with. It only ever takes away: a
+/// narrowed principal may do a subset of what its owner may do.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Narrowing {
+    /// The name of the personal API token the request came with, for the audit trail. A token
+    /// never manages accounts, even when it narrows nothing else.
+    pub token: Option<String>,
+    /// Only actions that read ([`Action::reads`]).
+    pub read_only: bool,
+    /// Only this Jobcenter; every other one does not exist for the credential.
+    pub jobcenter: Option<BaId>,
+}
+
+impl Narrowing {
+    /// Whether nothing is taken away.
+    pub fn is_none(&self) -> bool {
+        self.token.is_none() && !self.read_only && self.jobcenter.is_none()
+    }
 }
 
 /// The rules of account administration, beside the permission table: who may grant where, whose
@@ -252,6 +283,10 @@ pub struct Principal {
 impl Principal {
     /// May this user grant roles on `scope`? `*` needs Administration for every Jobcenter.
     pub fn may_grant_on(&self, scope: &Scope) -> bool {
+        if !self.narrowing.is_none() {
+            // Accounts are managed by a person signed in, never through a narrowed credential.
+            return false;
+        }
         match scope {
             Scope::All => self
                 .grants
@@ -283,14 +318,20 @@ impl Principal {
 impl Principal {
     /// May this user do `action` with the data of `jobcenter`?
     pub fn may(&self, jobcenter: &BaId, action: Action) -> bool {
-        self.roles_for(jobcenter).any(|r| allows(r, action))
+        (!self.narrowing.read_only || action.reads())
+            && self.roles_for(jobcenter).any(|r| allows(r, action))
     }
 
-    /// The roles this user holds for `jobcenter`.
+    /// The roles this user holds for `jobcenter` (none outside the credential's Jobcenter).
     pub fn roles_for<'a>(&'a self, jobcenter: &'a BaId) -> impl Iterator<Item = Role> + 'a {
+        let inside = self
+            .narrowing
+            .jobcenter
+            .as_ref()
+            .is_none_or(|j| j == jobcenter);
         self.grants
             .iter()
-            .filter(move |g| g.scope.covers(jobcenter))
+            .filter(move |g| inside && g.scope.covers(jobcenter))
             .map(|g| g.role)
     }
 
@@ -302,12 +343,19 @@ impl Principal {
 
     /// Whether the user holds `action` for some Jobcenter (for installation-wide pages).
     pub fn may_anywhere(&self, action: Action) -> bool {
-        self.grants.iter().any(|g| allows(g.role, action))
+        if let Some(j) = &self.narrowing.jobcenter {
+            return self.may(j, action);
+        }
+        (!self.narrowing.read_only || action.reads())
+            && self.grants.iter().any(|g| allows(g.role, action))
     }
 
     /// How the user appears in the audit trail: the login, then the name.
     pub fn audit_name(&self) -> String {
-        format!("{} ({})", self.login, self.name)
+        match &self.narrowing.token {
+            None => format!("{} ({})", self.login, self.name),
+            Some(t) => format!("{} ({}) mit API-Schlüssel „{t}“", self.login, self.name),
+        }
     }
 }
 
@@ -330,6 +378,7 @@ mod tests {
                     }
                 })
                 .collect(),
+            narrowing: Narrowing::default(),
         }
     }
 
@@ -402,6 +451,7 @@ mod tests {
                     role: *role,
                 })
                 .collect(),
+            narrowing: Narrowing::default(),
         }
     }
 
@@ -422,6 +472,50 @@ mod tests {
         assert!(admin.may(&regensburg, Action::ManageUsers));
         assert!(!admin.may(&regensburg, Action::ReadInternal));
         assert!(admin.may_anywhere(Action::ManageUsers));
+    }
+
+    /// A narrowed credential only takes away: read-only keeps exactly the reads, one Jobcenter
+    /// makes every other one unknown (not found, not forbidden), and neither manages accounts.
+    #[test]
+    fn narrowing_only_takes_away() {
+        let mettmann: BaId = "t05158".parse().unwrap();
+        let regensburg: BaId = "t09362".parse().unwrap();
+        let full = principal(&[("*", Role::Kreis), ("*", Role::Admin)]);
+        let mut read_only = full.clone();
+        read_only.narrowing.read_only = true;
+        let mut one = full.clone();
+        one.narrowing.jobcenter = Some(mettmann.clone());
+        for action in Action::all() {
+            for jc in [&mettmann, &regensburg] {
+                assert_eq!(
+                    read_only.may(jc, action),
+                    full.may(jc, action) && action.reads(),
+                    "{action:?}"
+                );
+                assert_eq!(
+                    one.may(jc, action),
+                    full.may(jc, action) && jc == &mettmann,
+                    "{action:?}"
+                );
+                // Nothing a narrowed principal may do is denied to the whole one.
+                assert!(!read_only.may(jc, action) || full.may(jc, action));
+            }
+            assert_eq!(
+                read_only.may_anywhere(action),
+                full.may_anywhere(action) && action.reads()
+            );
+        }
+        assert!(one.knows(&mettmann) && !one.knows(&regensburg));
+        assert!(full.may_grant_on(&Scope::All));
+        assert!(!read_only.may_grant_on(&Scope::All));
+        assert!(!one.may_grant_on(&Scope::Jobcenter(mettmann)));
+        let mut token = full.clone();
+        token.narrowing.token = Some("Data Warehouse".into());
+        assert!(!token.may_grant_on(&Scope::All));
+        assert_eq!(
+            token.audit_name(),
+            "anna (Anna Beispiel) mit API-Schlüssel „Data Warehouse“"
+        );
     }
 
     #[test]

@@ -20,7 +20,7 @@ pub mod observation;
 pub mod status;
 pub mod vorlage;
 
-pub use access::{Action, Grant, Principal, Role, Scope};
+pub use access::{Action, Grant, Narrowing, Principal, Role, Scope};
 pub use agreement::{
     Agreement, AgreementKey, AgreementStatus, AreaKind, Goal, GoalArea, Jobcenter, Measure, Origin,
     Party, PartyRole, Target, Tolerance, version_standing,

@@ -67,6 +67,8 @@ impl AuditEvent {
             "user.disable" => "Benutzerkonto gesperrt",
             "user.grants" => "Rechte geändert",
             "user.enable" => "Benutzerkonto entsperrt",
+            "token.create" => "API-Schlüssel angelegt",
+            "token.revoke" => "API-Schlüssel widerrufen",
             other => other,
         }
     }

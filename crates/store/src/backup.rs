@@ -46,10 +46,11 @@ pub const TABLES: [&str; 23] = [
     "audit_event",
 ];
 
-/// Tables a backup leaves out: sessions, the sign-in key, failed sign-ins and uploads awaiting
+/// Tables a backup leaves out: sessions, API tokens, the sign-in key, failed sign-ins and uploads awaiting
 /// confirmation belong to the running installation.
-pub const NOT_BACKED_UP: [&str; 4] = [
+pub const NOT_BACKED_UP: [&str; 5] = [
     "user_session",
+    "api_token",
     "server_secret",
     "sign_in_failure",
     "pending_upload",

@@ -13,6 +13,7 @@ mod meetings;
 mod observations;
 mod shared;
 mod signing;
+mod tokens;
 mod users;
 mod vorlagen;
 
@@ -31,6 +32,7 @@ pub use meetings::{
 pub use observations::{CurrentValue, RecordOutcome, Recording};
 pub use shared::{Failures, PendingUpload};
 pub use signing::{StoredSignature, content_digest};
+pub use tokens::{NewToken, StoredToken};
 pub use users::{StoredSession, StoredUser};
 pub use vorlagen::{FileMeta, FileRole, NewFile, StoredVorlage};
 

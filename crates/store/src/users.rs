@@ -29,6 +29,7 @@ impl StoredUser {
             login: self.login.clone(),
             name: self.name.clone(),
             grants: self.grants.clone(),
+            narrowing: Default::default(),
         }
     }
 }
@@ -98,6 +99,20 @@ impl Store {
             "SELECT id, login, display_name, password_hash, disabled FROM app_user WHERE login = $1",
         )
         .bind(login)
+        .fetch_optional(&self.pool)
+        .await?
+        else {
+            return Ok(None);
+        };
+        self.user_from(&row).await.map(Some)
+    }
+
+    /// An account by its id.
+    pub async fn user_by_id(&self, id: &str) -> Result<Option<StoredUser>> {
+        let Some(row) = sqlx::query(
+            "SELECT id, login, display_name, password_hash, disabled FROM app_user WHERE id = $1",
+        )
+        .bind(id)
         .fetch_optional(&self.pool)
         .await?
         else {

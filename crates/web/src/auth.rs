@@ -25,7 +25,7 @@ use axum::http::{HeaderValue, Method, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 use hmac::{Hmac, Mac};
-use sha2::{Digest, Sha256};
+use sha2::Sha256;
 use zielwerk_domain::{Action, BaId, Principal};
 use zielwerk_store::{Failures, Store};
 
@@ -44,23 +44,11 @@ pub const FREE_ATTEMPTS: u32 = 5;
 const FORM_LIMIT: usize = 2 * 1024 * 1024;
 
 pub use zielwerk_app::accounts::{
-    MIN_PASSWORD, check_new_password, hash_password, verify_password,
+    MIN_PASSWORD, check_new_password, hash_password, random_token, token_hash, verify_password,
 };
 
-/// 32 random bytes as hex.
-pub fn random_token() -> String {
-    let mut bytes = [0u8; 32];
-    getrandom::fill(&mut bytes).expect("the operating system provides random numbers");
-    hex::encode(bytes)
-}
-
-/// The SHA-256 of a session token, as stored.
-pub fn token_hash(token: &str) -> String {
-    hex::encode(Sha256::digest(token.as_bytes()))
-}
-
 /// Compares without an early exit, so the time taken says nothing about the token.
-fn same_token(a: &str, b: &str) -> bool {
+pub(crate) fn same_token(a: &str, b: &str) -> bool {
     a.len() == b.len()
         && !a.is_empty()
         && a.bytes()
@@ -324,7 +312,7 @@ pub async fn authenticate(State(state): State<AppState>, mut req: Request, next:
 
 /// An `Origin` header that is not this server: another host, or the same host under the other
 /// scheme (`http://` while the server is reached over TLS, or the reverse).
-fn foreign_origin(headers: &axum::http::HeaderMap, tls: bool) -> bool {
+pub(crate) fn foreign_origin(headers: &axum::http::HeaderMap, tls: bool) -> bool {
     let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) else {
         return false;
     };

@@ -6,34 +6,15 @@ use askama::Template;
 use axum::extract::{Form, Multipart, State};
 use axum::response::Response;
 use serde::Deserialize;
-use zielwerk_domain::Action;
 use zielwerk_domain::format::number;
-use zielwerk_importer::{ImportError, Report, Request};
+use zielwerk_importer::Report;
+use zielwerk_ingest::long_csv::Refused;
 use zielwerk_store::PendingUpload;
 
 use super::{PageResult, html};
 use crate::AppState;
 use crate::auth::Session;
 use crate::error::WebError;
-
-/// The mappings that ship with Zielwerk (`mappings/`), offered in the form.
-pub const MAPPINGS: [(&str, &str, &str); 3] = [
-    (
-        "regensburg-kennzahlen-sgb2",
-        "Eckwerte für Jobcenter, breite Tabelle (kennzahlen_sgb2.csv, Regensburg)",
-        include_str!("../../../../mappings/regensburg-kennzahlen-sgb2.toml"),
-    ),
-    (
-        "regensburg-eckwerte-long",
-        "Eckwerte für Jobcenter, Kategorienliste (eckwerte_long.csv, Regensburg)",
-        include_str!("../../../../mappings/regensburg-eckwerte-long.toml"),
-    ),
-    (
-        "ba-wohnkosten-haushaltsgroesse",
-        "BA-Statistik Wohnkosten nach Haushaltsgröße",
-        include_str!("../../../../mappings/ba-wohnkosten-haushaltsgroesse.toml"),
-    ),
-];
 
 /// An uploaded file with the mapping chosen for it.
 #[derive(Debug, Clone)]
@@ -57,9 +38,12 @@ struct FormPage {
 }
 
 pub async fn form(session: Session) -> PageResult {
-    may_import(&session)?;
+    zielwerk_app::values::may_import(&session.principal)?;
     html(&FormPage {
-        mappings: MAPPINGS.iter().map(|(k, l, _)| (*k, *l)).collect(),
+        mappings: zielwerk_app::values::MAPPINGS
+            .iter()
+            .map(|(k, l, _)| (*k, *l))
+            .collect(),
     })
 }
 
@@ -85,45 +69,20 @@ struct ResultPage {
     sample: Vec<(String, String, String, String, String)>,
 }
 
-fn mapping_for(key: &str) -> Result<Option<zielwerk_ingest::mapped::Mapping>, WebError> {
-    if key.is_empty() {
-        return Ok(None);
-    }
-    let (_, _, text) = MAPPINGS
-        .iter()
-        .find(|(k, _, _)| *k == key)
-        .ok_or_else(|| WebError::BadRequest(format!("Unbekannte Zuordnung „{key}“")))?;
-    zielwerk_ingest::mapped::parse_mapping(key, text)
-        .map(Some)
-        .map_err(WebError::Internal)
-}
-
 /// Runs the import as `session`'s user, for the Jobcenter they may import values for.
 async fn run(
     state: &AppState,
     session: &Session,
     upload: &Upload,
     commit: bool,
-) -> Result<Result<Report, ImportError>, WebError> {
-    let p = session.principal.clone();
-    let request = Request {
+) -> Result<Result<Report, Refused>, WebError> {
+    let file = zielwerk_app::values::ImportFile {
         name: upload.name.clone(),
-        input: Box::new(std::io::Cursor::new(upload.bytes.clone())),
-        mapping: mapping_for(&upload.mapping)?,
-        recorded_by: session.principal.name.clone(),
+        bytes: upload.bytes.clone(),
+        mapping: zielwerk_app::values::mapping(&upload.mapping)?,
         via: "Web-Upload",
-        commit,
-        may_write: Some(Box::new(move |j| p.may(j, Action::ImportValues))),
     };
-    let when = chrono::Local::now().format("%d.%m.%Y %H:%M").to_string();
-    let result = zielwerk_importer::run(&session.store(&state.store), request, &when).await;
-    if let Err(ImportError::Store { name, source }) = &result
-        && source.is_fault()
-    {
-        // The page says in German what happened; the log keeps the database's own words.
-        tracing::error!(file = %name, error = ?source, "import failed in the database");
-    }
-    Ok(result)
+    Ok(zielwerk_app::values::import(&state.store, &session.principal, file, commit).await?)
 }
 
 fn rows(problems: &[zielwerk_ingest::long_csv::Problem]) -> Vec<Row> {
@@ -145,7 +104,7 @@ fn rows(problems: &[zielwerk_ingest::long_csv::Problem]) -> Vec<Row> {
 fn page(
     upload: &Upload,
     token: String,
-    result: Result<Report, ImportError>,
+    result: Result<Report, Refused>,
     committed: bool,
 ) -> ResultPage {
     match result {
@@ -204,7 +163,7 @@ fn page(
                     .collect(),
             }
         }
-        Err(ImportError::Refused(r)) => ResultPage {
+        Err(r) => ResultPage {
             title: "Datei abgelehnt".into(),
             name: upload.name.clone(),
             committed: false,
@@ -215,34 +174,6 @@ fn page(
             warnings: Vec::new(),
             sample: Vec::new(),
         },
-        Err(other) => ResultPage {
-            title: "Datei abgelehnt".into(),
-            name: upload.name.clone(),
-            committed: false,
-            token: String::new(),
-            summary: Vec::new(),
-            errors: vec![Row {
-                row: String::new(),
-                column: String::new(),
-                value: String::new(),
-                message: other.to_string(),
-            }],
-            more_errors: 0,
-            warnings: Vec::new(),
-            sample: Vec::new(),
-        },
-    }
-}
-
-/// Importing needs the role for at least one Jobcenter (which ones is decided per value).
-fn may_import(session: &Session) -> Result<(), WebError> {
-    if session.principal.may_anywhere(Action::ImportValues) {
-        Ok(())
-    } else {
-        Err(WebError::Forbidden(format!(
-            "Dazu fehlt Ihnen die Berechtigung: {}.",
-            Action::ImportValues.label_de()
-        )))
     }
 }
 
@@ -265,7 +196,7 @@ pub async fn preview(
     session: Session,
     multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> Result<Response, WebError> {
-    may_import(&session)?;
+    zielwerk_app::values::may_import(&session.principal)?;
     let mut multipart = multipart.map_err(|e| upload_error(e.status(), "Das Formular"))?;
     let mut upload = Upload {
         name: String::new(),
@@ -342,7 +273,7 @@ pub async fn confirm(
     session: Session,
     Form(f): Form<Confirm>,
 ) -> Result<Response, WebError> {
-    may_import(&session)?;
+    zielwerk_app::values::may_import(&session.principal)?;
     let pending = state
         .store
         .take_pending_upload(&session.token_hash, &f.token)

@@ -11,7 +11,7 @@ use serde::Deserialize;
 use zielwerk_domain::meeting::check_text;
 use zielwerk_domain::{
     Action, ActionItem, ActionStatus, AgreementKey, BaId, Key, MeetingHeader, MeetingKind,
-    Participant, PartyRole, ValueComment, YearMonth,
+    Participant, PartyRole, YearMonth,
 };
 use zielwerk_engine::assess_agreement;
 use zielwerk_report::minutes::{Figures, action_line, figures};
@@ -720,62 +720,47 @@ pub async fn set_status(
     State(state): State<AppState>,
     session: Session,
     Path(aid): Path<String>,
-    Form(fields): Form<Vec<(String, String)>>,
+    Form(form): Form<StatusForm>,
 ) -> PageResult {
-    let status = ActionStatus::parse(field(&fields, "status")).ok_or_else(|| {
-        bad(vec![format!(
-            "Feld „Status“: „{}“ (erwartet offen, in-arbeit, erledigt oder verworfen)",
-            field(&fields, "status")
-        )])
-    })?;
-    let note = field(&fields, "vermerk");
-    if note.chars().count() > 1000 {
-        return Err(bad(vec!["Feld „Vermerk“: höchstens 1000 Zeichen".into()]));
-    }
-    let revision: i64 = field(&fields, "revision").parse().map_err(|_| {
+    let revision: i64 = form.revision.trim().parse().map_err(|_| {
         bad(vec![
             "Die Bearbeitungsnummer fehlt; laden Sie die Seite neu".into(),
         ])
     })?;
-    let missing = || format!("Die Aufgabe „{aid}“ gibt es nicht.");
-    let action = state
-        .store
-        .action(&aid)
-        .await?
-        .ok_or_else(|| WebError::NotFound(missing()))?;
-    require_stored(
-        &session,
-        &action.jobcenter_id,
-        Action::SetActionStatus,
-        missing,
-    )?;
-    let meeting = match field(&fields, "sitzung") {
-        "" => None,
-        m => {
-            let found = state.store.meeting(m).await?;
-            // A status change is recorded only in a meeting of the same Jobcenter.
-            if found.is_none_or(|x| x.jobcenter_id != action.jobcenter_id) {
-                return Err(WebError::NotFound(format!(
-                    "Die Sitzung „{m}“ gibt es für diese Aufgabe nicht."
-                )));
-            }
-            Some(m.to_owned())
-        }
-    };
-    match session
-        .store(&state.store)
-        .set_action_status(&aid, status, note, meeting.as_deref(), revision)
-        .await
-    {
-        Ok(_) => {}
-        Err(e @ StoreError::Conflict { .. }) => return Err(WebError::Conflict(e.to_string())),
-        Err(e) => return Err(e.into()),
-    }
-    Ok(match (meeting, field(&fields, "zurueck")) {
+    let meeting = Some(form.sitzung.clone()).filter(|m| !m.trim().is_empty());
+    zielwerk_app::actions::set_status(
+        &state.store,
+        &session.principal,
+        zielwerk_app::actions::SetStatus {
+            action: aid.clone(),
+            status: form.status,
+            note: form.vermerk,
+            meeting: meeting.clone(),
+            revision,
+        },
+    )
+    .await
+    .map_err(not_saved)?;
+    Ok(match (meeting, form.zurueck.as_str()) {
         (Some(m), _) => back(&m, &format!("aufgabe-{aid}")),
         (None, url) if url.starts_with("/jobcenter/") => Redirect::to(url).into_response(),
         (None, _) => Redirect::to("/").into_response(),
     })
+}
+
+/// The status form of an action item (in a meeting or in the list of a Jobcenter's items).
+#[derive(Deserialize)]
+pub struct StatusForm {
+    #[serde(default)]
+    status: String,
+    #[serde(default)]
+    vermerk: String,
+    #[serde(default)]
+    revision: String,
+    #[serde(default)]
+    sitzung: String,
+    #[serde(default)]
+    zurueck: String,
 }
 
 pub async fn minutes(
@@ -955,63 +940,43 @@ pub async fn comment(
     State(state): State<AppState>,
     session: Session,
     Path((id, goal)): Path<(String, String)>,
-    Form(fields): Form<Vec<(String, String)>>,
+    Form(form): Form<CommentForm>,
 ) -> PageResult {
-    let k = agreement_for(&session, &id, Action::Comment)?;
-    let a = stored_agreement(&state, &k).await?;
-    let g = goal
-        .parse::<Key>()
-        .ok()
-        .and_then(|key| a.goal(&key).cloned())
-        .ok_or_else(|| {
-            WebError::NotFound(format!(
-                "Das Ziel „{goal}“ gibt es in dieser Vereinbarung nicht."
-            ))
-        })?;
-    let mut problems = Vec::new();
-    let text = field(&fields, "text").replace("\r\n", "\n");
-    if let Err(e) = check_text("Erläuterung zum Wert", &text) {
-        problems.push(e);
-    }
-    // Without a name given, the comment is signed by the account that writes it.
-    let author = match field(&fields, "autor") {
-        "" => session.principal.name.as_str(),
-        a => a,
-    };
-    if author.chars().count() > 200 {
-        problems.push("Feld „Verfasst von“: höchstens 200 Zeichen".into());
-    }
-    let month = match field(&fields, "monat").parse::<YearMonth>() {
-        Ok(m) if m.year() == a.year => Some(m),
-        Ok(m) => {
-            problems.push(format!(
-                "Feld „Monat“: {} liegt nicht im Vereinbarungsjahr {}",
-                m.german_long(),
-                a.year
-            ));
-            None
-        }
-        Err(e) => {
-            problems.push(format!("Feld „Monat“: {e}"));
-            None
-        }
-    };
-    let Some(month) = month.filter(|_| problems.is_empty()) else {
-        return Err(bad(problems));
-    };
-    session
-        .store(&state.store)
-        .add_comment(
-            &a.jobcenter.ba_id,
-            &ValueComment {
-                indicator: g.indicator.clone(),
-                month,
-                text,
-                author: author.to_owned(),
-            },
-        )
-        .await?;
+    zielwerk_app::values::comment(
+        &state.store,
+        &session.principal,
+        zielwerk_app::values::Comment {
+            agreement: id.clone(),
+            goal: goal.clone(),
+            month: form.monat,
+            text: form.text,
+            author: form.autor,
+        },
+    )
+    .await
+    .map_err(not_saved)?;
     Ok(Redirect::to(&format!("/vereinbarungen/{id}/ziele/{goal}#anmerkungen")).into_response())
+}
+
+/// The comment form of a goal page.
+#[derive(Deserialize)]
+pub struct CommentForm {
+    #[serde(default)]
+    monat: String,
+    #[serde(default)]
+    text: String,
+    #[serde(default)]
+    autor: String,
+}
+
+/// A command refused as invalid: the form's "not saved" page with every problem.
+fn not_saved(e: zielwerk_app::AppError) -> WebError {
+    match e {
+        zielwerk_app::AppError::Invalid(problems) => {
+            bad(problems.into_iter().map(|p| p.message).collect())
+        }
+        e => e.into(),
+    }
 }
 
 #[cfg(test)]
