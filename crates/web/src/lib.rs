@@ -4,6 +4,7 @@
 //! Handlers are small: they parse the request, load through the [`Store`], let the engine assess,
 //! and hand plain view models to templates. No SQL here, no domain rules.
 
+pub mod api;
 pub mod auth;
 mod cache;
 mod error;
@@ -90,7 +91,7 @@ pub fn router(state: AppState) -> Router {
             "camera=(), microphone=(), geolocation=(), payment=()",
         ),
     ];
-    let mut app = Router::new()
+    let pages = Router::new()
         .route("/", get(pages::index))
         .route("/health", get(|| async { "ok" }))
         .route("/static/style.css", get(css))
@@ -110,6 +111,14 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/konto/passwort",
             get(pages::account::password_form).post(pages::account::change_password),
+        )
+        .route(
+            "/konto/api-schluessel",
+            get(pages::tokens::list).post(pages::tokens::create),
+        )
+        .route(
+            "/konto/api-schluessel/{id}/widerrufen",
+            post(pages::tokens::revoke),
         )
         .route("/import", get(pages::import::form))
         .route("/import/vorschau", post(pages::import::preview))
@@ -217,7 +226,14 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             auth::authenticate,
         ))
-        .with_state(state);
+        .with_state(state.clone());
+    // The API authenticates its own requests (token or session with CSRF header) and answers
+    // as problem+json; the pages' sign-in redirect and form check do not apply to it. Its
+    // routes are matched first, everything else goes to the pages.
+    let mut app = api::router(state.clone())
+        .layer(DefaultBodyLimit::max(UPLOAD_LIMIT))
+        .with_state(state)
+        .fallback_service(pages);
     for (name, value) in security {
         app = app.layer(SetResponseHeaderLayer::if_not_present(
             name,

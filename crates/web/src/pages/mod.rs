@@ -5,6 +5,7 @@ pub mod import;
 pub mod meetings;
 pub mod oparl;
 pub mod reports;
+pub mod tokens;
 pub mod trust;
 pub mod users;
 

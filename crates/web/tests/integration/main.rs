@@ -4,6 +4,7 @@
 //! `ZIELWERK_TEST_BACKEND=postgres` (each demo server then gets its own throwaway cluster);
 //! `scripts/test` runs it both ways.
 
+mod api;
 mod browser;
 mod http;
 mod limits;

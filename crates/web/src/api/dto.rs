@@ -1,0 +1,526 @@
+//! The API's JSON, field names in German as the pages say them. These types are the contract:
+//! a change here changes `openapi.json`, whose snapshot test makes it a reviewed change.
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use zielwerk_app::reads::{Assessed, GoalReport, SeriesPoint, SeriesReport};
+use zielwerk_domain::Agreement;
+
+/// Eine Seite einer Liste.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Paged<T> {
+    pub seite: u64,
+    pub pro_seite: u64,
+    /// Einträge insgesamt, über alle Seiten.
+    pub gesamt: u64,
+    pub eintraege: Vec<T>,
+}
+
+/// Eine Vereinbarung in der Liste.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AgreementSummary {
+    /// z. B. t36402-2022-1
+    pub id: String,
+    pub jobcenter: String,
+    pub jobcenter_name: String,
+    pub jahr: i32,
+    pub version: u32,
+    /// draft oder signed
+    pub status: String,
+    pub status_text: String,
+    pub titel: String,
+    pub ziele: i64,
+}
+
+impl From<zielwerk_store::AgreementSummary> for AgreementSummary {
+    fn from(a: zielwerk_store::AgreementSummary) -> Self {
+        Self {
+            id: a.id,
+            jobcenter: a.jobcenter_id,
+            jobcenter_name: a.jobcenter_name,
+            jahr: a.year,
+            version: a.version,
+            status: a.status.as_str().into(),
+            status_text: a.status.label_de().into(),
+            titel: a.title,
+            ziele: a.goals,
+        }
+    }
+}
+
+/// Die Prognose zum Jahresende.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Forecast {
+    pub wert: f64,
+    /// Untergrenze des 80-%-Intervalls.
+    pub untergrenze: f64,
+    /// Obergrenze des 80-%-Intervalls.
+    pub obergrenze: f64,
+    /// Wahrscheinlichkeit, das Ziel zu erreichen, 0 bis 1.
+    pub wahrscheinlichkeit: f64,
+    /// Das Verfahren; null, wenn der Dezember schon vorliegt.
+    pub verfahren: Option<String>,
+}
+
+/// Ein Ziel zum Berichtsmonat.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct GoalState {
+    pub schluessel: String,
+    pub bereich: String,
+    pub titel: String,
+    pub kennzahl: String,
+    /// kreis, agentur oder jobcenter
+    pub verantwortlich: String,
+    /// on-track, at-risk, missed oder no-data
+    pub status: String,
+    /// im Plan, gefährdet, verfehlt, keine Daten
+    pub status_text: String,
+    /// Die Regel, die entschieden hat.
+    pub begruendung: String,
+    /// Der Monat des Werts (JJJJ-MM).
+    pub monat: Option<String>,
+    pub wert: Option<f64>,
+    /// Das Soll bis zu diesem Monat (bei Strömen: Summe seit Januar).
+    pub soll_bis_dahin: Option<f64>,
+    pub toleranz: Option<f64>,
+    /// Das Jahresziel (Soll im Dezember); null bei Meilensteinen.
+    pub jahresziel: Option<f64>,
+    /// null bei Meilensteinen und wenn keine Prognose möglich ist (siehe prognose_hinweis).
+    pub prognose: Option<Forecast>,
+    /// Warum es keine Prognose gibt.
+    pub prognose_hinweis: Option<String>,
+}
+
+impl From<GoalReport> for GoalState {
+    fn from(g: GoalReport) -> Self {
+        let (prognose, prognose_hinweis) = match g.forecast {
+            None => (None, None),
+            Some(Ok(f)) => (
+                Some(Forecast {
+                    wert: f.point,
+                    untergrenze: f.lower,
+                    obergrenze: f.upper,
+                    wahrscheinlichkeit: f.probability,
+                    verfahren: f.method,
+                }),
+                None,
+            ),
+            Some(Err(why)) => (None, Some(why)),
+        };
+        Self {
+            schluessel: g.key.to_string(),
+            bereich: g.area.to_string(),
+            titel: g.title,
+            kennzahl: g.indicator.to_string(),
+            verantwortlich: g.responsible.as_str().into(),
+            status: g.status.css().into(),
+            status_text: g.status.label_de().into(),
+            begruendung: g.reason,
+            monat: g.month.map(|m| m.to_string()),
+            wert: g.value,
+            soll_bis_dahin: g.target_to_date,
+            toleranz: g.tolerance,
+            jahresziel: g.year_target,
+            prognose,
+            prognose_hinweis,
+        }
+    }
+}
+
+/// Eine Vereinbarung mit ihren Zielen zum Berichtsmonat.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AgreementReport {
+    pub id: String,
+    pub jobcenter: String,
+    pub jobcenter_name: String,
+    pub jahr: i32,
+    pub version: u32,
+    pub status: String,
+    pub titel: String,
+    /// Der Berichtsmonat (JJJJ-MM).
+    pub stand: String,
+    pub ziele: Vec<GoalState>,
+}
+
+impl AgreementReport {
+    pub fn new(a: &Assessed, goals: Vec<GoalReport>) -> Self {
+        let ag = &a.agreement;
+        Self {
+            id: ag.key().to_string(),
+            jobcenter: ag.jobcenter.ba_id.to_string(),
+            jobcenter_name: ag.jobcenter.name.clone(),
+            jahr: ag.year,
+            version: ag.version,
+            status: ag.status.as_str().into(),
+            titel: ag.title.clone(),
+            stand: a.as_of.to_string(),
+            ziele: goals.into_iter().map(GoalState::from).collect(),
+        }
+    }
+}
+
+/// Ein Ziel mit der Monatsreihe seiner Kennzahl.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct GoalDetail {
+    pub vereinbarung: String,
+    #[serde(flatten)]
+    pub ziel: GoalState,
+    pub kennzahl_name: String,
+    pub einheit: String,
+    pub werte: Vec<SeriesValue>,
+}
+
+impl GoalDetail {
+    pub fn new(a: &Agreement, g: GoalReport, s: &SeriesReport) -> Self {
+        Self {
+            vereinbarung: a.key().to_string(),
+            ziel: g.into(),
+            kennzahl_name: s.indicator.name.clone(),
+            einheit: s.indicator.unit.label_de().into(),
+            werte: s.points.iter().map(SeriesValue::from).collect(),
+        }
+    }
+}
+
+/// Ein Monat einer Kennzahlreihe.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SeriesValue {
+    /// JJJJ-MM
+    pub monat: String,
+    pub wert: f64,
+    pub zaehler: Option<f64>,
+    pub nenner: Option<f64>,
+    /// vorlaeufig oder endgueltig
+    pub status: String,
+    /// Der jüngste Datenstand der Werte, aus denen er stammt (JJJJ-MM-TT).
+    pub datenstand: Option<String>,
+    pub quellen: Vec<String>,
+}
+
+impl From<&SeriesPoint> for SeriesValue {
+    fn from(p: &SeriesPoint) -> Self {
+        Self {
+            monat: p.month.to_string(),
+            wert: p.value,
+            zaehler: p.numerator,
+            nenner: p.denominator,
+            status: p.status.as_str().into(),
+            datenstand: p.datenstand.map(|d| d.to_string()),
+            quellen: p.sources.clone(),
+        }
+    }
+}
+
+/// Die Kennzahl einer Reihe.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SeriesHead {
+    pub vereinbarung: String,
+    pub kennzahl: String,
+    pub name: String,
+    pub einheit: String,
+}
+
+impl From<&SeriesReport> for SeriesHead {
+    fn from(s: &SeriesReport) -> Self {
+        Self {
+            vereinbarung: s.agreement.to_string(),
+            kennzahl: s.indicator.code.to_string(),
+            name: s.indicator.name.clone(),
+            einheit: s.indicator.unit.label_de().into(),
+        }
+    }
+}
+
+/// Eine Seite einer Kennzahlreihe.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PagedSeries {
+    #[serde(flatten)]
+    pub kennzahl: SeriesHead,
+    pub seite: u64,
+    pub pro_seite: u64,
+    pub gesamt: u64,
+    pub eintraege: Vec<SeriesValue>,
+}
+
+impl PagedSeries {
+    pub fn new(head: SeriesHead, p: Paged<SeriesValue>) -> Self {
+        Self {
+            kennzahl: head,
+            seite: p.seite,
+            pro_seite: p.pro_seite,
+            gesamt: p.gesamt,
+            eintraege: p.eintraege,
+        }
+    }
+}
+
+/// Ein Steuerungsgespräch.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Meeting {
+    pub id: String,
+    pub vereinbarung: String,
+    pub art: String,
+    pub titel: String,
+    /// JJJJ-MM-TT
+    pub datum: String,
+    /// Der Berichtsmonat, dessen Zahlen besprochen werden (JJJJ-MM).
+    pub berichtsmonat: String,
+    pub ort: String,
+    pub revision: i64,
+}
+
+impl From<&zielwerk_store::StoredMeeting> for Meeting {
+    fn from(m: &zielwerk_store::StoredMeeting) -> Self {
+        Self {
+            id: m.id.clone(),
+            vereinbarung: m.agreement_id.clone(),
+            art: m.header.kind.as_str().into(),
+            titel: m.header.display_title(),
+            datum: m.header.date.to_string(),
+            berichtsmonat: m.header.month.to_string(),
+            ort: m.header.place.clone(),
+            revision: m.revision,
+        }
+    }
+}
+
+/// Eine Aufgabe aus einem Beschluss.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ActionItem {
+    pub id: String,
+    pub vereinbarung: String,
+    pub sitzung: String,
+    pub was: String,
+    /// kreis, agentur oder jobcenter
+    pub verantwortlich: String,
+    pub person: String,
+    /// JJJJ-MM-TT
+    pub faellig: String,
+    /// offen, in-arbeit, erledigt oder verworfen
+    pub status: String,
+    pub ziel: Option<String>,
+    pub handlungsansatz: Option<String>,
+    /// Für die nächste Änderung des Stands mitzuschicken.
+    pub revision: i64,
+}
+
+impl From<&zielwerk_store::StoredAction> for ActionItem {
+    fn from(a: &zielwerk_store::StoredAction) -> Self {
+        Self {
+            id: a.id.clone(),
+            vereinbarung: a.agreement_id.clone(),
+            sitzung: a.meeting_id.clone(),
+            was: a.item.what.clone(),
+            verantwortlich: a.item.owner_party.as_str().into(),
+            person: a.item.owner_person.clone(),
+            faellig: a.item.due.to_string(),
+            status: a.item.status.as_str().into(),
+            ziel: a.item.goal.as_ref().map(ToString::to_string),
+            handlungsansatz: a.item.measure.as_ref().map(ToString::to_string),
+            revision: a.revision,
+        }
+    }
+}
+
+/// Den Stand einer Aufgabe ändern.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SetActionStatus {
+    /// offen, in-arbeit, erledigt oder verworfen
+    pub status: String,
+    /// Vermerk, höchstens 1000 Zeichen.
+    #[serde(default)]
+    pub vermerk: Option<String>,
+    /// Die Sitzung, in der die Änderung festgehalten wird (desselben Jobcenters).
+    #[serde(default)]
+    pub sitzung: Option<String>,
+    /// Die zuletzt gelesene Revision der Aufgabe.
+    pub revision: i64,
+}
+
+/// Gespeichert.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ActionStatusChanged {
+    pub aufgabe: String,
+    /// Die neue Revision.
+    pub revision: i64,
+}
+
+/// Eine Datei einer veröffentlichten Vorlage.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct VorlageFile {
+    pub name: String,
+    pub titel: String,
+    pub typ: String,
+    pub groesse: i64,
+    /// SHA-256 des Inhalts (hex).
+    pub sha256: String,
+    /// Pfad zum Herunterladen über die API.
+    pub pfad: String,
+}
+
+/// Eine Vorlage an den Ausschuss.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Vorlage {
+    pub id: String,
+    pub vereinbarung: String,
+    pub nummer: String,
+    pub titel: String,
+    /// entwurf oder veroeffentlicht
+    pub status: String,
+    /// Zeitpunkt der Veröffentlichung (RFC 3339).
+    pub veroeffentlicht: Option<String>,
+    pub dateien: Vec<VorlageFile>,
+}
+
+impl Vorlage {
+    pub fn new(v: &zielwerk_store::StoredVorlage, files: &[zielwerk_store::FileMeta]) -> Self {
+        Self {
+            id: v.id.clone(),
+            vereinbarung: v.agreement_id.clone(),
+            nummer: v.header.number.clone(),
+            titel: v.header.title.clone(),
+            status: if v.published_at.is_some() {
+                "veroeffentlicht"
+            } else {
+                "entwurf"
+            }
+            .into(),
+            veroeffentlicht: v.published_at.clone(),
+            dateien: files
+                .iter()
+                .map(|f| VorlageFile {
+                    name: f.name.clone(),
+                    titel: f.title.clone(),
+                    typ: f.mime_type.clone(),
+                    groesse: f.size,
+                    sha256: f.sha512.clone(),
+                    pfad: format!("/api/v1/vorlagen/{}/dateien/{}", v.id, f.name),
+                })
+                .collect(),
+        }
+    }
+}
+
+/// Ein Eintrag des Änderungsprotokolls.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AuditEntry {
+    pub nr: i64,
+    /// RFC 3339
+    pub zeit: String,
+    pub wer: String,
+    /// Stabiler Schlüssel, z. B. goal.edit
+    pub aktion: String,
+    pub aktion_text: String,
+    pub gegenstand: String,
+    pub ziel: Option<String>,
+    pub kennzahl: Option<String>,
+    /// Zustand vorher (JSON als Text).
+    pub vorher: Option<String>,
+    /// Zustand nachher (JSON als Text).
+    pub nachher: Option<String>,
+    /// Prüfsumme der Kette.
+    pub hash: String,
+}
+
+impl From<&zielwerk_store::AuditEvent> for AuditEntry {
+    fn from(e: &zielwerk_store::AuditEvent) -> Self {
+        Self {
+            nr: e.seq,
+            zeit: e.at.clone(),
+            wer: e.actor.clone(),
+            aktion: e.action.clone(),
+            aktion_text: e.action_de().into(),
+            gegenstand: e.subject.clone(),
+            ziel: e.goal.clone(),
+            kennzahl: e.indicator.clone(),
+            vorher: e.before.clone(),
+            nachher: e.after.clone(),
+            hash: e.hash.clone(),
+        }
+    }
+}
+
+/// Werte im Format der langen CSV-Datei, Zahlen als Zahlen (siehe docs/import-format.md).
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ValueDelivery {
+    #[schema(value_type = Vec<ValueRecord>)]
+    pub werte: Vec<zielwerk_app::values::ValueRecord>,
+}
+
+/// Ein Wert.
+#[derive(Debug, ToSchema)]
+#[allow(dead_code)] // The schema of `zielwerk_app::values::ValueRecord`, for the contract.
+pub struct ValueRecord {
+    /// BA-Kennung, z. B. t36402
+    jobcenter: String,
+    /// Code der Kennzahl, z. B. K2_Z
+    kennzahl: String,
+    /// JJJJ-MM
+    monat: String,
+    /// Der Wert; oder zaehler und nenner.
+    wert: Option<f64>,
+    zaehler: Option<f64>,
+    nenner: Option<f64>,
+    /// vorlaeufig oder endgueltig
+    status: String,
+    /// TT.MM.JJJJ oder JJJJ-MM-TT
+    datenstand: String,
+    /// Klasse einer Aufschlüsselung, z. B. hh:1
+    aufschluesselung: Option<String>,
+}
+
+/// Was ein Import getan hat (oder, als Vorschau, täte).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ImportReport {
+    pub datei: String,
+    /// false für eine Vorschau: nichts wurde gespeichert.
+    pub gespeichert: bool,
+    pub gelesen: u64,
+    pub neu: u64,
+    /// Neuerer Datenstand; der alte Wert bleibt als Historie.
+    pub revidiert: u64,
+    pub unveraendert: u64,
+    /// Älterer Datenstand: nur als Historie gespeichert.
+    pub aelter: u64,
+    /// Kennung des Imports, wenn sich etwas geändert hat und gespeichert wurde.
+    pub import_kennung: Option<String>,
+    pub sha256: String,
+    pub hinweise: Vec<super::problem::FieldProblem>,
+}
+
+impl ImportReport {
+    pub fn new(name: &str, r: &zielwerk_importer::Report, place: super::problem::RowPlace) -> Self {
+        Self {
+            datei: name.into(),
+            gespeichert: r.committed,
+            gelesen: r.accepted.rows,
+            neu: r.outcome.inserted,
+            revidiert: r.outcome.revised,
+            unveraendert: r.outcome.unchanged,
+            aelter: r.outcome.older,
+            import_kennung: r.import_id.clone(),
+            sha256: r.accepted.sha256.clone(),
+            hinweise: r.accepted.warnings.iter().map(|w| place.of(w)).collect(),
+        }
+    }
+}
+
+/// Eine Anmerkung zu einem Wert.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewComment {
+    /// JJJJ-MM im Vereinbarungsjahr
+    pub monat: String,
+    pub text: String,
+    /// Verfasst von; ohne: der Name des Kontos.
+    #[serde(default)]
+    pub autor: Option<String>,
+}
+
+/// Gespeichert.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CommentCreated {
+    pub id: String,
+}
