@@ -55,6 +55,26 @@ pub fn may_edit(
     Ok(())
 }
 
+/// The principal of the command line. Whoever runs it on the server's machine holds the
+/// database anyway; they act with the rights of every carrier for every Jobcenter (not
+/// Administration: accounts have their own commands), recorded as „Kommandozeile (user)“,
+/// where `user` is the operating-system account.
+pub fn operator(user: &str) -> Principal {
+    use zielwerk_domain::{Grant, Role, Scope};
+    Principal {
+        user_id: String::new(),
+        login: "Kommandozeile".into(),
+        name: user.into(),
+        grants: [Role::Kreis, Role::Agentur, Role::Jobcenter]
+            .map(|role| Grant {
+                scope: Scope::All,
+                role,
+            })
+            .to_vec(),
+        narrowing: Default::default(),
+    }
+}
+
 /// Whether the edit rule lets `p` edit a thing `responsible` is responsible for (for the links
 /// and buttons a page offers).
 pub fn can_edit(p: &Principal, agreement: &Agreement, responsible: PartyRole) -> bool {

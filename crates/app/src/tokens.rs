@@ -52,6 +52,16 @@ pub async fn create(
     cmd: CreateToken,
 ) -> Result<CreatedToken, AppError> {
     signed_in(p)?;
+    create_for(&store.acting_as(&p.audit_name()), p, cmd).await
+}
+
+/// Makes a token for the account `p` on behalf of whoever `store` acts as (the operator on the
+/// command line, for a system account). The same rules as [`create`].
+pub async fn create_for(
+    store: &Store,
+    p: &Principal,
+    cmd: CreateToken,
+) -> Result<CreatedToken, AppError> {
     let mut problems = Vec::new();
     let name = cmd.name.trim();
     if name.is_empty() {
@@ -103,7 +113,6 @@ pub async fn create(
     let token = format!("{PREFIX}{}", random_token());
     let expires_at = (chrono::Utc::now() + chrono::Duration::days(i64::from(cmd.valid_days)))
         .to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
-    let store = store.acting_as(&p.audit_name());
     let id = store
         .create_token(&NewToken {
             user_id: &p.user_id,

@@ -61,7 +61,8 @@ pub fn may_import(p: &Principal) -> Result<(), AppError> {
 /// A file of values to import.
 pub struct ImportFile {
     pub name: String,
-    pub bytes: Vec<u8>,
+    /// The file's content, read as it is imported.
+    pub input: Box<dyn std::io::Read + Send>,
     /// For other shapes than the long CSV format, and for every workbook.
     pub mapping: Option<zielwerk_ingest::mapped::Mapping>,
     /// How it came ("Web-Upload", "API", "zielwerk import"), for its provenance.
@@ -81,7 +82,7 @@ pub async fn import(
     let who = p.clone();
     let request = Request {
         name: file.name,
-        input: Box::new(std::io::Cursor::new(file.bytes)),
+        input: file.input,
         mapping: file.mapping,
         recorded_by: p.name.clone(),
         via: file.via,

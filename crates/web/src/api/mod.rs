@@ -605,7 +605,9 @@ async fn import_values(
     let name = "werte.json".to_owned();
     let file = values::ImportFile {
         name: name.clone(),
-        bytes: values::records_as_csv(&delivery.werte)?,
+        input: Box::new(std::io::Cursor::new(values::records_as_csv(
+            &delivery.werte,
+        )?)),
         mapping: None,
         via: "API",
     };
@@ -673,7 +675,7 @@ async fn import_file(
     }
     let file = values::ImportFile {
         name: name.clone(),
-        bytes: bytes.to_vec(),
+        input: Box::new(std::io::Cursor::new(bytes)),
         mapping: values::mapping(q.zuordnung.as_deref().unwrap_or("").trim())?,
         via: "API",
     };
@@ -728,6 +730,14 @@ async fn comment(
 #[cfg(test)]
 mod tests {
     use super::pointer;
+
+    /// The contract: a change to the API shows here as a changed snapshot, reviewed like code.
+    #[test]
+    fn the_openapi_contract() {
+        let doc = super::openapi();
+        assert!(doc.openapi == utoipa::openapi::OpenApiVersion::Version31);
+        insta::assert_snapshot!("openapi", doc.to_pretty_json().unwrap());
+    }
 
     #[test]
     fn serde_paths_become_json_pointers() {

@@ -78,7 +78,7 @@ async fn run(
 ) -> Result<Result<Report, Refused>, WebError> {
     let file = zielwerk_app::values::ImportFile {
         name: upload.name.clone(),
-        bytes: upload.bytes.clone(),
+        input: Box::new(std::io::Cursor::new(upload.bytes.clone())),
         mapping: zielwerk_app::values::mapping(&upload.mapping)?,
         via: "Web-Upload",
     };

@@ -67,7 +67,12 @@ async fn page(
         .iter()
         .filter(|t| t.revoked_at.is_none() && t.expires_at > now)
         .count();
+    let tokens = list
+        .iter()
+        .map(|t| token_row(t, &now, &jobcenters))
+        .collect();
     Ok(TokensPage {
+        tokens,
         new_name: new_token
             .as_ref()
             .map(|(n, _)| n.clone())
@@ -86,38 +91,46 @@ async fn page(
             zielwerk_domain::format::counted(list.len(), "Schlüssel", "Schlüssel"),
             live
         ),
-        tokens: list
-            .into_iter()
-            .map(|t| {
-                let revoked = t.revoked_at.is_some();
-                let expired = t.expires_at <= now;
-                TokenRow {
-                    scope: format!(
-                        "{}, {}",
-                        if t.read_only {
-                            "nur lesen"
-                        } else {
-                            "lesen und schreiben"
-                        },
-                        t.jobcenter.as_ref().map_or_else(
-                            || "alle meine Jobcenter".to_owned(),
-                            |j| format!("nur {j}")
-                        )
-                    ),
-                    created: time_de(&t.created_at, "%d.%m.%Y %H:%M"),
-                    expires: time_de(&t.expires_at, "%d.%m.%Y"),
-                    last_used: t
-                        .last_used_at
-                        .as_deref()
-                        .map_or_else(|| "nie".to_owned(), |l| time_de(l, "%d.%m.%Y %H:%M")),
-                    live: !revoked && !expired,
-                    state: if revoked { "widerrufen" } else { "abgelaufen" },
-                    id: t.id,
-                    name: t.name,
-                }
-            })
-            .collect(),
     })
+}
+
+fn token_row(
+    t: &zielwerk_store::StoredToken,
+    now: &str,
+    jobcenters: &[(String, String)],
+) -> TokenRow {
+    let revoked = t.revoked_at.is_some();
+    let expired = *t.expires_at <= *now;
+    TokenRow {
+        scope: format!(
+            "{}, {}",
+            if t.read_only {
+                "nur lesen"
+            } else {
+                "lesen und schreiben"
+            },
+            t.jobcenter.as_ref().map_or_else(
+                || "alle meine Jobcenter".to_owned(),
+                |j| {
+                    let label = jobcenters
+                        .iter()
+                        .find(|(id, _)| id == j.as_str())
+                        .map_or_else(|| j.to_string(), |(_, l)| l.clone());
+                    format!("nur {label}")
+                }
+            )
+        ),
+        created: time_de(&t.created_at, "%d.%m.%Y %H:%M"),
+        expires: time_de(&t.expires_at, "%d.%m.%Y"),
+        last_used: t
+            .last_used_at
+            .as_deref()
+            .map_or_else(|| "nie".to_owned(), |l| time_de(l, "%d.%m.%Y %H:%M")),
+        live: !revoked && !expired,
+        state: if revoked { "widerrufen" } else { "abgelaufen" },
+        id: t.id.clone(),
+        name: t.name.clone(),
+    }
 }
 
 pub async fn list(State(state): State<AppState>, session: Session) -> PageResult {

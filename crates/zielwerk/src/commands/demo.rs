@@ -1,0 +1,163 @@
+//! `zielwerk demo`: build or refresh the demo database, then serve it.
+
+use anyhow::{Context, Result};
+use zielwerk_store::{SaveOutcome, Store};
+
+use super::{BindArg, DbArg, open};
+
+/// Legt die Demodatenbank an oder frischt sie auf und startet dann den Webserver.
+#[derive(clap::Args)]
+pub struct Args {
+    #[command(flatten)]
+    db: DbArg,
+    #[command(flatten)]
+    bind: BindArg,
+    /// Startwert des Demo-Generators (gleicher Startwert, gleiche Zahlen).
+    #[arg(long, default_value_t = zielwerk_demo::DEFAULT_SEED)]
+    seed: u64,
+    /// Nur die Datenbank aufbauen, keinen Server starten.
+    #[arg(long)]
+    no_serve: bool,
+}
+
+pub async fn run(a: Args) -> Result<()> {
+    let store = open(&a.db.db).await?.acting_as("Demo-Generator");
+    build_demo(&store, a.seed).await?;
+    store.checkpoint().await?;
+    if a.no_serve {
+        Ok(())
+    } else {
+        super::serve::serve(store, &a.bind.bind, false, None).await
+    }
+}
+
+async fn build_demo(store: &Store, seed: u64) -> Result<()> {
+    let demo = zielwerk_demo::build(seed)?;
+    for a in &demo.agreements {
+        // The demo owns its agreements: a newer demo replaces them even when signed.
+        if let Some(existing) = store.agreement(&a.key()).await?
+            && &existing != a
+        {
+            store.delete_agreement(&a.key()).await?;
+        }
+        let outcome = store
+            .save_agreement(a)
+            .await
+            .with_context(|| format!("Demo-Vereinbarung {} lässt sich nicht speichern", a.key()))?;
+        let what = match outcome {
+            SaveOutcome::Created => "angelegt",
+            SaveOutcome::Replaced => "ersetzt",
+            SaveOutcome::Unchanged => "unverändert",
+        };
+        eprintln!("Vereinbarung {} ({}): {what}", a.key(), a.jobcenter.name);
+    }
+    // The committee paper of the seed, as a draft, unless the demo database already has one.
+    let mettmann = zielwerk_demo::mettmann_agreement()?;
+    if store.vorlagen(&mettmann.key()).await?.is_empty() {
+        let header = zielwerk_demo::mettmann_vorlage(&mettmann);
+        store.create_vorlage(&mettmann.key(), &header).await?;
+        eprintln!("Vorlage {} (Entwurf): angelegt", header.number);
+    }
+    for batch in &demo.batches {
+        let o = store
+            .record_observations(&batch.source, &batch.observations)
+            .await
+            .with_context(|| {
+                format!(
+                    "Werte aus „{}“ lassen sich nicht speichern",
+                    batch.source.label
+                )
+            })?;
+        eprintln!(
+            "{}: {} neu, {} revidiert, {} unverändert",
+            batch.source.label, o.inserted, o.revised, o.unchanged
+        );
+    }
+    demo_users(store).await?;
+    // A steering meeting on the September figures, with its generated agenda, unless there is one.
+    if store.meetings(&mettmann.key()).await?.is_empty() {
+        use zielwerk_domain::{MeetingHeader, MeetingKind, Participant, PartyRole};
+        let participant = |party, name: &str| Participant {
+            party,
+            name: name.into(),
+        };
+        let header = MeetingHeader {
+            kind: MeetingKind::Zielnachhaltedialog,
+            title: String::new(),
+            date: chrono::NaiveDate::from_ymd_opt(2022, 10, 12).expect("a real date"),
+            month: zielwerk_domain::YearMonth::new(2022, 9)?,
+            place: "Kreishaus Mettmann".into(),
+            participants: vec![
+                participant(PartyRole::Kreis, "Sozialamt, Controlling (Demo)"),
+                participant(PartyRole::Agentur, "Vorsitz der Trägerversammlung (Demo)"),
+                participant(PartyRole::Jobcenter, "Geschäftsführung (Demo)"),
+            ],
+        };
+        let title = header.display_title();
+        zielwerk_app::documents::create_meeting(store, &mettmann.key(), header).await?;
+        eprintln!("Sitzung „{title}“: angelegt");
+    }
+    Ok(())
+}
+
+/// The demo's password, for every demo account; printed by `zielwerk demo`.
+pub const DEMO_PASSWORD: &str = "zielwerk-demo";
+
+/// One account per role for the demo, unless the database has accounts already.
+async fn demo_users(store: &Store) -> Result<()> {
+    use zielwerk_domain::{Grant, Role};
+    let note = format!(
+        "Demo-Konten (Passwort jeweils „{DEMO_PASSWORD}“): kreis, agentur, jobcenter, ausschuss (Leserecht), admin"
+    );
+    if store.has_users().await? {
+        if store.user_by_login("kreis").await?.is_some() {
+            eprintln!("{note}");
+        }
+        return Ok(());
+    }
+    let both = |role| -> Vec<Grant> {
+        ["t36402", "t73906"]
+            .iter()
+            .map(|j| Grant {
+                scope: j.parse().expect("a BA id"),
+                role,
+            })
+            .collect()
+    };
+    let accounts: [(&str, &str, Vec<Grant>); 5] = [
+        ("kreis", "Karla Kreis (Sozialamt, Demo)", both(Role::Kreis)),
+        (
+            "agentur",
+            "Anton Agentur (Agentur für Arbeit, Demo)",
+            both(Role::Agentur),
+        ),
+        (
+            "jobcenter",
+            "Jana Jobcenter (Controlling, Demo)",
+            both(Role::Jobcenter),
+        ),
+        (
+            "ausschuss",
+            "Ausschussmitglied Mettmann (Demo)",
+            vec![Grant {
+                scope: "t36402".parse().expect("a BA id"),
+                role: Role::Leserecht,
+            }],
+        ),
+        (
+            "admin",
+            "Administration (Demo)",
+            vec![Grant {
+                scope: zielwerk_domain::Scope::All,
+                role: Role::Admin,
+            }],
+        ),
+    ];
+    for (login, name, grants) in accounts {
+        let hash =
+            zielwerk_app::accounts::hash_password(DEMO_PASSWORD).map_err(anyhow::Error::msg)?;
+        store.add_user(login, name, &hash, &grants).await?;
+    }
+    eprintln!("{note}: angelegt");
+    Ok(())
+}
