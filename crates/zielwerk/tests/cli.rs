@@ -1134,3 +1134,119 @@ fn two_server_processes_on_one_postgresql_act_as_one() {
     let (ok, out, err) = run(&["audit", "verify", "--db", db]);
     assert!(ok && out.contains("Kette lückenlos"), "{out}{err}");
 }
+
+/// The last audit event of a SQLite database: what it says, and who.
+fn last_audit_event(db: &str) -> (Vec<Option<String>>, String) {
+    tokio::runtime::Runtime::new().unwrap().block_on(async {
+        use sqlx::Row;
+        sqlx::any::install_default_drivers();
+        let pool = sqlx::AnyPool::connect(&format!("sqlite://{db}"))
+            .await
+            .unwrap();
+        let r = sqlx::query(
+            "SELECT jobcenter_id, agreement_id, goal_key, indicator, action, subject, before_state, after_state, actor
+             FROM audit_event ORDER BY seq DESC LIMIT 1",
+        )
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+        let what = (0..8)
+            .map(|i| r.try_get::<Option<String>, _>(i).unwrap())
+            .collect();
+        (what, r.try_get("actor").unwrap())
+    })
+}
+
+/// One import, through the three front doors: the upload page, the API with a token, the
+/// command line. Each runs the application core's import: the same counts, the same audit
+/// entry, differing only in who made it.
+#[test]
+fn the_same_import_through_page_api_and_command_line_is_one_operation() {
+    let csv = "jobcenter;kennzahl;monat;wert;status;datenstand\nt36402;BG;2022-06;18.123;endgültig;31.03.2023\nt36402;BG;2023-01;17.901;vorläufig;28.02.2023\n";
+    let user = std::env::var("USER").unwrap_or_else(|_| "unbekannt".into());
+
+    // The command line.
+    let (_cli_dir, cli_db) = demo_db();
+    let file = _cli_dir.path().join("bg.csv");
+    std::fs::write(&file, csv).unwrap();
+    let (ok, out, err) = run(&["import", file.to_str().unwrap(), "--db", &cli_db]);
+    assert!(ok, "{err}");
+    assert!(out.contains("2 Werte gelesen"), "{out}");
+    assert!(out.contains("1 neu, 1 revidiert"), "{out}");
+    let (cli_event, cli_actor) = last_audit_event(&cli_db);
+    assert_eq!(cli_actor, format!("Kommandozeile ({user})"));
+
+    // The upload page, preview then confirmation.
+    let (_web_dir, web_db) = demo_db();
+    let (mut server, addr) = start_server(&["serve", "--db", &web_db, "--bind", "127.0.0.1:0"]);
+    let cookie = sign_in(&addr, "kreis", "zielwerk-demo").unwrap();
+    let home = http(&addr, "GET", "/", &cookie, "");
+    let csrf = field(&home, "_csrf").to_owned();
+    let preview = http_upload(&addr, &cookie, &csrf, "bg.csv", csv);
+    let confirm = format!("token={}&_csrf={csrf}", field(&preview, "token"));
+    let done = http(&addr, "POST", "/import/bestaetigen", &cookie, &confirm);
+    assert!(
+        done.contains("Import gespeichert"),
+        "{}",
+        &done[..done.len().min(600)]
+    );
+    for (label, n) in [("Werte gelesen", 2), ("neu", 1)] {
+        assert!(
+            done.contains(&format!(
+                "<th scope=\"row\">{label}</th><td class=\"num\">{n}</td>"
+            )),
+            "{label}: {}",
+            &done[..done.len().min(2000)]
+        );
+    }
+    server.kill().unwrap();
+    let _ = server.wait();
+    let (web_event, web_actor) = last_audit_event(&web_db);
+    assert_eq!(web_actor, "kreis (Karla Kreis (Sozialamt, Demo))");
+
+    // The API, with a token the operator made for the account.
+    let (_api_dir, api_db) = demo_db();
+    let (ok, token, err) = run(&[
+        "token",
+        "create",
+        "kreis",
+        "--name",
+        "Data Warehouse",
+        "--db",
+        &api_db,
+    ]);
+    assert!(ok, "{err}");
+    let token = token.trim().to_owned();
+    assert!(token.starts_with("zw_"), "{token}");
+    let (mut server, addr) = start_server(&["serve", "--db", &api_db, "--bind", "127.0.0.1:0"]);
+    let answer = {
+        use std::io::{Read, Write};
+        let mut s = std::net::TcpStream::connect(&addr).unwrap();
+        write!(
+            s,
+            "POST /api/v1/werte/datei?name=bg.csv HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nAuthorization: Bearer {token}\r\nContent-Type: text/csv\r\nContent-Length: {}\r\n\r\n{csv}",
+            csv.len()
+        )
+        .unwrap();
+        let mut out = String::new();
+        s.read_to_string(&mut out).unwrap();
+        out
+    };
+    server.kill().unwrap();
+    let _ = server.wait();
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    assert!(
+        answer.contains("\"gelesen\":2,\"neu\":1,\"revidiert\":1"),
+        "{answer}"
+    );
+    let (api_event, api_actor) = last_audit_event(&api_db);
+    assert_eq!(
+        api_actor,
+        "kreis (Karla Kreis (Sozialamt, Demo)) mit API-Schlüssel „Data Warehouse“"
+    );
+
+    // The same entry: Jobcenter, indicator, action, subject, before and after.
+    assert_eq!(web_event, api_event);
+    assert_eq!(cli_event, web_event);
+    assert_eq!(cli_event[4].as_deref(), Some("values.import"));
+}
