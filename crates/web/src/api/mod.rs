@@ -273,7 +273,7 @@ async fn list_agreements(
 /// Prognose und Wahrscheinlichkeit.
 #[utoipa::path(
     get, path = "/api/v1/vereinbarungen/{id}", tag = "Vereinbarungen",
-    params(("id" = String, Path, description = "Kennung der Vereinbarung, z. B. t36402-2022-1"), StandQuery),
+    params(("id" = String, Path, description = "Kennung der Vereinbarung", example = "t36402-2022-v1"), StandQuery),
     responses(
         (status = 200, description = "Die Vereinbarung zum Berichtsmonat", body = AgreementReport),
         (status = 304, description = "Unverändert (If-None-Match)"),
@@ -303,8 +303,8 @@ async fn agreement(
 #[utoipa::path(
     get, path = "/api/v1/vereinbarungen/{id}/ziele/{ziel}", tag = "Vereinbarungen",
     params(
-        ("id" = String, Path, description = "Kennung der Vereinbarung"),
-        ("ziel" = String, Path, description = "Schlüssel des Ziels"),
+        ("id" = String, Path, description = "Kennung der Vereinbarung", example = "t36402-2022-v1"),
+        ("ziel" = String, Path, description = "Schlüssel des Ziels", example = "k2"),
         StandQuery
     ),
     responses(
@@ -343,8 +343,8 @@ async fn goal(
 #[utoipa::path(
     get, path = "/api/v1/vereinbarungen/{id}/kennzahlen/{kennzahl}/werte", tag = "Vereinbarungen",
     params(
-        ("id" = String, Path, description = "Kennung der Vereinbarung"),
-        ("kennzahl" = String, Path, description = "Code der Kennzahl, z. B. K2"),
+        ("id" = String, Path, description = "Kennung der Vereinbarung", example = "t36402-2022-v1"),
+        ("kennzahl" = String, Path, description = "Code der Kennzahl", example = "K2"),
         Page
     ),
     responses(
@@ -372,7 +372,7 @@ async fn series(
 /// Die Steuerungsgespräche einer Vereinbarung.
 #[utoipa::path(
     get, path = "/api/v1/vereinbarungen/{id}/sitzungen", tag = "Steuerung",
-    params(("id" = String, Path, description = "Kennung der Vereinbarung"), Page),
+    params(("id" = String, Path, description = "Kennung der Vereinbarung", example = "t36402-2022-v1"), Page),
     responses(
         (status = 200, description = "Sitzungen", body = Paged<Meeting>),
         (status = 304, description = "Unverändert (If-None-Match)"),
@@ -413,7 +413,7 @@ struct ActionQuery {
 /// Die Aufgaben eines Jobcenters aus den Beschlüssen seiner Sitzungen.
 #[utoipa::path(
     get, path = "/api/v1/jobcenter/{jobcenter}/aufgaben", tag = "Steuerung",
-    params(("jobcenter" = String, Path, description = "BA-Kennung, z. B. t36402"), ActionQuery),
+    params(("jobcenter" = String, Path, description = "BA-Kennung des Jobcenters", example = "t36402"), ActionQuery),
     responses(
         (status = 200, description = "Aufgaben", body = Paged<ActionItem>),
         (status = 304, description = "Unverändert (If-None-Match)"),
@@ -494,7 +494,7 @@ async fn set_action_status(
 /// Die Vorlagen einer Vereinbarung, mit den Dateien der veröffentlichten.
 #[utoipa::path(
     get, path = "/api/v1/vereinbarungen/{id}/vorlagen", tag = "Berichte",
-    params(("id" = String, Path, description = "Kennung der Vereinbarung"), Page),
+    params(("id" = String, Path, description = "Kennung der Vereinbarung", example = "t36402-2022-v1"), Page),
     responses(
         (status = 200, description = "Vorlagen", body = Paged<Vorlage>),
         (status = 304, description = "Unverändert (If-None-Match)"),
@@ -523,7 +523,7 @@ async fn vorlagen(
     get, path = "/api/v1/vorlagen/{vorlage}/dateien/{datei}", tag = "Berichte",
     params(
         ("vorlage" = String, Path, description = "Kennung der Vorlage"),
-        ("datei" = String, Path, description = "Dateiname, z. B. vorlage.pdf")
+        ("datei" = String, Path, description = "Dateiname", example = "vorlage.pdf")
     ),
     responses(
         (status = 200, description = "Die Datei", content_type = "application/octet-stream"),
@@ -547,7 +547,7 @@ async fn vorlage_file(
 /// Das Änderungsprotokoll einer Vereinbarung, neueste Einträge zuerst.
 #[utoipa::path(
     get, path = "/api/v1/vereinbarungen/{id}/protokoll", tag = "Protokoll",
-    params(("id" = String, Path, description = "Kennung der Vereinbarung"), Page),
+    params(("id" = String, Path, description = "Kennung der Vereinbarung", example = "t36402-2022-v1"), Page),
     responses(
         (status = 200, description = "Einträge", body = Paged<AuditEntry>),
         (status = 304, description = "Unverändert (If-None-Match)"),
@@ -692,8 +692,8 @@ async fn import_file(
 #[utoipa::path(
     post, path = "/api/v1/vereinbarungen/{id}/ziele/{ziel}/anmerkungen", tag = "Werte",
     params(
-        ("id" = String, Path, description = "Kennung der Vereinbarung"),
-        ("ziel" = String, Path, description = "Schlüssel des Ziels")
+        ("id" = String, Path, description = "Kennung der Vereinbarung", example = "t36402-2022-v1"),
+        ("ziel" = String, Path, description = "Schlüssel des Ziels", example = "k2")
     ),
     request_body(content = NewComment, content_type = "application/json"),
     responses(
