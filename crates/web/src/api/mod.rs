@@ -29,6 +29,7 @@ use crate::AppState;
 pub use auth::Caller;
 use dto::*;
 pub use problem::Problem;
+use problem::{ReadRefusals, WriteRefusals};
 
 /// The contract's version, in the path and in `info.version`.
 pub const VERSION: &str = "1";
@@ -277,9 +278,7 @@ async fn list_agreements(
     responses(
         (status = 200, description = "Die Vereinbarung zum Berichtsmonat", body = AgreementReport),
         (status = 304, description = "Unverändert (If-None-Match)"),
-        (status = 400, description = "Ungültiger Berichtsmonat", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Nicht angemeldet", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "Gibt es nicht (oder nicht für diesen Schlüssel)", body = Problem, content_type = "application/problem+json"),
+        ReadRefusals,
     )
 )]
 async fn agreement(
@@ -310,9 +309,7 @@ async fn agreement(
     responses(
         (status = 200, description = "Das Ziel", body = GoalDetail),
         (status = 304, description = "Unverändert (If-None-Match)"),
-        (status = 400, description = "Ungültiger Berichtsmonat", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Nicht angemeldet", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "Gibt es nicht", body = Problem, content_type = "application/problem+json"),
+        ReadRefusals,
     )
 )]
 async fn goal(
@@ -350,9 +347,7 @@ async fn goal(
     responses(
         (status = 200, description = "Die Reihe", body = PagedSeries),
         (status = 304, description = "Unverändert (If-None-Match)"),
-        (status = 400, description = "Ungültige Parameter", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Nicht angemeldet", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "Gibt es nicht", body = Problem, content_type = "application/problem+json"),
+        ReadRefusals,
     )
 )]
 async fn series(
@@ -376,9 +371,7 @@ async fn series(
     responses(
         (status = 200, description = "Sitzungen", body = Paged<Meeting>),
         (status = 304, description = "Unverändert (If-None-Match)"),
-        (status = 400, description = "Ungültige Parameter", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Nicht angemeldet", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "Gibt es nicht", body = Problem, content_type = "application/problem+json"),
+        ReadRefusals,
     )
 )]
 async fn meetings(
@@ -417,9 +410,7 @@ struct ActionQuery {
     responses(
         (status = 200, description = "Aufgaben", body = Paged<ActionItem>),
         (status = 304, description = "Unverändert (If-None-Match)"),
-        (status = 400, description = "Ungültige Parameter", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Nicht angemeldet", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "Gibt es nicht", body = Problem, content_type = "application/problem+json"),
+        ReadRefusals,
     )
 )]
 async fn actions(
@@ -461,11 +452,9 @@ async fn actions(
     request_body(content = SetActionStatus, content_type = "application/json"),
     responses(
         (status = 200, description = "Gespeichert", body = ActionStatusChanged),
-        (status = 400, description = "Ungültige Eingabe", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Nicht angemeldet", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Keine Berechtigung (oder Schlüssel nur zum Lesen)", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "Gibt es nicht", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Inzwischen geändert", body = Problem, content_type = "application/problem+json"),
+        ReadRefusals,
     )
 )]
 async fn set_action_status(
@@ -498,9 +487,7 @@ async fn set_action_status(
     responses(
         (status = 200, description = "Vorlagen", body = Paged<Vorlage>),
         (status = 304, description = "Unverändert (If-None-Match)"),
-        (status = 400, description = "Ungültige Parameter", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Nicht angemeldet", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "Gibt es nicht", body = Problem, content_type = "application/problem+json"),
+        ReadRefusals,
     )
 )]
 async fn vorlagen(
@@ -527,8 +514,7 @@ async fn vorlagen(
     ),
     responses(
         (status = 200, description = "Die Datei", content_type = "application/octet-stream"),
-        (status = 401, description = "Nicht angemeldet", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "Gibt es nicht", body = Problem, content_type = "application/problem+json"),
+        ReadRefusals,
     )
 )]
 async fn vorlage_file(
@@ -551,10 +537,8 @@ async fn vorlage_file(
     responses(
         (status = 200, description = "Einträge", body = Paged<AuditEntry>),
         (status = 304, description = "Unverändert (If-None-Match)"),
-        (status = 400, description = "Ungültige Parameter", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Nicht angemeldet", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Keine Berechtigung", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "Gibt es nicht", body = Problem, content_type = "application/problem+json"),
+        ReadRefusals,
     )
 )]
 async fn audit(
@@ -587,9 +571,7 @@ struct ImportQuery {
     request_body(content = ValueDelivery, content_type = "application/json"),
     responses(
         (status = 200, description = "Gespeichert (oder, mit vorschau=true, was gespeichert würde)", body = ImportReport),
-        (status = 400, description = "Ungültige Anfrage", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Nicht angemeldet", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Keine Berechtigung (oder Schlüssel nur zum Lesen)", body = Problem, content_type = "application/problem+json"),
+        WriteRefusals,
         (status = 422, description = "Werte abgelehnt, nichts gespeichert; jedes Problem an seinem Feld", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -643,9 +625,7 @@ struct FileQuery {
     request_body(content = Vec<u8>, content_type = "application/octet-stream", description = "Der Inhalt der Datei"),
     responses(
         (status = 200, description = "Gespeichert (oder, mit vorschau=true, was gespeichert würde)", body = ImportReport),
-        (status = 400, description = "Ungültige Anfrage", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Nicht angemeldet", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Keine Berechtigung (oder Schlüssel nur zum Lesen)", body = Problem, content_type = "application/problem+json"),
+        WriteRefusals,
         (status = 413, description = "Zu groß", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Datei abgelehnt, nichts gespeichert; jedes Problem an Zeile und Spalte", body = Problem, content_type = "application/problem+json"),
     )
@@ -698,10 +678,8 @@ async fn import_file(
     request_body(content = NewComment, content_type = "application/json"),
     responses(
         (status = 201, description = "Gespeichert", body = CommentCreated),
-        (status = 400, description = "Ungültige Eingabe", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Nicht angemeldet", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Keine Berechtigung (oder Schlüssel nur zum Lesen)", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "Gibt es nicht", body = Problem, content_type = "application/problem+json"),
+        ReadRefusals,
     )
 )]
 async fn comment(

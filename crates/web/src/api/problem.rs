@@ -96,6 +96,38 @@ impl Problem {
     }
 }
 
+/// The refusals of every read of an object, for the contract: invalid parameters, no valid
+/// token, and an object that does not exist (or is another Jobcenter's: the same answer).
+#[derive(utoipa::IntoResponses)]
+#[allow(dead_code)] // A description of answers, never built.
+pub enum ReadRefusals {
+    /// Ungültige Anfrage (Parameter oder Rumpf)
+    #[response(status = 400, content_type = "application/problem+json")]
+    BadRequest(Problem),
+    /// Kein gültiger API-Schlüssel
+    #[response(status = 401, content_type = "application/problem+json")]
+    Unauthorized(Problem),
+    /// Gibt es nicht (oder nicht für diesen Schlüssel)
+    #[response(status = 404, content_type = "application/problem+json")]
+    NotFound(Problem),
+}
+
+/// The refusals of every write, for the contract: invalid input, no valid token, no right to do
+/// it (or a read-only token); nothing is written.
+#[derive(utoipa::IntoResponses)]
+#[allow(dead_code)] // A description of answers, never built.
+pub enum WriteRefusals {
+    /// Ungültige Eingabe; nichts gespeichert
+    #[response(status = 400, content_type = "application/problem+json")]
+    BadRequest(Problem),
+    /// Kein gültiger API-Schlüssel
+    #[response(status = 401, content_type = "application/problem+json")]
+    Unauthorized(Problem),
+    /// Keine Berechtigung (oder Schlüssel nur zum Lesen); nichts gespeichert
+    #[response(status = 403, content_type = "application/problem+json")]
+    Forbidden(Problem),
+}
+
 /// Where the rows of a delivery came from.
 #[derive(Debug, Clone, Copy)]
 pub enum RowPlace {
