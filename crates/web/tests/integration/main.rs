@@ -12,6 +12,7 @@ mod meetings;
 mod navigation;
 mod postgres;
 mod reports;
+mod snapshots;
 mod trust;
 
 use std::collections::HashMap;
