@@ -6,6 +6,35 @@ use utoipa::ToSchema;
 use zielwerk_app::reads::{Assessed, GoalReport, SeriesPoint, SeriesReport};
 use zielwerk_domain::Agreement;
 
+/// The API's token for a goal's status (German, like every field).
+fn status_token(s: zielwerk_domain::Status) -> &'static str {
+    use zielwerk_domain::Status as S;
+    match s {
+        S::OnTrack => "im-plan",
+        S::AtRisk => "gefaehrdet",
+        S::Missed => "verfehlt",
+        S::NoData => "keine-daten",
+    }
+}
+
+/// The API's token for a value's status, as the import formats accept it back.
+fn value_status_token(s: zielwerk_domain::ValueStatus) -> &'static str {
+    match s {
+        zielwerk_domain::ValueStatus::Projected => "vorlaeufig",
+        zielwerk_domain::ValueStatus::Final => "endgueltig",
+    }
+}
+
+/// The API's token for an agreement's status.
+fn agreement_status_token(s: zielwerk_domain::AgreementStatus) -> &'static str {
+    use zielwerk_domain::AgreementStatus as A;
+    match s {
+        A::Draft => "entwurf",
+        A::Negotiating => "in-verhandlung",
+        A::Signed => "unterzeichnet",
+    }
+}
+
 /// Eine Seite einer Liste.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Paged<T> {
@@ -25,7 +54,7 @@ pub struct AgreementSummary {
     pub jobcenter_name: String,
     pub jahr: i32,
     pub version: u32,
-    /// draft oder signed
+    /// entwurf, in-verhandlung oder unterzeichnet
     pub status: String,
     pub status_text: String,
     pub titel: String,
@@ -40,7 +69,7 @@ impl From<zielwerk_store::AgreementSummary> for AgreementSummary {
             jobcenter_name: a.jobcenter_name,
             jahr: a.year,
             version: a.version,
-            status: a.status.as_str().into(),
+            status: agreement_status_token(a.status).into(),
             status_text: a.status.label_de().into(),
             titel: a.title,
             ziele: a.goals,
@@ -71,7 +100,7 @@ pub struct GoalState {
     pub kennzahl: String,
     /// kreis, agentur oder jobcenter
     pub verantwortlich: String,
-    /// on-track, at-risk, missed oder no-data
+    /// im-plan, gefaehrdet, verfehlt oder keine-daten
     pub status: String,
     /// im Plan, gefährdet, verfehlt, keine Daten
     pub status_text: String,
@@ -113,7 +142,7 @@ impl From<GoalReport> for GoalState {
             titel: g.title,
             kennzahl: g.indicator.to_string(),
             verantwortlich: g.responsible.as_str().into(),
-            status: g.status.css().into(),
+            status: status_token(g.status).into(),
             status_text: g.status.label_de().into(),
             begruendung: g.reason,
             monat: g.month.map(|m| m.to_string()),
@@ -135,6 +164,7 @@ pub struct AgreementReport {
     pub jobcenter_name: String,
     pub jahr: i32,
     pub version: u32,
+    /// entwurf, in-verhandlung oder unterzeichnet
     pub status: String,
     pub titel: String,
     /// Der Berichtsmonat (JJJJ-MM).
@@ -151,7 +181,7 @@ impl AgreementReport {
             jobcenter_name: ag.jobcenter.name.clone(),
             jahr: ag.year,
             version: ag.version,
-            status: ag.status.as_str().into(),
+            status: agreement_status_token(ag.status).into(),
             titel: ag.title.clone(),
             stand: a.as_of.to_string(),
             ziele: goals.into_iter().map(GoalState::from).collect(),
@@ -204,7 +234,7 @@ impl From<&SeriesPoint> for SeriesValue {
             wert: p.value,
             zaehler: p.numerator,
             nenner: p.denominator,
-            status: p.status.as_str().into(),
+            status: value_status_token(p.status).into(),
             datenstand: p.datenstand.map(|d| d.to_string()),
             quellen: p.sources.clone(),
         }
