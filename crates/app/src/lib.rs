@@ -6,6 +6,7 @@
 //!
 //! - `access`: the one door to the permission table, with the not-found rule for other
 //!   Jobcenter's objects, and the edit rule (the responsible party, while unsigned);
+//! - `agreements`: a goal or Handlungsansatz edited, a signature, a Nachtrag;
 //! - `actions`: action items and their status;
 //! - `accounts`: the password rules and their hashing;
 //! - `documents`: load an agreement with its values, assess, build report models, set them as
@@ -22,6 +23,7 @@
 pub mod access;
 pub mod accounts;
 pub mod actions;
+pub mod agreements;
 pub mod compute;
 pub mod documents;
 pub mod error;

@@ -8,10 +8,8 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect};
 use zielwerk_domain::nachtrag::{Difference, differences, target_text, tolerance_text};
-use zielwerk_domain::{
-    Action, Agreement, AgreementStatus, Goal, Key, Measure, PartyRole, Target, Tolerance,
-};
-use zielwerk_store::{AuditEvent, StoreError};
+use zielwerk_domain::{Action, Agreement, AgreementStatus, Goal, Measure, Target, Tolerance};
+use zielwerk_store::AuditEvent;
 
 use super::{
     Head, PageResult, agreement_for, date_field, field, head, html, stored_agreement, today,
@@ -19,16 +17,11 @@ use super::{
 use crate::AppState;
 use crate::auth::Session;
 use crate::error::WebError;
+use zielwerk_app::AppError;
+use zielwerk_app::agreements::{EditGoal, EditMeasure, goal_problems, measure_problems};
 
 fn find_goal<'a>(a: &'a Agreement, goal: &str) -> Result<&'a Goal, WebError> {
-    goal.parse::<Key>()
-        .ok()
-        .and_then(|k| a.goal(&k))
-        .ok_or_else(|| {
-            WebError::NotFound(format!(
-                "Das Ziel „{goal}“ gibt es in dieser Vereinbarung nicht."
-            ))
-        })
+    Ok(zielwerk_app::agreements::find_goal(a, goal)?)
 }
 
 // ----- Goal editor ---------------------------------------------------------------------------
@@ -155,18 +148,14 @@ pub async fn edit_goal_form(
     html(&edit_page(&state, &a, g, None, Vec::new(), None).await?)
 }
 
-/// Applies the form to `g`; every problem names its field.
-fn parse_goal(g: &Goal, fields: &[(String, String)]) -> Result<(Goal, i64), Vec<String>> {
+/// Reads the goal form onto `g`: the target and tolerance typed in German notation. Problems of
+/// reading name their field; what may be saved is the app core's to say
+/// (`zielwerk_app::agreements::goal_problems`).
+fn read_goal_form(g: &Goal, fields: &[(String, String)]) -> (Goal, Option<i64>, Vec<String>) {
     let mut problems = Vec::new();
     let mut new = g.clone();
     new.title = field(fields, "titel").to_owned();
-    if new.title.is_empty() || new.title.chars().count() > 300 {
-        problems.push("Feld „Titel“: bitte 1 bis 300 Zeichen eingeben".into());
-    }
     new.description = field(fields, "beschreibung").replace("\r\n", "\n");
-    if new.description.chars().count() > 4000 {
-        problems.push("Feld „Beschreibung“: höchstens 4.000 Zeichen".into());
-    }
     let number = |label: &str, raw: &str, problems: &mut Vec<String>| {
         use zielwerk_ingest::german::{DecimalStyle, parse_number};
         parse_number(raw, DecimalStyle::Comma)
@@ -205,13 +194,11 @@ fn parse_goal(g: &Goal, fields: &[(String, String)]) -> Result<(Goal, i64), Vec<
             .map(|percent| Tolerance::Relative { percent })
             .unwrap_or(g.tolerance),
     };
-    let revision = field(fields, "revision")
-        .parse::<i64>()
-        .map_err(|_| problems.push("Die Bearbeitungsnummer fehlt; laden Sie die Seite neu".into()));
-    match revision {
-        Ok(r) if problems.is_empty() => Ok((new, r)),
-        _ => Err(problems),
+    let revision = field(fields, "revision").parse::<i64>().ok();
+    if revision.is_none() {
+        problems.push("Die Bearbeitungsnummer fehlt; laden Sie die Seite neu".into());
     }
+    (new, revision, problems)
 }
 
 pub async fn edit_goal(
@@ -225,38 +212,32 @@ pub async fn edit_goal(
     let g = find_goal(&a, &goal)?;
     may_edit(&session, &a, g)?;
     let typed_revision = field(&fields, "revision").parse().unwrap_or_default();
-    let checked = parse_goal(g, &fields).and_then(|(new, revision)| {
-        // The whole agreement must stay valid (e.g. a tolerance must not be negative).
-        let mut changed = a.clone();
-        if let Some(slot) = changed.goals.iter_mut().find(|x| x.key == new.key) {
-            *slot = new.clone();
-        }
-        let problems: Vec<String> = changed
-            .check()
-            .into_iter()
-            .map(|p| format!("{}: {}", p.path, p.message))
-            .collect();
-        if problems.is_empty() {
-            Ok((new, revision))
-        } else {
-            Err(problems)
-        }
-    });
-    let (new, revision) = match checked {
-        Ok(x) => x,
-        Err(problems) => {
-            let typed = Some((fields.as_slice(), typed_revision));
-            let page = edit_page(&state, &a, g, typed, problems, None).await?;
-            return Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(page.render()?)).into_response());
-        }
+    let refused = |problems: Vec<String>| async {
+        let typed = Some((fields.as_slice(), typed_revision));
+        let page = edit_page(&state, &a, g, typed, problems, None).await?;
+        Ok::<_, WebError>((StatusCode::UNPROCESSABLE_ENTITY, Html(page.render()?)).into_response())
     };
-    match session
-        .store(&state.store)
-        .update_goal(&k, &new, revision)
-        .await
-    {
+    let (new, revision, mut problems) = read_goal_form(g, &fields);
+    let Some(revision) = revision.filter(|_| problems.is_empty()) else {
+        // Every problem at once: those of reading the form and those of the rules.
+        problems.extend(goal_problems(&a, &new).into_iter().map(|p| p.message));
+        return refused(problems).await;
+    };
+    let edit = EditGoal {
+        agreement: id.clone(),
+        goal: goal.clone(),
+        title: new.title,
+        description: new.description,
+        target: new.target,
+        tolerance: new.tolerance,
+        revision,
+    };
+    match zielwerk_app::agreements::edit_goal(&state.store, &session.principal, edit).await {
         Ok(_) => Ok(Redirect::to(&format!("/vereinbarungen/{k}/ziele/{}", g.key)).into_response()),
-        Err(e @ StoreError::Conflict { .. }) => {
+        Err(AppError::Invalid(problems)) => {
+            refused(problems.into_iter().map(|p| p.message).collect()).await
+        }
+        Err(AppError::Conflict(message)) => {
             // Nothing is lost: the page shows what the other person saved and keeps what this
             // user typed, with the current revision, so that saving again is a decision.
             let now = stored_agreement(&state, &k).await?;
@@ -273,7 +254,7 @@ pub async fn edit_goal(
                 stored,
                 Some((&fields, typed_revision)),
                 Vec::new(),
-                Some((e.to_string(), theirs)),
+                Some((message, theirs)),
             )
             .await?;
             page.revision = state
@@ -307,14 +288,7 @@ struct MeasureEditPage {
 }
 
 fn find_measure<'a>(a: &'a Agreement, key: &str) -> Result<&'a Measure, WebError> {
-    a.measures
-        .iter()
-        .find(|m| m.key.as_str() == key)
-        .ok_or_else(|| {
-            WebError::NotFound(format!(
-                "Den Handlungsansatz „{key}“ gibt es in dieser Vereinbarung nicht."
-            ))
-        })
+    Ok(zielwerk_app::agreements::find_measure(a, key)?)
 }
 
 /// The edit rule for a Handlungsansatz (`zielwerk_app::access::may_edit`).
@@ -376,29 +350,18 @@ pub async fn edit_measure_form(
     html(&measure_page(&state, &a, m, None, Vec::new(), None).await?)
 }
 
-/// Applies the form to `m`; every problem names its field. The whole agreement must stay valid
-/// (the period within the agreement year, for instance).
-fn parse_measure(
-    a: &Agreement,
+/// Reads the Handlungsansatz form onto `m`: the period typed as months. Problems of reading name
+/// their field; what may be saved is the app core's to say
+/// (`zielwerk_app::agreements::measure_problems`).
+fn read_measure_form(
     m: &Measure,
     fields: &[(String, String)],
-) -> Result<(Measure, i64), Vec<String>> {
+) -> (Measure, Option<i64>, Vec<String>) {
     let mut problems = Vec::new();
     let mut new = m.clone();
     new.title = field(fields, "titel").to_owned();
-    if new.title.is_empty() || new.title.chars().count() > 300 {
-        problems.push("Feld „Titel“: bitte 1 bis 300 Zeichen eingeben".into());
-    }
     new.description = field(fields, "beschreibung").replace("\r\n", "\n");
     new.expected_effect = field(fields, "wirkung").replace("\r\n", "\n");
-    for (label, text) in [
-        ("Beschreibung", &new.description),
-        ("Wirkungserwartung", &new.expected_effect),
-    ] {
-        if text.chars().count() > 4000 {
-            problems.push(format!("Feld „{label}“: höchstens 4.000 Zeichen"));
-        }
-    }
     match field(fields, "beginn").parse() {
         Ok(start) => new.start = start,
         Err(e) => problems.push(format!("Feld „Beginn“: {e}")),
@@ -413,26 +376,11 @@ fn parse_measure(
             }
         },
     };
-    let revision = field(fields, "revision").parse::<i64>();
-    if revision.is_err() {
+    let revision = field(fields, "revision").parse::<i64>().ok();
+    if revision.is_none() {
         problems.push("Die Bearbeitungsnummer fehlt; laden Sie die Seite neu".into());
     }
-    if problems.is_empty() {
-        let mut changed = a.clone();
-        if let Some(slot) = changed.measures.iter_mut().find(|x| x.key == new.key) {
-            *slot = new.clone();
-        }
-        problems.extend(
-            changed
-                .check()
-                .into_iter()
-                .map(|p| format!("{}: {}", p.path, p.message)),
-        );
-    }
-    match revision {
-        Ok(r) if problems.is_empty() => Ok((new, r)),
-        _ => Err(problems),
-    }
+    (new, revision, problems)
 }
 
 pub async fn edit_measure(
@@ -445,20 +393,31 @@ pub async fn edit_measure(
     let a = stored_agreement(&state, &k).await?;
     let m = find_measure(&a, &measure)?;
     may_edit_measure(&session, &a, m)?;
-    let (new, revision) = match parse_measure(&a, m, &fields) {
-        Ok(x) => x,
-        Err(problems) => {
-            let page = measure_page(&state, &a, m, Some(&fields), problems, None).await?;
-            return Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(page.render()?)).into_response());
-        }
+    let refused = |problems: Vec<String>| async {
+        let page = measure_page(&state, &a, m, Some(&fields), problems, None).await?;
+        Ok::<_, WebError>((StatusCode::UNPROCESSABLE_ENTITY, Html(page.render()?)).into_response())
     };
-    match session
-        .store(&state.store)
-        .update_measure(&k, &new, revision)
-        .await
-    {
+    let (new, revision, mut problems) = read_measure_form(m, &fields);
+    let Some(revision) = revision.filter(|_| problems.is_empty()) else {
+        problems.extend(measure_problems(&a, &new).into_iter().map(|p| p.message));
+        return refused(problems).await;
+    };
+    let edit = EditMeasure {
+        agreement: id.clone(),
+        measure: measure.clone(),
+        title: new.title,
+        description: new.description,
+        expected_effect: new.expected_effect,
+        start: new.start,
+        end: new.end,
+        revision,
+    };
+    match zielwerk_app::agreements::edit_measure(&state.store, &session.principal, edit).await {
         Ok(_) => Ok(Redirect::to(&format!("/vereinbarungen/{k}/anlagen")).into_response()),
-        Err(e @ StoreError::Conflict { .. }) => {
+        Err(AppError::Invalid(problems)) => {
+            refused(problems.into_iter().map(|p| p.message).collect()).await
+        }
+        Err(AppError::Conflict(message)) => {
             let now = stored_agreement(&state, &k).await?;
             let stored = find_measure(&now, &measure)?;
             let page = measure_page(
@@ -467,7 +426,7 @@ pub async fn edit_measure(
                 stored,
                 Some(&fields),
                 Vec::new(),
-                Some(e.to_string()),
+                Some(message),
             )
             .await?;
             Ok((StatusCode::CONFLICT, Html(page.render()?)).into_response())
@@ -573,33 +532,29 @@ pub async fn sign(
     State(state): State<AppState>,
     session: Session,
     Path(id): Path<String>,
-    Form(fields): Form<Vec<(String, String)>>,
+    Form(f): Form<SignForm>,
 ) -> PageResult {
-    let k = agreement_for(&session, &id, Action::ReadInternal)?;
-    let role = PartyRole::ALL
-        .into_iter()
-        .find(|p| p.as_str() == field(&fields, "partei"))
-        .ok_or_else(|| {
-            WebError::BadRequest(format!(
-                "Feld „Partei“: „{}“ (erwartet kreis, agentur oder jobcenter)",
-                field(&fields, "partei")
-            ))
-        })?;
-    session.require(&k.jobcenter, Action::Sign(role), || {
-        format!("Die Vereinbarung „{id}“ gibt es nicht.")
-    })?;
-    session
-        .store(&state.store)
-        .sign(
-            &k,
-            role,
-            &session.principal.user_id,
-            field(&fields, "stand"),
-            field(&fields, "inhalt"),
-            today(),
-        )
-        .await?;
-    Ok(Redirect::to(&format!("/vereinbarungen/{k}/unterzeichnung")).into_response())
+    let cmd = zielwerk_app::agreements::Sign {
+        agreement: id,
+        party: f.partei,
+        stamp: f.stand,
+        content: f.inhalt,
+        on: today(),
+    };
+    let key = cmd.agreement.clone();
+    zielwerk_app::agreements::sign(&state.store, &session.principal, cmd).await?;
+    Ok(Redirect::to(&format!("/vereinbarungen/{key}/unterzeichnung")).into_response())
+}
+
+/// The signing form of a party.
+#[derive(serde::Deserialize)]
+pub struct SignForm {
+    #[serde(default)]
+    partei: String,
+    #[serde(default)]
+    stand: String,
+    #[serde(default)]
+    inhalt: String,
 }
 
 pub async fn open_nachtrag(
@@ -607,8 +562,8 @@ pub async fn open_nachtrag(
     session: Session,
     Path(id): Path<String>,
 ) -> PageResult {
-    let k = agreement_for(&session, &id, Action::OpenNachtrag)?;
-    let new = session.store(&state.store).open_nachtrag(&k).await?;
+    let new =
+        zielwerk_app::agreements::open_nachtrag(&state.store, &session.principal, &id).await?;
     Ok(Redirect::to(&format!("/vereinbarungen/{new}/unterzeichnung")).into_response())
 }
 
