@@ -11,6 +11,7 @@
 //! - `accounts`: the password rules and their hashing;
 //! - `documents`: load an agreement with its values, assess, build report models, set them as
 //!   PDF, DOCX or XLSX, publish a Vorlage, create a meeting with its frozen agenda;
+//! - `meetings`: steering meetings, their agenda, appraisals and decisions;
 //! - `reads`: the queries (agreements, an agreement assessed at a month, a goal with its
 //!   forecast, an indicator's series), each authorised inside;
 //! - `values`: importing values (file or JSON records, preview and commit) and commenting
@@ -27,6 +28,7 @@ pub mod agreements;
 pub mod compute;
 pub mod documents;
 pub mod error;
+pub mod meetings;
 pub mod reads;
 pub mod tokens;
 pub mod values;

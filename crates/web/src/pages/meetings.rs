@@ -8,7 +8,6 @@ use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::NaiveDate;
 use serde::Deserialize;
-use zielwerk_domain::meeting::check_text;
 use zielwerk_domain::{
     Action, ActionItem, ActionStatus, AgreementKey, BaId, Key, MeetingHeader, MeetingKind,
     Participant, PartyRole, YearMonth,
@@ -16,15 +15,15 @@ use zielwerk_domain::{
 use zielwerk_engine::assess_agreement;
 use zielwerk_report::minutes::{Figures, action_line, figures};
 use zielwerk_report::present::{self as view, date_de, value_text};
-use zielwerk_store::{ActionFilter, AgendaKind, NewAgendaItem, StoreError, StoredAction};
+use zielwerk_store::{ActionFilter, AgendaKind, StoredAction};
 
 use super::{
-    Head, PageResult, agreement_for, agreement_key, blocking, date_field, field, head, html,
-    require_stored, stored_agreement, today,
+    Head, PageResult, agreement_for, agreement_key, blocking, date_field, field, head, html, today,
 };
 use crate::AppState;
 use crate::auth::Session;
 use crate::error::WebError;
+use zielwerk_app as app;
 use zielwerk_app::documents::{self, DOCX, MeetingBundle, PDF};
 
 fn bad(problems: Vec<String>) -> WebError {
@@ -92,14 +91,7 @@ async fn meeting_for(
     mid: &str,
     action: Action,
 ) -> Result<zielwerk_store::StoredMeeting, WebError> {
-    let missing = || format!("Die Sitzung „{mid}“ gibt es nicht.");
-    let m = state
-        .store
-        .meeting(mid)
-        .await?
-        .ok_or_else(|| WebError::NotFound(missing()))?;
-    require_stored(session, &m.jobcenter_id, action, missing)?;
-    Ok(m)
+    Ok(app::meetings::meeting_for(&state.store, &session.principal, mid, action).await?)
 }
 
 pub async fn list(
@@ -203,9 +195,10 @@ pub async fn create(
     Path(id): Path<String>,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> PageResult {
-    let k = agreement_for(&session, &id, Action::ManageMeetings)?;
     let header = parse_meeting(&fields).map_err(bad)?;
-    let mid = documents::create_meeting(&session.store(&state.store), &k, header).await?;
+    let mid = app::meetings::create(&state.store, &session.principal, &id, header)
+        .await
+        .map_err(not_saved)?;
     Ok(Redirect::to(&format!("/sitzungen/{mid}")).into_response())
 }
 
@@ -511,28 +504,19 @@ pub async fn update(
     Form(mut fields): Form<Vec<(String, String)>>,
 ) -> PageResult {
     let m = meeting_for(&state, &session, &mid, Action::ManageMeetings).await?;
+    // The reporting month is not the form's to change (the agenda was drawn up for it).
     fields.retain(|(k, _)| k != "monat");
     fields.push(("monat".into(), m.header.month.to_string()));
     let header = parse_meeting(&fields).map_err(bad)?;
-    let year = agreement_key(&m.agreement_id)?.year;
-    let problems = header.check(year);
-    if !problems.is_empty() {
-        return Err(bad(problems));
-    }
     let revision: i64 = field(&fields, "revision").parse().map_err(|_| {
         bad(vec![
             "Die Bearbeitungsnummer fehlt; laden Sie die Seite neu".into(),
         ])
     })?;
-    match session
-        .store(&state.store)
-        .update_meeting(&mid, &header, revision)
+    app::meetings::update(&state.store, &session.principal, &mid, header, revision)
         .await
-    {
-        Ok(_) => Ok(back(&mid, "sitzungsdaten")),
-        Err(e @ StoreError::Conflict { .. }) => Err(WebError::Conflict(e.to_string())),
-        Err(e) => Err(e.into()),
-    }
+        .map_err(not_saved)?;
+    Ok(back(&mid, "sitzungsdaten"))
 }
 
 fn back(mid: &str, anchor: &str) -> Response {
@@ -545,23 +529,14 @@ pub async fn add_item(
     Path(mid): Path<String>,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> PageResult {
-    meeting_for(&state, &session, &mid, Action::ManageMeetings).await?;
-    let title = field(&fields, "titel");
-    if title.is_empty() || title.chars().count() > 200 {
-        return Err(bad(vec![
-            "Feld „Neuer Tagesordnungspunkt“: bitte 1 bis 200 Zeichen eingeben".into(),
-        ]));
-    }
-    session
-        .store(&state.store)
-        .add_agenda_item(
-            &mid,
-            &NewAgendaItem {
-                title: title.to_owned(),
-                kind: AgendaKind::Free,
-            },
-        )
-        .await?;
+    app::meetings::add_item(
+        &state.store,
+        &session.principal,
+        &mid,
+        field(&fields, "titel"),
+    )
+    .await
+    .map_err(not_saved)?;
     Ok(back(&mid, "tagesordnung-neu"))
 }
 
@@ -571,7 +546,6 @@ pub async fn move_item(
     Path((mid, item)): Path<(String, String)>,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> PageResult {
-    meeting_for(&state, &session, &mid, Action::ManageMeetings).await?;
     let up = match field(&fields, "richtung") {
         "hoch" => true,
         "runter" => false,
@@ -581,10 +555,9 @@ pub async fn move_item(
             )]));
         }
     };
-    session
-        .store(&state.store)
-        .move_agenda_item(&mid, &item, up)
-        .await?;
+    app::meetings::move_item(&state.store, &session.principal, &mid, &item, up)
+        .await
+        .map_err(not_saved)?;
     Ok(back(&mid, &format!("top-{item}")))
 }
 
@@ -594,32 +567,22 @@ pub async fn appraise(
     Path((mid, item)): Path<(String, String)>,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> PageResult {
-    meeting_for(&state, &session, &mid, Action::ManageMeetings).await?;
-    let text = field(&fields, "wuerdigung").replace("\r\n", "\n");
-    check_text("Würdigung", &text).map_err(|e| bad(vec![e]))?;
     let revision: i64 = field(&fields, "revision").parse().map_err(|_| {
         bad(vec![
             "Die Bearbeitungsnummer fehlt; laden Sie die Seite neu".into(),
         ])
     })?;
-    let steering = field(&fields, "steuerungsbedarf") == "1";
-    // The item must belong to this meeting.
-    if !state.store.agenda(&mid).await?.iter().any(|i| i.id == item) {
-        return Err(WebError::NotFound(format!(
-            "Den Tagesordnungspunkt „{item}“ gibt es in dieser Sitzung nicht."
-        )));
-    }
-    match session
-        .store(&state.store)
-        .appraise(&item, &text, steering, revision)
+    let cmd = app::meetings::Appraise {
+        meeting: mid.clone(),
+        item: item.clone(),
+        text: field(&fields, "wuerdigung").to_owned(),
+        steering_needed: field(&fields, "steuerungsbedarf") == "1",
+        revision,
+    };
+    app::meetings::appraise(&state.store, &session.principal, cmd)
         .await
-    {
-        Ok(_) => Ok(back(&mid, &format!("top-{item}"))),
-        Err(e @ StoreError::Conflict { .. }) => {
-            Err(WebError::Conflict(format!("{e}. Ihr Text war: „{text}“")))
-        }
-        Err(e) => Err(e.into()),
-    }
+        .map_err(not_saved)?;
+    Ok(back(&mid, &format!("top-{item}")))
 }
 
 /// Reads the decision form: the decision, and an action item if its text is given.
@@ -627,17 +590,11 @@ fn parse_decision(
     fields: &[(String, String)],
 ) -> Result<(String, Option<ActionItem>), Vec<String>> {
     let mut problems = Vec::new();
-    let text = field(fields, "beschluss").replace("\r\n", "\n");
-    if let Err(e) = check_text("Beschluss", &text) {
-        problems.push(e);
-    }
+    let text = field(fields, "beschluss").to_owned();
     let what = field(fields, "aufgabe");
     let action = if what.is_empty() {
         None
     } else {
-        if what.chars().count() > 500 {
-            problems.push("Feld „Aufgabe“: höchstens 500 Zeichen".into());
-        }
         let owner = parse_party("verantwortliche Partei", field(fields, "partei"))
             .map_err(|e| problems.push(e))
             .ok();
@@ -679,41 +636,18 @@ pub async fn decide(
     Path(mid): Path<String>,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> PageResult {
-    let meeting = meeting_for(&state, &session, &mid, Action::ManageMeetings).await?;
     let (text, action) = parse_decision(&fields).map_err(bad)?;
-    if let Some(a) = &action {
-        let agreement = stored_agreement(&state, &agreement_key(&meeting.agreement_id)?).await?;
-        let mut problems = Vec::new();
-        if let Some(g) = a.goal.as_ref().filter(|g| agreement.goal(g).is_none()) {
-            problems.push(format!(
-                "Feld „Ziel“: „{g}“ gibt es in dieser Vereinbarung nicht"
-            ));
-        }
-        if let Some(m) = a
-            .measure
-            .as_ref()
-            .filter(|m| !agreement.measures.iter().any(|x| &x.key == *m))
-        {
-            problems.push(format!(
-                "Feld „Maßnahme“: „{m}“ gibt es in dieser Vereinbarung nicht"
-            ));
-        }
-        if !problems.is_empty() {
-            return Err(bad(problems));
-        }
-    }
-    let item = field(&fields, "top");
-    let agenda = state.store.agenda(&mid).await?;
-    let Some(item) = agenda.iter().find(|i| i.id == item) else {
-        return Err(WebError::NotFound(format!(
-            "Den Tagesordnungspunkt „{item}“ gibt es in dieser Sitzung nicht."
-        )));
+    let item = field(&fields, "top").to_owned();
+    let cmd = app::meetings::Decide {
+        meeting: mid.clone(),
+        item: item.clone(),
+        text,
+        action,
     };
-    session
-        .store(&state.store)
-        .add_decision(&mid, Some(&item.id), &text, action.as_ref())
-        .await?;
-    Ok(back(&mid, &format!("top-{}", item.id)))
+    app::meetings::decide(&state.store, &session.principal, cmd)
+        .await
+        .map_err(not_saved)?;
+    Ok(back(&mid, &format!("top-{item}")))
 }
 
 pub async fn set_status(
