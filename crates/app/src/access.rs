@@ -126,7 +126,7 @@ mod tests {
         a.status = AgreementStatus::Signed;
         assert!(matches!(
             may_edit(&kreis, &a, PartyRole::Kreis, missing),
-            Err(AppError::Conflict(_))
+            Err(AppError::Conflict { .. })
         ));
         assert!(!can_edit(&kreis, &a, PartyRole::Kreis));
     }

@@ -1,6 +1,6 @@
 //! Action items (Aufgaben) decided in meetings: changing their status, for every front door.
 
-use zielwerk_domain::{Action, ActionStatus, BaId, Principal};
+use zielwerk_domain::{Action, ActionStatus, Principal};
 use zielwerk_store::{Store, StoredAction};
 
 use crate::{AppError, Problem, access};
@@ -36,11 +36,7 @@ pub async fn action_for(
         .action(id)
         .await?
         .ok_or_else(|| AppError::NotFound(missing(id)))?;
-    let jobcenter: BaId = found
-        .jobcenter_id
-        .parse()
-        .map_err(|_| AppError::Internal(format!("Aufgabe {id}: ungültiges Jobcenter")))?;
-    access::require(p, &jobcenter, action, || missing(id))?;
+    access::require(p, &found.jobcenter, action, || missing(id))?;
     Ok(found)
 }
 
@@ -77,7 +73,7 @@ pub async fn set_status(store: &Store, p: &Principal, cmd: SetStatus) -> Result<
         Some(m) => {
             let found = store.meeting(m).await?;
             // A status change is recorded only in a meeting of the same Jobcenter.
-            if found.is_none_or(|x| x.jobcenter_id != action.jobcenter_id) {
+            if found.is_none_or(|x| x.jobcenter != action.jobcenter) {
                 return Err(AppError::NotFound(format!(
                     "Die Sitzung „{m}“ gibt es für diese Aufgabe nicht."
                 )));

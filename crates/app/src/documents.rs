@@ -66,11 +66,7 @@ pub async fn load_vorlage(store: &Store, id: &str) -> Result<(StoredVorlage, Loa
         .vorlage(id)
         .await?
         .ok_or_else(|| AppError::NotFound(format!("Die Vorlage „{id}“ gibt es nicht.")))?;
-    let key: AgreementKey = v
-        .agreement_id
-        .parse()
-        .map_err(|_| AppError::Internal(format!("Vorlage {id}: ungültige Vereinbarung")))?;
-    let loaded = load(store, &key).await?;
+    let loaded = load(store, &v.agreement).await?;
     Ok((v, loaded))
 }
 
@@ -386,17 +382,13 @@ pub async fn load_meeting(store: &Store, id: &str) -> Result<MeetingBundle, AppE
         .meeting(id)
         .await?
         .ok_or_else(|| AppError::NotFound(format!("Die Sitzung „{id}“ gibt es nicht.")))?;
-    let key: AgreementKey = meeting
-        .agreement_id
-        .parse()
-        .map_err(|_| AppError::Internal(format!("Sitzung {id}: ungültige Vereinbarung")))?;
-    let loaded = load(store, &key).await?;
+    let loaded = load(store, &meeting.agreement).await?;
     let agenda = store.agenda(id).await?;
     let decisions = store.decisions(id).await?;
     let updates = store.updates_in_meeting(id).await?;
     let mut actions: BTreeMap<String, StoredAction> = store
         .actions(
-            &key.jobcenter,
+            &meeting.jobcenter,
             &ActionFilter {
                 meeting: Some(id.to_owned()),
                 ..Default::default()

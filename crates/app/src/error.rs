@@ -26,6 +26,18 @@ impl Problem {
     }
 }
 
+/// Why a command conflicts with what is stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConflictKind {
+    /// Someone changed it since the person read it (a stale revision): show theirs and keep what
+    /// was typed.
+    Stale,
+    /// It is signed or published and no longer changes.
+    Frozen,
+    /// It exists already, or is not in the state the command needs.
+    State,
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
     /// It does not exist, or the person may not know that it does (another Jobcenter's
@@ -35,9 +47,10 @@ pub enum AppError {
     /// The person may see it but not do this.
     #[error("{0}")]
     Forbidden(String),
-    /// Someone else changed it in between, or it is frozen: nothing was written.
-    #[error("{0}")]
-    Conflict(String),
+    /// Someone else changed it in between, or it is frozen, or it exists already: nothing was
+    /// written.
+    #[error("{message}")]
+    Conflict { message: String, kind: ConflictKind },
     /// The command is not valid; nothing was written.
     #[error("{}", .0.iter().map(|p| p.message.as_str()).collect::<Vec<_>>().join("; "))]
     Invalid(Vec<Problem>),
@@ -59,12 +72,14 @@ impl AppError {
 impl From<zielwerk_store::StoreError> for AppError {
     fn from(e: zielwerk_store::StoreError) -> Self {
         use zielwerk_store::StoreError as S;
+        let conflict = |kind| AppError::Conflict {
+            message: e.to_string(),
+            kind,
+        };
         match &e {
-            S::Conflict { .. }
-            | S::Published(_)
-            | S::SignedAgreement(_)
-            | S::Exists(_)
-            | S::NotSigned(_) => AppError::Conflict(e.to_string()),
+            S::Conflict { .. } => conflict(ConflictKind::Stale),
+            S::Published(_) | S::SignedAgreement(_) => conflict(ConflictKind::Frozen),
+            S::Exists(_) | S::NotSigned(_) => conflict(ConflictKind::State),
             S::NotFound(_) => AppError::NotFound(e.to_string()),
             S::Busy(source) => {
                 tracing::warn!(error = %source, "database busy");

@@ -16,6 +16,7 @@
 //!   forecast, an indicator's series), each authorised inside;
 //! - `values`: importing values (file or JSON records, preview and commit) and commenting
 //!   on one;
+//! - `vorlagen`: a Vorlage drafted, saved, published;
 //! - `tokens`: personal API tokens, and the principal a token acts as;
 //! - `error`: the one error type.
 //!
@@ -32,5 +33,6 @@ pub mod meetings;
 pub mod reads;
 pub mod tokens;
 pub mod values;
+pub mod vorlagen;
 
-pub use error::{AppError, Problem};
+pub use error::{AppError, ConflictKind, Problem};

@@ -2,9 +2,7 @@
 //! and decisions with their action items. Each command is authorised inside
 //! (`Action::ManageMeetings` on the meeting's Jobcenter; another Jobcenter's meeting is not found).
 
-use zielwerk_domain::{
-    Action, ActionItem, AgreementKey, BaId, MeetingHeader, Principal, meeting::check_text,
-};
+use zielwerk_domain::{Action, ActionItem, MeetingHeader, Principal, meeting::check_text};
 use zielwerk_store::{AgendaKind, NewAgendaItem, Store, StoredMeeting};
 
 use crate::{AppError, Problem, access, reads};
@@ -29,11 +27,7 @@ pub async fn meeting_for(
         .meeting(id)
         .await?
         .ok_or_else(|| AppError::NotFound(missing(id)))?;
-    let jobcenter: BaId = m
-        .jobcenter_id
-        .parse()
-        .map_err(|_| AppError::Internal(format!("Sitzung {id}: ungültiges Jobcenter")))?;
-    access::require(p, &jobcenter, action, || missing(id))?;
+    access::require(p, &m.jobcenter, action, || missing(id))?;
     Ok(m)
 }
 
@@ -59,12 +53,6 @@ pub async fn create(
     crate::documents::create_meeting(&store.acting_as(&p.audit_name()), &key, header).await
 }
 
-fn agreement_of(m: &StoredMeeting) -> Result<AgreementKey, AppError> {
-    m.agreement_id
-        .parse()
-        .map_err(|_| AppError::Internal(format!("Sitzung {}: ungültige Vereinbarung", m.id)))
-}
-
 /// Changes a meeting's header (its reporting month stays: the agenda was drawn up for it).
 pub async fn update(
     store: &Store,
@@ -75,7 +63,7 @@ pub async fn update(
 ) -> Result<i64, AppError> {
     let m = meeting_for(store, p, id, Action::ManageMeetings).await?;
     header.month = m.header.month;
-    header_problems(&header, agreement_of(&m)?.year)?;
+    header_problems(&header, m.agreement.year)?;
     Ok(store
         .acting_as(&p.audit_name())
         .update_meeting(id, &header, revision)
@@ -160,7 +148,10 @@ pub async fn appraise(store: &Store, p: &Principal, cmd: Appraise) -> Result<i64
         .appraise(&cmd.item, &text, cmd.steering_needed, cmd.revision)
         .await
         .map_err(|e| match AppError::from(e) {
-            AppError::Conflict(m) => AppError::Conflict(format!("{m}. Ihr Text war: „{text}“")),
+            AppError::Conflict { message, kind } => AppError::Conflict {
+                message: format!("{message}. Ihr Text war: „{text}“"),
+                kind,
+            },
             e => e,
         })
 }
@@ -174,6 +165,23 @@ pub struct Decide {
     pub action: Option<ActionItem>,
 }
 
+/// What is wrong with a decision's text and its action item's text, each at its field.
+pub fn decision_problems(text: &str, action: Option<&ActionItem>) -> Vec<Problem> {
+    let mut problems = Vec::new();
+    if let Err(e) = check_text("Beschluss", text) {
+        problems.push(Problem::at("beschluss", e));
+    }
+    if let Some(a) = action
+        && (a.what.trim().is_empty() || a.what.chars().count() > MAX_ACTION)
+    {
+        problems.push(Problem::at(
+            "aufgabe",
+            format!("Feld „Aufgabe“: bitte 1 bis {MAX_ACTION} Zeichen eingeben"),
+        ));
+    }
+    problems
+}
+
 /// Records a decision; returns the decision's id and the action item's.
 pub async fn decide(
     store: &Store,
@@ -182,21 +190,11 @@ pub async fn decide(
 ) -> Result<(String, Option<String>), AppError> {
     let m = meeting_for(store, p, &cmd.meeting, Action::ManageMeetings).await?;
     let text = cmd.text.replace("\r\n", "\n");
-    let mut problems = Vec::new();
-    if let Err(e) = check_text("Beschluss", &text) {
-        problems.push(Problem::at("beschluss", e));
-    }
+    let mut problems = decision_problems(&text, cmd.action.as_ref());
     if let Some(a) = &cmd.action {
-        if a.what.trim().is_empty() || a.what.chars().count() > MAX_ACTION {
-            problems.push(Problem::at(
-                "aufgabe",
-                format!("Feld „Aufgabe“: bitte 1 bis {MAX_ACTION} Zeichen eingeben"),
-            ));
-        }
-        let agreement = store
-            .agreement(&agreement_of(&m)?)
-            .await?
-            .ok_or_else(|| AppError::NotFound(reads::agreement_missing(&m.agreement_id)))?;
+        let agreement = store.agreement(&m.agreement).await?.ok_or_else(|| {
+            AppError::NotFound(reads::agreement_missing(&m.agreement.to_string()))
+        })?;
         if let Some(g) = a.goal.as_ref().filter(|g| agreement.goal(g).is_none()) {
             problems.push(Problem::at(
                 "ziel",
@@ -222,4 +220,32 @@ pub async fn decide(
         .acting_as(&p.audit_name())
         .add_decision(&cmd.meeting, Some(&cmd.item), &text, cmd.action.as_ref())
         .await?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use zielwerk_domain::{ActionStatus, PartyRole};
+
+    #[test]
+    fn a_decision_needs_a_text_and_an_action_item_a_short_one() {
+        assert!(decision_problems("Zur Kenntnis genommen", None).is_empty());
+        let empty = decision_problems(" ", None);
+        assert_eq!(empty.len(), 1);
+        assert_eq!(empty[0].field, "beschluss");
+        let mut item = ActionItem {
+            what: "x".repeat(MAX_ACTION),
+            owner_party: PartyRole::Kreis,
+            owner_person: String::new(),
+            due: "2022-11-30".parse().unwrap(),
+            status: ActionStatus::Open,
+            goal: None,
+            measure: None,
+        };
+        assert!(decision_problems("Konzept", Some(&item)).is_empty());
+        item.what.push('x');
+        let long = decision_problems("Konzept", Some(&item));
+        assert_eq!(long.len(), 1);
+        assert_eq!(long[0].field, "aufgabe");
+    }
 }

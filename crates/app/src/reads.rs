@@ -32,11 +32,7 @@ pub async fn agreements(store: &Store, p: &Principal) -> Result<Vec<AgreementSum
         .agreements()
         .await?
         .into_iter()
-        .filter(|a| {
-            a.jobcenter_id
-                .parse::<BaId>()
-                .is_ok_and(|j| p.may(&j, Action::ReadInternal))
-        })
+        .filter(|a| p.may(&a.jobcenter, Action::ReadInternal))
         .collect())
 }
 
@@ -359,11 +355,7 @@ pub async fn vorlage_file(
         .vorlage(vorlage)
         .await?
         .ok_or_else(|| AppError::NotFound(missing()))?;
-    let j: BaId = v
-        .jobcenter_id
-        .parse()
-        .map_err(|_| AppError::Internal(format!("Vorlage {vorlage}: ungültiges Jobcenter")))?;
-    access::require(p, &j, Action::ReadPublished, missing)?;
+    access::require(p, &v.jobcenter, Action::ReadPublished, missing)?;
     store
         .vorlage_file(vorlage, name)
         .await?

@@ -5,7 +5,7 @@
 
 use std::io::Read;
 
-use zielwerk_domain::{AgreementKey, Observation, Source, SourceKind};
+use zielwerk_domain::{Observation, Source, SourceKind};
 use zielwerk_ingest::long_csv::{Accepted, Catalog, Refused};
 use zielwerk_ingest::mapped::Mapping;
 use zielwerk_store::{RecordOutcome, Store, StoreError};
@@ -72,10 +72,7 @@ pub async fn catalog(store: &Store) -> Result<Catalog, StoreError> {
         catalog.indicators.insert(ind.code.clone(), ind);
     }
     for summary in store.agreements().await? {
-        let Ok(key) = summary.id.parse::<AgreementKey>() else {
-            continue;
-        };
-        if let Some(a) = store.agreement(&key).await? {
+        if let Some(a) = store.agreement(&summary.key).await? {
             catalog.jobcenters.insert(a.jobcenter.ba_id.clone());
             for ind in a.indicators {
                 catalog.indicators.entry(ind.code.clone()).or_insert(ind);

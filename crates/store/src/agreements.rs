@@ -17,8 +17,8 @@ use crate::{Result, Store, StoreError, now, parse_col};
 /// A line of the agreement list.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AgreementSummary {
-    pub id: String,
-    pub jobcenter_id: String,
+    pub key: AgreementKey,
+    pub jobcenter: zielwerk_domain::BaId,
     pub jobcenter_name: String,
     pub year: i32,
     pub version: u32,
@@ -173,8 +173,12 @@ impl Store {
         rows.into_iter()
             .map(|r| {
                 Ok(AgreementSummary {
-                    id: r.try_get("id")?,
-                    jobcenter_id: r.try_get("jobcenter_id")?,
+                    key: crate::parse_col("agreement", "id", r.try_get("id")?)?,
+                    jobcenter: crate::parse_col(
+                        "agreement",
+                        "jobcenter_id",
+                        r.try_get("jobcenter_id")?,
+                    )?,
                     jobcenter_name: r.try_get("jobcenter_name")?,
                     year: r.try_get::<i64, _>("year")? as i32,
                     version: r.try_get::<i64, _>("version")? as u32,

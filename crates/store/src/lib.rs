@@ -9,6 +9,7 @@
 mod agreements;
 mod audit;
 mod backup;
+mod documents;
 mod meetings;
 mod observations;
 mod shared;

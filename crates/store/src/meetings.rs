@@ -22,8 +22,8 @@ const ACTION_SCOPE: &str =
 #[derive(Debug, Clone, PartialEq)]
 pub struct StoredMeeting {
     pub id: String,
-    pub agreement_id: String,
-    pub jobcenter_id: String,
+    pub agreement: AgreementKey,
+    pub jobcenter: BaId,
     pub header: MeetingHeader,
     pub revision: i64,
     pub created_at: String,
@@ -88,8 +88,8 @@ pub struct StoredDecision {
 #[derive(Debug, Clone, PartialEq)]
 pub struct StoredAction {
     pub id: String,
-    pub jobcenter_id: String,
-    pub agreement_id: String,
+    pub jobcenter: BaId,
+    pub agreement: AgreementKey,
     /// The meeting that decided it.
     pub meeting_id: String,
     pub decision_id: String,
@@ -135,18 +135,6 @@ fn corrupt(table: &'static str, column: &'static str, value: &str) -> StoreError
     }
 }
 
-fn json<T: serde::de::DeserializeOwned>(
-    table: &'static str,
-    column: &'static str,
-    raw: &str,
-) -> Result<T> {
-    serde_json::from_str(raw).map_err(|_| corrupt(table, column, raw))
-}
-
-fn to_json<T: serde::Serialize>(value: &T) -> String {
-    serde_json::to_string(value).expect("plain data always serialises")
-}
-
 const MEETING_COLUMNS: &str =
     "id, agreement_id, jobcenter_id, header, revision, created_at, updated_at";
 const AGENDA_COLUMNS: &str = "id, meeting_id, position, kind, title, goal_key, action_id, snapshot, appraisal, steering_needed, revision, appraised_at";
@@ -156,9 +144,9 @@ fn meeting_from(row: &AnyRow) -> Result<StoredMeeting> {
     let header: String = row.try_get("header")?;
     Ok(StoredMeeting {
         id: row.try_get("id")?,
-        agreement_id: row.try_get("agreement_id")?,
-        jobcenter_id: row.try_get("jobcenter_id")?,
-        header: json("meeting", "header", &header)?,
+        agreement: parse_col("meeting", "agreement_id", row.try_get("agreement_id")?)?,
+        jobcenter: parse_col("meeting", "jobcenter_id", row.try_get("jobcenter_id")?)?,
+        header: crate::documents::meeting_header(&header)?,
         revision: row.try_get("revision")?,
         created_at: row.try_get("created_at")?,
         updated_at: row.try_get("updated_at")?,
@@ -177,9 +165,7 @@ fn agenda_from(row: &AnyRow) -> Result<StoredAgendaItem> {
             AgendaKind::Goal {
                 goal: key_col("agenda_item", "goal_key", row.try_get("goal_key")?)?
                     .ok_or_else(|| corrupt("agenda_item", "goal_key", ""))?,
-                snapshot: Box::new(json(
-                    "agenda_item",
-                    "snapshot",
+                snapshot: Box::new(crate::documents::snapshot(
                     snapshot.as_deref().unwrap_or_default(),
                 )?),
             }
@@ -222,8 +208,8 @@ fn action_from(row: &AnyRow) -> Result<StoredAction> {
     let status: String = row.try_get("status")?;
     Ok(StoredAction {
         id: row.try_get("id")?,
-        jobcenter_id: row.try_get("jobcenter_id")?,
-        agreement_id: row.try_get("agreement_id")?,
+        jobcenter: parse_col("action_item", "jobcenter_id", row.try_get("jobcenter_id")?)?,
+        agreement: parse_col("action_item", "agreement_id", row.try_get("agreement_id")?)?,
         meeting_id: row.try_get("meeting_id")?,
         decision_id: row.try_get("decision_id")?,
         item: ActionItem {
@@ -260,9 +246,11 @@ async fn insert_agenda_item(
 ) -> Result<String> {
     let id = uuid::Uuid::now_v7().to_string();
     let (goal, action, snapshot) = match &item.kind {
-        AgendaKind::Goal { goal, snapshot } => {
-            (Some(goal.to_string()), None, Some(to_json(snapshot)))
-        }
+        AgendaKind::Goal { goal, snapshot } => (
+            Some(goal.to_string()),
+            None,
+            Some(crate::documents::snapshot_json(snapshot)),
+        ),
         AgendaKind::Action { action_id } => (None, Some(action_id.clone()), None),
         AgendaKind::Free => (None, None, None),
     };
@@ -301,7 +289,7 @@ impl Store {
         .bind(&id)
         .bind(key.to_string())
         .bind(key.jobcenter.as_str())
-        .bind(to_json(header))
+        .bind(crate::documents::meeting_header_json(header))
         .bind(header.date.to_string())
         .bind(header.month.to_string())
         .bind(&ts)
@@ -333,7 +321,7 @@ impl Store {
             "UPDATE meeting SET header = $1, meeting_date = $2, month = $3, revision = revision + 1, updated_at = $4
              WHERE id = $5 AND revision = $6",
         )
-        .bind(to_json(header))
+        .bind(crate::documents::meeting_header_json(header))
         .bind(header.date.to_string())
         .bind(header.month.to_string())
         .bind(now())
@@ -595,8 +583,8 @@ impl Store {
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 1, $13, $14)"
             ))
             .bind(&aid)
-            .bind(&meeting.jobcenter_id)
-            .bind(&meeting.agreement_id)
+            .bind(meeting.jobcenter.as_str())
+            .bind(meeting.agreement.to_string())
             .bind(meeting_id)
             .bind(&id)
             .bind(&a.what)
@@ -614,8 +602,8 @@ impl Store {
             action_id = Some(aid);
         }
         let change = Change {
-            agreement: Some(meeting.agreement_id.clone()),
-            jobcenter: Some(meeting.jobcenter_id.clone()),
+            agreement: Some(meeting.agreement.to_string()),
+            jobcenter: Some(meeting.jobcenter.to_string()),
             goal: action.and_then(|a| a.goal.as_ref()).map(|g| g.to_string()),
             ..Change::new(
                 "decision.add",

@@ -12,8 +12,8 @@ use crate::{Result, Store, StoreError, now};
 #[derive(Debug, Clone, PartialEq)]
 pub struct StoredVorlage {
     pub id: String,
-    pub agreement_id: String,
-    pub jobcenter_id: String,
+    pub agreement: AgreementKey,
+    pub jobcenter: zielwerk_domain::BaId,
     pub header: VorlageHeader,
     /// Grows with every saved edit; an edit names the revision it started from.
     pub revision: i64,
@@ -75,13 +75,9 @@ fn vorlage_from(row: &AnyRow) -> Result<StoredVorlage> {
     let header: String = row.try_get("header")?;
     Ok(StoredVorlage {
         id: row.try_get("id")?,
-        agreement_id: row.try_get("agreement_id")?,
-        jobcenter_id: row.try_get("jobcenter_id")?,
-        header: serde_json::from_str(&header).map_err(|_| StoreError::Corrupt {
-            table: "vorlage",
-            column: "header",
-            value: header.chars().take(80).collect(),
-        })?,
+        agreement: crate::parse_col("vorlage", "agreement_id", row.try_get("agreement_id")?)?,
+        jobcenter: crate::parse_col("vorlage", "jobcenter_id", row.try_get("jobcenter_id")?)?,
+        header: crate::documents::vorlage_header(&header)?,
         revision: row.try_get("revision")?,
         created_at: row.try_get("created_at")?,
         updated_at: row.try_get("updated_at")?,
@@ -118,10 +114,6 @@ const FILE_COLUMNS: &str =
 const VORLAGE_SCOPE: &str =
     "SELECT agreement_id, jobcenter_id, header AS state FROM vorlage WHERE id = $1";
 
-fn header_json(header: &VorlageHeader) -> String {
-    serde_json::to_string(header).expect("a header always serialises")
-}
-
 impl Store {
     /// Creates a draft Vorlage for an agreement; returns its id.
     pub async fn create_vorlage(
@@ -140,7 +132,7 @@ impl Store {
         .bind(key.to_string())
         .bind(key.jobcenter.as_str())
         .bind(&header.number)
-        .bind(header_json(header))
+        .bind(crate::documents::vorlage_header_json(header))
         .bind(&ts)
         .bind(&ts)
         .execute(&mut *tx)
@@ -168,7 +160,7 @@ impl Store {
             "UPDATE vorlage SET header = $1, number = $2, revision = revision + 1, updated_at = $3
              WHERE id = $4 AND revision = $5 AND published_at IS NULL",
         )
-        .bind(header_json(header))
+        .bind(crate::documents::vorlage_header_json(header))
         .bind(&header.number)
         .bind(now())
         .bind(id)

@@ -267,7 +267,11 @@ async fn agreement_round_trips_through_the_database(store: Store) {
     }
     let list = store.agreements().await.unwrap();
     assert_eq!(list.len(), 2);
-    assert_eq!(list[0].id, "t73906-2026-v1", "newest year first");
+    assert_eq!(
+        list[0].key.to_string(),
+        "t73906-2026-v1",
+        "newest year first"
+    );
     assert_eq!(list[1].goals, 17);
 }
 

@@ -52,7 +52,7 @@ impl From<zielwerk_app::AppError> for WebError {
         match e {
             A::NotFound(m) => WebError::NotFound(m),
             A::Forbidden(m) => WebError::Forbidden(m),
-            A::Conflict(m) => WebError::Conflict(m),
+            A::Conflict { message, .. } => WebError::Conflict(message),
             A::Invalid(problems) => WebError::BadRequest(
                 problems
                     .iter()

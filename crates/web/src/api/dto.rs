@@ -64,8 +64,8 @@ pub struct AgreementSummary {
 impl From<zielwerk_store::AgreementSummary> for AgreementSummary {
     fn from(a: zielwerk_store::AgreementSummary) -> Self {
         Self {
-            id: a.id,
-            jobcenter: a.jobcenter_id,
+            id: a.key.to_string(),
+            jobcenter: a.jobcenter.to_string(),
             jobcenter_name: a.jobcenter_name,
             jahr: a.year,
             version: a.version,
@@ -303,7 +303,7 @@ impl From<&zielwerk_store::StoredMeeting> for Meeting {
     fn from(m: &zielwerk_store::StoredMeeting) -> Self {
         Self {
             id: m.id.clone(),
-            vereinbarung: m.agreement_id.clone(),
+            vereinbarung: m.agreement.to_string(),
             art: m.header.kind.as_str().into(),
             titel: m.header.display_title(),
             datum: m.header.date.to_string(),
@@ -338,7 +338,7 @@ impl From<&zielwerk_store::StoredAction> for ActionItem {
     fn from(a: &zielwerk_store::StoredAction) -> Self {
         Self {
             id: a.id.clone(),
-            vereinbarung: a.agreement_id.clone(),
+            vereinbarung: a.agreement.to_string(),
             sitzung: a.meeting_id.clone(),
             was: a.item.what.clone(),
             verantwortlich: a.item.owner_party.as_str().into(),
@@ -407,7 +407,7 @@ impl Vorlage {
     pub fn new(v: &zielwerk_store::StoredVorlage, files: &[zielwerk_store::FileMeta]) -> Self {
         Self {
             id: v.id.clone(),
-            vereinbarung: v.agreement_id.clone(),
+            vereinbarung: v.agreement.to_string(),
             nummer: v.header.number.clone(),
             titel: v.header.title.clone(),
             status: if v.published_at.is_some() {

@@ -178,7 +178,9 @@ impl From<AppError> for Problem {
         match e {
             AppError::NotFound(m) => Self::new(StatusCode::NOT_FOUND, "Nicht gefunden", m),
             AppError::Forbidden(m) => Self::new(StatusCode::FORBIDDEN, "Keine Berechtigung", m),
-            AppError::Conflict(m) => Self::new(StatusCode::CONFLICT, "Nicht gespeichert", m),
+            AppError::Conflict { message, .. } => {
+                Self::new(StatusCode::CONFLICT, "Nicht gespeichert", message)
+            }
             AppError::Invalid(problems) => {
                 let mut p = Self::new(
                     StatusCode::BAD_REQUEST,

@@ -320,31 +320,23 @@ pub async fn change_password(
         .render()?;
         Ok((status, Html(body)).into_response())
     };
-    if let Err(m) = auth::check_new_password(&f.neu, &f.wiederholt) {
-        return page(StatusCode::BAD_REQUEST, m, false);
-    }
-    let user = state
-        .store
-        .user_by_login(&session.principal.login)
-        .await?
-        .ok_or_else(|| WebError::NotFound("Ihr Benutzerkonto gibt es nicht mehr.".into()))?;
-    let (hash, old, new) = (user.password_hash.clone().unwrap_or_default(), f.alt, f.neu);
-    let new_hash = tokio::task::spawn_blocking(move || {
-        auth::verify_password(&hash, &old).then(|| auth::hash_password(&new))
-    })
-    .await
-    .map_err(|e| WebError::Internal(e.to_string()))?;
-    let Some(new_hash) = new_hash else {
-        return page(
-            StatusCode::BAD_REQUEST,
-            "Feld „Bisheriges Passwort“: stimmt nicht".into(),
-            false,
-        );
+    let cmd = zielwerk_app::accounts::ChangePassword {
+        old: f.alt,
+        new: f.neu,
+        repeated: f.wiederholt,
+        keep_session: Some(session.token_hash.clone()),
     };
-    let new_hash = new_hash.map_err(WebError::Internal)?;
-    session
-        .store(&state.store)
-        .set_password(&user.id, &new_hash, Some(&session.token_hash))
-        .await?;
+    match zielwerk_app::accounts::change_password(&state.store, &session.principal, cmd).await {
+        Ok(()) => {}
+        Err(zielwerk_app::AppError::Invalid(problems)) => {
+            let message = problems
+                .into_iter()
+                .map(|p| p.message)
+                .collect::<Vec<_>>()
+                .join("; ");
+            return page(StatusCode::BAD_REQUEST, message, false);
+        }
+        Err(e) => return Err(e.into()),
+    }
     page(StatusCode::OK, "Ihr Passwort wurde geändert.".into(), true)
 }

@@ -88,20 +88,6 @@ pub(crate) fn agreement_for(
     Ok(key)
 }
 
-/// Checks `action` on a stored object (a Vorlage, meeting, action item) by its `jobcenter_id`;
-/// `missing` is the message a wrong id gets.
-pub(crate) fn require_stored(
-    session: &Session,
-    jobcenter_id: &str,
-    action: Action,
-    missing: impl FnOnce() -> String,
-) -> Result<(), WebError> {
-    let jobcenter = jobcenter_id
-        .parse()
-        .map_err(|_| WebError::Internal(format!("ungültiger Jobcenter „{jobcenter_id}“")))?;
-    session.require(&jobcenter, action, missing)
-}
-
 /// A stored agreement without its values, or 404.
 pub(crate) async fn stored_agreement(
     state: &AppState,
@@ -193,12 +179,12 @@ struct PublishedRow {
 /// another Jobcenter appears.
 pub async fn index(State(state): State<AppState>, session: Session) -> PageResult {
     let p = &session.principal;
-    let may = |jc: &str, action| jc.parse().is_ok_and(|jc| p.may(&jc, action));
+    let may = |jc: &zielwerk_domain::BaId, action| p.may(jc, action);
     let all = state.store.agreements().await?;
     let row = |a: &AgreementSummary| {
         let versions: Vec<(u32, zielwerk_domain::AgreementStatus)> = all
             .iter()
-            .filter(|b| b.jobcenter_id == a.jobcenter_id && b.year == a.year)
+            .filter(|b| b.jobcenter == a.jobcenter && b.year == a.year)
             .map(|b| (b.version, b.status))
             .collect();
         IndexRow {
@@ -208,19 +194,19 @@ pub async fn index(State(state): State<AppState>, session: Session) -> PageResul
     };
     let agreements = all
         .iter()
-        .filter(|a| may(&a.jobcenter_id, Action::ReadInternal))
+        .filter(|a| may(&a.jobcenter, Action::ReadInternal))
         .map(row)
         .collect();
     let audits = all
         .iter()
         .filter(|a| {
-            !may(&a.jobcenter_id, Action::ReadInternal) && may(&a.jobcenter_id, Action::ReadAudit)
+            !may(&a.jobcenter, Action::ReadInternal) && may(&a.jobcenter, Action::ReadAudit)
         })
         .map(row)
         .collect();
     let mut published = Vec::new();
     for v in state.store.published_vorlagen().await? {
-        if !may(&v.jobcenter_id, Action::ReadPublished) {
+        if !may(&v.jobcenter, Action::ReadPublished) {
             continue;
         }
         let files = state
@@ -238,7 +224,7 @@ pub async fn index(State(state): State<AppState>, session: Session) -> PageResul
         published.push(PublishedRow {
             number: v.header.number.clone(),
             title: v.header.title.clone(),
-            jobcenter: v.jobcenter_id.clone(),
+            jobcenter: v.jobcenter.to_string(),
             published: view::date_de(v.header.date),
             files,
         });
@@ -404,12 +390,8 @@ async fn overview_page(
         .agreements()
         .await?
         .into_iter()
-        .filter(|a| {
-            a.jobcenter_id == key.jobcenter.as_str()
-                && a.year == key.year
-                && a.version > key.version
-        })
-        .map(|a| (a.id, a.version, a.status.label_de()))
+        .filter(|a| a.jobcenter == key.jobcenter && a.year == key.year && a.version > key.version)
+        .map(|a| (a.key.to_string(), a.version, a.status.label_de()))
         .collect();
     let mut page = blocking(move || overview_model(agreement, values, q)).await?;
     page.later = later;

@@ -134,7 +134,7 @@ fn slug(name: &str) -> String {
 async fn published(state: &AppState) -> Result<BTreeMap<String, Vec<StoredVorlage>>, WebError> {
     let mut by_body: BTreeMap<String, Vec<StoredVorlage>> = BTreeMap::new();
     for v in state.store.published_vorlagen().await? {
-        by_body.entry(v.jobcenter_id.clone()).or_default().push(v);
+        by_body.entry(v.jobcenter.to_string()).or_default().push(v);
     }
     Ok(by_body)
 }
@@ -180,11 +180,7 @@ async fn body_object(
     let first = vorlagen
         .first()
         .ok_or_else(|| not_found("Die Körperschaft"))?;
-    let key = first
-        .agreement_id
-        .parse()
-        .map_err(|_| WebError::Internal(format!("Vorlage {}: ungültige Vereinbarung", first.id)))?;
-    let agreement = state.store.agreement(&key).await?;
+    let agreement = state.store.agreement(&first.agreement).await?;
     let (name, ags) = match &agreement {
         Some(a) => (
             a.parties
@@ -361,7 +357,7 @@ fn consultation_object(b: &str, v: &StoredVorlage, n: usize) -> Option<Value> {
         "id": format!("{b}/papers/{}/consultations/{}", v.id, n + 1),
         "type": format!("{OPARL}Consultation"),
         "paper": format!("{b}/papers/{}", v.id),
-        "organization": [format!("{b}/bodies/{}/organizations/{}", v.jobcenter_id, slug(&c.committee))],
+        "organization": [format!("{b}/bodies/{}/organizations/{}", v.jobcenter, slug(&c.committee))],
         "authoritative": c.decision != DecisionKind::Kenntnisnahme,
         "role": format!("{} am {}", c.decision.label_de(), c.date.format("%d.%m.%Y")),
         "created": at,
@@ -375,7 +371,7 @@ async fn paper_object(state: &AppState, b: &str, v: &StoredVorlage) -> Result<Va
     let mut o = json!({
         "id": format!("{b}/papers/{}", v.id),
         "type": format!("{OPARL}Paper"),
-        "body": format!("{b}/bodies/{}", v.jobcenter_id),
+        "body": format!("{b}/bodies/{}", v.jobcenter),
         "name": v.header.title,
         "reference": v.header.number,
         "date": v.header.date.to_string(),

@@ -13,7 +13,7 @@ use zielwerk_domain::{
 use zielwerk_report::model::{Audience, Monitoring};
 use zielwerk_report::period::Period;
 
-use super::{Head, PageResult, agreement_for, blocking, head, html, stored_agreement, today};
+use super::{Head, PageResult, agreement_for, blocking, head, html, today};
 use crate::AppState;
 use crate::auth::Session;
 use crate::error::WebError;
@@ -111,14 +111,7 @@ async fn vorlage_for(
     vid: &str,
     action: Action,
 ) -> Result<zielwerk_store::StoredVorlage, WebError> {
-    let missing = || format!("Die Vorlage „{vid}“ gibt es nicht.");
-    let v = state
-        .store
-        .vorlage(vid)
-        .await?
-        .ok_or_else(|| WebError::NotFound(missing()))?;
-    super::require_stored(session, &v.jobcenter_id, action, missing)?;
-    Ok(v)
+    Ok(zielwerk_app::vorlagen::vorlage_for(&state.store, &session.principal, vid, action).await?)
 }
 
 pub async fn list(
@@ -183,11 +176,7 @@ pub async fn create(
     session: Session,
     Path(id): Path<String>,
 ) -> PageResult {
-    let k = agreement_for(&session, &id, Action::PrepareVorlage)?;
-    let agreement = stored_agreement(&state, &k).await?;
-    let vid = session
-        .store(&state.store)
-        .create_vorlage(&k, &VorlageHeader::draft(&agreement, today()))
+    let vid = zielwerk_app::vorlagen::create_draft(&state.store, &session.principal, &id, today())
         .await?;
     Ok(Redirect::to(&format!("/vorlagen/{vid}")).into_response())
 }
@@ -593,16 +582,16 @@ pub async fn save(
             return Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, html(&page)?).into_response());
         }
     };
-    match session
-        .store(&state.store)
-        .update_vorlage(&vid, &header, revision)
+    match zielwerk_app::vorlagen::save(&state.store, &session.principal, &vid, &header, revision)
         .await
     {
         Ok(_) => Ok(Redirect::to(&format!("/vorlagen/{vid}?gespeichert=1")).into_response()),
-        Err(e @ zielwerk_store::StoreError::Conflict { .. }) => {
+        Err(zielwerk_app::AppError::Conflict {
+            message,
+            kind: zielwerk_app::ConflictKind::Stale,
+        }) => {
             // Keep what the user typed on the page, with the conflict explained; nothing is lost.
-            let page =
-                vorlage_page(&state, &vid, Some((header, revision)), Some(e.to_string())).await?;
+            let page = vorlage_page(&state, &vid, Some((header, revision)), Some(message)).await?;
             Ok((axum::http::StatusCode::CONFLICT, html(&page)?).into_response())
         }
         Err(e) => Err(e.into()),
@@ -614,8 +603,7 @@ pub async fn publish(
     session: Session,
     Path(vid): Path<String>,
 ) -> PageResult {
-    vorlage_for(&state, &session, &vid, Action::PublishVorlage).await?;
-    documents::publish(&session.store(&state.store), &vid, today()).await?;
+    zielwerk_app::vorlagen::publish(&state.store, &session.principal, &vid, today()).await?;
     Ok(Redirect::to(&format!("/vorlagen/{vid}")).into_response())
 }
 

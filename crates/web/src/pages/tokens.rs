@@ -54,12 +54,10 @@ async fn page(
     let list = tokens::list(&state.store, p).await?;
     let mut jobcenters: Vec<(String, String)> = Vec::new();
     for a in state.store.agreements().await? {
-        if a.jobcenter_id.parse().is_ok_and(|j| p.knows(&j))
-            && !jobcenters.iter().any(|(id, _)| *id == a.jobcenter_id)
-        {
+        if p.knows(&a.jobcenter) && !jobcenters.iter().any(|(id, _)| id == a.jobcenter.as_str()) {
             jobcenters.push((
-                a.jobcenter_id.clone(),
-                format!("{} ({})", a.jobcenter_name, a.jobcenter_id),
+                a.jobcenter.to_string(),
+                format!("{} ({})", a.jobcenter_name, a.jobcenter),
             ));
         }
     }

@@ -237,7 +237,10 @@ pub async fn edit_goal(
         Err(AppError::Invalid(problems)) => {
             refused(problems.into_iter().map(|p| p.message).collect()).await
         }
-        Err(AppError::Conflict(message)) => {
+        Err(AppError::Conflict {
+            message,
+            kind: zielwerk_app::ConflictKind::Stale,
+        }) => {
             // Nothing is lost: the page shows what the other person saved and keeps what this
             // user typed, with the current revision, so that saving again is a decision.
             let now = stored_agreement(&state, &k).await?;
@@ -417,7 +420,10 @@ pub async fn edit_measure(
         Err(AppError::Invalid(problems)) => {
             refused(problems.into_iter().map(|p| p.message).collect()).await
         }
-        Err(AppError::Conflict(message)) => {
+        Err(AppError::Conflict {
+            message,
+            kind: zielwerk_app::ConflictKind::Stale,
+        }) => {
             let now = stored_agreement(&state, &k).await?;
             let stored = find_measure(&now, &measure)?;
             let page = measure_page(

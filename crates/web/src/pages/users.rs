@@ -7,13 +7,15 @@ use axum::Form;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse};
-use zielwerk_domain::{Action, BaId, Grant, Role, Scope};
+use zielwerk_domain::{Grant, Role};
 use zielwerk_store::StoredUser;
 
 use super::PageResult;
 use crate::AppState;
 use crate::auth::{self, Session};
 use crate::error::WebError;
+use zielwerk_app::AppError;
+use zielwerk_app::accounts;
 
 struct UserRow {
     url: String,
@@ -37,46 +39,6 @@ struct UsersPage {
     form_name: String,
 }
 
-/// May `session` grant on `scope`? (The rule: `Principal::may_grant_on`.)
-fn may_grant(session: &Session, scope: &Scope) -> bool {
-    session.principal.may_grant_on(scope)
-}
-
-fn require_admin(session: &Session) -> Result<(), WebError> {
-    if session.principal.may_anywhere(Action::ManageUsers) {
-        Ok(())
-    } else {
-        Err(WebError::NotFound("Diese Seite gibt es nicht.".into()))
-    }
-}
-
-/// The scopes `session` may grant on, as (token, label), for the grant table.
-async fn manageable_scopes(
-    state: &AppState,
-    session: &Session,
-) -> Result<Vec<(String, String)>, WebError> {
-    let mut scopes = Vec::new();
-    if may_grant(session, &Scope::All) {
-        scopes.push(("*".to_owned(), "alle Jobcenter".to_owned()));
-    }
-    let mut seen = std::collections::BTreeSet::new();
-    for a in state.store.agreements().await? {
-        if let Ok(j) = a.jobcenter_id.parse::<BaId>()
-            && may_grant(session, &Scope::Jobcenter(j.clone()))
-            && seen.insert(j.to_string())
-        {
-            scopes.push((j.to_string(), format!("{} ({j})", a.jobcenter_name)));
-        }
-    }
-    Ok(scopes)
-}
-
-/// Whether `session` administers an account: everyone for an installation-wide administrator,
-/// else accounts with a grant where the administrator may grant.
-fn administers(session: &Session, u: &StoredUser) -> bool {
-    may_grant(session, &Scope::All) || u.grants.iter().any(|g| may_grant(session, &g.scope))
-}
-
 async fn page(
     state: &AppState,
     session: &Session,
@@ -84,13 +46,10 @@ async fn page(
     ok: bool,
     form: (String, String),
 ) -> Result<UsersPage, WebError> {
-    let scopes = manageable_scopes(state, session).await?;
-    let users = state
-        .store
-        .users()
+    let scopes = accounts::manageable_scopes(&state.store, &session.principal).await?;
+    let users = accounts::accounts(&state.store, &session.principal)
         .await?
         .into_iter()
-        .filter(|u| administers(session, u))
         .map(|u| UserRow {
             url: format!("/verwaltung/benutzer/{}", u.login),
             grants: u
@@ -126,67 +85,9 @@ async fn page(
 }
 
 pub async fn list(State(state): State<AppState>, session: Session) -> PageResult {
-    require_admin(&session)?;
+    accounts::require_admin(&session.principal)?;
     let p = page(&state, &session, String::new(), true, Default::default()).await?;
     Ok(Html(p.render()?).into_response())
-}
-
-/// Reads the new account; every problem names its field.
-fn parse(
-    session: &Session,
-    fields: &[(String, String)],
-) -> Result<(String, String, String, Vec<Grant>), Vec<String>> {
-    let get = |name: &str| super::field(fields, name).to_owned();
-    let mut problems = Vec::new();
-    let login = get("login");
-    if login.is_empty()
-        || login.chars().count() > 100
-        || !login
-            .chars()
-            .all(|c| c.is_alphanumeric() || matches!(c, '.' | '-' | '_' | '@'))
-    {
-        problems.push(
-            "Feld „Anmeldename“: 1 bis 100 Zeichen aus Buchstaben, Ziffern und . - _ @".into(),
-        );
-    }
-    let name = get("name");
-    if name.is_empty() || name.chars().count() > 200 {
-        problems.push("Feld „Name“: bitte 1 bis 200 Zeichen eingeben".into());
-    }
-    let password = fields
-        .iter()
-        .find(|(k, _)| k == "passwort")
-        .map(|(_, v)| v.clone())
-        .unwrap_or_default();
-    if let Err(m) = auth::check_new_password(&password, &password) {
-        problems.push(m.replace("Neues Passwort", "Erstes Passwort"));
-    }
-    let mut grants = Vec::new();
-    for (_, raw) in fields.iter().filter(|(k, _)| k == "recht") {
-        let parsed = raw.split_once('@').and_then(|(r, s)| {
-            Some(Grant {
-                role: r.parse().ok()?,
-                scope: s.parse().ok()?,
-            })
-        });
-        match parsed {
-            Some(g) if may_grant(session, &g.scope) => grants.push(g),
-            Some(g) => problems.push(format!(
-                "Feld „Rechte“: für „{}“ dürfen Sie keine Rechte vergeben",
-                g.scope.as_str()
-            )),
-            None => problems.push(format!("Feld „Rechte“: „{raw}“ ist kein Recht")),
-        }
-    }
-    if fields.iter().all(|(k, _)| k != "recht") {
-        problems
-            .push("Feld „Rechte“: bitte mindestens eine Rolle für einen Jobcenter wählen".into());
-    }
-    if problems.is_empty() {
-        Ok((login, name, password, grants))
-    } else {
-        Err(problems)
-    }
 }
 
 pub async fn add(
@@ -194,24 +95,27 @@ pub async fn add(
     session: Session,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> PageResult {
-    require_admin(&session)?;
-    let outcome = match parse(&session, &fields) {
-        Err(problems) => Err(problems),
-        Ok((login, name, password, grants)) => {
-            let hash = tokio::task::spawn_blocking(move || auth::hash_password(&password))
-                .await
-                .map_err(|e| WebError::Internal(e.to_string()))?
-                .map_err(WebError::Internal)?;
-            match session
-                .store(&state.store)
-                .add_user(&login, &name, &hash, &grants)
-                .await
-            {
-                Ok(_) => Ok(format!("Das Konto „{login}“ ({name}) wurde angelegt.")),
-                Err(e @ zielwerk_store::StoreError::Exists(_)) => Err(vec![e.to_string()]),
-                Err(e) => return Err(e.into()),
-            }
-        }
+    accounts::require_admin(&session.principal)?;
+    let cmd = accounts::NewAccount {
+        login: super::field(&fields, "login").to_owned(),
+        name: super::field(&fields, "name").to_owned(),
+        password: fields
+            .iter()
+            .find(|(k, _)| k == "passwort")
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default(),
+        grants: fields
+            .iter()
+            .filter(|(k, _)| k == "recht")
+            .map(|(_, v)| v.clone())
+            .collect(),
+    };
+    let (login, name) = (cmd.login.clone(), cmd.name.clone());
+    let outcome = match accounts::create(&state.store, &session.principal, cmd).await {
+        Ok(_) => Ok(format!("Das Konto „{login}“ ({name}) wurde angelegt.")),
+        Err(AppError::Invalid(problems)) => Err(problems.into_iter().map(|p| p.message).collect()),
+        Err(AppError::Conflict { message, .. }) => Err(vec![message]),
+        Err(e) => return Err(e.into()),
     };
     let typed = |k: &str| super::field(&fields, k).to_owned();
     let (status, p) = match outcome {
@@ -256,13 +160,7 @@ async fn account_for(
     session: &Session,
     login: &str,
 ) -> Result<StoredUser, WebError> {
-    require_admin(session)?;
-    state
-        .store
-        .user_by_login(login)
-        .await?
-        .filter(|u| administers(session, u))
-        .ok_or_else(|| WebError::NotFound(format!("Das Benutzerkonto „{login}“ gibt es nicht.")))
+    Ok(accounts::account(&state.store, &session.principal, login).await?)
 }
 
 async fn edit_page(
@@ -271,10 +169,12 @@ async fn edit_page(
     u: StoredUser,
     message: String,
 ) -> Result<UserEditPage, WebError> {
-    let (mine, others): (Vec<&Grant>, Vec<&Grant>) =
-        u.grants.iter().partition(|g| may_grant(session, &g.scope));
+    let (mine, others): (Vec<&Grant>, Vec<&Grant>) = u
+        .grants
+        .iter()
+        .partition(|g| session.principal.may_grant_on(&g.scope));
     Ok(UserEditPage {
-        scopes: manageable_scopes(state, session).await?,
+        scopes: accounts::manageable_scopes(&state.store, &session.principal).await?,
         roles: Role::ALL
             .iter()
             .map(|r| (r.as_str(), r.label_de()))
@@ -311,53 +211,16 @@ pub async fn edit(
     Path(login): Path<String>,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> PageResult {
-    let u = account_for(&state, &session, &login).await?;
-    let mut grants = Vec::new();
-    for (_, raw) in fields.iter().filter(|(k, _)| k == "recht") {
-        let g = raw
-            .split_once('@')
-            .and_then(|(r, s)| {
-                Some(Grant {
-                    role: r.parse().ok()?,
-                    scope: s.parse().ok()?,
-                })
-            })
-            .filter(|g| may_grant(&session, &g.scope))
-            .ok_or_else(|| {
-                WebError::BadRequest(format!(
-                    "Feld „Rechte“: „{raw}“ ist kein Recht, das Sie vergeben dürfen"
-                ))
-            })?;
-        grants.push(g);
-    }
-    if !session.principal.may_set_grants(&u.id, &u.grants, &grants) {
-        return Err(WebError::Forbidden(
-            "Die eigenen Rechte kann man nicht erweitern; das muss eine andere Administratorin oder ein anderer Administrator tun.".into(),
-        ));
-    }
-    if u.id == session.principal.user_id
-        && !grants
+    let cmd = accounts::SetAccount {
+        login: login.clone(),
+        grants: fields
             .iter()
-            .any(|g| g.role == Role::Admin && may_grant(&session, &g.scope))
-    {
-        return Err(WebError::BadRequest(
-            "Sie können sich die eigene Administration nicht entziehen; das muss eine andere Administratorin oder ein anderer Administrator tun.".into(),
-        ));
-    }
-    // Refused before anything is written: a lock that is not this administrator's to set.
-    let lock = fields.iter().any(|(k, v)| k == "gesperrt" && v == "1");
-    if lock != u.disabled && !session.principal.may_lock(&u.grants) {
-        return Err(WebError::Forbidden(
-            "Dieses Konto arbeitet auch für Jobcenter, die Sie nicht verwalten; sperren oder entsperren kann es nur, wer alle seine Jobcenter verwaltet.".into(),
-        ));
-    }
-    let store = session.store(&state.store);
-    store
-        .set_grants(&login, &grants, |s| may_grant(&session, s))
-        .await?;
-    if lock != u.disabled {
-        store.set_disabled(&login, lock).await?;
-    }
+            .filter(|(k, _)| k == "recht")
+            .map(|(_, v)| v.clone())
+            .collect(),
+        locked: fields.iter().any(|(k, v)| k == "gesperrt" && v == "1"),
+    };
+    accounts::update(&state.store, &session.principal, cmd).await?;
     let u = account_for(&state, &session, &login).await?;
     let p = edit_page(&state, &session, u, "Gespeichert.".into()).await?;
     Ok(Html(p.render()?).into_response())

@@ -68,16 +68,13 @@ pub async fn run(command: AgreementCommand) -> Result<()> {
                 None => {
                     let all = store.agreements().await?;
                     match all.as_slice() {
-                        [one] => one
-                            .id
-                            .parse()
-                            .map_err(|_| anyhow::anyhow!("ungültige Kennung {}", one.id))?,
+                        [one] => one.key.clone(),
                         [] => bail!("Die Datenbank enthält keine Vereinbarung"),
                         many => bail!(
                             "Die Datenbank enthält {} Vereinbarungen; bitte eine Kennung angeben: {}",
                             many.len(),
                             many.iter()
-                                .map(|a| a.id.as_str())
+                                .map(|a| a.key.to_string())
                                 .collect::<Vec<_>>()
                                 .join(", ")
                         ),

@@ -3,8 +3,6 @@
 use anyhow::Result;
 use zielwerk_store::Store;
 
-use zielwerk_domain::AgreementKey;
-
 use super::{DbArg, open};
 
 /// Prüft die Prognosen rückblickend: für jede Kennzahl mit Ziel die mittlere absolute
@@ -43,11 +41,7 @@ async fn backtest(store: &Store, horizon: usize, min_train: usize) -> Result<()>
     let (mut sum_model, mut sum_naive, mut sum_seasonal, mut sum_cov, mut rows) =
         (0.0, 0.0, 0.0, 0.0, 0);
     for summary in store.agreements().await? {
-        let key: AgreementKey = summary
-            .id
-            .parse()
-            .map_err(|_| anyhow::anyhow!("ungültige Kennung {}", summary.id))?;
-        let Some(a) = store.agreement(&key).await? else {
+        let Some(a) = store.agreement(&summary.key).await? else {
             continue;
         };
         let values = store

@@ -3,8 +3,6 @@
 use anyhow::{Result, bail};
 use zielwerk_store::Store;
 
-use zielwerk_domain::AgreementKey;
-
 use super::{DbArg, open};
 
 /// Gibt eine Kennzahl eines Jobcenters Monat für Monat aus: Zähler, Nenner, Wert, Status
@@ -69,14 +67,10 @@ async fn figures(
     // that a newer agreement's definition of a local indicator wins.
     let mut indicators = zielwerk_domain::keyfigures::catalogue();
     for summary in store.agreements().await? {
-        if summary.jobcenter_id != jobcenter.as_str() {
+        if summary.jobcenter.as_str() != jobcenter.as_str() {
             continue;
         }
-        let key: AgreementKey = summary
-            .id
-            .parse()
-            .map_err(|_| anyhow::anyhow!("ungültige Kennung {}", summary.id))?;
-        if let Some(a) = store.agreement(&key).await? {
+        if let Some(a) = store.agreement(&summary.key).await? {
             for ind in a.indicators {
                 if !indicators.iter().any(|i| i.code == ind.code) {
                     indicators.push(ind);

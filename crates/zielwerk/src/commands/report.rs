@@ -135,7 +135,7 @@ pub async fn run(command: ReportCommand) -> Result<()> {
                 None => {
                     let mut all = Vec::new();
                     for a in store.agreements().await? {
-                        all.extend(store.vorlagen(&agreement_key(&a.id)?).await?);
+                        all.extend(store.vorlagen(&a.key).await?);
                     }
                     all.sort_by(|a, b| a.created_at.cmp(&b.created_at));
                     all.pop()

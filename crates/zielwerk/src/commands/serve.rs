@@ -56,7 +56,7 @@ pub async fn serve(
     for a in store.agreements().await? {
         eprintln!(
             "  {} {}: http://{addr}/vereinbarungen/{}",
-            a.jobcenter_name, a.year, a.id
+            a.jobcenter_name, a.year, a.key
         );
     }
     if !store.has_users().await? {
