@@ -135,18 +135,8 @@ pub fn records_as_csv(records: &[ValueRecord]) -> Result<Vec<u8>, AppError> {
         .delimiter(b';')
         .from_writer(Vec::new());
     let internal = |e: csv::Error| AppError::Internal(format!("Werte als CSV: {e}"));
-    w.write_record([
-        "jobcenter",
-        "kennzahl",
-        "monat",
-        "wert",
-        "zaehler",
-        "nenner",
-        "status",
-        "datenstand",
-        "aufschluesselung",
-    ])
-    .map_err(internal)?;
+    w.write_record(zielwerk_ingest::long_csv::COLUMNS)
+        .map_err(internal)?;
     for r in records {
         w.write_record([
             r.jobcenter.as_str(),

@@ -116,7 +116,8 @@ pub struct Accepted {
     pub warnings: Vec<Problem>,
 }
 
-const COLUMNS: [&str; 9] = [
+/// The columns of the long format, in their order.
+pub const COLUMNS: [&str; 9] = [
     "jobcenter",
     "kennzahl",
     "monat",

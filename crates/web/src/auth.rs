@@ -177,7 +177,7 @@ fn login_required(method: Method, uri: &axum::http::Uri) -> Response {
         let query: String = form_urlencoded::Serializer::new(String::new())
             .append_pair("weiter", back)
             .finish();
-        Redirect::to(&format!("/anmelden?{query}")).into_response()
+        Redirect::to(&format!("{}?{query}", crate::paths::SignIn::PATH)).into_response()
     } else {
         WebError::Unauthorized("Bitte melden Sie sich an; es wurde nichts gespeichert.".into())
             .into_response()

@@ -9,6 +9,7 @@ pub mod auth;
 mod cache;
 mod error;
 mod pages;
+pub mod paths;
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -92,131 +93,89 @@ pub fn router(state: AppState) -> Router {
         ),
     ];
     let pages = Router::new()
-        .route("/", get(pages::index))
+        .route(paths::Home::PATH, get(pages::index))
         .route("/health", get(|| async { "ok" }))
         .route("/static/style.css", get(css))
         .route(
-            "/anmelden",
+            paths::SignIn::PATH,
             get(pages::account::login_form).post(pages::account::login),
         )
-        .route("/abmelden", post(pages::account::logout))
+        .route(paths::SignOut::PATH, post(pages::account::logout))
         .route(
-            "/verwaltung/benutzer",
+            paths::Users::PATH,
             get(pages::users::list).post(pages::users::add),
         )
         .route(
-            "/verwaltung/benutzer/{login}",
+            paths::User::PATH,
             get(pages::users::edit_form).post(pages::users::edit),
         )
         .route(
-            "/konto/passwort",
+            paths::Password::PATH,
             get(pages::account::password_form).post(pages::account::change_password),
         )
         .route(
-            "/konto/api-schluessel",
+            paths::Tokens::PATH,
             get(pages::tokens::list).post(pages::tokens::create),
         )
-        .route(
-            "/konto/api-schluessel/{id}/widerrufen",
-            post(pages::tokens::revoke),
-        )
-        .route("/import", get(pages::import::form))
-        .route("/import/vorschau", post(pages::import::preview))
-        .route("/import/bestaetigen", post(pages::import::confirm))
+        .route(paths::RevokeToken::PATH, post(pages::tokens::revoke))
+        .route(paths::Import::PATH, get(pages::import::form))
+        .route(paths::ImportPreview::PATH, post(pages::import::preview))
+        .route(paths::ImportConfirm::PATH, post(pages::import::confirm))
         .layer(DefaultBodyLimit::max(UPLOAD_LIMIT))
-        .route("/vereinbarungen/{id}", get(pages::overview))
-        .route("/vereinbarungen/{id}/anlagen", get(pages::annexes))
-        .route("/vereinbarungen/{id}/export.toml", get(pages::export_toml))
-        .route("/vereinbarungen/{id}/ziele/{goal}", get(pages::goal))
+        .route(paths::Agreement::PATH, get(pages::overview))
+        .route(paths::Annexes::PATH, get(pages::annexes))
+        .route(paths::ExportToml::PATH, get(pages::export_toml))
+        .route(paths::Goal::PATH, get(pages::goal))
         .route(
-            "/vereinbarungen/{id}/ziele/{goal}/bearbeiten",
+            paths::EditGoal::PATH,
             get(pages::trust::edit_goal_form).post(pages::trust::edit_goal),
         )
+        .route(paths::GoalAudit::PATH, get(pages::trust::goal_audit))
         .route(
-            "/vereinbarungen/{id}/ziele/{goal}/protokoll",
-            get(pages::trust::goal_audit),
-        )
-        .route(
-            "/vereinbarungen/{id}/massnahmen/{measure}/bearbeiten",
+            paths::EditMeasure::PATH,
             get(pages::trust::edit_measure_form).post(pages::trust::edit_measure),
         )
         .route(
-            "/vereinbarungen/{id}/protokoll",
+            paths::AgreementAudit::PATH,
             get(pages::trust::agreement_audit),
         )
+        .route(paths::Signing::PATH, get(pages::trust::signing))
+        .route(paths::Sign::PATH, post(pages::trust::sign))
+        .route(paths::Nachtrag::PATH, post(pages::trust::open_nachtrag))
+        .route(paths::Reports::PATH, get(pages::reports::list))
+        .route(paths::NewVorlage::PATH, post(pages::reports::create))
+        .route(paths::Monitoring::PATH, get(pages::reports::monitoring))
         .route(
-            "/vereinbarungen/{id}/unterzeichnung",
-            get(pages::trust::signing),
-        )
-        .route(
-            "/vereinbarungen/{id}/unterzeichnen",
-            post(pages::trust::sign),
-        )
-        .route(
-            "/vereinbarungen/{id}/nachtrag",
-            post(pages::trust::open_nachtrag),
-        )
-        .route("/vereinbarungen/{id}/berichte", get(pages::reports::list))
-        .route(
-            "/vereinbarungen/{id}/vorlagen",
-            post(pages::reports::create),
-        )
-        .route(
-            "/vereinbarungen/{id}/monitoring",
-            get(pages::reports::monitoring),
-        )
-        .route(
-            "/vereinbarungen/{id}/monitoring.pdf",
+            paths::MonitoringPdf::PATH,
             get(pages::reports::monitoring_pdf),
         )
+        .route(paths::FiguresXlsx::PATH, get(pages::reports::figures_xlsx))
         .route(
-            "/vereinbarungen/{id}/werte.xlsx",
-            get(pages::reports::figures_xlsx),
-        )
-        .route(
-            "/vereinbarungen/{id}/berichte/{file}",
+            paths::PeriodReport::PATH,
             get(pages::reports::period_report),
         )
         .route(
-            "/vorlagen/{vid}",
+            paths::Vorlage::PATH,
             get(pages::reports::edit).post(pages::reports::save),
         )
+        .route(paths::PublishVorlage::PATH, post(pages::reports::publish))
+        .route(paths::VorlageDocument::PATH, get(pages::reports::document))
+        .route(paths::Comments::PATH, post(pages::meetings::comment))
         .route(
-            "/vorlagen/{vid}/veroeffentlichen",
-            post(pages::reports::publish),
-        )
-        .route("/vorlagen/{vid}/{file}", get(pages::reports::document))
-        .route(
-            "/vereinbarungen/{id}/ziele/{goal}/anmerkungen",
-            post(pages::meetings::comment),
-        )
-        .route(
-            "/vereinbarungen/{id}/sitzungen",
+            paths::Meetings::PATH,
             get(pages::meetings::list).post(pages::meetings::create),
         )
         .route(
-            "/sitzungen/{mid}",
+            paths::Meeting::PATH,
             get(pages::meetings::show).post(pages::meetings::update),
         )
-        .route(
-            "/sitzungen/{mid}/tagesordnung",
-            post(pages::meetings::add_item),
-        )
-        .route(
-            "/sitzungen/{mid}/tagesordnung/{item}/verschieben",
-            post(pages::meetings::move_item),
-        )
-        .route(
-            "/sitzungen/{mid}/tagesordnung/{item}/wuerdigung",
-            post(pages::meetings::appraise),
-        )
-        .route(
-            "/sitzungen/{mid}/beschluesse",
-            post(pages::meetings::decide),
-        )
-        .route("/sitzungen/{mid}/{file}", get(pages::meetings::minutes))
-        .route("/aufgaben/{aid}/status", post(pages::meetings::set_status))
-        .route("/jobcenter/{ba}/aufgaben", get(pages::meetings::actions))
+        .route(paths::AgendaItems::PATH, post(pages::meetings::add_item))
+        .route(paths::MoveItem::PATH, post(pages::meetings::move_item))
+        .route(paths::Appraise::PATH, post(pages::meetings::appraise))
+        .route(paths::Decisions::PATH, post(pages::meetings::decide))
+        .route(paths::Minutes::PATH, get(pages::meetings::minutes))
+        .route(paths::ActionStatus::PATH, post(pages::meetings::set_status))
+        .route(paths::Actions::PATH, get(pages::meetings::actions))
         // Rejections of the extractors above (a form or query that does not deserialize) are
         // answered in German; OParl answers its own as problem+json.
         .layer(axum::middleware::map_response(error::german_rejections))

@@ -272,7 +272,7 @@ pub async fn logout(
     headers: HeaderMap,
 ) -> PageResult {
     state.store.end_session(&session.token_hash).await?;
-    let mut r = Redirect::to("/anmelden").into_response();
+    let mut r = Redirect::to(crate::paths::SignIn::PATH).into_response();
     r.headers_mut().append(
         header::SET_COOKIE,
         auth::set_cookie(SESSION_COOKIE, "", 0, auth::is_secure(&state, &headers)),

@@ -23,6 +23,7 @@ use super::{
 use crate::AppState;
 use crate::auth::Session;
 use crate::error::WebError;
+use crate::paths;
 use zielwerk_app as app;
 use zielwerk_app::documents::{self, DOCX, MeetingBundle, PDF};
 
@@ -109,7 +110,7 @@ pub async fn list(
         .await?
         .into_iter()
         .map(|m| MeetingRow {
-            url: format!("/sitzungen/{}", m.id),
+            url: paths::Meeting::url(&m.id),
             title: m.header.display_title(),
             month: m.header.month.german_long(),
             items: format!(
@@ -199,7 +200,7 @@ pub async fn create(
     let mid = app::meetings::create(&state.store, &session.principal, &id, header)
         .await
         .map_err(not_saved)?;
-    Ok(Redirect::to(&format!("/sitzungen/{mid}")).into_response())
+    Ok(Redirect::to(&paths::Meeting::url(&mid)).into_response())
 }
 
 // ----- Meeting page --------------------------------------------------------------------------
@@ -342,7 +343,7 @@ fn meeting_page(b: MeetingBundle, earlier: Vec<StoredAction>) -> Result<MeetingP
                     });
                     (
                         "goal",
-                        Some(format!("/vereinbarungen/{}/ziele/{goal}?stand={}", a.key(), h.month)),
+                        Some(format!("{}?stand={}", paths::Goal::url(a.key(), goal), h.month)),
                         goal.to_string(),
                         Some(FrozenView {
                             figures: figures(snapshot),
@@ -516,7 +517,7 @@ pub async fn update(
 }
 
 fn back(mid: &str, anchor: &str) -> Response {
-    Redirect::to(&format!("/sitzungen/{mid}#{anchor}")).into_response()
+    Redirect::to(&format!("{}#{anchor}", paths::Meeting::url(mid))).into_response()
 }
 
 pub async fn add_item(
@@ -674,7 +675,7 @@ pub async fn set_status(
     Ok(match (meeting, form.zurueck.as_str()) {
         (Some(m), _) => back(&m, &format!("aufgabe-{aid}")),
         (None, url) if url.starts_with("/jobcenter/") => Redirect::to(url).into_response(),
-        (None, _) => Redirect::to("/").into_response(),
+        (None, _) => Redirect::to(paths::Home::PATH).into_response(),
     })
 }
 
@@ -824,7 +825,7 @@ pub async fn actions(
         };
         rows.push(ListedAction {
             a: action_view(&x, a, day),
-            meeting_url: format!("/sitzungen/{}#aufgabe-{}", x.meeting_id, x.id),
+            meeting_url: format!("{}#aufgabe-{}", paths::Meeting::url(&x.meeting_id), x.id),
             agreement: a.title.clone(),
         });
     }
@@ -884,7 +885,7 @@ pub async fn comment(
     )
     .await
     .map_err(not_saved)?;
-    Ok(Redirect::to(&format!("/vereinbarungen/{id}/ziele/{goal}#anmerkungen")).into_response())
+    Ok(Redirect::to(&format!("{}#anmerkungen", paths::Goal::url(&id, &goal))).into_response())
 }
 
 /// The comment form of a goal page.

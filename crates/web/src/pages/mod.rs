@@ -345,7 +345,7 @@ fn goal_row(a: &Agreement, g: &GoalState<'_>, as_of: YearMonth) -> GoalRow {
     let (forecast, probability) =
         view::year_end_columns(g, as_of, "Wahrscheinlichkeit, das Ziel zu erreichen: ");
     GoalRow {
-        url: format!("/vereinbarungen/{}/ziele/{}", a.key(), g.goal.key),
+        url: crate::paths::Goal::url(a.key(), &g.goal.key),
         title: g.goal.title.clone(),
         responsible: g.goal.responsible.label_de(),
         origin: g.goal.origin.label_de(),
@@ -764,29 +764,12 @@ fn goal_model(
                 months
             })
             .unwrap_or_default(),
-        comment_url: format!(
-            "/vereinbarungen/{}/ziele/{}/anmerkungen",
-            agreement.key(),
-            g.goal.key
-        ),
-        edit_url: zielwerk_app::access::can_edit(&principal, &agreement, g.goal.responsible).then(
-            || {
-                format!(
-                    "/vereinbarungen/{}/ziele/{}/bearbeiten",
-                    agreement.key(),
-                    g.goal.key
-                )
-            },
-        ),
+        comment_url: crate::paths::Comments::url(agreement.key(), &g.goal.key),
+        edit_url: zielwerk_app::access::can_edit(&principal, &agreement, g.goal.responsible)
+            .then(|| crate::paths::EditGoal::url(agreement.key(), &g.goal.key)),
         audit_url: principal
             .may(&agreement.jobcenter.ba_id, Action::ReadAudit)
-            .then(|| {
-                format!(
-                    "/vereinbarungen/{}/ziele/{}/protokoll",
-                    agreement.key(),
-                    g.goal.key
-                )
-            }),
+            .then(|| crate::paths::GoalAudit::url(agreement.key(), &g.goal.key)),
         may_comment: principal.may(&agreement.jobcenter.ba_id, Action::Comment),
         comments: notes,
         numerator_label: components.numerator_label,
@@ -860,7 +843,7 @@ async fn annex_page(
     id: String,
 ) -> Result<AnnexPage, WebError> {
     let (agreement, values) = load(state, session, &id).await?;
-    let url = |k: &Key| format!("/vereinbarungen/{}/ziele/{}", agreement.key(), k);
+    let url = |k: &Key| crate::paths::Goal::url(agreement.key(), k);
     let areas = |pred: &dyn Fn(AreaKind, Origin) -> bool| -> Vec<AnnexArea> {
         agreement
             .areas
@@ -907,13 +890,7 @@ async fn annex_page(
                 .filter_map(|k| agreement.goal(k).map(|g| (url(k), g.title.clone())))
                 .collect(),
             edit_url: zielwerk_app::access::can_edit(&session.principal, &agreement, m.responsible)
-                .then(|| {
-                    format!(
-                        "/vereinbarungen/{}/massnahmen/{}/bearbeiten",
-                        agreement.key(),
-                        m.key
-                    )
-                }),
+                .then(|| crate::paths::EditMeasure::url(agreement.key(), &m.key)),
         })
         .collect();
     Ok(AnnexPage {

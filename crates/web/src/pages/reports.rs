@@ -17,6 +17,7 @@ use super::{Head, PageResult, agreement_for, blocking, head, html, today};
 use crate::AppState;
 use crate::auth::Session;
 use crate::error::WebError;
+use crate::paths;
 use zielwerk_app::documents::{self, DOCX, Loaded, PDF, XLSX};
 
 pub(crate) fn download(mime: &'static str, name: &str, bytes: Vec<u8>) -> Response {
@@ -129,7 +130,7 @@ pub async fn list(
         .await?
         .into_iter()
         .map(|v| VorlageItem {
-            url: format!("/vorlagen/{}", v.id),
+            url: paths::Vorlage::url(&v.id),
             number: v.header.number.clone(),
             title: v.header.title.clone(),
             date: zielwerk_report::present::date_de(v.header.date),
@@ -178,7 +179,7 @@ pub async fn create(
 ) -> PageResult {
     let vid = zielwerk_app::vorlagen::create_draft(&state.store, &session.principal, &id, today())
         .await?;
-    Ok(Redirect::to(&format!("/vorlagen/{vid}")).into_response())
+    Ok(Redirect::to(&paths::Vorlage::url(&vid)).into_response())
 }
 
 // ----- Monitoring report and Excel ------------------------------------------------------------
@@ -585,7 +586,9 @@ pub async fn save(
     match zielwerk_app::vorlagen::save(&state.store, &session.principal, &vid, &header, revision)
         .await
     {
-        Ok(_) => Ok(Redirect::to(&format!("/vorlagen/{vid}?gespeichert=1")).into_response()),
+        Ok(_) => Ok(
+            Redirect::to(&format!("{}?gespeichert=1", paths::Vorlage::url(&vid))).into_response(),
+        ),
         Err(zielwerk_app::AppError::Conflict {
             message,
             kind: zielwerk_app::ConflictKind::Stale,
@@ -604,7 +607,7 @@ pub async fn publish(
     Path(vid): Path<String>,
 ) -> PageResult {
     zielwerk_app::vorlagen::publish(&state.store, &session.principal, &vid, today()).await?;
-    Ok(Redirect::to(&format!("/vorlagen/{vid}")).into_response())
+    Ok(Redirect::to(&paths::Vorlage::url(&vid)).into_response())
 }
 
 /// The live documents of a Vorlage (`vorlage.pdf`, `vorlage.docx`, `anlage-1.pdf`, …), built

@@ -210,5 +210,5 @@ pub async fn revoke(
     Path(id): Path<String>,
 ) -> PageResult {
     tokens::revoke(&state.store, &session.principal, &id).await?;
-    Ok(Redirect::to("/konto/api-schluessel").into_response())
+    Ok(Redirect::to(crate::paths::Tokens::PATH).into_response())
 }

@@ -17,6 +17,7 @@ use super::{
 use crate::AppState;
 use crate::auth::Session;
 use crate::error::WebError;
+use crate::paths;
 use zielwerk_app::AppError;
 use zielwerk_app::agreements::{EditGoal, EditMeasure, goal_problems, measure_problems};
 
@@ -108,8 +109,8 @@ async fn edit_page(
     let signed = state.store.signatures(&a.key()).await?;
     let mut page = GoalEditPage {
         head: head(a, &[]),
-        goal_url: format!("/vereinbarungen/{}/ziele/{}", a.key(), g.key),
-        action_url: format!("/vereinbarungen/{}/ziele/{}/bearbeiten", a.key(), g.key),
+        goal_url: paths::Goal::url(a.key(), &g.key),
+        action_url: paths::EditGoal::url(a.key(), &g.key),
         goal_title: g.title.clone(),
         responsible: g.responsible.label_de(),
         title: g.title.clone(),
@@ -233,7 +234,7 @@ pub async fn edit_goal(
         revision,
     };
     match zielwerk_app::agreements::edit_goal(&state.store, &session.principal, edit).await {
-        Ok(_) => Ok(Redirect::to(&format!("/vereinbarungen/{k}/ziele/{}", g.key)).into_response()),
+        Ok(_) => Ok(Redirect::to(&paths::Goal::url(&k, &g.key)).into_response()),
         Err(AppError::Invalid(problems)) => {
             refused(problems.into_iter().map(|p| p.message).collect()).await
         }
@@ -416,7 +417,7 @@ pub async fn edit_measure(
         revision,
     };
     match zielwerk_app::agreements::edit_measure(&state.store, &session.principal, edit).await {
-        Ok(_) => Ok(Redirect::to(&format!("/vereinbarungen/{k}/anlagen")).into_response()),
+        Ok(_) => Ok(Redirect::to(&paths::Annexes::url(&k)).into_response()),
         Err(AppError::Invalid(problems)) => {
             refused(problems.into_iter().map(|p| p.message).collect()).await
         }
@@ -549,7 +550,7 @@ pub async fn sign(
     };
     let key = cmd.agreement.clone();
     zielwerk_app::agreements::sign(&state.store, &session.principal, cmd).await?;
-    Ok(Redirect::to(&format!("/vereinbarungen/{key}/unterzeichnung")).into_response())
+    Ok(Redirect::to(&paths::Signing::url(&key)).into_response())
 }
 
 /// The signing form of a party.
@@ -570,7 +571,7 @@ pub async fn open_nachtrag(
 ) -> PageResult {
     let new =
         zielwerk_app::agreements::open_nachtrag(&state.store, &session.principal, &id).await?;
-    Ok(Redirect::to(&format!("/vereinbarungen/{new}/unterzeichnung")).into_response())
+    Ok(Redirect::to(&paths::Signing::url(&new)).into_response())
 }
 
 // ----- Audit trail ---------------------------------------------------------------------------
@@ -812,10 +813,7 @@ pub async fn goal_audit(
     html(&AuditPage {
         head: head(&a, &[]),
         title: format!("Änderungsprotokoll des Ziels „{}“", g.title),
-        back: Some((
-            format!("/vereinbarungen/{k}/ziele/{}", g.key),
-            g.title.clone(),
-        )),
+        back: Some((paths::Goal::url(&k, &g.key), g.title.clone())),
         rows: audit_rows(
             state
                 .store

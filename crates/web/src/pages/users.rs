@@ -51,7 +51,7 @@ async fn page(
         .await?
         .into_iter()
         .map(|u| UserRow {
-            url: format!("/verwaltung/benutzer/{}", u.login),
+            url: crate::paths::User::url(&u.login),
             grants: u
                 .grants
                 .iter()
