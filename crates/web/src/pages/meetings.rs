@@ -674,6 +674,7 @@ pub async fn set_status(
     .map_err(not_saved)?;
     Ok(match (meeting, form.zurueck.as_str()) {
         (Some(m), _) => back(&m, &format!("aufgabe-{aid}")),
+        // Back to the action list of a Jobcenter, never to another site.
         (None, url) if url.starts_with("/jobcenter/") => Redirect::to(url).into_response(),
         (None, _) => Redirect::to(paths::Home::PATH).into_response(),
     })

@@ -214,7 +214,8 @@ pub async fn monitoring(
     })
     .await?;
     let pdf_url = format!(
-        "/vereinbarungen/{id}/monitoring.pdf?stand={}&oeffentlich={}",
+        "{}?stand={}&oeffentlich={}",
+        paths::MonitoringPdf::url(&id),
         q.stand.clone().unwrap_or_default(),
         if audience == Audience::Public {
             "1"
