@@ -32,6 +32,21 @@ pub fn require(
     )))
 }
 
+/// A stored object (a meeting, a Vorlage, an action item) looked up by id, for `p` doing `action`
+/// with the data of its Jobcenter: not found when there is none and when `p` may not know of it,
+/// with the same message either way.
+pub fn stored<T>(
+    p: &Principal,
+    found: Option<T>,
+    jobcenter: impl FnOnce(&T) -> &BaId,
+    action: Action,
+    missing: impl Fn() -> String,
+) -> Result<T, AppError> {
+    let found = found.ok_or_else(|| AppError::NotFound(missing()))?;
+    require(p, jobcenter(&found), action, &missing)?;
+    Ok(found)
+}
+
 /// The edit rule, the one place it lives: the party `responsible` for a goal or a
 /// Handlungsansatz edits it while the agreement is not signed. `missing` is the not-found
 /// message of the thing edited.

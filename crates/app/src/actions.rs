@@ -32,12 +32,13 @@ pub async fn action_for(
     id: &str,
     action: Action,
 ) -> Result<StoredAction, AppError> {
-    let found = store
-        .action(id)
-        .await?
-        .ok_or_else(|| AppError::NotFound(missing(id)))?;
-    access::require(p, &found.jobcenter, action, || missing(id))?;
-    Ok(found)
+    access::stored(
+        p,
+        store.action(id).await?,
+        |a| &a.jobcenter,
+        action,
+        || missing(id),
+    )
 }
 
 /// Sets the status for `p`; returns the new revision.

@@ -23,12 +23,13 @@ pub async fn meeting_for(
     id: &str,
     action: Action,
 ) -> Result<StoredMeeting, AppError> {
-    let m = store
-        .meeting(id)
-        .await?
-        .ok_or_else(|| AppError::NotFound(missing(id)))?;
-    access::require(p, &m.jobcenter, action, || missing(id))?;
-    Ok(m)
+    access::stored(
+        p,
+        store.meeting(id).await?,
+        |m| &m.jobcenter,
+        action,
+        || missing(id),
+    )
 }
 
 fn header_problems(header: &MeetingHeader, year: i32) -> Result<(), AppError> {

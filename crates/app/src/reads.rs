@@ -351,11 +351,13 @@ pub async fn vorlage_file(
     name: &str,
 ) -> Result<(zielwerk_store::FileMeta, Vec<u8>), AppError> {
     let missing = || format!("Die Datei „{name}“ der Vorlage „{vorlage}“ gibt es nicht.");
-    let v = store
-        .vorlage(vorlage)
-        .await?
-        .ok_or_else(|| AppError::NotFound(missing()))?;
-    access::require(p, &v.jobcenter, Action::ReadPublished, missing)?;
+    access::stored(
+        p,
+        store.vorlage(vorlage).await?,
+        |v| &v.jobcenter,
+        Action::ReadPublished,
+        missing,
+    )?;
     store
         .vorlage_file(vorlage, name)
         .await?

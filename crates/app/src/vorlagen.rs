@@ -18,12 +18,13 @@ pub async fn vorlage_for(
     id: &str,
     action: Action,
 ) -> Result<StoredVorlage, AppError> {
-    let v = store
-        .vorlage(id)
-        .await?
-        .ok_or_else(|| AppError::NotFound(missing(id)))?;
-    access::require(p, &v.jobcenter, action, || missing(id))?;
-    Ok(v)
+    access::stored(
+        p,
+        store.vorlage(id).await?,
+        |v| &v.jobcenter,
+        action,
+        || missing(id),
+    )
 }
 
 /// Makes a draft Vorlage for agreement `id`, dated `today`; returns its id.
