@@ -177,12 +177,16 @@ impl Store {
                     .to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
             })
             .unwrap_or_default();
-        if token.last_used_at.as_deref().is_none_or(|l| *l < *stale) {
-            sqlx::query("UPDATE api_token SET last_used_at = $1 WHERE id = $2")
+        // Best effort: a read is not refused because the note could not be written (another
+        // writer holding the database).
+        if token.last_used_at.as_deref().is_none_or(|l| *l < *stale)
+            && let Err(e) = sqlx::query("UPDATE api_token SET last_used_at = $1 WHERE id = $2")
                 .bind(at)
                 .bind(&token.id)
                 .execute(&self.pool)
-                .await?;
+                .await
+        {
+            tracing::warn!(error = %e, "API token: last use not noted");
         }
         Ok(Some((token, user)))
     }

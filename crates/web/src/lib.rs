@@ -215,7 +215,8 @@ async fn time_limit(
     next: axum::middleware::Next,
 ) -> axum::response::Response {
     use axum::response::IntoResponse;
-    let limit = if req.uri().path().starts_with("/import/") {
+    let path = req.uri().path();
+    let limit = if path.starts_with("/import/") || path.starts_with("/api/v1/werte") {
         limits.import
     } else {
         limits.page

@@ -452,17 +452,18 @@ async fn actions(
     request_body(content = SetActionStatus, content_type = "application/json"),
     responses(
         (status = 200, description = "Gespeichert", body = ActionStatusChanged),
-        (status = 403, description = "Keine Berechtigung (oder Schlüssel nur zum Lesen)", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Gibt es nicht (oder nicht für diesen Schlüssel)", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Inzwischen geändert", body = Problem, content_type = "application/problem+json"),
-        ReadRefusals,
+        WriteRefusals,
     )
 )]
 async fn set_action_status(
     State(state): State<AppState>,
     caller: Caller,
     Path(aufgabe): Path<String>,
-    bytes: Bytes,
+    bytes: Result<Bytes, axum::extract::rejection::BytesRejection>,
 ) -> ApiResult {
+    let bytes = problem::received(bytes)?;
     let cmd: SetActionStatus = body(&bytes)?;
     let revision = zielwerk_app::actions::set_status(
         &state.store,
@@ -579,8 +580,9 @@ async fn import_values(
     State(state): State<AppState>,
     caller: Caller,
     q: Result<Query<ImportQuery>, axum::extract::rejection::QueryRejection>,
-    bytes: Bytes,
+    bytes: Result<Bytes, axum::extract::rejection::BytesRejection>,
 ) -> ApiResult {
+    let bytes = problem::received(bytes)?;
     let Query(q) = q.map_err(problem::query)?;
     values::may_import(&caller.0)?;
     let delivery: ValueDelivery = body(&bytes)?;
@@ -626,7 +628,6 @@ struct FileQuery {
     responses(
         (status = 200, description = "Gespeichert (oder, mit vorschau=true, was gespeichert würde)", body = ImportReport),
         WriteRefusals,
-        (status = 413, description = "Zu groß", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Datei abgelehnt, nichts gespeichert; jedes Problem an Zeile und Spalte", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -634,8 +635,9 @@ async fn import_file(
     State(state): State<AppState>,
     caller: Caller,
     q: Result<Query<FileQuery>, axum::extract::rejection::QueryRejection>,
-    bytes: Bytes,
+    bytes: Result<Bytes, axum::extract::rejection::BytesRejection>,
 ) -> ApiResult {
+    let bytes = problem::received(bytes)?;
     let Query(q) = q.map_err(problem::query)?;
     values::may_import(&caller.0)?;
     let name = q.name.trim().to_owned();
@@ -678,16 +680,17 @@ async fn import_file(
     request_body(content = NewComment, content_type = "application/json"),
     responses(
         (status = 201, description = "Gespeichert", body = CommentCreated),
-        (status = 403, description = "Keine Berechtigung (oder Schlüssel nur zum Lesen)", body = Problem, content_type = "application/problem+json"),
-        ReadRefusals,
+        (status = 404, description = "Gibt es nicht (oder nicht für diesen Schlüssel)", body = Problem, content_type = "application/problem+json"),
+        WriteRefusals,
     )
 )]
 async fn comment(
     State(state): State<AppState>,
     caller: Caller,
     Path((id, ziel)): Path<(String, String)>,
-    bytes: Bytes,
+    bytes: Result<Bytes, axum::extract::rejection::BytesRejection>,
 ) -> ApiResult {
+    let bytes = problem::received(bytes)?;
     let c: NewComment = body(&bytes)?;
     let new_id = values::comment(
         &state.store,

@@ -126,6 +126,9 @@ pub enum WriteRefusals {
     /// Keine Berechtigung (oder Schlüssel nur zum Lesen); nichts gespeichert
     #[response(status = 403, content_type = "application/problem+json")]
     Forbidden(Problem),
+    /// Der Rumpf ist zu groß (höchstens 64 MB); nichts gespeichert
+    #[response(status = 413, content_type = "application/problem+json")]
+    PayloadTooLarge(Problem),
 }
 
 /// Where the rows of a delivery came from.
@@ -264,6 +267,31 @@ pub fn in_body(e: AppError) -> Problem {
         .into(),
         e => e.into(),
     }
+}
+
+/// The body of a request, or why it could not be received: too large (413, with the limit) or
+/// broken off (400), as problem+json.
+pub fn received(
+    body: Result<axum::body::Bytes, axum::extract::rejection::BytesRejection>,
+) -> Result<axum::body::Bytes, Problem> {
+    body.map_err(|e| {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            Problem::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "Zu groß",
+                format!(
+                    "Der Rumpf der Anfrage ist zu groß: höchstens {}\u{a0}MB. Teilen Sie die Lieferung auf; es wurde nichts gespeichert.",
+                    crate::UPLOAD_LIMIT / 1024 / 1024
+                ),
+            )
+        } else {
+            Problem::new(
+                StatusCode::BAD_REQUEST,
+                "Ungültige Anfrage",
+                "Der Rumpf der Anfrage ließ sich nicht empfangen (unvollständig übertragen); es wurde nichts gespeichert.".into(),
+            )
+        }
+    })
 }
 
 /// A query string that does not fit, in German.

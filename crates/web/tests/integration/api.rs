@@ -596,3 +596,26 @@ async fn kreis_token_id(s: &Server, session: &Session, name: &str) -> String {
         .unwrap()
         .to_owned()
 }
+
+/// A body over the limit is refused as problem+json in German, before anything is read.
+#[tokio::test]
+async fn an_oversized_delivery_is_refused_as_problem_json() {
+    let s = demo_server().await;
+    let kreis = s.login("kreis").await;
+    let token = new_token(&s, &kreis, "gross", false, "").await;
+    let big = vec![b'1'; zielwerk_web::UPLOAD_LIMIT + 1024];
+    let r = reqwest::Client::new()
+        .post(s.url("/api/v1/werte/datei?name=gross.csv"))
+        .bearer_auth(&token)
+        .body(big)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 413);
+    assert_eq!(r.headers()["content-type"], "application/problem+json");
+    let problem: Value = serde_json::from_str(&r.text().await.unwrap()).unwrap();
+    assert!(
+        problem["detail"].as_str().unwrap().contains("höchstens 64"),
+        "{problem}"
+    );
+}
