@@ -6,6 +6,9 @@
 //! version *v* stays right until the version moves. One cheap query per request (the version)
 //! replaces loading and assessing a whole agreement. Writes from other processes (a command-line
 //! import into the same database) move the version too, so nothing stale is served.
+//!
+//! A page is compressed once, when it is kept: a hit sends the stored gzip body to a client that
+//! accepts it (every browser), instead of compressing the same page again on every request.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::Mutex;
@@ -23,9 +26,37 @@ pub struct PageCache {
     inner: Mutex<Inner>,
 }
 
+/// A rendered page as kept: its body and the same body gzip-compressed.
+#[derive(Debug, Clone)]
+pub struct Page {
+    pub body: Bytes,
+    pub gzip: Bytes,
+}
+
+impl Page {
+    /// Compresses `body` once.
+    pub fn new(body: Bytes) -> Self {
+        use std::io::Write;
+        let mut gz = flate2::write::GzEncoder::new(
+            Vec::with_capacity(body.len() / 4),
+            flate2::Compression::default(),
+        );
+        let gzip = gz
+            .write_all(&body)
+            .and_then(|()| gz.finish())
+            .map(Bytes::from)
+            .unwrap_or_default();
+        Self { body, gzip }
+    }
+
+    fn len(&self) -> usize {
+        self.body.len() + self.gzip.len()
+    }
+}
+
 #[derive(Debug, Default)]
 struct Inner {
-    entries: HashMap<String, (i64, Bytes)>,
+    entries: HashMap<String, (i64, Page)>,
     /// Keys in the order they were put, oldest first (a key put again moves to the end).
     order: VecDeque<String>,
     bytes: usize,
@@ -33,27 +64,27 @@ struct Inner {
 
 impl Inner {
     fn remove(&mut self, key: &str) {
-        if let Some((_, body)) = self.entries.remove(key) {
-            self.bytes -= body.len();
+        if let Some((_, page)) = self.entries.remove(key) {
+            self.bytes -= page.len();
             self.order.retain(|k| k != key);
         }
     }
 }
 
 impl PageCache {
-    pub fn get(&self, key: &str, version: i64) -> Option<Bytes> {
+    pub fn get(&self, key: &str, version: i64) -> Option<Page> {
         let inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
         inner
             .entries
             .get(key)
             .filter(|(v, _)| *v == version)
-            .map(|(_, body)| body.clone())
+            .map(|(_, page)| page.clone())
     }
 
     /// Keeps `body` for `key` at `version`. Pages of older versions go first, then the oldest
     /// pages, until the cache is within its entries and bytes; a page larger than a quarter of
     /// the budget is not kept.
-    pub fn put(&self, key: String, version: i64, body: Bytes) {
+    pub fn put(&self, key: String, version: i64, body: Page) {
         if body.len() > MAX_BYTES / 4 {
             return;
         }
@@ -96,11 +127,31 @@ impl PageCache {
 mod tests {
     use super::*;
 
+    fn page(bytes: Vec<u8>) -> Page {
+        Page {
+            body: Bytes::from(bytes),
+            gzip: Bytes::new(),
+        }
+    }
+
+    #[test]
+    fn a_page_is_compressed_once_and_decompresses_to_itself() {
+        use std::io::Read;
+        let html = "<p>Ziel im Plan</p>".repeat(500);
+        let p = Page::new(Bytes::from(html.clone()));
+        assert!(p.gzip.len() < html.len() / 10, "{}", p.gzip.len());
+        let mut back = String::new();
+        flate2::read::GzDecoder::new(&p.gzip[..])
+            .read_to_string(&mut back)
+            .unwrap();
+        assert_eq!(back, html);
+    }
+
     #[test]
     fn stale_versions_miss() {
         let c = PageCache::default();
-        c.put("a".into(), 1, Bytes::from_static(b"x"));
-        assert_eq!(c.get("a", 1).as_deref(), Some(&b"x"[..]));
+        c.put("a".into(), 1, page(b"x".to_vec()));
+        assert_eq!(c.get("a", 1).map(|p| p.body).as_deref(), Some(&b"x"[..]));
         assert!(c.get("a", 2).is_none());
         assert!(c.get("b", 1).is_none());
     }
@@ -109,24 +160,24 @@ mod tests {
     fn bounded_in_entries_and_bytes_oldest_first() {
         let c = PageCache::default();
         for i in 0..(MAX_ENTRIES + 10) {
-            c.put(i.to_string(), 1, Bytes::new());
+            c.put(i.to_string(), 1, page(Vec::new()));
         }
         assert_eq!(c.size().0, MAX_ENTRIES);
         assert!(c.get("0", 1).is_none(), "the oldest went first");
         assert!(c.get(&(MAX_ENTRIES + 9).to_string(), 1).is_some());
 
         let c = PageCache::default();
-        let page = Bytes::from(vec![b'x'; 1024 * 1024]);
+        let mb = page(vec![b'x'; 1024 * 1024]);
         for i in 0..100 {
-            c.put(format!("p{i}"), 1, page.clone());
+            c.put(format!("p{i}"), 1, mb.clone());
         }
         let (n, bytes) = c.size();
         assert!(bytes <= MAX_BYTES, "{bytes}");
-        assert_eq!(n, MAX_BYTES / page.len());
+        assert_eq!(n, MAX_BYTES / mb.len());
         assert!(c.get("p99", 1).is_some() && c.get("p0", 1).is_none());
-        c.put("p99".into(), 2, page.clone());
+        c.put("p99".into(), 2, mb.clone());
         assert_eq!(c.size().0, n, "a key put again replaces its page");
-        c.put("riesig".into(), 2, Bytes::from(vec![0; MAX_BYTES]));
+        c.put("riesig".into(), 2, page(vec![0; MAX_BYTES]));
         assert!(c.get("riesig", 2).is_none(), "a huge page is not kept");
     }
 }

@@ -33,8 +33,13 @@ fn html<T: Template>(t: &T) -> PageResult {
 }
 
 /// Serves the page for `uri` from the cache if the data has not changed since it was rendered;
-/// otherwise renders it with `render` and keeps it. Errors are never cached.
-async fn cached<F, Fut, T>(state: &AppState, uri: &Uri, render: F) -> PageResult
+/// otherwise renders it with `render` and keeps it, compressed once. Errors are never cached.
+async fn cached<F, Fut, T>(
+    state: &AppState,
+    uri: &Uri,
+    headers: &axum::http::HeaderMap,
+    render: F,
+) -> PageResult
 where
     F: FnOnce() -> Fut,
     Fut: std::future::Future<Output = Result<T, WebError>>,
@@ -43,15 +48,56 @@ where
     // Pages carry the session's CSRF token and what its roles may do: cached per session.
     let key = format!("{} {uri}", crate::auth::session_key());
     let version = state.store.data_version().await?;
-    if let Some(body) = state.pages.get(&key, version) {
-        return Ok(Html(body).into_response());
-    }
-    let body = Bytes::from(render().await?.render()?);
-    state.pages.put(key, version, body.clone());
-    Ok(Html(body).into_response())
+    let page = match state.pages.get(&key, version) {
+        Some(page) => page,
+        None => {
+            let body = Bytes::from(render().await?.render()?);
+            let page = blocking(move || Ok::<_, WebError>(crate::cache::Page::new(body))).await?;
+            state.pages.put(key, version, page.clone());
+            page
+        }
+    };
+    Ok(answer(page, accepts_gzip(headers)))
 }
 
-/// A form field, trimmed; empty when absent.
+/// A kept page as a response: the gzip body for a client that accepts it.
+fn answer(page: crate::cache::Page, gzip: bool) -> Response {
+    let mut r = if gzip && !page.gzip.is_empty() {
+        let mut r = Html(page.gzip).into_response();
+        r.headers_mut().insert(
+            header::CONTENT_ENCODING,
+            axum::http::HeaderValue::from_static("gzip"),
+        );
+        r
+    } else {
+        Html(page.body).into_response()
+    };
+    r.headers_mut().insert(
+        header::VARY,
+        axum::http::HeaderValue::from_static("accept-encoding"),
+    );
+    r
+}
+
+/// Whether `Accept-Encoding` allows gzip (`gzip` or `*` without `q=0`).
+fn accepts_gzip(headers: &axum::http::HeaderMap) -> bool {
+    headers
+        .get_all(header::ACCEPT_ENCODING)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|item| {
+            let mut parts = item.split(';').map(str::trim);
+            let coding = parts.next().unwrap_or_default().to_ascii_lowercase();
+            let refused = parts.any(|p| {
+                p.strip_prefix("q=")
+                    .and_then(|q| q.parse::<f32>().ok())
+                    .is_some_and(|q| q <= 0.0)
+            });
+            (coding == "gzip" || coding == "*") && !refused
+        })
+}
+
 pub(crate) fn field<'a>(fields: &'a [(String, String)], name: &str) -> &'a str {
     fields
         .iter()
@@ -373,8 +419,12 @@ pub async fn overview(
     Path(id): Path<String>,
     Query(q): Query<StandQuery>,
     uri: Uri,
+    headers: axum::http::HeaderMap,
 ) -> PageResult {
-    cached(&state, &uri, || overview_page(&state, &session, id, q)).await
+    cached(&state, &uri, &headers, || {
+        overview_page(&state, &session, id, q)
+    })
+    .await
 }
 
 async fn overview_page(
@@ -540,8 +590,9 @@ pub async fn goal(
     Path((id, goal_key)): Path<(String, String)>,
     Query(q): Query<StandQuery>,
     uri: Uri,
+    headers: axum::http::HeaderMap,
 ) -> PageResult {
-    cached(&state, &uri, || {
+    cached(&state, &uri, &headers, || {
         goal_page(&state, &session, id, goal_key, q)
     })
     .await
@@ -833,8 +884,9 @@ pub async fn annexes(
     session: Session,
     Path(id): Path<String>,
     uri: Uri,
+    headers: axum::http::HeaderMap,
 ) -> PageResult {
-    cached(&state, &uri, || annex_page(&state, &session, id)).await
+    cached(&state, &uri, &headers, || annex_page(&state, &session, id)).await
 }
 
 async fn annex_page(

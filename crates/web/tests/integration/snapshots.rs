@@ -108,3 +108,55 @@ async fn the_overview_goal_and_meeting_pages() {
     assert_eq!(status, 200);
     insta::assert_snapshot!("meeting", stable(&meeting));
 }
+
+/// A cached page is sent compressed to a client that accepts gzip, and decompresses to the page
+/// a client without compression gets; nothing else changes.
+#[tokio::test]
+async fn a_cached_page_is_compressed_once_and_the_same_page() {
+    use std::io::Read;
+    let s = demo_server().await;
+    let kreis = s.login("kreis").await;
+    let url = s.url("/vereinbarungen/t36402-2022-v1?stand=2022-06");
+    let plain = kreis
+        .client
+        .get(&url)
+        .header("accept-encoding", "identity")
+        .send()
+        .await
+        .unwrap();
+    assert!(plain.headers().get("content-encoding").is_none());
+    let plain = plain.text().await.unwrap();
+    for _ in 0..2 {
+        // The first request renders and keeps the page, the second is a hit.
+        let r = kreis
+            .client
+            .get(&url)
+            .header("accept-encoding", "gzip, deflate, br")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.headers()["content-encoding"], "gzip");
+        assert_eq!(r.headers()["vary"], "accept-encoding");
+        let bytes = r.bytes().await.unwrap();
+        let mut html = String::new();
+        flate2::read::GzDecoder::new(&bytes[..])
+            .read_to_string(&mut html)
+            .unwrap();
+        assert_eq!(stable(&html), stable(&plain));
+        assert!(
+            bytes.len() < plain.len() / 3,
+            "{} of {}",
+            bytes.len(),
+            plain.len()
+        );
+    }
+    // q=0 refuses gzip.
+    let r = kreis
+        .client
+        .get(&url)
+        .header("accept-encoding", "gzip;q=0")
+        .send()
+        .await
+        .unwrap();
+    assert!(r.headers().get("content-encoding").is_none());
+}
