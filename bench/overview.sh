@@ -31,7 +31,7 @@ done
 base="http://127.0.0.1:$PORT"
 jar="$dir/cookies"
 form=$(curl -fs -c "$jar" "$base/anmelden")
-token=$(printf '%s' "$form" | grep -o 'name="_anmeldung" value="[0-9a-f]*"' | cut -d'"' -f4)
+token=$(printf '%s' "$form" | grep -o 'name="_anmeldung" value="[0-9a-f.]*"' | cut -d'"' -f4)
 curl -fs -b "$jar" -c "$jar" -o /dev/null \
   --data "_anmeldung=$token&login=kreis&passwort=zielwerk-demo&weiter=%2F" "$base/anmelden"
 session=$(awk '$6 == "zielwerk_sitzung" { print $7 }' "$jar")
@@ -40,6 +40,9 @@ cookie="Cookie: zielwerk_sitzung=$session"
 url="$base/vereinbarungen/t36402-2022-v1"
 bytes=$(curl -fs -H "$cookie" "$url" | wc -c)
 echo "Übersichtsseite: $bytes Bytes; $(nproc) Kerne; wrk -t2 -c$CONNECTIONS -d$DURATION"
-# Warm-up, then the measured run.
+# Warm-up, then the measured runs: without compression, and as browsers ask (gzip, br).
 wrk -t2 -c"$CONNECTIONS" -d3s -H "$cookie" "$url" >/dev/null
+echo "--- ohne Kompression (Cache-Treffer)"
 wrk -t2 -c"$CONNECTIONS" -d"$DURATION" --latency -H "$cookie" "$url"
+echo "--- Accept-Encoding: gzip, br (wie ein Browser; Cache-Treffer)"
+wrk -t2 -c"$CONNECTIONS" -d"$DURATION" --latency -H "$cookie" -H "Accept-Encoding: gzip, br" "$url"
