@@ -224,15 +224,25 @@ pub async fn series(
     indicator: &str,
 ) -> Result<SeriesReport, AppError> {
     let key = agreement_key(p, id, Action::ReadInternal)?;
-    let l = crate::documents::load(store, &key).await?;
+    let agreement = store
+        .agreement(&key)
+        .await?
+        .ok_or_else(|| AppError::NotFound(agreement_missing(id)))?;
     let missing = || {
         AppError::NotFound(format!(
             "Die Kennzahl „{indicator}“ gibt es in dieser Vereinbarung nicht."
         ))
     };
     let code: IndicatorCode = indicator.parse().map_err(|_| missing())?;
-    let ind = l.agreement.indicator(&code).ok_or_else(missing)?.clone();
-    Ok(series_of(&l.agreement, &l.values, ind))
+    let ind = agreement.indicator(&code).ok_or_else(missing)?.clone();
+    // Only the values this indicator is computed from.
+    let values = store
+        .current_values(
+            &agreement.jobcenter.ba_id,
+            &agreement.stored_inputs(&ind.code),
+        )
+        .await?;
+    Ok(series_of(&agreement, &values, ind))
 }
 
 /// The series of `ind` from an agreement's current values, with provenance per month.

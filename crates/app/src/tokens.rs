@@ -113,7 +113,7 @@ pub async fn create_for(
     let token = format!("{PREFIX}{}", random_token());
     let expires_at = (chrono::Utc::now() + chrono::Duration::days(i64::from(cmd.valid_days)))
         .to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
-    let id = store
+    let stored = store
         .create_token(&NewToken {
             user_id: &p.user_id,
             login: &p.login,
@@ -124,12 +124,6 @@ pub async fn create_for(
             expires_at: &expires_at,
         })
         .await?;
-    let stored = store
-        .tokens(&p.user_id)
-        .await?
-        .into_iter()
-        .find(|t| t.id == id)
-        .ok_or_else(|| AppError::Internal(format!("API-Schlüssel {id} nach dem Anlegen fehlt")))?;
     Ok(CreatedToken { token, stored })
 }
 

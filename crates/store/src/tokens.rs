@@ -40,6 +40,8 @@ pub struct NewToken<'a> {
 
 const COLUMNS: &str =
     "id, user_id, name, read_only, jobcenter_id, created_at, expires_at, revoked_at, last_used_at";
+/// [`COLUMNS`] of the token in a join (`t`).
+const JOINED_COLUMNS: &str = "t.id, t.user_id, t.name, t.read_only, t.jobcenter_id, t.created_at, t.expires_at, t.revoked_at, t.last_used_at";
 
 fn token_from(r: &sqlx::any::AnyRow) -> Result<StoredToken> {
     Ok(StoredToken {
@@ -59,9 +61,10 @@ fn token_from(r: &sqlx::any::AnyRow) -> Result<StoredToken> {
 }
 
 impl Store {
-    /// Stores a new token and records it in the audit trail; returns its id.
-    pub async fn create_token(&self, t: &NewToken<'_>) -> Result<String> {
+    /// Stores a new token and records it in the audit trail; returns it as stored.
+    pub async fn create_token(&self, t: &NewToken<'_>) -> Result<StoredToken> {
         let id = uuid::Uuid::now_v7().to_string();
+        let created_at = now();
         let mut tx = self.begin_write().await?;
         sqlx::query(
             "INSERT INTO api_token (id, user_id, name, token_hash, read_only, jobcenter_id, created_at, expires_at)
@@ -73,7 +76,7 @@ impl Store {
         .bind(t.token_hash)
         .bind(i64::from(t.read_only))
         .bind(t.jobcenter.map(BaId::to_string))
-        .bind(now())
+        .bind(&created_at)
         .bind(t.expires_at)
         .execute(&mut *tx)
         .await?;
@@ -92,7 +95,17 @@ impl Store {
         }
         record(&mut tx, &self.actor, change).await?;
         tx.commit().await?;
-        Ok(id)
+        Ok(StoredToken {
+            id,
+            user_id: t.user_id.to_owned(),
+            name: t.name.to_owned(),
+            read_only: t.read_only,
+            jobcenter: t.jobcenter.cloned(),
+            created_at,
+            expires_at: t.expires_at.to_owned(),
+            revoked_at: None,
+            last_used_at: None,
+        })
     }
 
     /// A user's tokens, newest first (revoked and expired ones too, for the list).
@@ -148,14 +161,9 @@ impl Store {
         at: &str,
     ) -> Result<Option<(StoredToken, StoredUser)>> {
         let Some(row) = sqlx::query(&format!(
-            "SELECT {} FROM api_token t JOIN app_user u ON u.id = t.user_id
+            "SELECT {JOINED_COLUMNS} FROM api_token t JOIN app_user u ON u.id = t.user_id
              WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND t.expires_at > $2
-               AND u.disabled = 0",
-            COLUMNS
-                .split(", ")
-                .map(|c| format!("t.{c}"))
-                .collect::<Vec<_>>()
-                .join(", ")
+               AND u.disabled = 0"
         ))
         .bind(token_hash)
         .bind(at)
@@ -189,5 +197,18 @@ impl Store {
             tracing::warn!(error = %e, "API token: last use not noted");
         }
         Ok(Some((token, user)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// The join names the same columns, in the same order.
+    #[test]
+    fn joined_columns_are_the_columns() {
+        let prefixed: Vec<String> = super::COLUMNS
+            .split(", ")
+            .map(|c| format!("t.{c}"))
+            .collect();
+        assert_eq!(super::JOINED_COLUMNS, prefixed.join(", "));
     }
 }
