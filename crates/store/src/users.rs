@@ -62,6 +62,10 @@ impl Store {
         if self.user_by_login(login).await?.is_some() {
             return Err(StoreError::Exists(format!("Das Benutzerkonto „{login}“")));
         }
+        // A form may name a grant twice; an account holds each once.
+        let mut grants = grants.to_vec();
+        grants.sort();
+        grants.dedup();
         let id = uuid::Uuid::now_v7().to_string();
         let ts = now();
         let mut tx = self.begin_write().await?;
@@ -77,7 +81,7 @@ impl Store {
         .bind(&ts)
         .execute(&mut *tx)
         .await?;
-        for g in grants {
+        for g in &grants {
             sqlx::query("INSERT INTO user_grant (user_id, scope, role) VALUES ($1, $2, $3)")
                 .bind(&id)
                 .bind(g.scope.as_str())
@@ -86,7 +90,7 @@ impl Store {
                 .await?;
         }
         let change = Change::new("user.add", format!("Benutzerkonto {login}")).after(
-            serde_json::json!({"login": login, "name": name, "rechte": grants_json(grants)}),
+            serde_json::json!({"login": login, "name": name, "rechte": grants_json(&grants)}),
         );
         record(&mut tx, &self.actor, change).await?;
         tx.commit().await?;

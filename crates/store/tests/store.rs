@@ -885,14 +885,16 @@ async fn backup_round_trips_on_postgres_and_moves_sqlite_to_postgres() {
 async fn accounts_goal_edits_signatures_and_the_audit_trail(store: Store) {
     use zielwerk_domain::{Grant, PartyRole, Role, Target};
 
-    // Accounts with grants; a second account with the same login is refused.
+    // Accounts with grants; a grant named twice is held once (a form may repeat a checkbox);
+    // a second account with the same login is refused.
     let grants = [Grant {
         scope: "t73906".parse().unwrap(),
         role: Role::Kreis,
     }];
     let admin = store.acting_as("kommandozeile");
+    let twice = [grants[0].clone(), grants[0].clone()];
     let id = admin
-        .add_user("kreis", "Karla Kreis", "$argon2id$fake", &grants)
+        .add_user("kreis", "Karla Kreis", "$argon2id$fake", &twice)
         .await
         .unwrap();
     assert!(matches!(
