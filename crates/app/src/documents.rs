@@ -29,6 +29,7 @@ pub const DOCX: &str = "application/vnd.openxmlformats-officedocument.wordproces
 pub const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
 /// An agreement with its current values and the comments on them.
+#[derive(Debug, Clone)]
 pub struct Loaded {
     pub agreement: Agreement,
     pub values: Vec<CurrentValue>,

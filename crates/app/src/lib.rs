@@ -7,6 +7,8 @@
 //! - `access`: the one door to the permission table, with the not-found rule for other
 //!   Jobcenter's objects, and the edit rule (the responsible party, while unsigned);
 //! - `agreements`: a goal or Handlungsansatz edited, a signature, a Nachtrag;
+//! - `assessments`: every agreement assessed and forecast for every month of its year when
+//!   the data changes, in the background; reads find the result, never fit a model;
 //! - `actions`: action items and their status;
 //! - `accounts`: the password rules and their hashing;
 //! - `documents`: load an agreement with its values, assess, build report models, set them as
@@ -24,6 +26,7 @@
 
 pub mod access;
 pub mod accounts;
+pub mod assessments;
 pub mod actions;
 pub mod agreements;
 pub mod compute;

@@ -7,8 +7,11 @@ use zielwerk_domain::{
     Target, ValueComment, YearMonth,
 };
 use zielwerk_engine::{assess_agreement, default_as_of};
+use std::sync::Arc;
+
 use zielwerk_store::{AgreementSummary, Store};
 
+use crate::assessments::{Assessments, Snapshot};
 use crate::{AppError, Problem, access};
 
 /// The message for an agreement id that does not exist (or that `p` may not know of).
@@ -70,29 +73,46 @@ pub fn as_of(
     }
 }
 
-/// An agreement with its values, for `p` who may read it.
+/// An agreement as last assessed (see [`crate::assessments`]), at a reporting month, for `p`
+/// who may read it.
 pub struct Assessed {
-    pub agreement: Agreement,
-    pub values: Vec<CurrentValue>,
-    pub comments: Vec<ValueComment>,
+    pub snapshot: Arc<Snapshot>,
+    /// `false` while newer data is being computed: this is the last assessment.
+    pub current: bool,
     pub as_of: YearMonth,
 }
 
-/// Loads the agreement `id` for `p` with its values, at the reporting month `wanted` (or the
-/// default one).
+impl Assessed {
+    pub fn agreement(&self) -> &Agreement {
+        &self.snapshot.loaded.agreement
+    }
+
+    pub fn values(&self) -> &[CurrentValue] {
+        &self.snapshot.loaded.values
+    }
+
+    pub fn comments(&self) -> &[ValueComment] {
+        &self.snapshot.loaded.comments
+    }
+}
+
+/// The agreement `id` as last assessed, for `p`, at the reporting month `wanted` (or the
+/// default one); waits up to `wait` for data that just changed (see
+/// [`Assessments::read`]).
 pub async fn assessed(
-    store: &Store,
+    assessments: &Arc<Assessments>,
     p: &Principal,
     id: &str,
     wanted: Option<&str>,
+    wait: std::time::Duration,
 ) -> Result<Assessed, AppError> {
     let key = agreement_key(p, id, Action::ReadInternal)?;
-    let l = crate::documents::load(store, &key).await?;
+    let read = assessments.read(&key, wait).await?;
+    let l = &read.snapshot.loaded;
     let as_of = as_of(&l.agreement, &l.values, wanted, "stand")?;
     Ok(Assessed {
-        agreement: l.agreement,
-        values: l.values,
-        comments: l.comments,
+        snapshot: read.snapshot,
+        current: read.current,
         as_of,
     })
 }
@@ -134,8 +154,8 @@ pub struct GoalReport {
 /// Every goal of `a` at its reporting month, with status and forecast (CPU work: run it through
 /// [`crate::compute::blocking`]).
 pub fn goal_reports(a: &Assessed) -> Vec<GoalReport> {
-    let obs: Vec<_> = a.values.iter().map(|v| v.observation.clone()).collect();
-    let st = assess_agreement(&a.agreement, &obs, a.as_of);
+    let obs = a.snapshot.observations();
+    let st = assess_agreement(a.agreement(), &obs, a.as_of);
     st.goals
         .iter()
         .map(|g| {
@@ -184,7 +204,7 @@ pub fn goal_report(a: &Assessed, goal: &str) -> Result<GoalReport, AppError> {
         ))
     };
     let key: Key = goal.parse().map_err(|_| missing())?;
-    if a.agreement.goal(&key).is_none() {
+    if a.agreement().goal(&key).is_none() {
         return Err(missing());
     }
     goal_reports(a)

@@ -25,6 +25,9 @@ use augurs_ets::trend::AutoETSTrendModel;
 use augurs_mstl::MSTLModel;
 use zielwerk_domain::{Accumulation, Direction, YearMonth};
 
+pub mod fits;
+pub use fits::{Pins, pinning};
+
 /// The interval level shown everywhere.
 pub const LEVEL: f64 = 0.8;
 /// The standard normal quantile of 0.9: an 80 % central interval is ±1.2816 σ.
@@ -51,7 +54,7 @@ impl Method {
     }
 }
 
-#[derive(Debug, thiserror::Error, PartialEq)]
+#[derive(Debug, Clone, thiserror::Error, PartialEq)]
 pub enum ForecastError {
     #[error(
         "zu wenige Monatswerte für eine Prognose: {found} lückenlose Monate, nötig sind mindestens {needed}"
@@ -125,8 +128,12 @@ fn finish(f: augurs_core::Forecast, method: Method) -> Result<Prediction, Foreca
     })
 }
 
-/// Forecasts `horizon` months after `history` (contiguous monthly values, oldest first).
-pub fn predict(history: &[f64], horizon: usize) -> Result<Prediction, ForecastError> {
+/// Months of history a model is fitted on at most: ten years show the trend and seasonal
+/// pattern that matter for this year's end; older months are not refitted at every origin
+/// (real BA series go back to 2005).
+pub const MAX_FIT_HISTORY: usize = 120;
+
+fn fit(history: &[f64], horizon: usize) -> Result<Prediction, ForecastError> {
     if history.len() < MIN_HISTORY {
         return Err(ForecastError::TooShort {
             found: history.len(),
@@ -141,13 +148,32 @@ pub fn predict(history: &[f64], horizon: usize) -> Result<Prediction, ForecastEr
     ets_prediction(history, horizon)
 }
 
+/// Forecasts `horizon` months after `history` (contiguous monthly values, oldest first), from
+/// a model fitted on its last [`MAX_FIT_HISTORY`] months. Fits are kept (see [`fits`]): the same
+/// window is fitted once, whatever horizon up to [`fits::FIT_HORIZON`] is asked for.
+pub fn predict(history: &[f64], horizon: usize) -> Result<Prediction, ForecastError> {
+    let window = &history[history.len().saturating_sub(MAX_FIT_HISTORY)..];
+    if horizon > fits::FIT_HORIZON {
+        return fit(window, horizon);
+    }
+    let kept = fits::fitted_for(window, || fit(window, fits::FIT_HORIZON));
+    let p = (*kept).clone()?;
+    Ok(Prediction {
+        point: p.point[..horizon].to_vec(),
+        lower: p.lower[..horizon].to_vec(),
+        upper: p.upper[..horizon].to_vec(),
+        method: p.method,
+    })
+}
+
 /// Months of recent history used to calibrate the interval.
 const CALIBRATION_WINDOW: usize = 24;
 /// Fewer errors than this leave the model's own interval as it is.
 const CALIBRATION_MIN_ERRORS: usize = 8;
 
 /// Forecasts like [`predict`], with the 80 % interval calibrated on the series' own recent
-/// history: the model is refitted at each of the last 24 months, and the interval is scaled so
+/// history: the model fitted at each of the last 24 months (found again when an earlier
+/// forecast fitted it), and the interval is scaled so
 /// that 80 % of those past forecast errors would have fallen inside it (split conformal). Model
 /// intervals assume the model is right; SGB II series break at events, and the calibration
 /// widens the interval by as much as such breaks have cost before (or narrows it when the model
@@ -416,6 +442,7 @@ pub fn rolling_sums(values: &[f64]) -> Vec<f64> {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+    use std::sync::Arc;
 
     fn seasonal_series(n: usize) -> Vec<f64> {
         (0..n)
@@ -445,6 +472,49 @@ mod tests {
                 needed: 6
             }
         );
+    }
+
+    #[test]
+    fn a_kept_twelve_month_fit_gives_what_a_fit_for_fewer_months_gives() {
+        // The memo fits every window for twelve months and hands out the first h; that must be
+        // the forecast a fit for h months makes, for both models.
+        for (n, method) in [(48, Method::MstlEts), (20, Method::Ets)] {
+            let y = seasonal_series(n);
+            for h in [1, 5, 11] {
+                let direct = fit(&y, h).unwrap();
+                let kept = predict(&y, h).unwrap();
+                assert_eq!(kept.method, method);
+                for i in 0..h {
+                    for (a, b) in [
+                        (direct.point[i], kept.point[i]),
+                        (direct.lower[i], kept.lower[i]),
+                        (direct.upper[i], kept.upper[i]),
+                    ] {
+                        assert!((a - b).abs() <= 1e-9 * a.abs().max(1.0), "{n} {h} {i}: {a} {b}");
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn the_next_months_forecast_refits_only_the_new_origin() {
+        let y = seasonal_series(200);
+        let (_, first) = pinning(|| forecast(&y[..180], 6).unwrap());
+        let (_, next) = pinning(|| forecast(&y[..181], 5).unwrap());
+        // The forecast and its 24 calibration origins; all but the newest were the month
+        // before's, found again (the same kept fits, not fitted anew).
+        assert_eq!((first.len(), next.len()), (25, 25));
+        let shared = next.0.iter().filter(|f| first.0.iter().any(|g| Arc::ptr_eq(f, g))).count();
+        assert_eq!(shared, 24);
+    }
+
+    #[test]
+    fn history_beyond_ten_years_does_not_change_the_fit() {
+        let y = seasonal_series(216);
+        let long = predict(&y, 6).unwrap();
+        let short = predict(&y[216 - MAX_FIT_HISTORY..], 6).unwrap();
+        assert_eq!(long, short);
     }
 
     #[test]

@@ -29,6 +29,8 @@ pub use error::WebError;
 #[derive(Clone, Debug)]
 pub struct AppState {
     pub store: Store,
+    /// Every agreement assessed at every month, kept current in the background.
+    pub assessments: std::sync::Arc<zielwerk_app::assessments::Assessments>,
     pages: std::sync::Arc<cache::PageCache>,
     /// The installation's key for sign-in tokens, read from the database on first use.
     login_secret: std::sync::Arc<tokio::sync::OnceCell<std::sync::Arc<[u8]>>>,
@@ -46,6 +48,9 @@ pub struct AppState {
 pub struct TimeLimits {
     pub page: Duration,
     pub import: Duration,
+    /// How long a page waits for the assessment of data that just changed before it shows the
+    /// last one (and says so).
+    pub assessment: Duration,
 }
 
 impl Default for TimeLimits {
@@ -53,6 +58,7 @@ impl Default for TimeLimits {
         Self {
             page: Duration::from_secs(30),
             import: Duration::from_secs(600),
+            assessment: Duration::from_millis(700),
         }
     }
 }
@@ -60,6 +66,7 @@ impl Default for TimeLimits {
 impl AppState {
     pub fn new(store: Store) -> Self {
         Self {
+            assessments: zielwerk_app::assessments::Assessments::new(store.clone()),
             store,
             pages: Default::default(),
             login_secret: Default::default(),

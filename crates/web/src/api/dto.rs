@@ -169,12 +169,17 @@ pub struct AgreementReport {
     pub titel: String,
     /// Der Berichtsmonat (JJJJ-MM).
     pub stand: String,
+    /// Wann Bewertung und Prognosen berechnet wurden (RFC 3339).
+    pub berechnet_am: String,
+    /// `false`, solange neue Werte eingerechnet werden: dann ist dies die letzte Bewertung, mit
+    /// den Werten von damals.
+    pub aktuell: bool,
     pub ziele: Vec<GoalState>,
 }
 
 impl AgreementReport {
     pub fn new(a: &Assessed, goals: Vec<GoalReport>) -> Self {
-        let ag = &a.agreement;
+        let ag = a.agreement();
         Self {
             id: ag.key().to_string(),
             jobcenter: ag.jobcenter.ba_id.to_string(),
@@ -184,6 +189,8 @@ impl AgreementReport {
             status: agreement_status_token(ag.status).into(),
             titel: ag.title.clone(),
             stand: a.as_of.to_string(),
+            berechnet_am: a.snapshot.computed_at.to_rfc3339(),
+            aktuell: a.current,
             ziele: goals.into_iter().map(GoalState::from).collect(),
         }
     }

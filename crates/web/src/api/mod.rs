@@ -289,7 +289,14 @@ async fn agreement(
     q: Result<Query<StandQuery>, axum::extract::rejection::QueryRejection>,
 ) -> ApiResult {
     let Query(q) = q.map_err(problem::query)?;
-    let a = reads::assessed(&state.store, &caller.0, &id, q.stand.as_deref()).await?;
+    let a = reads::assessed(
+        &state.assessments,
+        &caller.0,
+        &id,
+        q.stand.as_deref(),
+        state.time_limits.assessment,
+    )
+    .await?;
     let report = compute::blocking(move || {
         let goals = reads::goal_reports(&a);
         Ok::<_, AppError>(AgreementReport::new(&a, goals))
@@ -320,16 +327,23 @@ async fn goal(
     q: Result<Query<StandQuery>, axum::extract::rejection::QueryRejection>,
 ) -> ApiResult {
     let Query(q) = q.map_err(problem::query)?;
-    let a = reads::assessed(&state.store, &caller.0, &id, q.stand.as_deref()).await?;
+    let a = reads::assessed(
+        &state.assessments,
+        &caller.0,
+        &id,
+        q.stand.as_deref(),
+        state.time_limits.assessment,
+    )
+    .await?;
     let detail = compute::blocking(move || {
         let g = reads::goal_report(&a, &ziel)?;
         let ind = a
-            .agreement
+            .agreement()
             .indicator(&g.indicator)
             .cloned()
             .ok_or_else(|| AppError::Internal(format!("Ziel {ziel}: Kennzahl fehlt")))?;
-        let series = reads::series_of(&a.agreement, &a.values, ind);
-        Ok::<_, AppError>(GoalDetail::new(&a.agreement, g, &series))
+        let series = reads::series_of(a.agreement(), a.values(), ind);
+        Ok::<_, AppError>(GoalDetail::new(a.agreement(), g, &series))
     })
     .await?;
     json_etag(&headers, &detail)

@@ -33,7 +33,9 @@ fn html<T: Template>(t: &T) -> PageResult {
 }
 
 /// Serves the page for `uri` from the cache if the data has not changed since it was rendered;
-/// otherwise renders it with `render` and keeps it, compressed once. Errors are never cached.
+/// otherwise renders it with `render` and keeps it, compressed once. `render` says whether the
+/// page rests on the current data: one that shows the last assessment while a newer one is
+/// computed is not kept. Errors are never cached.
 async fn cached<F, Fut, T>(
     state: &AppState,
     uri: &Uri,
@@ -42,7 +44,7 @@ async fn cached<F, Fut, T>(
 ) -> PageResult
 where
     F: FnOnce() -> Fut,
-    Fut: std::future::Future<Output = Result<T, WebError>>,
+    Fut: std::future::Future<Output = Result<(T, bool), WebError>>,
     T: Template,
 {
     // Pages carry the session's CSRF token and what its roles may do: cached per session.
@@ -51,9 +53,12 @@ where
     let page = match state.pages.get(&key, version) {
         Some(page) => page,
         None => {
-            let body = Bytes::from(render().await?.render()?);
+            let (rendered, keep) = render().await?;
+            let body = Bytes::from(rendered.render()?);
             let page = blocking(move || Ok::<_, WebError>(crate::cache::Page::new(body))).await?;
-            state.pages.put(key, version, page.clone());
+            if keep {
+                state.pages.put(key, version, page.clone());
+            }
             page
         }
     };
@@ -342,6 +347,28 @@ pub(crate) struct Head {
     parties: Vec<(String, String, String)>,
     demo: bool,
     sources: Vec<String>,
+    /// When the assessment shown was computed, for pages that show one.
+    computed: Option<Computed>,
+}
+
+/// When the assessment a page shows was computed, and whether newer data is being computed.
+pub(crate) struct Computed {
+    at: String,
+    current: bool,
+}
+
+impl Computed {
+    pub(crate) fn of(read: &zielwerk_app::assessments::Read) -> Self {
+        Self {
+            at: read
+                .snapshot
+                .computed_at
+                .with_timezone(&chrono::Local)
+                .format("%d.%m.%Y um %H:%M Uhr")
+                .to_string(),
+            current: read.current,
+        }
+    }
 }
 
 pub(crate) fn head(a: &Agreement, values: &[CurrentValue]) -> Head {
@@ -369,6 +396,7 @@ pub(crate) fn head(a: &Agreement, values: &[CurrentValue]) -> Head {
             .collect(),
         demo,
         sources,
+        computed: None,
     }
 }
 
@@ -432,9 +460,12 @@ async fn overview_page(
     session: &Session,
     id: String,
     q: StandQuery,
-) -> Result<OverviewPage, WebError> {
-    let (agreement, values) = load(state, session, &id).await?;
-    let key = agreement.key();
+) -> Result<(OverviewPage, bool), WebError> {
+    let key = agreement_for(session, &id, Action::ReadInternal)?;
+    let read = state
+        .assessments
+        .read(&key, state.time_limits.assessment)
+        .await?;
     let later = state
         .store
         .agreements()
@@ -443,9 +474,14 @@ async fn overview_page(
         .filter(|a| a.jobcenter == key.jobcenter && a.year == key.year && a.version > key.version)
         .map(|a| (a.key.to_string(), a.version, a.status.label_de()))
         .collect();
-    let mut page = blocking(move || overview_model(agreement, values, q)).await?;
+    let snapshot = read.snapshot.clone();
+    let mut page = blocking(move || {
+        overview_model(&snapshot.loaded.agreement, &snapshot.loaded.values, q)
+    })
+    .await?;
     page.later = later;
-    Ok(page)
+    page.head.computed = Some(Computed::of(&read));
+    Ok((page, read.current))
 }
 
 /// CPU work on the application core's blocking pool (one turn per core, see
@@ -460,13 +496,13 @@ pub(crate) async fn blocking<T: Send + 'static, E: Into<WebError> + Send + 'stat
 }
 
 fn overview_model(
-    agreement: Agreement,
-    values: Vec<CurrentValue>,
+    agreement: &Agreement,
+    values: &[CurrentValue],
     q: StandQuery,
 ) -> Result<OverviewPage, WebError> {
-    let as_of = as_of(&agreement, &values, &q)?;
+    let as_of = as_of(agreement, values, &q)?;
     let obs: Vec<_> = values.iter().map(|v| v.observation.clone()).collect();
-    let st = assess_agreement(&agreement, &obs, as_of);
+    let st = assess_agreement(agreement, &obs, as_of);
     let count = |s: Status| st.goals.iter().filter(|g| g.assessment.status == s).count();
     let areas = agreement
         .areas
@@ -604,21 +640,13 @@ async fn goal_page(
     id: String,
     goal_key: String,
     q: StandQuery,
-) -> Result<GoalPage, WebError> {
+) -> Result<(GoalPage, bool), WebError> {
     let key = agreement_for(session, &id, Action::ReadInternal)?;
-    let zielwerk_app::documents::Loaded {
-        agreement,
-        values,
-        comments,
-    } = zielwerk_app::documents::load(&state.store, &key).await?;
-    // Figures by household size explain changes of totals (structure effect).
-    let breakdowns = state
-        .store
-        .breakdown_values(
-            &agreement.jobcenter.ba_id,
-            &agreement.stored_indicator_codes(),
-        )
+    let read = state
+        .assessments
+        .read(&key, state.time_limits.assessment)
         .await?;
+    let agreement = &read.snapshot.loaded.agreement;
     // Earlier revisions of the values behind this goal, for the history table.
     let history = match goal_key
         .parse::<Key>()
@@ -637,38 +665,34 @@ async fn goal_page(
         None => Vec::new(),
     };
     let principal = session.principal.clone();
-    blocking(move || {
-        goal_model(
-            agreement, values, comments, breakdowns, history, goal_key, q, principal,
-        )
-    })
-    .await
+    let snapshot = read.snapshot.clone();
+    let mut page =
+        blocking(move || goal_model(&snapshot, history, goal_key, q, principal)).await?;
+    page.head.computed = Some(Computed::of(&read));
+    Ok((page, read.current))
 }
 
-#[allow(clippy::too_many_arguments)]
 fn goal_model(
-    agreement: Agreement,
-    values: Vec<CurrentValue>,
-    comments: Vec<zielwerk_domain::ValueComment>,
-    breakdowns: Vec<CurrentValue>,
+    snapshot: &zielwerk_app::assessments::Snapshot,
     history: Vec<CurrentValue>,
     goal_key: String,
     q: StandQuery,
     principal: zielwerk_domain::Principal,
 ) -> Result<GoalPage, WebError> {
+    let (agreement, values, comments) = (
+        &snapshot.loaded.agreement,
+        &snapshot.loaded.values,
+        &snapshot.loaded.comments,
+    );
     let missing = || {
         WebError::NotFound(format!(
             "Das Ziel „{goal_key}“ gibt es in dieser Vereinbarung nicht."
         ))
     };
     let key: Key = goal_key.parse().map_err(|_| missing())?;
-    let as_of = as_of(&agreement, &values, &q)?;
-    let obs: Vec<_> = values
-        .iter()
-        .chain(&breakdowns)
-        .map(|v| v.observation.clone())
-        .collect();
-    let st = assess_agreement(&agreement, &obs, as_of);
+    let as_of = as_of(agreement, values, &q)?;
+    let obs = snapshot.observations();
+    let st = assess_agreement(agreement, &obs, as_of);
     let g = st
         .goals
         .iter()
@@ -886,7 +910,10 @@ pub async fn annexes(
     uri: Uri,
     headers: axum::http::HeaderMap,
 ) -> PageResult {
-    cached(&state, &uri, &headers, || annex_page(&state, &session, id)).await
+    cached(&state, &uri, &headers, || async {
+        Ok((annex_page(&state, &session, id).await?, true))
+    })
+    .await
 }
 
 async fn annex_page(

@@ -119,8 +119,17 @@ pub async fn list(
     State(state): State<AppState>,
     session: Session,
     Path(id): Path<String>,
+    uri: axum::http::Uri,
+    headers: axum::http::HeaderMap,
 ) -> PageResult {
-    let k = agreement_for(&session, &id, Action::ReadInternal)?;
+    super::cached(&state, &uri, &headers, || async {
+        Ok((list_page(&state, &session, &id).await?, true))
+    })
+    .await
+}
+
+async fn list_page(state: &AppState, session: &Session, id: &str) -> Result<ReportsPage, WebError> {
+    let k = agreement_for(session, id, Action::ReadInternal)?;
     let Loaded {
         agreement, values, ..
     } = documents::load(&state.store, &k).await?;
@@ -156,7 +165,7 @@ pub async fn list(
             )
         })
         .collect();
-    html(&ReportsPage {
+    Ok(ReportsPage {
         head: head(&agreement, &values),
         quarters,
         vorlagen,

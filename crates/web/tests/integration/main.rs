@@ -260,6 +260,9 @@ pub async fn serve_demo_with(
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let mut state = AppState::new(store.clone());
+    // Tests read what they just wrote: pages wait for the new assessment instead of showing the
+    // last one (the test of that path sets its own wait).
+    state.time_limits.assessment = std::time::Duration::from_secs(120);
     configure(&mut state);
     let app = zielwerk_web::router(state);
     tokio::spawn(async move {

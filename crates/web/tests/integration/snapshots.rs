@@ -23,7 +23,31 @@ fn stable(text: &str) -> String {
     let out = out
         .replace(&today.format("%d.%m.%Y").to_string(), "[heute]")
         .replace(&today.format("%Y-%m-%d").to_string(), "[heute]");
-    uuids_replaced(&out)
+    times_replaced(&uuids_replaced(&out))
+}
+
+/// Replaces every clock time (`um 18:40 Uhr`) with `um [Uhrzeit] Uhr`.
+fn times_replaced(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(i) = rest.find("um ") {
+        let (before, after) = rest.split_at(i + 3);
+        out.push_str(before);
+        let b = after.as_bytes();
+        let is_time = b.len() >= 9
+            && b[..2].iter().all(u8::is_ascii_digit)
+            && b[2] == b':'
+            && b[3..5].iter().all(u8::is_ascii_digit)
+            && &b[5..9] == b" Uhr";
+        if is_time {
+            out.push_str("[Uhrzeit]");
+            rest = &after[5..];
+        } else {
+            rest = after;
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 /// Replaces every UUID (8-4-4-4-12 hex digits) with `[id]`.
@@ -64,10 +88,10 @@ fn uuids_replaced(text: &str) -> String {
 
 #[test]
 fn placeholders_replace_only_what_changes() {
-    let page = r#"<input name="_csrf" value="abc123"> /sitzungen/01a23251-341d-75ae-88e1-d4de9585bac0#x 0123"#;
+    let page = r#"<input name="_csrf" value="abc123"> /sitzungen/01a23251-341d-75ae-88e1-d4de9585bac0#x 0123 berechnet um 18:40 Uhr, um 9 Uhr, um 12:3ä"#;
     assert_eq!(
         stable(page),
-        r#"<input name="_csrf" value="[csrf]"> /sitzungen/[id]#x 0123"#
+        r#"<input name="_csrf" value="[csrf]"> /sitzungen/[id]#x 0123 berechnet um [Uhrzeit] Uhr, um 9 Uhr, um 12:3ä"#
     );
 }
 

@@ -1,0 +1,185 @@
+//! The fitted models, kept in one place: every forecast and every calibration reads its model
+//! fits from here.
+//!
+//! A fit is a pure function of the history window it is fitted on, so it is kept by the content
+//! of that window (a SHA-256 of its values) and never goes stale: when an import changes one
+//! series, only the windows of that series are new and fitted; every other series finds its fits
+//! again. Each fit predicts [`FIT_HORIZON`] months; a forecast of fewer months reads the first
+//! ones (the model's forecasts and intervals are per step, so this is the same as fitting for the
+//! shorter horizon). The calibration of a year-end forecast at month *m* uses the fits at the 24
+//! origins before *m*; the forecast at *m* + 1 shares 23 of them.
+//!
+//! The memo is bounded in two generations (the older one is dropped when the younger is full;
+//! a hit in the older generation moves the fit to the younger). Fits that a caller pins with
+//! [`pinning`] stay findable as long as the caller holds the [`Pins`], whatever the generations
+//! drop: a precomputed assessment keeps its fits this way, so reading it never fits a model.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, LazyLock, Mutex, Weak};
+
+use sha2::{Digest, Sha256};
+
+use crate::{ForecastError, Prediction};
+
+/// Months every fit predicts (a forecast in January reaches December in 11 months).
+pub const FIT_HORIZON: usize = 12;
+/// Fits per generation; a fit is about half a kilobyte.
+const GENERATION: usize = 40_000;
+
+pub(crate) type Fit = Result<Prediction, ForecastError>;
+
+#[derive(Default)]
+struct Memo {
+    young: HashMap<u128, Arc<Fit>>,
+    old: HashMap<u128, Arc<Fit>>,
+    pinned: HashMap<u128, Weak<Fit>>,
+    /// Size of `pinned` at which dead entries are swept next.
+    sweep_at: usize,
+}
+
+impl Memo {
+    fn get(&mut self, key: u128) -> Option<Arc<Fit>> {
+        if let Some(f) = self.young.get(&key) {
+            return Some(f.clone());
+        }
+        let found = self
+            .old
+            .remove(&key)
+            .or_else(|| self.pinned.get(&key).and_then(Weak::upgrade))?;
+        self.put(key, found.clone());
+        Some(found)
+    }
+
+    fn put(&mut self, key: u128, fit: Arc<Fit>) {
+        if self.young.len() >= GENERATION {
+            self.old = std::mem::take(&mut self.young);
+        }
+        self.young.insert(key, fit);
+    }
+
+    fn pin(&mut self, key: u128, fit: &Arc<Fit>) {
+        self.pinned.insert(key, Arc::downgrade(fit));
+        if self.pinned.len() >= self.sweep_at {
+            self.pinned.retain(|_, w| w.strong_count() > 0);
+            self.sweep_at = (self.pinned.len() * 2).max(1024);
+        }
+    }
+}
+
+static MEMO: LazyLock<Mutex<Memo>> = LazyLock::new(Default::default);
+static FITTED: AtomicU64 = AtomicU64::new(0);
+
+thread_local! {
+    static COLLECTING: RefCell<Option<Vec<Arc<Fit>>>> = const { RefCell::new(None) };
+}
+
+/// The fits a computation used, held so that they stay findable (see [`pinning`]).
+#[derive(Debug, Clone, Default)]
+pub struct Pins(pub(crate) Vec<Arc<Fit>>);
+
+impl Pins {
+    /// How many fits are held.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+/// Runs `f` and returns, with its result, every fit it read or made on this thread. While the
+/// [`Pins`] live, those fits are found again without fitting.
+pub fn pinning<R>(f: impl FnOnce() -> R) -> (R, Pins) {
+    let outer = COLLECTING.with(|c| c.replace(Some(Vec::new())));
+    let result = f();
+    let mine = COLLECTING.with(|c| c.replace(outer)).unwrap_or_default();
+    COLLECTING.with(|c| {
+        if let Some(outer) = c.borrow_mut().as_mut() {
+            outer.extend(mine.iter().cloned());
+        }
+    });
+    (result, Pins(mine))
+}
+
+/// How many models were fitted in this process (for tests and benchmarks: a read that finds
+/// its fits leaves it unchanged).
+pub fn fitted() -> u64 {
+    FITTED.load(Ordering::Relaxed)
+}
+
+fn key(history: &[f64]) -> u128 {
+    let mut h = Sha256::new();
+    for v in history {
+        h.update(v.to_bits().to_le_bytes());
+    }
+    let digest = h.finalize();
+    let mut first = [0u8; 16];
+    first.copy_from_slice(&digest[..16]);
+    u128::from_le_bytes(first)
+}
+
+fn memo() -> std::sync::MutexGuard<'static, Memo> {
+    MEMO.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// The fit of `history` for [`FIT_HORIZON`] months: found, or made with `fit` and kept.
+pub(crate) fn fitted_for(history: &[f64], fit: impl FnOnce() -> Fit) -> Arc<Fit> {
+    let key = key(history);
+    let found = memo().get(key);
+    let f = match found {
+        Some(f) => f,
+        None => {
+            // Fitted outside the lock: other series' forecasts go on meanwhile. Two threads
+            // missing the same window both fit it, with the same result.
+            FITTED.fetch_add(1, Ordering::Relaxed);
+            let f = Arc::new(fit());
+            memo().put(key, f.clone());
+            f
+        }
+    };
+    COLLECTING.with(|c| {
+        if let Some(pins) = c.borrow_mut().as_mut() {
+            memo().pin(key, &f);
+            pins.push(f.clone());
+        }
+    });
+    f
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fake(point: f64) -> Fit {
+        Ok(Prediction {
+            point: vec![point],
+            lower: vec![point],
+            upper: vec![point],
+            method: crate::Method::Ets,
+        })
+    }
+
+    #[test]
+    fn a_window_is_fitted_once_and_pinned_fits_survive_the_generations() {
+        let history = [1.5, 2.5, -0.0, 7.25];
+        let before = fitted();
+        let (_, pins) = pinning(|| fitted_for(&history, || fake(1.0)));
+        assert_eq!(pins.len(), 1);
+        let again = fitted_for(&history, || panic!("found again, not fitted"));
+        assert_eq!(again.as_ref(), &fake(1.0));
+        // Flood both generations with other windows: the pinned fit is still found.
+        for i in 0..(2 * GENERATION + 10) {
+            fitted_for(&[i as f64, 0.123_456], || fake(0.0));
+        }
+        assert!(fitted() >= before + 1);
+        let still = fitted_for(&history, || panic!("pinned, not fitted"));
+        assert_eq!(still.as_ref(), &fake(1.0));
+        drop(pins);
+        // A value that differs in its last bit is another window.
+        let other = [1.5, 2.5, 0.0, 7.25];
+        assert_eq!(fitted_for(&other, || fake(2.0)).as_ref(), &fake(2.0));
+    }
+}
