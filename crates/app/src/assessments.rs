@@ -43,6 +43,8 @@ pub struct Snapshot {
     pub loaded: Loaded,
     /// Values by household size (they explain changes of totals).
     pub breakdowns: Vec<CurrentValue>,
+    /// Earlier revisions of the agreement's stored values (a goal page lists those of its own).
+    pub superseded: Vec<CurrentValue>,
     /// Models fitted for this snapshot (the others were found among earlier fits).
     pub fitted: u64,
     fits: zielwerk_forecast::Pins,
@@ -102,7 +104,11 @@ impl Assessments {
     /// waits for its computation. When the kept snapshot is behind the data, its computation
     /// starts at once and the read waits for it up to `wait` (usually enough for the series one
     /// import changed); after that it gets the kept snapshot, marked not current.
-    pub async fn read(self: &Arc<Self>, key: &AgreementKey, wait: Duration) -> Result<Read, AppError> {
+    pub async fn read(
+        self: &Arc<Self>,
+        key: &AgreementKey,
+        wait: Duration,
+    ) -> Result<Read, AppError> {
         self.start();
         let version = self.store.data_version().await?;
         if let Some(kept) = self.kept(key) {
@@ -155,7 +161,10 @@ impl Assessments {
 
     /// The snapshot of `key` at data version `version` or newer: the kept one, or computed.
     async fn compute(&self, key: &AgreementKey, version: i64) -> Result<Arc<Snapshot>, AppError> {
-        let gate = lock(&self.computing).entry(key.clone()).or_default().clone();
+        let gate = lock(&self.computing)
+            .entry(key.clone())
+            .or_default()
+            .clone();
         let _turn = gate.lock().await;
         if let Some(s) = self.kept(key).filter(|s| s.version >= version) {
             return Ok(s);
@@ -179,9 +188,17 @@ impl Assessments {
                 &loaded.agreement.stored_indicator_codes(),
             )
             .await?;
+        let superseded = self
+            .store
+            .superseded_values(
+                &loaded.agreement.jobcenter.ba_id,
+                &loaded.agreement.stored_indicator_codes(),
+            )
+            .await?;
         let (loaded, breakdowns, fits, fitted) = crate::compute::blocking(move || {
             let before = zielwerk_forecast::fits::fitted();
-            let (_, fits) = zielwerk_forecast::pinning(|| forecast_every_month(&loaded, &breakdowns));
+            let (_, fits) =
+                zielwerk_forecast::pinning(|| forecast_every_month(&loaded, &breakdowns));
             let fitted = zielwerk_forecast::fits::fitted().saturating_sub(before);
             Ok::<_, AppError>((loaded, breakdowns, fits, fitted))
         })
@@ -192,6 +209,7 @@ impl Assessments {
             took: started.elapsed(),
             loaded,
             breakdowns,
+            superseded,
             fitted,
             fits,
         });

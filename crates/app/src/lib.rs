@@ -26,9 +26,9 @@
 
 pub mod access;
 pub mod accounts;
-pub mod assessments;
 pub mod actions;
 pub mod agreements;
+pub mod assessments;
 pub mod compute;
 pub mod documents;
 pub mod error;

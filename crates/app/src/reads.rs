@@ -2,12 +2,12 @@
 //! agreement assessed at a month, a goal with its forecast, an indicator's series with its
 //! provenance. Another Jobcenter's object is "not found", never "forbidden".
 
+use std::sync::Arc;
 use zielwerk_domain::{
     Action, Agreement, AgreementKey, BaId, CurrentValue, IndicatorCode, Key, Principal, Status,
     Target, ValueComment, YearMonth,
 };
 use zielwerk_engine::{assess_agreement, default_as_of};
-use std::sync::Arc;
 
 use zielwerk_store::{AgreementSummary, Store};
 

@@ -73,6 +73,16 @@ static FITTED: AtomicU64 = AtomicU64::new(0);
 
 thread_local! {
     static COLLECTING: RefCell<Option<Vec<Arc<Fit>>>> = const { RefCell::new(None) };
+    static BYPASS: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Runs `f` with every fit made afresh on this thread, neither found in nor added to the memo:
+/// the direct computation that tests compare kept results with.
+pub fn afresh<R>(f: impl FnOnce() -> R) -> R {
+    let outer = BYPASS.with(|b| b.replace(true));
+    let result = f();
+    BYPASS.with(|b| b.set(outer));
+    result
 }
 
 /// The fits a computation used, held so that they stay findable (see [`pinning`]).
@@ -127,6 +137,9 @@ fn memo() -> std::sync::MutexGuard<'static, Memo> {
 
 /// The fit of `history` for [`FIT_HORIZON`] months: found, or made with `fit` and kept.
 pub(crate) fn fitted_for(history: &[f64], fit: impl FnOnce() -> Fit) -> Arc<Fit> {
+    if BYPASS.with(std::cell::Cell::get) {
+        return Arc::new(fit());
+    }
     let key = key(history);
     let found = memo().get(key);
     let f = match found {
@@ -174,7 +187,7 @@ mod tests {
         for i in 0..(2 * GENERATION + 10) {
             fitted_for(&[i as f64, 0.123_456], || fake(0.0));
         }
-        assert!(fitted() >= before + 1);
+        assert!(fitted() > before);
         let still = fitted_for(&history, || panic!("pinned, not fitted"));
         assert_eq!(still.as_ref(), &fake(1.0));
         drop(pins);

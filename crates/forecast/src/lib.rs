@@ -490,7 +490,10 @@ mod tests {
                         (direct.lower[i], kept.lower[i]),
                         (direct.upper[i], kept.upper[i]),
                     ] {
-                        assert!((a - b).abs() <= 1e-9 * a.abs().max(1.0), "{n} {h} {i}: {a} {b}");
+                        assert!(
+                            (a - b).abs() <= 1e-9 * a.abs().max(1.0),
+                            "{n} {h} {i}: {a} {b}"
+                        );
                     }
                 }
             }
@@ -505,7 +508,11 @@ mod tests {
         // The forecast and its 24 calibration origins; all but the newest were the month
         // before's, found again (the same kept fits, not fitted anew).
         assert_eq!((first.len(), next.len()), (25, 25));
-        let shared = next.0.iter().filter(|f| first.0.iter().any(|g| Arc::ptr_eq(f, g))).count();
+        let shared = next
+            .0
+            .iter()
+            .filter(|f| first.0.iter().any(|g| Arc::ptr_eq(f, g)))
+            .count();
         assert_eq!(shared, 24);
     }
 

@@ -475,10 +475,9 @@ async fn overview_page(
         .map(|a| (a.key.to_string(), a.version, a.status.label_de()))
         .collect();
     let snapshot = read.snapshot.clone();
-    let mut page = blocking(move || {
-        overview_model(&snapshot.loaded.agreement, &snapshot.loaded.values, q)
-    })
-    .await?;
+    let mut page =
+        blocking(move || overview_model(&snapshot.loaded.agreement, &snapshot.loaded.values, q))
+            .await?;
     page.later = later;
     page.head.computed = Some(Computed::of(&read));
     Ok((page, read.current))
@@ -516,14 +515,14 @@ fn overview_model(
                 .goals
                 .iter()
                 .filter(|g| g.goal.area == area.key)
-                .map(|g| goal_row(&agreement, g, as_of))
+                .map(|g| goal_row(agreement, g, as_of))
                 .collect(),
         })
         .collect();
     let (jan, dec) =
         YearMonth::year_bounds(agreement.year).map_err(|e| WebError::Internal(e.to_string()))?;
     Ok(OverviewPage {
-        head: head(&agreement, &values),
+        head: head(agreement, values),
         as_of: as_of.german_long(),
         months: jan
             .through(dec)
@@ -646,35 +645,15 @@ async fn goal_page(
         .assessments
         .read(&key, state.time_limits.assessment)
         .await?;
-    let agreement = &read.snapshot.loaded.agreement;
-    // Earlier revisions of the values behind this goal, for the history table.
-    let history = match goal_key
-        .parse::<Key>()
-        .ok()
-        .and_then(|k| agreement.goal(&k))
-    {
-        Some(g) => {
-            state
-                .store
-                .superseded_values(
-                    &agreement.jobcenter.ba_id,
-                    &agreement.stored_inputs(&g.indicator),
-                )
-                .await?
-        }
-        None => Vec::new(),
-    };
     let principal = session.principal.clone();
     let snapshot = read.snapshot.clone();
-    let mut page =
-        blocking(move || goal_model(&snapshot, history, goal_key, q, principal)).await?;
+    let mut page = blocking(move || goal_model(&snapshot, goal_key, q, principal)).await?;
     page.head.computed = Some(Computed::of(&read));
     Ok((page, read.current))
 }
 
 fn goal_model(
     snapshot: &zielwerk_app::assessments::Snapshot,
-    history: Vec<CurrentValue>,
     goal_key: String,
     q: StandQuery,
     principal: zielwerk_domain::Principal,
@@ -699,8 +678,9 @@ fn goal_model(
         .find(|g| g.goal.key == key)
         .ok_or_else(missing)?;
     let ind = g.indicator;
-    let provenance = Provenance::new(&agreement, &values);
-    let notes = view::goal_comments(g, &comments, agreement.year, as_of, true);
+    let inputs = agreement.stored_inputs(&ind.code);
+    let provenance = Provenance::new(agreement, values);
+    let notes = view::goal_comments(g, comments, agreement.year, as_of, true);
     let targets: std::collections::BTreeMap<YearMonth, f64> =
         g.target_path.iter().copied().collect();
     let ytd: std::collections::BTreeMap<YearMonth, f64> =
@@ -711,7 +691,7 @@ fn goal_model(
             .unwrap_or_default()
     };
     // Components carry their own names and units: KdU per BG = KdU total (EUR) ÷ BG (count).
-    let components = view::Components::of(&agreement, ind);
+    let components = view::Components::of(agreement, ind);
     let decimals = |unit: Unit| if unit == Unit::Euro { 2 } else { 0 };
     let (num_decimals, den_decimals) = (
         decimals(components.numerator_unit),
@@ -763,7 +743,7 @@ fn goal_model(
         .map(|a| a.title.clone())
         .unwrap_or_default();
     Ok(GoalPage {
-        head: head(&agreement, &values),
+        head: head(agreement, values),
         as_of: as_of.german_long(),
         area,
         title: g.goal.title.clone(),
@@ -804,8 +784,11 @@ fn goal_model(
             .map(|r| view::forecast_text(g, agreement.year, r)),
         milestone: matches!(g.goal.target, Target::Milestone { .. }),
         change: st.explain_change(g.goal).as_ref().map(view::change_view),
-        history: history
+        // Earlier revisions of the values behind this goal.
+        history: snapshot
+            .superseded
             .iter()
+            .filter(|h| inputs.contains(&&h.observation.indicator))
             .map(|h| {
                 let o = &h.observation;
                 let ind = agreement.indicator(&o.indicator);
@@ -840,7 +823,7 @@ fn goal_model(
             })
             .unwrap_or_default(),
         comment_url: crate::paths::Comments::url(agreement.key(), &g.goal.key),
-        edit_url: zielwerk_app::access::can_edit(&principal, &agreement, g.goal.responsible)
+        edit_url: zielwerk_app::access::can_edit(&principal, agreement, g.goal.responsible)
             .then(|| crate::paths::EditGoal::url(agreement.key(), &g.goal.key)),
         audit_url: principal
             .may(&agreement.jobcenter.ba_id, Action::ReadAudit)

@@ -5,6 +5,7 @@
 //! `scripts/test` runs it both ways.
 
 mod api;
+mod assessments;
 mod browser;
 mod http;
 mod limits;
