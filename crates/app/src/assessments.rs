@@ -45,6 +45,8 @@ pub struct Snapshot {
     pub breakdowns: Vec<CurrentValue>,
     /// Earlier revisions of the agreement's stored values (a goal page lists those of its own).
     pub superseded: Vec<CurrentValue>,
+    /// The current values and figures by household size as the engine reads them.
+    observations: Vec<zielwerk_domain::Observation>,
     /// Models fitted for this snapshot (the others were found among earlier fits).
     pub fitted: u64,
     fits: zielwerk_forecast::Pins,
@@ -52,13 +54,8 @@ pub struct Snapshot {
 
 impl Snapshot {
     /// Current values and figures by household size, as the engine reads them.
-    pub fn observations(&self) -> Vec<zielwerk_domain::Observation> {
-        self.loaded
-            .values
-            .iter()
-            .chain(&self.breakdowns)
-            .map(|v| v.observation.clone())
-            .collect()
+    pub fn observations(&self) -> &[zielwerk_domain::Observation] {
+        &self.observations
     }
 
     /// The fits it holds.
@@ -195,14 +192,22 @@ impl Assessments {
                 &loaded.agreement.stored_indicator_codes(),
             )
             .await?;
-        let (loaded, breakdowns, fits, fitted) = crate::compute::blocking(move || {
-            let before = zielwerk_forecast::fits::fitted();
-            let (_, fits) =
-                zielwerk_forecast::pinning(|| forecast_every_month(&loaded, &breakdowns));
-            let fitted = zielwerk_forecast::fits::fitted().saturating_sub(before);
-            Ok::<_, AppError>((loaded, breakdowns, fits, fitted))
-        })
-        .await?;
+        let (loaded, breakdowns, observations, fits, fitted) =
+            crate::compute::blocking(move || {
+                let observations: Vec<_> = loaded
+                    .values
+                    .iter()
+                    .chain(&breakdowns)
+                    .map(|v| v.observation.clone())
+                    .collect();
+                let before = zielwerk_forecast::fits::fitted();
+                let (_, fits) = zielwerk_forecast::pinning(|| {
+                    forecast_every_month(&loaded.agreement, &observations)
+                });
+                let fitted = zielwerk_forecast::fits::fitted().saturating_sub(before);
+                Ok::<_, AppError>((loaded, breakdowns, observations, fits, fitted))
+            })
+            .await?;
         let snapshot = Arc::new(Snapshot {
             version,
             computed_at: Utc::now(),
@@ -210,6 +215,7 @@ impl Assessments {
             loaded,
             breakdowns,
             superseded,
+            observations,
             fitted,
             fits,
         });
@@ -262,18 +268,15 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 
 /// Assesses the agreement at every month of its year and forecasts every goal: the fits this
 /// makes or finds are what a snapshot pins.
-fn forecast_every_month(loaded: &Loaded, breakdowns: &[CurrentValue]) {
-    let obs: Vec<_> = loaded
-        .values
-        .iter()
-        .chain(breakdowns)
-        .map(|v| v.observation.clone())
-        .collect();
-    let Ok((jan, dec)) = YearMonth::year_bounds(loaded.agreement.year) else {
+fn forecast_every_month(
+    agreement: &zielwerk_domain::Agreement,
+    obs: &[zielwerk_domain::Observation],
+) {
+    let Ok((jan, dec)) = YearMonth::year_bounds(agreement.year) else {
         return;
     };
     for month in jan.through(dec) {
-        let state = assess_agreement(&loaded.agreement, &obs, month);
+        let state = assess_agreement(agreement, obs, month);
         for g in &state.goals {
             let _ = zielwerk_report::present::year_end(g, month);
         }

@@ -154,8 +154,7 @@ pub struct GoalReport {
 /// Every goal of `a` at its reporting month, with status and forecast (CPU work: run it through
 /// [`crate::compute::blocking`]).
 pub fn goal_reports(a: &Assessed) -> Vec<GoalReport> {
-    let obs = a.snapshot.observations();
-    let st = assess_agreement(a.agreement(), &obs, a.as_of);
+    let st = assess_agreement(a.agreement(), a.snapshot.observations(), a.as_of);
     st.goals
         .iter()
         .map(|g| {

@@ -69,6 +69,9 @@ impl Memo {
 }
 
 static MEMO: LazyLock<Mutex<Memo>> = LazyLock::new(Default::default);
+/// Calibrated forecasts by history and horizon: one key per goal and month instead of one per
+/// calibration origin. Not pinned; one that was dropped is made again from the (pinned) fits.
+static CALIBRATED: LazyLock<Mutex<Memo>> = LazyLock::new(Default::default);
 static FITTED: AtomicU64 = AtomicU64::new(0);
 
 thread_local! {
@@ -121,7 +124,12 @@ pub fn fitted() -> u64 {
 }
 
 fn key(history: &[f64]) -> u128 {
+    keyed(history, &[])
+}
+
+fn keyed(history: &[f64], extra: &[u8]) -> u128 {
     let mut h = Sha256::new();
+    h.update(extra);
     for v in history {
         h.update(v.to_bits().to_le_bytes());
     }
@@ -159,6 +167,37 @@ pub(crate) fn fitted_for(history: &[f64], fit: impl FnOnce() -> Fit) -> Arc<Fit>
             pins.push(f.clone());
         }
     });
+    f
+}
+
+/// The calibrated forecast of `history` for `horizon` months: found, or made with `calibrate`.
+pub(crate) fn calibrated_for(
+    history: &[f64],
+    horizon: usize,
+    calibrate: impl FnOnce() -> Fit,
+) -> Fit {
+    if BYPASS.with(std::cell::Cell::get) {
+        return calibrate();
+    }
+    let key = keyed(history, &(horizon as u64).to_le_bytes());
+    // A computation that pins goes through the fits, so that it holds every one it rests on.
+    let pinning = COLLECTING.with(|c| c.borrow().is_some());
+    let found = (!pinning)
+        .then(|| {
+            CALIBRATED
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .get(key)
+        })
+        .flatten();
+    if let Some(f) = found {
+        return (*f).clone();
+    }
+    let f = calibrate();
+    CALIBRATED
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .put(key, Arc::new(f.clone()));
     f
 }
 

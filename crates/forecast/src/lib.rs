@@ -179,6 +179,10 @@ const CALIBRATION_MIN_ERRORS: usize = 8;
 /// widens the interval by as much as such breaks have cost before (or narrows it when the model
 /// was too cautious).
 pub fn forecast(history: &[f64], horizon: usize) -> Result<Prediction, ForecastError> {
+    fits::calibrated_for(history, horizon, || calibrated(history, horizon))
+}
+
+fn calibrated(history: &[f64], horizon: usize) -> Result<Prediction, ForecastError> {
     let mut p = predict(history, horizon)?;
     let n = history.len();
     let mut ratios = Vec::new();

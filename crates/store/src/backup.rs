@@ -9,7 +9,9 @@
 //! as hex. A restore checks the checksum, the schema version and the columns before it writes
 //! anything, and refuses a database that already holds data.
 
-use std::io::Write;
+use std::io::{BufRead, Write};
+
+use futures_util::TryStreamExt;
 
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
@@ -204,7 +206,9 @@ impl Store {
             let list = names.join(", ");
             // Ordered by every column: the same data always gives the same file.
             let sql = format!("SELECT {list} FROM {table} ORDER BY {list}");
-            for row in sqlx::query(&sql).fetch_all(&mut *tx).await? {
+            // Row by row as the database hands them out: memory stays flat with the table's size.
+            let mut stream = sqlx::query(&sql).fetch(&mut *tx);
+            while let Some(row) = stream.try_next().await? {
                 emit(Value::Array(values(&row, &columns)?), out)?;
                 rows += 1;
             }
@@ -227,47 +231,35 @@ impl Store {
         })
     }
 
-    /// Restores a backup into this database, which must hold no data yet. Everything is checked
-    /// first (checksum, format, schema version, columns), then written in one transaction: a
-    /// restore is complete or leaves nothing behind.
+    /// Restores a backup held in memory (see [`Store::restore_from`]).
     pub async fn restore(&self, text: &str) -> Result<BackupSummary> {
-        let lines: Vec<&str> = text.lines().collect();
-        let Some((last, body)) = lines.split_last() else {
-            return Err(StoreError::Backup(
-                "die Datei ist leer; erwartet wird eine Sicherung von „zielwerk backup“".into(),
-            ));
-        };
-        let trailer: Value = serde_json::from_str(last)
-            .map_err(|_| bad(lines.len(), "die Abschlusszeile fehlt oder ist beschädigt"))?;
-        let mut hasher = Sha256::new();
-        for l in body {
-            hasher.update(l.as_bytes());
-            hasher.update(b"\n");
-        }
-        let sha256 = hex::encode(hasher.finalize());
-        if trailer["sha256"].as_str() != Some(sha256.as_str()) {
-            return Err(bad(
-                lines.len(),
-                "die Prüfsumme stimmt nicht: die Datei ist unvollständig oder wurde verändert",
-            ));
-        }
-        let header: Value = serde_json::from_str(body.first().copied().unwrap_or_default())
-            .map_err(|_| bad(1, "kein Kopf"))?;
-        if header["format"] != FORMAT || header["version"] != VERSION {
-            return Err(bad(
-                1,
-                format!("keine Zielwerk-Sicherung im Format {VERSION}"),
-            ));
-        }
+        self.restore_from(|| Ok(text.as_bytes())).await
+    }
+
+    /// Restores a backup into this database, which must hold no data yet. `open` gives the file
+    /// from its start; it is read twice, a line at a time, so memory stays flat with its size:
+    /// first everything is checked (checksum, format, schema version), then it is written in one
+    /// transaction, checking the columns of each table and the checksum again before the commit.
+    /// A restore is complete or leaves nothing behind.
+    pub async fn restore_from<R: BufRead>(
+        &self,
+        mut open: impl FnMut() -> std::io::Result<R>,
+    ) -> Result<BackupSummary> {
+        let (count, sha256) = checked(open().map_err(unreadable)?)?;
         let schema = self.schema_version().await?;
-        if header["schema"].as_i64() != Some(schema) {
-            return Err(bad(
-                1,
-                format!(
-                    "die Sicherung hat den Datenbankstand {}, diese Datenbank {schema}; stellen Sie sie mit der passenden Zielwerk-Version wieder her",
-                    header["schema"]
-                ),
-            ));
+        {
+            let mut lines = Lines::new(open().map_err(unreadable)?);
+            let first = lines.next_line()?.unwrap_or_default();
+            let header: Value = serde_json::from_str(&first).map_err(|_| bad(1, "kein Kopf"))?;
+            if header["schema"].as_i64() != Some(schema) {
+                return Err(bad(
+                    1,
+                    format!(
+                        "die Sicherung hat den Datenbankstand {}, diese Datenbank {schema}; stellen Sie sie mit der passenden Zielwerk-Version wieder her",
+                        header["schema"]
+                    ),
+                ));
+            }
         }
         let used: i64 = sqlx::query("SELECT COUNT(*) AS n FROM jobcenter")
             .fetch_one(&self.pool)
@@ -278,18 +270,33 @@ impl Store {
                 "die Zieldatenbank enthält schon Daten; stellen Sie nur in eine leere Datenbank wieder her".into(),
             ));
         }
+        let mut lines = Lines::new(open().map_err(unreadable)?);
+        let mut hasher = Sha256::new();
         let mut tx = self.begin_write().await?;
-        let mut rows = 0usize;
-        let mut tables = 0usize;
-        let mut i = 1;
-        let mut data_version = None;
-        while i < body.len() {
-            let line_no = i + 1;
-            let meta: Value = serde_json::from_str(body[i])
+        let (mut rows, mut tables, mut data_version) = (0usize, 0usize, None);
+        // The table being read: its name, insert statement and columns.
+        let mut current: Option<Reading> = None;
+        for line_no in 1..count {
+            let line = lines
+                .next_line()?
+                .ok_or_else(|| bad(line_no, "die Datei ist kürzer geworden"))?;
+            hasher.update(line.as_bytes());
+            hasher.update(b"\n");
+            if line_no == 1 {
+                continue;
+            }
+            if line.starts_with('[') {
+                let Some((table, sql, expected)) = &current else {
+                    return Err(bad(line_no, "eine Zeile ohne Tabelle"));
+                };
+                insert(&mut tx, line_no, &line, table, sql, expected).await?;
+                rows += 1;
+                continue;
+            }
+            let meta: Value = serde_json::from_str(&line)
                 .map_err(|_| bad(line_no, "keine gültige JSON-Zeile"))?;
             if let Some(v) = meta["data_version"].as_i64() {
                 data_version = Some(v);
-                i += 1;
                 continue;
             }
             let table = meta["table"]
@@ -316,45 +323,13 @@ impl Store {
                 placeholders.join(", ")
             );
             tables += 1;
-            i += 1;
-            while i < body.len() && body[i].starts_with('[') {
-                let line_no = i + 1;
-                let cells: Vec<Value> = serde_json::from_str(body[i])
-                    .map_err(|_| bad(line_no, "keine gültige Zeile"))?;
-                if cells.len() != expected.len() {
-                    return Err(bad(
-                        line_no,
-                        format!("{} Werte statt {}", cells.len(), expected.len()),
-                    ));
-                }
-                let mut q = sqlx::query(&sql);
-                for (cell, (column, kind)) in cells.iter().zip(&expected) {
-                    let wrong = || bad(line_no, format!("{table}.{column}: „{cell}“ passt nicht"));
-                    q = match (kind, cell) {
-                        (Kind::Text, Value::Null) => q.bind(None::<String>),
-                        (Kind::Text, Value::String(s)) => q.bind(s.clone()),
-                        (Kind::Integer, Value::Null) => q.bind(None::<i64>),
-                        (Kind::Integer, v) => q.bind(v.as_i64().ok_or_else(wrong)?),
-                        (Kind::Double, Value::Null) => q.bind(None::<f64>),
-                        (Kind::Double, v) => q.bind(v.as_f64().ok_or_else(wrong)?),
-                        (Kind::Bytes, Value::Null) => q.bind(None::<Vec<u8>>),
-                        (Kind::Bytes, Value::String(s)) => {
-                            q.bind(hex::decode(s).map_err(|_| wrong())?)
-                        }
-                        _ => return Err(wrong()),
-                    };
-                }
-                // Not kept prepared: sqlx's Any driver types a NULL f64 as float4 for PostgreSQL,
-                // and a statement prepared with that type refuses the next non-NULL f64.
-                q.persistent(false).execute(&mut *tx).await.map_err(|e| {
-                    bad(
-                        line_no,
-                        format!("Tabelle {table} lässt sich nicht schreiben ({e})"),
-                    )
-                })?;
-                rows += 1;
-                i += 1;
-            }
+            current = Some((table.to_owned(), sql, expected));
+        }
+        if hex::encode(hasher.finalize()) != sha256 {
+            return Err(bad(
+                count,
+                "die Datei hat sich während der Wiederherstellung verändert",
+            ));
         }
         if tables != TABLES.len() {
             return Err(StoreError::Backup(format!(
@@ -374,6 +349,134 @@ impl Store {
             sha256,
         })
     }
+}
+
+/// A table of a backup being restored: its name, insert statement and columns.
+type Reading = (String, String, Vec<(String, Kind)>);
+
+fn unreadable(e: std::io::Error) -> StoreError {
+    StoreError::Backup(format!("die Datei lässt sich nicht lesen: {e}"))
+}
+
+/// The lines of a file, one at a time, as `str::lines` splits them.
+struct Lines<R> {
+    reader: R,
+    buf: Vec<u8>,
+    line: usize,
+}
+
+impl<R: BufRead> Lines<R> {
+    fn new(reader: R) -> Self {
+        Self {
+            reader,
+            buf: Vec::new(),
+            line: 0,
+        }
+    }
+
+    fn next_line(&mut self) -> Result<Option<String>> {
+        self.buf.clear();
+        let n = self
+            .reader
+            .read_until(b'\n', &mut self.buf)
+            .map_err(unreadable)?;
+        if n == 0 {
+            return Ok(None);
+        }
+        self.line += 1;
+        if self.buf.last() == Some(&b'\n') {
+            self.buf.pop();
+            if self.buf.last() == Some(&b'\r') {
+                self.buf.pop();
+            }
+        }
+        String::from_utf8(std::mem::take(&mut self.buf))
+            .map(Some)
+            .map_err(|_| bad(self.line, "kein UTF-8-Text"))
+    }
+}
+
+/// The first pass over a backup: the number of lines and the checksum of all but the last,
+/// checked against the last; the header checked by format and version.
+fn checked<R: BufRead>(reader: R) -> Result<(usize, String)> {
+    let mut lines = Lines::new(reader);
+    let mut hasher = Sha256::new();
+    let mut previous: Option<String> = None;
+    let mut count = 0;
+    while let Some(line) = lines.next_line()? {
+        count += 1;
+        if count == 1 {
+            let header: Value = serde_json::from_str(&line).map_err(|_| bad(1, "kein Kopf"))?;
+            if header["format"] != FORMAT || header["version"] != VERSION {
+                return Err(bad(
+                    1,
+                    format!("keine Zielwerk-Sicherung im Format {VERSION}"),
+                ));
+            }
+        }
+        if let Some(p) = previous.replace(line) {
+            hasher.update(p.as_bytes());
+            hasher.update(b"\n");
+        }
+    }
+    let Some(last) = previous else {
+        return Err(StoreError::Backup(
+            "die Datei ist leer; erwartet wird eine Sicherung von „zielwerk backup“".into(),
+        ));
+    };
+    let trailer: Value = serde_json::from_str(&last)
+        .map_err(|_| bad(count, "die Abschlusszeile fehlt oder ist beschädigt"))?;
+    let sha256 = hex::encode(hasher.finalize());
+    if trailer["sha256"].as_str() != Some(sha256.as_str()) {
+        return Err(bad(
+            count,
+            "die Prüfsumme stimmt nicht: die Datei ist unvollständig oder wurde verändert",
+        ));
+    }
+    Ok((count, sha256))
+}
+
+/// Inserts one backed-up row of `table`.
+async fn insert(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    line_no: usize,
+    line: &str,
+    table: &str,
+    sql: &str,
+    expected: &[(String, Kind)],
+) -> Result<()> {
+    let cells: Vec<Value> =
+        serde_json::from_str(line).map_err(|_| bad(line_no, "keine gültige Zeile"))?;
+    if cells.len() != expected.len() {
+        return Err(bad(
+            line_no,
+            format!("{} Werte statt {}", cells.len(), expected.len()),
+        ));
+    }
+    let mut q = sqlx::query(sql);
+    for (cell, (column, kind)) in cells.iter().zip(expected) {
+        let wrong = || bad(line_no, format!("{table}.{column}: „{cell}“ passt nicht"));
+        q = match (kind, cell) {
+            (Kind::Text, Value::Null) => q.bind(None::<String>),
+            (Kind::Text, Value::String(s)) => q.bind(s.clone()),
+            (Kind::Integer, Value::Null) => q.bind(None::<i64>),
+            (Kind::Integer, v) => q.bind(v.as_i64().ok_or_else(wrong)?),
+            (Kind::Double, Value::Null) => q.bind(None::<f64>),
+            (Kind::Double, v) => q.bind(v.as_f64().ok_or_else(wrong)?),
+            (Kind::Bytes, Value::Null) => q.bind(None::<Vec<u8>>),
+            (Kind::Bytes, Value::String(s)) => q.bind(hex::decode(s).map_err(|_| wrong())?),
+            _ => return Err(wrong()),
+        };
+    }
+    // Not kept prepared: sqlx's Any driver types a NULL f64 as float4 for PostgreSQL, and a
+    // statement prepared with that type refuses the next non-NULL f64.
+    q.persistent(false).execute(&mut **tx).await.map_err(|e| {
+        bad(
+            line_no,
+            format!("Tabelle {table} lässt sich nicht schreiben ({e})"),
+        )
+    })?;
+    Ok(())
 }
 
 fn values(row: &AnyRow, columns: &[(String, Kind)]) -> Result<Vec<Value>> {

@@ -475,9 +475,7 @@ async fn overview_page(
         .map(|a| (a.key.to_string(), a.version, a.status.label_de()))
         .collect();
     let snapshot = read.snapshot.clone();
-    let mut page =
-        blocking(move || overview_model(&snapshot.loaded.agreement, &snapshot.loaded.values, q))
-            .await?;
+    let mut page = blocking(move || overview_model(&snapshot, q)).await?;
     page.later = later;
     page.head.computed = Some(Computed::of(&read));
     Ok((page, read.current))
@@ -495,13 +493,12 @@ pub(crate) async fn blocking<T: Send + 'static, E: Into<WebError> + Send + 'stat
 }
 
 fn overview_model(
-    agreement: &Agreement,
-    values: &[CurrentValue],
+    snapshot: &zielwerk_app::assessments::Snapshot,
     q: StandQuery,
 ) -> Result<OverviewPage, WebError> {
+    let (agreement, values) = (&snapshot.loaded.agreement, &snapshot.loaded.values);
     let as_of = as_of(agreement, values, &q)?;
-    let obs: Vec<_> = values.iter().map(|v| v.observation.clone()).collect();
-    let st = assess_agreement(agreement, &obs, as_of);
+    let st = assess_agreement(agreement, snapshot.observations(), as_of);
     let count = |s: Status| st.goals.iter().filter(|g| g.assessment.status == s).count();
     let areas = agreement
         .areas
@@ -670,8 +667,7 @@ fn goal_model(
     };
     let key: Key = goal_key.parse().map_err(|_| missing())?;
     let as_of = as_of(agreement, values, &q)?;
-    let obs = snapshot.observations();
-    let st = assess_agreement(agreement, &obs, as_of);
+    let st = assess_agreement(agreement, snapshot.observations(), as_of);
     let g = st
         .goals
         .iter()

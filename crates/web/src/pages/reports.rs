@@ -18,7 +18,7 @@ use crate::AppState;
 use crate::auth::Session;
 use crate::error::WebError;
 use crate::paths;
-use zielwerk_app::documents::{self, DOCX, Loaded, PDF, XLSX};
+use zielwerk_app::documents::{self, DOCX, PDF, XLSX};
 
 pub(crate) fn download(mime: &'static str, name: &str, bytes: Vec<u8>) -> Response {
     (
@@ -130,9 +130,15 @@ pub async fn list(
 
 async fn list_page(state: &AppState, session: &Session, id: &str) -> Result<ReportsPage, WebError> {
     let k = agreement_for(session, id, Action::ReadInternal)?;
-    let Loaded {
-        agreement, values, ..
-    } = documents::load(&state.store, &k).await?;
+    // The agreement and its values as last assessed (sources, latest quarter): no loading.
+    let read = state
+        .assessments
+        .read(&k, state.time_limits.assessment)
+        .await?;
+    let (agreement, values) = (
+        &read.snapshot.loaded.agreement,
+        &read.snapshot.loaded.values,
+    );
     let vorlagen = state
         .store
         .vorlagen(&k)
@@ -155,7 +161,7 @@ async fn list_page(state: &AppState, session: &Session, id: &str) -> Result<Repo
     let (jan, dec) =
         YearMonth::year_bounds(agreement.year).map_err(|e| WebError::Internal(e.to_string()))?;
     let latest =
-        zielwerk_engine::default_as_of(&agreement, values.iter().map(|v| v.observation.month));
+        zielwerk_engine::default_as_of(agreement, values.iter().map(|v| v.observation.month));
     let quarters = (1..=4)
         .map(|q| {
             (
@@ -166,7 +172,7 @@ async fn list_page(state: &AppState, session: &Session, id: &str) -> Result<Repo
         })
         .collect();
     Ok(ReportsPage {
-        head: head(&agreement, &values),
+        head: head(agreement, values),
         quarters,
         vorlagen,
         months: jan

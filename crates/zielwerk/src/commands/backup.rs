@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use anyhow::{Context, Result, bail};
 use zielwerk_store::Store;
 
-use super::{DbArg, open, read_text};
+use super::{DbArg, open, open_lines};
 
 /// Schreibt eine konsistente Sicherung der ganzen Datenbank, auch während der Server läuft.
 #[derive(clap::Args)]
@@ -33,9 +33,11 @@ pub async fn run_backup(a: BackupArgs) -> Result<()> {
 
 pub async fn run_restore(a: RestoreArgs) -> Result<()> {
     let store = open(&a.db.db).await?;
-    let text = read_text(&a.file)?;
+    // Opened once here for a German message if it cannot be; the store reads it twice.
+    open_lines(&a.file)?;
+    let file = &a.file;
     let s = store
-        .restore(&text)
+        .restore_from(|| std::fs::File::open(file).map(std::io::BufReader::new))
         .await
         .with_context(|| format!("{} lässt sich nicht wiederherstellen", a.file.display()))?;
     eprintln!(

@@ -45,21 +45,32 @@ pub async fn open(db: &str) -> Result<Store> {
     Ok(store.acting_as(&format!("Kommandozeile ({user})")))
 }
 
-/// A text file (agreement, mapping, backup), with a German message for what goes wrong: the
+/// A text file (agreement, mapping), with a German message for what goes wrong: the
 /// operating system's English ("stream did not contain valid UTF-8") never reaches the user.
 pub fn read_text(file: &std::path::Path) -> Result<String> {
-    std::fs::read_to_string(file).map_err(|e| {
-        let why = match e.kind() {
-            std::io::ErrorKind::NotFound => "gibt es nicht".to_owned(),
-            std::io::ErrorKind::PermissionDenied => "darf nicht gelesen werden".to_owned(),
-            std::io::ErrorKind::InvalidData => {
-                "ist kein UTF-8-Text; speichern Sie die Datei mit der Kodierung UTF-8".to_owned()
-            }
-            std::io::ErrorKind::IsADirectory => "ist ein Verzeichnis, keine Datei".to_owned(),
-            _ => "lässt sich nicht lesen".to_owned(),
-        };
-        anyhow::anyhow!("{} {why}", file.display())
-    })
+    std::fs::read_to_string(file).map_err(|e| unreadable(file, &e))
+}
+
+/// A file opened for reading a line at a time (a backup), with the same German messages.
+pub fn open_lines(file: &std::path::Path) -> Result<std::io::BufReader<std::fs::File>> {
+    let f = std::fs::File::open(file).map_err(|e| unreadable(file, &e))?;
+    if f.metadata().is_ok_and(|m| m.is_dir()) {
+        anyhow::bail!("{} ist ein Verzeichnis, keine Datei", file.display());
+    }
+    Ok(std::io::BufReader::new(f))
+}
+
+fn unreadable(file: &std::path::Path, e: &std::io::Error) -> anyhow::Error {
+    let why = match e.kind() {
+        std::io::ErrorKind::NotFound => "gibt es nicht",
+        std::io::ErrorKind::PermissionDenied => "darf nicht gelesen werden",
+        std::io::ErrorKind::InvalidData => {
+            "ist kein UTF-8-Text; speichern Sie die Datei mit der Kodierung UTF-8"
+        }
+        std::io::ErrorKind::IsADirectory => "ist ein Verzeichnis, keine Datei",
+        _ => "lässt sich nicht lesen",
+    };
+    anyhow::anyhow!("{} {why}", file.display())
 }
 
 /// An agreement file, parsed and checked.
