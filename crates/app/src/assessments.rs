@@ -45,6 +45,8 @@ pub struct Snapshot {
     pub breakdowns: Vec<CurrentValue>,
     /// Earlier revisions of the agreement's stored values (a goal page lists those of its own).
     pub superseded: Vec<CurrentValue>,
+    /// Later versions (Nachträge) of the agreement.
+    pub later: Vec<zielwerk_store::AgreementSummary>,
     /// The current values and figures by household size as the engine reads them.
     observations: Vec<zielwerk_domain::Observation>,
     /// Models fitted for this snapshot (the others were found among earlier fits).
@@ -106,8 +108,18 @@ impl Assessments {
         key: &AgreementKey,
         wait: Duration,
     ) -> Result<Read, AppError> {
-        self.start();
         let version = self.store.data_version().await?;
+        self.read_at(key, version, wait).await
+    }
+
+    /// As [`Assessments::read`], for a caller that has just read the data version `version`.
+    pub async fn read_at(
+        self: &Arc<Self>,
+        key: &AgreementKey,
+        version: i64,
+        wait: Duration,
+    ) -> Result<Read, AppError> {
+        self.start();
         if let Some(kept) = self.kept(key) {
             if kept.version >= version {
                 return Ok(Read {
@@ -192,6 +204,15 @@ impl Assessments {
                 &loaded.agreement.stored_indicator_codes(),
             )
             .await?;
+        let later = self
+            .store
+            .agreements()
+            .await?
+            .into_iter()
+            .filter(|a| {
+                a.jobcenter == key.jobcenter && a.year == key.year && a.version > key.version
+            })
+            .collect();
         let (loaded, breakdowns, observations, fits, fitted) =
             crate::compute::blocking(move || {
                 let observations: Vec<_> = loaded
@@ -215,6 +236,7 @@ impl Assessments {
             loaded,
             breakdowns,
             superseded,
+            later,
             observations,
             fitted,
             fits,

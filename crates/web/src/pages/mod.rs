@@ -33,7 +33,8 @@ fn html<T: Template>(t: &T) -> PageResult {
 }
 
 /// Serves the page for `uri` from the cache if the data has not changed since it was rendered;
-/// otherwise renders it with `render` and keeps it, compressed once. `render` says whether the
+/// otherwise renders it with `render` (given the data version just read) and keeps it, compressed
+/// once. `render` says whether the
 /// page rests on the current data: one that shows the last assessment while a newer one is
 /// computed is not kept. Errors are never cached.
 async fn cached<F, Fut, T>(
@@ -43,7 +44,7 @@ async fn cached<F, Fut, T>(
     render: F,
 ) -> PageResult
 where
-    F: FnOnce() -> Fut,
+    F: FnOnce(i64) -> Fut,
     Fut: std::future::Future<Output = Result<(T, bool), WebError>>,
     T: Template,
 {
@@ -53,7 +54,7 @@ where
     let page = match state.pages.get(&key, version) {
         Some(page) => page,
         None => {
-            let (rendered, keep) = render().await?;
+            let (rendered, keep) = render(version).await?;
             let body = Bytes::from(rendered.render()?);
             let page = blocking(move || Ok::<_, WebError>(crate::cache::Page::new(body))).await?;
             if keep {
@@ -449,8 +450,8 @@ pub async fn overview(
     uri: Uri,
     headers: axum::http::HeaderMap,
 ) -> PageResult {
-    cached(&state, &uri, &headers, || {
-        overview_page(&state, &session, id, q)
+    cached(&state, &uri, &headers, |version| {
+        overview_page(&state, &session, id, q, version)
     })
     .await
 }
@@ -460,18 +461,17 @@ async fn overview_page(
     session: &Session,
     id: String,
     q: StandQuery,
+    version: i64,
 ) -> Result<(OverviewPage, bool), WebError> {
     let key = agreement_for(session, &id, Action::ReadInternal)?;
     let read = state
         .assessments
-        .read(&key, state.time_limits.assessment)
+        .read_at(&key, version, state.time_limits.assessment)
         .await?;
-    let later = state
-        .store
-        .agreements()
-        .await?
-        .into_iter()
-        .filter(|a| a.jobcenter == key.jobcenter && a.year == key.year && a.version > key.version)
+    let later = read
+        .snapshot
+        .later
+        .iter()
         .map(|a| (a.key.to_string(), a.version, a.status.label_de()))
         .collect();
     let snapshot = read.snapshot.clone();
@@ -624,8 +624,8 @@ pub async fn goal(
     uri: Uri,
     headers: axum::http::HeaderMap,
 ) -> PageResult {
-    cached(&state, &uri, &headers, || {
-        goal_page(&state, &session, id, goal_key, q)
+    cached(&state, &uri, &headers, |version| {
+        goal_page(&state, &session, id, goal_key, q, version)
     })
     .await
 }
@@ -636,11 +636,12 @@ async fn goal_page(
     id: String,
     goal_key: String,
     q: StandQuery,
+    version: i64,
 ) -> Result<(GoalPage, bool), WebError> {
     let key = agreement_for(session, &id, Action::ReadInternal)?;
     let read = state
         .assessments
-        .read(&key, state.time_limits.assessment)
+        .read_at(&key, version, state.time_limits.assessment)
         .await?;
     let principal = session.principal.clone();
     let snapshot = read.snapshot.clone();
@@ -889,7 +890,7 @@ pub async fn annexes(
     uri: Uri,
     headers: axum::http::HeaderMap,
 ) -> PageResult {
-    cached(&state, &uri, &headers, || async {
+    cached(&state, &uri, &headers, |_| async {
         Ok((annex_page(&state, &session, id).await?, true))
     })
     .await

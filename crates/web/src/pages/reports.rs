@@ -122,18 +122,24 @@ pub async fn list(
     uri: axum::http::Uri,
     headers: axum::http::HeaderMap,
 ) -> PageResult {
-    super::cached(&state, &uri, &headers, || async {
-        Ok((list_page(&state, &session, &id).await?, true))
+    let (st, session, id) = (&state, &session, &id);
+    super::cached(&state, &uri, &headers, |version| async move {
+        Ok((list_page(st, session, id, version).await?, true))
     })
     .await
 }
 
-async fn list_page(state: &AppState, session: &Session, id: &str) -> Result<ReportsPage, WebError> {
+async fn list_page(
+    state: &AppState,
+    session: &Session,
+    id: &str,
+    version: i64,
+) -> Result<ReportsPage, WebError> {
     let k = agreement_for(session, id, Action::ReadInternal)?;
     // The agreement and its values as last assessed (sources, latest quarter): no loading.
     let read = state
         .assessments
-        .read(&k, state.time_limits.assessment)
+        .read_at(&k, version, state.time_limits.assessment)
         .await?;
     let (agreement, values) = (
         &read.snapshot.loaded.agreement,
