@@ -23,7 +23,6 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use zielwerk_domain::{AgreementKey, CurrentValue, YearMonth};
-use zielwerk_engine::assess_agreement;
 use zielwerk_store::Store;
 
 use crate::AppError;
@@ -47,17 +46,17 @@ pub struct Snapshot {
     pub superseded: Vec<CurrentValue>,
     /// Later versions (Nachträge) of the agreement.
     pub later: Vec<zielwerk_store::AgreementSummary>,
-    /// The current values and figures by household size as the engine reads them.
-    observations: Vec<zielwerk_domain::Observation>,
+    /// The agreement's series evaluated for every month (see [`zielwerk_engine::Prepared`]).
+    prepared: zielwerk_engine::Prepared,
     /// Models fitted for this snapshot (the others were found among earlier fits).
     pub fitted: u64,
     fits: zielwerk_forecast::Pins,
 }
 
 impl Snapshot {
-    /// Current values and figures by household size, as the engine reads them.
-    pub fn observations(&self) -> &[zielwerk_domain::Observation] {
-        &self.observations
+    /// The agreement assessed at `as_of`: its series are evaluated, its forecasts' fits kept.
+    pub fn at(&self, as_of: YearMonth) -> zielwerk_engine::AgreementState<'_> {
+        self.prepared.at(&self.loaded.agreement, as_of)
     }
 
     /// The fits it holds.
@@ -213,22 +212,21 @@ impl Assessments {
                 a.jobcenter == key.jobcenter && a.year == key.year && a.version > key.version
             })
             .collect();
-        let (loaded, breakdowns, observations, fits, fitted) =
-            crate::compute::blocking(move || {
-                let observations: Vec<_> = loaded
-                    .values
-                    .iter()
-                    .chain(&breakdowns)
-                    .map(|v| v.observation.clone())
-                    .collect();
-                let before = zielwerk_forecast::fits::fitted();
-                let (_, fits) = zielwerk_forecast::pinning(|| {
-                    forecast_every_month(&loaded.agreement, &observations)
-                });
-                let fitted = zielwerk_forecast::fits::fitted().saturating_sub(before);
-                Ok::<_, AppError>((loaded, breakdowns, observations, fits, fitted))
-            })
-            .await?;
+        let (loaded, breakdowns, prepared, fits, fitted) = crate::compute::blocking(move || {
+            let observations: Vec<_> = loaded
+                .values
+                .iter()
+                .chain(&breakdowns)
+                .map(|v| v.observation.clone())
+                .collect();
+            let prepared = zielwerk_engine::prepare(&loaded.agreement, &observations);
+            let before = zielwerk_forecast::fits::fitted();
+            let (_, fits) =
+                zielwerk_forecast::pinning(|| forecast_every_month(&loaded.agreement, &prepared));
+            let fitted = zielwerk_forecast::fits::fitted().saturating_sub(before);
+            Ok::<_, AppError>((loaded, breakdowns, prepared, fits, fitted))
+        })
+        .await?;
         let snapshot = Arc::new(Snapshot {
             version,
             computed_at: Utc::now(),
@@ -237,7 +235,7 @@ impl Assessments {
             breakdowns,
             superseded,
             later,
-            observations,
+            prepared,
             fitted,
             fits,
         });
@@ -292,13 +290,13 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 /// makes or finds are what a snapshot pins.
 fn forecast_every_month(
     agreement: &zielwerk_domain::Agreement,
-    obs: &[zielwerk_domain::Observation],
+    prepared: &zielwerk_engine::Prepared,
 ) {
     let Ok((jan, dec)) = YearMonth::year_bounds(agreement.year) else {
         return;
     };
     for month in jan.through(dec) {
-        let state = assess_agreement(agreement, obs, month);
+        let state = prepared.at(agreement, month);
         for g in &state.goals {
             let _ = zielwerk_report::present::year_end(g, month);
         }

@@ -7,7 +7,7 @@ use zielwerk_domain::{
     Action, Agreement, AgreementKey, BaId, CurrentValue, IndicatorCode, Key, Principal, Status,
     Target, ValueComment, YearMonth,
 };
-use zielwerk_engine::{assess_agreement, default_as_of};
+use zielwerk_engine::default_as_of;
 
 use zielwerk_store::{AgreementSummary, Store};
 
@@ -154,7 +154,7 @@ pub struct GoalReport {
 /// Every goal of `a` at its reporting month, with status and forecast (CPU work: run it through
 /// [`crate::compute::blocking`]).
 pub fn goal_reports(a: &Assessed) -> Vec<GoalReport> {
-    let st = assess_agreement(a.agreement(), a.snapshot.observations(), a.as_of);
+    let st = a.snapshot.at(a.as_of);
     st.goals
         .iter()
         .map(|g| {

@@ -100,4 +100,43 @@ async fn the_kept_assessment_is_the_direct_one_and_reading_it_fits_nothing() {
         fitted,
         "reading kept assessments fitted models"
     );
+
+    // One value of Regensburg's BG revised: its next snapshot fits only the windows of the
+    // series that changed; Mettmann's next snapshot (the data version moved for it too) fits
+    // nothing.
+    let [mettmann, regensburg] = [&demo.agreements[0], &demo.agreements[1]].map(|a| a.key());
+    let first = assessments.read(&regensburg, wait).await.unwrap().snapshot;
+    let revised = zielwerk_domain::Observation {
+        jobcenter: regensburg.jobcenter.clone(),
+        indicator: "BG".parse().unwrap(),
+        month: "2026-03".parse().unwrap(),
+        value: Some(2_600.0),
+        numerator: None,
+        denominator: None,
+        status: zielwerk_domain::ValueStatus::Final,
+        datenstand: "2026-10-01".parse().unwrap(),
+        breakdown: None,
+    };
+    let source = zielwerk_domain::Source {
+        kind: zielwerk_domain::SourceKind::File,
+        label: "Revision".into(),
+        detail: String::new(),
+        file_name: None,
+        sha256: None,
+    };
+    store
+        .record_observations(&source, &[revised])
+        .await
+        .unwrap();
+    let next = assessments.read(&regensburg, wait).await.unwrap();
+    assert!(next.current && next.snapshot.version > first.version);
+    assert!(
+        next.snapshot.fitted > 0 && next.snapshot.fitted < first.fits() as u64,
+        "{} fitted anew of {} fits",
+        next.snapshot.fitted,
+        first.fits()
+    );
+    let m = assessments.read(&mettmann, wait).await.unwrap();
+    assert!(m.current);
+    assert_eq!(m.snapshot.fitted, 0, "Mettmann's series did not change");
 }

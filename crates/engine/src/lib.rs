@@ -15,6 +15,9 @@ pub mod status;
 
 pub use confidentiality::{Grid, Protection, protect};
 pub use decomposition::{Cell, Decomposition, decompose, decompose_total};
-pub use overview::{AgreementState, ChangeExplanation, GoalState, assess_agreement, default_as_of};
+pub use overview::{
+    AgreementState, ChangeExplanation, GoalState, Prepared, assess_agreement, default_as_of,
+    prepare,
+};
 pub use series::{Evaluator, Gap, Point, Series, SeriesSet, evaluate, stored_series};
 pub use status::{Assessment, Status, assess, target_path};

@@ -7,6 +7,7 @@ use zielwerk_domain::{
 };
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 use crate::decomposition::{Cell, Decomposition, decompose, decompose_total};
 use crate::series::{Series, SeriesSet, evaluate, stored_series};
@@ -17,8 +18,8 @@ use crate::status::{Assessment, assess, target_path};
 pub struct GoalState<'a> {
     pub goal: &'a Goal,
     pub indicator: &'a Indicator,
-    /// The indicator's monthly values (all months available).
-    pub series: Series,
+    /// The indicator's monthly values (all months available), evaluated once per [`Prepared`].
+    pub series: Arc<Series>,
     /// The target to date for each month of the agreement year (cumulative for flows).
     pub target_path: Vec<(YearMonth, f64)>,
     pub assessment: Assessment,
@@ -53,9 +54,100 @@ pub struct AgreementState<'a> {
     /// Goals in the agreement's order.
     pub goals: Vec<GoalState<'a>>,
     /// The stored series of the agreement's indicators, for further computations.
-    stored: SeriesSet,
+    stored: Arc<SeriesSet>,
     /// Stored values by household size: indicator → month → class → value.
-    households: HashMap<IndicatorCode, BTreeMap<YearMonth, BTreeMap<String, f64>>>,
+    households: Arc<Households>,
+}
+
+/// Stored values by household size: indicator → month → class → value.
+type Households = HashMap<IndicatorCode, BTreeMap<YearMonth, BTreeMap<String, f64>>>;
+
+/// What an assessment needs that does not depend on the reporting month: every stored series,
+/// each goal's evaluated series and target path, the figures by household size. Evaluated once
+/// for an agreement's data, it gives the state at any month ([`Prepared::at`]) without evaluating
+/// a formula again.
+#[derive(Debug, Clone)]
+pub struct Prepared {
+    key: zielwerk_domain::AgreementKey,
+    stored: Arc<SeriesSet>,
+    /// By goal, in the agreement's order; goals whose indicator is missing are left out.
+    goals: Vec<PreparedGoal>,
+    households: Arc<Households>,
+}
+
+/// A goal's index in its agreement, its evaluated series and its target path.
+type PreparedGoal = (usize, Arc<Series>, Vec<(YearMonth, f64)>);
+
+/// Evaluates everything of `agreement`'s assessment that does not depend on the reporting month.
+pub fn prepare(agreement: &Agreement, observations: &[Observation]) -> Prepared {
+    let stored: SeriesSet = agreement
+        .indicators
+        .iter()
+        .filter(|i| i.formula.is_stored())
+        .map(|i| (i.code.clone(), stored_series(i, observations)))
+        .collect();
+    let goals = agreement
+        .goals
+        .iter()
+        .enumerate()
+        .filter_map(|(index, goal)| {
+            let indicator = agreement.indicator(&goal.indicator)?;
+            let series = evaluate(&goal.indicator, &agreement.indicators, &stored);
+            let path = match goal.target {
+                Target::Milestone { .. } => Vec::new(),
+                _ => target_path(goal, indicator, &series, agreement.year),
+            };
+            Some((index, Arc::new(series), path))
+        })
+        .collect();
+    let mut households = Households::new();
+    for o in observations {
+        if let (Some(b), Some(v)) = (&o.breakdown, o.value)
+            && b.dimension == Breakdown::HOUSEHOLD_SIZE
+        {
+            households
+                .entry(o.indicator.clone())
+                .or_default()
+                .entry(o.month)
+                .or_default()
+                .insert(b.class.clone(), v);
+        }
+    }
+    Prepared {
+        key: agreement.key(),
+        stored: Arc::new(stored),
+        goals,
+        households: Arc::new(households),
+    }
+}
+
+impl Prepared {
+    /// The state of `agreement` (the one this was prepared from) at the reporting month `as_of`.
+    pub fn at<'a>(&self, agreement: &'a Agreement, as_of: YearMonth) -> AgreementState<'a> {
+        debug_assert_eq!(agreement.key(), self.key, "prepared from another agreement");
+        let goals = self
+            .goals
+            .iter()
+            .filter_map(|(index, series, path)| {
+                let goal = agreement.goals.get(*index)?;
+                let indicator = agreement.indicator(&goal.indicator)?;
+                Some(GoalState {
+                    goal,
+                    indicator,
+                    series: series.clone(),
+                    target_path: path.clone(),
+                    assessment: assess(goal, indicator, series, as_of),
+                })
+            })
+            .collect();
+        AgreementState {
+            agreement,
+            as_of,
+            goals,
+            stored: self.stored.clone(),
+            households: self.households.clone(),
+        }
+    }
 }
 
 /// The change of a total (e.g. KdU) over the year to date against the same months a year
@@ -235,53 +327,7 @@ pub fn assess_agreement<'a>(
     observations: &[Observation],
     as_of: YearMonth,
 ) -> AgreementState<'a> {
-    let stored: SeriesSet = agreement
-        .indicators
-        .iter()
-        .filter(|i| i.formula.is_stored())
-        .map(|i| (i.code.clone(), stored_series(i, observations)))
-        .collect();
-    let goals = agreement
-        .goals
-        .iter()
-        .filter_map(|goal| {
-            let indicator = agreement.indicator(&goal.indicator)?;
-            let series = evaluate(&goal.indicator, &agreement.indicators, &stored);
-            let path = match goal.target {
-                Target::Milestone { .. } => Vec::new(),
-                _ => target_path(goal, indicator, &series, agreement.year),
-            };
-            let assessment = assess(goal, indicator, &series, as_of);
-            Some(GoalState {
-                goal,
-                indicator,
-                series,
-                target_path: path,
-                assessment,
-            })
-        })
-        .collect();
-    let mut households: HashMap<IndicatorCode, BTreeMap<YearMonth, BTreeMap<String, f64>>> =
-        HashMap::new();
-    for o in observations {
-        if let (Some(b), Some(v)) = (&o.breakdown, o.value)
-            && b.dimension == Breakdown::HOUSEHOLD_SIZE
-        {
-            households
-                .entry(o.indicator.clone())
-                .or_default()
-                .entry(o.month)
-                .or_default()
-                .insert(b.class.clone(), v);
-        }
-    }
-    AgreementState {
-        agreement,
-        as_of,
-        goals,
-        stored,
-        households,
-    }
+    prepare(agreement, observations).at(agreement, as_of)
 }
 
 #[cfg(test)]

@@ -18,7 +18,7 @@ use serde::Deserialize;
 use zielwerk_domain::{
     Action, Agreement, AgreementKey, AreaKind, Key, Origin, Target, Unit, YearMonth,
 };
-use zielwerk_engine::{GoalState, Status, assess_agreement, default_as_of};
+use zielwerk_engine::{GoalState, Status, default_as_of};
 use zielwerk_store::{AgreementSummary, CurrentValue};
 
 use crate::AppState;
@@ -498,7 +498,7 @@ fn overview_model(
 ) -> Result<OverviewPage, WebError> {
     let (agreement, values) = (&snapshot.loaded.agreement, &snapshot.loaded.values);
     let as_of = as_of(agreement, values, &q)?;
-    let st = assess_agreement(agreement, snapshot.observations(), as_of);
+    let st = snapshot.at(as_of);
     let count = |s: Status| st.goals.iter().filter(|g| g.assessment.status == s).count();
     let areas = agreement
         .areas
@@ -668,7 +668,7 @@ fn goal_model(
     };
     let key: Key = goal_key.parse().map_err(|_| missing())?;
     let as_of = as_of(agreement, values, &q)?;
-    let st = assess_agreement(agreement, snapshot.observations(), as_of);
+    let st = snapshot.at(as_of);
     let g = st
         .goals
         .iter()
