@@ -119,5 +119,18 @@ for db in demo history; do
   measure "$db: Berichte, ungecacht" -s "$dir/unique.lua" "$agreement/berichte?x=1"
   wrk -t2 -c"$CONNECTIONS" -d3s -H "$cookie" "$agreement?stand=2022-06" >/dev/null
   measure "$db: Übersicht, Cache, gzip" -H "Accept-Encoding: gzip, br" "$agreement?stand=2022-06"
+  # One value revised by a command-line import (another process) while the server runs: how
+  # long until the goal page shows the new assessment, and how many pages showed the last one
+  # (saying so) before.
+  printf 'jobcenter;kennzahl;monat;wert;status;datenstand\nt36402;BG;2022-06;17.123;endgültig;01.12.2026\n' >"$dir/one.csv"
+  "$bin" import "$dir/one.csv" --db "$dir/$db.db" >/dev/null
+  t0=$(date +%s.%N); last=0
+  for i in $(seq 1000); do
+    page=$(curl -fs -H "$cookie" "$agreement/ziele/kdu-bg?stand=2022-06&eins=$i")
+    if grep -q 'computed pending' <<<"$page"; then last=$((last + 1)); continue; fi
+    grep -q '17.123' <<<"$page" && break
+  done
+  printf '| %s: ein Wert importiert, bis die Zielseite die neue Bewertung zeigt | %.2f s | %s Seiten mit der letzten | | | |\n' \
+    "$db" "$(echo "$(date +%s.%N) - $t0" | bc)" "$last"
   stop
 done

@@ -274,8 +274,8 @@ impl Store {
         let mut hasher = Sha256::new();
         let mut tx = self.begin_write().await?;
         let (mut rows, mut tables, mut data_version) = (0usize, 0usize, None);
-        // The table being read: its name, insert statement and columns.
-        let mut current: Option<Reading> = None;
+        // The rows of the table being read, written a batch at a time.
+        let mut current: Option<Batch> = None;
         for line_no in 1..count {
             let line = lines
                 .next_line()?
@@ -286,12 +286,18 @@ impl Store {
                 continue;
             }
             if line.starts_with('[') {
-                let Some((table, sql, expected)) = &current else {
+                let Some(batch) = current.as_mut() else {
                     return Err(bad(line_no, "eine Zeile ohne Tabelle"));
                 };
-                insert(&mut tx, line_no, &line, table, sql, expected).await?;
+                batch.push(line_no, &line)?;
+                if batch.full() {
+                    batch.flush(&mut tx).await?;
+                }
                 rows += 1;
                 continue;
+            }
+            if let Some(batch) = current.as_mut() {
+                batch.flush(&mut tx).await?;
             }
             let meta: Value = serde_json::from_str(&line)
                 .map_err(|_| bad(line_no, "keine gültige JSON-Zeile"))?;
@@ -316,14 +322,11 @@ impl Store {
                     format!("die Spalten der Tabelle {table} passen nicht zu dieser Datenbank"),
                 ));
             }
-            let placeholders: Vec<String> = (1..=names.len()).map(|n| format!("${n}")).collect();
-            let sql = format!(
-                "INSERT INTO {table} ({}) VALUES ({})",
-                names.join(", "),
-                placeholders.join(", ")
-            );
             tables += 1;
-            current = Some((table.to_owned(), sql, expected));
+            current = Some(Batch::new(table, expected));
+        }
+        if let Some(batch) = current.as_mut() {
+            batch.flush(&mut tx).await?;
         }
         if hex::encode(hasher.finalize()) != sha256 {
             return Err(bad(
@@ -350,9 +353,6 @@ impl Store {
         })
     }
 }
-
-/// A table of a backup being restored: its name, insert statement and columns.
-type Reading = (String, String, Vec<(String, Kind)>);
 
 fn unreadable(e: std::io::Error) -> StoreError {
     StoreError::Backup(format!("die Datei lässt sich nicht lesen: {e}"))
@@ -436,47 +436,117 @@ fn checked<R: BufRead>(reader: R) -> Result<(usize, String)> {
     Ok((count, sha256))
 }
 
-/// Inserts one backed-up row of `table`.
-async fn insert(
-    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
-    line_no: usize,
-    line: &str,
-    table: &str,
-    sql: &str,
-    expected: &[(String, Kind)],
-) -> Result<()> {
-    let cells: Vec<Value> =
-        serde_json::from_str(line).map_err(|_| bad(line_no, "keine gültige Zeile"))?;
-    if cells.len() != expected.len() {
-        return Err(bad(
-            line_no,
-            format!("{} Werte statt {}", cells.len(), expected.len()),
-        ));
+/// Values bound per insert statement at most (SQLite allows 32,766, PostgreSQL 65,535).
+const BATCH_BINDS: usize = 16_000;
+/// Bytes of cells per insert statement at most (files are rows of a few megabytes).
+const BATCH_BYTES: usize = 8 << 20;
+
+/// The rows of one table read from a backup, checked line by line and written many per
+/// statement.
+struct Batch {
+    table: String,
+    columns: Vec<(String, Kind)>,
+    /// Line numbers and cells of the rows not yet written.
+    rows: Vec<(usize, Vec<Value>)>,
+    bytes: usize,
+}
+
+impl Batch {
+    fn new(table: &str, columns: Vec<(String, Kind)>) -> Self {
+        Self {
+            table: table.to_owned(),
+            columns,
+            rows: Vec::new(),
+            bytes: 0,
+        }
     }
-    let mut q = sqlx::query(sql);
-    for (cell, (column, kind)) in cells.iter().zip(expected) {
-        let wrong = || bad(line_no, format!("{table}.{column}: „{cell}“ passt nicht"));
-        q = match (kind, cell) {
-            (Kind::Text, Value::Null) => q.bind(None::<String>),
-            (Kind::Text, Value::String(s)) => q.bind(s.clone()),
-            (Kind::Integer, Value::Null) => q.bind(None::<i64>),
-            (Kind::Integer, v) => q.bind(v.as_i64().ok_or_else(wrong)?),
-            (Kind::Double, Value::Null) => q.bind(None::<f64>),
-            (Kind::Double, v) => q.bind(v.as_f64().ok_or_else(wrong)?),
-            (Kind::Bytes, Value::Null) => q.bind(None::<Vec<u8>>),
-            (Kind::Bytes, Value::String(s)) => q.bind(hex::decode(s).map_err(|_| wrong())?),
-            _ => return Err(wrong()),
+
+    /// Checks a row's cells against the table's columns and keeps it.
+    fn push(&mut self, line_no: usize, line: &str) -> Result<()> {
+        let cells: Vec<Value> =
+            serde_json::from_str(line).map_err(|_| bad(line_no, "keine gültige Zeile"))?;
+        if cells.len() != self.columns.len() {
+            return Err(bad(
+                line_no,
+                format!("{} Werte statt {}", cells.len(), self.columns.len()),
+            ));
+        }
+        for (cell, (column, kind)) in cells.iter().zip(&self.columns) {
+            let fits = match (kind, cell) {
+                (_, Value::Null) => true,
+                (Kind::Text, Value::String(_)) => true,
+                (Kind::Integer, v) => v.as_i64().is_some(),
+                (Kind::Double, v) => v.as_f64().is_some(),
+                (Kind::Bytes, Value::String(s)) => hex::decode(s).is_ok(),
+                _ => false,
+            };
+            if !fits {
+                let table = &self.table;
+                return Err(bad(
+                    line_no,
+                    format!("{table}.{column}: „{cell}“ passt nicht"),
+                ));
+            }
+        }
+        self.bytes += line.len();
+        self.rows.push((line_no, cells));
+        Ok(())
+    }
+
+    fn full(&self) -> bool {
+        (self.rows.len() + 1) * self.columns.len() > BATCH_BINDS || self.bytes > BATCH_BYTES
+    }
+
+    /// Writes the kept rows in one statement.
+    async fn flush(&mut self, tx: &mut sqlx::Transaction<'_, sqlx::Any>) -> Result<()> {
+        let (Some((first, _)), Some((last, _))) = (self.rows.first(), self.rows.last()) else {
+            return Ok(());
         };
+        let lines = if first == last {
+            format!("Zeile {first}")
+        } else {
+            format!("Zeilen {first} bis {last}")
+        };
+        let width = self.columns.len();
+        let tuples: Vec<String> = (0..self.rows.len())
+            .map(|r| {
+                let marks: Vec<String> =
+                    (1..=width).map(|c| format!("${}", r * width + c)).collect();
+                format!("({})", marks.join(", "))
+            })
+            .collect();
+        let names: Vec<&str> = self.columns.iter().map(|(n, _)| n.as_str()).collect();
+        let sql = format!(
+            "INSERT INTO {} ({}) VALUES {}",
+            self.table,
+            names.join(", "),
+            tuples.join(", ")
+        );
+        let mut q = sqlx::query(&sql);
+        for (_, cells) in &self.rows {
+            for (cell, (_, kind)) in cells.iter().zip(&self.columns) {
+                q = match (kind, cell) {
+                    (Kind::Text, Value::String(s)) => q.bind(s.clone()),
+                    (Kind::Text, _) => q.bind(None::<String>),
+                    (Kind::Integer, v) => q.bind(v.as_i64()),
+                    (Kind::Double, v) => q.bind(v.as_f64()),
+                    (Kind::Bytes, Value::String(s)) => q.bind(hex::decode(s).ok()),
+                    (Kind::Bytes, _) => q.bind(None::<Vec<u8>>),
+                };
+            }
+        }
+        // Not kept prepared: sqlx's Any driver types a NULL f64 as float4 for PostgreSQL, and a
+        // statement prepared with that type refuses the next non-NULL f64.
+        q.persistent(false).execute(&mut **tx).await.map_err(|e| {
+            StoreError::Backup(format!(
+                "{lines}: Tabelle {} lässt sich nicht schreiben ({e})",
+                self.table
+            ))
+        })?;
+        self.rows.clear();
+        self.bytes = 0;
+        Ok(())
     }
-    // Not kept prepared: sqlx's Any driver types a NULL f64 as float4 for PostgreSQL, and a
-    // statement prepared with that type refuses the next non-NULL f64.
-    q.persistent(false).execute(&mut **tx).await.map_err(|e| {
-        bad(
-            line_no,
-            format!("Tabelle {table} lässt sich nicht schreiben ({e})"),
-        )
-    })?;
-    Ok(())
 }
 
 fn values(row: &AnyRow, columns: &[(String, Kind)]) -> Result<Vec<Value>> {
