@@ -323,7 +323,7 @@ impl Store {
                 ));
             }
             tables += 1;
-            current = Some(Batch::new(table, expected));
+            current = Some(Batch::new(self.backend, table, expected));
         }
         if let Some(batch) = current.as_mut() {
             batch.flush(&mut tx).await?;
@@ -444,6 +444,7 @@ const BATCH_BYTES: usize = 8 << 20;
 /// The rows of one table read from a backup, checked line by line and written many per
 /// statement.
 struct Batch {
+    backend: Backend,
     table: String,
     columns: Vec<(String, Kind)>,
     /// Line numbers and cells of the rows not yet written.
@@ -452,8 +453,9 @@ struct Batch {
 }
 
 impl Batch {
-    fn new(table: &str, columns: Vec<(String, Kind)>) -> Self {
+    fn new(backend: Backend, table: &str, columns: Vec<(String, Kind)>) -> Self {
         Self {
+            backend,
             table: table.to_owned(),
             columns,
             rows: Vec::new(),
@@ -508,10 +510,16 @@ impl Batch {
             format!("Zeilen {first} bis {last}")
         };
         let width = self.columns.len();
+        // Positional marks for SQLite: its driver finds a numbered mark by comparing names, which
+        // takes the square of the number of values.
         let tuples: Vec<String> = (0..self.rows.len())
             .map(|r| {
-                let marks: Vec<String> =
-                    (1..=width).map(|c| format!("${}", r * width + c)).collect();
+                let marks: Vec<String> = (1..=width)
+                    .map(|c| match self.backend {
+                        Backend::Sqlite => "?".to_owned(),
+                        Backend::Postgres => format!("${}", r * width + c),
+                    })
+                    .collect();
                 format!("({})", marks.join(", "))
             })
             .collect();
