@@ -177,7 +177,11 @@ pub fn goal_comments(
         .collect()
 }
 
-/// The full chart of a goal page, as of the reporting month `as_of`: later values are not drawn.
+/// Years before the agreement year a goal's chart shows.
+pub const CHART_YEARS: i32 = 3;
+
+/// The full chart of a goal page, as of the reporting month `as_of`: later values are not drawn,
+/// earlier ones from January [`CHART_YEARS`] years before the agreement year.
 pub fn goal_chart(
     state: &GoalState<'_>,
     year: i32,
@@ -219,7 +223,9 @@ pub fn goal_chart(
         Accumulation::Stock => state.series.iter().map(|(m, p)| (*m, p.value)).collect(),
         Accumulation::Flow => state.year_to_date(year),
     };
-    actual.retain(|(m, _)| *m <= as_of && !hidden.contains(m));
+    // From January three years before the agreement year: the development a committee compares
+    // with, readable at a glance; every month on record stays in the table.
+    actual.retain(|(m, _)| *m <= as_of && m.year() >= year - CHART_YEARS && !hidden.contains(m));
     let projected_from = state
         .series
         .iter()

@@ -217,3 +217,43 @@ fn monitoring_is_a_draft_until_every_missed_goal_is_explained() {
         .unwrap();
     assert!(!row.comments[1].text.contains("Controlling"));
 }
+
+#[test]
+fn a_goal_chart_shows_three_years_before_the_agreement_year_however_long_the_history() {
+    let (agreement, values) = demo_values();
+    // The demo's values of 2019, copied back to 2005: 18 years on record.
+    let mut obs: Vec<Observation> = values.iter().map(|v| v.observation.clone()).collect();
+    let earlier: Vec<Observation> = obs
+        .iter()
+        .filter(|o| o.month.year() == 2019 && o.breakdown.is_none())
+        .flat_map(|o| {
+            (2005..2019).map(move |y| Observation {
+                month: YearMonth::new(y, o.month.month()).unwrap(),
+                ..o.clone()
+            })
+        })
+        .collect();
+    obs.extend(earlier);
+    let as_of = YearMonth::new(2022, 6).unwrap();
+    let state = assess_agreement(&agreement, &obs, as_of);
+    let bg = state
+        .goals
+        .iter()
+        .find(|g| g.indicator.code.as_str() == "BG")
+        .expect("a goal on BG");
+    assert_eq!(
+        bg.series.keys().next(),
+        Some(&YearMonth::new(2005, 1).unwrap())
+    );
+    let svg = zielwerk_report::present::goal_chart(
+        bg,
+        2022,
+        as_of,
+        &[],
+        "chart",
+        &Default::default(),
+        &[],
+    );
+    assert!(svg.contains("von Januar 2019 bis Juni 2022"), "{svg}");
+    assert!(!svg.contains("2005"), "{svg}");
+}

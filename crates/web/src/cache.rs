@@ -37,9 +37,11 @@ impl Page {
     /// Compresses `body` once.
     pub fn new(body: Bytes) -> Self {
         use std::io::Write;
+        // The fastest level: a page is compressed on the request that renders it, and level 6
+        // took a quarter of that request's time to save an eighth of the bytes.
         let mut gz = flate2::write::GzEncoder::new(
             Vec::with_capacity(body.len() / 4),
-            flate2::Compression::default(),
+            flate2::Compression::fast(),
         );
         let gzip = gz
             .write_all(&body)
