@@ -284,8 +284,28 @@ fn parse_status(raw: &str) -> Option<ValueStatus> {
     }
 }
 
+/// A row with more non-empty fields than the header has columns: a value would be dropped
+/// without a word (usually a separator inside an unquoted value). Empty trailing fields, as
+/// spreadsheet programs write them, are fine.
+pub(crate) fn extra_fields(row: u64, record: &csv::StringRecord, width: usize) -> Option<Problem> {
+    let (at, value) = record
+        .iter()
+        .enumerate()
+        .skip(width)
+        .find(|(_, f)| !f.trim().is_empty())?;
+    Some(Problem {
+        row,
+        column: format!("Feld {}", at + 1),
+        value: value.to_owned(),
+        message: format!(
+            "Die Zeile hat {} Felder, die Kopfzeile nur {width} Spalten; steht ein Trennzeichen in einem Wert, setzen Sie den Wert in Anführungszeichen",
+            record.len()
+        ),
+    })
+}
+
 /// The csv crate's error in German: what is wrong with the row.
-fn csv_error_de(e: &csv::Error) -> String {
+pub(crate) fn csv_error_de(e: &csv::Error) -> String {
     match e.kind() {
         csv::ErrorKind::UnequalLengths {
             expected_len, len, ..
@@ -391,25 +411,8 @@ pub fn read(
         if record.iter().all(|f| f.trim().is_empty()) {
             continue;
         }
-        // More fields than the header has columns: a value would be dropped without a word
-        // (usually a separator inside an unquoted value). Empty trailing fields, as spreadsheet
-        // programs write them, are fine.
-        if let Some(extra) = record
-            .iter()
-            .enumerate()
-            .skip(header.len())
-            .find(|(_, f)| !f.trim().is_empty())
-        {
-            checker.errs.push(Problem {
-                row,
-                column: format!("Feld {}", extra.0 + 1),
-                value: extra.1.to_owned(),
-                message: format!(
-                    "Die Zeile hat {} Felder, die Kopfzeile nur {} Spalten; steht ein Trennzeichen in einem Wert, setzen Sie den Wert in Anführungszeichen",
-                    record.len(),
-                    header.len()
-                ),
-            });
+        if let Some(p) = extra_fields(row, &record, header.len()) {
+            checker.errs.push(p);
             continue;
         }
         let get = |c: &str| {

@@ -135,15 +135,19 @@ pub fn read_mapped(
     )?;
     let records = csv.records();
     let header: Vec<String> = header.iter().map(str::to_owned).collect();
-    let rows = records.enumerate().map(|(i, r)| {
+    let width = header.len();
+    let rows = records.enumerate().map(move |(i, r)| {
         let row = i as u64 + 2;
-        r.map(|rec| (row, rec.iter().map(str::to_owned).collect::<Vec<_>>()))
-            .map_err(|e| Problem {
-                row,
-                column: String::new(),
-                value: String::new(),
-                message: format!("Die Zeile ist kein gültiges CSV: {e}"),
-            })
+        let rec = r.map_err(|e| Problem {
+            row,
+            column: String::new(),
+            value: String::new(),
+            message: crate::long_csv::csv_error_de(&e),
+        })?;
+        if let Some(p) = crate::long_csv::extra_fields(row, &rec, width) {
+            return Err(p);
+        }
+        Ok((row, rec.iter().map(str::to_owned).collect::<Vec<_>>()))
     });
     let (rows, warnings) =
         process(header, rows, mapping, catalog, style, sink).map_err(|e| e.into_refused(file))?;

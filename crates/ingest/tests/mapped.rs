@@ -382,3 +382,27 @@ fn hostile_workbooks_are_refused_with_the_limit() {
         "{err}"
     );
 }
+
+#[test]
+fn a_mapped_csv_row_with_more_fields_than_the_header_is_refused_at_that_field() {
+    // The real Regensburg file with a stray separator in one row: its last value would have been
+    // dropped without a word.
+    let path = format!("{ROOT}/../shared/data/real/regensburg/kennzahlen_sgb2.csv");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let mut lines: Vec<String> = text.lines().map(str::to_owned).collect();
+    lines[2].push_str(",99");
+    let broken = lines.join("\n");
+    let m = parse_mapping(
+        "regensburg-kennzahlen-sgb2.toml",
+        &std::fs::read_to_string(format!("{ROOT}/mappings/regensburg-kennzahlen-sgb2.toml"))
+            .unwrap(),
+    )
+    .unwrap();
+    let mut sink = |_c: Vec<Observation>| Ok(());
+    let err = read_mapped("k.csv", broken.as_bytes(), &m, &catalog(), &mut sink).unwrap_err();
+    let message = err.to_string();
+    assert!(
+        message.contains("k.csv, Zeile 3, Spalte „Feld 11“, Wert „99“: Die Zeile hat 11 Felder, die Kopfzeile nur 10 Spalten"),
+        "{message}"
+    );
+}
