@@ -4,12 +4,14 @@
 //!
 //! A [`Snapshot`] is an agreement's inputs as loaded at one data version (the agreement, its
 //! values, comments and figures by household size) together with the model fits its forecasts
-//! need for every month of the year, pinned (see [`zielwerk_forecast::fits`]). Rendering a
-//! snapshot assesses it again (cheap arithmetic) and finds every forecast among its fits.
+//! need for every month of the year, pinned (see [`zielwerk_forecast::fits`]), and its series and
+//! target paths evaluated once ([`zielwerk_engine::Prepared`]). Rendering a month applies the
+//! status rule to those series and finds every forecast among the fits.
 //!
 //! Every write moves the store's data version (also writes of other processes, such as a
-//! command-line import). A worker notices within a second, or at once when a read finds its
-//! snapshot behind, and computes the snapshots again, one agreement after the other. Fits are
+//! command-line import). A worker notices within a second and computes the snapshots again, one
+//! agreement after the other; a read that finds its snapshot behind starts that agreement's
+//! computation at once. Fits are
 //! kept by the content of their history window, so only the series that changed are fitted again;
 //! the rest is loading and arithmetic. A read that finds its snapshot behind waits a moment for
 //! the new one (an import of a few values is usually computed by then); after that it gets the
@@ -28,7 +30,7 @@ use zielwerk_store::Store;
 use crate::AppError;
 use crate::documents::Loaded;
 
-/// How often the worker looks for writes it was not told of (other processes).
+/// How often the worker looks whether the data version moved (writes of any process).
 const POLL: Duration = Duration::from_secs(1);
 
 /// An agreement's inputs at one data version, with the fits of all its forecasts.
@@ -80,7 +82,6 @@ pub struct Assessments {
     snapshots: Mutex<HashMap<AgreementKey, Arc<Snapshot>>>,
     /// One computation per agreement at a time; a second reader waits for the first one's.
     computing: Mutex<HashMap<AgreementKey, Arc<tokio::sync::Mutex<()>>>>,
-    wake: Arc<tokio::sync::Notify>,
     /// Counts the snapshots kept, so that readers can wait for a newer one.
     published: tokio::sync::watch::Sender<u64>,
     worker: std::sync::Once,
@@ -92,7 +93,6 @@ impl Assessments {
             store,
             snapshots: Mutex::default(),
             computing: Mutex::default(),
-            wake: Arc::default(),
             published: tokio::sync::watch::Sender::new(0),
             worker: std::sync::Once::new(),
         })
@@ -261,7 +261,6 @@ impl Assessments {
     fn start(self: &Arc<Self>) {
         self.worker.call_once(|| {
             let this: Weak<Self> = Arc::downgrade(self);
-            let wake = self.wake.clone();
             tokio::spawn(async move {
                 let mut done = None;
                 loop {
@@ -275,7 +274,7 @@ impl Assessments {
                         Err(e) => tracing::warn!("Datenstand nicht lesbar: {e}"),
                     }
                     drop(me);
-                    let _ = tokio::time::timeout(POLL, wake.notified()).await;
+                    tokio::time::sleep(POLL).await;
                 }
             });
         });
