@@ -16,7 +16,8 @@ bin="$CARGO_TARGET_DIR/release/zielwerk"
 dir="$(mktemp -d)"
 trap 'rm -rf "$dir"' EXIT
 
-# Rows: stored indicators × months 2005-01… × household-size classes, values like "1.234,5".
+# Rows: stored indicators × months 2005-01 to 2025-12 × breakdown classes, values like "1.234,5",
+# Datenstand November 2026 (after every month, before today: both are checked).
 python3 - "$dir/werte.csv" "$ROWS" <<'PY'
 import sys
 path, rows = sys.argv[1], int(sys.argv[2])
@@ -29,12 +30,12 @@ with open(path, "w", encoding="utf-8") as f:
     while n < rows:
         k += 1
         for c in codes:
-            for i in range(1152):
+            for i in range(252):
                 if n >= rows:
                     break
                 y, m = 2005 + i // 12, i % 12 + 1
                 v = 1000 + (i * 7 + k) % 900000
-                f.write(f"t36402;{c};{y}-{m:02d};{v // 1000}.{v % 1000:03d},5;endgültig;01.01.2101;klasse={k}\n")
+                f.write(f"t36402;{c};{y}-{m:02d};{v // 1000}.{v % 1000:03d},5;endgültig;01.11.2026;klasse={k}\n")
                 n += 1
 PY
 echo "Datei: $(wc -l < "$dir/werte.csv") Zeilen, $(du -h "$dir/werte.csv" | cut -f1)"
@@ -47,7 +48,8 @@ echo "DuckDB read_csv in eine Tabelle:"
 /usr/bin/time -f "  %e s Wandzeit, höchster Speicher (RSS) %M KB" python3 - "$dir/werte.csv" <<'PY'
 import sys, duckdb
 con = duckdb.connect()
-con.execute(f"CREATE TABLE t AS SELECT * FROM read_csv('{sys.argv[1]}', delim=';', decimal_separator=',', thousands='.', header=true)")
+# `wert` as DOUBLE: with thousands='.' DuckDB's detection reads the column as text otherwise.
+con.execute(f"CREATE TABLE t AS SELECT * FROM read_csv('{sys.argv[1]}', delim=';', decimal_separator=',', thousands='.', header=true, types={{'wert': 'DOUBLE'}})")
 rows, typ = con.execute("SELECT count(*), typeof(any_value(wert)) FROM t").fetchone()
 print(f"   {rows} Zeilen, Spalte wert als {typ}")
 PY
