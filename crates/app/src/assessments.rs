@@ -39,8 +39,6 @@ pub struct Snapshot {
     /// The data version read before the inputs were loaded: the inputs are at least this new.
     pub version: i64,
     pub computed_at: DateTime<Utc>,
-    /// How long the computation took.
-    pub took: Duration,
     pub loaded: Loaded,
     /// Values by household size (they explain changes of totals).
     pub breakdowns: Vec<CurrentValue>,
@@ -177,7 +175,6 @@ impl Assessments {
         if let Some(s) = self.kept(key).filter(|s| s.version >= version) {
             return Ok(s);
         }
-        let started = std::time::Instant::now();
         // Read before loading: the inputs are at least as new as the version noted.
         let version = self.store.data_version().await?;
         let loaded = match crate::documents::load(&self.store, key).await {
@@ -230,7 +227,6 @@ impl Assessments {
         let snapshot = Arc::new(Snapshot {
             version,
             computed_at: Utc::now(),
-            took: started.elapsed(),
             loaded,
             breakdowns,
             superseded,

@@ -44,29 +44,8 @@ async fn after_a_one_value_import_pages_show_the_old_or_the_new_assessment_never
     );
     assert!(!pending && before.contains("Bewertung und Prognosen berechnet am"));
 
-    let revised = zielwerk_domain::Observation {
-        jobcenter: "t73906".parse().unwrap(),
-        indicator: "BG".parse().unwrap(),
-        month: "2026-06".parse().unwrap(),
-        value: Some(2_950.0),
-        numerator: None,
-        denominator: None,
-        status: zielwerk_domain::ValueStatus::Final,
-        datenstand: "2026-10-01".parse().unwrap(),
-        breakdown: None,
-    };
-    let source = zielwerk_domain::Source {
-        kind: zielwerk_domain::SourceKind::File,
-        label: "Revision Oktober".into(),
-        detail: String::new(),
-        file_name: None,
-        sha256: None,
-    };
     let imported = std::time::Instant::now();
-    s.store
-        .record_observations(&source, &[revised])
-        .await
-        .unwrap();
+    revise_regensburg_bg(&s.store, "2026-06", 2_950.0).await;
 
     let (mut old_pages, mut new_page) = (0, None);
     while imported.elapsed() < std::time::Duration::from_secs(120) {

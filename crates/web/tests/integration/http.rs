@@ -1,6 +1,6 @@
 //! What the server answers, checked on the HTML it sends.
 
-use crate::{METTMANN, confirm, demo_server, get, token_of, upload};
+use crate::{METTMANN, confirm, demo_server, get, revise_regensburg_bg, token_of, upload};
 
 #[tokio::test]
 async fn overview_lists_every_goal_grouped_by_area() {
@@ -193,28 +193,7 @@ async fn a_new_revision_shows_at_once_despite_the_page_cache() {
     assert!(before.contains("<td class=\"num\">2.673</td>"));
     let (_, again, _) = get(&page).await;
     assert_eq!(before, again, "served from the cache");
-    let revised = zielwerk_domain::Observation {
-        jobcenter: "t73906".parse().unwrap(),
-        indicator: "BG".parse().unwrap(),
-        month: "2026-06".parse().unwrap(),
-        value: Some(2_650.0),
-        numerator: None,
-        denominator: None,
-        status: zielwerk_domain::ValueStatus::Final,
-        datenstand: "2026-10-01".parse().unwrap(),
-        breakdown: None,
-    };
-    let source = zielwerk_domain::Source {
-        kind: zielwerk_domain::SourceKind::File,
-        label: "Revision Oktober".into(),
-        detail: String::new(),
-        file_name: None,
-        sha256: None,
-    };
-    s.store
-        .record_observations(&source, &[revised])
-        .await
-        .unwrap();
+    revise_regensburg_bg(&s.store, "2026-06", 2_650.0).await;
     let (_, after, _) = get(&page).await;
     assert!(
         after.contains("<th scope=\"row\">Juni 2026</th>\n<td class=\"num\">2.650</td>"),

@@ -359,3 +359,30 @@ pub fn pdftotext(pdf: &[u8]) -> String {
     assert!(out.status.success());
     String::from_utf8(out.stdout).unwrap()
 }
+
+/// Records a revised final value of Regensburg's BG for `month` (Datenstand 1 October 2026) from
+/// the file source "Revision Oktober", as a later delivery would.
+pub async fn revise_regensburg_bg(store: &Store, month: &str, value: f64) {
+    let revised = zielwerk_domain::Observation {
+        jobcenter: "t73906".parse().unwrap(),
+        indicator: "BG".parse().unwrap(),
+        month: month.parse().unwrap(),
+        value: Some(value),
+        numerator: None,
+        denominator: None,
+        status: zielwerk_domain::ValueStatus::Final,
+        datenstand: "2026-10-01".parse().unwrap(),
+        breakdown: None,
+    };
+    let source = zielwerk_domain::Source {
+        kind: zielwerk_domain::SourceKind::File,
+        label: "Revision Oktober".into(),
+        detail: String::new(),
+        file_name: None,
+        sha256: None,
+    };
+    store
+        .record_observations(&source, &[revised])
+        .await
+        .unwrap();
+}
