@@ -67,6 +67,8 @@ pub struct ImportFile {
     pub mapping: Option<zielwerk_ingest::mapped::Mapping>,
     /// How it came ("Web-Upload", "API", "zielwerk import"), for its provenance.
     pub via: &'static str,
+    /// Told how far the import has come, if anyone watches.
+    pub progress: Option<zielwerk_importer::OnProgress>,
 }
 
 /// Imports `file` for `p` (or, without `commit`, says what it would do): only values of
@@ -88,6 +90,7 @@ pub async fn import(
         via: file.via,
         commit,
         may_write: Some(Box::new(move |j| who.may(j, Action::ImportValues))),
+        progress: file.progress,
     };
     let when = chrono::Local::now().format("%d.%m.%Y %H:%M").to_string();
     match zielwerk_importer::run(&store.acting_as(&p.audit_name()), request, &when).await {

@@ -75,7 +75,7 @@ impl YearMonth {
         self.year * 12 + i32::from(self.month) - 1
     }
 
-    fn from_index(index: i32) -> Option<Self> {
+    pub fn from_index(index: i32) -> Option<Self> {
         let year = index.div_euclid(12);
         let month = index.rem_euclid(12) as u32 + 1;
         Self::new(year, month).ok()

@@ -6,9 +6,9 @@
 use std::io::Read;
 
 use zielwerk_domain::{Observation, Source, SourceKind};
-use zielwerk_ingest::long_csv::{Accepted, Catalog, Refused};
-use zielwerk_ingest::mapped::Mapping;
-use zielwerk_store::{RecordOutcome, Store, StoreError};
+use zielwerk_ingest::long_csv::{self, Accepted, Catalog, Problem, Refused};
+use zielwerk_ingest::mapped::{self, Mapping};
+use zielwerk_store::{KeptFinal, RecordOutcome, Store, StoreError};
 
 /// Whether the importing user may write values for a Jobcenter.
 pub type MayWrite = Box<dyn Fn(&zielwerk_domain::BaId) -> bool + Send + Sync>;
@@ -30,6 +30,8 @@ pub struct Request {
     /// line, run by whoever runs the server). Values for any other Jobcenter are refused as
     /// unknown.
     pub may_write: Option<MayWrite>,
+    /// Told how far the import has come, if anyone watches.
+    pub progress: Option<OnProgress>,
 }
 
 /// What an import did (or, for a preview, would do).
@@ -65,30 +67,104 @@ fn is_workbook(name: &str) -> bool {
 }
 
 /// What a file may refer to: the known Jobcenter, the built-in catalogue and every agreement's
-/// indicators, and the keys whose current value is final.
+/// indicators. Read in two statements, whatever the size of the database: nothing here reads
+/// values (whether a projection meets a final value is decided by the store, per chunk).
 pub async fn catalog(store: &Store) -> Result<Catalog, StoreError> {
     let mut catalog = Catalog::default();
     for ind in zielwerk_domain::keyfigures::catalogue() {
         catalog.indicators.insert(ind.code.clone(), ind);
     }
-    for summary in store.agreements().await? {
-        if let Some(a) = store.agreement(&summary.key).await? {
-            catalog.jobcenters.insert(a.jobcenter.ba_id.clone());
-            for ind in a.indicators {
-                catalog.indicators.entry(ind.code.clone()).or_insert(ind);
-            }
-        }
-    }
-    for (jc, code, month, breakdown) in store.final_keys().await? {
-        if let (Ok(jc), Ok(code), Ok(month)) = (jc.parse(), code.parse(), month.parse()) {
-            catalog.finals.insert((jc, code, month, breakdown));
-        }
+    let (jobcenters, indicators) = store.import_catalog().await?;
+    catalog.jobcenters.extend(jobcenters);
+    for ind in indicators {
+        catalog.indicators.entry(ind.code.clone()).or_insert(ind);
     }
     // A Datenstand after today is a typo ("31.12.9999"); a day's slack for time zones.
     catalog.latest_datenstand = chrono::Local::now()
         .date_naive()
         .checked_add_days(chrono::Days::new(1));
     Ok(catalog)
+}
+
+/// What an import is doing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Phase {
+    /// Reading the file, checking each row and writing the checked values (the three run side
+    /// by side, a chunk at a time).
+    Reading,
+    /// The whole file is read; the audit trail is written and the transaction committed.
+    Committing,
+    /// Done (committed, or for a preview: rolled back).
+    Done,
+}
+
+impl Phase {
+    /// For progress displays.
+    pub fn label_de(self) -> &'static str {
+        match self {
+            Phase::Reading => "lesen, prüfen, schreiben",
+            Phase::Committing => "abschließen",
+            Phase::Done => "fertig",
+        }
+    }
+}
+
+/// How far an import has come.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Progress {
+    pub phase: Phase,
+    /// Bytes of the file read so far.
+    pub bytes: u64,
+    /// Values checked and written so far.
+    pub written: u64,
+}
+
+/// Called as an import goes on: after every chunk and at each change of phase.
+pub type OnProgress = Box<dyn Fn(Progress) + Send + Sync>;
+
+/// Counts the bytes read through it.
+struct Counting<R> {
+    inner: R,
+    read: std::sync::Arc<std::sync::atomic::AtomicU64>,
+}
+
+impl<R: Read> Read for Counting<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.read
+            .fetch_add(n as u64, std::sync::atomic::Ordering::Relaxed);
+        Ok(n)
+    }
+}
+
+/// The kept-final hints in the reader's words: each of the first listed at its line, then one
+/// line for the rest.
+fn kept_final_warnings(listed: &[KeptFinal], total: u64) -> Vec<Problem> {
+    let mut warnings: Vec<Problem> = listed
+        .iter()
+        .map(|k| Problem {
+            row: k.row,
+            column: "status".into(),
+            value: "vorläufig".into(),
+            message: format!(
+                "Für {} {} ist schon ein endgültiger Wert gespeichert; er bleibt, der vorläufige Wert dieser Zeile wird nicht übernommen",
+                k.indicator,
+                k.month.german_long()
+            ),
+        })
+        .collect();
+    if total > listed.len() as u64 {
+        warnings.push(Problem {
+            row: listed.last().map(|k| k.row).unwrap_or_default(),
+            column: "status".into(),
+            value: String::new(),
+            message: format!(
+                "Insgesamt {total} Zeilen mit vorläufigen Werten für Monate, deren endgültiger Wert gespeichert ist (die ersten {} sind einzeln genannt); die endgültigen Werte bleiben",
+                listed.len()
+            ),
+        });
+    }
+    warnings
 }
 
 /// Runs one import (or preview) against `store`.
@@ -101,6 +177,7 @@ pub async fn run(store: &Store, request: Request, when: &str) -> Result<Report, 
         via,
         commit,
         may_write,
+        progress,
     } = request;
     let store_error = |source| ImportError::Store {
         name: name.clone(),
@@ -120,14 +197,28 @@ pub async fn run(store: &Store, request: Request, when: &str) -> Result<Report, 
         file_name: Some(name.clone()),
         sha256: None,
     };
-    let (tx, mut rx) = tokio::sync::mpsc::channel::<Vec<Observation>>(2);
+    let bytes_read = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let input = Counting {
+        inner: input,
+        read: bytes_read.clone(),
+    };
+    let report = |phase, written| {
+        if let Some(progress) = &progress {
+            progress(Progress {
+                phase,
+                bytes: bytes_read.load(std::sync::atomic::Ordering::Relaxed),
+                written,
+            });
+        }
+    };
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<(Vec<Observation>, Vec<u64>)>(2);
     let reader_name = name.clone();
     let reader = tokio::task::spawn_blocking(move || {
-        let mut sink = |chunk| {
-            tx.blocking_send(chunk)
+        let mut sink = |chunk, rows| {
+            tx.blocking_send((chunk, rows))
                 .map_err(|_| "Das Speichern wurde abgebrochen".to_string())
         };
-        let mut input = std::io::BufReader::new(input);
+        let mut input = std::io::BufReader::with_capacity(256 * 1024, input);
         match (&mapping, is_workbook(&reader_name)) {
             (Some(m), true) => {
                 let mut bytes = Vec::new();
@@ -137,60 +228,65 @@ pub async fn run(store: &Store, request: Request, when: &str) -> Result<Report, 
                         format!("Die Datei lässt sich nicht lesen: {e}"),
                     )
                 })?;
-                zielwerk_ingest::mapped::read_workbook(&reader_name, bytes, m, &catalog, &mut sink)
+                mapped::read_workbook_rows(&reader_name, bytes, m, &catalog, &mut sink)
             }
             (Some(m), false) => {
-                zielwerk_ingest::mapped::read_mapped(&reader_name, input, m, &catalog, &mut sink)
+                mapped::read_mapped_rows(&reader_name, input, m, &catalog, &mut sink)
             }
             (None, true) => Err(Refused::whole_file(
                 &reader_name,
                 "Für Arbeitsmappen ist eine Zuordnungsdatei nötig (siehe docs/import-mapping.md)",
             )),
-            (None, false) => {
-                zielwerk_ingest::long_csv::read(&reader_name, input, &catalog, &mut sink)
-            }
+            (None, false) => long_csv::read_rows(&reader_name, input, &catalog, &mut sink),
         }
     });
     let mut recording = store.begin_recording(source).await.map_err(store_error)?;
     let mut failure = None;
     let mut sample = Vec::new();
-    while let Some(chunk) = rx.recv().await {
+    let mut written = 0u64;
+    report(Phase::Reading, 0);
+    while let Some((chunk, rows)) = rx.recv().await {
         if sample.len() < SAMPLE {
             sample.extend(chunk.iter().take(SAMPLE - sample.len()).cloned());
         }
-        if let Err(e) = recording.add(&chunk).await {
+        if let Err(e) = recording.add_rows(&chunk, Some(&rows)).await {
             failure = Some(e);
             break;
         }
+        written += chunk.len() as u64;
+        report(Phase::Reading, written);
     }
     drop(rx);
     let read = reader
         .await
         .map_err(|e| ImportError::Aborted(e.to_string()))?;
     match (read, failure) {
-        (Ok(accepted), None) => {
+        (Ok(mut accepted), None) => {
             recording.set_sha256(accepted.sha256.clone());
             let outcome = recording.outcome();
-            if commit {
+            let mut warnings = kept_final_warnings(recording.kept_final(), outcome.kept_final);
+            warnings.append(&mut accepted.warnings);
+            accepted.warnings = warnings;
+            report(Phase::Committing, written);
+            let (import_id, committed, outcome) = if commit {
                 let import_id = recording.import_id().map(str::to_owned);
-                let outcome = recording.commit().await.map_err(store_error)?;
-                Ok(Report {
-                    accepted,
-                    outcome,
+                (
                     import_id,
-                    committed: true,
-                    sample,
-                })
+                    true,
+                    recording.commit().await.map_err(store_error)?,
+                )
             } else {
                 recording.rollback().await.map_err(store_error)?;
-                Ok(Report {
-                    accepted,
-                    outcome,
-                    import_id: None,
-                    committed: false,
-                    sample,
-                })
-            }
+                (None, false, outcome)
+            };
+            report(Phase::Done, written);
+            Ok(Report {
+                accepted,
+                outcome,
+                import_id,
+                committed,
+                sample,
+            })
         }
         (Err(refused), _) => {
             recording.rollback().await.map_err(store_error)?;

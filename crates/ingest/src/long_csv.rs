@@ -33,9 +33,6 @@ pub const MAX_VALUE_SHOWN: usize = 60;
 pub struct Catalog {
     pub jobcenters: HashSet<BaId>,
     pub indicators: HashMap<IndicatorCode, Indicator>,
-    /// Keys (Jobcenter, indicator, month, breakdown key) whose current value is final: a
-    /// projected value must not replace a counted one.
-    pub finals: HashSet<(BaId, IndicatorCode, YearMonth, String)>,
     /// The latest plausible Datenstand (today, set by the importer): a figure cannot have been
     /// compiled in the future. `None` checks nothing (tests of other rules).
     pub latest_datenstand: Option<NaiveDate>,
@@ -329,6 +326,16 @@ pub fn read(
     catalog: &Catalog,
     sink: &mut dyn FnMut(Vec<Observation>) -> Result<(), String>,
 ) -> Result<Accepted, Refused> {
+    read_rows(file, input, catalog, &mut |chunk, _| sink(chunk))
+}
+
+/// [`read`], with the line of each value handed over beside it.
+pub fn read_rows(
+    file: &str,
+    input: impl Read,
+    catalog: &Catalog,
+    sink: &mut RowSink<'_>,
+) -> Result<Accepted, Refused> {
     let Opened {
         mut csv,
         header,
@@ -448,24 +455,73 @@ pub(crate) struct Checker<'a> {
     /// holds small integers rather than strings: memory stays low for files of millions of rows.
     series: HashMap<(String, String, String), u32>,
     series_names: Vec<(String, String, String)>,
-    seen: HashSet<(u32, i32)>,
-    /// Months and rows of each series, for the gap check.
-    months: Vec<Vec<(YearMonth, u64)>>,
+    /// The row of each month of each series, for the duplicate and the gap check.
+    months: Vec<SeriesMonths>,
     chunk: Vec<Observation>,
+    /// The line of each value of the chunk.
+    chunk_rows: Vec<u64>,
     rows: u64,
-    sink: &'a mut dyn FnMut(Vec<Observation>) -> Result<(), String>,
+    sink: &'a mut RowSink<'a>,
     sink_failed: bool,
-    /// Rows not taken because a final value of their month is stored, and the first of them.
-    kept_final: u64,
-    last_kept_row: u64,
-    hints: Vec<Problem>,
+}
+
+/// Takes the checked values a chunk at a time, with the line of each.
+pub type RowSink<'a> = dyn FnMut(Vec<Observation>, Vec<u64>) -> Result<(), String> + 'a;
+
+/// The rows of one series by month, four bytes a month from its first to its last: memory
+/// grows with the series and their spans, not with the rows of the file.
+#[derive(Debug, Default)]
+pub(crate) struct SeriesMonths {
+    first: i32,
+    /// The line of month `first + i`; 0 for none.
+    rows: Vec<u32>,
+}
+
+impl SeriesMonths {
+    /// Notes the line of a month; `false` if the month has a line already.
+    fn note(&mut self, month: YearMonth, row: u64) -> bool {
+        let m = month.index();
+        let row = u32::try_from(row).unwrap_or(u32::MAX).max(1);
+        if self.rows.is_empty() {
+            self.first = m;
+        } else if m < self.first {
+            let shift = (self.first - m) as usize;
+            self.rows.splice(0..0, std::iter::repeat_n(0, shift));
+            self.first = m;
+        }
+        let at = (m - self.first) as usize;
+        if at >= self.rows.len() {
+            self.rows.resize(at + 1, 0);
+        }
+        if self.rows[at] != 0 {
+            return false;
+        }
+        self.rows[at] = row;
+        true
+    }
+
+    /// Each gap: the last month before it, the first after it and that month's line.
+    fn gaps(&self) -> impl Iterator<Item = (YearMonth, YearMonth, u64)> + '_ {
+        let month = |i: usize| YearMonth::from_index(self.first + i as i32);
+        let present = self
+            .rows
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| **r != 0)
+            .map(|(i, r)| (i, *r));
+        present
+            .clone()
+            .zip(present.skip(1))
+            .filter(|((a, _), (b, _))| b - a > 1)
+            .filter_map(move |((a, _), (b, row))| Some((month(a)?, month(b)?, u64::from(row))))
+    }
 }
 
 impl<'a> Checker<'a> {
     pub(crate) fn new(
         catalog: &'a Catalog,
         style: DecimalStyle,
-        sink: &'a mut dyn FnMut(Vec<Observation>) -> Result<(), String>,
+        sink: &'a mut RowSink<'a>,
     ) -> Self {
         Self {
             catalog,
@@ -473,13 +529,10 @@ impl<'a> Checker<'a> {
             errs: Collected::default(),
             series: HashMap::new(),
             series_names: Vec::new(),
-            seen: HashSet::new(),
             months: Vec::new(),
             chunk: Vec::with_capacity(CHUNK),
+            chunk_rows: Vec::with_capacity(CHUNK),
             rows: 0,
-            kept_final: 0,
-            last_kept_row: 0,
-            hints: Vec::new(),
             sink,
             sink_failed: false,
         }
@@ -719,15 +772,6 @@ impl<'a> Checker<'a> {
             },
         }
         let key_breakdown = breakdown.as_ref().map(Breakdown::key).unwrap_or_default();
-        // An older projection of a month whose final value is stored (a file re-sent after the
-        // figures became final): the final value stays, and the preview says so.
-        let superseded = status == ValueStatus::Projected
-            && self.catalog.finals.contains(&(
-                jobcenter.clone(),
-                indicator.code.clone(),
-                month,
-                key_breakdown.clone(),
-            ));
         let name = (
             jobcenter.to_string(),
             indicator.code.to_string(),
@@ -739,11 +783,11 @@ impl<'a> Checker<'a> {
                 let id = self.series_names.len() as u32;
                 self.series.insert(name.clone(), id);
                 self.series_names.push(name);
-                self.months.push(Vec::new());
+                self.months.push(SeriesMonths::default());
                 id
             }
         };
-        if !self.seen.insert((series, month.index())) {
+        if !self.months[series as usize].note(month, row) {
             bad(
                 "monat",
                 month_raw,
@@ -753,24 +797,6 @@ impl<'a> Checker<'a> {
                     month.german_long()
                 ),
             );
-            return;
-        }
-        self.months[series as usize].push((month, row));
-        if superseded {
-            self.kept_final += 1;
-            self.last_kept_row = row;
-            if self.hints.len() < MAX_LISTED {
-                self.hints.push(Problem {
-                    row,
-                    column: "status".into(),
-                    value: status_raw.to_owned(),
-                    message: format!(
-                        "Für {} {} ist schon ein endgültiger Wert gespeichert; er bleibt, der vorläufige Wert dieser Zeile wird nicht übernommen",
-                        indicator.code,
-                        month.german_long()
-                    ),
-                });
-            }
             return;
         }
         self.chunk.push(Observation {
@@ -788,8 +814,11 @@ impl<'a> Checker<'a> {
             datenstand,
             breakdown,
         });
+        self.chunk_rows.push(row);
         if self.chunk.len() >= CHUNK && !self.errs.any() && !self.sink_failed {
-            if let Err(e) = (self.sink)(std::mem::take(&mut self.chunk)) {
+            let rows = std::mem::replace(&mut self.chunk_rows, Vec::with_capacity(CHUNK));
+            let chunk = std::mem::replace(&mut self.chunk, Vec::with_capacity(CHUNK));
+            if let Err(e) = (self.sink)(chunk, rows) {
                 self.sink_failed = true;
                 self.errs.push(Problem {
                     row,
@@ -800,6 +829,7 @@ impl<'a> Checker<'a> {
             }
         } else if self.chunk.len() >= CHUNK {
             self.chunk.clear();
+            self.chunk_rows.clear();
         }
     }
 
@@ -807,7 +837,10 @@ impl<'a> Checker<'a> {
     pub(crate) fn finish(mut self) -> Result<(u64, Vec<Problem>), Collected> {
         if !self.errs.any()
             && !self.chunk.is_empty()
-            && let Err(e) = (self.sink)(std::mem::take(&mut self.chunk))
+            && let Err(e) = (self.sink)(
+                std::mem::take(&mut self.chunk),
+                std::mem::take(&mut self.chunk_rows),
+            )
         {
             self.errs.push(Problem {
                 row: self.rows + 1,
@@ -820,43 +853,28 @@ impl<'a> Checker<'a> {
             return Err(self.errs);
         }
         // Gaps inside a series are worth a look before confirming, but not an error.
-        let mut warnings = std::mem::take(&mut self.hints);
-        if self.kept_final > warnings.len() as u64 {
-            warnings.push(Problem {
-                row: self.last_kept_row,
-                column: "status".into(),
-                value: String::new(),
-                message: format!(
-                    "Bis hierher {} Zeilen mit vorläufigen Werten für Monate, deren endgültiger Wert gespeichert ist (die ersten {MAX_LISTED} sind einzeln genannt); die endgültigen Werte bleiben",
-                    self.kept_final
-                ),
-            });
-        }
-        for ((jc, code, breakdown), mut list) in self.series_names.into_iter().zip(self.months) {
-            list.sort();
-            for pair in list.windows(2) {
-                let ((a, _), (b, row_b)) = (pair[0], pair[1]);
-                if a.months_until(b) > 1 {
-                    warnings.push(Problem {
-                        row: row_b,
-                        column: "monat".into(),
-                        value: b.to_string(),
-                        message: format!(
-                            "Lücke in der Reihe {code} für {jc}{}: zwischen {} und {} {}",
-                            if breakdown.is_empty() {
-                                String::new()
-                            } else {
-                                format!(" ({breakdown})")
-                            },
-                            a.german_long(),
-                            b.german_long(),
-                            match a.months_until(b) - 1 {
-                                1 => "fehlt 1 Monat".to_owned(),
-                                n => format!("fehlen {n} Monate"),
-                            }
-                        ),
-                    });
-                }
+        let mut warnings = Vec::new();
+        for ((jc, code, breakdown), months) in self.series_names.into_iter().zip(self.months) {
+            for (a, b, row_b) in months.gaps() {
+                warnings.push(Problem {
+                    row: row_b,
+                    column: "monat".into(),
+                    value: b.to_string(),
+                    message: format!(
+                        "Lücke in der Reihe {code} für {jc}{}: zwischen {} und {} {}",
+                        if breakdown.is_empty() {
+                            String::new()
+                        } else {
+                            format!(" ({breakdown})")
+                        },
+                        a.german_long(),
+                        b.german_long(),
+                        match a.months_until(b) - 1 {
+                            1 => "fehlt 1 Monat".to_owned(),
+                            n => format!("fehlen {n} Monate"),
+                        }
+                    ),
+                });
             }
         }
         Ok((self.rows, warnings))

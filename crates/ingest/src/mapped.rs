@@ -12,7 +12,9 @@ use zielwerk_domain::{Observation, YearMonth};
 
 use crate::german::{parse_month, parse_number};
 use crate::location::line_col;
-use crate::long_csv::{Accepted, Catalog, Checker, Collected, Opened, Problem, Refused, open};
+use crate::long_csv::{
+    Accepted, Catalog, Checker, Collected, Opened, Problem, Refused, RowSink, open,
+};
 
 /// The value of `format` this version reads.
 pub const FORMAT: &str = "zielwerk-zuordnung/1";
@@ -122,6 +124,17 @@ pub fn read_mapped(
     catalog: &Catalog,
     sink: &mut dyn FnMut(Vec<Observation>) -> Result<(), String>,
 ) -> Result<Accepted, Refused> {
+    read_mapped_rows(file, input, mapping, catalog, &mut |chunk, _| sink(chunk))
+}
+
+/// [`read_mapped`], with the line of each value handed over beside it.
+pub fn read_mapped_rows(
+    file: &str,
+    input: impl Read,
+    mapping: &Mapping,
+    catalog: &Catalog,
+    sink: &mut RowSink<'_>,
+) -> Result<Accepted, Refused> {
     let Opened {
         mut csv,
         header,
@@ -167,7 +180,7 @@ fn process(
     mapping: &Mapping,
     catalog: &Catalog,
     style: crate::german::DecimalStyle,
-    sink: &mut dyn FnMut(Vec<Observation>) -> Result<(), String>,
+    sink: &mut RowSink<'_>,
 ) -> Result<(u64, Vec<Problem>), Collected> {
     let mut index: HashMap<String, usize> = HashMap::new();
     // Every position of each name, in order.
@@ -304,6 +317,17 @@ pub fn read_workbook(
     mapping: &Mapping,
     catalog: &Catalog,
     sink: &mut dyn FnMut(Vec<Observation>) -> Result<(), String>,
+) -> Result<Accepted, Refused> {
+    read_workbook_rows(file, bytes, mapping, catalog, &mut |chunk, _| sink(chunk))
+}
+
+/// [`read_workbook`], with the line of each value handed over beside it.
+pub fn read_workbook_rows(
+    file: &str,
+    bytes: Vec<u8>,
+    mapping: &Mapping,
+    catalog: &Catalog,
+    sink: &mut RowSink<'_>,
 ) -> Result<Accepted, Refused> {
     use sha2::Digest;
     let refuse = |message: String| Refused::whole_file(file, message);

@@ -306,65 +306,6 @@ mod properties {
     }
 }
 
-#[test]
-fn a_projection_never_replaces_a_final_value() {
-    let mut c = catalog();
-    c.finals.insert((
-        "t36402".parse().unwrap(),
-        "BG".parse().unwrap(),
-        "2022-02".parse().unwrap(),
-        String::new(),
-    ));
-    // The file re-sent after February became final: February's older projection is left out
-    // with a hint, March is taken.
-    let body = format!(
-        "{HEADER}t36402;BG;2022-02;18.000,5;;;vorläufig;31.03.2022\nt36402;BG;2022-03;18.000,5;;;vorläufig;30.04.2022\n"
-    );
-    let mut taken = Vec::new();
-    let mut sink = |c: Vec<Observation>| {
-        taken.extend(c);
-        Ok(())
-    };
-    let accepted = read("werte.csv", body.as_bytes(), &c, &mut sink).unwrap();
-    let found: Vec<_> = accepted
-        .warnings
-        .iter()
-        .map(|p| {
-            (
-                p.row,
-                p.column.as_str(),
-                p.value.as_str(),
-                p.message.as_str(),
-            )
-        })
-        .collect();
-    assert_eq!(
-        found,
-        vec![(
-            2,
-            "status",
-            "vorläufig",
-            "Für BG Februar 2022 ist schon ein endgültiger Wert gespeichert; er bleibt, der vorläufige Wert dieser Zeile wird nicht übernommen"
-        )]
-    );
-    let months: Vec<String> = taken.iter().map(|o| o.month.to_string()).collect();
-    assert_eq!(months, vec!["2022-03"]);
-    // A file that contradicts itself (a projection and a final value of one month) is refused.
-    let body = format!(
-        "{HEADER}t36402;BG;2022-03;18.000,5;;;vorläufig;30.04.2022\nt36402;BG;2022-03;18.001;;;endgültig;31.05.2022\n"
-    );
-    let mut sink = |_c: Vec<Observation>| Ok(());
-    let err = read("werte.csv", body.as_bytes(), &c, &mut sink).unwrap_err();
-    assert!(
-        err.errors[0].message.contains("doppelter Schlüssel"),
-        "{err:?}"
-    );
-    // A final value for the same key is a normal revision.
-    let body = format!("{HEADER}t36402;BG;2022-02;18.001;;;endgültig;31.05.2022\n");
-    let mut sink = |_c: Vec<Observation>| Ok(());
-    assert!(read("werte.csv", body.as_bytes(), &c, &mut sink).is_ok());
-}
-
 /// What the attack run slipped through: each row is refused with its column and a German
 /// message saying what is expected (one case per defect of the report).
 #[test]

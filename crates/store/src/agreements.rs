@@ -6,8 +6,8 @@ use chrono::NaiveDate;
 use sqlx::any::AnyRow;
 use sqlx::{Any, Row, Transaction};
 use zielwerk_domain::{
-    Accumulation, Agreement, AgreementKey, AgreementStatus, AreaKind, Direction, Formula, Goal,
-    GoalArea, Indicator, IndicatorCode, Jobcenter, Measure, Origin, Party, PartyRole, Target,
+    Accumulation, Agreement, AgreementKey, AgreementStatus, AreaKind, BaId, Direction, Formula,
+    Goal, GoalArea, Indicator, IndicatorCode, Jobcenter, Measure, Origin, Party, PartyRole, Target,
     Tolerance, Unit, YearMonth,
 };
 
@@ -188,6 +188,34 @@ impl Store {
                 })
             })
             .collect()
+    }
+
+    /// What an import may refer to, in two statements whatever the number of agreements: the
+    /// Jobcenter that have an agreement, and every agreement's indicators (newest agreement
+    /// first, in the order of [`Store::agreements`], so that the first definition of a code is
+    /// the newest).
+    pub async fn import_catalog(&self) -> Result<(Vec<BaId>, Vec<Indicator>)> {
+        let jobcenters = sqlx::query("SELECT DISTINCT jobcenter_id FROM agreement")
+            .fetch_all(&self.pool)
+            .await?
+            .into_iter()
+            .map(|r| parse_col("agreement", "jobcenter_id", r.try_get("jobcenter_id")?))
+            .collect::<Result<Vec<_>>>()?;
+        let indicators = sqlx::query(
+            "SELECT i.code, i.name, i.description, i.unit, i.direction, i.accumulation, i.formula,
+                    i.formula_numerator, i.formula_denominator, i.formula_base, i.formula_scale,
+                    i.formula_lag, i.numerator_label, i.denominator_label
+             FROM indicator i
+             JOIN agreement a ON a.id = i.agreement_id
+             JOIN jobcenter j ON j.ba_id = a.jobcenter_id
+             ORDER BY a.year DESC, j.name, a.version DESC, i.position",
+        )
+        .fetch_all(&self.pool)
+        .await?
+        .into_iter()
+        .map(|r| indicator_from_row(&r))
+        .collect::<Result<Vec<_>>>()?;
+        Ok((jobcenters, indicators))
     }
 
     /// Loads one agreement whole, or `None` if there is none with that key.

@@ -1,12 +1,14 @@
 //! Reported values with their revisions and sources.
 
+use std::collections::{HashMap, HashSet};
+
 use sqlx::Row;
 use zielwerk_domain::{
-    BaId, Breakdown, IndicatorCode, Observation, Source, SourceKind, ValueStatus,
+    BaId, Breakdown, IndicatorCode, Observation, Source, SourceKind, ValueStatus, YearMonth,
 };
 
 use crate::audit::{Change, record};
-use crate::{Result, Store, StoreError, now, parse_col};
+use crate::{Backend, Result, Store, StoreError, now, parse_col};
 
 pub use zielwerk_domain::CurrentValue;
 
@@ -21,6 +23,8 @@ pub struct RecordOutcome {
     pub unchanged: u64,
     /// Values with an older Datenstand than the current one: kept as history, not current.
     pub older: u64,
+    /// Projected values of keys whose current value is final: left out, the final value stays.
+    pub kept_final: u64,
 }
 
 fn same(a: Option<f64>, b: Option<f64>) -> bool {
@@ -52,16 +56,31 @@ impl Store {
     /// chunks (a streamed file). Nothing is visible to others until [`Recording::commit`];
     /// dropping the recording or [`Recording::rollback`] leaves the database as it was.
     pub async fn begin_recording(&self, source: Source) -> Result<Recording> {
+        let mut tx = self.begin_write().await?;
+        // Numbers are given out under the write lock: no other writer can take the same.
+        let next_id: i64 = sqlx::query("SELECT COALESCE(MAX(id), 0) + 1 AS n FROM observation")
+            .fetch_one(&mut *tx)
+            .await?
+            .try_get("n")?;
+        let source_seq: i64 = sqlx::query("SELECT COALESCE(MAX(seq), 0) + 1 AS n FROM source")
+            .fetch_one(&mut *tx)
+            .await?
+            .try_get("n")?;
         Ok(Recording {
-            tx: self.begin_write().await?,
+            tx,
+            backend: self.backend,
             source,
             source_id: uuid::Uuid::now_v7().to_string(),
+            source_seq,
+            next_id,
             ts: now(),
             source_used: false,
             outcome: RecordOutcome::default(),
+            recorded: 0,
             actor: self.actor.clone(),
             changes: Default::default(),
             known_jobcenters: Default::default(),
+            kept_final: Vec::new(),
         })
     }
 
@@ -151,27 +170,6 @@ impl Store {
             .collect()
     }
 
-    /// The keys whose current value is final (Jobcenter, indicator, month, breakdown key): an
-    /// import must not replace them with projections.
-    pub async fn final_keys(&self) -> Result<Vec<(String, String, String, String)>> {
-        sqlx::query(
-            "SELECT jobcenter_id, indicator_code, month, breakdown FROM observation
-             WHERE is_current = 1 AND status = 'final'",
-        )
-        .fetch_all(&self.pool)
-        .await?
-        .iter()
-        .map(|r| {
-            Ok((
-                r.try_get("jobcenter_id")?,
-                r.try_get("indicator_code")?,
-                r.try_get("month")?,
-                r.try_get("breakdown")?,
-            ))
-        })
-        .collect()
-    }
-
     /// Number of observation rows (all revisions) — for tests and the status line.
     pub async fn observation_count(&self) -> Result<i64> {
         Ok(sqlx::query("SELECT COUNT(*) AS n FROM observation")
@@ -182,34 +180,160 @@ impl Store {
 }
 
 /// Values being recorded in one transaction (see [`Store::begin_recording`]).
+///
+/// A chunk is recorded in sets: the current values of all its keys are read with one statement
+/// per [`LOOKUP_KEYS`] keys, compared in memory, and the changes written with one statement per
+/// [`UPDATE_IDS`] superseded values and per [`INSERT_ROWS`] new rows. The cost of a chunk grows
+/// with the chunk, not with the database.
 pub struct Recording {
     tx: sqlx::Transaction<'static, sqlx::Any>,
+    backend: Backend,
     source: Source,
     source_id: String,
+    /// The source's number, which the values refer to; assigned under the write lock.
+    source_seq: i64,
+    /// The id the next stored value gets; assigned under the write lock.
+    next_id: i64,
     ts: String,
     source_used: bool,
     outcome: RecordOutcome,
-    known_jobcenters: std::collections::HashSet<String>,
+    /// Values recorded so far (taken or not).
+    recorded: u64,
+    known_jobcenters: HashSet<String>,
     actor: std::sync::Arc<str>,
     /// Per Jobcenter and indicator: what changed, for the audit trail.
-    changes: std::collections::BTreeMap<(String, String), SeriesChange>,
+    changes: HashMap<String, HashMap<String, SeriesChange>>,
+    /// The first projections not taken because the month's final value is stored.
+    kept_final: Vec<KeptFinal>,
 }
+
+/// A projected value left out because the final value of its key is stored: a projection
+/// never replaces a counted value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeptFinal {
+    /// The value's place in its input: the file's line if the chunk named it, otherwise its
+    /// 0-based position among all values recorded.
+    pub row: u64,
+    pub jobcenter: BaId,
+    pub indicator: IndicatorCode,
+    pub month: YearMonth,
+}
+
+/// How many [`KeptFinal`] a recording lists (the rest are counted in the outcome).
+pub const KEPT_FINAL_LISTED: usize = 100;
+
+/// Keys looked up per statement (five values bound each).
+const LOOKUP_KEYS: usize = 2_000;
+/// Superseded values marked per statement.
+const UPDATE_IDS: usize = 5_000;
+/// Values inserted per statement (at most twelve bound each; SQLite allows 32,766 per
+/// statement, PostgreSQL 65,535).
+const INSERT_ROWS: usize = 1_000;
 
 /// The changes of one series in one recording.
 #[derive(Debug, Default)]
 struct SeriesChange {
     inserted: u64,
     older: u64,
-    months: std::collections::BTreeSet<String>,
+    first: Option<YearMonth>,
+    last: Option<YearMonth>,
     revised: Vec<Revision>,
 }
 
 /// Month, value before, value after (the value, or the numerator for ratios).
-type Revision = (String, Option<f64>, Option<f64>);
+type Revision = (YearMonth, Option<f64>, Option<f64>);
+
+/// The current value of a key, as stored.
+struct Stored {
+    id: i64,
+    value: Option<f64>,
+    numerator: Option<f64>,
+    denominator: Option<f64>,
+    status: String,
+    datenstand: String,
+}
+
+/// A value to be inserted.
+struct NewRow<'a> {
+    id: i64,
+    obs: &'a Observation,
+    breakdown: &'a str,
+    current: bool,
+}
+
+/// `rows` groups of `width` bind marks: `(?, ?), (?, ?)` on SQLite (its driver finds a numbered
+/// mark by comparing names, which takes the square of their number), `($1, $2), ($3, $4)` on
+/// PostgreSQL.
+fn marks(backend: Backend, rows: usize, width: usize) -> String {
+    use std::fmt::Write;
+    let mut s = String::with_capacity(rows * width * 6);
+    for r in 0..rows {
+        if r > 0 {
+            s.push_str(", ");
+        }
+        s.push('(');
+        for c in 0..width {
+            if c > 0 {
+                s.push_str(", ");
+            }
+            match backend {
+                Backend::Sqlite => s.push('?'),
+                Backend::Postgres => {
+                    let _ = write!(s, "${}", r * width + c + 1);
+                }
+            }
+        }
+        s.push(')');
+    }
+    s
+}
 
 impl Recording {
     /// Records a chunk; see [`Store::record_observations`] for the rules per value.
     pub async fn add(&mut self, observations: &[Observation]) -> Result<()> {
+        self.add_rows(observations, None).await
+    }
+
+    /// Records a chunk whose values came from the given lines of a file (one per value), so that
+    /// what is left out can be named by its line.
+    pub async fn add_rows(
+        &mut self,
+        observations: &[Observation],
+        rows: Option<&[u64]>,
+    ) -> Result<()> {
+        self.check(observations).await?;
+        let keys: Vec<String> = observations
+            .iter()
+            .map(|o| o.breakdown.as_ref().map(|b| b.key()).unwrap_or_default())
+            .collect();
+        // A key twice in one chunk (never from a file, whose reader refuses that): the later
+        // value must see the earlier one, so the chunk is recorded in parts.
+        let mut start = 0;
+        let mut seen = HashSet::new();
+        for (i, (obs, breakdown)) in observations.iter().zip(&keys).enumerate() {
+            let key = (
+                obs.jobcenter.as_str(),
+                obs.indicator.as_str(),
+                obs.month,
+                breakdown.as_str(),
+            );
+            if !seen.insert(key) {
+                let at = rows.map(|r| &r[start.min(r.len())..]);
+                self.record_part(&observations[start..i], &keys[start..i], at)
+                    .await?;
+                start = i;
+                seen.clear();
+                seen.insert(key);
+            }
+        }
+        let at = rows.map(|r| &r[start.min(r.len())..]);
+        self.record_part(&observations[start..], &keys[start..], at)
+            .await
+    }
+
+    /// Refuses a chunk with a value that is not finite or a Jobcenter the store does not know,
+    /// naming the first.
+    async fn check(&mut self, observations: &[Observation]) -> Result<()> {
         for obs in observations {
             // The last line of defence: readers refuse these with a message of their own.
             if [obs.value, obs.numerator, obs.denominator]
@@ -237,114 +361,283 @@ impl Recording {
                 }
                 self.known_jobcenters.insert(obs.jobcenter.to_string());
             }
-            let breakdown = obs.breakdown.as_ref().map(|b| b.key()).unwrap_or_default();
-            let current = sqlx::query(
-                "SELECT id, value, numerator, denominator, status, datenstand FROM observation
-                 WHERE jobcenter_id = $1 AND indicator_code = $2 AND month = $3 AND breakdown = $4
-                   AND is_current = 1",
-            )
-            .bind(obs.jobcenter.as_str())
-            .bind(obs.indicator.as_str())
-            .bind(obs.month.to_string())
-            .bind(&breakdown)
-            .fetch_optional(&mut *self.tx)
-            .await?;
+        }
+        Ok(())
+    }
+
+    /// The current values of the keys of `part`, by position.
+    async fn lookup(
+        &mut self,
+        part: &[Observation],
+        breakdowns: &[String],
+    ) -> Result<Vec<Option<Stored>>> {
+        let mut found: Vec<Option<Stored>> = Vec::with_capacity(part.len());
+        found.resize_with(part.len(), || None);
+        for (n, batch) in part.chunks(LOOKUP_KEYS).enumerate() {
+            let offset = n * LOOKUP_KEYS;
+            // The keys drive the join (CROSS JOIN keeps that order on SQLite): each key is one
+            // probe of the index of current values.
+            let sql = format!(
+                "WITH k (pos, jobcenter_id, indicator_code, month, breakdown) AS (VALUES {})
+                 SELECT k.pos AS pos, o.id AS id, o.value AS value, o.numerator AS numerator,
+                        o.denominator AS denominator, o.status AS status,
+                        o.datenstand AS datenstand
+                 FROM k CROSS JOIN observation o
+                 WHERE o.jobcenter_id = k.jobcenter_id AND o.indicator_code = k.indicator_code
+                   AND o.month = k.month AND o.breakdown = k.breakdown AND o.is_current = 1",
+                marks(self.backend, batch.len(), 5)
+            );
+            let mut query = sqlx::query(&sql);
+            for (i, obs) in batch.iter().enumerate() {
+                query = query
+                    .bind((offset + i) as i64)
+                    .bind(obs.jobcenter.as_str())
+                    .bind(obs.indicator.as_str())
+                    .bind(obs.month.to_string())
+                    .bind(breakdowns[offset + i].as_str());
+            }
+            let rows = query
+                .persistent(batch.len() == LOOKUP_KEYS)
+                .fetch_all(&mut *self.tx)
+                .await?;
+            for row in rows {
+                let pos: i64 = row.try_get("pos")?;
+                let slot = usize::try_from(pos)
+                    .ok()
+                    .and_then(|p| found.get_mut(p))
+                    .ok_or_else(|| StoreError::Corrupt {
+                        table: "observation",
+                        column: "pos",
+                        value: pos.to_string(),
+                    })?;
+                *slot = Some(Stored {
+                    id: row.try_get("id")?,
+                    value: row.try_get("value")?,
+                    numerator: row.try_get("numerator")?,
+                    denominator: row.try_get("denominator")?,
+                    status: row.try_get("status")?,
+                    datenstand: row.try_get("datenstand")?,
+                });
+            }
+        }
+        Ok(found)
+    }
+
+    /// Records values whose keys are all different; `rows` are their lines, if known.
+    async fn record_part(
+        &mut self,
+        part: &[Observation],
+        breakdowns: &[String],
+        rows: Option<&[u64]>,
+    ) -> Result<()> {
+        if part.is_empty() {
+            return Ok(());
+        }
+        let found = self.lookup(part, breakdowns).await?;
+        let mut superseded = Vec::new();
+        let mut inserts = Vec::new();
+        for (i, ((obs, breakdown), stored)) in part.iter().zip(breakdowns).zip(found).enumerate() {
             let datenstand = obs.datenstand.to_string();
-            let change = self
-                .changes
-                .entry((obs.jobcenter.to_string(), obs.indicator.to_string()))
-                .or_default();
-            let becomes_current = match &current {
+            let becomes_current = match &stored {
                 None => {
                     self.outcome.inserted += 1;
-                    change.inserted += 1;
+                    self.change(obs).inserted += 1;
                     true
                 }
-                Some(row) => {
-                    let cur_datenstand: String = row.try_get("datenstand")?;
-                    let cur_status: String = row.try_get("status")?;
-                    if same(row.try_get("value")?, obs.value)
-                        && same(row.try_get("numerator")?, obs.numerator)
-                        && same(row.try_get("denominator")?, obs.denominator)
-                        && cur_status == obs.status.as_str()
-                    {
-                        self.outcome.unchanged += 1;
-                        continue;
+                Some(cur)
+                    if cur.status == ValueStatus::Final.as_str()
+                        && obs.status == ValueStatus::Projected =>
+                {
+                    self.outcome.kept_final += 1;
+                    if self.kept_final.len() < KEPT_FINAL_LISTED {
+                        let row = match rows {
+                            Some(rows) => rows.get(i).copied().unwrap_or_default(),
+                            None => self.recorded + i as u64,
+                        };
+                        self.kept_final.push(KeptFinal {
+                            row,
+                            jobcenter: obs.jobcenter.clone(),
+                            indicator: obs.indicator.clone(),
+                            month: obs.month,
+                        });
                     }
-                    if datenstand >= cur_datenstand {
-                        let id: String = row.try_get("id")?;
-                        sqlx::query("UPDATE observation SET is_current = 0 WHERE id = $1")
-                            .bind(id)
-                            .execute(&mut *self.tx)
-                            .await?;
-                        self.outcome.revised += 1;
-                        let before: Option<f64> = row.try_get("value")?;
-                        let before_numerator: Option<f64> = row.try_get("numerator")?;
-                        change.revised.push((
-                            obs.month.to_string(),
-                            before.or(before_numerator),
-                            obs.value.or(obs.numerator),
-                        ));
-                        true
-                    } else {
-                        self.outcome.older += 1;
-                        change.older += 1;
-                        false
-                    }
+                    continue;
+                }
+                Some(cur)
+                    if same(cur.value, obs.value)
+                        && same(cur.numerator, obs.numerator)
+                        && same(cur.denominator, obs.denominator)
+                        && cur.status == obs.status.as_str() =>
+                {
+                    self.outcome.unchanged += 1;
+                    continue;
+                }
+                Some(cur) if datenstand >= cur.datenstand => {
+                    superseded.push(cur.id);
+                    self.outcome.revised += 1;
+                    let revision = (
+                        obs.month,
+                        cur.value.or(cur.numerator),
+                        obs.value.or(obs.numerator),
+                    );
+                    self.change(obs).revised.push(revision);
+                    true
+                }
+                Some(_) => {
+                    self.outcome.older += 1;
+                    self.change(obs).older += 1;
+                    false
                 }
             };
-            change.months.insert(obs.month.to_string());
-            if !self.source_used {
-                sqlx::query(
-                    "INSERT INTO source (id, kind, label, detail, file_name, sha256, recorded_at)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7)",
-                )
-                .bind(&self.source_id)
-                .bind(self.source.kind.as_str())
-                .bind(&self.source.label)
-                .bind(&self.source.detail)
-                .bind(self.source.file_name.as_deref())
-                .bind(self.source.sha256.as_deref())
-                .bind(&self.ts)
-                .execute(&mut *self.tx)
-                .await?;
-                self.source_used = true;
+            let change = self.change(obs);
+            change.first = Some(change.first.map_or(obs.month, |m| m.min(obs.month)));
+            change.last = Some(change.last.map_or(obs.month, |m| m.max(obs.month)));
+            inserts.push(NewRow {
+                id: self.next_id,
+                obs,
+                breakdown,
+                current: becomes_current,
+            });
+            self.next_id += 1;
+        }
+        self.recorded += part.len() as u64;
+        if inserts.is_empty() {
+            return Ok(());
+        }
+        self.write_source().await?;
+        for ids in superseded.chunks(UPDATE_IDS) {
+            let list = match self.backend {
+                Backend::Sqlite => vec!["?".to_owned(); ids.len()],
+                Backend::Postgres => (1..=ids.len()).map(|i| format!("${i}")).collect(),
+            };
+            let sql = format!(
+                "UPDATE observation SET is_current = 0 WHERE id IN ({})",
+                list.join(", ")
+            );
+            let mut query = sqlx::query(&sql);
+            for id in ids {
+                query = query.bind(*id);
             }
-            // The usual shapes (a value, or numerator and denominator) bind no NULL float and so
-            // can stay prepared; anything else is not kept prepared (see the note on nullable
-            // floats in agreements.rs).
-            let (sql, nulls_bound) = match (obs.value, obs.numerator, obs.denominator) {
-                (Some(_), None, None) => (INSERT_VALUE, false),
-                (None, Some(_), Some(_)) => (INSERT_RATIO, false),
-                _ => (INSERT_ANY, true),
-            };
-            let mut query = sqlx::query(sql)
-                .bind(uuid::Uuid::now_v7().to_string())
-                .bind(obs.jobcenter.as_str())
-                .bind(obs.indicator.as_str())
-                .bind(obs.month.to_string())
-                .bind(&breakdown)
-                .bind(obs.status.as_str())
-                .bind(&datenstand)
-                .bind(&self.source_id)
-                .bind(&self.ts)
-                .bind(i64::from(becomes_current));
-            query = match (obs.value, obs.numerator, obs.denominator) {
-                (Some(v), None, None) => query.bind(v),
-                (None, Some(n), Some(d)) => query.bind(n).bind(d),
-                (v, n, d) => query.bind(v).bind(n).bind(d),
-            };
             query
-                .persistent(!nulls_bound)
+                .persistent(ids.len() == UPDATE_IDS)
                 .execute(&mut *self.tx)
                 .await?;
         }
+        // Values and ratios bind no NULL float and so can stay prepared; other shapes are not
+        // kept prepared (sqlx's Any driver types a NULL f64 as float4 for PostgreSQL, and a
+        // statement prepared with that type refuses the next non-NULL f64).
+        let (mut values, mut ratios, mut others) = (Vec::new(), Vec::new(), Vec::new());
+        for row in inserts {
+            match (row.obs.value, row.obs.numerator, row.obs.denominator) {
+                (Some(_), None, None) => values.push(row),
+                (None, Some(_), Some(_)) => ratios.push(row),
+                _ => others.push(row),
+            }
+        }
+        for (shape, rows) in [
+            (Shape::Value, values),
+            (Shape::Ratio, ratios),
+            (Shape::Any, others),
+        ] {
+            for batch in rows.chunks(INSERT_ROWS) {
+                self.insert(shape, batch).await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Inserts rows of one shape in one statement.
+    async fn insert(&mut self, shape: Shape, batch: &[NewRow<'_>]) -> Result<()> {
+        let (columns, width) = match shape {
+            Shape::Value => ("value", 10),
+            Shape::Ratio => ("numerator, denominator", 11),
+            Shape::Any => ("value, numerator, denominator", 12),
+        };
+        let sql = format!(
+            "INSERT INTO observation (id, jobcenter_id, indicator_code, month, breakdown,
+                 status, datenstand, source_seq, is_current, {columns})
+             VALUES {}",
+            marks(self.backend, batch.len(), width)
+        );
+        let mut query = sqlx::query(&sql);
+        for row in batch {
+            let obs = row.obs;
+            query = query
+                .bind(row.id)
+                .bind(obs.jobcenter.as_str())
+                .bind(obs.indicator.as_str())
+                .bind(obs.month.to_string())
+                .bind(row.breakdown)
+                .bind(obs.status.as_str())
+                .bind(obs.datenstand.to_string())
+                .bind(self.source_seq)
+                .bind(i64::from(row.current));
+            query = match shape {
+                Shape::Value => query.bind(obs.value),
+                Shape::Ratio => query.bind(obs.numerator).bind(obs.denominator),
+                Shape::Any => query
+                    .bind(obs.value)
+                    .bind(obs.numerator)
+                    .bind(obs.denominator),
+            };
+        }
+        query
+            .persistent(shape != Shape::Any && batch.len() == INSERT_ROWS)
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(())
+    }
+
+    /// The change record of `obs`'s series.
+    fn change(&mut self, obs: &Observation) -> &mut SeriesChange {
+        if !self.changes.contains_key(obs.jobcenter.as_str()) {
+            self.changes
+                .insert(obs.jobcenter.to_string(), HashMap::new());
+        }
+        let by_indicator = self
+            .changes
+            .get_mut(obs.jobcenter.as_str())
+            .expect("inserted above");
+        if !by_indicator.contains_key(obs.indicator.as_str()) {
+            by_indicator.insert(obs.indicator.to_string(), SeriesChange::default());
+        }
+        by_indicator
+            .get_mut(obs.indicator.as_str())
+            .expect("inserted above")
+    }
+
+    /// Writes the source row, with the first value that is kept.
+    async fn write_source(&mut self) -> Result<()> {
+        if self.source_used {
+            return Ok(());
+        }
+        sqlx::query(
+            "INSERT INTO source (id, kind, label, detail, file_name, sha256, recorded_at, seq)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(&self.source_id)
+        .bind(self.source.kind.as_str())
+        .bind(&self.source.label)
+        .bind(&self.source.detail)
+        .bind(self.source.file_name.as_deref())
+        .bind(self.source.sha256.as_deref())
+        .bind(&self.ts)
+        .bind(self.source_seq)
+        .execute(&mut *self.tx)
+        .await?;
+        self.source_used = true;
         Ok(())
     }
 
     /// What has been recorded so far.
     pub fn outcome(&self) -> RecordOutcome {
         self.outcome
+    }
+
+    /// The first projections left out because their month's final value is stored (all of
+    /// them are counted in [`RecordOutcome::kept_final`]).
+    pub fn kept_final(&self) -> &[KeptFinal] {
+        &self.kept_final
     }
 
     /// The id of the source row (the import id), once anything was recorded.
@@ -366,25 +659,24 @@ impl Recording {
                 .bind(&self.source_id)
                 .execute(&mut *self.tx)
                 .await?;
-            for ((jobcenter, indicator), c) in std::mem::take(&mut self.changes) {
+            let mut changes: Vec<((String, String), SeriesChange)> =
+                std::mem::take(&mut self.changes)
+                    .into_iter()
+                    .flat_map(|(jc, by)| by.into_iter().map(move |(ind, c)| ((jc.clone(), ind), c)))
+                    .collect();
+            changes.sort_by(|a, b| a.0.cmp(&b.0));
+            for ((jobcenter, indicator), c) in changes {
                 if c.inserted == 0 && c.older == 0 && c.revised.is_empty() {
                     continue;
                 }
-                let months = match (c.months.first(), c.months.last()) {
-                    (Some(a), Some(b)) => {
-                        let german = |m: &String| {
-                            m.parse::<zielwerk_domain::YearMonth>()
-                                .map(|m| m.german_long())
-                                .unwrap_or_else(|_| m.clone())
-                        };
-                        format!("{} bis {}", german(a), german(b))
-                    }
+                let months = match (c.first, c.last) {
+                    (Some(a), Some(b)) => format!("{} bis {}", a.german_long(), b.german_long()),
                     _ => String::new(),
                 };
                 let revised = |pick: fn(&Revision) -> Option<f64>| {
                     c.revised
                         .iter()
-                        .map(|r| serde_json::json!({"monat": r.0, "wert": pick(r)}))
+                        .map(|r| serde_json::json!({"monat": r.0.to_string(), "wert": pick(r)}))
                         .collect::<Vec<_>>()
                 };
                 let change = Change {
@@ -418,21 +710,18 @@ impl Recording {
     }
 }
 
-const INSERT_VALUE: &str = "INSERT INTO observation (id, jobcenter_id, indicator_code, month,
-        breakdown, status, datenstand, source_id, recorded_at, is_current, value)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)";
-const INSERT_RATIO: &str = "INSERT INTO observation (id, jobcenter_id, indicator_code, month,
-        breakdown, status, datenstand, source_id, recorded_at, is_current, numerator, denominator)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)";
-const INSERT_ANY: &str = "INSERT INTO observation (id, jobcenter_id, indicator_code, month,
-        breakdown, status, datenstand, source_id, recorded_at, is_current, value, numerator,
-        denominator)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)";
+/// Which value columns an inserted row fills.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Shape {
+    Value,
+    Ratio,
+    Any,
+}
 
 /// The columns [`current_value_from_row`] reads.
 const SELECT_VALUES: &str = "SELECT o.indicator_code, o.month, o.breakdown, o.value, o.numerator,
         o.denominator, o.status, o.datenstand, s.kind AS source_kind, s.label AS source_label
-     FROM observation o JOIN source s ON s.id = o.source_id";
+     FROM observation o JOIN source s ON s.seq = o.source_seq";
 
 fn current_value_from_row(jobcenter: &BaId, r: &sqlx::any::AnyRow) -> Result<CurrentValue> {
     let status: String = r.try_get("status")?;

@@ -608,6 +608,7 @@ async fn import_values(
         )?)),
         mapping: None,
         via: "API",
+        progress: None,
     };
     let commit = !q.vorschau.unwrap_or(false);
     match values::import(&state.store, &caller.0, file, commit).await? {
@@ -674,6 +675,7 @@ async fn import_file(
         input: Box::new(std::io::Cursor::new(bytes)),
         mapping: values::mapping(q.zuordnung.as_deref().unwrap_or("").trim())?,
         via: "API",
+        progress: None,
     };
     let commit = !q.vorschau.unwrap_or(false);
     match values::import(&state.store, &caller.0, file, commit).await? {

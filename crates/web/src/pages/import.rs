@@ -81,6 +81,7 @@ async fn run(
         input: Box::new(std::io::Cursor::new(upload.bytes.clone())),
         mapping: zielwerk_app::values::mapping(&upload.mapping)?,
         via: "Web-Upload",
+        progress: None,
     };
     Ok(zielwerk_app::values::import(&state.store, &session.principal, file, commit).await?)
 }

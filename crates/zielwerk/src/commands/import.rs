@@ -48,6 +48,7 @@ async fn import(
         .unwrap_or_else(|| path.display().to_string());
     let input = std::fs::File::open(path)
         .with_context(|| format!("{} lässt sich nicht öffnen", path.display()))?;
+    let size = input.metadata().map(|m| m.len()).unwrap_or(0);
     let operator = zielwerk_app::access::operator(
         &std::env::var("USER").unwrap_or_else(|_| "unbekannt".into()),
     );
@@ -56,6 +57,7 @@ async fn import(
         input: Box::new(input),
         mapping,
         via: "zielwerk import",
+        progress: Some(watch(&name, size)),
     };
     let report = match zielwerk_app::values::import(store, &operator, file, true).await {
         Ok(Ok(report)) => report,
@@ -86,4 +88,67 @@ async fn import(
         );
     }
     Ok(())
+}
+
+/// Shows how far an import has come on standard error: a progress bar on a terminal (bytes of
+/// the file, values written, values per second, what is being done), plain lines every five
+/// seconds otherwise (a log, a pipe), and nothing for a file read within the first second.
+fn watch(name: &str, size: u64) -> zielwerk_importer::OnProgress {
+    use std::io::IsTerminal;
+    use zielwerk_importer::Phase;
+    let started = std::time::Instant::now();
+    let rate = move |written: u64| {
+        let seconds = started.elapsed().as_secs_f64().max(1e-3);
+        zielwerk_domain::format::number(written as f64 / seconds, 0)
+    };
+    if std::io::stderr().is_terminal() {
+        let bar = indicatif::ProgressBar::with_draw_target(
+            Some(size),
+            indicatif::ProgressDrawTarget::stderr(),
+        );
+        bar.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{prefix} [{bar:30}] {percent:>3} % · {msg} · {elapsed_precise}",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+            .progress_chars("=> "),
+        );
+        bar.set_prefix(name.to_owned());
+        Box::new(move |p| {
+            bar.set_position(p.bytes.min(size));
+            bar.set_message(format!(
+                "{}: {} Werte, {} Werte/s",
+                p.phase.label_de(),
+                zielwerk_domain::format::number(p.written as f64, 0),
+                rate(p.written)
+            ));
+            if p.phase == Phase::Done {
+                bar.finish_and_clear();
+            }
+        })
+    } else {
+        let name = name.to_owned();
+        let last = std::sync::Mutex::new(std::time::Instant::now());
+        Box::new(move |p| {
+            let Ok(mut last) = last.lock() else { return };
+            let due = last.elapsed() >= std::time::Duration::from_secs(5);
+            let news = p.phase == Phase::Committing && started.elapsed().as_secs() >= 1;
+            if !(due || news) {
+                return;
+            }
+            *last = std::time::Instant::now();
+            let share = if size > 0 {
+                format!("{} % der Datei, ", p.bytes.saturating_mul(100) / size)
+            } else {
+                String::new()
+            };
+            eprintln!(
+                "{name}: {}{} Werte geschrieben ({} Werte/s), {}",
+                share,
+                zielwerk_domain::format::number(p.written as f64, 0),
+                rate(p.written),
+                p.phase.label_de()
+            );
+        })
+    }
 }
