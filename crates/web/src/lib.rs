@@ -24,6 +24,7 @@ use tower_http::trace::TraceLayer;
 use zielwerk_store::Store;
 
 pub use error::WebError;
+pub use pages::import::IN_BACKGROUND_FROM;
 
 /// What every handler can reach.
 #[derive(Clone, Debug)]
@@ -41,6 +42,8 @@ pub struct AppState {
     pub public_url: Option<String>,
     /// How long a request may take before it is ended with a German page.
     pub time_limits: TimeLimits,
+    /// Imports of large uploads running in the background.
+    imports: std::sync::Arc<pages::import::Jobs>,
 }
 
 /// How long requests may take: imports of large files get longer than pages.
@@ -73,6 +76,7 @@ impl AppState {
             secure_cookies: false,
             public_url: None,
             time_limits: TimeLimits::default(),
+            imports: Default::default(),
         }
     }
 }
@@ -128,6 +132,7 @@ pub fn router(state: AppState) -> Router {
         .route(paths::Import::PATH, get(pages::import::form))
         .route(paths::ImportPreview::PATH, post(pages::import::preview))
         .route(paths::ImportConfirm::PATH, post(pages::import::confirm))
+        .route(paths::ImportRun::PATH, get(pages::import::progress))
         .layer(DefaultBodyLimit::max(UPLOAD_LIMIT))
         .route(paths::Agreement::PATH, get(pages::overview))
         .route(paths::Annexes::PATH, get(pages::annexes))

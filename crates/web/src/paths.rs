@@ -58,6 +58,8 @@ paths! {
     Import = "/import";
     ImportPreview = "/import/vorschau";
     ImportConfirm = "/import/bestaetigen";
+    /// A large file being imported in the background: its progress, then its result.
+    ImportRun = "/import/lauf/{id}", id;
     /// An agreement's overview.
     Agreement = "/vereinbarungen/{id}", id;
     Annexes = "/vereinbarungen/{id}/anlagen", id;

@@ -3,11 +3,14 @@
 //! confirmation runs it again and commits.
 
 use askama::Template;
-use axum::extract::{Form, Multipart, State};
-use axum::response::Response;
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+use axum::extract::{Form, Multipart, Path, State};
+use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use zielwerk_domain::format::number;
-use zielwerk_importer::Report;
+use zielwerk_importer::{Phase, Progress, Report};
 use zielwerk_ingest::long_csv::Refused;
 use zielwerk_store::PendingUpload;
 
@@ -75,13 +78,14 @@ async fn run(
     session: &Session,
     upload: &Upload,
     commit: bool,
+    progress: Option<zielwerk_importer::OnProgress>,
 ) -> Result<Result<Report, Refused>, WebError> {
     let file = zielwerk_app::values::ImportFile {
         name: upload.name.clone(),
         input: Box::new(std::io::Cursor::new(upload.bytes.clone())),
         mapping: zielwerk_app::values::mapping(&upload.mapping)?,
         via: "Web-Upload",
-        progress: None,
+        progress,
     };
     Ok(zielwerk_app::values::import(&state.store, &session.principal, file, commit).await?)
 }
@@ -229,7 +233,21 @@ pub async fn preview(
             "Bitte eine Datei auswählen (Feld „Datei“).".into(),
         ));
     }
-    let result = run(&state, &session, &upload, false).await?;
+    if upload.bytes.len() >= IN_BACKGROUND_FROM {
+        return start(state, session, upload, false);
+    }
+    let (result, token) = preview_run(&state, &session, &upload, None).await?;
+    answer(page(&upload, token, result, false))
+}
+
+/// The preview, and the token that confirms it if the file was accepted.
+async fn preview_run(
+    state: &AppState,
+    session: &Session,
+    upload: &Upload,
+    progress: Option<zielwerk_importer::OnProgress>,
+) -> Result<(Result<Report, Refused>, String), WebError> {
+    let result = run(state, session, upload, false, progress).await?;
     let mut token = String::new();
     if result.is_ok() {
         // A preview can be confirmed only in the session that made it.
@@ -250,7 +268,7 @@ pub async fn preview(
             )
             .await?;
     }
-    answer(page(&upload, token, result, false))
+    Ok((result, token))
 }
 
 /// The result page: 200 for a preview or a stored import, 422 for a refused file (a client
@@ -289,6 +307,195 @@ pub async fn confirm(
         bytes: pending.content,
         mapping: pending.mapping,
     };
-    let result = run(&state, &session, &upload, true).await?;
+    if upload.bytes.len() >= IN_BACKGROUND_FROM {
+        return start(state, session, upload, true);
+    }
+    let result = run(&state, &session, &upload, true, None).await?;
     answer(page(&upload, String::new(), result, true))
+}
+
+/// Files from this size on are imported in the background, with a page that shows how far the
+/// import has come (a file of a million rows takes some seconds; the browser would otherwise
+/// show nothing but its spinner).
+pub const IN_BACKGROUND_FROM: usize = 2 * 1024 * 1024;
+
+/// Imports running in the background, one or more per session, by id. Kept in the server
+/// process that runs them; a finished one is shown for [`KEPT`] and then forgotten.
+#[derive(Debug, Default)]
+pub struct Jobs {
+    jobs: std::sync::Mutex<HashMap<String, Job>>,
+}
+
+/// How long a finished background import's result stays viewable.
+const KEPT: Duration = Duration::from_secs(30 * 60);
+
+#[derive(Debug)]
+struct Job {
+    /// The session that started it (the hash of its token): no one else sees it.
+    session: String,
+    name: String,
+    size: u64,
+    commit: bool,
+    started: Instant,
+    progress: Progress,
+    done: Option<(Instant, Result<(Result<Report, Refused>, String), WebError>)>,
+}
+
+impl Jobs {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Job>> {
+        self.jobs
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+/// Starts `upload` in the background and sends the browser to its progress page.
+fn start(
+    state: AppState,
+    session: Session,
+    upload: Upload,
+    commit: bool,
+) -> Result<Response, WebError> {
+    let id = crate::auth::random_token();
+    {
+        let mut jobs = state.imports.lock();
+        jobs.retain(|_, j| j.done.as_ref().is_none_or(|(at, _)| at.elapsed() < KEPT));
+        let running = jobs
+            .values()
+            .filter(|j| j.session == session.token_hash && j.done.is_none())
+            .count();
+        if running >= PENDING_PER_SESSION {
+            return Err(WebError::BadRequest(format!(
+                "Es laufen schon {running} Importe dieser Sitzung; bitte warten Sie, bis einer fertig ist."
+            )));
+        }
+        jobs.insert(
+            id.clone(),
+            Job {
+                session: session.token_hash.clone(),
+                name: upload.name.clone(),
+                size: upload.bytes.len() as u64,
+                commit,
+                started: Instant::now(),
+                progress: Progress {
+                    phase: Phase::Reading,
+                    bytes: 0,
+                    written: 0,
+                },
+                done: None,
+            },
+        );
+    }
+    let jobs = state.imports.clone();
+    let watched = id.clone();
+    let progress: zielwerk_importer::OnProgress = Box::new(move |p| {
+        if let Some(job) = jobs.lock().get_mut(&watched) {
+            job.progress = p;
+        }
+    });
+    let task_id = id.clone();
+    tokio::spawn(async move {
+        let result = if commit {
+            run(&state, &session, &upload, true, Some(progress))
+                .await
+                .map(|r| (r, String::new()))
+        } else {
+            preview_run(&state, &session, &upload, Some(progress)).await
+        };
+        if let Some(job) = state.imports.lock().get_mut(&task_id) {
+            job.done = Some((Instant::now(), result));
+        }
+    });
+    Ok(axum::response::Redirect::to(&crate::paths::ImportRun::url(id)).into_response())
+}
+
+#[derive(Template)]
+#[template(path = "import_progress.html")]
+struct ProgressPage {
+    title: String,
+    name: String,
+    committed: bool,
+    phase: &'static str,
+    written: String,
+    rate: String,
+    percent: u64,
+    bytes: u64,
+    size: u64,
+    elapsed: String,
+}
+
+/// A background import: how far it has come (the page reloads itself every second), then its
+/// result, as the page of a small file shows it.
+pub async fn progress(
+    State(state): State<AppState>,
+    session: Session,
+    Path(id): Path<String>,
+) -> Result<Response, WebError> {
+    zielwerk_app::values::may_import(&session.principal)?;
+    let (page_now, finished) = {
+        let jobs = state.imports.lock();
+        let job = jobs
+            .get(&id)
+            .filter(|j| j.session == session.token_hash)
+            .ok_or_else(|| {
+                WebError::NotFound(
+                    "Diesen Import gibt es nicht (mehr); Ergebnisse bleiben 30 Minuten abrufbar."
+                        .into(),
+                )
+            })?;
+        let upload = Upload {
+            name: job.name.clone(),
+            bytes: Vec::new(),
+            mapping: String::new(),
+        };
+        match &job.done {
+            Some((_, Ok((result, token)))) => (
+                None,
+                Some(Ok(page(&upload, token.clone(), result.clone(), job.commit))),
+            ),
+            Some((_, Err(e))) => (None, Some(Err(e.clone()))),
+            None => {
+                let p = job.progress;
+                let seconds = job.started.elapsed().as_secs();
+                let per_second = p.written as f64 / job.started.elapsed().as_secs_f64().max(1e-3);
+                (
+                    Some(ProgressPage {
+                        title: if job.commit {
+                            "Import läuft".into()
+                        } else {
+                            "Vorschau wird berechnet".into()
+                        },
+                        name: job.name.clone(),
+                        committed: job.commit,
+                        phase: match p.phase {
+                            Phase::Reading => "Datei wird gelesen und geprüft",
+                            Phase::Committing if job.commit => "Wird gespeichert",
+                            Phase::Committing | Phase::Done => "Ergebnis wird zusammengestellt",
+                        },
+                        written: format!(
+                            "{} {}",
+                            number(p.written as f64, 0),
+                            if p.written == 1 { "Wert" } else { "Werte" }
+                        ),
+                        rate: number(per_second, 0),
+                        percent: p.bytes.min(job.size) * 100 / job.size.max(1),
+                        bytes: p.bytes.min(job.size),
+                        size: job.size,
+                        elapsed: match seconds {
+                            0 | 1 => "einer Sekunde".to_owned(),
+                            s if s < 120 => format!("{s} Sekunden"),
+                            s => format!("{} Minuten", s / 60),
+                        },
+                    }),
+                    None,
+                )
+            }
+        }
+    };
+    match (page_now, finished) {
+        (Some(p), _) => Ok(html(&p)?),
+        (None, Some(Ok(result))) => answer(result),
+        (None, Some(Err(e))) => Err(e),
+        (None, None) => Err(WebError::Internal("Import ohne Stand".into())),
+    }
 }

@@ -182,3 +182,128 @@ async fn undecodable_forms_and_queries_are_answered_in_german() {
     );
     assert!(!page.contains("Failed to deserialize"));
 }
+
+/// A large upload (from 2 MB) is previewed and stored in the background: the browser is sent to
+/// a page that shows how far the import has come and reloads itself, and that page turns into
+/// the result page, with the same counts and the same confirmation as a small file's.
+#[tokio::test]
+async fn a_large_upload_shows_its_progress_and_then_its_result() {
+    let s = server(|_| {}).await;
+    let before = s.store.observation_count().await.unwrap() as usize;
+    let mut body =
+        String::from("jobcenter;kennzahl;monat;wert;status;datenstand;aufschluesselung\n");
+    let mut rows = 0;
+    'file: for class in 0.. {
+        for m in 0..204 {
+            body.push_str(&format!(
+                "t36402;BG;{}-{:02};{},5;endgültig;01.11.2026;klasse={class}\n",
+                2005 + m / 12,
+                m % 12 + 1,
+                1000 + rows % 7000
+            ));
+            rows += 1;
+            if body.len() > zielwerk_web::IN_BACKGROUND_FROM + 4096 {
+                break 'file;
+            }
+        }
+    }
+    let part = reqwest::multipart::Part::text(body).file_name("gross.csv");
+    let r = crate::upload_part(&s, part, "").await;
+    let at = r.url().clone();
+    assert!(at.path().starts_with("/import/lauf/"), "redirected to {at}");
+    let mut page = r.text().await.unwrap();
+    // Until it is done, the page says what is happening and reloads itself.
+    let mut polls = 0;
+    while !page.contains("Vorschau des Imports") {
+        assert!(
+            page.contains("Vorschau wird berechnet") && page.contains("http-equiv=\"refresh\""),
+            "{page}"
+        );
+        assert!(page.contains("<progress"), "{page}");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        page = s
+            .client
+            .get(at.clone())
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        polls += 1;
+        assert!(polls < 600, "the preview ends");
+    }
+    let read = zielwerk_domain::format::number(rows as f64, 0);
+    assert!(
+        page.contains(&format!(
+            "<th scope=\"row\">Werte gelesen</th><td class=\"num\">{read}</td>"
+        )),
+        "{page}"
+    );
+    // The result stays viewable (a reload shows it again).
+    let again = s
+        .client
+        .get(at.clone())
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(again.contains("Vorschau des Imports"));
+
+    let r = s
+        .client
+        .post(s.url("/import/bestaetigen"))
+        .form(&[
+            ("token", crate::token_of(&page).as_str()),
+            ("_csrf", &s.csrf),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let at = r.url().clone();
+    assert!(at.path().starts_with("/import/lauf/"), "redirected to {at}");
+    let mut page = r.text().await.unwrap();
+    let mut polls = 0;
+    while !page.contains("Import gespeichert") {
+        assert!(page.contains("Import läuft"), "{page}");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        page = s
+            .client
+            .get(at.clone())
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        polls += 1;
+        assert!(polls < 600, "the import ends");
+    }
+    assert!(
+        page.contains(&format!(
+            "<th scope=\"row\">neu</th><td class=\"num\">{read}</td>"
+        )),
+        "{page}"
+    );
+    assert_eq!(
+        s.store.observation_count().await.unwrap() as usize,
+        before + rows
+    );
+
+    // Another id (or another session's) is not found, in German.
+    let r = s
+        .client
+        .get(s.url("/import/lauf/unbekannt"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 404);
+    assert!(
+        r.text()
+            .await
+            .unwrap()
+            .contains("Diesen Import gibt es nicht (mehr)")
+    );
+}
