@@ -33,11 +33,11 @@ have=$(sqlite3 "$dir/bench.db" "SELECT COUNT(*) FROM observation")
 sqlite3 "$dir/bench.db" <<SQL
 WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < $VALUES - $have - 1)
 INSERT INTO observation (id, jobcenter_id, indicator_code, month, breakdown, value, numerator,
-                         denominator, status, datenstand, source_id, recorded_at, is_current)
-SELECT printf('bench-%09d', i), 't36402', 'BG',
+                         denominator, status, datenstand, source_seq, is_current)
+SELECT (SELECT MAX(id) FROM observation) + 1 + i, 't36402', 'BG',
        printf('%04d-%02d', 2005 + (i % 216) / 12, (i % 12) + 1), 'klasse=' || (i / 216),
        1000 + (i * 7919) % 90000 / 10.0, NULL, NULL, 'final', '2023-01-31',
-       (SELECT id FROM source LIMIT 1), '2023-02-01T00:00:00Z', 1
+       (SELECT MIN(seq) FROM source), 1
 FROM n;
 SQL
 echo "Datenbank: $(sqlite3 "$dir/bench.db" "SELECT COUNT(*) FROM observation") Werte, $(du -h "$dir/bench.db" | cut -f1)"

@@ -85,7 +85,7 @@ fn large_file(
 ) -> String {
     let mut body = String::from(HEADER);
     for i in 0..rows {
-        let code = if i % 2 == 0 { "BG" } else { "ELB" };
+        let code = if i.is_multiple_of(2) { "BG" } else { "ELB" };
         let class = (i / 2) / 204;
         let m = (i / 2) % 204;
         let (y, m) = (2005 + m / 12, m % 12 + 1);
@@ -121,8 +121,8 @@ async fn a_large_file_keeps_every_rule(store: Store) {
 
     // Every 7th value revised with a later Datenstand, every 11th (not 7th) changed with an
     // older one: kept as history only.
-    let revised = |i: usize| i % 7 == 0;
-    let older = |i: usize| i % 11 == 0 && !revised(i);
+    let revised = |i: usize| i.is_multiple_of(7);
+    let older = |i: usize| i.is_multiple_of(11) && !revised(i);
     let second = large_file(
         ROWS,
         |i| {

@@ -40,10 +40,12 @@ INSERT INTO observation_compact (id, jobcenter_id, indicator_code, month, breakd
 DROP TABLE observation;
 ALTER TABLE observation_compact RENAME TO observation;
 
+-- A series (Jobcenter, indicator, breakdown) lies together in both, month by month: a file
+-- sorted by series writes each index in order, and a page reads a series in one range.
 CREATE UNIQUE INDEX observation_one_current
-    ON observation (jobcenter_id, indicator_code, month, breakdown)
+    ON observation (jobcenter_id, indicator_code, breakdown, month)
     WHERE is_current = 1;
 
 CREATE INDEX observation_history
-    ON observation (jobcenter_id, indicator_code, month)
+    ON observation (jobcenter_id, indicator_code, breakdown, month)
     WHERE is_current = 0;

@@ -338,8 +338,12 @@ struct Job {
     commit: bool,
     started: Instant,
     progress: Progress,
-    done: Option<(Instant, Result<(Result<Report, Refused>, String), WebError>)>,
+    done: Option<(Instant, Finished)>,
 }
+
+/// A finished import: its report or refusal and the confirmation token (a preview), or why it
+/// failed.
+type Finished = Result<(Result<Report, Refused>, String), WebError>;
 
 impl Jobs {
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Job>> {

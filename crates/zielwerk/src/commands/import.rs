@@ -137,11 +137,12 @@ fn watch(name: &str, size: u64) -> zielwerk_importer::OnProgress {
                 return;
             }
             *last = std::time::Instant::now();
-            let share = if size > 0 {
-                format!("{} % der Datei, ", p.bytes.saturating_mul(100) / size)
-            } else {
-                String::new()
-            };
+            let share = p
+                .bytes
+                .saturating_mul(100)
+                .checked_div(size)
+                .map(|pct| format!("{pct} % der Datei, "))
+                .unwrap_or_default();
             eprintln!(
                 "{name}: {}{} Werte geschrieben ({} Werte/s), {}",
                 share,
