@@ -288,13 +288,15 @@ pub async fn run(store: &Store, request: Request, when: &str) -> Result<Report, 
                 sample,
             })
         }
-        (Err(refused), _) => {
-            recording.rollback().await.map_err(store_error)?;
-            Err(ImportError::Refused(refused))
-        }
-        (Ok(_), Some(e)) => {
+        // The store's failure stopped the reader ("Das Speichern wurde abgebrochen"): it is the
+        // cause, and what the message must name.
+        (_, Some(e)) => {
             recording.rollback().await.map_err(store_error)?;
             Err(store_error(e))
+        }
+        (Err(refused), None) => {
+            recording.rollback().await.map_err(store_error)?;
+            Err(ImportError::Refused(refused))
         }
     }
 }

@@ -5,6 +5,10 @@
 //! cargo run --release -p zielwerk-ingest --example parse -- werte.csv [Jobcenter …]
 //! ```
 
+// The allocator of the `zielwerk` binary, so that the figure is the reader's share of an import.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() {
     let mut args = std::env::args().skip(1);
     let Some(path) = args.next() else {
@@ -12,8 +16,13 @@ fn main() {
         std::process::exit(2);
     };
     let mut catalog = zielwerk_ingest::long_csv::Catalog::default();
-    for ind in zielwerk_domain::keyfigures::catalogue() {
-        catalog.indicators.insert(ind.code.clone(), ind);
+    // The built-in catalogue and the demo agreement's indicators, as an import sees them.
+    let demo = zielwerk_demo::mettmann_agreement().expect("the demo agreement");
+    for ind in zielwerk_domain::keyfigures::catalogue()
+        .into_iter()
+        .chain(demo.indicators)
+    {
+        catalog.indicators.entry(ind.code.clone()).or_insert(ind);
     }
     let jobcenters: Vec<String> = args.collect();
     for jc in if jobcenters.is_empty() {

@@ -19,7 +19,7 @@ pub enum DecimalStyle {
 pub fn parse_number(raw: &str, style: DecimalStyle) -> Result<f64, String> {
     let s = raw.trim();
     // A message repeats at most 60 characters of the value (a refusal stays small).
-    let shown = shorten(raw, 60);
+    let shown = Shortened(raw);
     let bad = || {
         format!(
             "„{shown}“ ist keine Zahl im Format {}",
@@ -48,16 +48,16 @@ pub fn parse_number(raw: &str, style: DecimalStyle) -> Result<f64, String> {
         return Err(bad());
     }
     // Thousands groups: the first 1–3 digits, then groups of exactly 3.
-    let groups: Vec<&str> = int_part.split(thousands).collect();
-    let grouped_ok = groups.len() == 1
-        || (!groups[0].is_empty()
-            && groups[0].len() <= 3
-            && groups[1..].iter().all(|g| g.len() == 3));
     let digits_ok = |p: &str| p.bytes().all(|b| b.is_ascii_digit());
-    if !grouped_ok
-        || !groups.iter().all(|g| digits_ok(g))
-        || (groups.len() == 1 && int_part.is_empty() && frac_part.is_none())
-    {
+    let mut groups = int_part.split(thousands);
+    let first = groups.next().unwrap_or_default();
+    let (mut more, mut rest_ok) = (0usize, true);
+    for g in groups.clone() {
+        more += 1;
+        rest_ok &= g.len() == 3 && digits_ok(g);
+    }
+    let grouped_ok = more == 0 || (!first.is_empty() && first.len() <= 3);
+    if !grouped_ok || !rest_ok || !digits_ok(first) {
         return Err(bad());
     }
     if let Some(f) = frac_part
@@ -65,14 +65,29 @@ pub fn parse_number(raw: &str, style: DecimalStyle) -> Result<f64, String> {
     {
         return Err(bad());
     }
-    let mut plain: String = groups.concat();
-    if plain.is_empty() {
-        plain.push('0');
+    // The digits without separators, with a point for the decimal comma: on the stack for every
+    // number a file holds in practice.
+    let mut plain = String::new();
+    let mut short = [0u8; 40];
+    let mut len = 0;
+    let parts = std::iter::once(if first.is_empty() { "0" } else { first })
+        .chain(groups)
+        .chain(frac_part.map(|_| "."))
+        .chain(frac_part);
+    for part in parts.clone() {
+        if len + part.len() > short.len() {
+            plain = parts.collect();
+            break;
+        }
+        short[len..len + part.len()].copy_from_slice(part.as_bytes());
+        len += part.len();
     }
-    if let Some(f) = frac_part {
-        plain.push('.');
-        plain.push_str(f);
-    }
+    let plain = if plain.is_empty() {
+        // Only ASCII digits and a point were copied.
+        std::str::from_utf8(&short[..len]).map_err(|_| bad())?
+    } else {
+        plain.as_str()
+    };
     let v: f64 = plain.parse().map_err(|_| bad())?;
     if !v.is_finite() || v.abs() > MAX_ABS {
         return Err(format!(
@@ -113,12 +128,21 @@ const MONTHS: [&str; 12] = [
     "dezember",
 ];
 
+/// A value as a message repeats it (at most 60 characters), shortened only when it is shown.
+struct Shortened<'a>(&'a str);
+
+impl std::fmt::Display for Shortened<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&shorten(self.0, 60))
+    }
+}
+
 /// Parses a month as `2022-03`, `03/2022`, `3/2022`, `03.2022` (MM.JJJJ), `März 2022` (also
 /// `Maerz`, `Mär`, `Mrz`), `01.03.2022` (a date on the first of the month) or `2022-03-01`.
 pub fn parse_month(raw: &str) -> Result<YearMonth, String> {
     let s = raw.trim();
     // A message repeats at most 60 characters of the value (a refusal stays small).
-    let shown = shorten(raw, 60);
+    let shown = Shortened(raw);
     let bad = || {
         format!(
             "„{shown}“ ist kein Monat; erwartet wird z. B. 2022-03, 03/2022, 03.2022, März 2022 oder 01.03.2022"

@@ -6,6 +6,7 @@
 //! sink inside one database transaction and rolls it back when the file is refused, so a bad file
 //! leaves nothing behind. Every problem names file, row, column and the value found, in German.
 
+use std::borrow::Cow;
 use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
 use std::fmt;
@@ -400,6 +401,9 @@ pub fn read_rows(
         return Err(errs.into_refused(file));
     }
 
+    // The file's position of each column of the format, by the format's order.
+    let positions: [Option<usize>; COLUMNS.len()] =
+        std::array::from_fn(|k| index.get(COLUMNS[k]).copied());
     let mut checker = Checker::new(catalog, style, sink);
     for (i, record) in records.enumerate() {
         let row = i as u64 + 2;
@@ -423,12 +427,11 @@ pub fn read_rows(
             continue;
         }
         let get = |c: &str| {
-            index
-                .get(c)
-                .and_then(|i| record.get(*i))
-                .unwrap_or("")
-                .trim()
-                .to_owned()
+            let at = COLUMNS
+                .iter()
+                .position(|k| *k == c)
+                .and_then(|k| positions[k]);
+            Cow::Borrowed(at.and_then(|i| record.get(i)).unwrap_or("").trim())
         };
         checker.check(row, &get, &|c: &str| c.to_owned());
     }
@@ -463,6 +466,38 @@ pub(crate) struct Checker<'a> {
     rows: u64,
     sink: &'a mut RowSink<'a>,
     sink_failed: bool,
+    /// The last raw text of each column and what it was read as: rows of one file mostly repeat
+    /// the Jobcenter, indicator, status, Datenstand and breakdown of the row before.
+    memo: Memo<'a>,
+}
+
+/// See [`Checker::memo`].
+#[derive(Default)]
+struct Memo<'a> {
+    jobcenter: Option<(String, Result<BaId, String>)>,
+    indicator: Option<(String, Result<&'a Indicator, String>)>,
+    status: Option<(String, Option<ValueStatus>)>,
+    datenstand: Option<(String, Option<NaiveDate>)>,
+    breakdown: Option<(String, Result<Breakdown, String>)>,
+    /// The series of the last row: Jobcenter, indicator, the breakdown's raw text and the
+    /// series' number.
+    series: Option<(String, String, String, u32)>,
+}
+
+/// What `read` returned for `raw` last time, or reads it now and keeps it.
+fn remembered<T: Clone>(
+    slot: &mut Option<(String, T)>,
+    raw: &str,
+    read: impl FnOnce(&str) -> T,
+) -> T {
+    if let Some((last, value)) = slot
+        && last == raw
+    {
+        return value.clone();
+    }
+    let value = read(raw);
+    *slot = Some((raw.to_owned(), value.clone()));
+    value
 }
 
 /// Takes the checked values a chunk at a time, with the line of each.
@@ -535,16 +570,17 @@ impl<'a> Checker<'a> {
             rows: 0,
             sink,
             sink_failed: false,
+            memo: Memo::default(),
         }
     }
 
     /// Checks one value. `get` returns the raw text of a logical column (`jobcenter`, `kennzahl`,
     /// `monat`, `wert`, `zaehler`, `nenner`, `status`, `datenstand`, `aufschluesselung`); `col`
     /// names the column of the file it came from, for messages.
-    pub(crate) fn check(
+    pub(crate) fn check<'r>(
         &mut self,
         row: u64,
-        get: &dyn Fn(&str) -> String,
+        get: &dyn Fn(&str) -> Cow<'r, str>,
         col: &dyn Fn(&str) -> String,
     ) {
         self.rows += 1;
@@ -558,50 +594,41 @@ impl<'a> Checker<'a> {
         };
 
         let jc_raw = &get("jobcenter");
-        let jobcenter = match jc_raw.parse::<BaId>() {
-            Ok(id) if self.catalog.jobcenters.contains(&id) => Some(id),
-            Ok(_) => {
-                bad(
-                    "jobcenter",
-                    jc_raw,
+        let catalog = self.catalog;
+        let jobcenter = remembered(&mut self.memo.jobcenter, jc_raw, |raw| {
+            match raw.parse::<BaId>() {
+                Ok(id) if catalog.jobcenters.contains(&id) => Ok(id),
+                Ok(_) => Err(
                     "Dieses Jobcenter ist nicht bekannt; importieren Sie zuerst seine Vereinbarung"
-                        .into(),
-                );
-                None
+                        .to_owned(),
+                ),
+                Err(e) => Err(e.to_string()),
             }
-            Err(e) => {
-                bad("jobcenter", jc_raw, e.to_string());
-                None
-            }
-        };
+        })
+        .map_err(|e| bad("jobcenter", jc_raw, e))
+        .ok();
         let code_raw = &get("kennzahl");
-        let indicator = match code_raw.parse::<IndicatorCode>() {
-            Ok(code) => match self.catalog.indicators.get(&code) {
-                Some(ind) if ind.formula.is_stored() => Some(ind),
-                Some(_) => {
-                    bad("kennzahl", code_raw, "Diese Kennzahl wird aus anderen berechnet und kann nicht importiert werden; importieren Sie ihre Bestandteile".into());
-                    None
-                }
-                None => {
-                    bad(
-                        "kennzahl",
-                        code_raw,
-                        "Unbekannte Kennzahl; sie muss in einer Vereinbarung definiert sein".into(),
-                    );
-                    None
-                }
-            },
-            Err(e) => {
-                bad("kennzahl", code_raw, e.to_string());
-                None
+        let indicator = remembered(&mut self.memo.indicator, code_raw, |raw| {
+            match raw.parse::<IndicatorCode>() {
+                Ok(code) => match catalog.indicators.get(&code) {
+                    Some(ind) if ind.formula.is_stored() => Ok(ind),
+                    Some(_) => Err("Diese Kennzahl wird aus anderen berechnet und kann nicht importiert werden; importieren Sie ihre Bestandteile".to_owned()),
+                    None => Err(
+                        "Unbekannte Kennzahl; sie muss in einer Vereinbarung definiert sein"
+                            .to_owned(),
+                    ),
+                },
+                Err(e) => Err(e.to_string()),
             }
-        };
+        })
+        .map_err(|e| bad("kennzahl", code_raw, e))
+        .ok();
         let month_raw = &get("monat");
         let month = parse_month(month_raw)
             .map_err(|e| bad("monat", month_raw, e))
             .ok();
         let status_raw = &get("status");
-        let status = parse_status(status_raw);
+        let status = remembered(&mut self.memo.status, status_raw, parse_status);
         if status.is_none() {
             bad(
                 "status",
@@ -610,7 +637,7 @@ impl<'a> Checker<'a> {
             );
         }
         let ds_raw = &get("datenstand");
-        let datenstand = parse_date(ds_raw);
+        let datenstand = remembered(&mut self.memo.datenstand, ds_raw, parse_date);
         if datenstand.is_none() {
             bad(
                 "datenstand",
@@ -663,7 +690,7 @@ impl<'a> Checker<'a> {
         let breakdown = if breakdown_raw.is_empty() {
             Some(None)
         } else {
-            match Breakdown::parse(breakdown_raw) {
+            match remembered(&mut self.memo.breakdown, breakdown_raw, Breakdown::parse) {
                 Ok(b) => Some(Some(b)),
                 Err(e) => {
                     bad("aufschluesselung", breakdown_raw, e);
@@ -771,19 +798,33 @@ impl<'a> Checker<'a> {
                 }
             },
         }
-        let key_breakdown = breakdown.as_ref().map(Breakdown::key).unwrap_or_default();
-        let name = (
-            jobcenter.to_string(),
-            indicator.code.to_string(),
-            key_breakdown,
-        );
-        let series = match self.series.get(&name) {
-            Some(id) => *id,
-            None => {
-                let id = self.series_names.len() as u32;
-                self.series.insert(name.clone(), id);
-                self.series_names.push(name);
-                self.months.push(SeriesMonths::default());
+        // The series by the raw texts of the row before (a breakdown written differently but
+        // meaning the same is found by its key below).
+        let series = match &self.memo.series {
+            Some((jc, code, bd, id))
+                if jc == jobcenter.as_str()
+                    && code == indicator.code.as_str()
+                    && bd == breakdown_raw.as_ref() =>
+            {
+                *id
+            }
+            _ => {
+                let name = (
+                    jobcenter.to_string(),
+                    indicator.code.to_string(),
+                    breakdown.as_ref().map(Breakdown::key).unwrap_or_default(),
+                );
+                let id = match self.series.get(&name) {
+                    Some(id) => *id,
+                    None => {
+                        let id = self.series_names.len() as u32;
+                        self.series.insert(name.clone(), id);
+                        self.series_names.push(name.clone());
+                        self.months.push(SeriesMonths::default());
+                        id
+                    }
+                };
+                self.memo.series = Some((name.0, name.1, breakdown_raw.to_string(), id));
                 id
             }
         };

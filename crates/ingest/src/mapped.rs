@@ -298,7 +298,7 @@ fn process(
                     other => format!("{other} (Zuordnung)"),
                 }
             };
-            checker.check(row, &get, &col);
+            checker.check(row, &|c| std::borrow::Cow::Owned(get(c)), &col);
         }
     }
     checker.finish()

@@ -57,6 +57,12 @@ impl Store {
     /// dropping the recording or [`Recording::rollback`] leaves the database as it was.
     pub async fn begin_recording(&self, source: Source) -> Result<Recording> {
         let mut tx = self.begin_write().await?;
+        if self.backend == Backend::Sqlite {
+            // Room for the pages a large import touches, so that SQLite does not write them to
+            // the log before the commit only to change them again (the commit stays as durable;
+            // the cache is given back afterwards).
+            sqlx::query(BULK_CACHE).execute(&mut *tx).await?;
+        }
         // Numbers are given out under the write lock: no other writer can take the same.
         let next_id: i64 = sqlx::query("SELECT COALESCE(MAX(id), 0) + 1 AS n FROM observation")
             .fetch_one(&mut *tx)
@@ -222,8 +228,28 @@ pub struct KeptFinal {
 /// How many [`KeptFinal`] a recording lists (the rest are counted in the outcome).
 pub const KEPT_FINAL_LISTED: usize = 100;
 
+/// SQLite's page cache while values are recorded (64 MB) and afterwards (its default, 2 MB).
+const BULK_CACHE: &str = "PRAGMA cache_size = -65536";
+const NORMAL_CACHE: &str = "PRAGMA cache_size = -2000";
+
 /// Keys looked up per statement (five values bound each).
 const LOOKUP_KEYS: usize = 2_000;
+/// From this many new rows sharing series, status, Datenstand and currency, they are inserted as
+/// a group; at most this many per statement.
+const GROUP_FROM: usize = 16;
+const GROUP_ROWS: usize = 4_000;
+/// What the rows of an insert group share (see [`Recording::insert_group`]).
+type GroupKey<'a> = (
+    &'a str,
+    &'a str,
+    &'a str,
+    ValueStatus,
+    chrono::NaiveDate,
+    bool,
+    Shape,
+);
+/// From this many values of one series in a chunk, the series is read as a range of months.
+const RANGE_FROM: usize = 8;
 /// Superseded values marked per statement.
 const UPDATE_IDS: usize = 5_000;
 /// Values inserted per statement (at most twelve bound each; SQLite allows 32,766 per
@@ -253,6 +279,18 @@ struct Stored {
     datenstand: String,
 }
 
+/// A stored current value from a row with its columns.
+fn stored(row: &sqlx::any::AnyRow) -> Result<Stored> {
+    Ok(Stored {
+        id: row.try_get("id")?,
+        value: row.try_get("value")?,
+        numerator: row.try_get("numerator")?,
+        denominator: row.try_get("denominator")?,
+        status: row.try_get("status")?,
+        datenstand: row.try_get("datenstand")?,
+    })
+}
+
 /// A value to be inserted.
 struct NewRow<'a> {
     id: i64,
@@ -265,6 +303,11 @@ struct NewRow<'a> {
 /// mark by comparing names, which takes the square of their number), `($1, $2), ($3, $4)` on
 /// PostgreSQL.
 fn marks(backend: Backend, rows: usize, width: usize) -> String {
+    marks_from(backend, 1, rows, width)
+}
+
+/// [`marks`], numbered from `start` on PostgreSQL (after marks bound before them).
+fn marks_from(backend: Backend, start: usize, rows: usize, width: usize) -> String {
     use std::fmt::Write;
     let mut s = String::with_capacity(rows * width * 6);
     for r in 0..rows {
@@ -279,7 +322,7 @@ fn marks(backend: Backend, rows: usize, width: usize) -> String {
             match backend {
                 Backend::Sqlite => s.push('?'),
                 Backend::Postgres => {
-                    let _ = write!(s, "${}", r * width + c + 1);
+                    let _ = write!(s, "${}", start + r * width + c);
                 }
             }
         }
@@ -365,7 +408,9 @@ impl Recording {
         Ok(())
     }
 
-    /// The current values of the keys of `part`, by position.
+    /// The current values of the keys of `part`, by position. A series with many values in
+    /// `part` is read as one range of months (one seek, then its rows in order); the keys of
+    /// the others are looked up together, one probe each.
     async fn lookup(
         &mut self,
         part: &[Observation],
@@ -373,8 +418,53 @@ impl Recording {
     ) -> Result<Vec<Option<Stored>>> {
         let mut found: Vec<Option<Stored>> = Vec::with_capacity(part.len());
         found.resize_with(part.len(), || None);
-        for (n, batch) in part.chunks(LOOKUP_KEYS).enumerate() {
-            let offset = n * LOOKUP_KEYS;
+        let mut series: HashMap<(&str, &str, &str), Vec<usize>> = HashMap::new();
+        for (i, (obs, breakdown)) in part.iter().zip(breakdowns).enumerate() {
+            series
+                .entry((
+                    obs.jobcenter.as_str(),
+                    obs.indicator.as_str(),
+                    breakdown.as_str(),
+                ))
+                .or_default()
+                .push(i);
+        }
+        let mut sparse = Vec::new();
+        for ((jobcenter, indicator, breakdown), positions) in series {
+            if positions.len() < RANGE_FROM {
+                sparse.extend(positions);
+                continue;
+            }
+            let months = || positions.iter().map(|i| part[*i].month);
+            let (Some(first), Some(last)) = (months().min(), months().max()) else {
+                continue;
+            };
+            let by_month: HashMap<String, usize> = positions
+                .iter()
+                .map(|i| (part[*i].month.to_string(), *i))
+                .collect();
+            let rows = sqlx::query(
+                "SELECT month, id, value, numerator, denominator, status, datenstand
+                 FROM observation
+                 WHERE jobcenter_id = $1 AND indicator_code = $2 AND breakdown = $3
+                   AND month >= $4 AND month <= $5 AND is_current = 1",
+            )
+            .bind(jobcenter)
+            .bind(indicator)
+            .bind(breakdown)
+            .bind(first.to_string())
+            .bind(last.to_string())
+            .fetch_all(&mut *self.tx)
+            .await?;
+            for row in rows {
+                let month: String = row.try_get("month")?;
+                if let Some(i) = by_month.get(&month) {
+                    found[*i] = Some(stored(&row)?);
+                }
+            }
+        }
+        sparse.sort_unstable();
+        for batch in sparse.chunks(LOOKUP_KEYS) {
             // The keys drive the join (CROSS JOIN keeps that order on SQLite): each key is one
             // probe of the index of current values.
             let sql = format!(
@@ -388,13 +478,14 @@ impl Recording {
                 marks(self.backend, batch.len(), 5)
             );
             let mut query = sqlx::query(&sql);
-            for (i, obs) in batch.iter().enumerate() {
+            for &i in batch {
+                let obs = &part[i];
                 query = query
-                    .bind((offset + i) as i64)
+                    .bind(i as i64)
                     .bind(obs.jobcenter.as_str())
                     .bind(obs.indicator.as_str())
                     .bind(obs.month.to_string())
-                    .bind(breakdowns[offset + i].as_str());
+                    .bind(breakdowns[i].as_str());
             }
             let rows = query
                 .persistent(batch.len() == LOOKUP_KEYS)
@@ -410,14 +501,7 @@ impl Recording {
                         column: "pos",
                         value: pos.to_string(),
                     })?;
-                *slot = Some(Stored {
-                    id: row.try_get("id")?,
-                    value: row.try_get("value")?,
-                    numerator: row.try_get("numerator")?,
-                    denominator: row.try_get("denominator")?,
-                    status: row.try_get("status")?,
-                    datenstand: row.try_get("datenstand")?,
-                });
+                *slot = Some(stored(&row)?);
             }
         }
         Ok(found)
@@ -526,12 +610,44 @@ impl Recording {
         // Values and ratios bind no NULL float and so can stay prepared; other shapes are not
         // kept prepared (sqlx's Any driver types a NULL f64 as float4 for PostgreSQL, and a
         // statement prepared with that type refuses the next non-NULL f64).
+        // Rows that share their series, status, Datenstand and currency (most rows of a file) are
+        // written with those bound once per statement.
+        let mut groups: HashMap<GroupKey, Vec<NewRow>> = HashMap::new();
         let (mut values, mut ratios, mut others) = (Vec::new(), Vec::new(), Vec::new());
         for row in inserts {
-            match (row.obs.value, row.obs.numerator, row.obs.denominator) {
-                (Some(_), None, None) => values.push(row),
-                (None, Some(_), Some(_)) => ratios.push(row),
-                _ => others.push(row),
+            let shape = match (row.obs.value, row.obs.numerator, row.obs.denominator) {
+                (Some(_), None, None) => Shape::Value,
+                (None, Some(_), Some(_)) => Shape::Ratio,
+                _ => Shape::Any,
+            };
+            if shape == Shape::Any {
+                others.push(row);
+                continue;
+            }
+            let key = (
+                row.obs.jobcenter.as_str(),
+                row.obs.indicator.as_str(),
+                row.breakdown,
+                row.obs.status,
+                row.obs.datenstand,
+                row.current,
+                shape,
+            );
+            groups.entry(key).or_default().push(row);
+        }
+        // In the order of their ids: the table's rows are appended, not scattered.
+        let mut groups: Vec<(GroupKey, Vec<NewRow>)> = groups.into_iter().collect();
+        groups.sort_by_key(|(_, rows)| rows.first().map(|r| r.id));
+        for (key, rows) in groups {
+            if rows.len() < GROUP_FROM {
+                match key.6 {
+                    Shape::Value => values.extend(rows),
+                    _ => ratios.extend(rows),
+                }
+                continue;
+            }
+            for batch in rows.chunks(GROUP_ROWS) {
+                self.insert_group(key.6, batch).await?;
             }
         }
         for (shape, rows) in [
@@ -543,6 +659,52 @@ impl Recording {
                 self.insert(shape, batch).await?;
             }
         }
+        Ok(())
+    }
+
+    /// Inserts rows that share everything but id, month and value in one statement, binding
+    /// what they share once.
+    async fn insert_group(&mut self, shape: Shape, batch: &[NewRow<'_>]) -> Result<()> {
+        let Some(first) = batch.first() else {
+            return Ok(());
+        };
+        let (columns, picked, width) = match shape {
+            Shape::Ratio => ("numerator, denominator", "column3, column4", 4),
+            _ => ("value", "column3", 3),
+        };
+        let shared = match self.backend {
+            Backend::Sqlite => "?, ?, ?, ?, ?, ?, ?".to_owned(),
+            Backend::Postgres => (1..=7)
+                .map(|i| format!("${i}"))
+                .collect::<Vec<_>>()
+                .join(", "),
+        };
+        let sql = format!(
+            "INSERT INTO observation (jobcenter_id, indicator_code, breakdown, status, datenstand,
+                 source_seq, is_current, id, month, {columns})
+             SELECT {shared}, column1, column2, {picked} FROM (VALUES {}) AS v",
+            marks_from(self.backend, 8, batch.len(), width)
+        );
+        let obs = first.obs;
+        let mut query = sqlx::query(&sql)
+            .bind(obs.jobcenter.as_str())
+            .bind(obs.indicator.as_str())
+            .bind(first.breakdown)
+            .bind(obs.status.as_str())
+            .bind(obs.datenstand.to_string())
+            .bind(self.source_seq)
+            .bind(i64::from(first.current));
+        for row in batch {
+            query = query.bind(row.id).bind(row.obs.month.to_string());
+            query = match shape {
+                Shape::Ratio => query.bind(row.obs.numerator).bind(row.obs.denominator),
+                _ => query.bind(row.obs.value),
+            };
+        }
+        query
+            .persistent(batch.len() == GROUP_ROWS)
+            .execute(&mut *self.tx)
+            .await?;
         Ok(())
     }
 
@@ -699,19 +861,30 @@ impl Recording {
                 record(&mut self.tx, &self.actor, change).await?;
             }
         }
+        self.restore_cache().await;
         self.tx.commit().await?;
         Ok(self.outcome)
     }
 
     /// Throws everything recorded away.
-    pub async fn rollback(self) -> Result<()> {
+    pub async fn rollback(mut self) -> Result<()> {
+        self.restore_cache().await;
         self.tx.rollback().await?;
         Ok(())
+    }
+
+    /// Gives back the page cache taken for the import (see [`BULK_CACHE`]), just before the
+    /// transaction ends: pages changed by it stay cached until the commit writes them. A failure
+    /// here changes no data and is not worth failing an import for.
+    async fn restore_cache(&mut self) {
+        if self.backend == Backend::Sqlite {
+            let _ = sqlx::query(NORMAL_CACHE).execute(&mut *self.tx).await;
+        }
     }
 }
 
 /// Which value columns an inserted row fills.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 enum Shape {
     Value,
     Ratio,
