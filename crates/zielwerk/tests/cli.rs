@@ -579,7 +579,7 @@ fn killing_an_import_midway_leaves_the_database_as_it_was() {
     ])
     .1;
 
-    // A file large enough that the import is still running when it is killed.
+    // A file large enough that the import is still writing when it is killed: 240,000 rows.
     let mut big =
         String::from("jobcenter;kennzahl;monat;wert;status;datenstand;aufschluesselung\n");
     let codes = [
@@ -597,7 +597,7 @@ fn killing_an_import_midway_leaves_the_database_as_it_was() {
         "BUT_RUECKSTAND",
     ];
     for code in codes {
-        big.push_str(&many_rows(code, 1_000, |i| 1000 + i as i64));
+        big.push_str(&many_rows(code, 20_000, |i| 1000 + i as i64));
     }
     let file = dir.path().join("gross.csv");
     std::fs::write(&file, big).unwrap();
@@ -605,17 +605,21 @@ fn killing_an_import_midway_leaves_the_database_as_it_was() {
         .args(["import", file.to_str().unwrap(), "--db", &db_str])
         .env("ZIELWERK_LOG", "warn")
         .stdout(Stdio::null())
-        .stderr(Stdio::null())
+        .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    // Let it get well into the file, then kill it without warning.
-    std::thread::sleep(std::time::Duration::from_millis(700));
-    let still_running = child.try_wait().unwrap().is_none();
+    // Its progress lines (standard error is not a terminal) say when values have been written
+    // and the commit has not begun: the kill lands inside the write phase.
+    let progress = std::io::BufReader::new(child.stderr.take().unwrap());
+    let line = std::io::BufRead::lines(progress)
+        .map_while(Result::ok)
+        .find(|l| l.contains("Werte geschrieben"))
+        .expect("a progress line");
     child.kill().unwrap();
     let _ = child.wait();
     assert!(
-        still_running,
-        "the import finished before it could be killed; make the file larger"
+        line.ends_with("lesen, prüfen, schreiben") && !line.contains(" 0 Werte geschrieben"),
+        "killed while writing: {line}"
     );
 
     // Reopening recovers the database: the figures are exactly those from before.

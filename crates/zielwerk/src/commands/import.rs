@@ -92,7 +92,8 @@ async fn import(
 
 /// Shows how far an import has come on standard error: a progress bar on a terminal (bytes of
 /// the file, values written, values per second, what is being done), plain lines every five
-/// seconds otherwise (a log, a pipe), and nothing for a file read within the first second.
+/// seconds otherwise (a log, a pipe; the first after a second), and nothing for a file read within
+/// the first second.
 fn watch(name: &str, size: u64) -> zielwerk_importer::OnProgress {
     use std::io::IsTerminal;
     use zielwerk_importer::Phase;
@@ -128,7 +129,12 @@ fn watch(name: &str, size: u64) -> zielwerk_importer::OnProgress {
         })
     } else {
         let name = name.to_owned();
-        let last = std::sync::Mutex::new(std::time::Instant::now());
+        // The first line after a second, then one every five.
+        let last = std::sync::Mutex::new(
+            std::time::Instant::now()
+                .checked_sub(std::time::Duration::from_secs(4))
+                .unwrap_or_else(std::time::Instant::now),
+        );
         Box::new(move |p| {
             let Ok(mut last) = last.lock() else { return };
             let due = last.elapsed() >= std::time::Duration::from_secs(5);
