@@ -106,7 +106,7 @@ impl Store {
         .bind(&upload.mapping)
         .bind(i64::try_from(upload.content.len()).unwrap_or(i64::MAX))
         .bind(now())
-        .bind(upload.content.clone())
+        .bind(upload.content.as_slice())
         .execute(&mut *tx)
         .await?;
         let rows = sqlx::query(

@@ -216,8 +216,9 @@ pub fn router(state: AppState) -> Router {
         .layer(TraceLayer::new_for_http())
 }
 
-/// The largest file an upload may carry.
-pub const UPLOAD_LIMIT: usize = 64 * 1024 * 1024;
+/// The largest file an upload may carry: a file of a million rows of the long format (about
+/// 65 MB) fits, with room for wider rows.
+pub const UPLOAD_LIMIT: usize = 128 * 1024 * 1024;
 
 /// Ends a request that takes longer than its limit with a German page (408). An import that is
 /// stopped this way is rolled back whole: its transaction ends with the request.

@@ -23,7 +23,8 @@ use crate::error::WebError;
 #[derive(Debug, Clone)]
 struct Upload {
     name: String,
-    bytes: Vec<u8>,
+    /// Shared, not copied, between the import and the preview kept for confirmation.
+    bytes: axum::body::Bytes,
     mapping: String,
 }
 
@@ -205,7 +206,7 @@ pub async fn preview(
     let mut multipart = multipart.map_err(|e| upload_error(e.status(), "Das Formular"))?;
     let mut upload = Upload {
         name: String::new(),
-        bytes: Vec::new(),
+        bytes: Default::default(),
         mapping: String::new(),
     };
     while let Some(field) = multipart
@@ -219,8 +220,7 @@ pub async fn preview(
                 upload.bytes = field
                     .bytes()
                     .await
-                    .map_err(|e| upload_error(e.status(), "Die Datei"))?
-                    .to_vec();
+                    .map_err(|e| upload_error(e.status(), "Die Datei"))?;
             }
             Some("zuordnung") => {
                 upload.mapping = field.text().await.unwrap_or_default();
@@ -255,7 +255,7 @@ async fn preview_run(
         let pending = PendingUpload {
             file_name: upload.name.clone(),
             mapping: upload.mapping.clone(),
-            content: upload.bytes.clone(),
+            content: upload.bytes.to_vec(),
         };
         state
             .store
@@ -304,7 +304,7 @@ pub async fn confirm(
         })?;
     let upload = Upload {
         name: pending.file_name,
-        bytes: pending.content,
+        bytes: pending.content.into(),
         mapping: pending.mapping,
     };
     if upload.bytes.len() >= IN_BACKGROUND_FROM {
@@ -449,7 +449,7 @@ pub async fn progress(
             })?;
         let upload = Upload {
             name: job.name.clone(),
-            bytes: Vec::new(),
+            bytes: Default::default(),
             mapping: String::new(),
         };
         match &job.done {

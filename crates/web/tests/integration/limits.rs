@@ -21,7 +21,7 @@ async fn an_upload_above_the_limit_is_refused_in_german_with_the_limit() {
     assert_eq!(r.status().as_u16(), 413);
     let page = r.text().await.unwrap();
     assert!(
-        page.contains("Die Datei ist zu groß: höchstens 64\u{a0}MB"),
+        page.contains("Die Datei ist zu groß: höchstens 128\u{a0}MB"),
         "{page}"
     );
     assert!(!page.contains("multipart/form-data` request"), "{page}");
