@@ -7,7 +7,8 @@
 #   - loaded by the sqlite3 shell's .import plus one INSERT … SELECT into a table with a unique
 #     index on the key, in one transaction,
 # with wall time, rows per second and peak memory (RSS, /usr/bin/time), and the bytes per stored
-# value. After the largest file: ten changed values into that database, on both backends.
+# value; and the reading and checking alone (crates/ingest/examples/parse.rs). After the largest
+# file: ten changed values into that database, on both backends.
 #
 #   bench/import.sh
 #   SIZES="100000 1000000" BACKENDS=sqlite bench/import.sh
@@ -19,6 +20,7 @@ BACKENDS="${BACKENDS:-sqlite postgres}"
 python3 -c "import duckdb" 2>/dev/null || pip install -q duckdb
 
 cargo build --release --locked -p zielwerk
+cargo build --release --locked -p zielwerk-ingest --example parse
 bin="$CARGO_TARGET_DIR/release/zielwerk"
 dir="$(mktemp -d)"
 pgbin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
@@ -38,8 +40,9 @@ timed() {
   python3 - "$label" "$rows" "$secs" "$kb" <<'PY'
 import sys
 label, rows, secs, kb = sys.argv[1], int(sys.argv[2]), float(sys.argv[3]), int(sys.argv[4])
-rate = f"{rows / secs:,.0f}".replace(",", ".") if secs > 0 else "–"
-print(f"| {label} | {rows:,} | {secs:.2f} s | {rate} | {kb / 1024:.0f} MB |".replace(",", "."))
+german = lambda n: f"{n:,.0f}".replace(",", ".")
+rate = german(rows / secs) if secs > 0 else "–"
+print(f"| {label} | {german(rows)} | {secs:.2f} s | {rate} | {kb / 1024:.0f} MB |")
 PY
 }
 
@@ -120,6 +123,7 @@ echo "| was | Zeilen | Wandzeit | Zeilen/s | höchster Speicher (RSS) |"
 echo "|---|---|---|---|---|"
 for n in $SIZES; do
   generate "$dir/werte.csv" "$n"
+  timed "Lesen und Prüfen allein (ohne Datenbank)" "$n" "$CARGO_TARGET_DIR/release/examples/parse" "$dir/werte.csv"
   if [[ " $BACKENDS " == *" sqlite "* ]]; then
     cp "$dir/demo.db" "$dir/z.db"
     timed "zielwerk import, SQLite, erster Import" "$n" "$bin" import "$dir/werte.csv" --db "$dir/z.db"
