@@ -126,7 +126,7 @@ pub enum WriteRefusals {
     /// Keine Berechtigung (oder Schlüssel nur zum Lesen); nichts gespeichert
     #[response(status = 403, content_type = "application/problem+json")]
     Forbidden(Problem),
-    /// Der Rumpf ist zu groß (höchstens 64 MB); nichts gespeichert
+    /// Der Rumpf ist zu groß (höchstens 128 MB); nichts gespeichert
     #[response(status = 413, content_type = "application/problem+json")]
     PayloadTooLarge(Problem),
 }

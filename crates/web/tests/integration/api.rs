@@ -615,7 +615,10 @@ async fn an_oversized_delivery_is_refused_as_problem_json() {
     assert_eq!(r.headers()["content-type"], "application/problem+json");
     let problem: Value = serde_json::from_str(&r.text().await.unwrap()).unwrap();
     assert!(
-        problem["detail"].as_str().unwrap().contains("höchstens 64"),
+        problem["detail"]
+            .as_str()
+            .unwrap()
+            .contains("höchstens 128"),
         "{problem}"
     );
 }
