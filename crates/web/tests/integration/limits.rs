@@ -209,30 +209,7 @@ async fn a_large_upload_shows_its_progress_and_then_its_result() {
     }
     let part = reqwest::multipart::Part::text(body).file_name("gross.csv");
     let r = crate::upload_part(&s, part, "").await;
-    let at = r.url().clone();
-    assert!(at.path().starts_with("/import/lauf/"), "redirected to {at}");
-    let mut page = r.text().await.unwrap();
-    // Until it is done, the page says what is happening and reloads itself.
-    let mut polls = 0;
-    while !page.contains("Vorschau des Imports") {
-        assert!(
-            page.contains("Vorschau wird berechnet") && page.contains("http-equiv=\"refresh\""),
-            "{page}"
-        );
-        assert!(page.contains("<progress"), "{page}");
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-        page = s
-            .client
-            .get(at.clone())
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
-        polls += 1;
-        assert!(polls < 600, "the preview ends");
-    }
+    let (at, page) = until_done(&s, r, "Vorschau wird berechnet", "Vorschau des Imports").await;
     let read = zielwerk_domain::format::number(rows as f64, 0);
     assert!(
         page.contains(&format!(
@@ -241,16 +218,7 @@ async fn a_large_upload_shows_its_progress_and_then_its_result() {
         "{page}"
     );
     // The result stays viewable (a reload shows it again).
-    let again = s
-        .client
-        .get(at.clone())
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    assert!(again.contains("Vorschau des Imports"));
+    assert!(get_text(&s, &at).await.contains("Vorschau des Imports"));
 
     let r = s
         .client
@@ -262,25 +230,7 @@ async fn a_large_upload_shows_its_progress_and_then_its_result() {
         .send()
         .await
         .unwrap();
-    let at = r.url().clone();
-    assert!(at.path().starts_with("/import/lauf/"), "redirected to {at}");
-    let mut page = r.text().await.unwrap();
-    let mut polls = 0;
-    while !page.contains("Import gespeichert") {
-        assert!(page.contains("Import läuft"), "{page}");
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-        page = s
-            .client
-            .get(at.clone())
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
-        polls += 1;
-        assert!(polls < 600, "the import ends");
-    }
+    let (_, page) = until_done(&s, r, "Import läuft", "Import gespeichert").await;
     assert!(
         page.contains(&format!(
             "<th scope=\"row\">neu</th><td class=\"num\">{read}</td>"
@@ -306,4 +256,42 @@ async fn a_large_upload_shows_its_progress_and_then_its_result() {
             .unwrap()
             .contains("Diesen Import gibt es nicht (mehr)")
     );
+}
+
+async fn get_text(s: &Server, at: &reqwest::Url) -> String {
+    s.client
+        .get(at.clone())
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+}
+
+/// Follows a background import from the page `r` was redirected to: until the page shows
+/// `done`, it must say `running`, show a progress bar and reload itself. Returns the page's
+/// address and the result page.
+async fn until_done(
+    s: &Server,
+    r: reqwest::Response,
+    running: &str,
+    done: &str,
+) -> (reqwest::Url, String) {
+    let at = r.url().clone();
+    assert!(at.path().starts_with("/import/lauf/"), "redirected to {at}");
+    let mut page = r.text().await.unwrap();
+    for _ in 0..600 {
+        if page.contains(done) {
+            return (at, page);
+        }
+        assert!(page.contains(running), "{page}");
+        assert!(
+            page.contains("http-equiv=\"refresh\"") && page.contains("<progress"),
+            "{page}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        page = get_text(s, &at).await;
+    }
+    panic!("the background import did not end: {page}");
 }
