@@ -9,7 +9,7 @@ use zielwerk_store::Store;
 use crate::{AppError, Problem, reads};
 
 /// The mappings that ship with Zielwerk (`mappings/`): key, label, text.
-pub const MAPPINGS: [(&str, &str, &str); 3] = [
+pub const MAPPINGS: [(&str, &str, &str); 4] = [
     (
         "regensburg-kennzahlen-sgb2",
         "Eckwerte für Jobcenter, breite Tabelle (kennzahlen_sgb2.csv, Regensburg)",
@@ -24,6 +24,11 @@ pub const MAPPINGS: [(&str, &str, &str); 3] = [
         "ba-wohnkosten-haushaltsgroesse",
         "BA-Statistik Wohnkosten nach Haushaltsgröße",
         include_str!("../../../mappings/ba-wohnkosten-haushaltsgroesse.toml"),
+    ),
+    (
+        "inkar-sgb2-kreise",
+        "INKAR: SGB-II-Kennzahlen aller Kreise, Länder und des Bundes, jährlich (BBSR)",
+        include_str!("../../../mappings/inkar-sgb2-kreise.toml"),
     ),
 ];
 
@@ -58,6 +63,17 @@ pub fn may_import(p: &Principal) -> Result<(), AppError> {
     }
 }
 
+/// Whether `p` may import values of `region`: a Jobcenter's values with the import right for
+/// that Jobcenter; published statistics of a Kreis, a Land or the Bund (which every signed-in
+/// user reads, and which hold no one's internal figures) with the import right for any
+/// Jobcenter.
+pub fn may_import_for(p: &Principal, region: &zielwerk_domain::RegionId) -> bool {
+    match region.jobcenter() {
+        Some(jobcenter) => p.may(&jobcenter, Action::ImportValues),
+        None => p.may_anywhere(Action::ImportValues),
+    }
+}
+
 /// A file of values to import.
 pub struct ImportFile {
     pub name: String,
@@ -89,7 +105,7 @@ pub async fn import(
         recorded_by: p.name.clone(),
         via: file.via,
         commit,
-        may_write: Some(Box::new(move |j| who.may(j, Action::ImportValues))),
+        may_write: Some(Box::new(move |r| may_import_for(&who, r))),
         progress: file.progress,
     };
     let when = chrono::Local::now().format("%d.%m.%Y %H:%M").to_string();

@@ -107,7 +107,8 @@ async fn the_kept_assessment_is_the_direct_one_and_reading_it_fits_nothing() {
     let [mettmann, regensburg] = [&demo.agreements[0], &demo.agreements[1]].map(|a| a.key());
     let first = assessments.read(&regensburg, wait).await.unwrap().snapshot;
     let revised = zielwerk_domain::Observation {
-        jobcenter: regensburg.jobcenter.clone(),
+        region: regensburg.jobcenter.clone().into(),
+        period: zielwerk_domain::PeriodKind::Month,
         indicator: "BG".parse().unwrap(),
         month: "2026-03".parse().unwrap(),
         value: Some(2_600.0),

@@ -127,7 +127,8 @@ pub fn generate(jobcenter: &BaId, seed: u64) -> Vec<Observation> {
                 ValueStatus::Final
             };
             out.push(Observation {
-                jobcenter: jobcenter.clone(),
+                region: jobcenter.clone().into(),
+                period: zielwerk_domain::PeriodKind::Month,
                 indicator: code.parse::<IndicatorCode>().expect("valid code"),
                 month,
                 value,
@@ -218,7 +219,8 @@ pub fn generate(jobcenter: &BaId, seed: u64) -> Vec<Observation> {
         for (i, class) in HOUSEHOLD_CLASSES.iter().enumerate() {
             for (code, value) in [("BG", bg_by_size[i]), ("KDU_SUMME", kdu_by_size[i])] {
                 by_size.push(Observation {
-                    jobcenter: jobcenter.clone(),
+                    region: jobcenter.clone().into(),
+                    period: zielwerk_domain::PeriodKind::Month,
                     indicator: code.parse::<IndicatorCode>().expect("valid code"),
                     month,
                     value: Some(value),

@@ -41,7 +41,7 @@ pub fn figures() -> Result<Vec<Observation>, RegensburgError> {
         other => RegensburgError::Mapping(other.to_string()),
     })?;
     let mut catalog = Catalog::default();
-    catalog.jobcenters.insert(agreement.jobcenter.ba_id.clone());
+    catalog.regions.insert((&agreement.jobcenter.ba_id).into());
     for ind in agreement.indicators {
         catalog.indicators.insert(ind.code.clone(), ind);
     }

@@ -156,6 +156,14 @@ pub enum Formula {
         denominator: IndicatorCode,
         lag: u8,
     },
+    /// Change over `periods` periods of the series' own kind (months of a monthly series, years
+    /// of a yearly one): x(t) − x(t−n), or in percent (x(t) ÷ x(t−n) − 1) × 100. December to
+    /// December over ten years is `periods = 120` on a monthly series, `10` on a yearly one.
+    Change {
+        base: IndicatorCode,
+        periods: u16,
+        percent: bool,
+    },
 }
 
 impl Formula {
@@ -176,7 +184,10 @@ impl Formula {
                 denominator,
                 ..
             } => Some((numerator, denominator)),
-            Formula::Stored | Formula::StoredRatio { .. } | Formula::YearOverYear { .. } => None,
+            Formula::Stored
+            | Formula::StoredRatio { .. }
+            | Formula::YearOverYear { .. }
+            | Formula::Change { .. } => None,
         }
     }
 
@@ -184,7 +195,7 @@ impl Formula {
     pub fn inputs(&self) -> Vec<&IndicatorCode> {
         match (self, self.components()) {
             (_, Some((numerator, denominator))) => vec![numerator, denominator],
-            (Formula::YearOverYear { base }, None) => vec![base],
+            (Formula::YearOverYear { base } | Formula::Change { base, .. }, None) => vec![base],
             _ => Vec::new(),
         }
     }
@@ -229,6 +240,22 @@ impl Formula {
             } => format!(
                 "Summe {numerator} über 12 Monate ÷ Summe {denominator} über dieselben 12 Monate, jeweils {} früher, × 100",
                 crate::format::counted(usize::from(*lag), "Monat", "Monate")
+            ),
+            Formula::Change {
+                base,
+                periods,
+                percent: false,
+            } => format!(
+                "{base} im Zeitraum − {base} {} früher (Monate bei Monatswerten, Jahre bei Jahreswerten)",
+                crate::format::counted(usize::from(*periods), "Zeitraum", "Zeiträume")
+            ),
+            Formula::Change {
+                base,
+                periods,
+                percent: true,
+            } => format!(
+                "({base} im Zeitraum ÷ {base} {} früher − 1) × 100 (Monate bei Monatswerten, Jahre bei Jahreswerten)",
+                crate::format::counted(usize::from(*periods), "Zeitraum", "Zeiträume")
             ),
         }
     }

@@ -313,11 +313,46 @@ pub fn housing_statistics() -> Vec<Indicator> {
     ]
 }
 
-/// Everything built in: key figures, their components and the housing-cost statistics.
+/// The SGB II figures of INKAR (BBSR, built on the statistics of the BA), yearly for every
+/// Kreis, Land and the Bund: codes are INKAR's abbreviations in capitals (`q_SGBII` is
+/// `Q_SGBII`), names the BBSR's. Shares in percent; amounts in euro per Bedarfsgemeinschaft and
+/// month. Datenbasis: INKAR, BBSR Bonn; Statistik der Bundesagentur für Arbeit.
+pub fn inkar_statistics() -> Vec<Indicator> {
+    use Accumulation::Stock;
+    use Direction::{Lower, Neutral};
+    use Unit::{Count, Euro, Percent};
+    [
+        ("Q_SGBII", "SGB-II-Quote: Leistungsberechtigte nach dem SGB II je 100 Einwohner unter 65 Jahren", Percent, Lower),
+        ("A_EWFBG", "Anteil der erwerbsfähigen Leistungsberechtigten an den Personen in Bedarfsgemeinschaften", Percent, Neutral),
+        ("Q_PBG_BEV", "Personen in Bedarfsgemeinschaften je 1.000 Einwohner", Count, Lower),
+        ("A_BG1P", "Anteil der Bedarfsgemeinschaften mit 1 Person", Percent, Neutral),
+        ("A_BG5UM", "Anteil der Bedarfsgemeinschaften mit 5 und mehr Personen", Percent, Neutral),
+        ("A_BGKIND", "Anteil der Bedarfsgemeinschaften mit Kindern", Percent, Neutral),
+        ("A_EWFBG_ALLEIN", "Anteil der Alleinerziehenden an den erwerbsfähigen Leistungsberechtigten", Percent, Neutral),
+        ("A_EWFBG_U25_", "Anteil der unter 25-Jährigen an den erwerbsfähigen Leistungsberechtigten", Percent, Neutral),
+        ("A_EWFBG_55UM_", "Anteil der 55-Jährigen und Älteren an den erwerbsfähigen Leistungsberechtigten", Percent, Neutral),
+        ("A_EWFBG_F", "Anteil der Frauen an den erwerbsfähigen Leistungsberechtigten", Percent, Neutral),
+        ("A_SGBII_F", "Anteil der erwerbsfähigen leistungsberechtigten Frauen an allen SGB-II-Empfängern", Percent, Neutral),
+        ("Q_NEWFBGU15_BEV", "Nicht erwerbsfähige Leistungsberechtigte unter 15 Jahren je 100 Einwohner unter 15 Jahren", Percent, Lower),
+        ("D_SGBII_LSTG", "SGB-II-Leistungen je Bedarfsgemeinschaft und Monat", Euro, Neutral),
+        ("D_ALGII_LSTG", "Arbeitslosengeld II je Bedarfsgemeinschaft und Monat", Euro, Neutral),
+        ("D_UNTERKUNFT_LSTG", "Leistungen für Unterkunft je Bedarfsgemeinschaft und Monat", Euro, Lower),
+        ("A_UNTERKUNFT_SGBII", "Anteil der Leistungen für Unterkunft an den SGB-II-Leistungen", Percent, Neutral),
+        ("A_ALGII_SGBII", "Anteil des Arbeitslosengeldes II an den SGB-II-Leistungen", Percent, Neutral),
+        ("Q_BEV_FL", "Einwohner je km²", Count, Neutral),
+    ]
+    .into_iter()
+    .map(|(code, name, unit, direction)| component(code, name, unit, Stock, direction))
+    .collect()
+}
+
+/// Everything built in: key figures, their components, the housing-cost statistics and the
+/// INKAR figures.
 pub fn catalogue() -> Vec<Indicator> {
     let mut all = components();
     all.extend(key_figures());
     all.extend(housing_statistics());
+    all.extend(inkar_statistics());
     all
 }
 

@@ -17,6 +17,8 @@ pub mod meeting;
 pub mod month;
 pub mod nachtrag;
 pub mod observation;
+pub mod period;
+pub mod region;
 pub mod status;
 pub mod vorlage;
 
@@ -32,5 +34,7 @@ pub use meeting::{
 };
 pub use month::{MonthError, YearMonth};
 pub use observation::{Breakdown, CurrentValue, Observation, Source, SourceKind, ValueStatus};
+pub use period::{Period, PeriodKind};
+pub use region::{Region, RegionId, RegionKind};
 pub use status::Status;
 pub use vorlage::{Consultation, DecisionKind, Impact, Impacts, VorlageHeader};

@@ -3,8 +3,10 @@
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use crate::ids::{BaId, IndicatorCode};
+use crate::ids::IndicatorCode;
 use crate::month::YearMonth;
+use crate::period::{Period, PeriodKind};
+use crate::region::RegionId;
 
 /// Whether a value is final or projected. The BA publishes projected ("hochgerechnete") values at
 /// the current edge and replaces them with counted values after the three-month waiting period.
@@ -163,15 +165,20 @@ impl Breakdown {
     pub const MAX_CLASS: usize = 60;
 }
 
-/// One reported value of one indicator for one Jobcenter and month.
+/// One reported value of one indicator for one region and period.
 ///
 /// Indicators with a stored ratio keep numerator and denominator apart; the value is derived.
 /// Twelve-month figures must be computed from the components, never by averaging ratios.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Observation {
-    pub jobcenter: BaId,
+    /// The region the value belongs to (a Jobcenter, Kreis, Land or the Bund).
+    pub region: RegionId,
     pub indicator: IndicatorCode,
+    /// The last month of the value's period (the month itself for a monthly value).
     pub month: YearMonth,
+    /// What the value covers: a month (most values), a year, a 12-month mean.
+    #[serde(default)]
+    pub period: PeriodKind,
     pub value: Option<f64>,
     pub numerator: Option<f64>,
     pub denominator: Option<f64>,
@@ -180,6 +187,15 @@ pub struct Observation {
     pub datenstand: NaiveDate,
     /// `None` for the total; a class of a breakdown otherwise.
     pub breakdown: Option<Breakdown>,
+}
+
+impl Observation {
+    pub fn period(&self) -> Period {
+        Period {
+            kind: self.period,
+            end: self.month,
+        }
+    }
 }
 
 /// A current value with the source it came from.

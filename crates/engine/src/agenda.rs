@@ -101,7 +101,8 @@ mod tests {
 
     fn obs(code: &str, value: f64) -> Observation {
         Observation {
-            jobcenter: "t36402".parse().unwrap(),
+            region: "t36402".parse().unwrap(),
+            period: zielwerk_domain::PeriodKind::Month,
             indicator: code.parse().unwrap(),
             month: "2022-12".parse().unwrap(),
             value: Some(value),

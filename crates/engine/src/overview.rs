@@ -410,7 +410,8 @@ mod tests {
 
     fn obs(code: &str, month: &str, value: f64) -> Observation {
         Observation {
-            jobcenter: "t36402".parse().unwrap(),
+            region: "t36402".parse().unwrap(),
+            period: zielwerk_domain::PeriodKind::Month,
             indicator: code.parse().unwrap(),
             month: month.parse().unwrap(),
             value: Some(value),

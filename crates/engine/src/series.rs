@@ -2,7 +2,9 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use zielwerk_domain::{Formula, Indicator, IndicatorCode, Observation, ValueStatus, YearMonth};
+use zielwerk_domain::{
+    Formula, Indicator, IndicatorCode, Observation, PeriodKind, ValueStatus, YearMonth,
+};
 
 /// One month of an indicator: the value and, where it is a ratio, its components.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -37,11 +39,11 @@ pub fn stored_series<'a>(
     observations: impl IntoIterator<Item = &'a Observation>,
 ) -> Series {
     let mut out = Series::new();
-    // Totals only: breakdowns (e.g. by household size) are classes of a total, not the total.
-    for obs in observations
-        .into_iter()
-        .filter(|o| o.indicator == indicator.code && o.breakdown.is_none())
-    {
+    // Monthly totals only: breakdowns (e.g. by household size) are classes of a total, not the
+    // total; a year or a 12-month mean is not the value of its last month.
+    for obs in observations.into_iter().filter(|o| {
+        o.indicator == indicator.code && o.breakdown.is_none() && o.period == PeriodKind::Month
+    }) {
         let point = match indicator.formula {
             Formula::StoredRatio { scale } => match (obs.numerator, obs.denominator) {
                 (Some(n), Some(d)) if d != 0.0 => Some(Point {
@@ -93,10 +95,31 @@ impl Gap {
     }
 }
 
-/// Evaluates indicators month by month from stored series, following formulas.
+/// Builds the stored series of `indicator` for periods of `kind` (a yearly series, the
+/// 12-month means), keyed by each period's last month.
+pub fn stored_period_series<'a>(
+    indicator: &Indicator,
+    kind: PeriodKind,
+    observations: impl IntoIterator<Item = &'a Observation>,
+) -> Series {
+    let of_kind: Vec<Observation> = observations
+        .into_iter()
+        .filter(|o| o.period == kind)
+        .map(|o| Observation {
+            period: PeriodKind::Month,
+            ..o.clone()
+        })
+        .collect();
+    stored_series(indicator, &of_kind)
+}
+
+/// Evaluates indicators period by period from stored series, following formulas: month by
+/// month, or year by year for yearly series ([`Evaluator::yearly`]).
 pub struct Evaluator<'a> {
     indicators: &'a [Indicator],
     stored: &'a SeriesSet,
+    /// Months from one period to the next: 1, or 12 for yearly series (keyed by December).
+    step: i32,
 }
 
 /// Formulas nest only a few levels; the guard keeps a corrupt catalogue (cycles are refused when
@@ -105,7 +128,22 @@ const MAX_DEPTH: u32 = 16;
 
 impl<'a> Evaluator<'a> {
     pub fn new(indicators: &'a [Indicator], stored: &'a SeriesSet) -> Self {
-        Self { indicators, stored }
+        Self {
+            indicators,
+            stored,
+            step: 1,
+        }
+    }
+
+    /// An evaluator of yearly series (each keyed by its December, see
+    /// [`stored_period_series`]): a change over n periods is over n years; twelve-month windows
+    /// have no meaning and give no value.
+    pub fn yearly(indicators: &'a [Indicator], stored: &'a SeriesSet) -> Self {
+        Self {
+            indicators,
+            stored,
+            step: PeriodKind::Year.step(),
+        }
     }
 
     /// The value of `code` in `month`, or why there is none.
@@ -175,6 +213,44 @@ impl<'a> Evaluator<'a> {
                     denominator: Some(before.value),
                     status: combine(now.status, before.status),
                 })
+            }
+            Formula::Change {
+                base,
+                periods,
+                percent,
+            } => {
+                let now = input(base, month)?;
+                let earlier = month
+                    .plus(-i32::from(*periods) * self.step)
+                    .ok_or_else(|| {
+                        Gap::new("Der Vergleichszeitraum liegt außerhalb des zulässigen Bereichs")
+                    })?;
+                let (one, many) = if self.step == 1 {
+                    ("Monat", "Monate")
+                } else {
+                    ("Jahr", "Jahre")
+                };
+                let ago = zielwerk_domain::format::counted(usize::from(*periods), one, many);
+                let before = input(base, earlier)
+                    .map_err(|g| g.context(&format!("Wert {ago} früher fehlt")))?;
+                if *percent && before.value == 0.0 {
+                    return Err(Gap::new(format!("{base} ist {ago} früher null")));
+                }
+                Ok(Point {
+                    value: if *percent {
+                        (now.value / before.value - 1.0) * 100.0
+                    } else {
+                        now.value - before.value
+                    },
+                    numerator: Some(now.value),
+                    denominator: Some(before.value),
+                    status: combine(now.status, before.status),
+                })
+            }
+            Formula::Rolling12 { .. } | Formula::RollingRate { .. } if self.step != 1 => {
+                Err(Gap::new(format!(
+                    "Die Formel von {code} rechnet über 12 Monate und wird nur aus Monatswerten gebildet"
+                )))
             }
             Formula::Rolling12 {
                 numerator,
@@ -406,7 +482,8 @@ mod tests {
     fn stored_ratio_with_zero_denominator_is_no_value() {
         let indicator = ind("QUOTE", Formula::StoredRatio { scale: 100.0 });
         let obs = |n, d| Observation {
-            jobcenter: "t36402".parse().unwrap(),
+            region: "t36402".parse().unwrap(),
+            period: zielwerk_domain::PeriodKind::Month,
             indicator: code("QUOTE"),
             month: m("2022-01"),
             value: None,

@@ -33,7 +33,7 @@ fn real(name: &str) -> Option<Vec<u8>> {
 pub fn catalog() -> Catalog {
     let mut c = Catalog::default();
     for j in ["t36402", "t73906"] {
-        c.jobcenters.insert(j.parse().expect("demo Jobcenter"));
+        c.regions.insert(j.parse().expect("demo Jobcenter"));
     }
     for ind in catalogue() {
         c.indicators.insert(ind.code.clone(), ind);

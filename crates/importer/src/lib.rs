@@ -10,8 +10,8 @@ use zielwerk_ingest::long_csv::{self, Accepted, Catalog, Problem, Refused};
 use zielwerk_ingest::mapped::{self, Mapping};
 use zielwerk_store::{KeptFinal, RecordOutcome, Store, StoreError};
 
-/// Whether the importing user may write values for a Jobcenter.
-pub type MayWrite = Box<dyn Fn(&zielwerk_domain::BaId) -> bool + Send + Sync>;
+/// Whether the importing user may write values for a region.
+pub type MayWrite = Box<dyn Fn(&zielwerk_domain::RegionId) -> bool + Send + Sync>;
 
 /// What to import.
 pub struct Request {
@@ -66,7 +66,7 @@ fn is_workbook(name: &str) -> bool {
         .any(|ext| name.ends_with(ext))
 }
 
-/// What a file may refer to: the known Jobcenter, the built-in catalogue and every agreement's
+/// What a file may refer to: the known regions (the register and the Jobcenter), the built-in catalogue and every agreement's
 /// indicators. Read in two statements, whatever the size of the database: nothing here reads
 /// values (whether a projection meets a final value is decided by the store, per chunk).
 pub async fn catalog(store: &Store) -> Result<Catalog, StoreError> {
@@ -74,8 +74,8 @@ pub async fn catalog(store: &Store) -> Result<Catalog, StoreError> {
     for ind in zielwerk_domain::keyfigures::catalogue() {
         catalog.indicators.insert(ind.code.clone(), ind);
     }
-    let (jobcenters, indicators) = store.import_catalog().await?;
-    catalog.jobcenters.extend(jobcenters);
+    let (regions, indicators) = store.import_catalog().await?;
+    catalog.regions.extend(regions);
     for ind in indicators {
         catalog.indicators.entry(ind.code.clone()).or_insert(ind);
     }
@@ -149,7 +149,7 @@ fn kept_final_warnings(listed: &[KeptFinal], total: u64) -> Vec<Problem> {
             message: format!(
                 "Für {} {} ist schon ein endgültiger Wert gespeichert; er bleibt, der vorläufige Wert dieser Zeile wird nicht übernommen",
                 k.indicator,
-                k.month.german_long()
+                k.period.german_long()
             ),
         })
         .collect();
@@ -185,7 +185,7 @@ pub async fn run(store: &Store, request: Request, when: &str) -> Result<Report, 
     };
     let mut catalog = catalog(store).await.map_err(store_error)?;
     if let Some(may_write) = &may_write {
-        catalog.jobcenters.retain(|j| may_write(j));
+        catalog.regions.retain(|r| may_write(r));
     }
     let source = Source {
         kind: SourceKind::File,

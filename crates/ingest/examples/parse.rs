@@ -30,9 +30,7 @@ fn main() {
     } else {
         jobcenters
     } {
-        catalog
-            .jobcenters
-            .insert(jc.parse().expect("a Jobcenter id"));
+        catalog.regions.insert(jc.parse().expect("a region id"));
     }
     let file = std::fs::File::open(&path).expect("the file opens");
     let started = std::time::Instant::now();

@@ -143,6 +143,24 @@ enum FormulaKind {
     YearOverYear,
     Rolling12,
     RollingRate,
+    Change,
+}
+
+impl FormulaKind {
+    /// The kind as the file writes it, and the fields it needs, for messages.
+    fn describe(self) -> (&'static str, &'static str) {
+        match self {
+            FormulaKind::Stored => ("stored", "keine"),
+            FormulaKind::StoredRatio => ("stored_ratio", "keine (scale nach Wunsch)"),
+            FormulaKind::Ratio => ("ratio", "numerator, denominator (scale nach Wunsch)"),
+            FormulaKind::YearOverYear => ("year_over_year", "base"),
+            FormulaKind::Rolling12 => ("rolling12", "numerator, denominator"),
+            FormulaKind::RollingRate => {
+                ("rolling_rate", "numerator, denominator (lag nach Wunsch)")
+            }
+            FormulaKind::Change => ("change", "base, periods (percent nach Wunsch)"),
+        }
+    }
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -159,6 +177,12 @@ struct FormulaDto {
     scale: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     lag: Option<u8>,
+    /// For `change`: over how many periods of the series.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    periods: Option<u16>,
+    /// For `change`: in percent instead of the difference.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    percent: Option<bool>,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -289,13 +313,16 @@ fn datetime_of(date: NaiveDate) -> Datetime {
 }
 
 fn convert_formula(dto: &FormulaDto, at: &[PathSeg], problems: &mut Problems) -> Option<Formula> {
+    let (kind, fields) = dto.kind.describe();
     let need = |field: Option<&IndicatorCode>, name: &'static str, problems: &mut Problems| {
         if field.is_none() {
             let mut p = at.to_vec();
             p.push(F(name));
             problems.push(
                 &p,
-                format!("Für diese Formelart fehlt das Feld „{name}“ (Code einer Kennzahl)"),
+                format!(
+                    "Für die Formelart „{kind}“ fehlt das Feld „{name}“ (Code einer Kennzahl); sie braucht: {fields}"
+                ),
             );
         }
         field.cloned()
@@ -306,12 +333,18 @@ fn convert_formula(dto: &FormulaDto, at: &[PathSeg], problems: &mut Problems) ->
             p.push(F(name));
             problems.push(
                 &p,
-                format!("Das Feld „{name}“ passt nicht zu dieser Formelart"),
+                format!(
+                    "Das Feld „{name}“ passt nicht zur Formelart „{kind}“; sie braucht: {fields}"
+                ),
             );
         }
     };
     if !matches!(dto.kind, FormulaKind::RollingRate) {
         forbid(dto.lag.is_some(), "lag", problems);
+    }
+    if !matches!(dto.kind, FormulaKind::Change) {
+        forbid(dto.periods.is_some(), "periods", problems);
+        forbid(dto.percent.is_some(), "percent", problems);
     }
     match dto.kind {
         FormulaKind::Stored => {
@@ -366,6 +399,31 @@ fn convert_formula(dto: &FormulaDto, at: &[PathSeg], problems: &mut Problems) ->
                 numerator: n?,
                 denominator: d?,
                 lag: dto.lag.unwrap_or(0),
+            })
+        }
+        FormulaKind::Change => {
+            forbid(dto.numerator.is_some(), "numerator", problems);
+            forbid(dto.denominator.is_some(), "denominator", problems);
+            forbid(dto.scale.is_some(), "scale", problems);
+            let base = need(dto.base.as_ref(), "base", problems);
+            let periods = match dto.periods {
+                Some(n) if n >= 1 => Some(n),
+                _ => {
+                    let mut p = at.to_vec();
+                    p.push(F("periods"));
+                    problems.push(
+                        &p,
+                        format!(
+                            "Für die Formelart „{kind}“ fehlt das Feld „periods“ (über wie viele Zeiträume, mindestens 1); sie braucht: {fields}"
+                        ),
+                    );
+                    None
+                }
+            };
+            Some(Formula::Change {
+                base: base?,
+                periods: periods?,
+                percent: dto.percent.unwrap_or(false),
             })
         }
     }
@@ -952,6 +1010,8 @@ fn formula_dto(f: &Formula) -> FormulaDto {
         base: None,
         scale: None,
         lag: None,
+        periods: None,
+        percent: None,
     };
     match f {
         Formula::Stored => empty(FormulaKind::Stored),
@@ -990,6 +1050,16 @@ fn formula_dto(f: &Formula) -> FormulaDto {
             denominator: Some(denominator.clone()),
             lag: Some(*lag),
             ..empty(FormulaKind::RollingRate)
+        },
+        Formula::Change {
+            base,
+            periods,
+            percent,
+        } => FormulaDto {
+            base: Some(base.clone()),
+            periods: Some(*periods),
+            percent: percent.then_some(true),
+            ..empty(FormulaKind::Change)
         },
     }
 }

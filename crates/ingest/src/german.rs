@@ -3,7 +3,7 @@
 //! Each function accepts exactly the forms documented on it and refuses everything else with a
 //! German message; nothing is guessed silently.
 
-use zielwerk_domain::YearMonth;
+use zielwerk_domain::{Period, YearMonth};
 
 /// How decimals are written in a file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -137,6 +137,41 @@ impl std::fmt::Display for Shortened<'_> {
     }
 }
 
+/// Parses a period: a month (every form of [`parse_month`]), a calendar year (`2015`), or a
+/// 12-month mean as the BA writes it (`202505..202604`, also `2025-05..2026-04` or
+/// `05/2025 bis 04/2026`), which must span exactly twelve months.
+pub fn parse_period(raw: &str) -> Result<Period, String> {
+    let s = raw.trim();
+    let shown = Shortened(raw);
+    if s.len() == 4 && s.bytes().all(|b| b.is_ascii_digit()) {
+        return Period::year(s.parse().unwrap_or(0)).map_err(|e| format!("„{shown}“: {e}"));
+    }
+    let range = s
+        .split_once("..")
+        .or_else(|| s.split_once(" bis "))
+        .or_else(|| s.split_once('–'));
+    let Some((a, b)) = range else {
+        // Most values are monthly: the month's message stays as it was.
+        return parse_month(s).map(Period::month);
+    };
+    let month = |p: &str| {
+        let p = p.trim();
+        // 202505: the BA's compact form of a month.
+        if p.len() == 6 && p.bytes().all(|b| b.is_ascii_digit()) {
+            return parse_month(&format!("{}-{}", &p[..4], &p[4..]));
+        }
+        parse_month(p)
+    };
+    let (start, end) = (month(a)?, month(b)?);
+    if start.months_until(end) != 11 {
+        return Err(format!(
+            "„{shown}“ umfasst {} statt 12 Monate; ein Durchschnitt über 12 Monate reicht z. B. von 202505 bis 202604",
+            start.months_until(end) + 1
+        ));
+    }
+    Ok(Period::mean12(end))
+}
+
 /// Parses a month as `2022-03`, `03/2022`, `3/2022`, `03.2022` (MM.JJJJ), `März 2022` (also
 /// `Maerz`, `Mär`, `Mrz`), `01.03.2022` (a date on the first of the month) or `2022-03-01`.
 pub fn parse_month(raw: &str) -> Result<YearMonth, String> {
@@ -217,6 +252,23 @@ pub fn parse_month(raw: &str) -> Result<YearMonth, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn periods_of_every_kind() {
+        assert_eq!(parse_period("2022-03").unwrap().to_string(), "2022-03");
+        assert_eq!(parse_period("März 2022").unwrap().to_string(), "2022-03");
+        assert_eq!(parse_period("2015").unwrap().to_string(), "2015");
+        for mean in ["202505..202604", "2025-05..2026-04", "05/2025 bis 04/2026"] {
+            assert_eq!(
+                parse_period(mean).unwrap().to_string(),
+                "2025-05..2026-04",
+                "{mean}"
+            );
+        }
+        let e = parse_period("202505..202603").unwrap_err();
+        assert!(e.contains("umfasst 11 statt 12 Monate"), "{e}");
+        assert!(parse_period("1999").is_err());
+    }
 
     /// Found by zielwerk-fuzz (zuordnung): a month of 8,000 characters was repeated whole in each
     /// of a hundred problems.

@@ -1,5 +1,5 @@
-//! Monthly figures in the long CSV format (`docs/import-long-csv.md`): one row per Jobcenter,
-//! indicator, month and breakdown class.
+//! Figures in the long CSV format (`docs/import-long-csv.md`): one row per region (a Jobcenter,
+//! Kreis, Land or the Bund), indicator, period (month, year, 12-month mean) and breakdown class.
 //!
 //! The reader streams: rows are parsed, checked and handed to a sink in chunks, so memory stays
 //! flat (only the keys seen, for the duplicate check, grow with the file). The caller runs the
@@ -16,10 +16,11 @@ use std::rc::Rc;
 use chrono::NaiveDate;
 use sha2::{Digest, Sha256};
 use zielwerk_domain::{
-    BaId, Breakdown, Formula, Indicator, IndicatorCode, Observation, Unit, ValueStatus, YearMonth,
+    Breakdown, Formula, Indicator, IndicatorCode, Observation, Period, PeriodKind, RegionId,
+    RegionKind, Unit, ValueStatus,
 };
 
-use crate::german::{DecimalStyle, parse_month, parse_number};
+use crate::german::{DecimalStyle, parse_number, parse_period};
 
 /// Rows handed to the sink at once.
 pub const CHUNK: usize = 10_000;
@@ -29,10 +30,12 @@ pub const MAX_LISTED: usize = 100;
 /// How much of an offending value a message repeats.
 pub const MAX_VALUE_SHOWN: usize = 60;
 
-/// What the file may refer to: the Jobcenter and indicators the installation knows.
+/// What the file may refer to: the regions and indicators the installation knows.
 #[derive(Debug, Clone, Default)]
 pub struct Catalog {
-    pub jobcenters: HashSet<BaId>,
+    /// The regions values may belong to: the register (Kreise, Länder, Bund) and the Jobcenter
+    /// the importing person may import for.
+    pub regions: HashSet<RegionId>,
     pub indicators: HashMap<IndicatorCode, Indicator>,
     /// The latest plausible Datenstand (today, set by the importer): a figure cannot have been
     /// compiled in the future. `None` checks nothing (tests of other rules).
@@ -353,6 +356,13 @@ pub fn read_rows(
     let mut index: HashMap<&str, usize> = HashMap::new();
     for (i, name) in header.iter().enumerate() {
         let name = name.trim().trim_start_matches('\u{feff}').to_lowercase();
+        // A region that is not a Jobcenter, a period that is not a month: the same columns
+        // under the names that fit them.
+        let name = match name.as_str() {
+            "region" => "jobcenter".to_owned(),
+            "zeitraum" => "monat".to_owned(),
+            _ => name,
+        };
         match COLUMNS.iter().find(|c| **c == name) {
             // Two columns of one name: which one is meant cannot be guessed (a row meant for
             // one Jobcenter would be written to another).
@@ -456,8 +466,8 @@ pub(crate) struct Checker<'a> {
     pub(crate) errs: Collected,
     /// Series (Jobcenter, indicator, breakdown) by number, so that the per-row state below
     /// holds small integers rather than strings: memory stays low for files of millions of rows.
-    series: HashMap<(String, String, String), u32>,
-    series_names: Vec<(String, String, String)>,
+    series: HashMap<SeriesName, u32>,
+    series_names: Vec<SeriesName>,
     /// The row of each month of each series, for the duplicate and the gap check.
     months: Vec<SeriesMonths>,
     chunk: Vec<Observation>,
@@ -469,19 +479,21 @@ pub(crate) struct Checker<'a> {
     /// The last raw text of each column and what it was read as: rows of one file mostly repeat
     /// the Jobcenter, indicator, status, Datenstand and breakdown of the row before.
     memo: Memo<'a>,
+    /// The identities the values must satisfy, and the values they need.
+    identities: crate::identity::Identities,
 }
 
 /// See [`Checker::memo`].
 #[derive(Default)]
 struct Memo<'a> {
-    jobcenter: Option<(String, Result<BaId, String>)>,
+    region: Option<(String, Result<RegionId, String>)>,
     indicator: Option<(String, Result<&'a Indicator, String>)>,
     status: Option<(String, Option<ValueStatus>)>,
     datenstand: Option<(String, Option<NaiveDate>)>,
     breakdown: Option<(String, Result<Breakdown, String>)>,
-    /// The series of the last row: Jobcenter, indicator, the breakdown's raw text and the
-    /// series' number.
-    series: Option<(String, String, String, u32)>,
+    /// The series of the last row: region, indicator, the breakdown's raw text, the kind of
+    /// period and the series' number.
+    series: Option<(String, String, String, PeriodKind, u32)>,
 }
 
 /// What `read` returned for `raw` last time, or reads it now and keeps it.
@@ -503,7 +515,11 @@ fn remembered<T: Clone>(
 /// Takes the checked values a chunk at a time, with the line of each.
 pub type RowSink<'a> = dyn FnMut(Vec<Observation>, Vec<u64>) -> Result<(), String> + 'a;
 
-/// The rows of one series by month, four bytes a month from its first to its last: memory
+/// A series in a file: region, indicator, breakdown key, kind of period (a 12-month mean and
+/// the monthly values are two series, never duplicates of each other).
+type SeriesName = (String, String, String, PeriodKind);
+
+/// The rows of one series by period, four bytes a period from its first to its last: memory
 /// grows with the series and their spans, not with the rows of the file.
 #[derive(Debug, Default)]
 pub(crate) struct SeriesMonths {
@@ -514,8 +530,8 @@ pub(crate) struct SeriesMonths {
 
 impl SeriesMonths {
     /// Notes the line of a month; `false` if the month has a line already.
-    fn note(&mut self, month: YearMonth, row: u64) -> bool {
-        let m = month.index();
+    fn note(&mut self, period: Period, row: u64) -> bool {
+        let m = period.index();
         let row = u32::try_from(row).unwrap_or(u32::MAX).max(1);
         if self.rows.is_empty() {
             self.first = m;
@@ -535,9 +551,9 @@ impl SeriesMonths {
         true
     }
 
-    /// Each gap: the last month before it, the first after it and that month's line.
-    fn gaps(&self) -> impl Iterator<Item = (YearMonth, YearMonth, u64)> + '_ {
-        let month = |i: usize| YearMonth::from_index(self.first + i as i32);
+    /// Each gap: the last period before it, the first after it and that period's line.
+    fn gaps(&self, kind: PeriodKind) -> impl Iterator<Item = (Period, Period, u64)> + '_ {
+        let month = move |i: usize| Period::from_index(kind, self.first + i as i32);
         let present = self
             .rows
             .iter()
@@ -571,7 +587,14 @@ impl<'a> Checker<'a> {
             sink,
             sink_failed: false,
             memo: Memo::default(),
+            identities: Default::default(),
         }
+    }
+
+    /// Checks the values against `identities` too (warnings at the end).
+    pub(crate) fn with_identities(mut self, identities: &[crate::identity::Identity]) -> Self {
+        self.identities = crate::identity::Identities::new(identities);
+        self
     }
 
     /// Checks one value. `get` returns the raw text of a logical column (`jobcenter`, `kennzahl`,
@@ -595,13 +618,20 @@ impl<'a> Checker<'a> {
 
         let jc_raw = &get("jobcenter");
         let catalog = self.catalog;
-        let jobcenter = remembered(&mut self.memo.jobcenter, jc_raw, |raw| {
-            match raw.parse::<BaId>() {
-                Ok(id) if catalog.jobcenters.contains(&id) => Ok(id),
-                Ok(_) => Err(
+        let jobcenter = remembered(&mut self.memo.region, jc_raw, |raw| {
+            match RegionId::from_key(raw) {
+                Ok(id) if catalog.regions.contains(&id) => Ok(id),
+                Ok(id) if id.kind() == RegionKind::Jobcenter => Err(
                     "Dieses Jobcenter ist nicht bekannt; importieren Sie zuerst seine Vereinbarung"
                         .to_owned(),
                 ),
+                Ok(id) if id.kind() == RegionKind::Kreis => Err(format!(
+                    "Kein Kreis im Regionsregister hat den Kreisschlüssel {id}; eine Jobcenter-Kennung der BA beginnt mit „t“ (z. B. t36402)"
+                )),
+                Ok(id) => Err(format!(
+                    "Die Region {id} ({}) steht nicht im Regionsregister",
+                    id.kind().label_de()
+                )),
                 Err(e) => Err(e.to_string()),
             }
         })
@@ -624,7 +654,7 @@ impl<'a> Checker<'a> {
         .map_err(|e| bad("kennzahl", code_raw, e))
         .ok();
         let month_raw = &get("monat");
-        let month = parse_month(month_raw)
+        let period = parse_period(month_raw)
             .map_err(|e| bad("monat", month_raw, e))
             .ok();
         let status_raw = &get("status");
@@ -657,16 +687,23 @@ impl<'a> Checker<'a> {
                 ),
             );
         }
-        if let (Some(m), Some(ds)) = (month, datenstand)
-            && ds < m.first_day()
+        if let (Some(p), Some(ds)) = (period, datenstand)
+            && ds < p.end.first_day()
         {
             bad(
                 "datenstand",
                 ds_raw,
-                format!(
-                    "Der Datenstand liegt vor dem Monat {}, zu dem der Wert gehört",
-                    m.german_long()
-                ),
+                match p.kind {
+                    PeriodKind::Month => format!(
+                        "Der Datenstand liegt vor dem Monat {}, zu dem der Wert gehört",
+                        p.end.german_long()
+                    ),
+                    _ => format!(
+                        "Der Datenstand liegt vor dem letzten Monat ({}) des Zeitraums {}, zu dem der Wert gehört",
+                        p.end.german_long(),
+                        p.german_long()
+                    ),
+                },
             );
         }
         let number = |c: &str, bad: &mut dyn FnMut(&str, &str, String)| -> Option<Option<f64>> {
@@ -701,7 +738,7 @@ impl<'a> Checker<'a> {
         let (
             Some(jobcenter),
             Some(indicator),
-            Some(month),
+            Some(period),
             Some(status),
             Some(datenstand),
             Some(value),
@@ -711,7 +748,7 @@ impl<'a> Checker<'a> {
         ) = (
             jobcenter,
             indicator,
-            month,
+            period,
             status,
             datenstand,
             value,
@@ -801,10 +838,11 @@ impl<'a> Checker<'a> {
         // The series by the raw texts of the row before (a breakdown written differently but
         // meaning the same is found by its key below).
         let series = match &self.memo.series {
-            Some((jc, code, bd, id))
+            Some((jc, code, bd, kind, id))
                 if jc == jobcenter.as_str()
                     && code == indicator.code.as_str()
-                    && bd == breakdown_raw.as_ref() =>
+                    && bd == breakdown_raw.as_ref()
+                    && *kind == period.kind =>
             {
                 *id
             }
@@ -813,6 +851,7 @@ impl<'a> Checker<'a> {
                     jobcenter.to_string(),
                     indicator.code.to_string(),
                     breakdown.as_ref().map(Breakdown::key).unwrap_or_default(),
+                    period.kind,
                 );
                 let id = match self.series.get(&name) {
                     Some(id) => *id,
@@ -824,26 +863,27 @@ impl<'a> Checker<'a> {
                         id
                     }
                 };
-                self.memo.series = Some((name.0, name.1, breakdown_raw.to_string(), id));
+                self.memo.series = Some((name.0, name.1, breakdown_raw.to_string(), name.3, id));
                 id
             }
         };
-        if !self.months[series as usize].note(month, row) {
+        if !self.months[series as usize].note(period, row) {
             bad(
                 "monat",
                 month_raw,
                 format!(
                     "Für {} {} gibt es in dieser Datei schon einen Wert (doppelter Schlüssel)",
                     indicator.code,
-                    month.german_long()
+                    period.german_long()
                 ),
             );
             return;
         }
         self.chunk.push(Observation {
-            jobcenter,
+            region: jobcenter,
             indicator: indicator.code.clone(),
-            month,
+            month: period.end,
+            period: period.kind,
             value: if matches!(indicator.formula, Formula::StoredRatio { .. }) {
                 None
             } else {
@@ -856,6 +896,9 @@ impl<'a> Checker<'a> {
             breakdown,
         });
         self.chunk_rows.push(row);
+        if let Some(last) = self.chunk.last() {
+            self.identities.note(last, row);
+        }
         if self.chunk.len() >= CHUNK && !self.errs.any() && !self.sink_failed {
             let rows = std::mem::replace(&mut self.chunk_rows, Vec::with_capacity(CHUNK));
             let chunk = std::mem::replace(&mut self.chunk, Vec::with_capacity(CHUNK));
@@ -895,8 +938,10 @@ impl<'a> Checker<'a> {
         }
         // Gaps inside a series are worth a look before confirming, but not an error.
         let mut warnings = Vec::new();
-        for ((jc, code, breakdown), months) in self.series_names.into_iter().zip(self.months) {
-            for (a, b, row_b) in months.gaps() {
+        for ((jc, code, breakdown, kind), months) in self.series_names.into_iter().zip(self.months)
+        {
+            let (one, many) = kind.unit_de();
+            for (a, b, row_b) in months.gaps(kind) {
                 warnings.push(Problem {
                     row: row_b,
                     column: "monat".into(),
@@ -910,14 +955,15 @@ impl<'a> Checker<'a> {
                         },
                         a.german_long(),
                         b.german_long(),
-                        match a.months_until(b) - 1 {
-                            1 => "fehlt 1 Monat".to_owned(),
-                            n => format!("fehlen {n} Monate"),
+                        match b.index() - a.index() - 1 {
+                            1 => format!("fehlt 1 {one}"),
+                            n => format!("fehlen {n} {many}"),
                         }
                     ),
                 });
             }
         }
+        warnings.extend(self.identities.warnings());
         Ok((self.rows, warnings))
     }
 }

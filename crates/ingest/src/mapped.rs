@@ -8,9 +8,9 @@ use std::collections::{BTreeMap, HashMap};
 use std::io::Read;
 
 use serde::Deserialize;
-use zielwerk_domain::{Observation, YearMonth};
+use zielwerk_domain::Observation;
 
-use crate::german::{parse_month, parse_number};
+use crate::german::{parse_number, parse_period};
 use crate::location::line_col;
 use crate::long_csv::{
     Accepted, Catalog, Checker, Collected, Opened, Problem, Refused, RowSink, open,
@@ -46,18 +46,21 @@ pub struct ValueRule {
     pub breakdown: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Mapping {
     pub format: String,
     /// Shown as the source of every value.
     pub label: String,
-    /// The Jobcenter of every row, or …
-    #[serde(default)]
+    /// The region of every row (a Jobcenter's BA id, a Kreis, Land or the Bund by any of its
+    /// keys), or …
+    #[serde(default, alias = "region")]
     pub jobcenter: Option<String>,
     /// … the column holding it.
-    #[serde(default)]
+    #[serde(default, alias = "region_column")]
     pub jobcenter_column: Option<String>,
+    /// The column of the period: a month, a year (`2015`) or a 12-month mean (`202505..202604`).
+    #[serde(alias = "period_column")]
     pub month_column: String,
     pub status: StatusRule,
     /// `next_month` (the first day of the month after the value's month) or a date `JJJJ-MM-TT`.
@@ -75,6 +78,9 @@ pub struct Mapping {
     #[serde(default = "one")]
     pub header_rows: u32,
     pub values: Vec<ValueRule>,
+    /// Identities the values must satisfy (checked; each violation is a warning).
+    #[serde(default)]
+    pub identities: Vec<crate::identity::Identity>,
 }
 
 fn one() -> u32 {
@@ -100,7 +106,7 @@ pub fn parse_mapping(file: &str, source: &str) -> Result<Mapping, String> {
         ));
     }
     if mapping.jobcenter.is_some() == mapping.jobcenter_column.is_some() {
-        return fail("Genau eines von „jobcenter“ (fester Wert) oder „jobcenter_column“ (Spalte) ist anzugeben".into());
+        return fail("Genau eines von „jobcenter“/„region“ (fester Wert) oder „jobcenter_column“/„region_column“ (Spalte) ist anzugeben".into());
     }
     if mapping.datenstand != "next_month"
         && chrono::NaiveDate::parse_from_str(&mapping.datenstand, "%Y-%m-%d").is_err()
@@ -238,7 +244,24 @@ fn process(
         .jobcenter_column
         .clone()
         .unwrap_or_else(|| "jobcenter (Zuordnung)".into());
-    let mut checker = Checker::new(catalog, style, sink);
+    for identity in &mapping.identities {
+        let known = |c: &str| {
+            c.parse::<zielwerk_domain::IndicatorCode>()
+                .is_ok_and(|code| catalog.indicators.contains_key(&code))
+        };
+        if let Err(message) = identity.check(&known) {
+            problems.push(Problem {
+                row: 1,
+                column: String::new(),
+                value: String::new(),
+                message: format!("Zuordnung: {message}"),
+            });
+        }
+    }
+    if !problems.list.is_empty() {
+        return Err(problems);
+    }
+    let mut checker = Checker::new(catalog, style, sink).with_identities(&mapping.identities);
     for item in rows {
         let (row, record) = match item {
             Ok(r) => r,
@@ -255,9 +278,9 @@ fn process(
         // The Datenstand follows from the month; an unreadable month is reported once, as such.
         // Never later than today: the first of next month is an assumption, not a date read.
         let datenstand = fixed_datenstand.clone().unwrap_or_else(|| {
-            parse_month(&month_raw)
+            parse_period(&month_raw)
                 .ok()
-                .and_then(YearMonth::next)
+                .and_then(|p| p.end.next())
                 .map(|m| {
                     let first = m.first_day();
                     catalog.latest_datenstand.map_or(first, |l| first.min(l))

@@ -7,7 +7,7 @@ use zielwerk_ingest::long_csv::{CHUNK, Catalog, Refused, read};
 
 fn catalog() -> Catalog {
     let mut c = Catalog::default();
-    c.jobcenters.insert("t36402".parse().unwrap());
+    c.regions.insert("t36402".parse().unwrap());
     for ind in catalogue() {
         c.indicators.insert(ind.code.clone(), ind);
     }
@@ -133,7 +133,8 @@ fn bad_rows_are_refused_with_place_and_value() {
         "36402;BG;2022-02;1;;;final;31.01.2023",
         "jobcenter",
         "36402",
-        "„36402“ ist keine BA-Jobcenter-Kennung: erwartet wird „t“ gefolgt von fünf Ziffern (z. B. t36402)",
+        // Five digits are a Kreisschlüssel (regions, issue 18); the message points to the BA id.
+        "Kein Kreis im Regionsregister hat den Kreisschlüssel 36402; eine Jobcenter-Kennung der BA beginnt mit „t“ (z. B. t36402)",
     );
     refused(
         "t36402;XYZ;2022-02;1;;;final;31.01.2023",

@@ -11,8 +11,8 @@ const ROOT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../..");
 
 fn catalog() -> Catalog {
     let mut c = Catalog::default();
-    c.jobcenters.insert("t73906".parse().unwrap());
-    c.jobcenters.insert("t36402".parse().unwrap());
+    c.regions.insert("t73906".parse().unwrap());
+    c.regions.insert("t36402".parse().unwrap());
     for ind in catalogue() {
         c.indicators.insert(ind.code.clone(), ind);
     }
@@ -112,7 +112,7 @@ fn mettmann_household_sizes_sum_to_17_225() {
     assert_eq!(by(&obs, "KDU_ANERKANNT_JE_BG")[&month], 732.3986);
     assert!(
         obs.iter()
-            .all(|o| o.jobcenter.as_str() == "t36402" && o.status == ValueStatus::Final)
+            .all(|o| o.region.as_str() == "t36402" && o.status == ValueStatus::Final)
     );
 }
 
@@ -143,7 +143,7 @@ fn a_mapping_naming_a_missing_column_is_refused_with_that_column() {
     .unwrap_err();
     assert_eq!(
         e,
-        "Zuordnungsdatei m.toml: Genau eines von „jobcenter“ (fester Wert) oder „jobcenter_column“ (Spalte) ist anzugeben"
+        "Zuordnungsdatei m.toml: Genau eines von „jobcenter“/„region“ (fester Wert) oder „jobcenter_column“/„region_column“ (Spalte) ist anzugeben"
     );
 }
 

@@ -6,9 +6,9 @@ use chrono::NaiveDate;
 use sqlx::any::AnyRow;
 use sqlx::{Any, Row, Transaction};
 use zielwerk_domain::{
-    Accumulation, Agreement, AgreementKey, AgreementStatus, AreaKind, BaId, Direction, Formula,
-    Goal, GoalArea, Indicator, IndicatorCode, Jobcenter, Measure, Origin, Party, PartyRole, Target,
-    Tolerance, Unit, YearMonth,
+    Accumulation, Agreement, AgreementKey, AgreementStatus, AreaKind, Direction, Formula, Goal,
+    GoalArea, Indicator, IndicatorCode, Jobcenter, Measure, Origin, Party, PartyRole, Region,
+    RegionId, Target, Tolerance, Unit, YearMonth,
 };
 
 use crate::audit::{Change, record};
@@ -103,6 +103,29 @@ impl Store {
         .bind(jc.vergleichstyp.as_deref())
         .execute(&mut *tx)
         .await?;
+        // The Jobcenter as a region: in the Land of its AGS, covering the Kreis of its AGS.
+        let land = jc.ags.as_str().get(..2).unwrap_or_default();
+        sqlx::query(
+            "INSERT INTO region (id, kind, name, parent_id)
+             VALUES ($1, 'jobcenter', $2, (SELECT id FROM region WHERE kind = 'land' AND id = $3))
+             ON CONFLICT (id) DO UPDATE SET name = excluded.name, parent_id = excluded.parent_id",
+        )
+        .bind(jc.ba_id.as_str())
+        .bind(&jc.name)
+        .bind(land)
+        .execute(&mut *tx)
+        .await?;
+        if let Some(kreis) = jc.ags.as_str().get(..5) {
+            sqlx::query(
+                "INSERT INTO region_coverage (jobcenter_id, kreis_id)
+                 SELECT $1, id FROM region WHERE kind = 'kreis' AND id = $2
+                 ON CONFLICT (jobcenter_id, kreis_id) DO NOTHING",
+            )
+            .bind(jc.ba_id.as_str())
+            .bind(kreis)
+            .execute(&mut *tx)
+            .await?;
+        }
 
         let deleted = sqlx::query("DELETE FROM agreement WHERE id = $1")
             .bind(&id)
@@ -190,16 +213,61 @@ impl Store {
             .collect()
     }
 
-    /// What an import may refer to, in two statements whatever the number of agreements: the
-    /// Jobcenter that have an agreement, and every agreement's indicators (newest agreement
-    /// first, in the order of [`Store::agreements`], so that the first definition of a code is
-    /// the newest).
-    pub async fn import_catalog(&self) -> Result<(Vec<BaId>, Vec<Indicator>)> {
-        let jobcenters = sqlx::query("SELECT DISTINCT jobcenter_id FROM agreement")
+    /// Every region: the register (Bund, Länder, Kreise) and the Jobcenter, each with its
+    /// parent and, for a Jobcenter, the Kreise it covers; ordered by id.
+    pub async fn regions(&self) -> Result<Vec<Region>> {
+        let mut covers: BTreeMap<String, Vec<RegionId>> = BTreeMap::new();
+        for r in sqlx::query("SELECT jobcenter_id, kreis_id FROM region_coverage ORDER BY kreis_id")
+            .fetch_all(&self.pool)
+            .await?
+        {
+            covers
+                .entry(r.try_get("jobcenter_id")?)
+                .or_default()
+                .push(parse_col(
+                    "region_coverage",
+                    "kreis_id",
+                    r.try_get("kreis_id")?,
+                )?);
+        }
+        sqlx::query("SELECT id, kind, name, parent_id FROM region ORDER BY id")
             .fetch_all(&self.pool)
             .await?
             .into_iter()
-            .map(|r| parse_col("agreement", "jobcenter_id", r.try_get("jobcenter_id")?))
+            .map(|r| {
+                let id: String = r.try_get("id")?;
+                let kind: String = r.try_get("kind")?;
+                let region = Region {
+                    id: parse_col("region", "id", id.clone())?,
+                    name: r.try_get("name")?,
+                    parent: r
+                        .try_get::<Option<String>, _>("parent_id")?
+                        .map(|p| parse_col("region", "parent_id", p))
+                        .transpose()?,
+                    covers: covers.remove(&id).unwrap_or_default(),
+                };
+                if region.kind().as_str() != kind {
+                    return Err(StoreError::Corrupt {
+                        table: "region",
+                        column: "kind",
+                        value: kind,
+                    });
+                }
+                Ok(region)
+            })
+            .collect()
+    }
+
+    /// What an import may refer to, in two statements whatever the number of agreements: the
+    /// regions (the register and every Jobcenter that has an agreement), and every agreement's indicators (newest agreement
+    /// first, in the order of [`Store::agreements`], so that the first definition of a code is
+    /// the newest).
+    pub async fn import_catalog(&self) -> Result<(Vec<RegionId>, Vec<Indicator>)> {
+        let regions = sqlx::query("SELECT id FROM region")
+            .fetch_all(&self.pool)
+            .await?
+            .into_iter()
+            .map(|r| parse_col("region", "id", r.try_get("id")?))
             .collect::<Result<Vec<_>>>()?;
         let indicators = sqlx::query(
             "SELECT i.code, i.name, i.description, i.unit, i.direction, i.accumulation, i.formula,
@@ -215,7 +283,7 @@ impl Store {
         .into_iter()
         .map(|r| indicator_from_row(&r))
         .collect::<Result<Vec<_>>>()?;
-        Ok((jobcenters, indicators))
+        Ok((regions, indicators))
     }
 
     /// Loads one agreement whole, or `None` if there is none with that key.
@@ -418,6 +486,19 @@ fn indicator_from_row(r: &AnyRow) -> Result<Indicator> {
                     value: String::new(),
                 })?,
         },
+        "change" => Formula::Change {
+            base: required("formula_base")?,
+            periods: r
+                .try_get::<Option<i64>, _>("formula_lag")?
+                .and_then(|l| u16::try_from(l).ok())
+                .ok_or(StoreError::Corrupt {
+                    table: "indicator",
+                    column: "formula_lag",
+                    value: String::new(),
+                })?,
+            // The scale column holds 100 for a change in percent.
+            percent: scale.is_some_and(|s| s == 100.0),
+        },
         "rolling12" => Formula::Rolling12 {
             numerator: required("formula_numerator")?,
             denominator: required("formula_denominator")?,
@@ -557,6 +638,9 @@ pub(crate) async fn insert_children(
                 Some(*scale),
             ),
             Formula::YearOverYear { base } => ("year_over_year", None, None, Some(base), None),
+            Formula::Change { base, percent, .. } => {
+                ("change", None, None, Some(base), percent.then_some(100.0))
+            }
             Formula::Rolling12 {
                 numerator,
                 denominator,
@@ -575,6 +659,7 @@ pub(crate) async fn insert_children(
         };
         let lag = match ind.formula {
             Formula::RollingRate { lag, .. } => Some(i64::from(lag)),
+            Formula::Change { periods, .. } => Some(i64::from(periods)),
             _ => None,
         };
         // Statements that bind a nullable float are not kept prepared: sqlx 0.8's Any driver types a

@@ -22,8 +22,10 @@ use crate::{Backend, Result, Store, StoreError, now};
 
 /// Every table with data, parents before children (the order a restore inserts in). A test
 /// checks that this and [`NOT_BACKED_UP`] are exactly the set of tables the migrations create.
-pub const TABLES: [&str; 23] = [
+pub const TABLES: [&str; 25] = [
     "jobcenter",
+    "region",
+    "region_coverage",
     "agreement",
     "party",
     "goal_area",
@@ -321,6 +323,13 @@ impl Store {
                     line_no,
                     format!("die Spalten der Tabelle {table} passen nicht zu dieser Datenbank"),
                 ));
+            }
+            if table == "region" {
+                // The register that the migrations wrote gives way to the one of the backup.
+                sqlx::query("DELETE FROM region_coverage")
+                    .execute(&mut *tx)
+                    .await?;
+                sqlx::query("DELETE FROM region").execute(&mut *tx).await?;
             }
             tables += 1;
             current = Some(Batch::new(self.backend, table, expected));

@@ -60,6 +60,8 @@ pub enum StoreError {
     NotFinite(String),
     #[error("Das Jobcenter {0} ist nicht bekannt; importieren Sie zuerst seine Vereinbarung")]
     UnknownJobcenter(String),
+    #[error("Die Region {0} steht nicht im Regionsregister")]
+    UnknownRegion(String),
     #[error("Ungültiger Wert in der Datenbank ({table}.{column}): „{value}“")]
     Corrupt {
         table: &'static str,

@@ -4,7 +4,8 @@ use std::collections::{HashMap, HashSet};
 
 use sqlx::Row;
 use zielwerk_domain::{
-    BaId, Breakdown, IndicatorCode, Observation, Source, SourceKind, ValueStatus, YearMonth,
+    Breakdown, IndicatorCode, Observation, Period, PeriodKind, RegionId, Source, SourceKind,
+    ValueStatus, YearMonth,
 };
 
 use crate::audit::{Change, record};
@@ -85,71 +86,96 @@ impl Store {
             recorded: 0,
             actor: self.actor.clone(),
             changes: Default::default(),
-            known_jobcenters: Default::default(),
+            known_regions: Default::default(),
             kept_final: Vec::new(),
         })
     }
 
-    /// The current totals of the given indicators for one Jobcenter, ordered by indicator and
-    /// month.
+    /// The current monthly totals of the given indicators for one region (a Jobcenter, mostly),
+    /// ordered by indicator and month. Values of other periods (years, 12-month means) are
+    /// read with [`Store::period_values`].
     pub async fn current_values(
         &self,
-        jobcenter: &BaId,
+        region: impl Into<RegionId>,
         indicators: &[&IndicatorCode],
     ) -> Result<Vec<CurrentValue>> {
-        self.current(jobcenter, indicators, false).await
+        self.current(&region.into(), indicators, false, PeriodKind::Month)
+            .await
     }
 
-    /// The current values of the breakdowns (e.g. by household size) of the given indicators.
+    /// The current monthly values of the breakdowns (e.g. by household size) of the given
+    /// indicators.
     pub async fn breakdown_values(
         &self,
-        jobcenter: &BaId,
+        region: impl Into<RegionId>,
         indicators: &[&IndicatorCode],
     ) -> Result<Vec<CurrentValue>> {
-        self.current(jobcenter, indicators, true).await
+        self.current(&region.into(), indicators, true, PeriodKind::Month)
+            .await
+    }
+
+    /// The current totals of the given indicators for one region and kind of period, ordered
+    /// by indicator and period.
+    pub async fn period_values(
+        &self,
+        region: &RegionId,
+        indicators: &[&IndicatorCode],
+        kind: PeriodKind,
+    ) -> Result<Vec<CurrentValue>> {
+        self.current(region, indicators, false, kind).await
     }
 
     async fn current(
         &self,
-        jobcenter: &BaId,
+        region: &RegionId,
         indicators: &[&IndicatorCode],
         breakdowns: bool,
+        kind: PeriodKind,
     ) -> Result<Vec<CurrentValue>> {
-        let condition = if breakdowns {
-            "o.is_current = 1 AND o.breakdown <> ''"
-        } else {
-            "o.is_current = 1 AND o.breakdown = ''"
+        let condition = match (breakdowns, kind) {
+            (true, PeriodKind::Month) => {
+                "o.is_current = 1 AND o.breakdown <> '' AND LENGTH(o.period) = 7"
+            }
+            (false, PeriodKind::Month) => {
+                "o.is_current = 1 AND o.breakdown = '' AND LENGTH(o.period) = 7"
+            }
+            (_, PeriodKind::Year) => {
+                "o.is_current = 1 AND o.breakdown = '' AND LENGTH(o.period) = 4"
+            }
+            (_, PeriodKind::Mean12) => {
+                "o.is_current = 1 AND o.breakdown = '' AND LENGTH(o.period) = 16"
+            }
         };
         self.values_where(
-            jobcenter,
+            region,
             indicators,
             condition,
-            "o.indicator_code, o.month, o.breakdown",
+            "o.indicator_code, o.period, o.breakdown",
         )
         .await
     }
 
-    /// Earlier revisions (no longer current) of the given indicators' totals for one Jobcenter,
-    /// newest month first: what a later import replaced.
+    /// Earlier revisions (no longer current) of the given indicators' monthly totals for one
+    /// region, newest month first: what a later import replaced.
     pub async fn superseded_values(
         &self,
-        jobcenter: &BaId,
+        region: impl Into<RegionId>,
         indicators: &[&IndicatorCode],
     ) -> Result<Vec<CurrentValue>> {
         self.values_where(
-            jobcenter,
+            &region.into(),
             indicators,
-            "o.is_current = 0 AND o.breakdown = ''",
-            "o.month DESC, o.indicator_code, o.datenstand DESC",
+            "o.is_current = 0 AND o.breakdown = '' AND LENGTH(o.period) = 7",
+            "o.period DESC, o.indicator_code, o.datenstand DESC",
         )
         .await
     }
 
-    /// Values of the given indicators for one Jobcenter under a fixed `condition` and `order`
+    /// Values of the given indicators for one region under a fixed `condition` and `order`
     /// (constants of this module, never user input).
     async fn values_where(
         &self,
-        jobcenter: &BaId,
+        region: &RegionId,
         indicators: &[&IndicatorCode],
         condition: &str,
         order: &str,
@@ -162,17 +188,17 @@ impl Store {
             .collect();
         let sql = format!(
             "{SELECT_VALUES}
-             WHERE o.jobcenter_id = $1 AND {condition} AND o.indicator_code IN ({})
+             WHERE o.region_id = $1 AND {condition} AND o.indicator_code IN ({})
              ORDER BY {order}",
             placeholders.join(", ")
         );
-        let mut query = sqlx::query(&sql).bind(jobcenter.as_str());
+        let mut query = sqlx::query(&sql).bind(region.as_str());
         for code in indicators {
             query = query.bind(code.as_str());
         }
         let rows = query.fetch_all(&self.pool).await?;
         rows.iter()
-            .map(|r| current_value_from_row(jobcenter, r))
+            .map(|r| current_value_from_row(region, r))
             .collect()
     }
 
@@ -205,7 +231,7 @@ pub struct Recording {
     outcome: RecordOutcome,
     /// Values recorded so far (taken or not).
     recorded: u64,
-    known_jobcenters: HashSet<String>,
+    known_regions: HashSet<String>,
     actor: std::sync::Arc<str>,
     /// Per Jobcenter and indicator: what changed, for the audit trail.
     changes: HashMap<String, HashMap<String, SeriesChange>>,
@@ -220,9 +246,9 @@ pub struct KeptFinal {
     /// The value's place in its input: the file's line if the chunk named it, otherwise its
     /// 0-based position among all values recorded.
     pub row: u64,
-    pub jobcenter: BaId,
+    pub region: RegionId,
     pub indicator: IndicatorCode,
-    pub month: YearMonth,
+    pub period: Period,
 }
 
 /// How many [`KeptFinal`] a recording lists (the rest are counted in the outcome).
@@ -267,7 +293,7 @@ struct SeriesChange {
 }
 
 /// Month, value before, value after (the value, or the numerator for ratios).
-type Revision = (YearMonth, Option<f64>, Option<f64>);
+type Revision = (Period, Option<f64>, Option<f64>);
 
 /// The current value of a key, as stored.
 struct Stored {
@@ -355,9 +381,9 @@ impl Recording {
         let mut seen = HashSet::new();
         for (i, (obs, breakdown)) in observations.iter().zip(&keys).enumerate() {
             let key = (
-                obs.jobcenter.as_str(),
+                obs.region.as_str(),
                 obs.indicator.as_str(),
-                obs.month,
+                obs.period(),
                 breakdown.as_str(),
             );
             if !seen.insert(key) {
@@ -388,21 +414,24 @@ impl Recording {
                     "{} {} ({})",
                     obs.indicator,
                     obs.month.german_long(),
-                    obs.jobcenter
+                    obs.region
                 )));
             }
-            if !self.known_jobcenters.contains(obs.jobcenter.as_str()) {
-                let known: Option<String> =
-                    sqlx::query("SELECT ba_id FROM jobcenter WHERE ba_id = $1")
-                        .bind(obs.jobcenter.as_str())
-                        .fetch_optional(&mut *self.tx)
-                        .await?
-                        .map(|r| r.try_get("ba_id"))
-                        .transpose()?;
+            if !self.known_regions.contains(obs.region.as_str()) {
+                let known: Option<String> = sqlx::query("SELECT id FROM region WHERE id = $1")
+                    .bind(obs.region.as_str())
+                    .fetch_optional(&mut *self.tx)
+                    .await?
+                    .map(|r| r.try_get("id"))
+                    .transpose()?;
                 if known.is_none() {
-                    return Err(StoreError::UnknownJobcenter(obs.jobcenter.to_string()));
+                    let id = obs.region.to_string();
+                    return Err(match obs.region.kind() {
+                        zielwerk_domain::RegionKind::Jobcenter => StoreError::UnknownJobcenter(id),
+                        _ => StoreError::UnknownRegion(id),
+                    });
                 }
-                self.known_jobcenters.insert(obs.jobcenter.to_string());
+                self.known_regions.insert(obs.region.to_string());
             }
         }
         Ok(())
@@ -418,36 +447,39 @@ impl Recording {
     ) -> Result<Vec<Option<Stored>>> {
         let mut found: Vec<Option<Stored>> = Vec::with_capacity(part.len());
         found.resize_with(part.len(), || None);
-        let mut series: HashMap<(&str, &str, &str), Vec<usize>> = HashMap::new();
+        let mut series: HashMap<(&str, &str, &str, PeriodKind), Vec<usize>> = HashMap::new();
         for (i, (obs, breakdown)) in part.iter().zip(breakdowns).enumerate() {
             series
                 .entry((
-                    obs.jobcenter.as_str(),
+                    obs.region.as_str(),
                     obs.indicator.as_str(),
                     breakdown.as_str(),
+                    obs.period,
                 ))
                 .or_default()
                 .push(i);
         }
         let mut sparse = Vec::new();
-        for ((jobcenter, indicator, breakdown), positions) in series {
+        for ((jobcenter, indicator, breakdown, _), positions) in series {
             if positions.len() < RANGE_FROM {
                 sparse.extend(positions);
                 continue;
             }
-            let months = || positions.iter().map(|i| part[*i].month);
+            let months = || positions.iter().map(|i| part[*i].period());
             let (Some(first), Some(last)) = (months().min(), months().max()) else {
                 continue;
             };
             let by_month: HashMap<String, usize> = positions
                 .iter()
-                .map(|i| (part[*i].month.to_string(), *i))
+                .map(|i| (part[*i].period().to_string(), *i))
                 .collect();
+            // Within one kind of period the stored forms sort like the periods; rows of other
+            // kinds that the text range takes in are not among the wanted keys.
             let rows = sqlx::query(
-                "SELECT month, id, value, numerator, denominator, status, datenstand
+                "SELECT period, id, value, numerator, denominator, status, datenstand
                  FROM observation
-                 WHERE jobcenter_id = $1 AND indicator_code = $2 AND breakdown = $3
-                   AND month >= $4 AND month <= $5 AND is_current = 1",
+                 WHERE region_id = $1 AND indicator_code = $2 AND breakdown = $3
+                   AND period >= $4 AND period <= $5 AND is_current = 1",
             )
             .bind(jobcenter)
             .bind(indicator)
@@ -457,7 +489,7 @@ impl Recording {
             .fetch_all(&mut *self.tx)
             .await?;
             for row in rows {
-                let month: String = row.try_get("month")?;
+                let month: String = row.try_get("period")?;
                 if let Some(i) = by_month.get(&month) {
                     found[*i] = Some(stored(&row)?);
                 }
@@ -468,13 +500,13 @@ impl Recording {
             // The keys drive the join (CROSS JOIN keeps that order on SQLite): each key is one
             // probe of the index of current values.
             let sql = format!(
-                "WITH k (pos, jobcenter_id, indicator_code, month, breakdown) AS (VALUES {})
+                "WITH k (pos, region_id, indicator_code, period, breakdown) AS (VALUES {})
                  SELECT k.pos AS pos, o.id AS id, o.value AS value, o.numerator AS numerator,
                         o.denominator AS denominator, o.status AS status,
                         o.datenstand AS datenstand
                  FROM k CROSS JOIN observation o
-                 WHERE o.jobcenter_id = k.jobcenter_id AND o.indicator_code = k.indicator_code
-                   AND o.month = k.month AND o.breakdown = k.breakdown AND o.is_current = 1",
+                 WHERE o.region_id = k.region_id AND o.indicator_code = k.indicator_code
+                   AND o.period = k.period AND o.breakdown = k.breakdown AND o.is_current = 1",
                 marks(self.backend, batch.len(), 5)
             );
             let mut query = sqlx::query(&sql);
@@ -482,9 +514,9 @@ impl Recording {
                 let obs = &part[i];
                 query = query
                     .bind(i as i64)
-                    .bind(obs.jobcenter.as_str())
+                    .bind(obs.region.as_str())
                     .bind(obs.indicator.as_str())
-                    .bind(obs.month.to_string())
+                    .bind(obs.period().to_string())
                     .bind(breakdowns[i].as_str());
             }
             let rows = query
@@ -540,9 +572,9 @@ impl Recording {
                         };
                         self.kept_final.push(KeptFinal {
                             row,
-                            jobcenter: obs.jobcenter.clone(),
+                            region: obs.region.clone(),
                             indicator: obs.indicator.clone(),
-                            month: obs.month,
+                            period: obs.period(),
                         });
                     }
                     continue;
@@ -560,7 +592,7 @@ impl Recording {
                     superseded.push(cur.id);
                     self.outcome.revised += 1;
                     let revision = (
-                        obs.month,
+                        obs.period(),
                         cur.value.or(cur.numerator),
                         obs.value.or(obs.numerator),
                     );
@@ -625,7 +657,7 @@ impl Recording {
                 continue;
             }
             let key = (
-                row.obs.jobcenter.as_str(),
+                row.obs.region.as_str(),
                 row.obs.indicator.as_str(),
                 row.breakdown,
                 row.obs.status,
@@ -680,14 +712,14 @@ impl Recording {
                 .join(", "),
         };
         let sql = format!(
-            "INSERT INTO observation (jobcenter_id, indicator_code, breakdown, status, datenstand,
-                 source_seq, is_current, id, month, {columns})
+            "INSERT INTO observation (region_id, indicator_code, breakdown, status, datenstand,
+                 source_seq, is_current, id, period, {columns})
              SELECT {shared}, column1, column2, {picked} FROM (VALUES {}) AS v",
             marks_from(self.backend, 8, batch.len(), width)
         );
         let obs = first.obs;
         let mut query = sqlx::query(&sql)
-            .bind(obs.jobcenter.as_str())
+            .bind(obs.region.as_str())
             .bind(obs.indicator.as_str())
             .bind(first.breakdown)
             .bind(obs.status.as_str())
@@ -695,7 +727,7 @@ impl Recording {
             .bind(self.source_seq)
             .bind(i64::from(first.current));
         for row in batch {
-            query = query.bind(row.id).bind(row.obs.month.to_string());
+            query = query.bind(row.id).bind(row.obs.period().to_string());
             query = match shape {
                 Shape::Ratio => query.bind(row.obs.numerator).bind(row.obs.denominator),
                 _ => query.bind(row.obs.value),
@@ -716,7 +748,7 @@ impl Recording {
             Shape::Any => ("value, numerator, denominator", 12),
         };
         let sql = format!(
-            "INSERT INTO observation (id, jobcenter_id, indicator_code, month, breakdown,
+            "INSERT INTO observation (id, region_id, indicator_code, period, breakdown,
                  status, datenstand, source_seq, is_current, {columns})
              VALUES {}",
             marks(self.backend, batch.len(), width)
@@ -726,9 +758,9 @@ impl Recording {
             let obs = row.obs;
             query = query
                 .bind(row.id)
-                .bind(obs.jobcenter.as_str())
+                .bind(obs.region.as_str())
                 .bind(obs.indicator.as_str())
-                .bind(obs.month.to_string())
+                .bind(obs.period().to_string())
                 .bind(row.breakdown)
                 .bind(obs.status.as_str())
                 .bind(obs.datenstand.to_string())
@@ -752,13 +784,12 @@ impl Recording {
 
     /// The change record of `obs`'s series.
     fn change(&mut self, obs: &Observation) -> &mut SeriesChange {
-        if !self.changes.contains_key(obs.jobcenter.as_str()) {
-            self.changes
-                .insert(obs.jobcenter.to_string(), HashMap::new());
+        if !self.changes.contains_key(obs.region.as_str()) {
+            self.changes.insert(obs.region.to_string(), HashMap::new());
         }
         let by_indicator = self
             .changes
-            .get_mut(obs.jobcenter.as_str())
+            .get_mut(obs.region.as_str())
             .expect("inserted above");
         if !by_indicator.contains_key(obs.indicator.as_str()) {
             by_indicator.insert(obs.indicator.to_string(), SeriesChange::default());
@@ -841,8 +872,10 @@ impl Recording {
                         .map(|r| serde_json::json!({"monat": r.0.to_string(), "wert": pick(r)}))
                         .collect::<Vec<_>>()
                 };
+                // Values of a Kreis, Land or the Bund are published statistics, of no Jobcenter.
+                let region_is_jobcenter = jobcenter.starts_with('t');
                 let change = Change {
-                    jobcenter: Some(jobcenter),
+                    jobcenter: region_is_jobcenter.then_some(jobcenter),
                     indicator: Some(indicator.clone()),
                     ..Change::new(
                         "values.import",
@@ -892,22 +925,29 @@ enum Shape {
 }
 
 /// The columns [`current_value_from_row`] reads.
-const SELECT_VALUES: &str = "SELECT o.indicator_code, o.month, o.breakdown, o.value, o.numerator,
+const SELECT_VALUES: &str = "SELECT o.indicator_code, o.period, o.breakdown, o.value, o.numerator,
         o.denominator, o.status, o.datenstand, s.kind AS source_kind, s.label AS source_label
      FROM observation o JOIN source s ON s.seq = o.source_seq";
 
-fn current_value_from_row(jobcenter: &BaId, r: &sqlx::any::AnyRow) -> Result<CurrentValue> {
+fn current_value_from_row(region: &RegionId, r: &sqlx::any::AnyRow) -> Result<CurrentValue> {
     let status: String = r.try_get("status")?;
     let kind: String = r.try_get("source_kind")?;
+    let period: String = r.try_get("period")?;
+    let period = Period::parse(&period).map_err(|_| StoreError::Corrupt {
+        table: "observation",
+        column: "period",
+        value: period.clone(),
+    })?;
     Ok(CurrentValue {
         observation: Observation {
-            jobcenter: jobcenter.clone(),
+            region: region.clone(),
             indicator: parse_col(
                 "observation",
                 "indicator_code",
                 r.try_get("indicator_code")?,
             )?,
-            month: parse_col("observation", "month", r.try_get("month")?)?,
+            month: period.end,
+            period: period.kind,
             value: r.try_get("value")?,
             numerator: r.try_get("numerator")?,
             denominator: r.try_get("denominator")?,

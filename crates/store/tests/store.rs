@@ -69,7 +69,8 @@ fn source(label: &str) -> Source {
 
 fn obs(month: &str, value: f64, status: ValueStatus, datenstand: &str) -> Observation {
     Observation {
-        jobcenter: "t36402".parse().unwrap(),
+        region: "t36402".parse().unwrap(),
+        period: zielwerk_domain::PeriodKind::Month,
         indicator: "BG".parse().unwrap(),
         month: month.parse().unwrap(),
         value: Some(value),
@@ -403,7 +404,7 @@ async fn a_failing_batch_leaves_nothing_behind(store: Store) {
     let mut batch = vec![obs("2022-01", 1.0, ValueStatus::Final, "2022-02-01")];
     // The second value belongs to a Jobcenter the store does not know: the whole batch fails.
     let mut stranger = obs("2022-02", 2.0, ValueStatus::Final, "2022-03-01");
-    stranger.jobcenter = "t99999".parse().unwrap();
+    stranger.region = "t99999".parse().unwrap();
     batch.push(stranger);
     let err = store
         .record_observations(&source("x"), &batch)

@@ -13,7 +13,7 @@ pub fn demo_values() -> (zielwerk_domain::Agreement, Vec<CurrentValue>) {
         .flat_map(|b| {
             b.observations
                 .iter()
-                .filter(|o| o.jobcenter == agreement.jobcenter.ba_id && o.breakdown.is_none())
+                .filter(|o| o.region == agreement.jobcenter.ba_id && o.breakdown.is_none())
                 .map(|o| CurrentValue {
                     observation: o.clone(),
                     source_kind: b.source.kind,

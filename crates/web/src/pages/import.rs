@@ -153,7 +153,7 @@ fn page(
                     .iter()
                     .map(|o| {
                         (
-                            o.jobcenter.to_string(),
+                            o.region.to_string(),
                             o.indicator.to_string(),
                             o.month.german_long(),
                             match (o.value, o.numerator, o.denominator) {

@@ -364,7 +364,8 @@ pub fn pdftotext(pdf: &[u8]) -> String {
 /// the file source "Revision Oktober", as a later delivery would.
 pub async fn revise_regensburg_bg(store: &Store, month: &str, value: f64) {
     let revised = zielwerk_domain::Observation {
-        jobcenter: "t73906".parse().unwrap(),
+        region: "t73906".parse().unwrap(),
+        period: zielwerk_domain::PeriodKind::Month,
         indicator: "BG".parse().unwrap(),
         month: month.parse().unwrap(),
         value: Some(value),

@@ -1,0 +1,294 @@
+//! Identities that published tables carry: parts add up to a total, the classes of a breakdown
+//! add up to the total, a published share equals numerator ÷ denominator × scale at the
+//! published precision. A mapping declares them (`[[identities]]`, `docs/import-mapping.md`);
+//! the import checks every region and period that has all their values and warns for each one
+//! that does not hold, naming region, period and both sides. A warning, not an error: the
+//! figures are the publisher's, and the user decides.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use serde::Deserialize;
+use zielwerk_domain::{Observation, format};
+
+use crate::long_csv::Problem;
+
+/// One identity, as a mapping declares it.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Identity {
+    /// `total` = Σ `parts`.
+    Sum {
+        total: String,
+        parts: Vec<String>,
+        #[serde(default)]
+        tolerance: Option<f64>,
+    },
+    /// The classes of `indicator`'s breakdown `dimension` add up to its total.
+    Classes {
+        indicator: String,
+        dimension: String,
+        #[serde(default)]
+        tolerance: Option<f64>,
+    },
+    /// `value` = `numerator` ÷ `denominator` × `scale`, published to `decimals` places.
+    Ratio {
+        value: String,
+        numerator: String,
+        denominator: String,
+        #[serde(default = "hundred")]
+        scale: f64,
+        #[serde(default)]
+        decimals: u32,
+        /// The largest difference that still holds; by default half a unit of the last
+        /// published decimal.
+        #[serde(default)]
+        tolerance: Option<f64>,
+    },
+}
+
+fn hundred() -> f64 {
+    100.0
+}
+
+impl Identity {
+    /// The indicators the identity reads.
+    fn indicators(&self) -> Vec<&str> {
+        match self {
+            Identity::Sum { total, parts, .. } => std::iter::once(total.as_str())
+                .chain(parts.iter().map(String::as_str))
+                .collect(),
+            Identity::Classes { indicator, .. } => vec![indicator.as_str()],
+            Identity::Ratio {
+                value,
+                numerator,
+                denominator,
+                ..
+            } => vec![value, numerator, denominator],
+        }
+    }
+
+    /// In words, for messages: "A = B / C × 100".
+    pub fn describe(&self) -> String {
+        match self {
+            Identity::Sum { total, parts, .. } => format!("{total} = {}", parts.join(" + ")),
+            Identity::Classes {
+                indicator,
+                dimension,
+                ..
+            } => format!("{indicator} = Summe der Klassen nach {dimension}"),
+            Identity::Ratio {
+                value,
+                numerator,
+                denominator,
+                scale,
+                ..
+            } => format!(
+                "{value} = {numerator} / {denominator} × {}",
+                format::number(*scale, 0)
+            ),
+        }
+    }
+
+    /// Checks the declaration against the indicators a file may name.
+    pub fn check(&self, known: &dyn Fn(&str) -> bool) -> Result<(), String> {
+        let unknown: Vec<&str> = self
+            .indicators()
+            .into_iter()
+            .filter(|c| !known(c))
+            .collect();
+        if !unknown.is_empty() {
+            return Err(format!(
+                "Die Identität „{}“ nennt unbekannte Kennzahlen: {}",
+                self.describe(),
+                unknown.join(", ")
+            ));
+        }
+        match self {
+            Identity::Sum { parts, .. } if parts.is_empty() => Err(format!(
+                "Die Identität „{}“ braucht mindestens einen Teil (parts)",
+                self.describe()
+            )),
+            Identity::Ratio { scale, .. } if !scale.is_finite() || *scale == 0.0 => Err(format!(
+                "Die Identität „{}“ braucht einen Faktor (scale) ungleich 0",
+                self.describe()
+            )),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// A value seen: what it is, the line it came from.
+#[derive(Debug, Clone, Copy)]
+struct Seen {
+    value: f64,
+    row: u64,
+}
+
+/// The values the identities need, by region and period, collected while a file is read.
+/// Only the indicators the identities name are kept.
+#[derive(Debug, Default)]
+pub(crate) struct Identities {
+    declared: Vec<Identity>,
+    wanted: HashSet<String>,
+    /// (region, period) → (indicator, breakdown key) → value.
+    values: BTreeMap<(String, String), HashMap<(String, String), Seen>>,
+}
+
+/// How many violations are listed one by one (the rest are counted in one more warning).
+const LISTED: usize = 100;
+
+impl Identities {
+    pub(crate) fn new(declared: &[Identity]) -> Self {
+        Self {
+            wanted: declared
+                .iter()
+                .flat_map(|i| i.indicators().into_iter().map(str::to_owned))
+                .collect(),
+            declared: declared.to_vec(),
+            values: BTreeMap::new(),
+        }
+    }
+
+    pub(crate) fn note(&mut self, obs: &Observation, row: u64) {
+        if self.declared.is_empty() || !self.wanted.contains(obs.indicator.as_str()) {
+            return;
+        }
+        let Some(value) = obs
+            .value
+            .or_else(|| match (obs.numerator, obs.denominator) {
+                (Some(n), Some(d)) if d != 0.0 => Some(n / d),
+                _ => None,
+            })
+        else {
+            return;
+        };
+        self.values
+            .entry((obs.region.to_string(), obs.period().to_string()))
+            .or_default()
+            .insert(
+                (
+                    obs.indicator.to_string(),
+                    obs.breakdown.as_ref().map(|b| b.key()).unwrap_or_default(),
+                ),
+                Seen { value, row },
+            );
+    }
+
+    /// Every violation, as a warning at the line of the value the identity checks.
+    pub(crate) fn warnings(&self) -> Vec<Problem> {
+        let mut out = Vec::new();
+        let mut more = 0u64;
+        for ((region, period), values) in &self.values {
+            let total = |code: &str| values.get(&(code.to_owned(), String::new())).copied();
+            for identity in &self.declared {
+                let Some((left, right, tolerance, decimals, at)) =
+                    evaluate(identity, &total, values)
+                else {
+                    continue;
+                };
+                if (left - right).abs() <= tolerance + 1e-9 {
+                    continue;
+                }
+                if out.len() >= LISTED {
+                    more += 1;
+                    continue;
+                }
+                let period_de = zielwerk_domain::Period::parse(period)
+                    .map(|p| p.german_long())
+                    .unwrap_or_else(|_| period.clone());
+                out.push(Problem {
+                    row: at,
+                    column: String::new(),
+                    value: String::new(),
+                    message: format!(
+                        "Identität „{}“ verletzt für {region}, {period_de}: veröffentlicht {}, berechnet {} (Abweichung {})",
+                        identity.describe(),
+                        format::number(left, decimals),
+                        format::number(right, decimals.max(2) + 2),
+                        format::number((left - right).abs(), decimals.max(2) + 2),
+                    ),
+                });
+            }
+        }
+        if more > 0 {
+            out.push(Problem {
+                row: out.last().map(|p| p.row).unwrap_or(1),
+                column: String::new(),
+                value: String::new(),
+                message: format!(
+                    "… und {} weitere verletzte Identitäten (die ersten {LISTED} sind einzeln genannt)",
+                    format::number(more as f64, 0)
+                ),
+            });
+        }
+        out
+    }
+}
+
+/// The published side, the computed side, the tolerance, the decimals to show and the line of
+/// the published value; `None` when a value is missing.
+fn evaluate(
+    identity: &Identity,
+    total: &dyn Fn(&str) -> Option<Seen>,
+    values: &HashMap<(String, String), Seen>,
+) -> Option<(f64, f64, f64, usize, u64)> {
+    match identity {
+        Identity::Sum {
+            total: t,
+            parts,
+            tolerance,
+        } => {
+            let t = total(t)?;
+            let mut sum = 0.0;
+            for p in parts {
+                sum += total(p)?.value;
+            }
+            Some((t.value, sum, tolerance.unwrap_or(1e-6), 2, t.row))
+        }
+        Identity::Classes {
+            indicator,
+            dimension,
+            tolerance,
+        } => {
+            let t = total(indicator)?;
+            let prefix = format!("{dimension}=");
+            let classes: Vec<f64> = values
+                .iter()
+                .filter(|((code, bd), _)| code == indicator && bd.starts_with(&prefix))
+                .map(|(_, s)| s.value)
+                .collect();
+            if classes.is_empty() {
+                return None;
+            }
+            Some((
+                t.value,
+                classes.iter().sum(),
+                tolerance.unwrap_or(1e-6),
+                2,
+                t.row,
+            ))
+        }
+        Identity::Ratio {
+            value,
+            numerator,
+            denominator,
+            scale,
+            decimals,
+            tolerance,
+        } => {
+            let v = total(value)?;
+            let (n, d) = (total(numerator)?.value, total(denominator)?.value);
+            if d == 0.0 {
+                return None;
+            }
+            let half_unit = 0.5 * 10f64.powi(-(*decimals as i32));
+            Some((
+                v.value,
+                n / d * scale,
+                tolerance.unwrap_or(half_unit),
+                *decimals as usize,
+                v.row,
+            ))
+        }
+    }
+}
