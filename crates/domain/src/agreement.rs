@@ -631,7 +631,7 @@ impl Agreement {
                 push(
                     &[F("indicators"), I(i), F("formula")],
                     format!(
-                        "{} ist eine Kennzahl nach § 48a SGB II und muss wie in der Verordnung definiert sein: {}, Einheit percent, Richtung {}",
+                        "{} ist eine Kennzahl nach § 48a SGB II und muss wie in der Verordnung definiert sein: {}, Einheit percent, Richtung {}. Lassen Sie die Definition in der Datei weg: dann gilt die gesetzliche",
                         ind.code,
                         legal.formula.describe_de(),
                         legal.direction.as_str()

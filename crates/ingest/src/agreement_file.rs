@@ -150,7 +150,7 @@ impl FormulaKind {
     /// The kind as the file writes it, and the fields it needs, for messages.
     fn describe(self) -> (&'static str, &'static str) {
         match self {
-            FormulaKind::Stored => ("stored", "keine"),
+            FormulaKind::Stored => ("stored", "keine weiteren Felder"),
             FormulaKind::StoredRatio => ("stored_ratio", "keine (scale nach Wunsch)"),
             FormulaKind::Ratio => ("ratio", "numerator, denominator (scale nach Wunsch)"),
             FormulaKind::YearOverYear => ("year_over_year", "base"),
@@ -621,6 +621,25 @@ fn convert(dto: FileDto, problems: &mut Problems) -> Option<Agreement> {
                 target,
                 tolerance,
             });
+        }
+    }
+    // The law once: a goal (or a formula) may name a key figure of § 48a SGB II, its
+    // components or a built-in statistic by code without defining it; the built-in definition
+    // is taken, with every input it needs.
+    let builtin = zielwerk_domain::keyfigures::catalogue();
+    let mut wanted: Vec<IndicatorCode> = goals.iter().map(|g| g.indicator.clone()).collect();
+    wanted.extend(
+        indicators
+            .iter()
+            .flat_map(|i| i.formula.inputs().into_iter().cloned()),
+    );
+    while let Some(code) = wanted.pop() {
+        if indicators.iter().any(|i| i.code == code) {
+            continue;
+        }
+        if let Some(def) = builtin.iter().find(|b| b.code == code) {
+            wanted.extend(def.formula.inputs().into_iter().cloned());
+            indicators.push(def.clone());
         }
     }
     let agreement = Agreement {

@@ -379,7 +379,7 @@ fn ratio_formula_without_denominator() {
         "formula = { kind = \"ratio\", numerator = \"KIM\" }",
         43,
         "indicators[1].formula.denominator",
-        "Für diese Formelart fehlt das Feld „denominator“ (Code einer Kennzahl)",
+        "Für die Formelart „ratio“ fehlt das Feld „denominator“ (Code einer Kennzahl); sie braucht: numerator, denominator (scale nach Wunsch)",
     );
 }
 
@@ -501,8 +501,46 @@ fn a_key_figure_must_follow_the_verordnung() {
     assert_eq!(err.problems[0].field, "indicators[11].formula");
     assert_eq!(
         err.problems[0].message,
-        "K2 ist eine Kennzahl nach § 48a SGB II und muss wie in der Verordnung definiert sein: Summe INTEGRATIONEN über 12 Monate ÷ Durchschnitt ELB über dieselben 12 Monate × 100, Einheit percent, Richtung higher"
+        "K2 ist eine Kennzahl nach § 48a SGB II und muss wie in der Verordnung definiert sein: Summe INTEGRATIONEN über 12 Monate ÷ Durchschnitt ELB über dieselben 12 Monate × 100, Einheit percent, Richtung higher. Lassen Sie die Definition in der Datei weg: dann gilt die gesetzliche"
     );
+}
+
+#[test]
+fn a_goal_names_a_key_figure_by_its_code_and_the_law_defines_it() {
+    // The example without its K2, ELB and INTEGRATIONEN blocks: the goal still names K2.
+    let drop = |src: &str, code: &str| {
+        let start = src
+            .find(&format!("[[indicators]]\ncode = \"{code}\"\n"))
+            .unwrap_or_else(|| panic!("{code}"));
+        let end = src[start + 1..]
+            .find("\n[[")
+            .map_or(src.len(), |e| start + 1 + e + 1);
+        format!("{}{}", &src[..start], &src[end..])
+    };
+    let mut src = EXAMPLE.to_owned();
+    for code in ["K2", "ELB", "INTEGRATIONEN"] {
+        src = drop(&src, code);
+    }
+    assert!(!src.contains("code = \"K2\""));
+    let agreement = parse("ohne-k2.toml", &src).unwrap_or_else(|e| panic!("{e}"));
+    let k2 = agreement
+        .indicators
+        .iter()
+        .find(|i| i.code.as_str() == "K2")
+        .expect("K2 from the law");
+    let legal = zielwerk_domain::keyfigures::key_figure(&k2.code).unwrap();
+    assert_eq!(k2, &legal);
+    for input in ["ELB", "INTEGRATIONEN"] {
+        assert!(
+            agreement
+                .indicators
+                .iter()
+                .any(|i| i.code.as_str() == input),
+            "{input} comes with K2"
+        );
+    }
+    // Exported, the agreement names every definition it uses, and reads back the same.
+    assert_eq!(parse("x.toml", &export(&agreement)).unwrap(), agreement);
 }
 
 #[test]
@@ -525,7 +563,7 @@ fn rolling_rates_round_trip_and_lag_belongs_to_them_only() {
     .unwrap_err();
     assert_eq!(
         err.problems[0].message,
-        "Das Feld „lag“ passt nicht zu dieser Formelart"
+        "Das Feld „lag“ passt nicht zur Formelart „stored“; sie braucht: keine weiteren Felder"
     );
     let err = parse("lag.toml", &with_rate.replacen("lag = 1", "lag = 13", 1)).unwrap_err();
     assert_eq!(
