@@ -38,12 +38,23 @@ pub fn stored_series<'a>(
     indicator: &Indicator,
     observations: impl IntoIterator<Item = &'a Observation>,
 ) -> Series {
+    stored_period_series(indicator, PeriodKind::Month, observations)
+}
+
+/// Builds the stored series of `indicator` for periods of `kind` (months; a yearly series; the
+/// 12-month means), keyed by each period's last month.
+pub fn stored_period_series<'a>(
+    indicator: &Indicator,
+    kind: PeriodKind,
+    observations: impl IntoIterator<Item = &'a Observation>,
+) -> Series {
     let mut out = Series::new();
     // Monthly totals only: breakdowns (e.g. by household size) are classes of a total, not the
     // total; a year or a 12-month mean is not the value of its last month.
-    for obs in observations.into_iter().filter(|o| {
-        o.indicator == indicator.code && o.breakdown.is_none() && o.period == PeriodKind::Month
-    }) {
+    for obs in observations
+        .into_iter()
+        .filter(|o| o.indicator == indicator.code && o.breakdown.is_none() && o.period == kind)
+    {
         let point = match indicator.formula {
             Formula::StoredRatio { scale } => match (obs.numerator, obs.denominator) {
                 (Some(n), Some(d)) if d != 0.0 => Some(Point {
@@ -93,24 +104,6 @@ impl Gap {
     fn context(self, what: &str) -> Self {
         Self::new(format!("{what}: {}", self.reason))
     }
-}
-
-/// Builds the stored series of `indicator` for periods of `kind` (a yearly series, the
-/// 12-month means), keyed by each period's last month.
-pub fn stored_period_series<'a>(
-    indicator: &Indicator,
-    kind: PeriodKind,
-    observations: impl IntoIterator<Item = &'a Observation>,
-) -> Series {
-    let of_kind: Vec<Observation> = observations
-        .into_iter()
-        .filter(|o| o.period == kind)
-        .map(|o| Observation {
-            period: PeriodKind::Month,
-            ..o.clone()
-        })
-        .collect();
-    stored_series(indicator, &of_kind)
 }
 
 /// Evaluates indicators period by period from stored series, following formulas: month by

@@ -873,9 +873,10 @@ impl Recording {
                         .collect::<Vec<_>>()
                 };
                 // Values of a Kreis, Land or the Bund are published statistics, of no Jobcenter.
-                let region_is_jobcenter = jobcenter.starts_with('t');
+                let is_jobcenter = RegionId::from_key(&jobcenter)
+                    .is_ok_and(|r| r.kind() == zielwerk_domain::RegionKind::Jobcenter);
                 let change = Change {
-                    jobcenter: region_is_jobcenter.then_some(jobcenter),
+                    jobcenter: is_jobcenter.then_some(jobcenter),
                     indicator: Some(indicator.clone()),
                     ..Change::new(
                         "values.import",
