@@ -164,6 +164,14 @@ pub enum Formula {
         periods: u16,
         percent: bool,
     },
+    /// A total as quantity × price in the same month: e.g. the month's KdU as BG with
+    /// recognised KdU × recognised KdU per such BG. The price is a mean per unit of exactly this
+    /// quantity (the BA's KdU per BG counts only BG with recognised KdU), so the product is the
+    /// total and a change of it splits into quantity, price and, by household size, structure.
+    Product {
+        quantity: IndicatorCode,
+        price: IndicatorCode,
+    },
 }
 
 impl Formula {
@@ -187,7 +195,8 @@ impl Formula {
             Formula::Stored
             | Formula::StoredRatio { .. }
             | Formula::YearOverYear { .. }
-            | Formula::Change { .. } => None,
+            | Formula::Change { .. }
+            | Formula::Product { .. } => None,
         }
     }
 
@@ -196,6 +205,7 @@ impl Formula {
         match (self, self.components()) {
             (_, Some((numerator, denominator))) => vec![numerator, denominator],
             (Formula::YearOverYear { base } | Formula::Change { base, .. }, None) => vec![base],
+            (Formula::Product { quantity, price }, None) => vec![quantity, price],
             _ => Vec::new(),
         }
     }
@@ -257,6 +267,9 @@ impl Formula {
                 "({base} im Zeitraum ÷ {base} {} früher − 1) × 100 (Monate bei Monatswerten, Jahre bei Jahreswerten)",
                 crate::format::counted(usize::from(*periods), "Zeitraum", "Zeiträume")
             ),
+            Formula::Product { quantity, price } => {
+                format!("{quantity} × {price} im selben Monat")
+            }
         }
     }
 }

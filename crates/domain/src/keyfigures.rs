@@ -285,10 +285,11 @@ pub fn key_figures() -> Vec<Indicator> {
 /// Figures of the BA's housing-cost statistics ("Wohn- und Kostensituation") that are not key
 /// figure components but arrive in the same files.
 pub fn housing_statistics() -> Vec<Indicator> {
-    use Accumulation::Stock;
+    use Accumulation::{Flow, Stock};
     use Direction::{Lower, Neutral};
     use Unit::{Count, Euro};
     vec![
+        component("BG", "Bedarfsgemeinschaften", Count, Stock, Lower),
         component(
             "BG_MIT_ANERKANNTEN_KDU",
             "Bedarfsgemeinschaften mit anerkannten Kosten der Unterkunft",
@@ -310,6 +311,22 @@ pub fn housing_statistics() -> Vec<Indicator> {
             Stock,
             Lower,
         ),
+        // The BA's KdU per BG is a mean over BG with recognised KdU only: multiplied by all BG
+        // (`BG`) the total comes out about 2 % too high.
+        Indicator {
+            description: "Bedarfsgemeinschaften mit anerkannten Kosten der Unterkunft × anerkannte Kosten je solcher Bedarfsgemeinschaft. Die BA rechnet die Kosten je BG nur über BG mit anerkannten KdU; mit allen BG multipliziert wäre die Summe zu hoch.".into(),
+            formula: Formula::Product {
+                quantity: code("BG_MIT_ANERKANNTEN_KDU"),
+                price: code("KDU_ANERKANNT_JE_BG"),
+            },
+            ..component(
+                "KDU_ANERKANNT_SUMME",
+                "Anerkannte Kosten der Unterkunft und Heizung im Monat, Summe (BA-Statistik)",
+                Euro,
+                Flow,
+                Lower,
+            )
+        },
     ]
 }
 

@@ -157,7 +157,9 @@ pub struct ChangeExplanation<'a> {
     pub total: &'a Indicator,
     pub quantity: &'a Indicator,
     pub price: &'a Indicator,
-    /// First and last month of the current period (the same months a year earlier are the base).
+    /// First and last month of the current period that the split covers (the same months a
+    /// year earlier are the base); months of the year to date without all inputs are left out
+    /// and counted in `months_missing`.
     pub first: YearMonth,
     pub last: YearMonth,
     /// Months of the period with all four inputs; months without are left out and counted here.
@@ -181,19 +183,53 @@ fn add(sum: Option<Decomposition>, d: Decomposition) -> Decomposition {
     }
 }
 
+/// How a total splits into quantity × price in an agreement.
+#[derive(Debug, Clone, Copy)]
+enum Split<'a> {
+    /// price = total ÷ quantity (a ratio with scale 1): the total is stored by household size.
+    PriceIsRatio {
+        total: &'a Indicator,
+        quantity: &'a IndicatorCode,
+        price: &'a Indicator,
+    },
+    /// total = quantity × price (a product): the price is stored by household size, as a mean
+    /// per unit of the quantity (the BA's KdU per BG with recognised KdU).
+    TotalIsProduct {
+        total: &'a Indicator,
+        quantity: &'a IndicatorCode,
+        price: &'a IndicatorCode,
+    },
+}
+
 impl<'a> AgreementState<'a> {
-    /// Cells by household size for `before` → `month`: BG of each size and the total's amount
-    /// per BG of that size. `None` unless both months have both figures for the same sizes, every
-    /// size has BG, and the classes add up to the totals (otherwise the split would not explain
-    /// the total it claims to explain).
+    /// The stored total of `code` in `month`.
+    fn stored_total(&self, code: &IndicatorCode, month: YearMonth) -> Option<f64> {
+        self.stored
+            .get(code)
+            .and_then(|s| s.get(&month))
+            .map(|p| p.value)
+    }
+
+    /// Cells by household size for `before` → `month`: BG of each size and the amount per BG
+    /// of that size. `None` unless both months have the figures for the same sizes, every size
+    /// has BG, and the classes match the totals (counts and amounts add up; amounts per BG
+    /// average, weighted by the BG, to the published mean): otherwise the split would not
+    /// explain the total it claims to explain.
     fn household_cells(
         &self,
-        total: &IndicatorCode,
-        quantity: &IndicatorCode,
+        split: Split<'_>,
         before: YearMonth,
         month: YearMonth,
     ) -> Option<Vec<Cell>> {
-        let t = self.households.get(total)?;
+        let (classed, quantity) = match split {
+            Split::PriceIsRatio {
+                total, quantity, ..
+            } => (&total.code, quantity),
+            Split::TotalIsProduct {
+                quantity, price, ..
+            } => (price, quantity),
+        };
+        let t = self.households.get(classed)?;
         let q = self.households.get(quantity)?;
         let (t0, t1, q0, q1) = (
             t.get(&before)?,
@@ -204,27 +240,41 @@ impl<'a> AgreementState<'a> {
         if t0.keys().ne(t1.keys()) || q0.keys().ne(t0.keys()) || q1.keys().ne(t0.keys()) {
             return None;
         }
+        let close = |a: f64, b: f64| (a - b).abs() <= 1e-6 * b.abs().max(1.0);
         let adds_up = |classes: &BTreeMap<String, f64>, code: &IndicatorCode, m: YearMonth| {
-            let total = self
-                .stored
-                .get(code)
-                .and_then(|s| s.get(&m))
-                .map(|p| p.value)?;
-            let sum: f64 = classes.values().sum();
-            ((sum - total).abs() <= 1e-6 * total.abs().max(1.0)).then_some(())
+            let total = self.stored_total(code, m)?;
+            close(classes.values().sum(), total).then_some(())
         };
-        adds_up(t0, total, before)?;
-        adds_up(t1, total, month)?;
+        let averages = |prices: &BTreeMap<String, f64>,
+                        counts: &BTreeMap<String, f64>,
+                        code: &IndicatorCode,
+                        m: YearMonth| {
+            let mean = self.stored_total(code, m)?;
+            let weight: f64 = counts.values().sum();
+            let sum: f64 = prices.iter().map(|(c, p)| p * counts[c]).sum();
+            (weight > 0.0 && close(sum / weight, mean)).then_some(())
+        };
         adds_up(q0, quantity, before)?;
         adds_up(q1, quantity, month)?;
+        match split {
+            Split::PriceIsRatio { total, .. } => {
+                adds_up(t0, &total.code, before)?;
+                adds_up(t1, &total.code, month)?;
+            }
+            Split::TotalIsProduct { price, .. } => {
+                averages(t0, q0, price, before)?;
+                averages(t1, q1, price, month)?;
+            }
+        }
+        let per_bg = matches!(split, Split::TotalIsProduct { .. });
         t0.keys()
             .map(|class| {
                 let (b0, b1) = (q0[class], q1[class]);
                 (b0 > 0.0 && b1 > 0.0).then(|| Cell {
                     bg_start: b0,
                     bg_end: b1,
-                    cost_start: t0[class] / b0,
-                    cost_end: t1[class] / b1,
+                    cost_start: if per_bg { t0[class] } else { t0[class] / b0 },
+                    cost_end: if per_bg { t1[class] } else { t1[class] / b1 },
                 })
             })
             .collect()
@@ -235,68 +285,100 @@ impl<'a> AgreementState<'a> {
         evaluate(code, &self.agreement.indicators, &self.stored)
     }
 
-    /// Explains the change of a total whose indicator (or whose ratio indicator) has the form
-    /// total = quantity × price, i.e. a ratio price = total ÷ quantity with scale 1 exists in the
-    /// agreement. Applies to the goal's indicator as the total or as the price; `None` otherwise
-    /// or without data for any month of the period.
+    /// How the goal's indicator splits into quantity × price: the goal is the price of a ratio
+    /// price = total ÷ quantity (scale 1) or its total, or the total of a product
+    /// total = quantity × price or its price.
+    fn split(&self, goal: &Goal) -> Option<Split<'a>> {
+        let agreement = self.agreement;
+        let as_split = |i: &'a Indicator| match &i.formula {
+            Formula::Ratio {
+                numerator,
+                denominator,
+                scale,
+            } if *scale == 1.0 => Some(Split::PriceIsRatio {
+                total: agreement.indicator(numerator)?,
+                quantity: denominator,
+                price: i,
+            }),
+            Formula::Product { quantity, price } => Some(Split::TotalIsProduct {
+                total: i,
+                quantity,
+                price,
+            }),
+            _ => None,
+        };
+        let own = agreement.indicator(&goal.indicator).and_then(as_split);
+        own.or_else(|| {
+            agreement
+                .indicators
+                .iter()
+                .filter_map(as_split)
+                .find(|s| match s {
+                    Split::PriceIsRatio { total, .. } => total.code == goal.indicator,
+                    Split::TotalIsProduct { price, .. } => **price == goal.indicator,
+                })
+        })
+    }
+
+    /// Explains the change of a total over the year to date against the same months a year
+    /// earlier, where the goal's indicator is part of a split total = quantity × price (see
+    /// [`AgreementState::split`]); `None` otherwise or without data for any month of the period.
     pub fn explain_change(&self, goal: &Goal) -> Option<ChangeExplanation<'a>> {
         let agreement = self.agreement;
-        let is_unit_ratio =
-            |i: &Indicator| matches!(i.formula, Formula::Ratio { scale, .. } if scale == 1.0);
-        let ratio = agreement.indicator(&goal.indicator).filter(|i| is_unit_ratio(i)).or_else(|| {
-            agreement.indicators.iter().find(|i| {
-                is_unit_ratio(i)
-                    && matches!(&i.formula, Formula::Ratio { numerator, .. } if *numerator == goal.indicator)
-            })
-        })?;
-        let Formula::Ratio {
-            numerator,
-            denominator,
-            ..
-        } = &ratio.formula
-        else {
-            return None;
+        let split = self.split(goal)?;
+        let (total, quantity, price) = match split {
+            Split::PriceIsRatio {
+                total,
+                quantity,
+                price,
+            } => (total, agreement.indicator(quantity)?, price),
+            Split::TotalIsProduct {
+                total,
+                quantity,
+                price,
+            } => (
+                total,
+                agreement.indicator(quantity)?,
+                agreement.indicator(price)?,
+            ),
         };
-        let total = agreement.indicator(numerator)?;
-        let quantity = agreement.indicator(denominator)?;
-        let (first, _) = YearMonth::year_bounds(self.as_of.year()).ok()?;
-        let q = self.series(denominator);
-        let p = self.series(&ratio.code);
+        let (january, _) = YearMonth::year_bounds(self.as_of.year()).ok()?;
+        let q = self.series(&quantity.code);
+        let p = self.series(&price.code);
         let mut sum: Option<Decomposition> = None;
         let (mut used, mut missing) = (0, 0);
         let mut by_household = 0;
-        for month in first.through(self.as_of) {
+        let mut covered: Option<(YearMonth, YearMonth)> = None;
+        for month in january.through(self.as_of) {
             let before = month.plus(-12)?;
-            if let Some(d) = self
-                .household_cells(numerator, denominator, before, month)
-                .and_then(|c| decompose(&c))
-            {
-                by_household += 1;
-                used += 1;
-                sum = Some(add(sum, d));
-                continue;
-            }
-            let parts = (q.get(&before), q.get(&month), p.get(&before), p.get(&month));
-            let d = match parts {
-                (Some(q0), Some(q1), Some(p0), Some(p1)) => {
-                    decompose_total(q0.value, q1.value, p0.value, p1.value)
+            let by_size = self
+                .household_cells(split, before, month)
+                .and_then(|c| decompose(&c));
+            let d = by_size.or_else(|| {
+                match (q.get(&before), q.get(&month), p.get(&before), p.get(&month)) {
+                    (Some(q0), Some(q1), Some(p0), Some(p1)) => {
+                        decompose_total(q0.value, q1.value, p0.value, p1.value)
+                    }
+                    _ => None,
                 }
-                _ => None,
-            };
+            });
             match d {
                 Some(d) => {
                     used += 1;
+                    by_household += usize::from(by_size.is_some());
+                    covered = Some(covered.map_or((month, month), |(f, _)| (f, month)));
                     sum = Some(add(sum, d));
                 }
                 None => missing += 1,
             }
         }
+        let (first, last) = covered?;
         Some(ChangeExplanation {
             total,
             quantity,
-            price: ratio,
+            price,
             first,
-            last: self.as_of,
+            last,
             months_used: used,
             months_missing: missing,
             months_by_household: by_household,

@@ -188,6 +188,16 @@ impl<'a> Evaluator<'a> {
                     status: combine(n.status, d.status),
                 })
             }
+            Formula::Product { quantity, price } => {
+                let q = input(quantity, month)?;
+                let p = input(price, month)?;
+                Ok(Point {
+                    value: q.value * p.value,
+                    numerator: None,
+                    denominator: None,
+                    status: combine(q.status, p.status),
+                })
+            }
             Formula::YearOverYear { base } => {
                 let now = input(base, month)?;
                 let earlier = month.plus(-12).ok_or_else(|| {

@@ -57,7 +57,7 @@ impl Method {
 #[derive(Debug, Clone, thiserror::Error, PartialEq)]
 pub enum ForecastError {
     #[error(
-        "zu wenige Monatswerte für eine Prognose: {found} lückenlose Monate, nötig sind mindestens {needed}"
+        "zu wenige Monatswerte für eine Prognose: nötig sind mindestens {needed} lückenlose Monate, vorhanden: {found}"
     )]
     TooShort { found: usize, needed: usize },
     #[error("das Prognosemodell ließ sich nicht anpassen: {0}")]

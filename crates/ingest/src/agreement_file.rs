@@ -144,6 +144,7 @@ enum FormulaKind {
     Rolling12,
     RollingRate,
     Change,
+    Product,
 }
 
 impl FormulaKind {
@@ -159,6 +160,7 @@ impl FormulaKind {
                 ("rolling_rate", "numerator, denominator (lag nach Wunsch)")
             }
             FormulaKind::Change => ("change", "base, periods (percent nach Wunsch)"),
+            FormulaKind::Product => ("product", "quantity, price"),
         }
     }
 }
@@ -183,6 +185,12 @@ struct FormulaDto {
     /// For `change`: in percent instead of the difference.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     percent: Option<bool>,
+    /// For `product`: the count (e.g. BG with recognised KdU).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    quantity: Option<IndicatorCode>,
+    /// For `product`: the amount per unit of that count (e.g. KdU per such BG).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    price: Option<IndicatorCode>,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -346,6 +354,10 @@ fn convert_formula(dto: &FormulaDto, at: &[PathSeg], problems: &mut Problems) ->
         forbid(dto.periods.is_some(), "periods", problems);
         forbid(dto.percent.is_some(), "percent", problems);
     }
+    if !matches!(dto.kind, FormulaKind::Product) {
+        forbid(dto.quantity.is_some(), "quantity", problems);
+        forbid(dto.price.is_some(), "price", problems);
+    }
     match dto.kind {
         FormulaKind::Stored => {
             forbid(dto.numerator.is_some(), "numerator", problems);
@@ -424,6 +436,18 @@ fn convert_formula(dto: &FormulaDto, at: &[PathSeg], problems: &mut Problems) ->
                 base: base?,
                 periods: periods?,
                 percent: dto.percent.unwrap_or(false),
+            })
+        }
+        FormulaKind::Product => {
+            forbid(dto.numerator.is_some(), "numerator", problems);
+            forbid(dto.denominator.is_some(), "denominator", problems);
+            forbid(dto.base.is_some(), "base", problems);
+            forbid(dto.scale.is_some(), "scale", problems);
+            let quantity = need(dto.quantity.as_ref(), "quantity", problems);
+            let price = need(dto.price.as_ref(), "price", problems);
+            Some(Formula::Product {
+                quantity: quantity?,
+                price: price?,
             })
         }
     }
@@ -1031,6 +1055,8 @@ fn formula_dto(f: &Formula) -> FormulaDto {
         lag: None,
         periods: None,
         percent: None,
+        quantity: None,
+        price: None,
     };
     match f {
         Formula::Stored => empty(FormulaKind::Stored),
@@ -1079,6 +1105,11 @@ fn formula_dto(f: &Formula) -> FormulaDto {
             periods: Some(*periods),
             percent: percent.then_some(true),
             ..empty(FormulaKind::Change)
+        },
+        Formula::Product { quantity, price } => FormulaDto {
+            quantity: Some(quantity.clone()),
+            price: Some(price.clone()),
+            ..empty(FormulaKind::Product)
         },
     }
 }

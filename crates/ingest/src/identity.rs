@@ -1,6 +1,7 @@
 //! Identities that published tables carry: parts add up to a total, the classes of a breakdown
 //! add up to the total, a published share equals numerator ÷ denominator × scale at the
-//! published precision. A mapping declares them (`[[identities]]`, `docs/import-mapping.md`);
+//! published precision, a published mean per unit equals the mean of its classes weighted by
+//! the classes of its unit. A mapping declares them (`[[identities]]`, `docs/import-mapping.md`);
 //! the import checks every region and period that has all their values and warns for each one
 //! that does not hold, naming region, period and both sides. A warning, not an error: the
 //! figures are the publisher's, and the user decides.
@@ -44,6 +45,19 @@ pub enum Identity {
         #[serde(default)]
         tolerance: Option<f64>,
     },
+    /// The total of `value` (an amount per unit, e.g. KdU per BG) equals the mean of its
+    /// classes of breakdown `dimension`, weighted by the same classes of `weight` (the units it
+    /// is per, e.g. BG with recognised KdU), published to `decimals` places.
+    WeightedMean {
+        value: String,
+        weight: String,
+        dimension: String,
+        #[serde(default)]
+        decimals: u32,
+        /// By default one unit of the last published decimal: the classes are rounded too.
+        #[serde(default)]
+        tolerance: Option<f64>,
+    },
 }
 
 fn hundred() -> f64 {
@@ -64,6 +78,7 @@ impl Identity {
                 denominator,
                 ..
             } => vec![value, numerator, denominator],
+            Identity::WeightedMean { value, weight, .. } => vec![value, weight],
         }
     }
 
@@ -86,6 +101,12 @@ impl Identity {
                 "{value} = {numerator} / {denominator} × {}",
                 format::number(*scale, 0)
             ),
+            Identity::WeightedMean {
+                value,
+                weight,
+                dimension,
+                ..
+            } => format!("{value} = Mittel der Klassen nach {dimension}, gewichtet mit {weight}"),
         }
     }
 
@@ -225,6 +246,20 @@ impl Identities {
     }
 }
 
+/// The classes of `indicator`'s breakdown `dimension`: class key → value.
+fn classes_of<'v>(
+    values: &'v HashMap<(String, String), Seen>,
+    indicator: &str,
+    dimension: &str,
+) -> BTreeMap<&'v str, f64> {
+    let prefix = format!("{dimension}=");
+    values
+        .iter()
+        .filter(|((code, _), _)| code == indicator)
+        .filter_map(|((_, bd), s)| Some((bd.strip_prefix(&prefix)?, s.value)))
+        .collect()
+}
+
 /// The published side, the computed side, the tolerance, the decimals to show and the line of
 /// the published value; `None` when a value is missing.
 fn evaluate(
@@ -251,21 +286,44 @@ fn evaluate(
             tolerance,
         } => {
             let t = total(indicator)?;
-            let prefix = format!("{dimension}=");
-            let classes: Vec<f64> = values
-                .iter()
-                .filter(|((code, bd), _)| code == indicator && bd.starts_with(&prefix))
-                .map(|(_, s)| s.value)
-                .collect();
+            let classes = classes_of(values, indicator, dimension);
             if classes.is_empty() {
                 return None;
             }
             Some((
                 t.value,
-                classes.iter().sum(),
+                classes.values().sum(),
                 tolerance.unwrap_or(1e-6),
                 2,
                 t.row,
+            ))
+        }
+        Identity::WeightedMean {
+            value,
+            weight,
+            dimension,
+            decimals,
+            tolerance,
+        } => {
+            let v = total(value)?;
+            let amounts = classes_of(values, value, dimension);
+            let weights = classes_of(values, weight, dimension);
+            // Every class of the amount needs its weight, and the other way round.
+            if amounts.is_empty() || !amounts.keys().eq(weights.keys()) {
+                return None;
+            }
+            let sum_weights: f64 = weights.values().sum();
+            if sum_weights == 0.0 {
+                return None;
+            }
+            let weighted: f64 = amounts.iter().map(|(c, a)| a * weights[c]).sum();
+            let unit = 10f64.powi(-(*decimals as i32));
+            Some((
+                v.value,
+                weighted / sum_weights,
+                tolerance.unwrap_or(unit),
+                *decimals as usize,
+                v.row,
             ))
         }
         Identity::Ratio {

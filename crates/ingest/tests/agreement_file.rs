@@ -573,6 +573,30 @@ fn rolling_rates_round_trip_and_lag_belongs_to_them_only() {
 }
 
 #[test]
+fn products_round_trip_and_name_their_fields_when_refused() {
+    let with_product = BASE.replacen(
+        "[[indicators]]\ncode = \"KIM\"",
+        "[[indicators]]\ncode = \"KDU_JE_BG\"\nname = \"KdU je BG\"\nunit = \"euro\"\ndirection = \"lower\"\naccumulation = \"stock\"\nformula = { kind = \"stored\" }\n\n[[indicators]]\ncode = \"KDU\"\nname = \"KdU\"\nunit = \"euro\"\ndirection = \"lower\"\naccumulation = \"flow\"\nformula = { kind = \"product\", quantity = \"BG\", price = \"KDU_JE_BG\" }\n\n[[indicators]]\ncode = \"KIM\"",
+        1,
+    );
+    let a = parse("produkt.toml", &with_product).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(a, parse("export.toml", &export(&a)).unwrap());
+    let err = parse(
+        "produkt.toml",
+        &with_product.replacen("price = \"KDU_JE_BG\"", "numerator = \"KDU_JE_BG\"", 1),
+    )
+    .unwrap_err();
+    let messages: Vec<&str> = err.problems.iter().map(|p| p.message.as_str()).collect();
+    assert_eq!(
+        messages,
+        [
+            "Für die Formelart „product“ fehlt das Feld „price“ (Code einer Kennzahl); sie braucht: quantity, price",
+            "Das Feld „numerator“ passt nicht zur Formelart „product“; sie braucht: quantity, price",
+        ]
+    );
+}
+
+#[test]
 fn a_title_with_a_control_character() {
     refused(
         "title = \"Zielvereinbarung 2022\"",

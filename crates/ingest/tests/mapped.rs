@@ -100,19 +100,67 @@ fn mettmann_household_sizes_sum_to_17_225() {
         "ba_wohnkosten_mettmann/t36402_mettmann_202604_household_size.csv",
         "ba-wohnkosten-haushaltsgroesse.toml",
     );
-    assert_eq!(acc.rows, 10);
+    // BG, BG with recognised KdU and KdU per such BG, each in total and for six sizes; the
+    // actual KdU per BG in total.
+    assert_eq!(acc.rows, 3 * 7 + 1);
+    // The file's identities all hold: classes add up, the mean is weighted as the BA weights.
+    assert!(acc.warnings.is_empty(), "{:?}", acc.warnings);
     let month: YearMonth = "2026-04".parse().unwrap();
-    let classes: f64 = obs
-        .iter()
-        .filter(|o| o.indicator.as_str() == "BG" && o.breakdown.is_some())
-        .map(|o| o.value.unwrap())
-        .sum();
-    assert_eq!(classes, 17_225.0);
+    let classes = |code: &str| -> BTreeMap<String, f64> {
+        obs.iter()
+            .filter(|o| o.indicator.as_str() == code)
+            .filter_map(|o| Some((o.breakdown.as_ref()?.class.clone(), o.value.unwrap())))
+            .collect()
+    };
+    assert_eq!(classes("BG").values().sum::<f64>(), 17_225.0);
     assert_eq!(by(&obs, "BG")[&month], 17_225.0);
+    assert_eq!(by(&obs, "BG_MIT_ANERKANNTEN_KDU")[&month], 16_878.0);
     assert_eq!(by(&obs, "KDU_ANERKANNT_JE_BG")[&month], 732.3986);
+    // KdU per BG recomputed from the household sizes, weighted with BG with recognised KdU,
+    // is the published figure at its four places; weighted with all BG it is not.
+    let (price, with_kdu, all) = (
+        classes("KDU_ANERKANNT_JE_BG"),
+        classes("BG_MIT_ANERKANNTEN_KDU"),
+        classes("BG"),
+    );
+    assert_eq!(price.len(), 6);
+    let mean = |w: &BTreeMap<String, f64>| {
+        price.iter().map(|(c, p)| p * w[c]).sum::<f64>() / w.values().sum::<f64>()
+    };
+    assert_eq!(format!("{:.4}", mean(&with_kdu)), "732.3986");
+    assert_eq!(format!("{:.4}", mean(&all)), "731.7067");
     assert!(
         obs.iter()
             .all(|o| o.region.as_str() == "t36402" && o.status == ValueStatus::Final)
+    );
+}
+
+/// The pitfall the shipped mapping avoids: a mapping that declares the BA's KdU per BG a mean
+/// over all BG gets a warning naming both sides.
+#[test]
+fn weighting_kdu_per_bg_with_all_bg_is_flagged_by_the_identity() {
+    let shipped = std::fs::read_to_string(format!(
+        "{ROOT}/mappings/ba-wohnkosten-haushaltsgroesse.toml"
+    ))
+    .unwrap();
+    let wrong = shipped.replace(
+        "value = \"KDU_ANERKANNT_JE_BG\"\nweight = \"BG_MIT_ANERKANNTEN_KDU\"",
+        "value = \"KDU_ANERKANNT_JE_BG\"\nweight = \"BG\"",
+    );
+    assert_ne!(wrong, shipped);
+    let m = parse_mapping("falsch.toml", &wrong).unwrap();
+    let file = std::fs::File::open(format!(
+        "{ROOT}/../shared/data/real/ba_wohnkosten_mettmann/t36402_mettmann_202604_household_size.csv"
+    ))
+    .unwrap();
+    let mut sink = |_c: Vec<Observation>| Ok(());
+    let acc = read_mapped("kdu.csv", file, &m, &catalog(), &mut sink).unwrap();
+    let messages: Vec<&str> = acc.warnings.iter().map(|w| w.message.as_str()).collect();
+    assert_eq!(
+        messages,
+        [
+            "Identität „KDU_ANERKANNT_JE_BG = Mittel der Klassen nach haushaltsgroesse, gewichtet mit BG“ verletzt für t36402, April 2026: veröffentlicht 732,3986, berechnet 731,706668 (Abweichung 0,691932)"
+        ]
     );
 }
 

@@ -499,6 +499,10 @@ fn indicator_from_row(r: &AnyRow) -> Result<Indicator> {
             // The scale column holds 100 for a change in percent.
             percent: scale.is_some_and(|s| s == 100.0),
         },
+        "product" => Formula::Product {
+            quantity: required("formula_numerator")?,
+            price: required("formula_denominator")?,
+        },
         "rolling12" => Formula::Rolling12 {
             numerator: required("formula_numerator")?,
             denominator: required("formula_denominator")?,
@@ -640,6 +644,10 @@ pub(crate) async fn insert_children(
             Formula::YearOverYear { base } => ("year_over_year", None, None, Some(base), None),
             Formula::Change { base, percent, .. } => {
                 ("change", None, None, Some(base), percent.then_some(100.0))
+            }
+            // The quantity in the numerator column, the price in the denominator column.
+            Formula::Product { quantity, price } => {
+                ("product", Some(quantity), Some(price), None, None)
             }
             Formula::Rolling12 {
                 numerator,

@@ -667,7 +667,7 @@ fn the_real_household_file_imports_through_its_mapping() {
     let mapping = format!("{root}/mappings/ba-wohnkosten-haushaltsgroesse.toml");
     let (ok, out, err) = run(&["import", &file, "--mapping", &mapping, "--db", db]);
     assert!(ok, "{err}");
-    assert!(out.contains("10 Werte gelesen (UTF-8), 10 neu"), "{out}");
+    assert!(out.contains("22 Werte gelesen (UTF-8), 22 neu"), "{out}");
     let (ok, out, _) = figures_csv(db, "t36402", "KDU_ANERKANNT_JE_BG", "2026-04", "2026-04");
     assert!(ok);
     assert_eq!(out.lines().nth(1), Some("2026-04,,,732.3986,final,"));

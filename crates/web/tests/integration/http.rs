@@ -332,10 +332,53 @@ async fn a_shipped_mapping_can_be_chosen_in_the_form() {
     )
     .await;
     assert!(
-        preview.contains("<th scope=\"row\">Werte gelesen</th><td class=\"num\">10</td>"),
+        preview.contains("<th scope=\"row\">Werte gelesen</th><td class=\"num\">22</td>"),
         "{preview}"
     );
     assert!(preview.contains("haushaltsgroesse=1"));
+}
+
+/// The KdU goal page splits the change of the recognised KdU from the BA's files: the real
+/// April 2026 file and its synthetic twin of April 2025, both through the shipped mapping.
+#[tokio::test]
+async fn the_kdu_goal_page_splits_the_change_from_the_ba_files() {
+    let s = demo_server().await;
+    let agreement = zielwerk_ingest::parse(
+        "kdu.toml",
+        include_str!("../../../demo/data/vereinbarung_t36402_2026_kdu.toml"),
+    )
+    .unwrap();
+    s.store.save_agreement(&agreement).await.unwrap();
+    for (name, body) in [
+        (
+            "synthetisch_t36402_202504_household_size.csv",
+            include_str!("../../../demo/data/synthetisch_t36402_202504_household_size.csv"),
+        ),
+        (
+            "t36402_mettmann_202604_household_size.csv",
+            include_str!(
+                "../../../../../shared/data/real/ba_wohnkosten_mettmann/t36402_mettmann_202604_household_size.csv"
+            ),
+        ),
+    ] {
+        let (status, preview) = upload(&s, name, body, "ba-wohnkosten-haushaltsgroesse").await;
+        assert_eq!(status, 200, "{preview}");
+        assert!(!preview.contains("Identität"), "{preview}");
+        assert_eq!(confirm(&s, &token_of(&preview)).await.0, 200);
+    }
+    let (status, page, _) =
+        get(&s.url("/vereinbarungen/t36402-2026-v1/ziele/kdu-summe?stand=2026-04")).await;
+    assert_eq!(status, 200);
+    assert!(page.contains("class=\"chart waterfall\""), "{page}");
+    for effect in [
+        "Mengeneffekt (Bedarfsgemeinschaften mit anerkannten Kosten der Unterkunft)",
+        "Preiseffekt (Anerkannte Kosten der Unterkunft und Heizung je Bedarfsgemeinschaft (BA-Statistik))",
+        "Struktureffekt (Mischung der Haushaltsgrößen)",
+    ] {
+        assert!(page.contains(effect), "{effect}");
+    }
+    // April 2026: Σ BG with recognised KdU × KdU per such BG over the six sizes.
+    assert!(page.contains("12.361.424\u{a0}EUR"), "{page}");
 }
 
 /// The real Regensburg file re-sent after one of its projected months became final: the final
