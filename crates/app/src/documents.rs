@@ -34,6 +34,8 @@ pub struct Loaded {
     pub agreement: Agreement,
     pub values: Vec<CurrentValue>,
     pub comments: Vec<ValueComment>,
+    /// Identities the published values violate (`docs/import-mapping.md`), shown beside them.
+    pub warnings: Vec<zielwerk_store::ValueWarning>,
 }
 
 pub async fn load(store: &Store, key: &AgreementKey) -> Result<Loaded, AppError> {
@@ -54,10 +56,17 @@ pub async fn load(store: &Store, key: &AgreementKey) -> Result<Loaded, AppError>
         .into_iter()
         .map(|c| c.comment)
         .collect();
+    let warnings = store
+        .value_warnings(
+            &agreement.jobcenter.ba_id.clone().into(),
+            &agreement.stored_indicator_codes(),
+        )
+        .await?;
     Ok(Loaded {
         agreement,
         values,
         comments,
+        warnings,
     })
 }
 

@@ -161,6 +161,14 @@ impl Period {
     }
 }
 
+impl std::str::FromStr for Period {
+    type Err = MonthError;
+
+    fn from_str(s: &str) -> Result<Self, MonthError> {
+        Self::parse(s)
+    }
+}
+
 impl fmt::Display for Period {
     /// `2022-06` (month), `2022` (year), `2021-07..2022-06` (12-month mean): a month's form
     /// is unchanged, so monthly values read as they always did.

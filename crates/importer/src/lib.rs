@@ -8,7 +8,7 @@ use std::io::Read;
 use zielwerk_domain::{Observation, Source, SourceKind};
 use zielwerk_ingest::long_csv::{self, Accepted, Catalog, Problem, Refused};
 use zielwerk_ingest::mapped::{self, Mapping};
-use zielwerk_store::{KeptFinal, RecordOutcome, Store, StoreError};
+use zielwerk_store::{KeptFinal, RecordOutcome, Store, StoreError, ValueCheck};
 
 /// Whether the importing user may write values for a region.
 pub type MayWrite = Box<dyn Fn(&zielwerk_domain::RegionId) -> bool + Send + Sync>;
@@ -151,6 +151,7 @@ fn kept_final_warnings(listed: &[KeptFinal], total: u64) -> Vec<Problem> {
                 k.indicator,
                 k.period.german_long()
             ),
+            ..Default::default()
         })
         .collect();
     if total > listed.len() as u64 {
@@ -162,6 +163,7 @@ fn kept_final_warnings(listed: &[KeptFinal], total: u64) -> Vec<Problem> {
                 "Insgesamt {total} Zeilen mit vorläufigen Werten für Monate, deren endgültiger Wert gespeichert ist (die ersten {} sind einzeln genannt); die endgültigen Werte bleiben",
                 listed.len()
             ),
+            ..Default::default()
         });
     }
     warnings
@@ -263,6 +265,19 @@ pub async fn run(store: &Store, request: Request, when: &str) -> Result<Report, 
     match (read, failure) {
         (Ok(mut accepted), None) => {
             recording.set_sha256(accepted.sha256.clone());
+            let checks: Vec<ValueCheck> = std::mem::take(&mut accepted.checks)
+                .into_iter()
+                .map(|c| ValueCheck {
+                    region: c.region,
+                    indicator: c.indicator,
+                    period: c.period,
+                    warning: c.violation,
+                })
+                .collect();
+            recording
+                .record_checks(&checks)
+                .await
+                .map_err(store_error)?;
             let outcome = recording.outcome();
             let mut warnings = kept_final_warnings(recording.kept_final(), outcome.kept_final);
             warnings.append(&mut accepted.warnings);

@@ -180,10 +180,51 @@ async fn the_inkar_file_imports_unchanged_through_its_shipped_mapping() {
     );
     assert_eq!(yearly.series(&indicators[1].code).len(), 5, "2018 to 2022");
 
-    // Importing it again changes nothing.
+    // The three violations are kept beside their values, and only they.
+    let share: IndicatorCode = "A_UNTERKUNFT_SGBII".parse().unwrap();
+    let kept = |store: &Store| {
+        let (store, share) = (store.clone(), share.clone());
+        async move {
+            store
+                .value_warnings(&"16066".parse().unwrap(), &[&share])
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|w| (w.period.to_string(), w.message))
+                .collect::<Vec<_>>()
+        }
+    };
+    let warnings = kept(&store).await;
+    assert_eq!(
+        warnings.iter().map(|w| w.0.as_str()).collect::<Vec<_>>(),
+        ["2008", "2010", "2011"]
+    );
+    assert!(
+        warnings[0].1.starts_with(
+            "Identität „A_UNTERKUNFT_SGBII = D_UNTERKUNFT_LSTG / D_SGBII_LSTG × 100“ verletzt: veröffentlicht 29,44, berechnet 29,4475"
+        ),
+        "{}",
+        warnings[0].1
+    );
+    assert!(
+        store
+            .value_warnings(&"05158".parse().unwrap(), &[&share])
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    // Importing it again changes nothing, the warnings included.
+    let version = store.data_version().await.unwrap();
     let again = import_inkar(&store, true).await;
     assert_eq!(again.outcome.unchanged, cells);
     assert_eq!(again.outcome.inserted, 0);
+    assert_eq!(kept(&store).await, warnings);
+    assert_eq!(
+        store.data_version().await.unwrap(),
+        version,
+        "nothing written"
+    );
 }
 
 #[tokio::test]

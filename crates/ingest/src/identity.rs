@@ -9,7 +9,7 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use serde::Deserialize;
-use zielwerk_domain::{Observation, format};
+use zielwerk_domain::{IndicatorCode, Observation, Period, RegionId, format};
 
 use crate::long_csv::Problem;
 
@@ -79,6 +79,16 @@ impl Identity {
                 ..
             } => vec![value, numerator, denominator],
             Identity::WeightedMean { value, weight, .. } => vec![value, weight],
+        }
+    }
+
+    /// The indicator whose published value the identity checks (the total, the share, the
+    /// mean): a violation is shown beside its value.
+    pub fn checked(&self) -> &str {
+        match self {
+            Identity::Sum { total, .. } => total,
+            Identity::Classes { indicator, .. } => indicator,
+            Identity::Ratio { value, .. } | Identity::WeightedMean { value, .. } => value,
         }
     }
 
@@ -152,7 +162,7 @@ pub(crate) struct Identities {
     declared: Vec<Identity>,
     wanted: HashSet<String>,
     /// (region, period) → (indicator, breakdown key) → value.
-    values: BTreeMap<(String, String), HashMap<(String, String), Seen>>,
+    values: BTreeMap<(RegionId, Period), HashMap<(String, String), Seen>>,
 }
 
 /// How many violations are listed one by one (the rest are counted in one more warning).
@@ -184,7 +194,7 @@ impl Identities {
             return;
         };
         self.values
-            .entry((obs.region.to_string(), obs.period().to_string()))
+            .entry((obs.region.clone(), obs.period()))
             .or_default()
             .insert(
                 (
@@ -195,55 +205,94 @@ impl Identities {
             );
     }
 
-    /// Every violation, as a warning at the line of the value the identity checks.
-    pub(crate) fn warnings(&self) -> Vec<Problem> {
-        let mut out = Vec::new();
+    /// Every check made: the value checked and, where the identity does not hold, why; and the
+    /// violations as warnings at the line of the value checked (the first [`LISTED`] one by
+    /// one, the rest counted in one more).
+    pub(crate) fn results(&self) -> (Vec<Problem>, Vec<IdentityCheck>) {
+        let mut warnings = Vec::new();
+        let mut checks: Vec<IdentityCheck> = Vec::new();
         let mut more = 0u64;
         for ((region, period), values) in &self.values {
             let total = |code: &str| values.get(&(code.to_owned(), String::new())).copied();
+            let group = checks.len();
             for identity in &self.declared {
                 let Some((left, right, tolerance, decimals, at)) =
                     evaluate(identity, &total, values)
                 else {
                     continue;
                 };
-                if (left - right).abs() <= tolerance + 1e-9 {
+                let Ok(indicator) = identity.checked().parse::<IndicatorCode>() else {
                     continue;
-                }
-                if out.len() >= LISTED {
-                    more += 1;
-                    continue;
-                }
-                let period_de = zielwerk_domain::Period::parse(period)
-                    .map(|p| p.german_long())
-                    .unwrap_or_else(|_| period.clone());
-                out.push(Problem {
-                    row: at,
-                    column: String::new(),
-                    value: String::new(),
-                    message: format!(
-                        "Identität „{}“ verletzt für {region}, {period_de}: veröffentlicht {}, berechnet {} (Abweichung {})",
-                        identity.describe(),
+                };
+                let violation = ((left - right).abs() > tolerance + 1e-9).then(|| {
+                    format!(
+                        "veröffentlicht {}, berechnet {} (Abweichung {})",
                         format::number(left, decimals),
                         format::number(right, decimals.max(2) + 2),
                         format::number((left - right).abs(), decimals.max(2) + 2),
-                    ),
+                    )
                 });
+                if let Some(sides) = &violation {
+                    if warnings.len() < LISTED {
+                        warnings.push(Problem {
+                            row: at,
+                            message: format!(
+                                "Identität „{}“ verletzt für {region}, {}: {sides}",
+                                identity.describe(),
+                                period.german_long()
+                            ),
+                            ..Default::default()
+                        });
+                    } else {
+                        more += 1;
+                    }
+                }
+                let violation = violation
+                    .map(|sides| format!("Identität „{}“ verletzt: {sides}", identity.describe()));
+                // Two identities checking the same value: one check, both reasons.
+                match checks[group..]
+                    .iter_mut()
+                    .find(|c| c.indicator == indicator)
+                {
+                    Some(c) => {
+                        c.violation = match (c.violation.take(), violation) {
+                            (Some(a), Some(b)) => Some(format!("{a}; {b}")),
+                            (a, b) => a.or(b),
+                        }
+                    }
+                    None => checks.push(IdentityCheck {
+                        region: region.clone(),
+                        period: *period,
+                        indicator,
+                        violation,
+                    }),
+                }
             }
         }
         if more > 0 {
-            out.push(Problem {
-                row: out.last().map(|p| p.row).unwrap_or(1),
-                column: String::new(),
-                value: String::new(),
+            warnings.push(Problem {
+                row: warnings.last().map(|p| p.row).unwrap_or(1),
                 message: format!(
                     "… und {} weitere verletzte Identitäten (die ersten {LISTED} sind einzeln genannt)",
                     format::number(more as f64, 0)
                 ),
+                ..Default::default()
             });
         }
-        out
+        (warnings, checks)
     }
+}
+
+/// One identity checked for one value: the value, and the violation if it does not hold.
+/// The store keeps the violations beside the values (`value_warning`), and a later import
+/// that checks the same value again replaces them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IdentityCheck {
+    pub region: RegionId,
+    pub period: Period,
+    pub indicator: IndicatorCode,
+    /// Why the identity does not hold; `None` where it holds.
+    pub violation: Option<String>,
 }
 
 /// The classes of `indicator`'s breakdown `dimension`: class key → value.

@@ -43,17 +43,26 @@ pub struct Catalog {
 }
 
 /// One problem in one place of the file.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Problem {
     /// 1-based line of the file (the header is line 1).
     pub row: u64,
     pub column: String,
     pub value: String,
     pub message: String,
+    /// How many further rows have the same problem (same column, value and message): a file
+    /// with a wrong Jobcenter id in 612 rows gets one problem, not 612.
+    pub repeats: u64,
+    /// The first of those further rows (at most [`SAME_ROWS_SHOWN`]).
+    pub same_rows: Vec<u64>,
 }
 
+/// How many further rows of a repeated problem are named.
+pub const SAME_ROWS_SHOWN: usize = 4;
+
 impl Problem {
-    fn render(&self, file: &str) -> String {
+    /// "werte.csv, Zeile 3, Spalte „monat“, Wert „2023-13“: …": the place, then the message.
+    pub fn render(&self, file: &str) -> String {
         let mut s = format!("{file}, Zeile {}", self.row);
         if !self.column.is_empty() {
             s.push_str(&format!(", Spalte „{}“", self.column));
@@ -61,7 +70,37 @@ impl Problem {
         if !self.value.is_empty() {
             s.push_str(&format!(", Wert „{}“", self.value));
         }
-        format!("{s}: {}", self.message)
+        format!("{s}: {}{}", self.message, self.repeated_de())
+    }
+
+    /// "; ebenso in 611 weiteren Zeilen, darunter 3, 4, 5 und 6", or nothing.
+    pub fn repeated_de(&self) -> String {
+        if self.repeats == 0 {
+            return String::new();
+        }
+        let rows: Vec<String> = self
+            .same_rows
+            .iter()
+            .map(|r| zielwerk_domain::format::number(*r as f64, 0))
+            .collect();
+        let listed = match rows.split_last() {
+            Some((last, [])) => last.clone(),
+            Some((last, rest)) => format!("{} und {last}", rest.join(", ")),
+            None => String::new(),
+        };
+        if self.repeats as usize <= rows.len() {
+            format!("; ebenso in Zeile {listed}")
+        } else {
+            format!(
+                "; ebenso in {} weiteren Zeilen, darunter {listed}",
+                zielwerk_domain::format::number(self.repeats as f64, 0)
+            )
+        }
+    }
+
+    /// Every occurrence: this one and its repeats.
+    pub fn occurrences(&self) -> u64 {
+        1 + self.repeats
     }
 }
 
@@ -84,15 +123,21 @@ impl Refused {
                 column: String::new(),
                 value: String::new(),
                 message: message.into(),
+                ..Default::default()
             }],
             more: 0,
         }
+    }
+
+    /// Every error of the file: the listed ones with their repeats, and those only counted.
+    pub fn total(&self) -> u64 {
+        self.errors.iter().map(Problem::occurrences).sum::<u64>() + self.more
     }
 }
 
 impl fmt::Display for Refused {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let total = self.errors.len() as u64 + self.more;
+        let total = self.total();
         writeln!(
             f,
             "Die Datei {} wurde nicht importiert ({total} Fehler; es wurde nichts gespeichert):",
@@ -115,6 +160,8 @@ pub struct Accepted {
     pub sha256: String,
     pub encoding: &'static str,
     pub warnings: Vec<Problem>,
+    /// Every identity the mapping declares, checked for every value it applies to.
+    pub checks: Vec<crate::identity::IdentityCheck>,
 }
 
 /// The columns of the long format, in their order.
@@ -131,23 +178,38 @@ pub const COLUMNS: [&str; 9] = [
 ];
 const REQUIRED: [&str; 5] = ["jobcenter", "kennzahl", "monat", "status", "datenstand"];
 
-/// Errors found so far: the first [`MAX_LISTED`] listed, the rest counted.
+/// Errors found so far: the first [`MAX_LISTED`] different ones listed, each with the rows that
+/// repeat it, the rest counted.
 #[derive(Default)]
 pub(crate) struct Collected {
     pub list: Vec<Problem>,
     pub more: u64,
+    /// (column, value, message) → index in `list`.
+    seen: HashMap<(String, String, String), usize>,
 }
 
 impl Collected {
-    /// Keeps the first [`MAX_LISTED`] problems, each naming its value shortened to
-    /// [`MAX_VALUE_SHOWN`] characters, and counts the rest: a refusal stays small whatever the file.
+    /// Keeps the first [`MAX_LISTED`] different problems, each naming its value shortened to
+    /// [`MAX_VALUE_SHOWN`] characters; a problem the list has already (same column, value and
+    /// message in another row) is counted with it, and the rest are counted: a refusal stays
+    /// small whatever the file.
     pub(crate) fn push(&mut self, mut p: Problem) {
-        if self.list.len() < MAX_LISTED {
-            p.value = crate::german::shorten(&p.value, MAX_VALUE_SHOWN);
-            p.column = crate::german::shorten(&p.column, MAX_VALUE_SHOWN);
+        p.value = crate::german::shorten(&p.value, MAX_VALUE_SHOWN);
+        p.column = crate::german::shorten(&p.column, MAX_VALUE_SHOWN);
+        let key = (p.column.clone(), p.value.clone(), p.message.clone());
+        if let Some(&i) = self.seen.get(&key) {
+            let first = &mut self.list[i];
+            first.repeats += 1 + p.repeats;
+            for row in std::iter::once(p.row).chain(p.same_rows) {
+                if first.same_rows.len() < SAME_ROWS_SHOWN && row != first.row {
+                    first.same_rows.push(row);
+                }
+            }
+        } else if self.list.len() < MAX_LISTED {
+            self.seen.insert(key, self.list.len());
             self.list.push(p);
         } else {
-            self.more += 1;
+            self.more += p.occurrences();
         }
     }
 
@@ -302,6 +364,7 @@ pub(crate) fn extra_fields(row: u64, record: &csv::StringRecord, width: usize) -
             "Die Zeile hat {} Felder, die Kopfzeile nur {width} Spalten; steht ein Trennzeichen in einem Wert, setzen Sie den Wert in Anführungszeichen",
             record.len()
         ),
+        ..Default::default()
     })
 }
 
@@ -375,6 +438,7 @@ pub fn read_rows(
                     index[c] + 1,
                     i + 1
                 ),
+                ..Default::default()
             }),
             Some(c) => {
                 index.insert(c, i);
@@ -384,6 +448,7 @@ pub fn read_rows(
                 column: name.clone(),
                 value: String::new(),
                 message: format!("Unbekannte Spalte; erlaubt sind: {}", COLUMNS.join(", ")),
+                ..Default::default()
             }),
         }
     }
@@ -394,6 +459,7 @@ pub fn read_rows(
                 column: required.into(),
                 value: String::new(),
                 message: "Pflichtspalte fehlt".into(),
+                ..Default::default()
             });
         }
     }
@@ -405,6 +471,7 @@ pub fn read_rows(
             column: "wert".into(),
             value: String::new(),
             message: "Es fehlt die Spalte „wert“ (oder die Spalten „zaehler“ und „nenner“)".into(),
+            ..Default::default()
         });
     }
     if errs.any() {
@@ -425,6 +492,7 @@ pub fn read_rows(
                     column: String::new(),
                     value: String::new(),
                     message: csv_error_de(&e),
+                    ..Default::default()
                 });
                 continue;
             }
@@ -445,7 +513,7 @@ pub fn read_rows(
         };
         checker.check(row, &get, &|c: &str| c.to_owned());
     }
-    let (rows, warnings) = match checker.finish() {
+    let (rows, warnings, checks) = match checker.finish() {
         Ok(done) => done,
         Err(errs) => return Err(errs.into_refused(file)),
     };
@@ -456,8 +524,12 @@ pub fn read_rows(
         sha256,
         encoding: encoding.name(),
         warnings,
+        checks,
     })
 }
+
+/// What a read that found no error reports: rows, warnings, identity checks.
+pub(crate) type Finished = (u64, Vec<Problem>, Vec<crate::identity::IdentityCheck>);
 
 /// Checks rows (whatever their file shape) and hands the accepted observations to the sink.
 pub(crate) struct Checker<'a> {
@@ -613,6 +685,7 @@ impl<'a> Checker<'a> {
                 column: col(column),
                 value: value.into(),
                 message,
+                ..Default::default()
             })
         };
 
@@ -909,6 +982,7 @@ impl<'a> Checker<'a> {
                     column: String::new(),
                     value: String::new(),
                     message: e,
+                    ..Default::default()
                 });
             }
         } else if self.chunk.len() >= CHUNK {
@@ -917,8 +991,9 @@ impl<'a> Checker<'a> {
         }
     }
 
-    /// Hands over the rest and reports: the rows read and the warnings, or every error.
-    pub(crate) fn finish(mut self) -> Result<(u64, Vec<Problem>), Collected> {
+    /// Hands over the rest and reports: the rows read, the warnings and the identity checks, or
+    /// every error.
+    pub(crate) fn finish(mut self) -> Result<Finished, Collected> {
         if !self.errs.any()
             && !self.chunk.is_empty()
             && let Err(e) = (self.sink)(
@@ -931,6 +1006,7 @@ impl<'a> Checker<'a> {
                 column: String::new(),
                 value: String::new(),
                 message: e,
+                ..Default::default()
             });
         }
         if self.errs.any() {
@@ -960,10 +1036,12 @@ impl<'a> Checker<'a> {
                             n => format!("fehlen {n} {many}"),
                         }
                     ),
+                    ..Default::default()
                 });
             }
         }
-        warnings.extend(self.identities.warnings());
-        Ok((self.rows, warnings))
+        let (violated, checks) = self.identities.results();
+        warnings.extend(violated);
+        Ok((self.rows, warnings, checks))
     }
 }

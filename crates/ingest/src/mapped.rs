@@ -162,13 +162,14 @@ pub fn read_mapped_rows(
             column: String::new(),
             value: String::new(),
             message: crate::long_csv::csv_error_de(&e),
+            ..Default::default()
         })?;
         if let Some(p) = crate::long_csv::extra_fields(row, &rec, width) {
             return Err(p);
         }
         Ok((row, rec.iter().map(str::to_owned).collect::<Vec<_>>()))
     });
-    let (rows, warnings) =
+    let (rows, warnings, checks) =
         process(header, rows, mapping, catalog, style, sink).map_err(|e| e.into_refused(file))?;
     drop(csv);
     Ok(Accepted {
@@ -176,6 +177,7 @@ pub fn read_mapped_rows(
         sha256: crate::long_csv::finish_hash(&hasher),
         encoding: encoding.name(),
         warnings,
+        checks,
     })
 }
 
@@ -187,7 +189,7 @@ fn process(
     catalog: &Catalog,
     style: crate::german::DecimalStyle,
     sink: &mut RowSink<'_>,
-) -> Result<(u64, Vec<Problem>), Collected> {
+) -> Result<crate::long_csv::Finished, Collected> {
     let mut index: HashMap<String, usize> = HashMap::new();
     // Every position of each name, in order.
     let mut positions: HashMap<String, Vec<usize>> = HashMap::new();
@@ -227,6 +229,7 @@ fn process(
             column: (*c).to_owned(),
             value: String::new(),
             message,
+            ..Default::default()
         });
     }
     if !problems.list.is_empty() {
@@ -255,6 +258,7 @@ fn process(
                 column: String::new(),
                 value: String::new(),
                 message: format!("Zuordnung: {message}"),
+                ..Default::default()
             });
         }
     }
@@ -405,7 +409,7 @@ pub fn read_workbook_rows(
         .iter()
         .skip(top + lines)
         .map(|(number, cells)| Ok((*number, cells.clone())));
-    let (rows, warnings) = process(
+    let (rows, warnings, checks) = process(
         header,
         rows,
         mapping,
@@ -419,6 +423,7 @@ pub fn read_workbook_rows(
         sha256,
         encoding: "XLSX",
         warnings,
+        checks,
     })
 }
 

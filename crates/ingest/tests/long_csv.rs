@@ -284,6 +284,52 @@ fn a_late_error_refuses_the_file_even_after_chunks_went_out() {
     assert!(err.to_string().contains("gross.csv, Zeile"));
 }
 
+/// A file with a wrong Jobcenter id in every one of its 612 rows gets one error with the count
+/// and the first rows, not 612; a different error keeps its own line, and the total counts all.
+#[test]
+fn identical_errors_across_rows_are_reported_once_with_their_count() {
+    let mut body = String::from(HEADER);
+    let start: zielwerk_domain::YearMonth = "2005-01".parse().unwrap();
+    for i in 0..612 {
+        let m = start.plus(i).unwrap();
+        body.push_str(&format!("t99999;BG;{m};1;;;final;01.01.2100\n"));
+    }
+    body.push_str("t36402;BG;2022-02;kaputt;;;final;01.01.2100\n");
+    let err = run(body.as_bytes()).unwrap_err();
+    assert_eq!(err.errors.len(), 2, "{err}");
+    assert_eq!(err.total(), 613);
+    let first = &err.errors[0];
+    assert_eq!((first.row, first.repeats), (2, 611));
+    assert_eq!(first.same_rows, [3, 4, 5, 6]);
+    let text = err.to_string();
+    assert_eq!(
+        text.lines().next().unwrap(),
+        "Die Datei werte.csv wurde nicht importiert (613 Fehler; es wurde nichts gespeichert):"
+    );
+    assert!(
+        text.lines()
+            .nth(1)
+            .unwrap()
+            .ends_with("; ebenso in 611 weiteren Zeilen, darunter 3, 4, 5 und 6"),
+        "{text}"
+    );
+    assert!(
+        text.contains("werte.csv, Zeile 2, Spalte „jobcenter“, Wert „t99999“: "),
+        "{text}"
+    );
+    assert_eq!(err.errors[1].row, 614);
+    assert_eq!(err.errors[1].repeats, 0);
+    // Two rows alike: the other one is named.
+    let two = format!(
+        "{HEADER}t99999;BG;2022-01;1;;;final;01.01.2100\nt99999;BG;2022-02;1;;;final;01.01.2100\n"
+    );
+    let err = run(two.as_bytes()).unwrap_err();
+    assert!(
+        err.to_string().trim_end().ends_with("; ebenso in Zeile 3"),
+        "{err}"
+    );
+}
+
 mod properties {
     use super::*;
     use proptest::prelude::*;

@@ -22,7 +22,7 @@ use crate::{Backend, Result, Store, StoreError, now};
 
 /// Every table with data, parents before children (the order a restore inserts in). A test
 /// checks that this and [`NOT_BACKED_UP`] are exactly the set of tables the migrations create.
-pub const TABLES: [&str; 25] = [
+pub const TABLES: [&str; 26] = [
     "jobcenter",
     "region",
     "region_coverage",
@@ -36,6 +36,7 @@ pub const TABLES: [&str; 25] = [
     "measure_goal",
     "source",
     "observation",
+    "value_warning",
     "vorlage",
     "vorlage_file",
     "meeting",

@@ -30,7 +30,9 @@ pub use meetings::{
     ActionFilter, ActionUpdate, AgendaKind, NewAgendaItem, StoredAction, StoredAgendaItem,
     StoredComment, StoredDecision, StoredMeeting,
 };
-pub use observations::{CurrentValue, KEPT_FINAL_LISTED, KeptFinal, RecordOutcome, Recording};
+pub use observations::{
+    CurrentValue, KEPT_FINAL_LISTED, KeptFinal, RecordOutcome, Recording, ValueCheck, ValueWarning,
+};
 pub use shared::{Failures, PendingUpload};
 pub use signing::{StoredSignature, content_digest};
 pub use tokens::{NewToken, StoredToken};

@@ -13,6 +13,25 @@ use crate::{Backend, Result, Store, StoreError, now, parse_col};
 
 pub use zielwerk_domain::CurrentValue;
 
+/// An identity's verdict on one value, as an import hands it to [`Recording::record_checks`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ValueCheck {
+    pub region: RegionId,
+    pub indicator: IndicatorCode,
+    pub period: Period,
+    /// The violation; `None` where the identity holds.
+    pub warning: Option<String>,
+}
+
+/// An identity warning kept beside a value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ValueWarning {
+    pub region: RegionId,
+    pub indicator: IndicatorCode,
+    pub period: Period,
+    pub message: String,
+}
+
 /// What recording a batch did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct RecordOutcome {
@@ -153,6 +172,48 @@ impl Store {
             "o.indicator_code, o.period, o.breakdown",
         )
         .await
+    }
+
+    /// The identity warnings kept beside the given indicators' values of one region (all kinds
+    /// of period), ordered by indicator and period.
+    pub async fn value_warnings(
+        &self,
+        region: &RegionId,
+        indicators: &[&IndicatorCode],
+    ) -> Result<Vec<ValueWarning>> {
+        if indicators.is_empty() {
+            return Ok(Vec::new());
+        }
+        let placeholders: Vec<String> = (0..indicators.len())
+            .map(|i| format!("${}", i + 2))
+            .collect();
+        let sql = format!(
+            "SELECT indicator_code, period, message FROM value_warning
+             WHERE region_id = $1 AND indicator_code IN ({})
+             ORDER BY indicator_code, period",
+            placeholders.join(", ")
+        );
+        let mut query = sqlx::query(&sql).bind(region.as_str());
+        for code in indicators {
+            query = query.bind(code.as_str());
+        }
+        query
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(|r| {
+                Ok(ValueWarning {
+                    region: region.clone(),
+                    indicator: parse_col(
+                        "value_warning",
+                        "indicator_code",
+                        r.try_get("indicator_code")?,
+                    )?,
+                    period: parse_col("value_warning", "period", r.try_get("period")?)?,
+                    message: r.try_get("message")?,
+                })
+            })
+            .collect()
     }
 
     /// Earlier revisions (no longer current) of the given indicators' monthly totals for one
@@ -819,6 +880,85 @@ impl Recording {
         .execute(&mut *self.tx)
         .await?;
         self.source_used = true;
+        Ok(())
+    }
+
+    /// Keeps the outcome of identity checks beside the values: for each value checked, its
+    /// warning (the violation) or none (the identity holds), replacing what an earlier import
+    /// kept for it. Only what changes is written.
+    pub async fn record_checks(&mut self, checks: &[ValueCheck]) -> Result<()> {
+        let mut indicators: Vec<&str> = checks.iter().map(|c| c.indicator.as_str()).collect();
+        indicators.sort_unstable();
+        indicators.dedup();
+        if indicators.is_empty() {
+            return Ok(());
+        }
+        let placeholders: Vec<String> = (1..=indicators.len()).map(|i| format!("${i}")).collect();
+        let sql = format!(
+            "SELECT region_id, indicator_code, period, message FROM value_warning
+             WHERE indicator_code IN ({})",
+            placeholders.join(", ")
+        );
+        let mut query = sqlx::query(&sql);
+        for code in &indicators {
+            query = query.bind(*code);
+        }
+        let kept: HashMap<(String, String, String), String> = query
+            .fetch_all(&mut *self.tx)
+            .await?
+            .iter()
+            .map(|r| {
+                Ok((
+                    (
+                        r.try_get("region_id")?,
+                        r.try_get("indicator_code")?,
+                        r.try_get("period")?,
+                    ),
+                    r.try_get("message")?,
+                ))
+            })
+            .collect::<Result<_>>()?;
+        let mut changed = false;
+        for c in checks {
+            let key = (
+                c.region.to_string(),
+                c.indicator.to_string(),
+                c.period.to_string(),
+            );
+            let before = kept.get(&key);
+            if before == c.warning.as_ref() {
+                continue;
+            }
+            changed = true;
+            if before.is_some() {
+                sqlx::query(
+                    "DELETE FROM value_warning
+                     WHERE region_id = $1 AND indicator_code = $2 AND period = $3",
+                )
+                .bind(&key.0)
+                .bind(&key.1)
+                .bind(&key.2)
+                .execute(&mut *self.tx)
+                .await?;
+            }
+            if let Some(message) = &c.warning {
+                self.write_source().await?;
+                sqlx::query(
+                    "INSERT INTO value_warning (region_id, indicator_code, period, message, source_seq)
+                     VALUES ($1, $2, $3, $4, $5)",
+                )
+                .bind(&key.0)
+                .bind(&key.1)
+                .bind(&key.2)
+                .bind(message)
+                .bind(self.source_seq)
+                .execute(&mut *self.tx)
+                .await?;
+            }
+        }
+        if changed {
+            crate::bump_version(&mut self.tx).await?;
+        }
         Ok(())
     }
 

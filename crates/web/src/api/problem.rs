@@ -45,6 +45,15 @@ pub struct FieldProblem {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub wert: Option<String>,
     pub meldung: String,
+    /// An wie vielen weiteren Stellen dasselbe Problem (gleiche Spalte, gleicher Wert, gleiche
+    /// Meldung) vorkommt; es wird nur einmal aufgeführt.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub weitere: Option<u64>,
+    /// Die ersten dieser weiteren Stellen (höchstens vier): JSON-Pointer bei Datensätzen, bei
+    /// einer Datei „Zeile 3“.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[schema(example = json!(["/werte/4/jobcenter", "/werte/5/jobcenter"]))]
+    pub weitere_stellen: Vec<String>,
 }
 
 impl Problem {
@@ -80,12 +89,17 @@ impl Problem {
                     RowPlace::File => format!("Die Datei {} wurde", r.file),
                 },
                 zielwerk_domain::format::counted(
-                    r.errors.len() + usize::try_from(r.more).unwrap_or(usize::MAX),
+                    usize::try_from(r.total()).unwrap_or(usize::MAX),
                     "Problem",
                     "Probleme"
                 ),
                 if r.more > 0 {
-                    format!(" (die ersten {} sind aufgeführt)", r.errors.len())
+                    format!(
+                        " (die ersten {} verschiedenen sind aufgeführt)",
+                        r.errors.len()
+                    )
+                } else if r.total() > r.errors.len() as u64 {
+                    " (gleiche Probleme an mehreren Stellen einmal aufgeführt, mit der Zahl der weiteren)".to_owned()
                 } else {
                     String::new()
                 }
@@ -147,30 +161,36 @@ impl RowPlace {
         let column = (!e.column.is_empty()).then(|| e.column.clone());
         let wert = (!e.value.is_empty()).then(|| e.value.chars().take(60).collect());
         let meldung = e.message.clone();
+        // Line 2 of the file made from the records is record 0.
+        let pointer = |row: u64| match row.checked_sub(2) {
+            Some(i) => format!(
+                "/werte/{i}{}",
+                column
+                    .as_deref()
+                    .map(|c| format!("/{c}"))
+                    .unwrap_or_default()
+            ),
+            None => "/werte".into(),
+        };
+        let weitere = (e.repeats > 0).then_some(e.repeats);
         match self {
-            // Line 2 of the file made from the records is record 0.
             RowPlace::Records => FieldProblem {
-                feld: match e.row.checked_sub(2) {
-                    Some(i) => format!(
-                        "/werte/{i}{}",
-                        column
-                            .as_deref()
-                            .map(|c| format!("/{c}"))
-                            .unwrap_or_default()
-                    ),
-                    None => "/werte".into(),
-                },
+                feld: pointer(e.row),
                 zeile: None,
                 spalte: None,
                 wert,
                 meldung,
+                weitere,
+                weitere_stellen: e.same_rows.iter().map(|r| pointer(*r)).collect(),
             },
             RowPlace::File => FieldProblem {
                 feld: String::new(),
                 zeile: (e.row > 0).then_some(e.row),
-                spalte: column,
+                spalte: column.clone(),
                 wert,
                 meldung,
+                weitere,
+                weitere_stellen: e.same_rows.iter().map(|r| format!("Zeile {r}")).collect(),
             },
         }
     }
@@ -205,6 +225,8 @@ impl From<AppError> for Problem {
                         spalte: None,
                         wert: None,
                         meldung: x.message,
+                        weitere: None,
+                        weitere_stellen: Vec::new(),
                     })
                     .collect();
                 p

@@ -68,7 +68,8 @@ struct ResultPage {
     token: String,
     summary: Vec<(String, String)>,
     errors: Vec<Row>,
-    more_errors: u64,
+    /// "612 Fehler in 3 Meldungen" and whether some are only counted.
+    errors_caption: String,
     warnings: Vec<Row>,
     sample: Vec<(String, String, String, String, String)>,
 }
@@ -102,9 +103,29 @@ fn rows(problems: &[zielwerk_ingest::long_csv::Problem]) -> Vec<Row> {
             },
             column: p.column.clone(),
             value: p.value.clone(),
-            message: p.message.clone(),
+            // A problem repeated in other rows is listed once, with those rows.
+            message: format!("{}{}", p.message, p.repeated_de()),
         })
         .collect()
+}
+
+/// The caption of the error table: how many errors, how many listed.
+fn errors_caption(r: &Refused) -> String {
+    let total = r.total();
+    let mut caption = format!("{} Fehler", number(total as f64, 0));
+    if r.errors.len() as u64 != total - r.more {
+        caption.push_str(&format!(
+            ", gleiche Fehler in mehreren Zeilen zusammengefasst: {}",
+            zielwerk_domain::format::counted(r.errors.len(), "Meldung", "Meldungen")
+        ));
+    }
+    if r.more > 0 {
+        caption.push_str(&format!(
+            "; {} weitere nicht aufgeführt",
+            number(r.more as f64, 0)
+        ));
+    }
+    caption
 }
 
 fn page(
@@ -146,7 +167,7 @@ fn page(
                 token,
                 summary,
                 errors: Vec::new(),
-                more_errors: 0,
+                errors_caption: String::new(),
                 warnings: rows(&report.accepted.warnings),
                 sample: report
                     .sample
@@ -176,7 +197,7 @@ fn page(
             token: String::new(),
             summary: Vec::new(),
             errors: rows(&r.errors),
-            more_errors: r.more,
+            errors_caption: errors_caption(&r),
             warnings: Vec::new(),
             sample: Vec::new(),
         },

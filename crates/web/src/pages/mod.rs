@@ -549,6 +549,8 @@ struct ValueRow {
     source: String,
     /// Numbers of the comments on this month's value, e.g. "Anm. 1".
     comment: String,
+    /// Identities the month's published value (or one it is computed from) violates.
+    warnings: Vec<String>,
 }
 
 struct MeasureRow {
@@ -676,6 +678,21 @@ fn goal_model(
         .ok_or_else(missing)?;
     let ind = g.indicator;
     let inputs = agreement.stored_inputs(&ind.code);
+    // The identity warnings of the goal's value and of the stored values it is computed from,
+    // by month; another indicator's warning names it.
+    let mut warnings: std::collections::BTreeMap<YearMonth, Vec<String>> = Default::default();
+    for w in &snapshot.loaded.warnings {
+        if w.period.kind == zielwerk_domain::PeriodKind::Month && inputs.contains(&&w.indicator) {
+            warnings
+                .entry(w.period.end)
+                .or_default()
+                .push(if w.indicator == ind.code {
+                    w.message.clone()
+                } else {
+                    format!("{}: {}", w.indicator, w.message)
+                });
+        }
+    }
     let provenance = Provenance::new(agreement, values);
     let notes = view::goal_comments(g, comments, agreement.year, as_of, true);
     let targets: std::collections::BTreeMap<YearMonth, f64> =
@@ -729,6 +746,7 @@ fn goal_model(
                     .map(|c| format!("Anm. {}", c.number))
                     .collect::<Vec<_>>()
                     .join(", "),
+                warnings: warnings.get(m).cloned().unwrap_or_default(),
             }
         })
         .collect::<Vec<_>>();

@@ -178,6 +178,39 @@ async fn a_token_reads_and_writes_what_its_owner_may_and_ends_when_revoked() {
     let problem: Value = serde_json::from_str(&body).unwrap();
     assert_eq!(problem["fehler"][0]["feld"], "/werte/1/monat");
     assert_eq!(s.store.data_version().await.unwrap(), before);
+    // The same problem in three records is one entry with the other two places.
+    let record = |month: &str| {
+        format!(
+            r#"{{"jobcenter":"t99999","kennzahl":"SUCHT_ZUWEISUNGEN","monat":"{month}","wert":1,"status":"vorlaeufig","datenstand":"2023-01-15"}}"#
+        )
+    };
+    let same = format!(
+        r#"{{"werte":[{},{},{}]}}"#,
+        record("2022-10"),
+        record("2022-11"),
+        record("2022-12")
+    );
+    let (status, _, body) = call(
+        &s,
+        reqwest::Method::POST,
+        "/api/v1/werte",
+        Some(&token),
+        Some(&same),
+    )
+    .await;
+    assert_eq!(status, 422, "{body}");
+    let problem: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(problem["fehler"].as_array().unwrap().len(), 1, "{body}");
+    assert_eq!(problem["fehler"][0]["feld"], "/werte/0/jobcenter");
+    assert_eq!(problem["fehler"][0]["weitere"], 2);
+    assert_eq!(
+        problem["fehler"][0]["weitere_stellen"],
+        serde_json::json!(["/werte/1/jobcenter", "/werte/2/jobcenter"])
+    );
+    assert!(
+        problem["detail"].as_str().unwrap().contains("3 Probleme"),
+        "{body}"
+    );
     let (status, _, body) = call(
         &s,
         reqwest::Method::POST,

@@ -314,6 +314,15 @@ async fn a_bad_upload_lists_every_error_and_offers_no_confirmation() {
         !page.contains("/import/bestaetigen"),
         "no confirmation for a refused file"
     );
+    // The same error in three rows is one line naming the other two.
+    let csv = "jobcenter;kennzahl;monat;wert;status;datenstand\nt99999;BG;2023-01;4;endgültig;15.02.2023\nt99999;BG;2023-02;4;endgültig;15.03.2023\nt99999;BG;2023-03;4;endgültig;15.04.2023\n";
+    let (status, page) = upload(&s, "falsches-jobcenter.csv", csv, "").await;
+    assert_eq!(status, 422);
+    assert!(
+        page.contains("<caption>3 Fehler, gleiche Fehler in mehreren Zeilen zusammengefasst: 1 Meldung</caption>"),
+        "{page}"
+    );
+    assert_eq!(page.matches("ebenso in Zeile 3 und 4").count(), 1, "{page}");
 }
 
 #[tokio::test]
@@ -379,6 +388,47 @@ async fn the_kdu_goal_page_splits_the_change_from_the_ba_files() {
     }
     // April 2026: Σ BG with recognised KdU × KdU per such BG over the six sizes.
     assert!(page.contains("12.361.424\u{a0}EUR"), "{page}");
+    assert!(!page.contains("Prüfhinweis"));
+
+    // A delivery whose mean does not match its household sizes: imported (the figures are
+    // the publisher's), and the warning stands beside the value on both goal pages.
+    let real = include_str!(
+        "../../../../../shared/data/real/ba_wohnkosten_mettmann/t36402_mettmann_202604_household_size.csv"
+    );
+    let wrong = real.replace(
+        "recognised_kdu_total_eur_per_bg,732.3986,",
+        "recognised_kdu_total_eur_per_bg,740.0000,",
+    );
+    assert_ne!(wrong, real);
+    let (_, preview) = upload(&s, "falsch.csv", &wrong, "ba-wohnkosten-haushaltsgroesse").await;
+    assert!(preview.contains("Identität „KDU_ANERKANNT_JE_BG = Mittel der Klassen nach haushaltsgroesse, gewichtet mit BG_MIT_ANERKANNTEN_KDU“ verletzt für t36402, April 2026: veröffentlicht 740,0000, berechnet 732,398590"), "{preview}");
+    assert_eq!(confirm(&s, &token_of(&preview)).await.0, 200);
+    let warning = "Identität „KDU_ANERKANNT_JE_BG = Mittel der Klassen nach haushaltsgroesse, gewichtet mit BG_MIT_ANERKANNTEN_KDU“ verletzt: veröffentlicht 740,0000, berechnet 732,398590 (Abweichung 7,601410)";
+    let row = |page: &str| {
+        page.split("<th scope=\"row\">April 2026</th>")
+            .nth(1)
+            .and_then(|r| r.split("</tr>").next())
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let (_, per_bg, _) =
+        get(&s.url("/vereinbarungen/t36402-2026-v1/ziele/kdu-je-bg?stand=2026-04")).await;
+    assert!(
+        row(&per_bg).contains(&format!("Prüfhinweis der Quelle:</strong> {warning}")),
+        "{per_bg}"
+    );
+    let (_, total, _) =
+        get(&s.url("/vereinbarungen/t36402-2026-v1/ziele/kdu-summe?stand=2026-04")).await;
+    assert!(
+        row(&total).contains(&format!("KDU_ANERKANNT_JE_BG: {warning}")),
+        "{total}"
+    );
+    // The corrected file again: the value is revised back and the warning is gone.
+    let (_, preview) = upload(&s, "richtig.csv", real, "ba-wohnkosten-haushaltsgroesse").await;
+    assert_eq!(confirm(&s, &token_of(&preview)).await.0, 200);
+    let (_, per_bg, _) =
+        get(&s.url("/vereinbarungen/t36402-2026-v1/ziele/kdu-je-bg?stand=2026-04")).await;
+    assert!(!per_bg.contains("Prüfhinweis"), "{per_bg}");
 }
 
 /// The real Regensburg file re-sent after one of its projected months became final: the final

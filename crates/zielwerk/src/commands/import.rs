@@ -80,12 +80,7 @@ async fn import(
         None => say!("Nichts geändert: alle Werte waren schon so gespeichert."),
     }
     for w in &accepted.warnings {
-        say!(
-            "Hinweis: {name}, Zeile {}, Spalte „{}“: {}",
-            w.row,
-            w.column,
-            w.message
-        );
+        say!("Hinweis: {}", w.render(&name));
     }
     Ok(())
 }
