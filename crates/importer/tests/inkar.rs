@@ -3,8 +3,10 @@
 //! provenance says is violated, in exactly its three rows.
 
 use zielwerk_domain::{IndicatorCode, PeriodKind, RegionId, RegionKind};
-use zielwerk_importer::{Report, Request};
+use zielwerk_importer::Report;
 use zielwerk_store::Store;
+
+mod common;
 
 const ROOT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../..");
 
@@ -14,19 +16,14 @@ async fn import_inkar(store: &Store, commit: bool) -> Report {
         std::fs::read_to_string(format!("{ROOT}/mappings/inkar-sgb2-kreise.toml")).unwrap();
     let mapping =
         zielwerk_ingest::mapped::parse_mapping("inkar-sgb2-kreise.toml", &mapping_text).unwrap();
-    let request = Request {
-        name: "inkar_sgb2_kreise_2007_2022.csv".into(),
-        input: Box::new(std::fs::File::open(file).unwrap()),
-        mapping: Some(mapping),
-        recorded_by: "Test".into(),
-        via: "Test",
+    common::import(
+        store,
+        "inkar_sgb2_kreise_2007_2022.csv",
+        Box::new(std::fs::File::open(file).unwrap()),
+        Some(mapping),
         commit,
-        may_write: None,
-        progress: None,
-    };
-    zielwerk_importer::run(store, request, "02.12.2026 10:00")
-        .await
-        .unwrap_or_else(|e| panic!("{e}"))
+    )
+    .await
 }
 
 #[tokio::test]
@@ -240,19 +237,14 @@ async fn a_twelve_month_mean_and_the_monthly_value_of_its_last_month_live_side_b
     let import = |body: &'static str| {
         let store = &store;
         async move {
-            let request = Request {
-                name: "werte.csv".into(),
-                input: Box::new(std::io::Cursor::new(body.as_bytes())),
-                mapping: None,
-                recorded_by: "Test".into(),
-                via: "Test",
-                commit: true,
-                may_write: None,
-                progress: None,
-            };
-            zielwerk_importer::run(store, request, "02.12.2026 10:00")
-                .await
-                .unwrap_or_else(|e| panic!("{e}"))
+            common::import(
+                store,
+                "werte.csv",
+                Box::new(std::io::Cursor::new(body.as_bytes())),
+                None,
+                true,
+            )
+            .await
         }
     };
     let monthly = import(

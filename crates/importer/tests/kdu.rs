@@ -6,8 +6,10 @@
 use std::collections::BTreeMap;
 
 use zielwerk_domain::{Observation, YearMonth};
-use zielwerk_importer::{Report, Request};
+use zielwerk_importer::Report;
 use zielwerk_store::Store;
+
+mod common;
 
 const ROOT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../..");
 const REAL: &str =
@@ -28,19 +30,14 @@ async fn import(store: &Store, file: &str) -> Report {
     ))
     .unwrap();
     let mapping = zielwerk_ingest::mapped::parse_mapping("ba.toml", &mapping_text).unwrap();
-    let request = Request {
-        name: file.rsplit('/').next().unwrap().into(),
-        input: Box::new(std::fs::File::open(format!("{ROOT}/{file}")).unwrap()),
-        mapping: Some(mapping),
-        recorded_by: "Test".into(),
-        via: "Test",
-        commit: true,
-        may_write: None,
-        progress: None,
-    };
-    zielwerk_importer::run(store, request, "02.12.2026 10:00")
-        .await
-        .unwrap_or_else(|e| panic!("{e}"))
+    common::import(
+        store,
+        file.rsplit('/').next().unwrap(),
+        Box::new(std::fs::File::open(format!("{ROOT}/{file}")).unwrap()),
+        Some(mapping),
+        true,
+    )
+    .await
 }
 
 /// Per household size: (BG with recognised KdU, recognised KdU per such BG), read from the file

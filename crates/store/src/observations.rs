@@ -13,6 +13,14 @@ use crate::{Backend, Result, Store, StoreError, now, parse_col};
 
 pub use zielwerk_domain::CurrentValue;
 
+/// `$first, $first+1, …`: `n` numbered placeholders for an `IN (…)` list.
+fn placeholders(first: usize, n: usize) -> String {
+    (first..first + n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// An identity's verdict on one value, as an import hands it to [`Recording::record_checks`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ValueCheck {
@@ -184,14 +192,11 @@ impl Store {
         if indicators.is_empty() {
             return Ok(Vec::new());
         }
-        let placeholders: Vec<String> = (0..indicators.len())
-            .map(|i| format!("${}", i + 2))
-            .collect();
         let sql = format!(
             "SELECT indicator_code, period, message FROM value_warning
              WHERE region_id = $1 AND indicator_code IN ({})
              ORDER BY indicator_code, period",
-            placeholders.join(", ")
+            placeholders(2, indicators.len())
         );
         let mut query = sqlx::query(&sql).bind(region.as_str());
         for code in indicators {
@@ -244,14 +249,11 @@ impl Store {
         if indicators.is_empty() {
             return Ok(Vec::new());
         }
-        let placeholders: Vec<String> = (0..indicators.len())
-            .map(|i| format!("${}", i + 2))
-            .collect();
         let sql = format!(
             "{SELECT_VALUES}
              WHERE o.region_id = $1 AND {condition} AND o.indicator_code IN ({})
              ORDER BY {order}",
-            placeholders.join(", ")
+            placeholders(2, indicators.len())
         );
         let mut query = sqlx::query(&sql).bind(region.as_str());
         for code in indicators {
@@ -893,11 +895,10 @@ impl Recording {
         if indicators.is_empty() {
             return Ok(());
         }
-        let placeholders: Vec<String> = (1..=indicators.len()).map(|i| format!("${i}")).collect();
         let sql = format!(
             "SELECT region_id, indicator_code, period, message FROM value_warning
              WHERE indicator_code IN ({})",
-            placeholders.join(", ")
+            placeholders(1, indicators.len())
         );
         let mut query = sqlx::query(&sql);
         for code in &indicators {
