@@ -6,6 +6,7 @@
 //! rules can be tested at their edges without a database or a server.
 
 pub mod agenda;
+pub mod comparison;
 pub mod confidentiality;
 pub mod decomposition;
 pub mod municipal;
