@@ -6,9 +6,11 @@
 //! shown next to a data table with the same numbers.
 
 mod scale;
+mod strip;
 mod svg;
 mod waterfall;
 
+pub use strip::{Dot, Reference, StripPlot};
 pub use svg::{LineChart, MilestoneChart, Series, Sparkline};
 pub use waterfall::{Step, Waterfall};
 
