@@ -16,6 +16,8 @@
 //! - `meetings`: steering meetings, their agenda, appraisals and decisions;
 //! - `reads`: the queries (agreements, an agreement assessed at a month, a goal with its
 //!   forecast, an indicator's series), each authorised inside;
+//! - `regions`: published statistics across regions: a Land's or the Bund's Kreise for one
+//!   indicator and year, a Kreis against its Land, the Bund and its computed comparison group;
 //! - `values`: importing values (file or JSON records, preview and commit) and commenting
 //!   on one;
 //! - `vorlagen`: a Vorlage drafted, saved, published;
@@ -34,6 +36,7 @@ pub mod documents;
 pub mod error;
 pub mod meetings;
 pub mod reads;
+pub mod regions;
 pub mod tokens;
 pub mod values;
 pub mod vorlagen;

@@ -47,7 +47,9 @@ pub struct Group {
 pub enum GroupError {
     #[error("Für eine Vergleichsgruppe ist mindestens ein Strukturmerkmal nötig")]
     NoFeatures,
-    #[error("Für {0} fehlt mindestens ein Strukturmerkmal; ohne alle Merkmale lässt sich keine Vergleichsgruppe bilden")]
+    #[error(
+        "Für {0} fehlt mindestens ein Strukturmerkmal; ohne alle Merkmale lässt sich keine Vergleichsgruppe bilden"
+    )]
     Incomplete(RegionId),
 }
 
@@ -105,14 +107,9 @@ pub fn similar(
         .iter()
         .filter(|(region, _)| **region != of)
         .map(|(region, values)| {
-            let differences: Vec<f64> = z(values)
-                .iter()
-                .zip(&own_z)
-                .map(|(a, b)| a - b)
-                .collect();
-            let distance = (differences.iter().map(|d| d * d).sum::<f64>()
-                / features.len() as f64)
-                .sqrt();
+            let differences: Vec<f64> = z(values).iter().zip(&own_z).map(|(a, b)| a - b).collect();
+            let distance =
+                (differences.iter().map(|d| d * d).sum::<f64>() / features.len() as f64).sqrt();
             Neighbour {
                 region: (*region).clone(),
                 distance,
@@ -293,7 +290,12 @@ mod tests {
         for of in DATA.iter().map(|d| region(d.0)) {
             let a = similar(&of, &features(3), &p, 3).unwrap();
             let b = similar(&of, &features(3), &scaled, 3).unwrap();
-            let ids = |g: &Group| g.members.iter().map(|m| m.region.clone()).collect::<Vec<_>>();
+            let ids = |g: &Group| {
+                g.members
+                    .iter()
+                    .map(|m| m.region.clone())
+                    .collect::<Vec<_>>()
+            };
             assert_eq!(ids(&a), ids(&b), "{of}");
             for (x, y) in a.members.iter().zip(&b.members) {
                 assert!((x.distance - y.distance).abs() < 1e-12);

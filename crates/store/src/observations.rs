@@ -159,27 +159,45 @@ impl Store {
         breakdowns: bool,
         kind: PeriodKind,
     ) -> Result<Vec<CurrentValue>> {
-        let condition = match (breakdowns, kind) {
-            (true, PeriodKind::Month) => {
-                "o.is_current = 1 AND o.breakdown <> '' AND LENGTH(o.period) = 7"
-            }
-            (false, PeriodKind::Month) => {
-                "o.is_current = 1 AND o.breakdown = '' AND LENGTH(o.period) = 7"
-            }
-            (_, PeriodKind::Year) => {
-                "o.is_current = 1 AND o.breakdown = '' AND LENGTH(o.period) = 4"
-            }
-            (_, PeriodKind::Mean12) => {
-                "o.is_current = 1 AND o.breakdown = '' AND LENGTH(o.period) = 16"
-            }
-        };
         self.values_where(
             region,
             indicators,
-            condition,
+            current_condition(breakdowns, kind),
             "o.indicator_code, o.period, o.breakdown",
         )
         .await
+    }
+
+    /// The current totals of one indicator for many regions and one kind of period (every
+    /// period), ordered by region and period: what a comparison over a Land or the Bund reads.
+    /// One statement per 500 regions, each a lookup in the index of current values.
+    pub async fn values_across(
+        &self,
+        regions: &[RegionId],
+        indicator: &IndicatorCode,
+        kind: PeriodKind,
+    ) -> Result<Vec<CurrentValue>> {
+        let mut out = Vec::new();
+        for part in regions.chunks(500) {
+            let sql = format!(
+                "SELECT o.region_id, {}
+                 WHERE o.region_id IN ({}) AND {} AND o.indicator_code = $1
+                 ORDER BY o.region_id, o.period",
+                &SELECT_VALUES["SELECT ".len()..],
+                placeholders(2, part.len()),
+                current_condition(false, kind)
+            );
+            let mut query = sqlx::query(&sql).bind(indicator.as_str());
+            for r in part {
+                query = query.bind(r.as_str());
+            }
+            for row in query.fetch_all(&self.pool).await? {
+                let region: RegionId =
+                    parse_col("observation", "region_id", row.try_get("region_id")?)?;
+                out.push(current_value_from_row(&region, &row)?);
+            }
+        }
+        Ok(out)
     }
 
     /// The identity warnings kept beside the given indicators' values of one region (all kinds
@@ -219,6 +237,28 @@ impl Store {
                 })
             })
             .collect()
+    }
+
+    /// The identity warnings kept beside one indicator's values, of every region: the few a
+    /// comparison across regions shows.
+    pub async fn warnings_of(&self, indicator: &IndicatorCode) -> Result<Vec<ValueWarning>> {
+        sqlx::query(
+            "SELECT region_id, period, message FROM value_warning
+             WHERE indicator_code = $1 ORDER BY region_id, period",
+        )
+        .bind(indicator.as_str())
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(ValueWarning {
+                region: parse_col("value_warning", "region_id", r.try_get("region_id")?)?,
+                indicator: indicator.clone(),
+                period: parse_col("value_warning", "period", r.try_get("period")?)?,
+                message: r.try_get("message")?,
+            })
+        })
+        .collect()
     }
 
     /// Earlier revisions (no longer current) of the given indicators' monthly totals for one
@@ -1067,6 +1107,23 @@ enum Shape {
 }
 
 /// The columns [`current_value_from_row`] reads.
+/// The condition of current values: totals or breakdowns, of one kind of period (told apart by
+/// the length of the stored period).
+fn current_condition(breakdowns: bool, kind: PeriodKind) -> &'static str {
+    match (breakdowns, kind) {
+        (true, PeriodKind::Month) => {
+            "o.is_current = 1 AND o.breakdown <> '' AND LENGTH(o.period) = 7"
+        }
+        (false, PeriodKind::Month) => {
+            "o.is_current = 1 AND o.breakdown = '' AND LENGTH(o.period) = 7"
+        }
+        (_, PeriodKind::Year) => "o.is_current = 1 AND o.breakdown = '' AND LENGTH(o.period) = 4",
+        (_, PeriodKind::Mean12) => {
+            "o.is_current = 1 AND o.breakdown = '' AND LENGTH(o.period) = 16"
+        }
+    }
+}
+
 const SELECT_VALUES: &str = "SELECT o.indicator_code, o.period, o.breakdown, o.value, o.numerator,
         o.denominator, o.status, o.datenstand, s.kind AS source_kind, s.label AS source_label
      FROM observation o JOIN source s ON s.seq = o.source_seq";

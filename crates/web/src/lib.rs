@@ -129,6 +129,8 @@ pub fn router(state: AppState) -> Router {
             get(pages::tokens::list).post(pages::tokens::create),
         )
         .route(paths::RevokeToken::PATH, post(pages::tokens::revoke))
+        .route(paths::Regions::PATH, get(pages::regions::index))
+        .route(paths::Region::PATH, get(pages::regions::show))
         .route(paths::Import::PATH, get(pages::import::form))
         .route(paths::ImportPreview::PATH, post(pages::import::preview))
         .route(paths::ImportConfirm::PATH, post(pages::import::confirm))

@@ -55,6 +55,10 @@ paths! {
     Password = "/konto/passwort";
     Tokens = "/konto/api-schluessel";
     RevokeToken = "/konto/api-schluessel/{id}/widerrufen", id;
+    /// The Länder and the Bund.
+    Regions = "/regionen";
+    /// A Land or the Bund with its Kreise, or a Kreis with its comparisons.
+    Region = "/regionen/{id}", id;
     Import = "/import";
     ImportPreview = "/import/vorschau";
     ImportConfirm = "/import/bestaetigen";

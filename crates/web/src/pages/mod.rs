@@ -4,6 +4,7 @@ pub mod account;
 pub mod import;
 pub mod meetings;
 pub mod oparl;
+pub mod regions;
 pub mod reports;
 pub mod tokens;
 pub mod trust;

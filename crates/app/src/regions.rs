@@ -1,0 +1,570 @@
+//! Published statistics across regions: a Land's (or the Bund's) Kreise for one indicator and
+//! year, and one Kreis against its Land, the Bund and its computed comparison group.
+//!
+//! Published statistics (INKAR, the BA's tables for Kreise, Länder and the Bund) are readable by
+//! every signed-in person ([`may_read_statistics`]); what a Jobcenter keeps internal is not read
+//! here. A Jobcenter's agreement is linked only for those who may read it.
+
+use std::collections::BTreeMap;
+
+use zielwerk_domain::format::number;
+use zielwerk_domain::{
+    Action, AgreementKey, Indicator, IndicatorCode, PeriodKind, Principal, Region, RegionId,
+    RegionKind, Unit,
+};
+use zielwerk_engine::comparison::{self, Feature, Group, Placement};
+use zielwerk_store::Store;
+
+use crate::{AppError, Problem};
+
+/// Who may read published statistics: everyone signed in. The rule lives here, once.
+pub fn may_read_statistics(_p: &Principal) -> bool {
+    true
+}
+
+/// The line the INKAR licence (Datenlizenz Deutschland – Namensnennung 2.0) asks for wherever
+/// its figures are shown.
+pub const INKAR_ATTRIBUTION: &str =
+    "Datenbasis: INKAR, BBSR Bonn; Statistik der Bundesagentur für Arbeit";
+
+/// The indicators a region view offers: the yearly statistics built in.
+pub fn indicators() -> Vec<Indicator> {
+    zielwerk_domain::keyfigures::inkar_statistics()
+}
+
+/// The structural indicators of a computed comparison group (`docs/comparisons.md`): the level
+/// of need, the density of population (on its logarithm), and the make-up of the
+/// Bedarfsgemeinschaften and the persons in them.
+pub fn structure() -> Vec<Feature> {
+    [
+        ("Q_SGBII", false),
+        ("Q_BEV_FL", true),
+        ("A_BG1P", false),
+        ("A_BGKIND", false),
+        ("A_EWFBG_ALLEIN", false),
+        ("A_EWFBG_55UM_", false),
+    ]
+    .into_iter()
+    .map(|(code, log)| Feature {
+        code: code.parse().expect("built-in codes are valid"),
+        log,
+    })
+    .collect()
+}
+
+/// How many regions a computed comparison group holds.
+pub const GROUP_SIZE: usize = 10;
+
+/// The order of a region table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sort {
+    /// The best first (regions without a value last).
+    Rank,
+    Name,
+    /// The largest first.
+    Value,
+    /// The largest increase first.
+    Change,
+}
+
+impl Sort {
+    pub const ALL: [Sort; 4] = [Sort::Rank, Sort::Name, Sort::Value, Sort::Change];
+
+    /// The parameter as the address writes it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Sort::Rank => "rang",
+            Sort::Name => "name",
+            Sort::Value => "wert",
+            Sort::Change => "veraenderung",
+        }
+    }
+
+    pub fn label_de(self) -> &'static str {
+        match self {
+            Sort::Rank => "Rang (bester zuerst)",
+            Sort::Name => "Name",
+            Sort::Value => "Wert (größter zuerst)",
+            Sort::Change => "Veränderung (stärkster Anstieg zuerst)",
+        }
+    }
+}
+
+/// What a region view is asked for; every field as typed (from a form or the address).
+#[derive(Debug, Clone, Default)]
+pub struct Request {
+    pub indicator: Option<String>,
+    pub year: Option<String>,
+    pub sort: Option<String>,
+    /// Only regions whose name contains this (any case).
+    pub filter: Option<String>,
+}
+
+/// One Kreis in a table.
+#[derive(Debug, Clone)]
+pub struct Row {
+    pub region: Region,
+    pub value: Option<f64>,
+    /// Against the year before, in the indicator's unit (percentage points for a share).
+    pub change: Option<f64>,
+    /// 1 is the best among the table's regions with a value (see [`Placement::rank`]).
+    pub rank: Option<usize>,
+    /// An identity the published value violates.
+    pub warning: Option<String>,
+    /// The Jobcenter covering the Kreis, with the agreement of the year where the reader may
+    /// read it.
+    pub jobcenter: Vec<JobcenterLink>,
+}
+
+#[derive(Debug, Clone)]
+pub struct JobcenterLink {
+    pub region: Region,
+    pub agreement: Option<AgreementKey>,
+}
+
+/// A Land or the Bund with its Kreise for one indicator and year.
+#[derive(Debug, Clone)]
+pub struct AreaView {
+    pub area: Region,
+    pub indicator: Indicator,
+    pub year: i32,
+    /// The years with values of the indicator, newest first.
+    pub years: Vec<i32>,
+    pub sort: Sort,
+    pub filter: String,
+    /// The regions shown (after the filter), in the order asked for.
+    pub rows: Vec<Row>,
+    /// The regions of the area, before the filter.
+    pub total: usize,
+    /// The area's own value and the Bund's (for a Land).
+    pub references: Vec<(Region, Option<f64>)>,
+    /// First quartile, median and third quartile of the Kreise's values.
+    pub spread: Option<(f64, f64, f64)>,
+    pub attribution: &'static str,
+}
+
+/// A Kreis against its Land, the Bund and its comparison group, for one indicator and year.
+#[derive(Debug, Clone)]
+pub struct RegionView {
+    pub region: Region,
+    pub land: Option<Region>,
+    pub indicator: Indicator,
+    pub year: i32,
+    pub years: Vec<i32>,
+    pub value: Option<f64>,
+    pub warning: Option<String>,
+    /// Among the Kreise of its Land, of the Bund, of its group.
+    pub in_land: Option<Placement>,
+    pub in_bund: Option<Placement>,
+    pub in_group: Option<Placement>,
+    pub references: Vec<(Region, Option<f64>)>,
+    /// The computed group and the members' names and values, nearest first; the reason when
+    /// no group can be computed.
+    pub group: Result<Group, String>,
+    pub members: Vec<(Region, Option<f64>)>,
+    /// The structural indicators of the group, with their names.
+    pub structure: Vec<Indicator>,
+    pub attribution: &'static str,
+}
+
+fn invalid(field: &str, message: String) -> AppError {
+    AppError::Invalid(vec![Problem::at(field, message)])
+}
+
+fn region_missing(id: &str) -> AppError {
+    AppError::NotFound(format!("Die Region „{id}“ gibt es nicht."))
+}
+
+/// The indicator asked for, or the housing costs per BG.
+fn indicator(wanted: Option<&str>) -> Result<Indicator, AppError> {
+    let all = indicators();
+    let code = wanted.map(str::trim).filter(|s| !s.is_empty());
+    match code {
+        None => Ok(all
+            .into_iter()
+            .find(|i| i.code.as_str() == "D_UNTERKUNFT_LSTG")
+            .expect("built in")),
+        Some(c) => all
+            .into_iter()
+            .find(|i| i.code.as_str().eq_ignore_ascii_case(c))
+            .ok_or_else(|| {
+                invalid(
+                    "kennzahl",
+                    format!(
+                        "Parameter „kennzahl“: „{c}“ ist keine der Jahreskennzahlen dieser Ansicht"
+                    ),
+                )
+            }),
+    }
+}
+
+/// Yearly values by region and year.
+type Values = BTreeMap<RegionId, BTreeMap<i32, f64>>;
+
+async fn yearly(
+    store: &Store,
+    regions: &[RegionId],
+    code: &IndicatorCode,
+) -> Result<Values, AppError> {
+    let mut out = Values::new();
+    for v in store.values_across(regions, code, PeriodKind::Year).await? {
+        let o = v.observation;
+        if let Some(value) = o.value {
+            out.entry(o.region)
+                .or_default()
+                .insert(o.month.year(), value);
+        }
+    }
+    Ok(out)
+}
+
+/// The year asked for, which must have values, or the latest with values.
+fn year(values: &Values, wanted: Option<&str>) -> Result<(i32, Vec<i32>), AppError> {
+    let mut years: Vec<i32> = values.values().flat_map(|by| by.keys().copied()).collect();
+    years.sort_unstable_by(|a, b| b.cmp(a));
+    years.dedup();
+    let year = match wanted.map(str::trim).filter(|s| !s.is_empty()) {
+        Some(y) => {
+            let y: i32 = y.parse().map_err(|_| {
+                invalid(
+                    "jahr",
+                    format!("Parameter „jahr“: „{y}“ ist kein Jahr (erwartet z. B. 2021)"),
+                )
+            })?;
+            if !years.contains(&y) {
+                return Err(invalid(
+                    "jahr",
+                    format!("Parameter „jahr“: Für {y} liegen keine Werte vor"),
+                ));
+            }
+            y
+        }
+        None => years.first().copied().unwrap_or(0),
+    };
+    Ok((year, years))
+}
+
+fn warnings_of(warnings: &[zielwerk_store::ValueWarning], year: i32) -> BTreeMap<RegionId, String> {
+    warnings
+        .iter()
+        .filter(|w| w.period.kind == PeriodKind::Year && w.period.end.year() == year)
+        .map(|w| (w.region.clone(), w.message.clone()))
+        .collect()
+}
+
+/// A Land (`05`) or the Bund (`DE`) with its Kreise.
+pub async fn area(
+    store: &Store,
+    p: &Principal,
+    id: &str,
+    request: &Request,
+) -> Result<AreaView, AppError> {
+    if !may_read_statistics(p) {
+        return Err(region_missing(id));
+    }
+    let regions = store.regions().await?;
+    let wanted: RegionId = RegionId::from_key(id).map_err(|_| region_missing(id))?;
+    let area = regions
+        .iter()
+        .find(|r| r.id == wanted && matches!(r.kind(), RegionKind::Land | RegionKind::Bund))
+        .cloned()
+        .ok_or_else(|| region_missing(id))?;
+    let kreise: Vec<&Region> = regions
+        .iter()
+        .filter(|r| {
+            r.kind() == RegionKind::Kreis
+                && (area.kind() == RegionKind::Bund || r.parent.as_ref() == Some(&area.id))
+        })
+        .collect();
+    let indicator = indicator(request.indicator.as_deref())?;
+    let mut ids: Vec<RegionId> = kreise.iter().map(|r| r.id.clone()).collect();
+    ids.push(area.id.clone());
+    ids.push(RegionId::bund());
+    let values = yearly(store, &ids, &indicator.code).await?;
+    let (year, years) = year(&values, request.year.as_deref())?;
+    let sort = match request
+        .sort
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
+        None => Sort::Rank,
+        Some(s) => Sort::ALL
+            .into_iter()
+            .find(|x| x.as_str() == s)
+            .ok_or_else(|| {
+                invalid(
+                    "sortierung",
+                    format!(
+                        "Parameter „sortierung“: „{s}“ gibt es nicht; möglich sind {}",
+                        Sort::ALL.map(Sort::as_str).join(", ")
+                    ),
+                )
+            })?,
+    };
+    let at = |r: &RegionId, y: i32| values.get(r).and_then(|by| by.get(&y)).copied();
+    let kreis_values: Vec<f64> = kreise.iter().filter_map(|k| at(&k.id, year)).collect();
+    let direction = indicator.direction;
+    let warnings = warnings_of(&store.warnings_of(&indicator.code).await?, year);
+    let links = jobcenter_links(store, p, &regions, year).await?;
+    let filter = request.filter.as_deref().unwrap_or("").trim().to_owned();
+    let needle = filter.to_lowercase();
+    let mut rows: Vec<Row> = kreise
+        .iter()
+        .filter(|k| needle.is_empty() || k.name.to_lowercase().contains(&needle))
+        .map(|k| {
+            let value = at(&k.id, year);
+            Row {
+                region: (*k).clone(),
+                value,
+                change: value.zip(at(&k.id, year - 1)).map(|(a, b)| a - b),
+                rank: value
+                    .and_then(|v| comparison::place(v, &kreis_values, direction))
+                    .map(|p| p.rank),
+                warning: warnings.get(&k.id).cloned(),
+                jobcenter: links.get(&k.id).cloned().unwrap_or_default(),
+            }
+        })
+        .collect();
+    sort_rows(&mut rows, sort);
+    let mut references = vec![(area.clone(), at(&area.id, year))];
+    if area.kind() == RegionKind::Land
+        && let Some(bund) = regions.iter().find(|r| r.kind() == RegionKind::Bund)
+    {
+        references.push((bund.clone(), at(&bund.id, year)));
+    }
+    let mut sorted = kreis_values.clone();
+    sorted.sort_by(f64::total_cmp);
+    let spread = (!sorted.is_empty()).then(|| {
+        (
+            comparison::quantile(&sorted, 0.25),
+            comparison::quantile(&sorted, 0.5),
+            comparison::quantile(&sorted, 0.75),
+        )
+    });
+    Ok(AreaView {
+        total: kreise.len(),
+        area,
+        indicator,
+        year,
+        years,
+        sort,
+        filter,
+        rows,
+        references,
+        spread,
+        attribution: INKAR_ATTRIBUTION,
+    })
+}
+
+fn sort_rows(rows: &mut [Row], sort: Sort) {
+    let desc = |a: Option<f64>, b: Option<f64>| match (a, b) {
+        (Some(a), Some(b)) => b.total_cmp(&a),
+        (Some(_), None) => std::cmp::Ordering::Less,
+        (None, Some(_)) => std::cmp::Ordering::Greater,
+        (None, None) => std::cmp::Ordering::Equal,
+    };
+    rows.sort_by(|a, b| {
+        let by = match sort {
+            Sort::Rank => match (a.rank, b.rank) {
+                (Some(x), Some(y)) => x.cmp(&y),
+                (Some(_), None) => std::cmp::Ordering::Less,
+                (None, Some(_)) => std::cmp::Ordering::Greater,
+                (None, None) => std::cmp::Ordering::Equal,
+            },
+            Sort::Name => std::cmp::Ordering::Equal,
+            Sort::Value => desc(a.value, b.value),
+            Sort::Change => desc(a.change, b.change),
+        };
+        by.then_with(|| a.region.name.cmp(&b.region.name))
+    });
+}
+
+/// The Jobcenter covering each Kreis, with the agreement of `year` (its latest version) where
+/// `p` may read it.
+async fn jobcenter_links(
+    store: &Store,
+    p: &Principal,
+    regions: &[Region],
+    year: i32,
+) -> Result<BTreeMap<RegionId, Vec<JobcenterLink>>, AppError> {
+    let agreements = store.agreements().await?;
+    let mut out: BTreeMap<RegionId, Vec<JobcenterLink>> = BTreeMap::new();
+    for jc in regions.iter().filter(|r| r.kind() == RegionKind::Jobcenter) {
+        let agreement = jc
+            .id
+            .jobcenter()
+            .filter(|ba| p.may(ba, Action::ReadInternal))
+            .and_then(|ba| {
+                agreements
+                    .iter()
+                    .filter(|a| a.jobcenter == ba && a.year == year)
+                    .max_by_key(|a| a.version)
+                    .map(|a| a.key.clone())
+            });
+        for kreis in &jc.covers {
+            out.entry(kreis.clone()).or_default().push(JobcenterLink {
+                region: jc.clone(),
+                agreement: agreement.clone(),
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// One Kreis against its Land, the Bund and its computed comparison group.
+pub async fn region(
+    store: &Store,
+    p: &Principal,
+    id: &str,
+    request: &Request,
+) -> Result<RegionView, AppError> {
+    if !may_read_statistics(p) {
+        return Err(region_missing(id));
+    }
+    let regions = store.regions().await?;
+    let wanted: RegionId = RegionId::from_key(id).map_err(|_| region_missing(id))?;
+    let region = regions
+        .iter()
+        .find(|r| r.id == wanted && r.kind() == RegionKind::Kreis)
+        .cloned()
+        .ok_or_else(|| region_missing(id))?;
+    let land = regions
+        .iter()
+        .find(|r| Some(&r.id) == region.parent.as_ref())
+        .cloned();
+    let kreise: Vec<&Region> = regions
+        .iter()
+        .filter(|r| r.kind() == RegionKind::Kreis)
+        .collect();
+    let indicator = indicator(request.indicator.as_deref())?;
+    let mut ids: Vec<RegionId> = kreise.iter().map(|r| r.id.clone()).collect();
+    ids.extend(land.iter().map(|l| l.id.clone()));
+    ids.push(RegionId::bund());
+    let values = yearly(store, &ids, &indicator.code).await?;
+    let (year, years) = year(&values, request.year.as_deref())?;
+    let at = |r: &RegionId| values.get(r).and_then(|by| by.get(&year)).copied();
+    let value = at(&region.id);
+    let direction = indicator.direction;
+    let among = |members: &mut dyn Iterator<Item = &RegionId>| -> Option<Placement> {
+        let vs: Vec<f64> = members.filter_map(&at).collect();
+        value.and_then(|v| comparison::place(v, &vs, direction))
+    };
+    let in_land = among(
+        &mut kreise
+            .iter()
+            .filter(|k| k.parent == region.parent)
+            .map(|k| &k.id),
+    );
+    let in_bund = among(&mut kreise.iter().map(|k| &k.id));
+
+    // The group, from the structural indicators of the same year.
+    let features = structure();
+    let mut profiles: BTreeMap<RegionId, Vec<Option<f64>>> = kreise
+        .iter()
+        .map(|k| (k.id.clone(), vec![None; features.len()]))
+        .collect();
+    let kreis_ids: Vec<RegionId> = kreise.iter().map(|k| k.id.clone()).collect();
+    for (i, f) in features.iter().enumerate() {
+        for (r, by) in yearly(store, &kreis_ids, &f.code).await? {
+            if let (Some(profile), Some(v)) = (profiles.get_mut(&r), by.get(&year)) {
+                profile[i] = Some(*v);
+            }
+        }
+    }
+    let group = comparison::similar(&region.id, &features, &profiles, GROUP_SIZE)
+        .map_err(|e| format!("{e} (Jahr {year})"));
+    let (in_group, members) = match &group {
+        Ok(g) => (
+            among(
+                &mut g
+                    .members
+                    .iter()
+                    .map(|m| &m.region)
+                    .chain(std::iter::once(&region.id)),
+            ),
+            g.members
+                .iter()
+                .filter_map(|m| {
+                    regions
+                        .iter()
+                        .find(|r| r.id == m.region)
+                        .map(|r| (r.clone(), at(&r.id)))
+                })
+                .collect(),
+        ),
+        Err(_) => (None, Vec::new()),
+    };
+    let mut references: Vec<(Region, Option<f64>)> =
+        land.iter().map(|l| (l.clone(), at(&l.id))).collect();
+    if let Some(bund) = regions.iter().find(|r| r.kind() == RegionKind::Bund) {
+        references.push((bund.clone(), at(&bund.id)));
+    }
+    let warning = warnings_of(&store.warnings_of(&indicator.code).await?, year).remove(&region.id);
+    let catalogue = indicators();
+    let structure = features
+        .iter()
+        .filter_map(|f| catalogue.iter().find(|i| i.code == f.code).cloned())
+        .collect();
+    Ok(RegionView {
+        region,
+        land,
+        indicator,
+        year,
+        years,
+        value,
+        warning,
+        in_land,
+        in_bund,
+        in_group,
+        references,
+        group,
+        members,
+        structure,
+        attribution: INKAR_ATTRIBUTION,
+    })
+}
+
+/// A value in the indicator's unit: "477,25 €", "9,75 %".
+pub fn value_de(indicator: &Indicator, v: f64) -> String {
+    match indicator.unit {
+        Unit::Euro => format!("{}\u{a0}€", number(v, 2)),
+        Unit::Percent => format!("{}\u{a0}%", number(v, 2)),
+        _ => number(v, 2),
+    }
+}
+
+/// A change in the indicator's unit: "+12,40 €", "−0,35 Prozentpunkte".
+pub fn change_de(indicator: &Indicator, v: f64) -> String {
+    let s = zielwerk_domain::format::signed(v, 2);
+    match indicator.unit {
+        Unit::Euro => format!("{s}\u{a0}€"),
+        Unit::Percent => format!("{s} Prozentpunkte"),
+        _ => s,
+    }
+}
+
+/// The group named in words: "die 10 Kreise, die Mettmann nach … am ähnlichsten sind
+/// (berechnet aus den Werten von 2021)".
+pub fn group_de(view: &RegionView) -> String {
+    match &view.group {
+        Ok(g) => format!(
+            "Vergleichsgruppe: die {} Kreise und kreisfreien Städte, die {} nach {} am ähnlichsten sind (berechnet aus den Werten von {}; {} Kreise mit allen Merkmalen verglichen)",
+            g.members.len(),
+            view.region.name,
+            view.structure
+                .iter()
+                .zip(&g.features)
+                .map(|(i, f)| if f.log {
+                    format!("{} (logarithmiert)", i.name)
+                } else {
+                    i.name.clone()
+                })
+                .collect::<Vec<_>>()
+                .join(", "),
+            view.year,
+            g.candidates
+        ),
+        Err(reason) => format!("Keine Vergleichsgruppe: {reason}"),
+    }
+}

@@ -1,0 +1,435 @@
+//! Published statistics across regions: the Länder and the Bund, a Land's (or the Bund's)
+//! Kreise for one indicator and year, one Kreis against its Land, the Bund and its comparison
+//! group. The page only translates; the rules and the figures are in `zielwerk_app::regions`.
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use serde::Deserialize;
+use zielwerk_app::regions::{self, AreaView, RegionView, Sort, change_de, group_de, value_de};
+use zielwerk_domain::RegionKind;
+use zielwerk_domain::format::number;
+
+use super::{PageResult, html};
+use crate::AppState;
+use crate::auth::Session;
+use crate::paths;
+
+#[derive(Deserialize, Default)]
+pub struct RegionQuery {
+    #[serde(default)]
+    kennzahl: String,
+    #[serde(default)]
+    jahr: String,
+    #[serde(default)]
+    sortierung: String,
+    #[serde(default)]
+    suche: String,
+}
+
+impl RegionQuery {
+    fn request(&self) -> regions::Request {
+        let some = |s: &str| (!s.trim().is_empty()).then(|| s.to_owned());
+        regions::Request {
+            indicator: some(&self.kennzahl),
+            year: some(&self.jahr),
+            sort: some(&self.sortierung),
+            filter: some(&self.suche),
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "regions.html")]
+struct IndexPage {
+    lands: Vec<(String, String)>,
+    bund: String,
+}
+
+/// The Länder and the Bund.
+pub async fn index(State(state): State<AppState>, _session: Session) -> PageResult {
+    let all = state.store.regions().await?;
+    let lands = all
+        .iter()
+        .filter(|r| r.kind() == RegionKind::Land)
+        .map(|r| (paths::Region::url(&r.id), r.name.clone()))
+        .collect();
+    html(&IndexPage {
+        lands,
+        bund: paths::Region::url(zielwerk_domain::RegionId::bund()),
+    })
+}
+
+struct Choice {
+    value: String,
+    label: String,
+    selected: bool,
+}
+
+struct AreaRow {
+    name: String,
+    url: String,
+    value: String,
+    change: String,
+    rank: String,
+    warning: String,
+    jobcenter: Vec<(String, Option<String>)>,
+}
+
+#[derive(Template)]
+#[template(path = "region_area.html")]
+struct AreaPage {
+    title: String,
+    path: String,
+    indicators: Vec<Choice>,
+    years: Vec<Choice>,
+    sorts: Vec<Choice>,
+    filter: String,
+    caption: String,
+    rows: Vec<AreaRow>,
+    references: Vec<(String, String)>,
+    spread: String,
+    chart: String,
+    direction: &'static str,
+    attribution: &'static str,
+}
+
+#[derive(Template)]
+#[template(path = "region_kreis.html")]
+struct KreisPage {
+    title: String,
+    path: String,
+    land: Option<(String, String)>,
+    indicators: Vec<Choice>,
+    years: Vec<Choice>,
+    value: String,
+    warning: String,
+    placements: Vec<(String, String)>,
+    references: Vec<(String, String)>,
+    group_named: String,
+    members: Vec<(String, String, String, String, Vec<String>)>,
+    structure: Vec<String>,
+    chart: String,
+    attribution: &'static str,
+}
+
+fn indicator_choices(selected: &str) -> Vec<Choice> {
+    regions::indicators()
+        .into_iter()
+        .map(|i| Choice {
+            selected: i.code.as_str() == selected,
+            value: i.code.to_string(),
+            label: i.name,
+        })
+        .collect()
+}
+
+fn year_choices(years: &[i32], selected: i32) -> Vec<Choice> {
+    years
+        .iter()
+        .map(|y| Choice {
+            value: y.to_string(),
+            label: y.to_string(),
+            selected: *y == selected,
+        })
+        .collect()
+}
+
+/// A Land, the Bund, or a Kreis.
+pub async fn show(
+    State(state): State<AppState>,
+    session: Session,
+    Path(id): Path<String>,
+    Query(q): Query<RegionQuery>,
+) -> PageResult {
+    let p = &session.principal;
+    let is_kreis =
+        zielwerk_domain::RegionId::from_key(&id).is_ok_and(|r| r.kind() == RegionKind::Kreis);
+    if is_kreis {
+        let view = regions::region(&state.store, p, &id, &q.request()).await?;
+        html(&kreis_page(&view))
+    } else {
+        let view = regions::area(&state.store, p, &id, &q.request()).await?;
+        html(&area_page(&view))
+    }
+}
+
+fn area_page(v: &AreaView) -> AreaPage {
+    let ind = &v.indicator;
+    let fmt = |x: Option<f64>| x.map(|x| value_de(ind, x)).unwrap_or_else(|| "–".into());
+    let of_area = if v.area.kind() == RegionKind::Bund {
+        "in Deutschland".to_owned()
+    } else {
+        format!("in {}", v.area.name)
+    };
+    let with_value = v.rows.iter().filter(|r| r.value.is_some()).count();
+    let rows = v
+        .rows
+        .iter()
+        .map(|r| AreaRow {
+            name: r.region.name.clone(),
+            url: format!(
+                "{}?kennzahl={}&jahr={}",
+                paths::Region::url(&r.region.id),
+                ind.code,
+                v.year
+            ),
+            value: fmt(r.value),
+            change: r
+                .change
+                .map(|c| change_de(ind, c))
+                .unwrap_or_else(|| "–".into()),
+            rank: r.rank.map(|x| x.to_string()).unwrap_or_else(|| "–".into()),
+            warning: r.warning.clone().unwrap_or_default(),
+            jobcenter: r
+                .jobcenter
+                .iter()
+                .map(|j| {
+                    (
+                        j.region.name.clone(),
+                        j.agreement.as_ref().map(paths::Agreement::url),
+                    )
+                })
+                .collect(),
+        })
+        .collect();
+    let dots = v
+        .rows
+        .iter()
+        .filter_map(|r| {
+            r.value.map(|value| zielwerk_charts::Dot {
+                label: r.region.name.clone(),
+                value,
+                marked: false,
+            })
+        })
+        .collect::<Vec<_>>();
+    let references: Vec<zielwerk_charts::Reference> = v
+        .references
+        .iter()
+        .filter_map(|(r, x)| {
+            x.map(|value| zielwerk_charts::Reference {
+                label: r.name.clone(),
+                value,
+            })
+        })
+        .collect();
+    let chart = zielwerk_charts::StripPlot {
+        id: "verteilung".into(),
+        title: format!("{}, {} {}", ind.name, v.year, of_area),
+        description: format!(
+            "Streudiagramm: jeder Punkt ein Kreis {of_area} ({} mit Wert), gestrichelt {}. Die Zahlen stehen in der Tabelle.",
+            with_value,
+            references
+                .iter()
+                .map(|r| format!("{} {}", r.label, value_de(ind, r.value)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        unit: unit_de(ind),
+        decimals: 2,
+        dots,
+        references,
+    }
+    .render();
+    AreaPage {
+        title: format!("Kreise {of_area}: {}", ind.name),
+        path: paths::Region::url(&v.area.id),
+        indicators: indicator_choices(ind.code.as_str()),
+        years: year_choices(&v.years, v.year),
+        sorts: Sort::ALL
+            .iter()
+            .map(|s| Choice {
+                value: s.as_str().into(),
+                label: s.label_de().into(),
+                selected: *s == v.sort,
+            })
+            .collect(),
+        filter: v.filter.clone(),
+        caption: format!(
+            "{}, {}: {} {}{}",
+            ind.name,
+            v.year,
+            number(v.rows.len() as f64, 0),
+            if v.rows.len() == 1 { "Kreis" } else { "Kreise" },
+            if v.rows.len() < v.total {
+                format!(" von {} (Suche „{}“)", v.total, v.filter)
+            } else {
+                String::new()
+            }
+        ),
+        rows,
+        references: v
+            .references
+            .iter()
+            .map(|(r, x)| (r.name.clone(), fmt(*x)))
+            .collect(),
+        spread: v
+            .spread
+            .map(|(q1, m, q3)| {
+                format!(
+                    "Median der Kreise {}; die mittlere Hälfte liegt zwischen {} und {}.",
+                    value_de(ind, m),
+                    value_de(ind, q1),
+                    value_de(ind, q3)
+                )
+            })
+            .unwrap_or_default(),
+        chart,
+        direction: direction_de(ind.direction),
+        attribution: v.attribution,
+    }
+}
+
+fn unit_de(ind: &zielwerk_domain::Indicator) -> String {
+    match ind.unit {
+        zielwerk_domain::Unit::Euro => "EUR".into(),
+        zielwerk_domain::Unit::Percent => "Prozent".into(),
+        _ => String::new(),
+    }
+}
+
+fn direction_de(d: zielwerk_domain::Direction) -> &'static str {
+    match d {
+        zielwerk_domain::Direction::Lower => {
+            "Rang 1 ist der niedrigste Wert (niedriger ist besser)."
+        }
+        zielwerk_domain::Direction::Higher => "Rang 1 ist der höchste Wert (höher ist besser).",
+        zielwerk_domain::Direction::Neutral => {
+            "Rang 1 ist der niedrigste Wert; die Kennzahl hat keine bessere Richtung."
+        }
+    }
+}
+
+fn kreis_page(v: &RegionView) -> KreisPage {
+    let ind = &v.indicator;
+    let fmt = |x: Option<f64>| x.map(|x| value_de(ind, x)).unwrap_or_else(|| "–".into());
+    let land_name = v.land.as_ref().map(|l| l.name.clone()).unwrap_or_default();
+    let mut placements = Vec::new();
+    if let Some(p) = &v.in_land {
+        placements.push((
+            format!("unter den Kreisen in {land_name}"),
+            p.words_de(&format!("Kreisen in {land_name}")),
+        ));
+    }
+    if let Some(p) = &v.in_group {
+        placements.push((
+            "in der Vergleichsgruppe".into(),
+            format!(
+                "{}; Median der Gruppe {}, mittlere Hälfte {} bis {}",
+                p.words_de("vergleichbaren Kreisen (Gruppe und Kreis selbst)"),
+                value_de(ind, p.median),
+                value_de(ind, p.q1),
+                value_de(ind, p.q3)
+            ),
+        ));
+    }
+    if let Some(p) = &v.in_bund {
+        placements.push((
+            "unter allen Kreisen".into(),
+            p.words_de("Kreisen in Deutschland"),
+        ));
+    }
+    let members = match &v.group {
+        Ok(g) => g
+            .members
+            .iter()
+            .zip(&v.members)
+            .map(|(m, (r, value))| {
+                (
+                    r.name.clone(),
+                    format!(
+                        "{}?kennzahl={}&jahr={}",
+                        paths::Region::url(&r.id),
+                        ind.code,
+                        v.year
+                    ),
+                    number(m.distance, 2),
+                    fmt(*value),
+                    m.differences
+                        .iter()
+                        .map(|d| zielwerk_domain::format::signed(*d, 2))
+                        .collect(),
+                )
+            })
+            .collect(),
+        Err(_) => Vec::new(),
+    };
+    let mut dots: Vec<zielwerk_charts::Dot> = v
+        .members
+        .iter()
+        .filter_map(|(r, x)| {
+            x.map(|value| zielwerk_charts::Dot {
+                label: r.name.clone(),
+                value,
+                marked: false,
+            })
+        })
+        .collect();
+    if let Some(value) = v.value {
+        dots.push(zielwerk_charts::Dot {
+            label: v.region.name.clone(),
+            value,
+            marked: true,
+        });
+    }
+    let references: Vec<zielwerk_charts::Reference> = v
+        .references
+        .iter()
+        .filter_map(|(r, x)| {
+            x.map(|value| zielwerk_charts::Reference {
+                label: r.name.clone(),
+                value,
+            })
+        })
+        .collect();
+    let chart = zielwerk_charts::StripPlot {
+        id: "gruppe".into(),
+        title: format!("{}, {}: {} und seine Vergleichsgruppe", ind.name, v.year, v.region.name),
+        description: format!(
+            "Streudiagramm: {} (Raute) {}, die {} Kreise der Vergleichsgruppe als Punkte, gestrichelt {}. Die Zahlen stehen in den Tabellen.",
+            v.region.name,
+            fmt(v.value),
+            v.members.len(),
+            references
+                .iter()
+                .map(|r| format!("{} {}", r.label, value_de(ind, r.value)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        unit: unit_de(ind),
+        decimals: 2,
+        dots,
+        references,
+    }
+    .render();
+    KreisPage {
+        title: format!("{}: {}", v.region.name, ind.name),
+        path: paths::Region::url(&v.region.id),
+        land: v.land.as_ref().map(|l| {
+            (
+                format!(
+                    "{}?kennzahl={}&jahr={}",
+                    paths::Region::url(&l.id),
+                    ind.code,
+                    v.year
+                ),
+                l.name.clone(),
+            )
+        }),
+        indicators: indicator_choices(ind.code.as_str()),
+        years: year_choices(&v.years, v.year),
+        value: fmt(v.value),
+        warning: v.warning.clone().unwrap_or_default(),
+        placements,
+        references: v
+            .references
+            .iter()
+            .map(|(r, x)| (r.name.clone(), fmt(*x)))
+            .collect(),
+        group_named: group_de(v),
+        members,
+        structure: v.structure.iter().map(|i| i.name.clone()).collect(),
+        chart,
+        attribution: v.attribution,
+    }
+}
