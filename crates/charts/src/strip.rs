@@ -121,7 +121,7 @@ impl StripPlot {
             };
             let _ = write!(
                 s,
-                r##"<text x="{xx:.1}" y="{label_y:.1}" text-anchor="{anchor}" fill="#222222"{}>{}</text>"##,
+                r##"<text x="{xx:.1}" y="{label_y:.1}" text-anchor="{anchor}" fill="#222222" stroke="#ffffff" stroke-width="4" paint-order="stroke"{}>{}</text>"##,
                 if bold { r#" font-weight="bold""# } else { "" },
                 esc(text)
             );

@@ -202,14 +202,13 @@ pub fn quantile(sorted: &[f64], p: f64) -> f64 {
     }
 }
 
-const ORDINALS: [&str; 12] = [
-    "", "zweit", "dritt", "viert", "fünft", "sechst", "siebt", "acht", "neunt", "zehnt", "elft",
-    "zwölft",
-];
+/// The places said in words; the others as "Rang n von N".
+const ORDINALS: [&str; 3] = ["", "zweit", "dritt"];
 
 impl Placement {
-    /// "drittbester Wert von 12 vergleichbaren Kreisen; niedriger ist besser"; `among` names the
-    /// set in the dative plural ("vergleichbaren Kreisen", "Kreisen in Nordrhein-Westfalen").
+    /// "drittbester Wert von 12 vergleichbaren Kreisen; niedriger ist besser" (the first three
+    /// places and the last in words, the others "Rang 5 von 12 …"); `among` names the set in the
+    /// dative plural ("vergleichbaren Kreisen", "Kreisen in Nordrhein-Westfalen").
     pub fn words_de(&self, among: &str) -> String {
         let direction = match self.direction {
             Direction::Lower => "; niedriger ist besser",
@@ -350,7 +349,7 @@ mod tests {
         assert_eq!((p.q1, p.median, p.q3), (375.0, 450.0, 488.625));
         assert_eq!(
             p.words_de("Kreisen in Nordrhein-Westfalen"),
-            "fünftbester Wert von 7 Kreisen in Nordrhein-Westfalen; niedriger ist besser"
+            "Rang 5 von 7 Kreisen in Nordrhein-Westfalen; niedriger ist besser"
         );
         let p = place(477.25, &values, Direction::Higher).unwrap();
         assert_eq!(p.rank, 3);

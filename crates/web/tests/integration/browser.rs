@@ -264,6 +264,101 @@ async fn overview_and_goal_page_in_chromium_with_axe() {
     client.close().await.unwrap();
 }
 
+/// The Land view and a Kreis with its comparison group on the real INKAR figures, reached by
+/// the header link as a person would, each checked with axe.
+#[tokio::test]
+async fn the_land_view_and_a_kreis_with_its_group_in_chromium_with_axe() {
+    let server = demo_server().await;
+    crate::import_inkar(&server).await;
+    let axe_js = axe_source();
+    let (client, _driver) = browser().await;
+    sign_in(&client, &server).await;
+    client.goto(&server.url("/")).await.unwrap();
+    follow(&client, "Regionen vergleichen").await;
+    assert_eq!(text_of(&client, "h1").await, "Regionen vergleichen");
+    let violations = axe(&client, &axe_js).await;
+    assert!(violations.is_empty(), "regions: {violations:#?}");
+
+    follow(&client, "Nordrhein-Westfalen").await;
+    assert_eq!(
+        text_of(&client, "h1").await,
+        "Kreise in Nordrhein-Westfalen: Leistungen für Unterkunft je Bedarfsgemeinschaft und Monat"
+    );
+    let rows = client
+        .find_all(Locator::Css("table.data tbody tr"))
+        .await
+        .unwrap();
+    assert_eq!(rows.len(), 53);
+    let dots = client
+        .find_all(Locator::Css("svg.strip .dot"))
+        .await
+        .unwrap();
+    assert_eq!(dots.len(), 53, "one dot a Kreis");
+    let violations = axe(&client, &axe_js).await;
+    assert!(violations.is_empty(), "land view: {violations:#?}");
+
+    // The year 2021, sorted by name, filtered: the form as a person fills it.
+    client
+        .find(Locator::Css("#jahr option[value='2021']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    client
+        .find(Locator::Css("#sortierung option[value='name']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    client
+        .find(Locator::Css("#suche"))
+        .await
+        .unwrap()
+        .send_keys("mett")
+        .await
+        .unwrap();
+    client
+        .find(Locator::Css("form.filters button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let caption = text_of(&client, "table.data caption").await;
+    assert_eq!(
+        caption,
+        "Leistungen für Unterkunft je Bedarfsgemeinschaft und Monat, 2021: 1 Kreis von 53 (Suche „mett“)"
+    );
+    let row = text_of(&client, "table.data tbody tr").await;
+    assert!(row.starts_with("Mettmann 477,25 €"), "{row}");
+    assert!(row.contains("48"), "{row}");
+
+    follow(&client, "Mettmann").await;
+    assert_eq!(
+        text_of(&client, "h1").await,
+        "Mettmann: Leistungen für Unterkunft je Bedarfsgemeinschaft und Monat"
+    );
+    let body = text_of(&client, "main").await;
+    assert!(
+        body.contains("Rang 48 von 53 Kreisen in Nordrhein-Westfalen; niedriger ist besser"),
+        "{body}"
+    );
+    assert!(
+        body.contains("Vergleichsgruppe: die 10 Kreise und kreisfreien Städte, die Mettmann nach")
+    );
+    assert!(body.contains("Datenbasis: INKAR, BBSR Bonn; Statistik der Bundesagentur für Arbeit"));
+    let marked = client
+        .find_all(Locator::Css("svg.strip .marked"))
+        .await
+        .unwrap();
+    assert_eq!(marked.len(), 1);
+    let violations = axe(&client, &axe_js).await;
+    assert!(violations.is_empty(), "kreis page: {violations:#?}");
+    client.close().await.unwrap();
+}
+
 // ----- Keyboard only ----------------------------------------------------------------------------
 
 /// Sends keys to whatever has the focus, as a person typing.

@@ -301,6 +301,31 @@ pub async fn upload(s: &Server, name: &str, body: &str, mapping: &str) -> (u16, 
     (r.status().as_u16(), r.text().await.unwrap())
 }
 
+/// Imports the real INKAR file (400 Kreise, 16 Länder, the Bund, 2007–2022) through its
+/// shipped mapping, straight into the server's store.
+pub async fn import_inkar(s: &Server) {
+    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../..");
+    let mapping = zielwerk_ingest::mapped::parse_mapping(
+        "inkar-sgb2-kreise.toml",
+        &std::fs::read_to_string(format!("{root}/mappings/inkar-sgb2-kreise.toml")).unwrap(),
+    )
+    .unwrap();
+    let file = format!("{root}/../shared/data/real/inkar/inkar_sgb2_kreise_2007_2022.csv");
+    let request = zielwerk_importer::Request {
+        name: "inkar_sgb2_kreise_2007_2022.csv".into(),
+        input: Box::new(std::fs::File::open(file).unwrap()),
+        mapping: Some(mapping),
+        recorded_by: "Test".into(),
+        via: "Test",
+        commit: true,
+        may_write: None,
+        progress: None,
+    };
+    zielwerk_importer::run(&s.store, request, "02.12.2026 10:00")
+        .await
+        .unwrap();
+}
+
 /// Posts `part` as the file of an upload for a preview, with `mapping`.
 pub async fn upload_part(
     s: &Server,
