@@ -525,6 +525,59 @@ pub async fn region(
     })
 }
 
+/// The Land view as an Excel workbook: the rows as shown (sorted, filtered), the unit, the
+/// year, the references and the source line.
+pub fn area_xlsx(view: &AreaView) -> Result<Vec<u8>, AppError> {
+    let lines: Vec<zielwerk_report::xlsx::RegionLine> = view
+        .rows
+        .iter()
+        .map(|r| zielwerk_report::xlsx::RegionLine {
+            name: r.region.name.clone(),
+            id: r.region.id.to_string(),
+            value: r.value,
+            change: r.change,
+            rank: r.rank,
+            warning: r.warning.clone().unwrap_or_default(),
+        })
+        .collect();
+    let title = format!(
+        "{} ({}), {}: Kreise in {}",
+        view.indicator.name, view.indicator.code, view.year, view.area.name
+    );
+    let notes = [
+        ("Einheit", view.indicator.unit.label_de().to_owned()),
+        (
+            "Rang",
+            match view.indicator.direction {
+                zielwerk_domain::Direction::Lower => "1 = niedrigster Wert (niedriger ist besser)",
+                zielwerk_domain::Direction::Higher => "1 = höchster Wert (höher ist besser)",
+                zielwerk_domain::Direction::Neutral => {
+                    "1 = niedrigster Wert (keine bessere Richtung)"
+                }
+            }
+            .to_owned(),
+        ),
+        (
+            "Vergleichswerte",
+            view.references
+                .iter()
+                .map(|(r, v)| {
+                    format!(
+                        "{}: {}",
+                        r.name,
+                        v.map(|v| value_de(&view.indicator, v))
+                            .unwrap_or_else(|| "kein Wert".into())
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join("; "),
+        ),
+        ("Quelle", view.attribution.to_owned()),
+    ];
+    zielwerk_report::xlsx::regions(&title, &lines, &notes)
+        .map_err(|e| AppError::Internal(e.to_string()))
+}
+
 /// A value in the indicator's unit: "477,25 €", "9,75 %".
 pub fn value_de(indicator: &Indicator, v: f64) -> String {
     match indicator.unit {

@@ -227,3 +227,74 @@ pub fn figures(
     }
     Ok(wb.save_to_buffer()?)
 }
+
+/// One region of a comparison table, as the Excel download writes it.
+#[derive(Debug, Clone)]
+pub struct RegionLine {
+    pub name: String,
+    pub id: String,
+    pub value: Option<f64>,
+    pub change: Option<f64>,
+    pub rank: Option<usize>,
+    pub warning: String,
+}
+
+/// A comparison table over regions (a Land's or the Bund's Kreise for one indicator and year)
+/// as a workbook: the table with a filter, and a sheet with what it is and the source line.
+pub fn regions(
+    title: &str,
+    lines: &[RegionLine],
+    notes: &[(&str, String)],
+) -> Result<Vec<u8>, XlsxExportError> {
+    let header = Format::new()
+        .set_bold()
+        .set_text_wrap()
+        .set_align(FormatAlign::Top)
+        .set_background_color("#DDE6F0");
+    let number = Format::new().set_num_format("#,##0.00");
+    let mut wb = Workbook::new();
+    let ws = wb.add_worksheet();
+    ws.set_name("Regionen")?;
+    let headers: [(&str, f64); 6] = [
+        ("Region", 34.0),
+        ("Kennziffer", 12.0),
+        ("Wert", 12.0),
+        ("Veränderung zum Vorjahr", 14.0),
+        ("Rang", 8.0),
+        ("Prüfhinweis der Quelle", 60.0),
+    ];
+    for (c, (h, w)) in headers.iter().enumerate() {
+        ws.write_string_with_format(0, c as u16, *h, &header)?;
+        ws.set_column_width(c as u16, *w)?;
+    }
+    for (i, l) in lines.iter().enumerate() {
+        let r = i as u32 + 1;
+        ws.write_string(r, 0, &l.name)?;
+        ws.write_string(r, 1, &l.id)?;
+        if let Some(v) = l.value {
+            ws.write_number_with_format(r, 2, v, &number)?;
+        }
+        if let Some(v) = l.change {
+            ws.write_number_with_format(r, 3, v, &number)?;
+        }
+        if let Some(v) = l.rank {
+            ws.write_number(r, 4, v as f64)?;
+        }
+        ws.write_string(r, 5, &l.warning)?;
+    }
+    ws.set_freeze_panes(1, 0)?;
+    if !lines.is_empty() {
+        ws.autofilter(0, 0, lines.len() as u32, headers.len() as u16 - 1)?;
+    }
+    let info = wb.add_worksheet();
+    info.set_name("Hinweise")?;
+    info.set_column_width(0, 24)?;
+    info.set_column_width(1, 90)?;
+    info.write_string_with_format(0, 0, "Tabelle", &header)?;
+    info.write_string(0, 1, title)?;
+    for (r, (k, v)) in notes.iter().enumerate() {
+        info.write_string_with_format(r as u32 + 1, 0, *k, &header)?;
+        info.write_string(r as u32 + 1, 1, v)?;
+    }
+    Ok(wb.save_to_buffer()?)
+}

@@ -131,6 +131,7 @@ pub fn router(state: AppState) -> Router {
         .route(paths::RevokeToken::PATH, post(pages::tokens::revoke))
         .route(paths::Regions::PATH, get(pages::regions::index))
         .route(paths::Region::PATH, get(pages::regions::show))
+        .route(paths::RegionXlsx::PATH, get(pages::regions::xlsx))
         .route(paths::Import::PATH, get(pages::import::form))
         .route(paths::ImportPreview::PATH, post(pages::import::preview))
         .route(paths::ImportConfirm::PATH, post(pages::import::confirm))

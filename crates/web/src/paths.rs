@@ -59,6 +59,8 @@ paths! {
     Regions = "/regionen";
     /// A Land or the Bund with its Kreise, or a Kreis with its comparisons.
     Region = "/regionen/{id}", id;
+    /// A Land view as an Excel workbook (the same query as the page).
+    RegionXlsx = "/regionen/{id}/werte.xlsx", id;
     Import = "/import";
     ImportPreview = "/import/vorschau";
     ImportConfirm = "/import/bestaetigen";

@@ -78,6 +78,8 @@ struct AreaRow {
 #[derive(Template)]
 #[template(path = "region_area.html")]
 struct AreaPage {
+    /// The Excel download of what the page shows.
+    xlsx: String,
     title: String,
     path: String,
     indicators: Vec<Choice>,
@@ -151,6 +153,26 @@ pub async fn show(
         let view = regions::area(&state.store, p, &id, &q.request()).await?;
         html(&area_page(&view))
     }
+}
+
+/// A Land view (or the Bund's) as an Excel workbook, as the page shows it.
+pub async fn xlsx(
+    State(state): State<AppState>,
+    session: Session,
+    Path(id): Path<String>,
+    Query(q): Query<RegionQuery>,
+) -> PageResult {
+    let view = regions::area(&state.store, &session.principal, &id, &q.request()).await?;
+    let bytes = regions::area_xlsx(&view)?;
+    let name = format!(
+        "regionen-{}-{}-{}.xlsx",
+        view.area.id, view.indicator.code, view.year
+    );
+    Ok(super::reports::download(
+        zielwerk_app::documents::XLSX,
+        &name,
+        bytes,
+    ))
 }
 
 fn area_page(v: &AreaView) -> AreaPage {
@@ -231,7 +253,15 @@ fn area_page(v: &AreaView) -> AreaPage {
         references,
     }
     .render();
+    let query = format!(
+        "kennzahl={}&jahr={}&sortierung={}&suche={}",
+        ind.code,
+        v.year,
+        v.sort.as_str(),
+        percent_encode(&v.filter)
+    );
     AreaPage {
+        xlsx: format!("{}?{query}", paths::RegionXlsx::url(&v.area.id)),
         title: format!("Kreise {of_area}: {}", ind.name),
         path: paths::Region::url(&v.area.id),
         indicators: indicator_choices(ind.code.as_str()),
@@ -278,6 +308,18 @@ fn area_page(v: &AreaView) -> AreaPage {
         direction: direction_de(ind.direction),
         attribution: v.attribution,
     }
+}
+
+/// A form value in a query string.
+fn percent_encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
 }
 
 fn unit_de(ind: &zielwerk_domain::Indicator) -> String {

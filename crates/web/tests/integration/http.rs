@@ -477,3 +477,78 @@ async fn a_re_sent_real_file_keeps_the_final_values_with_a_hint() {
         .unwrap();
     assert_eq!(january.observation.value, Some(2801.0));
 }
+
+/// The Land view and a Kreis page on the real INKAR figures: signed in only, the table and its
+/// Excel download agree, wrong input gets a German message naming the parameter.
+#[tokio::test]
+async fn the_land_view_lists_every_kreis_and_downloads_as_excel() {
+    let s = demo_server().await;
+    crate::import_inkar(&s).await;
+    let query = "kennzahl=D_UNTERKUNFT_LSTG&jahr=2021";
+    let (status, page, _) = get(&s.url(&format!("/regionen/05?{query}"))).await;
+    assert_eq!(status, 200);
+    assert!(page.contains(
+        "<caption>Leistungen für Unterkunft je Bedarfsgemeinschaft und Monat, 2021: 53 Kreise</caption>"
+    ));
+    assert!(
+        page.contains("Nordrhein-Westfalen: <strong>438,14\u{a0}€</strong>"),
+        "{page}"
+    );
+    assert!(page.contains("Datenbasis: INKAR, BBSR Bonn; Statistik der Bundesagentur für Arbeit"));
+    // Mettmann's row names its Jobcenter with the link to its agreement of the year (none for 2021).
+    let mettmann = page
+        .split("<th scope=\"row\"><a href=\"/regionen/05158?")
+        .nth(1)
+        .and_then(|r| r.split("</tr>").next())
+        .unwrap();
+    assert!(mettmann.contains("477,25\u{a0}€"), "{mettmann}");
+    assert!(mettmann.contains("<td class=\"num\">48</td>"), "{mettmann}");
+    assert!(mettmann.contains("jobcenter ME-aktiv"), "{mettmann}");
+
+    // The Excel file holds the same rows.
+    let (status, ct, xlsx) =
+        crate::bytes(&s.url(&format!("/regionen/05/werte.xlsx?{query}"))).await;
+    assert_eq!(status, 200);
+    assert!(ct.contains("spreadsheetml"), "{ct}");
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("r.xlsx");
+    std::fs::write(&path, &xlsx).unwrap();
+    use calamine::{Data, Reader};
+    let mut wb: calamine::Xlsx<_> = calamine::open_workbook(&path).unwrap();
+    let range = wb.worksheet_range("Regionen").unwrap();
+    let rows: Vec<Vec<Data>> = range.rows().map(|r| r.to_vec()).collect();
+    assert_eq!(rows.len(), 54, "header and 53 Kreise");
+    let row = rows
+        .iter()
+        .find(|r| r[1] == Data::String("05158".into()))
+        .unwrap();
+    assert_eq!(row[2], Data::Float(477.25));
+    assert_eq!(row[4], Data::Float(48.0));
+    let info = wb.worksheet_range("Hinweise").unwrap();
+    assert!(
+        info.rows()
+            .any(|r| r[1].to_string().contains("Datenbasis: INKAR, BBSR Bonn"))
+    );
+
+    // Wrong input: a German message naming the parameter; an unknown region is not found.
+    let (status, page, _) = get(&s.url("/regionen/05?jahr=1990")).await;
+    assert_eq!(status, 400);
+    assert!(
+        page.contains("Parameter „jahr“: Für 1990 liegen keine Werte vor"),
+        "{page}"
+    );
+    let (status, page, _) = get(&s.url("/regionen/05?kennzahl=K2")).await;
+    assert_eq!(status, 400);
+    assert!(
+        page.contains("Parameter „kennzahl“: „K2“ ist keine der Jahreskennzahlen dieser Ansicht")
+    );
+    let (status, _, _) = get(&s.url("/regionen/99")).await;
+    assert_eq!(status, 404);
+    // Not signed in: to the sign-in page.
+    let anonymous = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let r = anonymous.get(s.url("/regionen/05")).send().await.unwrap();
+    assert_eq!(r.status().as_u16(), 303);
+}
