@@ -201,19 +201,13 @@ fn indicator(wanted: Option<&str>) -> Result<Indicator, AppError> {
 /// Yearly values by region and year.
 type Values = BTreeMap<RegionId, BTreeMap<i32, f64>>;
 
-async fn yearly(
-    store: &Store,
-    regions: &[RegionId],
-    code: &IndicatorCode,
-) -> Result<Values, AppError> {
+/// Every region's yearly values of `code` (one read of the index across regions).
+async fn yearly(store: &Store, code: &IndicatorCode) -> Result<Values, AppError> {
     let mut out = Values::new();
-    for v in store.values_across(regions, code, PeriodKind::Year).await? {
-        let o = v.observation;
-        if let Some(value) = o.value {
-            out.entry(o.region)
-                .or_default()
-                .insert(o.month.year(), value);
-        }
+    for v in store.values_across(&[code], PeriodKind::Year, None).await? {
+        out.entry(v.region)
+            .or_default()
+            .insert(v.period.end.year(), v.value);
     }
     Ok(out)
 }
@@ -277,10 +271,7 @@ pub async fn area(
         })
         .collect();
     let indicator = indicator(request.indicator.as_deref())?;
-    let mut ids: Vec<RegionId> = kreise.iter().map(|r| r.id.clone()).collect();
-    ids.push(area.id.clone());
-    ids.push(RegionId::bund());
-    let values = yearly(store, &ids, &indicator.code).await?;
+    let values = yearly(store, &indicator.code).await?;
     let (year, years) = year(&values, request.year.as_deref())?;
     let sort = match request
         .sort
@@ -438,10 +429,7 @@ pub async fn region(
         .filter(|r| r.kind() == RegionKind::Kreis)
         .collect();
     let indicator = indicator(request.indicator.as_deref())?;
-    let mut ids: Vec<RegionId> = kreise.iter().map(|r| r.id.clone()).collect();
-    ids.extend(land.iter().map(|l| l.id.clone()));
-    ids.push(RegionId::bund());
-    let values = yearly(store, &ids, &indicator.code).await?;
+    let values = yearly(store, &indicator.code).await?;
     let (year, years) = year(&values, request.year.as_deref())?;
     let at = |r: &RegionId| values.get(r).and_then(|by| by.get(&year)).copied();
     let value = at(&region.id);
@@ -464,11 +452,16 @@ pub async fn region(
         .iter()
         .map(|k| (k.id.clone(), vec![None; features.len()]))
         .collect();
-    let kreis_ids: Vec<RegionId> = kreise.iter().map(|k| k.id.clone()).collect();
-    for (i, f) in features.iter().enumerate() {
-        for (r, by) in yearly(store, &kreis_ids, &f.code).await? {
-            if let (Some(profile), Some(v)) = (profiles.get_mut(&r), by.get(&year)) {
-                profile[i] = Some(*v);
+    let codes: Vec<&IndicatorCode> = features.iter().map(|f| &f.code).collect();
+    // Without a year with values there is nothing to compare: every profile stays empty.
+    if let Ok(of_year) = zielwerk_domain::Period::year(year) {
+        for v in store
+            .values_across(&codes, PeriodKind::Year, Some(of_year))
+            .await?
+        {
+            let i = features.iter().position(|f| f.code == v.indicator);
+            if let (Some(profile), Some(i)) = (profiles.get_mut(&v.region), i) {
+                profile[i] = Some(v.value);
             }
         }
     }

@@ -6,6 +6,7 @@
 //! [`SourceKind::Demo`]).
 
 pub mod generator;
+pub mod inkar;
 pub mod regensburg;
 pub mod vorlage;
 

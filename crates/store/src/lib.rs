@@ -31,7 +31,8 @@ pub use meetings::{
     StoredComment, StoredDecision, StoredMeeting,
 };
 pub use observations::{
-    CurrentValue, KEPT_FINAL_LISTED, KeptFinal, RecordOutcome, Recording, ValueCheck, ValueWarning,
+    AcrossValue, CurrentValue, KEPT_FINAL_LISTED, KeptFinal, RecordOutcome, Recording, ValueCheck,
+    ValueWarning,
 };
 pub use shared::{Failures, PendingUpload};
 pub use signing::{StoredSignature, content_digest};

@@ -31,6 +31,15 @@ pub struct ValueCheck {
     pub warning: Option<String>,
 }
 
+/// One region's current value of an indicator in a period, as a comparison reads it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AcrossValue {
+    pub region: RegionId,
+    pub indicator: IndicatorCode,
+    pub period: Period,
+    pub value: f64,
+}
+
 /// An identity warning kept beside a value.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ValueWarning {
@@ -168,36 +177,69 @@ impl Store {
         .await
     }
 
-    /// The current totals of one indicator for many regions and one kind of period (every
-    /// period), ordered by region and period: what a comparison over a Land or the Bund reads.
-    /// One statement per 500 regions, each a lookup in the index of current values.
+    /// The current totals of the given indicators for every region, of one kind of period, in
+    /// one period or all: what a comparison across a Land or the Bund reads. For years and
+    /// 12-month means one range scan of the index `observation_across` (migration 0011); no
+    /// sources are read.
     pub async fn values_across(
         &self,
-        regions: &[RegionId],
-        indicator: &IndicatorCode,
+        indicators: &[&IndicatorCode],
         kind: PeriodKind,
-    ) -> Result<Vec<CurrentValue>> {
-        let mut out = Vec::new();
-        for part in regions.chunks(500) {
-            let sql = format!(
-                "SELECT o.region_id, {}
-                 WHERE o.region_id IN ({}) AND {} AND o.indicator_code = $1
-                 ORDER BY o.region_id, o.period",
-                &SELECT_VALUES["SELECT ".len()..],
-                placeholders(2, part.len()),
-                current_condition(false, kind)
-            );
-            let mut query = sqlx::query(&sql).bind(indicator.as_str());
-            for r in part {
-                query = query.bind(r.as_str());
-            }
-            for row in query.fetch_all(&self.pool).await? {
-                let region: RegionId =
-                    parse_col("observation", "region_id", row.try_get("region_id")?)?;
-                out.push(current_value_from_row(&region, &row)?);
-            }
+        period: Option<Period>,
+    ) -> Result<Vec<AcrossValue>> {
+        if indicators.is_empty() {
+            return Ok(Vec::new());
         }
-        Ok(out)
+        // Months have no index across regions (they would make every import pay for it): read
+        // them the slow way, correctly.
+        let of_kind = match kind {
+            PeriodKind::Year => "LENGTH(period) <> 7 AND LENGTH(period) = 4",
+            PeriodKind::Mean12 => "LENGTH(period) <> 7 AND LENGTH(period) = 16",
+            PeriodKind::Month => "LENGTH(period) = 7",
+        };
+        let n = indicators.len();
+        let sql = format!(
+            "SELECT region_id, indicator_code, period, value FROM observation
+             WHERE indicator_code IN ({}) AND is_current = 1 AND breakdown = '' AND {of_kind}{}
+             ORDER BY indicator_code, period, region_id",
+            placeholders(1, n),
+            if period.is_some() {
+                format!(" AND period = ${}", n + 1)
+            } else {
+                String::new()
+            }
+        );
+        let mut query = sqlx::query(&sql);
+        for code in indicators {
+            query = query.bind(code.as_str());
+        }
+        if let Some(p) = period {
+            query = query.bind(p.to_string());
+        }
+        query
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .filter_map(|r| {
+                let value: Option<f64> = match r.try_get("value") {
+                    Ok(v) => v,
+                    Err(e) => return Some(Err(e.into())),
+                };
+                let value = value?;
+                Some((|| {
+                    Ok(AcrossValue {
+                        region: parse_col("observation", "region_id", r.try_get("region_id")?)?,
+                        indicator: parse_col(
+                            "observation",
+                            "indicator_code",
+                            r.try_get("indicator_code")?,
+                        )?,
+                        period: parse_col("observation", "period", r.try_get("period")?)?,
+                        value,
+                    })
+                })())
+            })
+            .collect()
     }
 
     /// The identity warnings kept beside the given indicators' values of one region (all kinds

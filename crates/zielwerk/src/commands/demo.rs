@@ -73,6 +73,7 @@ async fn build_demo(store: &Store, seed: u64) -> Result<()> {
             batch.source.label, o.inserted, o.revised, o.unchanged
         );
     }
+    inkar(store).await?;
     demo_users(store).await?;
     // A steering meeting on the September figures, with its generated agenda, unless there is one.
     if store.meetings(&mettmann.key()).await?.is_empty() {
@@ -97,6 +98,32 @@ async fn build_demo(store: &Store, seed: u64) -> Result<()> {
         zielwerk_app::documents::create_meeting(store, &mettmann.key(), header).await?;
         eprintln!("Sitzung „{title}“: angelegt");
     }
+    Ok(())
+}
+
+/// The real INKAR table of every Kreis, Land and the Bund, through its shipped mapping as a user
+/// would import it (a second run finds it unchanged).
+async fn inkar(store: &Store) -> Result<()> {
+    use zielwerk_demo::inkar;
+    let mapping = zielwerk_ingest::mapped::parse_mapping(inkar::MAPPING_NAME, inkar::MAPPING)
+        .map_err(anyhow::Error::msg)?;
+    let request = zielwerk_importer::Request {
+        name: inkar::FILE_NAME.into(),
+        input: Box::new(std::io::Cursor::new(inkar::CSV.as_bytes())),
+        mapping: Some(mapping),
+        recorded_by: "Demo-Generator".into(),
+        via: "zielwerk demo",
+        commit: true,
+        may_write: None,
+        progress: None,
+    };
+    let when = chrono::Local::now().format("%d.%m.%Y %H:%M").to_string();
+    let report = zielwerk_importer::run(store, request, &when).await?;
+    let o = report.outcome;
+    eprintln!(
+        "INKAR (400 Kreise, 16 Länder, Bund): {} neu, {} revidiert, {} unverändert",
+        o.inserted, o.revised, o.unchanged
+    );
     Ok(())
 }
 
