@@ -6,15 +6,19 @@
 //! here. A Jobcenter's agreement is linked only for those who may read it.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
 
 use zielwerk_domain::format::number;
 use zielwerk_domain::{
     Action, AgreementKey, Indicator, IndicatorCode, PeriodKind, Principal, Region, RegionId,
     RegionKind, Unit,
 };
+use zielwerk_engine::Status;
 use zielwerk_engine::comparison::{self, Feature, Group, Placement};
 use zielwerk_store::Store;
 
+use crate::assessments::Assessments;
 use crate::{AppError, Problem};
 
 /// Who may read published statistics: everyone signed in. The rule lives here, once.
@@ -119,7 +123,47 @@ pub struct Row {
 #[derive(Debug, Clone)]
 pub struct JobcenterLink {
     pub region: Region,
+    /// The agreement of the year, for who may read it.
     pub agreement: Option<AgreementKey>,
+    /// Where its goals stand, for who may read that (the carriers and Aufsicht).
+    pub standing: Option<Standing>,
+}
+
+/// Where the goals of an agreement stand at its latest reporting month: how many goals have each
+/// status.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Standing {
+    pub key: AgreementKey,
+    pub as_of: zielwerk_domain::YearMonth,
+    pub on_track: usize,
+    pub at_risk: usize,
+    pub missed: usize,
+    pub no_data: usize,
+}
+
+impl Standing {
+    /// "Stand Dezember 2022: 5 im Plan, 2 gefährdet, 3 verfehlt, 1 ohne Daten".
+    pub fn words_de(&self) -> String {
+        let parts: Vec<String> = [
+            (self.on_track, "im Plan"),
+            (self.at_risk, "gefährdet"),
+            (self.missed, "verfehlt"),
+            (self.no_data, "ohne Daten"),
+        ]
+        .iter()
+        .filter(|(n, _)| *n > 0)
+        .map(|(n, w)| format!("{n} {w}"))
+        .collect();
+        format!(
+            "Stand {}: {}",
+            self.as_of.german_long(),
+            if parts.is_empty() {
+                "keine Ziele".to_owned()
+            } else {
+                parts.join(", ")
+            }
+        )
+    }
 }
 
 /// A Land or the Bund with its Kreise for one indicator and year.
@@ -201,20 +245,19 @@ fn indicator(wanted: Option<&str>) -> Result<Indicator, AppError> {
 /// Yearly values by region and year.
 type Values = BTreeMap<RegionId, BTreeMap<i32, f64>>;
 
-/// Every region's yearly values of `code` (one read of the index across regions).
-async fn yearly(store: &Store, code: &IndicatorCode) -> Result<Values, AppError> {
-    let mut out = Values::new();
-    for v in store.values_across(&[code], PeriodKind::Year, None).await? {
-        out.entry(v.region)
-            .or_default()
-            .insert(v.period.end.year(), v.value);
-    }
-    Ok(out)
-}
-
-/// The year asked for, which must have values, or the latest with values.
-fn year(values: &Values, wanted: Option<&str>) -> Result<(i32, Vec<i32>), AppError> {
-    let mut years: Vec<i32> = values.values().flat_map(|by| by.keys().copied()).collect();
+/// The year asked for (which must have values) or the latest with values, the years with
+/// values newest first, and every region's values of `code` in that year and the one before.
+async fn yearly(
+    store: &Store,
+    code: &IndicatorCode,
+    wanted: Option<&str>,
+) -> Result<(i32, Vec<i32>, Values), AppError> {
+    let mut years: Vec<i32> = store
+        .periods_across(code, PeriodKind::Year)
+        .await?
+        .into_iter()
+        .map(|p| p.end.year())
+        .collect();
     years.sort_unstable_by(|a, b| b.cmp(a));
     years.dedup();
     let year = match wanted.map(str::trim).filter(|s| !s.is_empty()) {
@@ -235,7 +278,23 @@ fn year(values: &Values, wanted: Option<&str>) -> Result<(i32, Vec<i32>), AppErr
         }
         None => years.first().copied().unwrap_or(0),
     };
-    Ok((year, years))
+    let periods: Vec<zielwerk_domain::Period> = [year, year - 1]
+        .into_iter()
+        .filter_map(|y| zielwerk_domain::Period::year(y).ok())
+        .collect();
+    let mut values = Values::new();
+    if !years.is_empty() {
+        for v in store
+            .values_across(&[code], PeriodKind::Year, &periods)
+            .await?
+        {
+            values
+                .entry(v.region)
+                .or_default()
+                .insert(v.period.end.year(), v.value);
+        }
+    }
+    Ok((year, years, values))
 }
 
 fn warnings_of(warnings: &[zielwerk_store::ValueWarning], year: i32) -> BTreeMap<RegionId, String> {
@@ -249,6 +308,7 @@ fn warnings_of(warnings: &[zielwerk_store::ValueWarning], year: i32) -> BTreeMap
 /// A Land (`05`) or the Bund (`DE`) with its Kreise.
 pub async fn area(
     store: &Store,
+    assessments: &Arc<Assessments>,
     p: &Principal,
     id: &str,
     request: &Request,
@@ -271,8 +331,7 @@ pub async fn area(
         })
         .collect();
     let indicator = indicator(request.indicator.as_deref())?;
-    let values = yearly(store, &indicator.code).await?;
-    let (year, years) = year(&values, request.year.as_deref())?;
+    let (year, years, values) = yearly(store, &indicator.code, request.year.as_deref()).await?;
     let sort = match request
         .sort
         .as_deref()
@@ -297,7 +356,7 @@ pub async fn area(
     let kreis_values: Vec<f64> = kreise.iter().filter_map(|k| at(&k.id, year)).collect();
     let direction = indicator.direction;
     let warnings = warnings_of(&store.warnings_of(&indicator.code).await?, year);
-    let links = jobcenter_links(store, p, &regions, year).await?;
+    let links = jobcenter_links(store, assessments, p, &regions, year).await?;
     let filter = request.filter.as_deref().unwrap_or("").trim().to_owned();
     let needle = filter.to_lowercase();
     let mut rows: Vec<Row> = kreise
@@ -371,10 +430,14 @@ fn sort_rows(rows: &mut [Row], sort: Sort) {
     });
 }
 
+/// How long the Land view waits for an agreement's assessment that is being computed.
+const STANDING_WAIT: Duration = Duration::from_secs(2);
+
 /// The Jobcenter covering each Kreis, with the agreement of `year` (its latest version) where
-/// `p` may read it.
+/// `p` may read it, and where its goals stand where `p` may read that.
 async fn jobcenter_links(
     store: &Store,
+    assessments: &Arc<Assessments>,
     p: &Principal,
     regions: &[Region],
     year: i32,
@@ -382,25 +445,52 @@ async fn jobcenter_links(
     let agreements = store.agreements().await?;
     let mut out: BTreeMap<RegionId, Vec<JobcenterLink>> = BTreeMap::new();
     for jc in regions.iter().filter(|r| r.kind() == RegionKind::Jobcenter) {
-        let agreement = jc
-            .id
-            .jobcenter()
-            .filter(|ba| p.may(ba, Action::ReadInternal))
-            .and_then(|ba| {
-                agreements
-                    .iter()
-                    .filter(|a| a.jobcenter == ba && a.year == year)
-                    .max_by_key(|a| a.version)
-                    .map(|a| a.key.clone())
-            });
+        let Some(ba) = jc.id.jobcenter() else {
+            continue;
+        };
+        let of_year = agreements
+            .iter()
+            .filter(|a| a.jobcenter == ba && a.year == year)
+            .max_by_key(|a| a.version)
+            .map(|a| a.key.clone());
+        let agreement = of_year.clone().filter(|_| p.may(&ba, Action::ReadInternal));
+        let standing = match of_year.filter(|_| p.may(&ba, Action::ReadStatus)) {
+            Some(key) => Some(standing(assessments, key).await?),
+            None => None,
+        };
         for kreis in &jc.covers {
             out.entry(kreis.clone()).or_default().push(JobcenterLink {
                 region: jc.clone(),
                 agreement: agreement.clone(),
+                standing: standing.clone(),
             });
         }
     }
     Ok(out)
+}
+
+/// Where the goals of `key` stand at its latest reporting month (the caller has authorised).
+async fn standing(assessments: &Arc<Assessments>, key: AgreementKey) -> Result<Standing, AppError> {
+    let read = assessments.read(&key, STANDING_WAIT).await?;
+    let l = &read.snapshot.loaded;
+    let as_of =
+        zielwerk_engine::default_as_of(&l.agreement, l.values.iter().map(|v| v.observation.month));
+    let state = read.snapshot.at(as_of);
+    let count = |s: Status| {
+        state
+            .goals
+            .iter()
+            .filter(|g| g.assessment.status == s)
+            .count()
+    };
+    Ok(Standing {
+        key,
+        as_of,
+        on_track: count(Status::OnTrack),
+        at_risk: count(Status::AtRisk),
+        missed: count(Status::Missed),
+        no_data: count(Status::NoData),
+    })
 }
 
 /// One Kreis against its Land, the Bund and its computed comparison group.
@@ -429,8 +519,7 @@ pub async fn region(
         .filter(|r| r.kind() == RegionKind::Kreis)
         .collect();
     let indicator = indicator(request.indicator.as_deref())?;
-    let values = yearly(store, &indicator.code).await?;
-    let (year, years) = year(&values, request.year.as_deref())?;
+    let (year, years, values) = yearly(store, &indicator.code, request.year.as_deref()).await?;
     let at = |r: &RegionId| values.get(r).and_then(|by| by.get(&year)).copied();
     let value = at(&region.id);
     let direction = indicator.direction;
@@ -456,7 +545,7 @@ pub async fn region(
     // Without a year with values there is nothing to compare: every profile stays empty.
     if let Ok(of_year) = zielwerk_domain::Period::year(year) {
         for v in store
-            .values_across(&codes, PeriodKind::Year, Some(of_year))
+            .values_across(&codes, PeriodKind::Year, &[of_year])
             .await?
         {
             let i = features.iter().position(|f| f.code == v.indicator);

@@ -65,6 +65,7 @@ async fn mettmanns_housing_costs_rank_as_a_hand_computation_over_the_file_says()
     let dir = tempfile::tempdir().unwrap();
     let store = store_with_inkar(&dir).await;
     let p = zielwerk_app::access::operator("test");
+    let assessments = zielwerk_app::assessments::Assessments::new(store.clone());
     let request = Request {
         indicator: Some("D_UNTERKUNFT_LSTG".into()),
         year: Some("2021".into()),
@@ -164,7 +165,9 @@ async fn mettmanns_housing_costs_rank_as_a_hand_computation_over_the_file_says()
     );
 
     // The Land view lists the 53 Kreise with the same rank.
-    let area = regions::area(&store, &p, "05", &request).await.unwrap();
+    let area = regions::area(&store, &assessments, &p, "05", &request)
+        .await
+        .unwrap();
     assert_eq!(area.rows.len(), 53);
     let row = area
         .rows
@@ -176,6 +179,7 @@ async fn mettmanns_housing_costs_rank_as_a_hand_computation_over_the_file_says()
     // The filter keeps what matches; the Bund lists all 400.
     let filtered = regions::area(
         &store,
+        &assessments,
         &p,
         "05",
         &Request {
@@ -186,6 +190,8 @@ async fn mettmanns_housing_costs_rank_as_a_hand_computation_over_the_file_says()
     .await
     .unwrap();
     assert_eq!(filtered.rows.len(), 1);
-    let bund = regions::area(&store, &p, "DE", &request).await.unwrap();
+    let bund = regions::area(&store, &assessments, &p, "DE", &request)
+        .await
+        .unwrap();
     assert_eq!(bund.rows.len(), 400);
 }

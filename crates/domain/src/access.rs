@@ -23,15 +23,19 @@ pub enum Role {
     Leserecht,
     /// Administration: user accounts and the audit trail, no steering data.
     Admin,
+    /// Oversight (the Land ministry, the BA's Regionaldirektion): published figures and where
+    /// the goals of many Jobcenter stand, nothing internal.
+    Aufsicht,
 }
 
 impl Role {
-    pub const ALL: [Role; 5] = [
+    pub const ALL: [Role; 6] = [
         Role::Kreis,
         Role::Agentur,
         Role::Jobcenter,
         Role::Leserecht,
         Role::Admin,
+        Role::Aufsicht,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -41,6 +45,7 @@ impl Role {
             Role::Jobcenter => "jobcenter",
             Role::Leserecht => "leserecht",
             Role::Admin => "admin",
+            Role::Aufsicht => "aufsicht",
         }
     }
 
@@ -51,6 +56,7 @@ impl Role {
             Role::Jobcenter => "Jobcenter",
             Role::Leserecht => "Leserecht (veröffentlichte Berichte)",
             Role::Admin => "Administration",
+            Role::Aufsicht => "Aufsicht (Land, Regionaldirektion: Stand der Ziele)",
         }
     }
 
@@ -60,7 +66,7 @@ impl Role {
             Role::Kreis => Some(PartyRole::Kreis),
             Role::Agentur => Some(PartyRole::Agentur),
             Role::Jobcenter => Some(PartyRole::Jobcenter),
-            Role::Leserecht | Role::Admin => None,
+            Role::Leserecht | Role::Admin | Role::Aufsicht => None,
         }
     }
 }
@@ -79,7 +85,7 @@ impl FromStr for Role {
             .find(|r| r.as_str() == s)
             .ok_or_else(|| {
                 format!(
-                    "unbekannte Rolle „{s}“; erwartet wird kreis, agentur, jobcenter, leserecht oder admin"
+                    "unbekannte Rolle „{s}“; erwartet wird kreis, agentur, jobcenter, leserecht, admin oder aufsicht"
                 )
             })
     }
@@ -92,6 +98,9 @@ pub enum Action {
     ReadInternal,
     /// Published Vorlagen and their files.
     ReadPublished,
+    /// Where the goals of an agreement stand (each goal's status), without the values, comments,
+    /// meetings or drafts behind them.
+    ReadStatus,
     /// The audit trail.
     ReadAudit,
     /// Import monthly values.
@@ -123,6 +132,7 @@ impl Action {
         let mut all = vec![
             Action::ReadInternal,
             Action::ReadPublished,
+            Action::ReadStatus,
             Action::ReadAudit,
             Action::ImportValues,
         ];
@@ -143,7 +153,7 @@ impl Action {
     pub fn reads(self) -> bool {
         matches!(
             self,
-            Action::ReadInternal | Action::ReadPublished | Action::ReadAudit
+            Action::ReadInternal | Action::ReadPublished | Action::ReadStatus | Action::ReadAudit
         )
     }
 
@@ -152,6 +162,7 @@ impl Action {
         match self {
             Action::ReadInternal => "interne Seiten dieses Jobcenters lesen".into(),
             Action::ReadPublished => "veröffentlichte Berichte lesen".into(),
+            Action::ReadStatus => "den Stand der Ziele lesen".into(),
             Action::ReadAudit => "das Änderungsprotokoll lesen".into(),
             Action::ImportValues => "Werte importieren".into(),
             Action::EditGoal(p) => format!(
@@ -177,16 +188,19 @@ impl Action {
 /// - Values come from the Jobcenter (BA statistics) and the Kreis (its own case lists).
 /// - Leserecht reads what was published, nothing else.
 /// - Administration manages accounts and reads the audit trail, but does not steer.
+/// - Aufsicht (Land, Regionaldirektion) sees where the goals stand and what was published.
 pub fn allows(role: Role, action: Action) -> bool {
     use Action as A;
     match role {
         Role::Leserecht => matches!(action, A::ReadPublished),
+        Role::Aufsicht => matches!(action, A::ReadStatus | A::ReadPublished),
         Role::Admin => matches!(action, A::ManageUsers | A::ReadAudit | A::ReadPublished),
         Role::Kreis | Role::Agentur | Role::Jobcenter => {
             let own = role.party();
             match action {
                 A::ReadInternal
                 | A::ReadPublished
+                | A::ReadStatus
                 | A::ReadAudit
                 | A::Comment
                 | A::ManageMeetings
@@ -406,25 +420,26 @@ mod tests {
     fn permission_table() {
         use Action as A;
         use PartyRole::{Agentur as Ag, Jobcenter as Jc, Kreis as Kr};
-        // Columns: Kreis, Agentur, Jobcenter, Leserecht, Admin.
-        let table: Vec<(Action, [bool; 5])> = vec![
-            (A::ReadInternal, [true, true, true, false, false]),
-            (A::ReadPublished, [true, true, true, true, true]),
-            (A::ReadAudit, [true, true, true, false, true]),
-            (A::ImportValues, [true, false, true, false, false]),
-            (A::EditGoal(Kr), [true, false, false, false, false]),
-            (A::EditGoal(Ag), [false, true, false, false, false]),
-            (A::EditGoal(Jc), [false, false, true, false, false]),
-            (A::Comment, [true, true, true, false, false]),
-            (A::PrepareVorlage, [true, false, false, false, false]),
-            (A::PublishVorlage, [true, false, false, false, false]),
-            (A::ManageMeetings, [true, true, true, false, false]),
-            (A::SetActionStatus, [true, true, true, false, false]),
-            (A::Sign(Kr), [true, false, false, false, false]),
-            (A::Sign(Ag), [false, true, false, false, false]),
-            (A::Sign(Jc), [false, false, true, false, false]),
-            (A::OpenNachtrag, [true, true, true, false, false]),
-            (A::ManageUsers, [false, false, false, false, true]),
+        // Columns: Kreis, Agentur, Jobcenter, Leserecht, Admin, Aufsicht.
+        let table: Vec<(Action, [bool; 6])> = vec![
+            (A::ReadInternal, [true, true, true, false, false, false]),
+            (A::ReadPublished, [true, true, true, true, true, true]),
+            (A::ReadStatus, [true, true, true, false, false, true]),
+            (A::ReadAudit, [true, true, true, false, true, false]),
+            (A::ImportValues, [true, false, true, false, false, false]),
+            (A::EditGoal(Kr), [true, false, false, false, false, false]),
+            (A::EditGoal(Ag), [false, true, false, false, false, false]),
+            (A::EditGoal(Jc), [false, false, true, false, false, false]),
+            (A::Comment, [true, true, true, false, false, false]),
+            (A::PrepareVorlage, [true, false, false, false, false, false]),
+            (A::PublishVorlage, [true, false, false, false, false, false]),
+            (A::ManageMeetings, [true, true, true, false, false, false]),
+            (A::SetActionStatus, [true, true, true, false, false, false]),
+            (A::Sign(Kr), [true, false, false, false, false, false]),
+            (A::Sign(Ag), [false, true, false, false, false, false]),
+            (A::Sign(Jc), [false, false, true, false, false, false]),
+            (A::OpenNachtrag, [true, true, true, false, false, false]),
+            (A::ManageUsers, [false, false, false, false, true, false]),
         ];
         // The table covers every action exactly once.
         let all = Action::all();

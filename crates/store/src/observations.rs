@@ -177,43 +177,60 @@ impl Store {
         .await
     }
 
+    /// The periods of one kind in which any region has a current total of `indicator`, oldest
+    /// first: the years a comparison can show. Read from the index `observation_across`
+    /// (migration 0011) for years and 12-month means.
+    pub async fn periods_across(
+        &self,
+        indicator: &IndicatorCode,
+        kind: PeriodKind,
+    ) -> Result<Vec<Period>> {
+        let sql = format!(
+            "SELECT DISTINCT period FROM observation
+             WHERE indicator_code = $1 AND is_current = 1 AND breakdown = '' AND {}
+             ORDER BY period",
+            across_condition(kind)
+        );
+        sqlx::query(&sql)
+            .bind(indicator.as_str())
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(|r| parse_col("observation", "period", r.try_get("period")?))
+            .collect()
+    }
+
     /// The current totals of the given indicators for every region, of one kind of period, in
-    /// one period or all: what a comparison across a Land or the Bund reads. For years and
-    /// 12-month means one range scan of the index `observation_across` (migration 0011); no
-    /// sources are read.
+    /// the given periods (all of them when `periods` is empty): what a comparison across a
+    /// Land or the Bund reads. For years and 12-month means one range scan of the index
+    /// `observation_across` (migration 0011) per period; no sources are read.
     pub async fn values_across(
         &self,
         indicators: &[&IndicatorCode],
         kind: PeriodKind,
-        period: Option<Period>,
+        periods: &[Period],
     ) -> Result<Vec<AcrossValue>> {
         if indicators.is_empty() {
             return Ok(Vec::new());
         }
-        // Months have no index across regions (they would make every import pay for it): read
-        // them the slow way, correctly.
-        let of_kind = match kind {
-            PeriodKind::Year => "LENGTH(period) <> 7 AND LENGTH(period) = 4",
-            PeriodKind::Mean12 => "LENGTH(period) <> 7 AND LENGTH(period) = 16",
-            PeriodKind::Month => "LENGTH(period) = 7",
-        };
+        let of_kind = across_condition(kind);
         let n = indicators.len();
         let sql = format!(
             "SELECT region_id, indicator_code, period, value FROM observation
              WHERE indicator_code IN ({}) AND is_current = 1 AND breakdown = '' AND {of_kind}{}
              ORDER BY indicator_code, period, region_id",
             placeholders(1, n),
-            if period.is_some() {
-                format!(" AND period = ${}", n + 1)
-            } else {
+            if periods.is_empty() {
                 String::new()
+            } else {
+                format!(" AND period IN ({})", placeholders(n + 1, periods.len()))
             }
         );
         let mut query = sqlx::query(&sql);
         for code in indicators {
             query = query.bind(code.as_str());
         }
-        if let Some(p) = period {
+        for p in periods {
             query = query.bind(p.to_string());
         }
         query
@@ -1149,6 +1166,16 @@ enum Shape {
 }
 
 /// The columns [`current_value_from_row`] reads.
+/// The kind of period of a read across regions. Months have no index across regions (it would
+/// make every import pay for it): they are read the slow way, correctly.
+fn across_condition(kind: PeriodKind) -> &'static str {
+    match kind {
+        PeriodKind::Year => "LENGTH(period) <> 7 AND LENGTH(period) = 4",
+        PeriodKind::Mean12 => "LENGTH(period) <> 7 AND LENGTH(period) = 16",
+        PeriodKind::Month => "LENGTH(period) = 7",
+    }
+}
+
 /// The condition of current values: totals or breakdowns, of one kind of period (told apart by
 /// the length of the stored period).
 fn current_condition(breakdowns: bool, kind: PeriodKind) -> &'static str {

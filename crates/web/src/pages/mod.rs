@@ -209,6 +209,8 @@ struct IndexPage {
     audits: Vec<IndexRow>,
     published: Vec<PublishedRow>,
     may_manage_users: bool,
+    /// Aufsicht somewhere: the region pages show where the goals stand.
+    oversees: bool,
     /// The user's roles in words, for the greeting.
     roles: String,
 }
@@ -297,6 +299,10 @@ pub async fn index(State(state): State<AppState>, session: Session) -> PageResul
         audits,
         published,
         may_manage_users: p.may_anywhere(Action::ManageUsers),
+        oversees: p
+            .grants
+            .iter()
+            .any(|g| g.role == zielwerk_domain::Role::Aufsicht),
         roles: roles.join(", "),
     })
 }

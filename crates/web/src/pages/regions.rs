@@ -72,7 +72,8 @@ struct AreaRow {
     change: String,
     rank: String,
     warning: String,
-    jobcenter: Vec<(String, Option<String>)>,
+    /// Name, link to the agreement (for who may read it), where its goals stand.
+    jobcenter: Vec<(String, Option<String>, String)>,
 }
 
 #[derive(Template)]
@@ -150,7 +151,7 @@ pub async fn show(
         let view = regions::region(&state.store, p, &id, &q.request()).await?;
         html(&kreis_page(&view))
     } else {
-        let view = regions::area(&state.store, p, &id, &q.request()).await?;
+        let view = regions::area(&state.store, &state.assessments, p, &id, &q.request()).await?;
         html(&area_page(&view))
     }
 }
@@ -162,7 +163,14 @@ pub async fn xlsx(
     Path(id): Path<String>,
     Query(q): Query<RegionQuery>,
 ) -> PageResult {
-    let view = regions::area(&state.store, &session.principal, &id, &q.request()).await?;
+    let view = regions::area(
+        &state.store,
+        &state.assessments,
+        &session.principal,
+        &id,
+        &q.request(),
+    )
+    .await?;
     let bytes = regions::area_xlsx(&view)?;
     let name = format!(
         "regionen-{}-{}-{}.xlsx",
@@ -209,6 +217,10 @@ fn area_page(v: &AreaView) -> AreaPage {
                     (
                         j.region.name.clone(),
                         j.agreement.as_ref().map(paths::Agreement::url),
+                        j.standing
+                            .as_ref()
+                            .map(|s| s.words_de())
+                            .unwrap_or_default(),
                     )
                 })
                 .collect(),

@@ -97,6 +97,7 @@ pub fn accounts() -> Vec<(&'static str, Vec<Grant>)> {
         ("ausschuss", vec![g("t36402", Role::Leserecht)]),
         ("admin", vec![g("*", Role::Admin)]),
         ("regensburg", carriers("t73906")),
+        ("aufsicht", vec![g("*", Role::Aufsicht)]),
     ]
 }
 

@@ -1166,3 +1166,64 @@ async fn the_jobcenter_keeps_its_planning_document() {
     let (_, trail) = kreis.get(&s.url(&format!("{v2}/protokoll"))).await;
     assert!(trail.contains("Handlungsansatz geändert"), "{trail}");
 }
+
+/// Aufsicht (Land, Regionaldirektion) sees the published figures and where the goals of every
+/// Jobcenter stand, and nothing internal: every internal page of Mettmann is "not found", every
+/// write refused, and the Land view shows the standing without a link into the agreement.
+#[tokio::test]
+async fn oversight_sees_where_the_goals_stand_and_nothing_internal() {
+    let s = &demo_server().await;
+    crate::import_inkar(s).await;
+    let ids = mettmann_ids(s).await;
+    let aufsicht = s.login("aufsicht").await;
+    let before = s.store.verify_audit().await.unwrap().events;
+
+    let (status, home) = aufsicht.get(&s.url("/")).await;
+    assert_eq!(status, 200);
+    assert!(home.contains("Regionen vergleichen"), "{home}");
+    assert!(
+        home.contains("bei den Jobcentern, für die Sie Aufsicht haben"),
+        "{home}"
+    );
+    assert!(
+        !home.contains("t36402-2022-v1"),
+        "no agreement listed: {home}"
+    );
+
+    for page in mettmann_pages(&ids) {
+        let (status, body) = aufsicht.get(&s.url(&page)).await;
+        assert_eq!(status, 404, "{page}: {body}");
+    }
+    for (path, form) in mettmann_writes(&ids) {
+        let (status, body) = post_as(s, &aufsicht, &path, &form).await;
+        assert!(status == 404 || status == 403, "{path}: {status} {body}");
+    }
+
+    // The Land view: the standing of Mettmann's 2022 agreement, no link into it.
+    let row = |page: &str| {
+        page.split("<th scope=\"row\"><a href=\"/regionen/05158?")
+            .nth(1)
+            .and_then(|r| r.split("</tr>").next())
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let land = s.url("/regionen/05?kennzahl=D_UNTERKUNFT_LSTG&jahr=2022");
+    let (status, page) = aufsicht.get(&land).await;
+    assert_eq!(status, 200);
+    let mettmann = row(&page);
+    assert!(mettmann.contains("Stand "), "{mettmann}");
+    assert!(
+        mettmann.contains("im Plan") || mettmann.contains("verfehlt"),
+        "{mettmann}"
+    );
+    assert!(!mettmann.contains("/vereinbarungen/"), "{mettmann}");
+    // The committee's reader sees the figures but not the standing; the Kreis both.
+    let (_, page) = s.login("ausschuss").await.get(&land).await;
+    assert!(!row(&page).contains("Stand "), "{}", row(&page));
+    let (_, page) = s.login("kreis").await.get(&land).await;
+    assert!(row(&page).contains("Stand "));
+    assert!(row(&page).contains("/vereinbarungen/t36402-2022-v1"));
+
+    let after = s.store.verify_audit().await.unwrap();
+    assert_eq!(after.events, before, "nothing was written");
+}
