@@ -180,6 +180,9 @@ pub struct AreaView {
     pub rows: Vec<Row>,
     /// The regions of the area, before the filter.
     pub total: usize,
+    /// Every Kreis of the area with a value (the filter does not apply), and whether the filter
+    /// matches it: the chart shows all and marks the matches.
+    pub all: Vec<(String, f64, bool)>,
     /// The area's own value and the Bund's (for a Land).
     pub references: Vec<(Region, Option<f64>)>,
     /// First quartile, median and third quartile of the Kreise's values.
@@ -359,9 +362,20 @@ pub async fn area(
     let links = jobcenter_links(store, assessments, p, &regions, year).await?;
     let filter = request.filter.as_deref().unwrap_or("").trim().to_owned();
     let needle = filter.to_lowercase();
+    let matches = |k: &Region| needle.is_empty() || k.name.to_lowercase().contains(&needle);
+    let all = kreise
+        .iter()
+        .filter_map(|k| {
+            Some((
+                k.name.clone(),
+                at(&k.id, year)?,
+                !needle.is_empty() && matches(k),
+            ))
+        })
+        .collect();
     let mut rows: Vec<Row> = kreise
         .iter()
-        .filter(|k| needle.is_empty() || k.name.to_lowercase().contains(&needle))
+        .filter(|k| matches(k))
         .map(|k| {
             let value = at(&k.id, year);
             Row {
@@ -394,6 +408,7 @@ pub async fn area(
     });
     Ok(AreaView {
         total: kreise.len(),
+        all,
         area,
         indicator,
         year,

@@ -92,6 +92,8 @@ struct AreaPage {
     references: Vec<(String, String)>,
     spread: String,
     chart: String,
+    /// Whether the chart marks the Kreise the search found.
+    marked: bool,
     direction: &'static str,
     attribution: &'static str,
 }
@@ -183,6 +185,9 @@ pub async fn xlsx(
     ))
 }
 
+/// How many Kreise the search may find for the chart to name them.
+const MARKED_AT_MOST: usize = 5;
+
 fn area_page(v: &AreaView) -> AreaPage {
     let ind = &v.indicator;
     let fmt = |x: Option<f64>| x.map(|x| value_de(ind, x)).unwrap_or_else(|| "–".into());
@@ -191,7 +196,6 @@ fn area_page(v: &AreaView) -> AreaPage {
     } else {
         format!("in {}", v.area.name)
     };
-    let with_value = v.rows.iter().filter(|r| r.value.is_some()).count();
     let rows = v
         .rows
         .iter()
@@ -226,17 +230,19 @@ fn area_page(v: &AreaView) -> AreaPage {
                 .collect(),
         })
         .collect();
+    // Every Kreis in the chart, whatever the filter; the ones it finds are marked with their
+    // names when they are few enough to label.
+    let found = v.all.iter().filter(|d| d.2).count();
     let dots = v
-        .rows
+        .all
         .iter()
-        .filter_map(|r| {
-            r.value.map(|value| zielwerk_charts::Dot {
-                label: r.region.name.clone(),
-                value,
-                marked: false,
-            })
+        .map(|(name, value, marked)| zielwerk_charts::Dot {
+            label: name.clone(),
+            value: *value,
+            marked: *marked && found <= MARKED_AT_MOST,
         })
         .collect::<Vec<_>>();
+    let with_value = dots.len();
     let references: Vec<zielwerk_charts::Reference> = v
         .references
         .iter()
@@ -317,6 +323,7 @@ fn area_page(v: &AreaView) -> AreaPage {
             })
             .unwrap_or_default(),
         chart,
+        marked: found > 0 && found <= MARKED_AT_MOST,
         direction: direction_de(ind.direction),
         attribution: v.attribution,
     }
