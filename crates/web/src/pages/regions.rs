@@ -185,6 +185,29 @@ pub async fn xlsx(
     ))
 }
 
+/// The Land's and the Bund's values as dashed lines of a strip plot, and in words for its
+/// description ("Nordrhein-Westfalen 438,14 €, Bundesrepublik Deutschland 423,46 €").
+fn chart_references(
+    ind: &zielwerk_domain::Indicator,
+    references: &[(zielwerk_domain::Region, Option<f64>)],
+) -> (Vec<zielwerk_charts::Reference>, String) {
+    let lines: Vec<zielwerk_charts::Reference> = references
+        .iter()
+        .filter_map(|(r, x)| {
+            x.map(|value| zielwerk_charts::Reference {
+                label: r.name.clone(),
+                value,
+            })
+        })
+        .collect();
+    let words = lines
+        .iter()
+        .map(|r| format!("{} {}", r.label, value_de(ind, r.value)))
+        .collect::<Vec<_>>()
+        .join(", ");
+    (lines, words)
+}
+
 /// How many Kreise the search may find for the chart to name them.
 const MARKED_AT_MOST: usize = 5;
 
@@ -243,27 +266,14 @@ fn area_page(v: &AreaView) -> AreaPage {
         })
         .collect::<Vec<_>>();
     let with_value = dots.len();
-    let references: Vec<zielwerk_charts::Reference> = v
-        .references
-        .iter()
-        .filter_map(|(r, x)| {
-            x.map(|value| zielwerk_charts::Reference {
-                label: r.name.clone(),
-                value,
-            })
-        })
-        .collect();
+    let (references, references_de) = chart_references(ind, &v.references);
     let chart = zielwerk_charts::StripPlot {
         id: "verteilung".into(),
         title: format!("{}, {} {}", ind.name, v.year, of_area),
         description: format!(
             "Streudiagramm: jeder Punkt ein Kreis {of_area} ({} mit Wert), gestrichelt {}. Die Zahlen stehen in der Tabelle.",
             with_value,
-            references
-                .iter()
-                .map(|r| format!("{} {}", r.label, value_de(ind, r.value)))
-                .collect::<Vec<_>>()
-                .join(", ")
+            references_de
         ),
         unit: unit_de(ind),
         decimals: 2,
@@ -433,16 +443,7 @@ fn kreis_page(v: &RegionView) -> KreisPage {
             marked: true,
         });
     }
-    let references: Vec<zielwerk_charts::Reference> = v
-        .references
-        .iter()
-        .filter_map(|(r, x)| {
-            x.map(|value| zielwerk_charts::Reference {
-                label: r.name.clone(),
-                value,
-            })
-        })
-        .collect();
+    let (references, references_de) = chart_references(ind, &v.references);
     let chart = zielwerk_charts::StripPlot {
         id: "gruppe".into(),
         title: format!("{}, {}: {} und seine Vergleichsgruppe", ind.name, v.year, v.region.name),
@@ -451,11 +452,7 @@ fn kreis_page(v: &RegionView) -> KreisPage {
             v.region.name,
             fmt(v.value),
             v.members.len(),
-            references
-                .iter()
-                .map(|r| format!("{} {}", r.label, value_de(ind, r.value)))
-                .collect::<Vec<_>>()
-                .join(", ")
+            references_de
         ),
         unit: unit_de(ind),
         decimals: 2,
