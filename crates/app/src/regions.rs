@@ -356,7 +356,9 @@ pub async fn area(
             })?,
     };
     let at = |r: &RegionId, y: i32| values.get(r).and_then(|by| by.get(&y)).copied();
-    let kreis_values: Vec<f64> = kreise.iter().filter_map(|k| at(&k.id, year)).collect();
+    // Sorted once: every row's rank is a binary search in it.
+    let mut sorted: Vec<f64> = kreise.iter().filter_map(|k| at(&k.id, year)).collect();
+    sorted.sort_by(f64::total_cmp);
     let direction = indicator.direction;
     let warnings = warnings_of(&store.warnings_of(&indicator.code).await?, year);
     let links = jobcenter_links(store, assessments, p, &regions, year).await?;
@@ -382,9 +384,7 @@ pub async fn area(
                 region: (*k).clone(),
                 value,
                 change: value.zip(at(&k.id, year - 1)).map(|(a, b)| a - b),
-                rank: value
-                    .and_then(|v| comparison::place(v, &kreis_values, direction))
-                    .map(|p| p.rank),
+                rank: value.map(|v| comparison::rank_in_sorted(v, &sorted, direction)),
                 warning: warnings.get(&k.id).cloned(),
                 jobcenter: links.get(&k.id).cloned().unwrap_or_default(),
             }
@@ -397,8 +397,6 @@ pub async fn area(
     {
         references.push((bund.clone(), at(&bund.id, year)));
     }
-    let mut sorted = kreis_values.clone();
-    sorted.sort_by(f64::total_cmp);
     let spread = (!sorted.is_empty()).then(|| {
         (
             comparison::quantile(&sorted, 0.25),

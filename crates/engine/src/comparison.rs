@@ -161,15 +161,11 @@ pub fn place(value: f64, values: &[f64], direction: Direction) -> Option<Placeme
         return None;
     }
     sorted.sort_by(f64::total_cmp);
-    let better = |v: f64| match direction {
-        Direction::Higher => v > value,
-        Direction::Lower | Direction::Neutral => v < value,
-    };
     let worse = |v: f64| match direction {
         Direction::Higher => v < value,
         Direction::Lower | Direction::Neutral => v > value,
     };
-    let rank = 1 + sorted.iter().filter(|v| better(**v)).count();
+    let rank = rank_in_sorted(value, &sorted, direction);
     let others = sorted.len().saturating_sub(1);
     let better_than = if others == 0 {
         0.0
@@ -186,6 +182,17 @@ pub fn place(value: f64, values: &[f64], direction: Direction) -> Option<Placeme
         q3: quantile(&sorted, 0.75),
         direction,
     })
+}
+
+/// The rank of `value` among ascending `sorted` values (see [`Placement::rank`]): one more than
+/// the number of better values, found by binary search, so that ranking every member of a set
+/// sorts it once.
+pub fn rank_in_sorted(value: f64, sorted: &[f64], direction: Direction) -> usize {
+    let better = match direction {
+        Direction::Higher => sorted.len() - sorted.partition_point(|v| *v <= value),
+        Direction::Lower | Direction::Neutral => sorted.partition_point(|v| *v < value),
+    };
+    1 + better
 }
 
 /// The `p`-quantile of sorted values, interpolated linearly between order statistics (the
@@ -365,6 +372,24 @@ mod tests {
         // Equal values share the better rank.
         let tied = place(2.0, &[1.0, 2.0, 2.0, 3.0], Direction::Lower).unwrap();
         assert_eq!(tied.rank, 2);
+        let tied = place(2.0, &[1.0, 2.0, 2.0, 3.0], Direction::Higher).unwrap();
+        assert_eq!(tied.rank, 2);
+        let sorted = [1.0, 2.0, 2.0, 3.0];
+        for v in sorted {
+            for d in [Direction::Lower, Direction::Higher, Direction::Neutral] {
+                let counted = 1 + sorted
+                    .iter()
+                    .filter(|x| {
+                        if d == Direction::Higher {
+                            **x > v
+                        } else {
+                            **x < v
+                        }
+                    })
+                    .count();
+                assert_eq!(rank_in_sorted(v, &sorted, d), counted, "{v} {d:?}");
+            }
+        }
         assert!(place(f64::NAN, &values, Direction::Lower).is_none());
     }
 }
