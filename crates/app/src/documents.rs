@@ -36,6 +36,18 @@ pub struct Loaded {
     pub comments: Vec<ValueComment>,
     /// Identities the published values violate (`docs/import-mapping.md`), shown beside them.
     pub warnings: Vec<zielwerk_store::ValueWarning>,
+    /// Where an indicator names a published statistic: its Kreis among Land, Bund and group.
+    pub benchmarks: std::collections::BTreeMap<IndicatorCode, crate::regions::Benchmark>,
+}
+
+impl Loaded {
+    /// The comparisons as documents print them.
+    pub fn comparison_texts(&self) -> zielwerk_report::present::Comparisons {
+        self.benchmarks
+            .iter()
+            .map(|(code, b)| (code.clone(), b.text()))
+            .collect()
+    }
 }
 
 pub async fn load(store: &Store, key: &AgreementKey) -> Result<Loaded, AppError> {
@@ -62,11 +74,13 @@ pub async fn load(store: &Store, key: &AgreementKey) -> Result<Loaded, AppError>
             &agreement.stored_indicator_codes(),
         )
         .await?;
+    let benchmarks = crate::regions::benchmarks(store, &agreement).await?;
     Ok(Loaded {
         agreement,
         values,
         comments,
         warnings,
+        benchmarks,
     })
 }
 
@@ -93,7 +107,13 @@ fn observations(l: &Loaded) -> Vec<zielwerk_domain::Observation> {
 pub fn vorlage_model(v: &StoredVorlage, l: &Loaded) -> Vorlage {
     let obs = observations(l);
     let state = assess_agreement(&l.agreement, &obs, reporting_month(l, v.header.as_of));
-    model::vorlage(&v.header, &state, &l.values, &l.comments)
+    model::vorlage(
+        &v.header,
+        &state,
+        &l.values,
+        &l.comments,
+        &l.comparison_texts(),
+    )
 }
 
 /// The open action items of an agreement, for the monitoring report.
@@ -139,7 +159,15 @@ pub fn monitoring_model(
 ) -> Monitoring {
     let obs = observations(l);
     let state = assess_agreement(&l.agreement, &obs, reporting_month(l, as_of));
-    model::monitoring(&state, &l.values, &l.comments, actions, audience, today)
+    model::monitoring(
+        &state,
+        &l.values,
+        &l.comments,
+        actions,
+        audience,
+        today,
+        &l.comparison_texts(),
+    )
 }
 
 /// The quarterly status report or the year-end review: the agreement assessed at each quarter

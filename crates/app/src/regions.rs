@@ -59,6 +59,10 @@ pub fn structure() -> Vec<Feature> {
 /// How many regions a computed comparison group holds.
 pub const GROUP_SIZE: usize = 10;
 
+/// How many years before the year shown a computed group may take its structure from, where the
+/// year itself lacks a structural indicator.
+pub const GROUP_YEARS_BACK: i32 = 3;
+
 /// The order of a region table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Sort {
@@ -102,6 +106,8 @@ pub struct Request {
     pub sort: Option<String>,
     /// Only regions whose name contains this (any case).
     pub filter: Option<String>,
+    /// `berechnet` asks for the computed group where an assigned one exists.
+    pub group: Option<String>,
 }
 
 /// One Kreis in a table.
@@ -205,10 +211,12 @@ pub struct RegionView {
     pub in_bund: Option<Placement>,
     pub in_group: Option<Placement>,
     pub references: Vec<(Region, Option<f64>)>,
-    /// The computed group and the members' names and values, nearest first; the reason when
-    /// no group can be computed.
-    pub group: Result<Group, String>,
+    /// The group used and the members' names and values (nearest first for a computed group);
+    /// the reason when there is none.
+    pub group: Result<GroupUsed, String>,
     pub members: Vec<(Region, Option<f64>)>,
+    /// Whether an assigned group exists for the Kreis (and so a choice between the two).
+    pub assigned_available: bool,
     /// The structural indicators of the group, with their names.
     pub structure: Vec<Indicator>,
     pub attribution: &'static str,
@@ -548,42 +556,18 @@ pub async fn region(
     );
     let in_bund = among(&mut kreise.iter().map(|k| &k.id));
 
-    // The group, from the structural indicators of the same year.
-    let features = structure();
-    let mut profiles: BTreeMap<RegionId, Vec<Option<f64>>> = kreise
-        .iter()
-        .map(|k| (k.id.clone(), vec![None; features.len()]))
-        .collect();
-    let codes: Vec<&IndicatorCode> = features.iter().map(|f| &f.code).collect();
-    // Without a year with values there is nothing to compare: every profile stays empty.
-    if let Ok(of_year) = zielwerk_domain::Period::year(year) {
-        for v in store
-            .values_across(&codes, PeriodKind::Year, &[of_year])
-            .await?
-        {
-            let i = features.iter().position(|f| f.code == v.indicator);
-            if let (Some(profile), Some(i)) = (profiles.get_mut(&v.region), i) {
-                profile[i] = Some(v.value);
-            }
-        }
-    }
-    let group = comparison::similar(&region.id, &features, &profiles, GROUP_SIZE)
-        .map_err(|e| format!("{e} (Jahr {year})"));
+    let prefer_computed = request.group.as_deref().map(str::trim) == Some("berechnet");
+    let (group, assigned_available) =
+        comparison_group(store, &region.id, year, prefer_computed).await?;
     let (in_group, members) = match &group {
         Ok(g) => (
-            among(
-                &mut g
-                    .members
-                    .iter()
-                    .map(|m| &m.region)
-                    .chain(std::iter::once(&region.id)),
-            ),
-            g.members
+            among(&mut g.with_region(&region.id).iter()),
+            g.others(&region.id)
                 .iter()
                 .filter_map(|m| {
                     regions
                         .iter()
-                        .find(|r| r.id == m.region)
+                        .find(|r| r.id == *m)
                         .map(|r| (r.clone(), at(&r.id)))
                 })
                 .collect(),
@@ -596,11 +580,7 @@ pub async fn region(
         references.push((bund.clone(), at(&bund.id)));
     }
     let warning = warnings_of(&store.warnings_of(&indicator.code).await?, year).remove(&region.id);
-    let catalogue = indicators();
-    let structure = features
-        .iter()
-        .filter_map(|f| catalogue.iter().find(|i| i.code == f.code).cloned())
-        .collect();
+    let structure = structure_indicators();
     Ok(RegionView {
         region,
         land,
@@ -615,6 +595,7 @@ pub async fn region(
         references,
         group,
         members,
+        assigned_available,
         structure,
         attribution: INKAR_ATTRIBUTION,
     })
@@ -692,15 +673,24 @@ pub fn change_de(indicator: &Indicator, v: f64) -> String {
     }
 }
 
-/// The group named in words: "die 10 Kreise, die Mettmann nach … am ähnlichsten sind
-/// (berechnet aus den Werten von 2021)".
+/// The group named in words: "die 10 Kreise …, die Mettmann nach … am ähnlichsten sind
+/// (berechnet aus den Werten von 2021 …)" or "SGB-II-Vergleichstyp „IIc“ … (zugeordnet aus …)".
 pub fn group_de(view: &RegionView) -> String {
-    match &view.group {
-        Ok(g) => format!(
+    group_words_de(&view.group, &view.region, &view.structure)
+}
+
+/// [`group_de`] for any group of `region`; `structure` names the features of a computed one.
+pub fn group_words_de(
+    group: &Result<GroupUsed, String>,
+    region: &Region,
+    structure: &[Indicator],
+) -> String {
+    match group {
+        Ok(GroupUsed::Computed(g)) => format!(
             "Vergleichsgruppe: die {} Kreise und kreisfreien Städte, die {} nach {} am ähnlichsten sind (berechnet aus den Werten von {}; {} Kreise mit allen Merkmalen verglichen)",
             g.members.len(),
-            view.region.name,
-            view.structure
+            region.name,
+            structure
                 .iter()
                 .zip(&g.features)
                 .map(|(i, f)| if f.log {
@@ -710,9 +700,497 @@ pub fn group_de(view: &RegionView) -> String {
                 })
                 .collect::<Vec<_>>()
                 .join(", "),
-            view.year,
+            g.year,
             g.candidates
         ),
+        Ok(GroupUsed::Assigned(a)) => {
+            let others = a.members.len().saturating_sub(1);
+            format!(
+                "Vergleichsgruppe: {} „{}“{} mit {} {} (zugeordnet aus der Datei {}, eingelesen am {})",
+                a.scheme.name,
+                a.code,
+                if a.name != a.code {
+                    format!(" ({})", a.name)
+                } else {
+                    String::new()
+                },
+                others,
+                if others == 1 {
+                    "weiteren Kreis"
+                } else {
+                    "weiteren Kreisen"
+                },
+                a.scheme.file_name,
+                date_de(&a.scheme.imported_at)
+            )
+        }
         Err(reason) => format!("Keine Vergleichsgruppe: {reason}"),
     }
+}
+
+/// "02.12.2026" from a stored RFC 3339 time (the text itself if it is not one).
+fn date_de(rfc3339: &str) -> String {
+    chrono::DateTime::parse_from_rfc3339(rfc3339)
+        .map(|t| t.format("%d.%m.%Y").to_string())
+        .unwrap_or_else(|_| rfc3339.to_owned())
+}
+
+/// The comparison group of a Kreis: the one assigned from a file where one is imported (the
+/// BA's SGB II Vergleichstyp), computed from the structural indicators otherwise.
+#[derive(Debug, Clone)]
+pub enum GroupUsed {
+    Assigned(zielwerk_store::AssignedGroup),
+    Computed(ComputedGroup),
+}
+
+/// A computed group with the year its structural indicators are from.
+#[derive(Debug, Clone)]
+pub struct ComputedGroup {
+    pub year: i32,
+    pub group: Group,
+}
+
+impl std::ops::Deref for ComputedGroup {
+    type Target = Group;
+    fn deref(&self) -> &Group {
+        &self.group
+    }
+}
+
+impl GroupUsed {
+    /// The members other than `region`, nearest first for a computed group.
+    pub fn others(&self, region: &RegionId) -> Vec<RegionId> {
+        match self {
+            GroupUsed::Computed(g) => g.members.iter().map(|m| m.region.clone()).collect(),
+            GroupUsed::Assigned(a) => a.members.iter().filter(|m| *m != region).cloned().collect(),
+        }
+    }
+
+    /// Every member with `region` itself: the set its rank is taken in.
+    pub fn with_region(&self, region: &RegionId) -> Vec<RegionId> {
+        let mut all = self.others(region);
+        all.push(region.clone());
+        all
+    }
+
+    /// A short name for tables and charts: "Vergleichstyp IIc", "10 ähnlichste Kreise".
+    pub fn short_de(&self) -> String {
+        match self {
+            GroupUsed::Computed(g) => format!("{} ähnlichste Kreise", g.members.len()),
+            GroupUsed::Assigned(a) => format!("{} „{}“", a.scheme.name, a.code),
+        }
+    }
+}
+
+/// The group of `kreis` for `year`: the assigned one unless `prefer_computed`, and whether an
+/// assigned one exists.
+async fn comparison_group(
+    store: &Store,
+    kreis: &RegionId,
+    year: i32,
+    prefer_computed: bool,
+) -> Result<(Result<GroupUsed, String>, bool), AppError> {
+    let assigned = store.assigned_group(kreis).await?;
+    let available = assigned.is_some();
+    if let Some(a) = assigned.filter(|_| !prefer_computed) {
+        return Ok((Ok(GroupUsed::Assigned(a)), true));
+    }
+    let regions = store.regions().await?;
+    let features = structure();
+    let codes: Vec<&IndicatorCode> = features.iter().map(|f| &f.code).collect();
+    // The structure of the year itself, or of the latest year before it with all features
+    // for the Kreis (INKAR publishes some structural figures a year later than others).
+    let years: Vec<i32> = (year - GROUP_YEARS_BACK..=year).rev().collect();
+    let periods: Vec<zielwerk_domain::Period> = years
+        .iter()
+        .filter_map(|y| zielwerk_domain::Period::year(*y).ok())
+        .collect();
+    let mut by_year: BTreeMap<i32, BTreeMap<RegionId, Vec<Option<f64>>>> = BTreeMap::new();
+    if !periods.is_empty() {
+        for v in store
+            .values_across(&codes, PeriodKind::Year, &periods)
+            .await?
+        {
+            let Some(i) = features.iter().position(|f| f.code == v.indicator) else {
+                continue;
+            };
+            by_year
+                .entry(v.period.end.year())
+                .or_default()
+                .entry(v.region)
+                .or_insert_with(|| vec![None; features.len()])[i] = Some(v.value);
+        }
+    }
+    let kreise: Vec<&RegionId> = regions
+        .iter()
+        .filter(|r| r.kind() == RegionKind::Kreis)
+        .map(|r| &r.id)
+        .collect();
+    let mut first_error = None;
+    for y in years {
+        let of_year = by_year.remove(&y).unwrap_or_default();
+        let profiles: BTreeMap<RegionId, Vec<Option<f64>>> = kreise
+            .iter()
+            .map(|k| {
+                let p = of_year
+                    .get(*k)
+                    .cloned()
+                    .unwrap_or_else(|| vec![None; features.len()]);
+                ((*k).clone(), p)
+            })
+            .collect();
+        match comparison::similar(kreis, &features, &profiles, GROUP_SIZE) {
+            Ok(group) => {
+                return Ok((
+                    Ok(GroupUsed::Computed(ComputedGroup { year: y, group })),
+                    available,
+                ));
+            }
+            Err(e) => {
+                first_error.get_or_insert(format!("{e} (Jahr {y})"));
+            }
+        }
+    }
+    let group = Err(first_error.unwrap_or_else(|| format!("keine Strukturmerkmale für {year}")));
+    Ok((group, available))
+}
+
+/// The structural indicators of a computed group with their names.
+pub fn structure_indicators() -> Vec<Indicator> {
+    let catalogue = indicators();
+    structure()
+        .iter()
+        .filter_map(|f| catalogue.iter().find(|i| i.code == f.code).cloned())
+        .collect()
+}
+
+/// One year of a Kreis against its references.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BenchmarkYear {
+    pub year: i32,
+    pub own: Option<f64>,
+    pub land: Option<f64>,
+    pub bund: Option<f64>,
+    /// First quartile, median and third quartile of the group with the Kreis, and how many of
+    /// them have a value that year.
+    pub group: Option<(f64, f64, f64, usize)>,
+}
+
+/// A goal's indicator as the statistics publish it across regions: the Jobcenter's Kreis
+/// against its Land, the Bund and its comparison group, year by year, and its place in the
+/// latest year (`docs/comparisons.md`).
+#[derive(Debug, Clone)]
+pub struct Benchmark {
+    /// The goal's own indicator and the published statistic it is compared as.
+    pub goal_indicator: IndicatorCode,
+    pub statistic: Indicator,
+    pub kreis: Region,
+    pub land: Option<Region>,
+    pub bund: Option<Region>,
+    pub group: Result<GroupUsed, String>,
+    /// The group named in words (always shown).
+    pub group_named: String,
+    /// Oldest first.
+    pub years: Vec<BenchmarkYear>,
+    /// The latest year with the Kreis's value.
+    pub year: i32,
+    pub in_land: Option<Placement>,
+    pub in_group: Option<Placement>,
+    pub in_bund: Option<Placement>,
+    pub attribution: &'static str,
+}
+
+impl Benchmark {
+    /// As documents print it.
+    pub fn text(&self) -> zielwerk_report::present::ComparisonText {
+        zielwerk_report::present::ComparisonText {
+            sentence: self.sentence_de(),
+            group: self.group_named.clone(),
+            attribution: self.attribution.to_owned(),
+        }
+    }
+
+    /// The places in the latest year, in words: "Kosten der Unterkunft … 2022: 485,10 € –
+    /// drittbester Wert von 11 vergleichbaren Kreisen; niedriger ist besser".
+    pub fn placements_de(&self) -> Vec<(String, String)> {
+        let ind = &self.statistic;
+        let mut out = Vec::new();
+        if let Some(p) = &self.in_group {
+            out.push((
+                "in der Vergleichsgruppe".to_owned(),
+                format!(
+                    "{}; Median {}, mittlere Hälfte {} bis {}",
+                    p.words_de("vergleichbaren Kreisen (Gruppe und Kreis selbst)"),
+                    value_de(ind, p.median),
+                    value_de(ind, p.q1),
+                    value_de(ind, p.q3)
+                ),
+            ));
+        }
+        if let (Some(p), Some(land)) = (&self.in_land, &self.land) {
+            out.push((
+                format!("unter den Kreisen in {}", land.name),
+                p.words_de(&format!("Kreisen in {}", land.name)),
+            ));
+        }
+        if let Some(p) = &self.in_bund {
+            out.push((
+                "unter allen Kreisen".to_owned(),
+                p.words_de("Kreisen in Deutschland"),
+            ));
+        }
+        out
+    }
+
+    /// One sentence for documents: "2022 (INKAR): 485,10 € in Mettmann; drittbester Wert von 11
+    /// vergleichbaren Kreisen; niedriger ist besser. Median der Gruppe …; Nordrhein-Westfalen …;
+    /// Deutschland …."
+    pub fn sentence_de(&self) -> String {
+        let ind = &self.statistic;
+        let latest = self.years.iter().find(|y| y.year == self.year);
+        let mut s = format!(
+            "Im Vergleich ({}, {}): {} {}",
+            ind.name,
+            self.year,
+            self.kreis.name,
+            latest
+                .and_then(|y| y.own)
+                .map(|v| value_de(ind, v))
+                .unwrap_or_else(|| "ohne Wert".into())
+        );
+        if let Some(p) = &self.in_group {
+            s.push_str(&format!(
+                ", {}; Median der Gruppe {}",
+                p.words_de("vergleichbaren Kreisen"),
+                value_de(ind, p.median)
+            ));
+        }
+        let refs: Vec<String> = [
+            (&self.land, latest.and_then(|y| y.land)),
+            (&self.bund, latest.and_then(|y| y.bund)),
+        ]
+        .into_iter()
+        .filter_map(|(r, v)| Some(format!("{} {}", r.as_ref()?.name, value_de(ind, v?))))
+        .collect();
+        if !refs.is_empty() {
+            s.push_str(&format!("; {}", refs.join(", ")));
+        }
+        s.push('.');
+        s
+    }
+}
+
+/// The benchmarks of an agreement's indicators that name a published statistic
+/// ([`Indicator::comparison`]), for the Kreis its Jobcenter covers; an indicator whose statistic
+/// has no values for that Kreis gets none. Published figures only: anyone who reads the goal may
+/// read these.
+pub async fn benchmarks(
+    store: &Store,
+    agreement: &zielwerk_domain::Agreement,
+) -> Result<BTreeMap<IndicatorCode, Benchmark>, AppError> {
+    let mut out = BTreeMap::new();
+    let wanted: Vec<(&IndicatorCode, &IndicatorCode)> = agreement
+        .indicators
+        .iter()
+        .filter_map(|i| Some((&i.code, i.comparison.as_ref()?)))
+        .collect();
+    if wanted.is_empty() {
+        return Ok(out);
+    }
+    let regions = store.regions().await?;
+    let jobcenter: RegionId = (&agreement.jobcenter.ba_id).into();
+    // A Jobcenter covering several Kreise has no single Kreis to compare: none is shown.
+    let Some(kreis) =
+        regions
+            .iter()
+            .find(|r| r.id == jobcenter)
+            .and_then(|jc| match jc.covers.as_slice() {
+                [one] => regions.iter().find(|r| r.id == *one),
+                _ => None,
+            })
+    else {
+        return Ok(out);
+    };
+    let land = regions
+        .iter()
+        .find(|r| Some(&r.id) == kreis.parent.as_ref())
+        .cloned();
+    let bund = regions
+        .iter()
+        .find(|r| r.kind() == RegionKind::Bund)
+        .cloned();
+    let catalogue = indicators();
+    for (goal_indicator, code) in wanted {
+        let statistic = catalogue
+            .iter()
+            .find(|i| i.code == *code)
+            .cloned()
+            .unwrap_or_else(|| {
+                // A statistic the catalogue does not know (from another table of the same kind):
+                // compared with the goal indicator's unit and direction.
+                let own = agreement.indicator(goal_indicator);
+                Indicator {
+                    code: code.clone(),
+                    name: code.to_string(),
+                    description: String::new(),
+                    unit: own.map_or(Unit::Count, |i| i.unit),
+                    direction: own.map_or(zielwerk_domain::Direction::Neutral, |i| i.direction),
+                    accumulation: zielwerk_domain::Accumulation::Stock,
+                    formula: zielwerk_domain::Formula::Stored,
+                    numerator_label: None,
+                    denominator_label: None,
+                    comparison: None,
+                }
+            });
+        let periods = store.periods_across(code, PeriodKind::Year).await?;
+        let mut values = Values::new();
+        for v in store
+            .values_across(&[code], PeriodKind::Year, &periods)
+            .await?
+        {
+            values
+                .entry(v.region)
+                .or_default()
+                .insert(v.period.end.year(), v.value);
+        }
+        let Some(year) = values
+            .get(&kreis.id)
+            .and_then(|by| by.keys().next_back().copied())
+        else {
+            continue;
+        };
+        let (group, _) = comparison_group(store, &kreis.id, year, false).await?;
+        let group_named = group_words_de(&group, kreis, &structure_indicators());
+        let members: Vec<RegionId> = match &group {
+            Ok(g) => g.with_region(&kreis.id),
+            Err(_) => Vec::new(),
+        };
+        let at = |r: &RegionId, y: i32| values.get(r).and_then(|by| by.get(&y)).copied();
+        let mut all_years: Vec<i32> = periods.iter().map(|p| p.end.year()).collect();
+        all_years.sort_unstable();
+        all_years.dedup();
+        let years = all_years
+            .iter()
+            .map(|&y| {
+                let mut of_group: Vec<f64> = members.iter().filter_map(|m| at(m, y)).collect();
+                of_group.sort_by(f64::total_cmp);
+                BenchmarkYear {
+                    year: y,
+                    own: at(&kreis.id, y),
+                    land: land.as_ref().and_then(|l| at(&l.id, y)),
+                    bund: bund.as_ref().and_then(|b| at(&b.id, y)),
+                    group: (!of_group.is_empty()).then(|| {
+                        (
+                            comparison::quantile(&of_group, 0.25),
+                            comparison::quantile(&of_group, 0.5),
+                            comparison::quantile(&of_group, 0.75),
+                            of_group.len(),
+                        )
+                    }),
+                }
+            })
+            .collect();
+        let direction = statistic.direction;
+        let value = at(&kreis.id, year);
+        let among = |set: &mut dyn Iterator<Item = &RegionId>| -> Option<Placement> {
+            let vs: Vec<f64> = set.filter_map(|r| at(r, year)).collect();
+            value.and_then(|v| comparison::place(v, &vs, direction))
+        };
+        let kreise = || regions.iter().filter(|r| r.kind() == RegionKind::Kreis);
+        let in_land = among(&mut kreise().filter(|k| k.parent == kreis.parent).map(|k| &k.id));
+        let in_bund = among(&mut kreise().map(|k| &k.id));
+        let in_group = (!members.is_empty())
+            .then(|| among(&mut members.iter()))
+            .flatten();
+        out.insert(
+            goal_indicator.clone(),
+            Benchmark {
+                goal_indicator: goal_indicator.clone(),
+                statistic,
+                kreis: kreis.clone(),
+                land: land.clone(),
+                bund: bund.clone(),
+                group,
+                group_named,
+                years,
+                year,
+                in_land,
+                in_group,
+                in_bund,
+                attribution: INKAR_ATTRIBUTION,
+            },
+        );
+    }
+    Ok(out)
+}
+
+/// An assigned grouping as imported.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GroupingImported {
+    pub name: String,
+    pub regions: usize,
+    pub groups: usize,
+    pub sha256: String,
+}
+
+/// The longest name of a grouping.
+pub const MAX_GROUPING_NAME: usize = 100;
+
+/// Who may import an assigned grouping: as for published statistics, whoever may import values
+/// for some Jobcenter (a grouping holds no one's internal figures, and every signed-in person
+/// sees it).
+pub fn may_import_grouping(p: &Principal) -> bool {
+    p.may_anywhere(Action::ImportValues)
+}
+
+/// Reads an assigned grouping (`docs/comparisons.md`, e.g. the BA's SGB II Vergleichstypen) and
+/// stores it as `name`, replacing a grouping of that name: all or nothing. A file refused is
+/// `Ok(Err(refused))` with every problem at its row and column.
+pub async fn import_grouping(
+    store: &Store,
+    p: &Principal,
+    name: &str,
+    file_name: &str,
+    input: impl std::io::Read,
+) -> Result<Result<GroupingImported, zielwerk_ingest::long_csv::Refused>, AppError> {
+    if !may_import_grouping(p) {
+        return Err(AppError::Forbidden(format!(
+            "Dazu fehlt Ihnen die Berechtigung: {}.",
+            Action::ImportValues.label_de()
+        )));
+    }
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > MAX_GROUPING_NAME {
+        return Err(invalid(
+            "name",
+            format!(
+                "Name der Vergleichsgruppen: erwartet wird ein Name mit 1 bis {MAX_GROUPING_NAME} Zeichen, z. B. „SGB-II-Vergleichstypen 2024“"
+            ),
+        ));
+    }
+    let known: std::collections::HashSet<RegionId> = store
+        .regions()
+        .await?
+        .into_iter()
+        .filter(|r| r.kind() == RegionKind::Kreis)
+        .map(|r| r.id)
+        .collect();
+    let grouping = match zielwerk_ingest::groups::read(file_name, input, &known) {
+        Ok(g) => g,
+        Err(refused) => return Ok(Err(refused)),
+    };
+    let rows: Vec<(RegionId, String, String)> = grouping
+        .assignments
+        .iter()
+        .map(|a| (a.region.clone(), a.code.clone(), a.name.clone()))
+        .collect();
+    store
+        .replace_grouping(name, file_name, &grouping.sha256, &rows)
+        .await?;
+    Ok(Ok(GroupingImported {
+        name: name.to_owned(),
+        regions: rows.len(),
+        groups: grouping.sizes().len(),
+        sha256: grouping.sha256,
+    }))
 }

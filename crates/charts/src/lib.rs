@@ -5,11 +5,13 @@
 //! readable in greyscale print and for people who do not tell the colours apart. Every chart is
 //! shown next to a data table with the same numbers.
 
+mod band;
 mod scale;
 mod strip;
 mod svg;
 mod waterfall;
 
+pub use band::{GroupBandChart, YearLine};
 pub use strip::{Dot, Reference, StripPlot};
 pub use svg::{LineChart, MilestoneChart, Series, Sparkline};
 pub use waterfall::{Step, Waterfall};

@@ -296,4 +296,9 @@ pub struct Indicator {
     /// Names of numerator and denominator for [`Formula::StoredRatio`], e.g. "Kinder mit Leistung".
     pub numerator_label: Option<String>,
     pub denominator_label: Option<String>,
+    /// The published yearly statistic across regions (Kreise, Länder, Bund) that measures the same
+    /// thing, e.g. INKAR's `D_UNTERKUNFT_LSTG` for KdU per BG: where it is set, pages and
+    /// documents place the Jobcenter's Kreis among its Land, the Bund and its comparison group.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comparison: Option<IndicatorCode>,
 }

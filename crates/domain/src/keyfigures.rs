@@ -29,6 +29,7 @@ fn component(
         formula: Formula::Stored,
         numerator_label: None,
         denominator_label: None,
+        comparison: None,
     }
 }
 
@@ -43,6 +44,7 @@ fn figure(c: &str, name: &str, direction: Direction, formula: Formula) -> Indica
         formula,
         numerator_label: None,
         denominator_label: None,
+        comparison: None,
     }
 }
 

@@ -87,6 +87,7 @@ mod tests {
             formula: Formula::Stored,
             numerator_label: None,
             denominator_label: None,
+            comparison: None,
         }
     }
 

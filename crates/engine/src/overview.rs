@@ -432,6 +432,7 @@ mod tests {
             formula,
             numerator_label: None,
             denominator_label: None,
+            comparison: None,
         }
     }
 

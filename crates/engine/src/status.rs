@@ -375,6 +375,7 @@ mod tests {
             formula: Formula::Stored,
             numerator_label: None,
             denominator_label: None,
+            comparison: None,
         }
     }
 

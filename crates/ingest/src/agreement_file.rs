@@ -207,6 +207,9 @@ struct IndicatorDto {
     numerator_label: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     denominator_label: Option<String>,
+    /// The published statistic across regions that measures the same (`docs/comparisons.md`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    comparison: Option<IndicatorCode>,
     formula: FormulaDto,
 }
 
@@ -625,6 +628,7 @@ fn convert(dto: FileDto, problems: &mut Problems) -> Option<Agreement> {
                 formula,
                 numerator_label: ind.numerator_label,
                 denominator_label: ind.denominator_label,
+                comparison: ind.comparison,
             });
         }
     }
@@ -997,6 +1001,7 @@ pub fn export(agreement: &Agreement) -> String {
                 accumulation: i.accumulation,
                 numerator_label: i.numerator_label.clone(),
                 denominator_label: i.denominator_label.clone(),
+                comparison: i.comparison.clone(),
                 formula: formula_dto(&i.formula),
             })
             .collect(),

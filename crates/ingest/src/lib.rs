@@ -6,6 +6,7 @@
 
 pub mod agreement_file;
 pub mod german;
+pub mod groups;
 pub mod identity;
 mod location;
 pub mod long_csv;

@@ -426,6 +426,17 @@ pub fn vorlage(v: &Vorlage) -> Result<Vec<u8>, DocxError> {
             if !g.forecast.is_empty() {
                 doc = doc.add_paragraph(small(&g.forecast));
             }
+            if let Some(c) = &g.comparison {
+                doc = doc.add_paragraph(
+                    Paragraph::new()
+                        .add_run(bold("Vergleich mit anderen Kreisen: ").size(16))
+                        .add_run(
+                            Run::new()
+                                .add_text(format!("{} {}. {}.", c.sentence, c.group, c.attribution))
+                                .size(16),
+                        ),
+                );
+            }
             for c in &g.comments {
                 doc = doc.add_paragraph(small(&format!("Anmerkung {}: {}", c.number, c.text)));
             }

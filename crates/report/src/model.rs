@@ -59,6 +59,8 @@ pub struct GoalBlock {
     pub table: Option<Table>,
     /// Comments on the values, numbered as the markers in the chart.
     pub comments: Vec<NumberedComment>,
+    /// The Kreis among others, where the indicator names a published statistic.
+    pub comparison: Option<present::ComparisonText>,
 }
 
 /// One goal area: a section of the report text.
@@ -177,6 +179,8 @@ pub struct MonitoringRow {
     pub comments: Vec<NumberedComment>,
     /// Verfehlt without a comment on the value of its month: the report is not final.
     pub needs_explanation: bool,
+    /// The Kreis among others, where the indicator names a published statistic.
+    pub comparison: Option<present::ComparisonText>,
 }
 
 /// An open action item in the monitoring report.
@@ -454,6 +458,7 @@ pub fn vorlage(
     state: &AgreementState<'_>,
     values: &[CurrentValue],
     comments: &[ValueComment],
+    comparisons: &present::Comparisons,
 ) -> Vorlage {
     let agreement = state.agreement;
     let provenance = Provenance::new(agreement, values);
@@ -503,6 +508,7 @@ pub fn vorlage(
                 chart_title: format!("{}: Ist und Ziel {}", g.indicator.name, agreement.year),
                 table: goal_table(g, agreement, as_of, &hidden, &provenance),
                 comments: notes,
+                comparison: comparisons.get(&g.indicator.code).cloned(),
             });
         }
         let count = |s: Status| goals.iter().filter(|g| g.assessment.status == s).count();
@@ -598,6 +604,7 @@ pub fn monitoring(
     actions: &[ActionItem],
     audience: Audience,
     created: chrono::NaiveDate,
+    comparisons: &present::Comparisons,
 ) -> Monitoring {
     let agreement = state.agreement;
     let provenance = Provenance::new(agreement, values);
@@ -660,6 +667,7 @@ pub fn monitoring(
                 source,
                 needs_explanation: asm.status == Status::Missed && !explained,
                 comments: notes,
+                comparison: comparisons.get(&g.indicator.code).cloned(),
             }
         })
         .collect::<Vec<_>>();

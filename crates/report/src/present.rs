@@ -14,6 +14,18 @@ use zielwerk_domain::{
 };
 use zielwerk_engine::{ChangeExplanation, GoalState, Status};
 
+/// A goal's indicator as the statistics publish it across regions (`docs/comparisons.md`), as
+/// documents print it: one sentence with the places, the group named, the source line.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct ComparisonText {
+    pub sentence: String,
+    pub group: String,
+    pub attribution: String,
+}
+
+/// The comparisons of an agreement by the goal indicator they belong to.
+pub type Comparisons = BTreeMap<IndicatorCode, ComparisonText>;
+
 /// A value with its unit, German format.
 pub fn value_text(indicator: &Indicator, v: f64) -> String {
     match indicator.unit {

@@ -109,7 +109,7 @@ fn attack(
     // reporting month's value. (Its chart draws the running sums of the months the sheet
     // prints, no more: `public_documents_suppress_small_case_numbers` counts its points.)
     let header = zielwerk_demo::mettmann_vorlage(agreement);
-    let v = model::vorlage(&header, &state, values, &[]);
+    let v = model::vorlage(&header, &state, values, &[], &Default::default());
     let block = v
         .sections
         .iter()
@@ -136,7 +136,15 @@ fn attack(
     }
     // The monitoring report: the reporting month's running sum and the reason.
     let created = chrono::NaiveDate::from_ymd_opt(2022, 10, 14).unwrap();
-    let m = model::monitoring(&state, values, &[], &[], Audience::Public, created);
+    let m = model::monitoring(
+        &state,
+        values,
+        &[],
+        &[],
+        Audience::Public,
+        created,
+        &Default::default(),
+    );
     let row = m.rows.iter().find(|r| r.title == title).unwrap();
     if let Some(x) = german_int(&row.value) {
         eqs.push((running_sum(n, n), x));

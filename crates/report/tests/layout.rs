@@ -235,9 +235,37 @@ fn demo_documents(long: bool) -> (Vorlage, Monitoring, Monitoring, Vec<PeriodRep
     let obs: Vec<Observation> = values.iter().map(|v| v.observation.clone()).collect();
     let as_of = header.as_of.unwrap_or(YearMonth::new(2022, 9).unwrap());
     let state = assess_agreement(&agreement, &obs, as_of);
-    let v = model::vorlage(&header, &state, &values, &[]);
-    let internal = model::monitoring(&state, &values, &[], &[], Audience::Internal, today());
-    let public = model::monitoring(&state, &values, &[], &[], Audience::Public, today());
+    // A comparison as the application builds it from the INKAR table (the words of
+    // `app::regions::Benchmark`), long enough to wrap.
+    let comparisons: zielwerk_report::present::Comparisons = [(
+        "KDU_JE_BG".parse().unwrap(),
+        zielwerk_report::present::ComparisonText {
+            sentence: "Im Vergleich (Leistungen für Unterkunft je Bedarfsgemeinschaft und Monat, 2022): Mettmann 494,33\u{a0}€, schlechtester Wert von 11 vergleichbaren Kreisen; niedriger ist besser; Median der Gruppe 452,08\u{a0}€; Nordrhein-Westfalen 451,31\u{a0}€, Bundesrepublik Deutschland 440,80\u{a0}€.".into(),
+            group: if long { long_text(TEXT, true) } else { "Vergleichsgruppe: die 10 Kreise und kreisfreien Städte, die Mettmann nach SGB-II-Quote, Einwohner je km² (logarithmiert), Anteil der Bedarfsgemeinschaften mit 1 Person am ähnlichsten sind (berechnet aus den Werten von 2021; 400 Kreise mit allen Merkmalen verglichen)".into() },
+            attribution: "Datenbasis: INKAR, BBSR Bonn; Statistik der Bundesagentur für Arbeit".into(),
+        },
+    )]
+    .into_iter()
+    .collect();
+    let v = model::vorlage(&header, &state, &values, &[], &comparisons);
+    let internal = model::monitoring(
+        &state,
+        &values,
+        &[],
+        &[],
+        Audience::Internal,
+        today(),
+        &comparisons,
+    );
+    let public = model::monitoring(
+        &state,
+        &values,
+        &[],
+        &[],
+        Audience::Public,
+        today(),
+        &comparisons,
+    );
     let mut periods = Vec::new();
     for (period, audience) in [
         (Period::Quarter(3), Audience::Internal),

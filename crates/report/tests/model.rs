@@ -14,7 +14,7 @@ fn the_demo_vorlage_model() {
     let header = zielwerk_demo::mettmann_vorlage(&agreement);
     let obs: Vec<Observation> = values.iter().map(|v| v.observation.clone()).collect();
     let state = assess_agreement(&agreement, &obs, header.as_of.unwrap());
-    let v = model::vorlage(&header, &state, &values, &[]);
+    let v = model::vorlage(&header, &state, &values, &[], &Default::default());
     assert_eq!(v.charts.len(), agreement.goals.len());
     assert!(v.charts.iter().all(|c| c.svg.starts_with("<svg")));
     insta::assert_json_snapshot!("vorlage_mettmann_2022_09", v);
@@ -26,7 +26,15 @@ fn the_demo_monitoring_model() {
     let obs: Vec<Observation> = values.iter().map(|v| v.observation.clone()).collect();
     let state = assess_agreement(&agreement, &obs, YearMonth::new(2022, 9).unwrap());
     let created = chrono::NaiveDate::from_ymd_opt(2022, 10, 14).unwrap();
-    let m = model::monitoring(&state, &values, &[], &[], Audience::Internal, created);
+    let m = model::monitoring(
+        &state,
+        &values,
+        &[],
+        &[],
+        Audience::Internal,
+        created,
+        &Default::default(),
+    );
     let ranks: Vec<&str> = m.rows.iter().map(|r| r.status_key.as_str()).collect();
     let first_other = ranks.iter().position(|s| *s != "missed").unwrap();
     assert!(
@@ -66,18 +74,34 @@ fn public_documents_suppress_small_case_numbers() {
     // Printed in public: every month's cases (Excel) and the running sums (chart, tables).
     // September's 2 cases are suppressed; they would follow from August's and September's sums,
     // so one more month goes.
-    let public = model::monitoring(&state, &values, &[], &[], Audience::Public, created);
+    let public = model::monitoring(
+        &state,
+        &values,
+        &[],
+        &[],
+        Audience::Public,
+        created,
+        &Default::default(),
+    );
     let counts = "2 Monatswerte gesperrt: 1 wegen kleiner Fallzahlen, 1 damit";
     assert!(
         public.confidentiality.contains(counts),
         "{}",
         public.confidentiality
     );
-    let internal = model::monitoring(&state, &values, &[], &[], Audience::Internal, created);
+    let internal = model::monitoring(
+        &state,
+        &values,
+        &[],
+        &[],
+        Audience::Internal,
+        created,
+        &Default::default(),
+    );
     assert!(internal.confidentiality.starts_with("Interne Fassung"));
 
     let header = zielwerk_demo::mettmann_vorlage(&agreement);
-    let v = model::vorlage(&header, &state, &values, &[]);
+    let v = model::vorlage(&header, &state, &values, &[], &Default::default());
     assert!(v.confidentiality.contains(counts), "{}", v.confidentiality);
     let block = v
         .sections
@@ -124,7 +148,15 @@ fn monitoring_is_a_draft_until_every_missed_goal_is_explained() {
     let as_of = YearMonth::new(2022, 9).unwrap();
     let state = assess_agreement(&agreement, &obs, as_of);
     let created = chrono::NaiveDate::from_ymd_opt(2022, 10, 14).unwrap();
-    let draft = model::monitoring(&state, &values, &[], &[], Audience::Internal, created);
+    let draft = model::monitoring(
+        &state,
+        &values,
+        &[],
+        &[],
+        Audience::Internal,
+        created,
+        &Default::default(),
+    );
     let missed: Vec<_> = state
         .goals
         .iter()
@@ -150,7 +182,15 @@ fn monitoring_is_a_draft_until_every_missed_goal_is_explained() {
         .map(|g| comment(g, g.assessment.month.unwrap()))
         .collect();
     comments.push(comment(missed[0], YearMonth::new(2022, 3).unwrap()));
-    let almost = model::monitoring(&state, &values, &comments, &[], Audience::Internal, created);
+    let almost = model::monitoring(
+        &state,
+        &values,
+        &comments,
+        &[],
+        Audience::Internal,
+        created,
+        &Default::default(),
+    );
     assert_eq!(almost.missing_explanations.len(), 1);
     assert!(almost.missing_explanations[0].starts_with(&missed[0].goal.title));
     comments.push(comment(missed[0], missed[0].assessment.month.unwrap()));
@@ -176,6 +216,7 @@ fn monitoring_is_a_draft_until_every_missed_goal_is_explained() {
         &actions,
         Audience::Internal,
         created,
+        &Default::default(),
     );
     assert_eq!(done.version, "endgültig");
     assert!(done.missing_explanations.is_empty());
@@ -208,6 +249,7 @@ fn monitoring_is_a_draft_until_every_missed_goal_is_explained() {
         &actions,
         Audience::Public,
         created,
+        &Default::default(),
     );
     assert_eq!(public.actions[0].owner, "Jobcenter");
     let row = public

@@ -272,7 +272,7 @@ impl Store {
         let indicators = sqlx::query(
             "SELECT i.code, i.name, i.description, i.unit, i.direction, i.accumulation, i.formula,
                     i.formula_numerator, i.formula_denominator, i.formula_base, i.formula_scale,
-                    i.formula_lag, i.numerator_label, i.denominator_label
+                    i.formula_lag, i.numerator_label, i.denominator_label, i.comparison
              FROM indicator i
              JOIN agreement a ON a.id = i.agreement_id
              JOIN jobcenter j ON j.ba_id = a.jobcenter_id
@@ -343,7 +343,7 @@ impl Store {
         let indicators = sqlx::query(
             "SELECT code, name, description, unit, direction, accumulation, formula, formula_numerator,
                     formula_denominator, formula_base, formula_scale, formula_lag, numerator_label,
-                    denominator_label
+                    denominator_label, comparison
              FROM indicator WHERE agreement_id = $1 ORDER BY position",
         )
         .bind(&id)
@@ -525,6 +525,10 @@ fn indicator_from_row(r: &AnyRow) -> Result<Indicator> {
         formula,
         numerator_label: r.try_get("numerator_label")?,
         denominator_label: r.try_get("denominator_label")?,
+        comparison: r
+            .try_get::<Option<String>, _>("comparison")?
+            .map(|c| parse_col("indicator", "comparison", c))
+            .transpose()?,
     })
 }
 
@@ -676,8 +680,8 @@ pub(crate) async fn insert_children(
         sqlx::query(
             "INSERT INTO indicator (agreement_id, code, position, name, description, unit, direction,
                  accumulation, formula, formula_numerator, formula_denominator, formula_base,
-                 formula_scale, formula_lag, numerator_label, denominator_label)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
+                 formula_scale, formula_lag, numerator_label, denominator_label, comparison)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)",
         )
         .bind(id)
         .bind(ind.code.as_str())
@@ -695,6 +699,7 @@ pub(crate) async fn insert_children(
         .bind(lag)
         .bind(ind.numerator_label.as_deref())
         .bind(ind.denominator_label.as_deref())
+        .bind(ind.comparison.as_ref().map(|c| c.as_str()))
         .persistent(false)
         .execute(&mut **tx)
         .await?;

@@ -69,6 +69,7 @@ impl AuditEvent {
             "user.enable" => "Benutzerkonto entsperrt",
             "token.create" => "API-Schlüssel angelegt",
             "token.revoke" => "API-Schlüssel widerrufen",
+            "grouping.import" => "Vergleichsgruppen importiert",
             other => other,
         }
     }

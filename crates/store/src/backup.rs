@@ -22,7 +22,7 @@ use crate::{Backend, Result, Store, StoreError, now};
 
 /// Every table with data, parents before children (the order a restore inserts in). A test
 /// checks that this and [`NOT_BACKED_UP`] are exactly the set of tables the migrations create.
-pub const TABLES: [&str; 26] = [
+pub const TABLES: [&str; 28] = [
     "jobcenter",
     "region",
     "region_coverage",
@@ -37,6 +37,8 @@ pub const TABLES: [&str; 26] = [
     "source",
     "observation",
     "value_warning",
+    "comparison_scheme",
+    "comparison_assignment",
     "vorlage",
     "vorlage_file",
     "meeting",

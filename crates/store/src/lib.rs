@@ -10,6 +10,7 @@ mod agreements;
 mod audit;
 mod backup;
 mod documents;
+mod groupings;
 mod meetings;
 mod observations;
 mod shared;
@@ -26,6 +27,7 @@ use sqlx::{AnyPool, ConnectOptions, Row};
 pub use agreements::{AgreementSummary, SaveOutcome};
 pub use audit::{AuditCheck, AuditEvent, GENESIS};
 pub use backup::{BackupSummary, NOT_BACKED_UP, TABLES};
+pub use groupings::{AssignedGroup, StoredGrouping};
 pub use meetings::{
     ActionFilter, ActionUpdate, AgendaKind, NewAgendaItem, StoredAction, StoredAgendaItem,
     StoredComment, StoredDecision, StoredMeeting,

@@ -41,7 +41,7 @@ fn say_text(text: &str) {
 mod commands;
 
 use commands::{
-    agreement, audit, backtest, backup, demo, figures, import, report, serve, token, user,
+    agreement, audit, backtest, backup, demo, figures, groups, import, report, serve, token, user,
 };
 
 #[derive(Parser)]
@@ -72,6 +72,11 @@ enum Command {
     Agreement {
         #[command(subcommand)]
         command: agreement::AgreementCommand,
+    },
+    /// Vergleichsgruppen zuordnen (z. B. die SGB-II-Vergleichstypen der BA) und auflisten.
+    Groups {
+        #[command(subcommand)]
+        command: groups::GroupsCommand,
     },
     Backup(backup::BackupArgs),
     Restore(backup::RestoreArgs),
@@ -149,6 +154,7 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Backtest(a) => backtest::run(a).await,
         Command::Report { command } => report::run(command).await,
         Command::Agreement { command } => agreement::run(command).await,
+        Command::Groups { command } => groups::run(command).await,
         Command::Backup(a) => backup::run_backup(a).await,
         Command::Restore(a) => backup::run_restore(a).await,
         Command::User { command } => user::run(command).await,

@@ -613,6 +613,9 @@ struct GoalPage {
     audit_url: Option<String>,
     /// Whether the user may comment on values.
     may_comment: bool,
+    /// The Kreis among Land, Bund and comparison group, where the indicator names a published
+    /// statistic.
+    comparison: Option<regions::ComparisonSection>,
 }
 
 /// An earlier revision of a value.
@@ -851,6 +854,11 @@ fn goal_model(
             .may(&agreement.jobcenter.ba_id, Action::ReadAudit)
             .then(|| crate::paths::GoalAudit::url(agreement.key(), &g.goal.key)),
         may_comment: principal.may(&agreement.jobcenter.ba_id, Action::Comment),
+        comparison: snapshot
+            .loaded
+            .benchmarks
+            .get(&ind.code)
+            .map(regions::comparison_section),
         comments: notes,
         numerator_label: components.numerator_label,
         denominator_label: components.denominator_label,

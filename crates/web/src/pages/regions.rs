@@ -5,7 +5,9 @@
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use serde::Deserialize;
-use zielwerk_app::regions::{self, AreaView, RegionView, Sort, change_de, group_de, value_de};
+use zielwerk_app::regions::{
+    self, AreaView, GroupUsed, RegionView, Sort, change_de, group_de, value_de,
+};
 use zielwerk_domain::RegionKind;
 use zielwerk_domain::format::number;
 
@@ -24,6 +26,8 @@ pub struct RegionQuery {
     sortierung: String,
     #[serde(default)]
     suche: String,
+    #[serde(default)]
+    gruppe: String,
 }
 
 impl RegionQuery {
@@ -34,6 +38,7 @@ impl RegionQuery {
             year: some(&self.jahr),
             sort: some(&self.sortierung),
             filter: some(&self.suche),
+            group: some(&self.gruppe),
         }
     }
 }
@@ -112,6 +117,10 @@ struct KreisPage {
     references: Vec<(String, String)>,
     group_named: String,
     members: Vec<(String, String, String, String, Vec<String>)>,
+    /// Whether the group is computed (its table shows distances and differences).
+    computed: bool,
+    /// The other group, where there is a choice: address and link text.
+    switch: Option<(String, String)>,
     structure: Vec<String>,
     chart: String,
     attribution: &'static str,
@@ -400,20 +409,23 @@ fn kreis_page(v: &RegionView) -> KreisPage {
             p.words_de("Kreisen in Deutschland"),
         ));
     }
+    let link = |r: &zielwerk_domain::Region| {
+        format!(
+            "{}?kennzahl={}&jahr={}",
+            paths::Region::url(&r.id),
+            ind.code,
+            v.year
+        )
+    };
     let members = match &v.group {
-        Ok(g) => g
+        Ok(GroupUsed::Computed(g)) => g
             .members
             .iter()
             .zip(&v.members)
             .map(|(m, (r, value))| {
                 (
                     r.name.clone(),
-                    format!(
-                        "{}?kennzahl={}&jahr={}",
-                        paths::Region::url(&r.id),
-                        ind.code,
-                        v.year
-                    ),
+                    link(r),
                     number(m.distance, 2),
                     fmt(*value),
                     m.differences
@@ -423,8 +435,33 @@ fn kreis_page(v: &RegionView) -> KreisPage {
                 )
             })
             .collect(),
+        Ok(GroupUsed::Assigned(_)) => v
+            .members
+            .iter()
+            .map(|(r, value)| {
+                (
+                    r.name.clone(),
+                    link(r),
+                    String::new(),
+                    fmt(*value),
+                    Vec::new(),
+                )
+            })
+            .collect(),
         Err(_) => Vec::new(),
     };
+    let computed = matches!(v.group, Ok(GroupUsed::Computed(_)));
+    let switch = v.assigned_available.then(|| {
+        let here = link(&v.region);
+        if computed {
+            (here, "Zugeordnete Vergleichsgruppe anzeigen".to_owned())
+        } else {
+            (
+                format!("{here}&gruppe=berechnet"),
+                "Berechnete Vergleichsgruppe (ähnlichste Kreise) anzeigen".to_owned(),
+            )
+        }
+    });
     let mut dots: Vec<zielwerk_charts::Dot> = v
         .members
         .iter()
@@ -486,8 +523,141 @@ fn kreis_page(v: &RegionView) -> KreisPage {
             .collect(),
         group_named: group_de(v),
         members,
+        computed,
+        switch,
         structure: v.structure.iter().map(|i| i.name.clone()).collect(),
         chart,
         attribution: v.attribution,
+    }
+}
+
+/// A goal's comparison with other Kreise (goal page): the places in the latest year, the group
+/// named, the chart of the group over the years and its table.
+pub struct ComparisonSection {
+    pub heading: String,
+    /// The latest year with the Kreis's value: the year of the places.
+    pub year: i32,
+    pub group_named: String,
+    pub placements: Vec<(String, String)>,
+    pub chart: String,
+    pub header: Vec<String>,
+    pub rows: Vec<Vec<String>>,
+    pub link: String,
+    pub attribution: &'static str,
+}
+
+pub fn comparison_section(b: &regions::Benchmark) -> ComparisonSection {
+    let ind = &b.statistic;
+    let fmt = |x: Option<f64>| x.map(|x| value_de(ind, x)).unwrap_or_else(|| "–".into());
+    let short = b
+        .group
+        .as_ref()
+        .map(GroupUsed::short_de)
+        .unwrap_or_else(|_| "Vergleichsgruppe".into());
+    let references: Vec<zielwerk_charts::YearLine> = [
+        (
+            &b.land,
+            (|y| y.land) as fn(&regions::BenchmarkYear) -> Option<f64>,
+        ),
+        (&b.bund, |y| y.bund),
+    ]
+    .into_iter()
+    .filter_map(|(region, pick)| {
+        Some(zielwerk_charts::YearLine {
+            label: region.as_ref()?.name.clone(),
+            points: b
+                .years
+                .iter()
+                .filter_map(|y| Some((y.year, pick(y)?)))
+                .collect(),
+        })
+    })
+    .collect();
+    let first = b.years.first().map_or(b.year, |y| y.year);
+    let chart = zielwerk_charts::GroupBandChart {
+        id: "vergleich".into(),
+        title: format!(
+            "{}: {} und die Vergleichsgruppe {}–{}",
+            ind.name, b.kreis.name, first, b.year
+        ),
+        description: format!(
+            "Liniendiagramm der Jahreswerte {first} bis {}: {} als durchgezogene Linie mit Punkten, der Median der Vergleichsgruppe gestrichelt mit der mittleren Hälfte der Gruppe als Fläche, {} gepunktet. Die Zahlen stehen in der Tabelle darunter.",
+            b.year,
+            b.kreis.name,
+            references
+                .iter()
+                .map(|r| r.label.clone())
+                .collect::<Vec<_>>()
+                .join(" und ")
+        ),
+        unit: unit_de(ind),
+        decimals: 2,
+        own: zielwerk_charts::YearLine {
+            label: b.kreis.name.clone(),
+            points: b
+                .years
+                .iter()
+                .filter_map(|y| Some((y.year, y.own?)))
+                .collect(),
+        },
+        group: b
+            .years
+            .iter()
+            .filter_map(|y| y.group.map(|(q1, m, q3, _)| (y.year, q1, m, q3)))
+            .collect(),
+        group_label: short.clone(),
+        references,
+    }
+    .render();
+    let mut header = vec![
+        "Jahr".to_owned(),
+        b.kreis.name.clone(),
+        format!("{short}: Median"),
+        "mittlere Hälfte".to_owned(),
+    ];
+    header.extend(b.land.iter().chain(&b.bund).map(|r| r.name.clone()));
+    let rows = b
+        .years
+        .iter()
+        .rev()
+        .map(|y| {
+            let mut row = vec![
+                y.year.to_string(),
+                fmt(y.own),
+                fmt(y.group.map(|g| g.1)),
+                y.group
+                    .map(|(q1, _, q3, n)| {
+                        format!(
+                            "{} bis {} ({n} Kreise)",
+                            value_de(ind, q1),
+                            value_de(ind, q3)
+                        )
+                    })
+                    .unwrap_or_else(|| "–".into()),
+            ];
+            if b.land.is_some() {
+                row.push(fmt(y.land));
+            }
+            if b.bund.is_some() {
+                row.push(fmt(y.bund));
+            }
+            row
+        })
+        .collect();
+    ComparisonSection {
+        heading: format!("Im Vergleich mit anderen Kreisen: {}", ind.name),
+        year: b.year,
+        group_named: b.group_named.clone(),
+        placements: b.placements_de(),
+        chart,
+        header,
+        rows,
+        link: format!(
+            "{}?kennzahl={}&jahr={}",
+            paths::Region::url(&b.kreis.id),
+            ind.code,
+            b.year
+        ),
+        attribution: b.attribution,
     }
 }

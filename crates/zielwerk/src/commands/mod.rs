@@ -9,6 +9,7 @@ pub mod backtest;
 pub mod backup;
 pub mod demo;
 pub mod figures;
+pub mod groups;
 pub mod import;
 pub mod report;
 pub mod serve;
