@@ -942,14 +942,15 @@ impl Benchmark {
         out
     }
 
-    /// One sentence for documents: "2022 (INKAR): 485,10 € in Mettmann; drittbester Wert von 11
-    /// vergleichbaren Kreisen; niedriger ist besser. Median der Gruppe …; Nordrhein-Westfalen …;
-    /// Deutschland …."
+    /// One sentence for documents: "Leistungen für Unterkunft je Bedarfsgemeinschaft und Monat
+    /// 2022: Mettmann 494,33 €, Rang 10 von 11 vergleichbaren Kreisen; niedriger ist besser;
+    /// Median der Gruppe 452,08 €; Nordrhein-Westfalen 451,31 €, Bundesrepublik Deutschland
+    /// 440,80 €."
     pub fn sentence_de(&self) -> String {
         let ind = &self.statistic;
         let latest = self.years.iter().find(|y| y.year == self.year);
         let mut s = format!(
-            "Im Vergleich ({}, {}): {} {}",
+            "{} {}: {} {}",
             ind.name,
             self.year,
             self.kreis.name,

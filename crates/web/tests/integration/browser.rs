@@ -356,6 +356,40 @@ async fn the_land_view_and_a_kreis_with_its_group_in_chromium_with_axe() {
     assert_eq!(marked.len(), 1);
     let violations = axe(&client, &axe_js).await;
     assert!(violations.is_empty(), "kreis page: {violations:#?}");
+
+    // The goal whose indicator names the published statistic shows the comparison beside it.
+    client
+        .goto(&server.url("/vereinbarungen/t36402-2022-v1/ziele/kdu-je-bg"))
+        .await
+        .unwrap();
+    assert_eq!(
+        text_of(&client, "#vergleich-h").await,
+        "Im Vergleich mit anderen Kreisen: Leistungen für Unterkunft je Bedarfsgemeinschaft und Monat"
+    );
+    let section = text_of(&client, "section.comparison").await;
+    // 2022: 494,33 €, 47 Kreise of NRW lower (a count over the INKAR file).
+    assert!(
+        section.contains("Rang 48 von 53 Kreisen in Nordrhein-Westfalen; niedriger ist besser"),
+        "{section}"
+    );
+    assert!(
+        section.contains("berechnet aus den Werten von 2021"),
+        "{section}"
+    );
+    assert!(
+        section.contains("Datenbasis: INKAR, BBSR Bonn"),
+        "{section}"
+    );
+    let years = client
+        .find_all(Locator::Css("svg.band .own-dot"))
+        .await
+        .unwrap();
+    assert_eq!(years.len(), 15, "one dot a year, 2008 to 2022");
+    let violations = axe(&client, &axe_js).await;
+    assert!(
+        violations.is_empty(),
+        "goal page with comparison: {violations:#?}"
+    );
     client.close().await.unwrap();
 }
 
