@@ -133,6 +133,8 @@ pub struct JobcenterLink {
     pub agreement: Option<AgreementKey>,
     /// Where its goals stand, for who may read that (the carriers and Aufsicht).
     pub standing: Option<Standing>,
+    /// The standing is still being computed (the first view after a start or an import).
+    pub pending: bool,
 }
 
 /// Where the goals of an agreement stand at its latest reporting month: how many goals have each
@@ -451,7 +453,7 @@ fn sort_rows(rows: &mut [Row], sort: Sort) {
     });
 }
 
-/// How long the Land view waits for an agreement's assessment that is being computed.
+/// How long the Land view waits, in all, for the assessments that are being computed.
 const STANDING_WAIT: Duration = Duration::from_secs(2);
 
 /// The Jobcenter covering each Kreis, with the agreement of `year` (its latest version) where
@@ -465,6 +467,10 @@ async fn jobcenter_links(
 ) -> Result<BTreeMap<RegionId, Vec<JobcenterLink>>, AppError> {
     let agreements = store.agreements().await?;
     let mut out: BTreeMap<RegionId, Vec<JobcenterLink>> = BTreeMap::new();
+    // Every standing is asked for at once, each in a task of its own that goes on when the page
+    // stops waiting (the next view finds it kept); the page waits once, not once per Jobcenter.
+    let deadline = tokio::time::Instant::now() + STANDING_WAIT;
+    let mut asked = Vec::new();
     for jc in regions.iter().filter(|r| r.kind() == RegionKind::Jobcenter) {
         let Some(ba) = jc.id.jobcenter() else {
             continue;
@@ -475,15 +481,30 @@ async fn jobcenter_links(
             .max_by_key(|a| a.version)
             .map(|a| a.key.clone());
         let agreement = of_year.clone().filter(|_| p.may(&ba, Action::ReadInternal));
-        let standing = match of_year.filter(|_| p.may(&ba, Action::ReadStatus)) {
-            Some(key) => Some(standing(assessments, key).await?),
-            None => None,
+        let task = of_year
+            .filter(|_| p.may(&ba, Action::ReadStatus))
+            .map(|key| {
+                let assessments = assessments.clone();
+                tokio::spawn(async move { standing(&assessments, key).await })
+            });
+        asked.push((jc, agreement, task));
+    }
+    for (jc, agreement, task) in asked {
+        let (standing, pending) = match task {
+            None => (None, false),
+            Some(task) => match tokio::time::timeout_at(deadline, task).await {
+                Ok(Ok(Ok(s))) => (Some(s), false),
+                Ok(Ok(Err(e))) => return Err(e),
+                Ok(Err(e)) => return Err(AppError::Internal(e.to_string())),
+                Err(_) => (None, true),
+            },
         };
         for kreis in &jc.covers {
             out.entry(kreis.clone()).or_default().push(JobcenterLink {
                 region: jc.clone(),
                 agreement: agreement.clone(),
                 standing: standing.clone(),
+                pending,
             });
         }
     }
@@ -799,46 +820,31 @@ async fn comparison_group(
     let features = structure();
     let codes: Vec<&IndicatorCode> = features.iter().map(|f| &f.code).collect();
     // The structure of the year itself, or of the latest year before it with all features
-    // for the Kreis (INKAR publishes some structural figures a year later than others).
-    let years: Vec<i32> = (year - GROUP_YEARS_BACK..=year).rev().collect();
-    let periods: Vec<zielwerk_domain::Period> = years
-        .iter()
-        .filter_map(|y| zielwerk_domain::Period::year(*y).ok())
-        .collect();
-    let mut by_year: BTreeMap<i32, BTreeMap<RegionId, Vec<Option<f64>>>> = BTreeMap::new();
-    if !periods.is_empty() {
-        for v in store
-            .values_across(&codes, PeriodKind::Year, &periods)
-            .await?
-        {
-            let Some(i) = features.iter().position(|f| f.code == v.indicator) else {
-                continue;
-            };
-            by_year
-                .entry(v.period.end.year())
-                .or_default()
-                .entry(v.region)
-                .or_insert_with(|| vec![None; features.len()])[i] = Some(v.value);
-        }
-    }
+    // for the Kreis (INKAR publishes some structural figures a year later than others); each
+    // year read only when the one after it lacks a feature.
     let kreise: Vec<&RegionId> = regions
         .iter()
         .filter(|r| r.kind() == RegionKind::Kreis)
         .map(|r| &r.id)
         .collect();
     let mut first_error = None;
-    for y in years {
-        let of_year = by_year.remove(&y).unwrap_or_default();
-        let profiles: BTreeMap<RegionId, Vec<Option<f64>>> = kreise
+    for y in (year - GROUP_YEARS_BACK..=year).rev() {
+        let Ok(period) = zielwerk_domain::Period::year(y) else {
+            continue;
+        };
+        let mut profiles: BTreeMap<RegionId, Vec<Option<f64>>> = kreise
             .iter()
-            .map(|k| {
-                let p = of_year
-                    .get(*k)
-                    .cloned()
-                    .unwrap_or_else(|| vec![None; features.len()]);
-                ((*k).clone(), p)
-            })
+            .map(|k| ((*k).clone(), vec![None; features.len()]))
             .collect();
+        for v in store
+            .values_across(&codes, PeriodKind::Year, &[period])
+            .await?
+        {
+            let i = features.iter().position(|f| f.code == v.indicator);
+            if let (Some(profile), Some(i)) = (profiles.get_mut(&v.region), i) {
+                profile[i] = Some(v.value);
+            }
+        }
         match comparison::similar(kreis, &features, &profiles, GROUP_SIZE) {
             Ok(group) => {
                 return Ok((

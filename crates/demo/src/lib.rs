@@ -7,6 +7,7 @@
 
 pub mod generator;
 pub mod inkar;
+pub mod national;
 pub mod regensburg;
 pub mod vorlage;
 

@@ -253,10 +253,14 @@ fn area_page(v: &AreaView) -> AreaPage {
                     (
                         j.region.name.clone(),
                         j.agreement.as_ref().map(paths::Agreement::url),
-                        j.standing
-                            .as_ref()
-                            .map(|s| s.words_de())
-                            .unwrap_or_default(),
+                        match (&j.standing, j.pending) {
+                            (Some(s), _) => s.words_de(),
+                            (None, true) => {
+                                "Stand wird noch berechnet – bitte die Seite gleich neu laden"
+                                    .to_owned()
+                            }
+                            (None, false) => String::new(),
+                        },
                     )
                 })
                 .collect(),

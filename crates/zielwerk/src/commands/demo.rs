@@ -18,11 +18,19 @@ pub struct Args {
     /// Nur die Datenbank aufbauen, keinen Server starten.
     #[arg(long)]
     no_serve: bool,
+    /// Dazu die bundesweite Demo: ein erzeugtes Jobcenter je Kreis (399) mit Monatswerten
+    /// 2013–2022, an INKAR kalibriert, und je einer Zielvereinbarung 2022 (alles als erzeugt
+    /// gekennzeichnet).
+    #[arg(long)]
+    bundesweit: bool,
 }
 
 pub async fn run(a: Args) -> Result<()> {
     let store = open(&a.db.db).await?.acting_as("Demo-Generator");
     build_demo(&store, a.seed).await?;
+    if a.bundesweit {
+        national(&store, a.seed).await?;
+    }
     store.checkpoint().await?;
     if a.no_serve {
         Ok(())
@@ -101,6 +109,47 @@ async fn build_demo(store: &Store, seed: u64) -> Result<()> {
     Ok(())
 }
 
+/// The national demo (`zielwerk_demo::national`): a generated Jobcenter per Kreis with its
+/// agreement and ten years of monthly figures. A second run finds everything unchanged.
+async fn national(store: &Store, seed: u64) -> Result<()> {
+    let started = std::time::Instant::now();
+    let skip: Vec<String> = zielwerk_demo::build(seed)?
+        .agreements
+        .iter()
+        .filter_map(|a| a.jobcenter.ags.as_str().get(..5).map(str::to_owned))
+        .collect();
+    let skip: Vec<&str> = skip.iter().map(String::as_str).collect();
+    let n = zielwerk_demo::national::build(seed, &skip)?;
+    let mut created = 0;
+    for a in &n.agreements {
+        if let Some(existing) = store.agreement(&a.key()).await?
+            && &existing != a
+        {
+            store.delete_agreement(&a.key()).await?;
+        }
+        if store.save_agreement(a).await? != SaveOutcome::Unchanged {
+            created += 1;
+        }
+    }
+    let source = zielwerk_domain::Source {
+        kind: zielwerk_domain::SourceKind::Demo,
+        label: format!("Bundesweite Demodaten (erzeugt, Startwert {seed})"),
+        detail: "Erzeugt vom dokumentierten Generator crates/demo/src/national.rs: je Kreis ein Demo-Jobcenter, Monatswerte 2013–2022, Niveaus an INKAR kalibriert (KdU und Arbeitslosengeld II je BG, Entwicklung der Personen in BG), Größe erzeugt. Keine amtlichen Zahlen.".into(),
+        file_name: None,
+        sha256: None,
+    };
+    let o = store.record_observations(&source, &n.observations).await?;
+    eprintln!(
+        "Bundesweite Demo: {} Jobcenter ({created} Vereinbarungen angelegt oder ersetzt), {} Werte: {} neu, {} unverändert, in {:.1} s",
+        n.agreements.len(),
+        n.observations.len(),
+        o.inserted,
+        o.unchanged,
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
 /// The real INKAR table of every Kreis, Land and the Bund, through its shipped mapping as a user
 /// would import it (a second run finds it unchanged).
 async fn inkar(store: &Store) -> Result<()> {
@@ -134,7 +183,7 @@ pub const DEMO_PASSWORD: &str = "zielwerk-demo";
 async fn demo_users(store: &Store) -> Result<()> {
     use zielwerk_domain::{Grant, Role};
     let note = format!(
-        "Demo-Konten (Passwort jeweils „{DEMO_PASSWORD}“): kreis, agentur, jobcenter, ausschuss (Leserecht), admin"
+        "Demo-Konten (Passwort jeweils „{DEMO_PASSWORD}“): kreis, agentur, jobcenter, ausschuss (Leserecht), aufsicht (Land und Regionaldirektion: veröffentlichte Zahlen und Stand der Ziele aller Jobcenter), admin"
     );
     if store.has_users().await? {
         if store.user_by_login("kreis").await?.is_some() {
@@ -151,7 +200,7 @@ async fn demo_users(store: &Store) -> Result<()> {
             })
             .collect()
     };
-    let accounts: [(&str, &str, Vec<Grant>); 5] = [
+    let accounts: [(&str, &str, Vec<Grant>); 6] = [
         ("kreis", "Karla Kreis (Sozialamt, Demo)", both(Role::Kreis)),
         (
             "agentur",
@@ -169,6 +218,14 @@ async fn demo_users(store: &Store) -> Result<()> {
             vec![Grant {
                 scope: "t36402".parse().expect("a BA id"),
                 role: Role::Leserecht,
+            }],
+        ),
+        (
+            "aufsicht",
+            "Aufsicht (Landesministerium, Demo)",
+            vec![Grant {
+                scope: zielwerk_domain::Scope::All,
+                role: Role::Aufsicht,
             }],
         ),
         (

@@ -53,10 +53,24 @@ pub async fn serve(
         .with_context(|| format!("Adresse {bind} ist nicht verfügbar"))?;
     let addr = listener.local_addr()?;
     eprintln!("Zielwerk läuft auf http://{addr}/ (beenden mit Strg+C)");
-    for a in store.agreements().await? {
+    // Up to ten agreements by name; a national database (hundreds) is summed up.
+    const LISTED: usize = 10;
+    let agreements = store.agreements().await?;
+    for a in agreements.iter().take(LISTED) {
         eprintln!(
             "  {} {}: http://{addr}/vereinbarungen/{}",
             a.jobcenter_name, a.year, a.key
+        );
+    }
+    if agreements.len() > LISTED {
+        let more = agreements.len() - LISTED;
+        eprintln!(
+            "  … und {} (alle auf http://{addr}/)",
+            if more == 1 {
+                "eine weitere Vereinbarung".to_owned()
+            } else {
+                format!("{more} weitere Vereinbarungen")
+            }
         );
     }
     if !store.has_users().await? {
