@@ -407,14 +407,18 @@ async fn sign_in(client: &Client, server: &Server) {
     assert_eq!(text_of(client, "h1").await, "Zielsteuerung");
 }
 
+/// Each character is pressed and released as a key of the keyboard (WebDriver actions), not
+/// sent to an element: chromedriver sets a date field's value from "Element Send Keys" instead
+/// of typing into it, and then a Tab never leaves the field.
 async fn keys(client: &Client, text: &str) {
-    client
-        .active_element()
-        .await
-        .unwrap()
-        .send_keys(text)
-        .await
-        .unwrap();
+    use fantoccini::actions::{InputSource, KeyAction, KeyActions};
+    let mut actions = KeyActions::new("tastatur".into());
+    for value in text.chars() {
+        actions = actions
+            .then(KeyAction::Down { value })
+            .then(KeyAction::Up { value });
+    }
+    client.perform_actions(actions).await.unwrap();
 }
 
 /// Presses Tab until the focused element matches `css`; fails if it is not reachable.
@@ -433,7 +437,14 @@ async fn tab_to(client: &Client, css: &str) {
             return;
         }
     }
-    panic!("{css} ist mit der Tabulatortaste nicht erreichbar");
+    let focused = client
+        .execute(
+            "return document.activeElement.outerHTML.slice(0, 200)",
+            vec![],
+        )
+        .await
+        .unwrap();
+    panic!("{css} ist mit der Tabulatortaste nicht erreichbar; den Fokus hat {focused}");
 }
 
 /// Presses Enter on the focused element and waits until `condition` (JavaScript) holds.
