@@ -1,15 +1,19 @@
 #!/usr/bin/env bash
-# Load benchmark of the region pages (issue 19) on the real INKAR file (400 Kreise, 16 Länder,
-# the Bund, 2007–2022): a release build serves a SQLite database with the demo and INKAR, wrk
-# (Debian package) sends requests from a second process over loopback with 50 connections, each
-# request with its own query so that no cache answers.
+# Load benchmark of the region pages and the goal page with its comparison (issue 19) on the
+# national demo (`zielwerk demo --bundesweit`: the real INKAR table of 400 Kreise, 16 Länder and
+# the Bund, and a generated Jobcenter with ten years of monthly values and a 2022 agreement for
+# every Kreis): a release build serves a SQLite database, wrk (Debian package) sends requests
+# from a second process over loopback with 50 connections, each request with its own query so
+# that no cache answers. The Land views are read as `aufsicht` (the standing of every
+# Jobcenter's goals in each row), the goal pages as `kreis`; the goal page "without" is the same
+# page on a copy of the database without the published statistic it is compared with.
 #
 #   bench/regions.sh             # 20 s per run, 50 connections
 #   DURATION=60s bench/regions.sh
 #
-# The yardstick (issue 19): the Land view over 400 regions uncached p99 under 100 ms. The
-# national demo (400 Jobcenter, ten years of monthly values) and PostgreSQL are not measured
-# here yet.
+# The yardsticks (issue 19): the Land view over 400 regions uncached p99 under 100 ms; a goal page
+# with comparison no more than 20 % slower than without; the time to build the national demo.
+# PostgreSQL is not measured here yet.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/zielwerk/target}"
@@ -28,11 +32,13 @@ dir="$(mktemp -d)"
 server=""
 trap '[ -n "$server" ] && kill $server 2>/dev/null; rm -rf "$dir"' EXIT
 
-"$bin" demo --db "$dir/z.db" --no-serve >/dev/null 2>&1
 started=$(date +%s.%N)
-"$bin" import ../shared/data/real/inkar/inkar_sgb2_kreise_2007_2022.csv \
-  --mapping mappings/inkar-sgb2-kreise.toml --db "$dir/z.db" 2>/dev/null | head -1
-printf 'INKAR importiert in %.1f s\n' "$(echo "$(date +%s.%N) - $started" | bc)"
+"$bin" demo --db "$dir/z.db" --bundesweit --no-serve 2>&1 | grep "Bundesweite Demo"
+printf 'Demo mit bundesweiter Demo (leere Datenbank) gebaut in %.1f s\n' "$(echo "$(date +%s.%N) - $started" | bc)"
+# The same database without the statistic the goal is compared with: the goal page without its
+# comparison section.
+cp "$dir/z.db" "$dir/ohne.db"
+sqlite3 "$dir/ohne.db" "DELETE FROM observation WHERE indicator_code = 'D_UNTERKUNFT_LSTG'; VACUUM;"
 
 cat > "$dir/unique.lua" <<'LUA'
 local threads, counter = 0, 0
@@ -46,21 +52,37 @@ function request()
 end
 LUA
 
+start_server() {
+  ZIELWERK_LOG=warn "$bin" serve --db "$1" --bind "127.0.0.1:$PORT" 2>/dev/null &
+  server=$!
+  for _ in $(seq 100); do
+    curl -fs "$base/health" >/dev/null && break
+    sleep 0.1
+  done
+}
+# The session cookie of `login`.
+sign_in() {
+  local jar="$dir/cookies-$1" form token session
+  form=$(curl -fs -c "$jar" "$base/anmelden")
+  token=$(printf '%s' "$form" | grep -o 'name="_anmeldung" value="[0-9a-f.]*"' | cut -d'"' -f4)
+  curl -fs -b "$jar" -c "$jar" -o /dev/null \
+    --data "_anmeldung=$token&login=$1&passwort=zielwerk-demo&weiter=%2F" "$base/anmelden"
+  session=$(awk '$6 == "zielwerk_sitzung" { print $7 }' "$jar")
+  [ -n "$session" ] || { echo "Anmeldung als $1 fehlgeschlagen" >&2; exit 1; }
+  echo "Cookie: zielwerk_sitzung=$session"
+}
+
 base="http://127.0.0.1:$PORT"
-ZIELWERK_LOG=warn "$bin" serve --db "$dir/z.db" --bind "127.0.0.1:$PORT" 2>/dev/null &
-server=$!
-for _ in $(seq 100); do
-  curl -fs "$base/health" >/dev/null && break
-  sleep 0.1
+start_server "$dir/z.db"
+aufsicht=$(sign_in aufsicht)
+kreis=$(sign_in kreis)
+# The first view of the Bund computes every agreement's assessment; time it until none is pending.
+started=$(date +%s.%N)
+until ! curl -fs -H "$aufsicht" "$base/regionen/DE?kennzahl=D_UNTERKUNFT_LSTG&jahr=2022" | grep -q "wird noch berechnet"; do
+  sleep 1
 done
-jar="$dir/cookies"
-form=$(curl -fs -c "$jar" "$base/anmelden")
-token=$(printf '%s' "$form" | grep -o 'name="_anmeldung" value="[0-9a-f.]*"' | cut -d'"' -f4)
-curl -fs -b "$jar" -c "$jar" -o /dev/null \
-  --data "_anmeldung=$token&login=kreis&passwort=zielwerk-demo&weiter=%2F" "$base/anmelden"
-session=$(awk '$6 == "zielwerk_sitzung" { print $7 }' "$jar")
-[ -n "$session" ] || { echo "Anmeldung fehlgeschlagen" >&2; exit 1; }
-cookie="Cookie: zielwerk_sitzung=$session"
+printf 'Erste Bundesansicht mit dem Stand aller 400 Jobcenter nach %.1f s\n' "$(echo "$(date +%s.%N) - $started" | bc)"
+cookie="$aufsicht"
 
 measure() {
   local label="$1"; shift
@@ -77,6 +99,16 @@ measure() {
 echo "$(nproc) Kerne; wrk -t2 -c$CONNECTIONS -d$DURATION je Zeile; SQLite"
 echo "| Seite | Anfragen/s | p50 | p99 | Maximum | Fehler |"
 echo "|---|---|---|---|---|---|"
-measure "Land NRW (53 Kreise), ungecacht" -s "$dir/unique.lua" "$base/regionen/05?kennzahl=D_UNTERKUNFT_LSTG&jahr=2021"
-measure "Bund (400 Kreise), ungecacht" -s "$dir/unique.lua" "$base/regionen/DE?kennzahl=D_UNTERKUNFT_LSTG&jahr=2021"
+measure "Land NRW (53 Kreise, Stand der Ziele je Jobcenter), ungecacht" -s "$dir/unique.lua" "$base/regionen/05?kennzahl=D_UNTERKUNFT_LSTG&jahr=2022"
+measure "Bund (400 Kreise, Stand der Ziele je Jobcenter), ungecacht" -s "$dir/unique.lua" "$base/regionen/DE?kennzahl=D_UNTERKUNFT_LSTG&jahr=2022"
 measure "Kreis Mettmann mit Vergleichsgruppe, ungecacht" -s "$dir/unique.lua" "$base/regionen/05158?kennzahl=D_UNTERKUNFT_LSTG&jahr=2021"
+cookie="$kreis"
+goal="$base/vereinbarungen/t36402-2022-v1/ziele/kdu-je-bg?stand=2022-12"
+curl -fs -H "$kreis" "$goal" | grep -q 'id="vergleich-h"' || { echo "Zielseite ohne Vergleich" >&2; exit 1; }
+measure "Zielseite KdU je BG mit Vergleich, ungecacht" -s "$dir/unique.lua" "$goal"
+kill $server; wait $server 2>/dev/null || true
+start_server "$dir/ohne.db"
+kreis=$(sign_in kreis)
+cookie="$kreis"
+curl -fs -H "$kreis" "$goal" | grep -q 'id="vergleich-h"' && { echo "Zielseite mit Vergleich" >&2; exit 1; }
+measure "Zielseite KdU je BG ohne Vergleich, ungecacht" -s "$dir/unique.lua" "$goal"

@@ -371,7 +371,7 @@ pub async fn area(
     sorted.sort_by(f64::total_cmp);
     let direction = indicator.direction;
     let warnings = warnings_of(&store.warnings_of(&indicator.code).await?, year);
-    let links = jobcenter_links(store, assessments, p, &regions, year).await?;
+    let links = jobcenter_links(store, assessments, p, &regions, &kreise, year).await?;
     let filter = request.filter.as_deref().unwrap_or("").trim().to_owned();
     let needle = filter.to_lowercase();
     let matches = |k: &Region| needle.is_empty() || k.name.to_lowercase().contains(&needle);
@@ -463,15 +463,22 @@ async fn jobcenter_links(
     assessments: &Arc<Assessments>,
     p: &Principal,
     regions: &[Region],
+    kreise: &[&Region],
     year: i32,
 ) -> Result<BTreeMap<RegionId, Vec<JobcenterLink>>, AppError> {
     let agreements = store.agreements().await?;
+    let version = store.data_version().await?;
+    let shown: std::collections::HashSet<&RegionId> = kreise.iter().map(|k| &k.id).collect();
     let mut out: BTreeMap<RegionId, Vec<JobcenterLink>> = BTreeMap::new();
     // Every standing is asked for at once, each in a task of its own that goes on when the page
     // stops waiting (the next view finds it kept); the page waits once, not once per Jobcenter.
     let deadline = tokio::time::Instant::now() + STANDING_WAIT;
     let mut asked = Vec::new();
-    for jc in regions.iter().filter(|r| r.kind() == RegionKind::Jobcenter) {
+    // Only the Jobcenter covering a Kreis of the table.
+    for jc in regions
+        .iter()
+        .filter(|r| r.kind() == RegionKind::Jobcenter && r.covers.iter().any(|k| shown.contains(k)))
+    {
         let Some(ba) = jc.id.jobcenter() else {
             continue;
         };
@@ -485,7 +492,7 @@ async fn jobcenter_links(
             .filter(|_| p.may(&ba, Action::ReadStatus))
             .map(|key| {
                 let assessments = assessments.clone();
-                tokio::spawn(async move { standing(&assessments, key).await })
+                tokio::spawn(async move { standing(&assessments, key, version).await })
             });
         asked.push((jc, agreement, task));
     }
@@ -512,8 +519,12 @@ async fn jobcenter_links(
 }
 
 /// Where the goals of `key` stand at its latest reporting month (the caller has authorised).
-async fn standing(assessments: &Arc<Assessments>, key: AgreementKey) -> Result<Standing, AppError> {
-    let read = assessments.read(&key, STANDING_WAIT).await?;
+async fn standing(
+    assessments: &Arc<Assessments>,
+    key: AgreementKey,
+    version: i64,
+) -> Result<Standing, AppError> {
+    let read = assessments.read_at(&key, version, STANDING_WAIT).await?;
     let l = &read.snapshot.loaded;
     let as_of =
         zielwerk_engine::default_as_of(&l.agreement, l.values.iter().map(|v| v.observation.month));

@@ -723,7 +723,7 @@ fn backup_while_the_server_runs_and_restore_into_an_empty_database() {
     let file = file.to_str().unwrap();
     let (ok, _, err) = run(&["backup", "--db", &db, "-o", file]);
     assert!(ok, "{err}");
-    assert!(err.contains("26 Tabellen"), "{err}");
+    assert!(err.contains("28 Tabellen"), "{err}");
     assert!(
         http_get(&addr, "/health").ends_with("ok"),
         "server still serves"
@@ -739,7 +739,7 @@ fn backup_while_the_server_runs_and_restore_into_an_empty_database() {
     let restored = restored.to_str().unwrap();
     let (ok, _, err) = run(&["restore", file, "--db", restored]);
     assert!(ok, "{err}");
-    assert!(err.contains("wiederhergestellt: 26 Tabellen"), "{err}");
+    assert!(err.contains("wiederhergestellt: 28 Tabellen"), "{err}");
     let original = figures_csv(&db, "t36402", "K2", "2022-01", "2022-12");
     let copy = figures_csv(restored, "t36402", "K2", "2022-01", "2022-12");
     assert!(original.0 && copy.0);
@@ -1253,4 +1253,52 @@ fn the_same_import_through_page_api_and_command_line_is_one_operation() {
     assert_eq!(web_event, api_event);
     assert_eq!(cli_event, web_event);
     assert_eq!(cli_event[4].as_deref(), Some("values.import"));
+}
+
+#[test]
+fn comparison_groups_are_assigned_from_a_file_all_or_nothing() {
+    let (dir, db) = demo_db();
+    let file = dir.path().join("vergleichstypen.csv");
+    std::fs::write(
+        &file,
+        "kreis;vergleichstyp;bezeichnung\n05158;IIc;Städtisch\n05111;IIc;Städtisch\n09362;Ia;Ländlich\n",
+    )
+    .unwrap();
+    let file = file.to_str().unwrap();
+    let (ok, out, err) = run(&["groups", "list", "--db", &db]);
+    assert!(ok, "{err}");
+    assert!(out.contains("Keine Vergleichsgruppen zugeordnet"), "{out}");
+    let name = "SGB-II-Vergleichstypen (Test)";
+    let (ok, out, err) = run(&["groups", "import", file, "--name", name, "--db", &db]);
+    assert!(ok, "{err}");
+    assert!(
+        out.contains(
+            "Vergleichsgruppen „SGB-II-Vergleichstypen (Test)“ importiert: 3 Kreise in 2 Gruppen"
+        ),
+        "{out}"
+    );
+    // A refused file names its row and leaves the stored grouping as it was.
+    let bad = dir.path().join("kaputt.csv");
+    std::fs::write(&bad, "kreis;vergleichstyp\n05158;IIc\n99999;Ia\n").unwrap();
+    let (ok, _, err) = run(&[
+        "groups",
+        "import",
+        bad.to_str().unwrap(),
+        "--name",
+        name,
+        "--db",
+        &db,
+    ]);
+    assert!(!ok);
+    assert!(
+        err.contains("kaputt.csv, Zeile 3, Spalte „kreis“, Wert „99999“: Diesen Kreisschlüssel gibt es im Gebietsverzeichnis nicht"),
+        "{err}"
+    );
+    assert!(err.contains("es wurde nichts gespeichert"), "{err}");
+    let (ok, out, _) = run(&["groups", "list", "--db", &db]);
+    assert!(ok);
+    assert!(
+        out.contains("3 Kreise in 2 Gruppen, aus vergleichstypen.csv"),
+        "{out}"
+    );
 }
