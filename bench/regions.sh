@@ -13,11 +13,13 @@
 #
 # The yardsticks (issue 19): the Land view over 400 regions uncached p99 under 100 ms; a goal page
 # with comparison no more than 20 % slower than without; the time to build the national demo.
-# PostgreSQL is not measured here yet.
+# Both backends: SQLite, and PostgreSQL on a throwaway cluster (Debian's binaries); BACKENDS=sqlite
+# for one.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/zielwerk/target}"
 DURATION="${DURATION:-20s}"
+BACKENDS="${BACKENDS:-sqlite postgres}"
 CONNECTIONS="${CONNECTIONS:-50}"
 PORT="${PORT:-18081}"
 
@@ -30,15 +32,15 @@ cargo build --release --locked -p zielwerk
 bin="$CARGO_TARGET_DIR/release/zielwerk"
 dir="$(mktemp -d)"
 server=""
-trap '[ -n "$server" ] && kill $server 2>/dev/null; rm -rf "$dir"' EXIT
-
-started=$(date +%s.%N)
-"$bin" demo --db "$dir/z.db" --bundesweit --no-serve 2>&1 | grep "Bundesweite Demo"
-printf 'Demo mit bundesweiter Demo (leere Datenbank) gebaut in %.1f s\n' "$(echo "$(date +%s.%N) - $started" | bc)"
-# The same database without the statistic the goal is compared with: the goal page without its
-# comparison section.
-cp "$dir/z.db" "$dir/ohne.db"
-sqlite3 "$dir/ohne.db" "DELETE FROM observation WHERE indicator_code = 'D_UNTERKUNFT_LSTG'; VACUUM;"
+pgbin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
+pg_as=()
+if [ "$(id -u)" -eq 0 ]; then chown postgres:postgres "$dir"; pg_as=(runuser -u postgres --); fi
+cleanup() {
+  [ -n "$server" ] && kill $server 2>/dev/null
+  [ -d "$dir/pg" ] && "${pg_as[@]}" "$pgbin/pg_ctl" -D "$dir/pg" -m immediate stop >/dev/null 2>&1 || true
+  rm -rf "$dir"
+}
+trap cleanup EXIT
 
 cat > "$dir/unique.lua" <<'LUA'
 local threads, counter = 0, 0
@@ -72,18 +74,6 @@ sign_in() {
   echo "Cookie: zielwerk_sitzung=$session"
 }
 
-base="http://127.0.0.1:$PORT"
-start_server "$dir/z.db"
-aufsicht=$(sign_in aufsicht)
-kreis=$(sign_in kreis)
-# The first view of the Bund computes every agreement's assessment; time it until none is pending.
-started=$(date +%s.%N)
-until ! curl -fs -H "$aufsicht" "$base/regionen/DE?kennzahl=D_UNTERKUNFT_LSTG&jahr=2022" | grep -q "wird noch berechnet"; do
-  sleep 1
-done
-printf 'Erste Bundesansicht mit dem Stand aller 400 Jobcenter nach %.1f s\n' "$(echo "$(date +%s.%N) - $started" | bc)"
-cookie="$aufsicht"
-
 measure() {
   local label="$1"; shift
   local out rps p50 p99 max errors
@@ -96,19 +86,65 @@ measure() {
   printf '| %s | %s | %s | %s | %s | %s |\n' "$label" "$rps" "$p50" "$p99" "$max" "${errors:-0}"
 }
 
-echo "$(nproc) Kerne; wrk -t2 -c$CONNECTIONS -d$DURATION je Zeile; SQLite"
-echo "| Seite | Anfragen/s | p50 | p99 | Maximum | Fehler |"
-echo "|---|---|---|---|---|---|"
-measure "Land NRW (53 Kreise, Stand der Ziele je Jobcenter), ungecacht" -s "$dir/unique.lua" "$base/regionen/05?kennzahl=D_UNTERKUNFT_LSTG&jahr=2022"
-measure "Bund (400 Kreise, Stand der Ziele je Jobcenter), ungecacht" -s "$dir/unique.lua" "$base/regionen/DE?kennzahl=D_UNTERKUNFT_LSTG&jahr=2022"
-measure "Kreis Mettmann mit Vergleichsgruppe, ungecacht" -s "$dir/unique.lua" "$base/regionen/05158?kennzahl=D_UNTERKUNFT_LSTG&jahr=2021"
-cookie="$kreis"
-goal="$base/vereinbarungen/t36402-2022-v1/ziele/kdu-je-bg?stand=2022-12"
-curl -fs -H "$kreis" "$goal" | grep -q 'id="vergleich-h"' || { echo "Zielseite ohne Vergleich" >&2; exit 1; }
-measure "Zielseite KdU je BG mit Vergleich, ungecacht" -s "$dir/unique.lua" "$goal"
-kill $server; wait $server 2>/dev/null || true
-start_server "$dir/ohne.db"
-kreis=$(sign_in kreis)
-cookie="$kreis"
-curl -fs -H "$kreis" "$goal" | grep -q 'id="vergleich-h"' && { echo "Zielseite mit Vergleich" >&2; exit 1; }
-measure "Zielseite KdU je BG ohne Vergleich, ungecacht" -s "$dir/unique.lua" "$goal"
+base="http://127.0.0.1:$PORT"
+
+# Builds the national demo into `db` and a copy without the compared statistic into `ohne`,
+# then measures every page on the backend `label`.
+bench_backend() {
+  local label="$1" db="$2" ohne="$3" started
+  started=$(date +%s.%N)
+  "$bin" demo --db "$db" --bundesweit --no-serve 2>&1 | grep "Bundesweite Demo"
+  printf '%s: Demo mit bundesweiter Demo (leere Datenbank) gebaut in %.1f s\n' "$label" "$(echo "$(date +%s.%N) - $started" | bc)"
+  if [ "$label" = SQLite ]; then
+    cp "$db" "$ohne"
+    sqlite3 "$ohne" "DELETE FROM observation WHERE indicator_code = 'D_UNTERKUNFT_LSTG'; VACUUM;"
+  else
+    "${psql[@]}" -d postgres -c "CREATE DATABASE zw_ohne TEMPLATE zw"
+    "${psql[@]}" -d zw_ohne -c "DELETE FROM observation WHERE indicator_code = 'D_UNTERKUNFT_LSTG'"
+  fi
+  start_server "$db"
+  aufsicht=$(sign_in aufsicht)
+  kreis=$(sign_in kreis)
+  # The first view of the Bund computes every agreement's assessment; timed until none is pending.
+  started=$(date +%s.%N)
+  until ! curl -fs -H "$aufsicht" "$base/regionen/DE?kennzahl=D_UNTERKUNFT_LSTG&jahr=2022" | grep -q "wird noch berechnet"; do
+    sleep 1
+  done
+  printf '%s: erste Bundesansicht mit dem Stand aller 400 Jobcenter nach %.1f s\n' "$label" "$(echo "$(date +%s.%N) - $started" | bc)"
+  echo "$(nproc) Kerne; wrk -t2 -c$CONNECTIONS -d$DURATION je Zeile; $label"
+  echo "| Seite | Anfragen/s | p50 | p99 | Maximum | Fehler |"
+  echo "|---|---|---|---|---|---|"
+  cookie="$aufsicht"
+  measure "Land NRW (53 Kreise, Stand der Ziele je Jobcenter), ungecacht" -s "$dir/unique.lua" "$base/regionen/05?kennzahl=D_UNTERKUNFT_LSTG&jahr=2022"
+  measure "Bund (400 Kreise, Stand der Ziele je Jobcenter), ungecacht" -s "$dir/unique.lua" "$base/regionen/DE?kennzahl=D_UNTERKUNFT_LSTG&jahr=2022"
+  measure "Kreis Mettmann mit Vergleichsgruppe, ungecacht" -s "$dir/unique.lua" "$base/regionen/05158?kennzahl=D_UNTERKUNFT_LSTG&jahr=2021"
+  cookie="$kreis"
+  local goal="$base/vereinbarungen/t36402-2022-v1/ziele/kdu-je-bg?stand=2022-12"
+  curl -fs -H "$kreis" "$goal" | grep -q 'id="vergleich-h"' || { echo "Zielseite ohne Vergleich" >&2; exit 1; }
+  measure "Zielseite KdU je BG mit Vergleich, ungecacht" -s "$dir/unique.lua" "$goal"
+  kill $server; wait $server 2>/dev/null || true
+  start_server "$ohne"
+  kreis=$(sign_in kreis)
+  cookie="$kreis"
+  if curl -fs -H "$kreis" "$goal" | grep -q 'id="vergleich-h"'; then
+    echo "Zielseite mit Vergleich in der Datenbank ohne Statistik" >&2; exit 1
+  fi
+  measure "Zielseite KdU je BG ohne Vergleich, ungecacht" -s "$dir/unique.lua" "$goal"
+  kill $server; wait $server 2>/dev/null || true
+  server=""
+}
+
+for backend in $BACKENDS; do
+  case "$backend" in
+    sqlite) bench_backend SQLite "$dir/z.db" "$dir/ohne.db" ;;
+    postgres)
+      port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+      "${pg_as[@]}" "$pgbin/initdb" -A trust -U zielwerk -E UTF8 --locale=C --no-sync -D "$dir/pg" >/dev/null
+      "${pg_as[@]}" "$pgbin/pg_ctl" -D "$dir/pg" -l "$dir/pg/server.log" \
+        -o "-p $port -k $dir/pg -c listen_addresses=127.0.0.1" -w start >/dev/null
+      psql=("$pgbin/psql" -h 127.0.0.1 -p "$port" -U zielwerk -qtA)
+      "${psql[@]}" -d postgres -c "CREATE DATABASE zw"
+      bench_backend PostgreSQL "postgres://zielwerk@127.0.0.1:$port/zw" "postgres://zielwerk@127.0.0.1:$port/zw_ohne"
+      ;;
+  esac
+done

@@ -161,6 +161,14 @@ impl Assessments {
         })
     }
 
+    /// The kept snapshot of `key`, whatever its data version, without waiting or computing; the
+    /// background worker (started here) computes every agreement in turn. For views over many
+    /// agreements (the Land view), which must not start hundreds of computations at once.
+    pub fn latest(self: &Arc<Self>, key: &AgreementKey) -> Option<Arc<Snapshot>> {
+        self.start();
+        self.kept(key)
+    }
+
     fn kept(&self, key: &AgreementKey) -> Option<Arc<Snapshot>> {
         lock(&self.snapshots).get(key).cloned()
     }

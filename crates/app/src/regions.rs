@@ -7,7 +7,6 @@
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
-use std::time::Duration;
 
 use zielwerk_domain::format::number;
 use zielwerk_domain::{
@@ -453,9 +452,6 @@ fn sort_rows(rows: &mut [Row], sort: Sort) {
     });
 }
 
-/// How long the Land view waits, in all, for the assessments that are being computed.
-const STANDING_WAIT: Duration = Duration::from_secs(2);
-
 /// The Jobcenter covering each Kreis, with the agreement of `year` (its latest version) where
 /// `p` may read it, and where its goals stand where `p` may read that.
 async fn jobcenter_links(
@@ -467,13 +463,8 @@ async fn jobcenter_links(
     year: i32,
 ) -> Result<BTreeMap<RegionId, Vec<JobcenterLink>>, AppError> {
     let agreements = store.agreements().await?;
-    let version = store.data_version().await?;
     let shown: std::collections::HashSet<&RegionId> = kreise.iter().map(|k| &k.id).collect();
     let mut out: BTreeMap<RegionId, Vec<JobcenterLink>> = BTreeMap::new();
-    // Every standing is asked for at once, each in a task of its own that goes on when the page
-    // stops waiting (the next view finds it kept); the page waits once, not once per Jobcenter.
-    let deadline = tokio::time::Instant::now() + STANDING_WAIT;
-    let mut asked = Vec::new();
     // Only the Jobcenter covering a Kreis of the table.
     for jc in regions
         .iter()
@@ -488,22 +479,13 @@ async fn jobcenter_links(
             .max_by_key(|a| a.version)
             .map(|a| a.key.clone());
         let agreement = of_year.clone().filter(|_| p.may(&ba, Action::ReadInternal));
-        let task = of_year
-            .filter(|_| p.may(&ba, Action::ReadStatus))
-            .map(|key| {
-                let assessments = assessments.clone();
-                tokio::spawn(async move { standing(&assessments, key, version).await })
-            });
-        asked.push((jc, agreement, task));
-    }
-    for (jc, agreement, task) in asked {
-        let (standing, pending) = match task {
+        // The kept assessment, never a computation of its own: the background worker assesses
+        // every agreement in turn, and a view over hundreds must not start them all at once.
+        let (standing, pending) = match of_year.filter(|_| p.may(&ba, Action::ReadStatus)) {
             None => (None, false),
-            Some(task) => match tokio::time::timeout_at(deadline, task).await {
-                Ok(Ok(Ok(s))) => (Some(s), false),
-                Ok(Ok(Err(e))) => return Err(e),
-                Ok(Err(e)) => return Err(AppError::Internal(e.to_string())),
-                Err(_) => (None, true),
+            Some(key) => match assessments.latest(&key) {
+                Some(snapshot) => (Some(standing(key, &snapshot)), false),
+                None => (None, true),
             },
         };
         for kreis in &jc.covers {
@@ -519,16 +501,11 @@ async fn jobcenter_links(
 }
 
 /// Where the goals of `key` stand at its latest reporting month (the caller has authorised).
-async fn standing(
-    assessments: &Arc<Assessments>,
-    key: AgreementKey,
-    version: i64,
-) -> Result<Standing, AppError> {
-    let read = assessments.read_at(&key, version, STANDING_WAIT).await?;
-    let l = &read.snapshot.loaded;
+fn standing(key: AgreementKey, snapshot: &crate::assessments::Snapshot) -> Standing {
+    let l = &snapshot.loaded;
     let as_of =
         zielwerk_engine::default_as_of(&l.agreement, l.values.iter().map(|v| v.observation.month));
-    let state = read.snapshot.at(as_of);
+    let state = snapshot.at(as_of);
     let count = |s: Status| {
         state
             .goals
@@ -536,14 +513,14 @@ async fn standing(
             .filter(|g| g.assessment.status == s)
             .count()
     };
-    Ok(Standing {
+    Standing {
         key,
         as_of,
         on_track: count(Status::OnTrack),
         at_risk: count(Status::AtRisk),
         missed: count(Status::Missed),
         no_data: count(Status::NoData),
-    })
+    }
 }
 
 /// One Kreis against its Land, the Bund and its computed comparison group.
