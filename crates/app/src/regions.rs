@@ -913,8 +913,9 @@ impl Benchmark {
             out.push((
                 "in der Vergleichsgruppe".to_owned(),
                 format!(
-                    "{}; Median {}, mittlere Hälfte {} bis {}",
+                    "{}; besser als {} % der anderen; Median {}, mittlere Hälfte {} bis {}",
                     p.words_de("vergleichbaren Kreisen (Gruppe und Kreis selbst)"),
+                    number(p.better_than, 0),
                     value_de(ind, p.median),
                     value_de(ind, p.q1),
                     value_de(ind, p.q3)

@@ -325,6 +325,15 @@ async fn a_goal_is_compared_with_its_group_over_the_years_and_an_assigned_group_
     let in_group = b.in_group.unwrap();
     assert_eq!((in_group.rank, in_group.of), (rank(own, five.clone()), 5));
     assert!((in_group.median - quantile(five.collect(), 0.5)).abs() < 1e-9);
+    // The percentile in words: the share of the other four Kreise Mettmann's value beats.
+    let beaten = 100.0 * (5 - in_group.rank) as f64 / 4.0;
+    assert!(
+        b.placements_de()[0]
+            .1
+            .contains(&format!("besser als {} % der anderen", beaten.round())),
+        "{:?}",
+        b.placements_de()
+    );
 
     // The Kreis page offers the computed group as the other choice.
     let request = Request {

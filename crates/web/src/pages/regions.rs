@@ -399,8 +399,9 @@ fn kreis_page(v: &RegionView) -> KreisPage {
         placements.push((
             "in der Vergleichsgruppe".into(),
             format!(
-                "{}; Median der Gruppe {}, mittlere Hälfte {} bis {}",
+                "{}; besser als {} % der anderen; Median der Gruppe {}, mittlere Hälfte {} bis {}",
                 p.words_de("vergleichbaren Kreisen (Gruppe und Kreis selbst)"),
+                number(p.better_than, 0),
                 value_de(ind, p.median),
                 value_de(ind, p.q1),
                 value_de(ind, p.q3)
