@@ -294,19 +294,31 @@ async fn yearly(
         .into_iter()
         .filter_map(|y| zielwerk_domain::Period::year(y).ok())
         .collect();
-    let mut values = Values::new();
-    if !years.is_empty() {
-        for v in store
-            .values_across(&[code], PeriodKind::Year, &periods)
-            .await?
-        {
-            values
-                .entry(v.region)
-                .or_default()
-                .insert(v.period.end.year(), v.value);
-        }
-    }
+    let values = if years.is_empty() {
+        Values::new()
+    } else {
+        values_by_year(store, code, &periods).await?
+    };
     Ok((year, years, values))
+}
+
+/// Every region's values of `code` in `periods` (years), by region and year.
+async fn values_by_year(
+    store: &Store,
+    code: &IndicatorCode,
+    periods: &[zielwerk_domain::Period],
+) -> Result<Values, AppError> {
+    let mut values = Values::new();
+    for v in store
+        .values_across(&[code], PeriodKind::Year, periods)
+        .await?
+    {
+        values
+            .entry(v.region)
+            .or_default()
+            .insert(v.period.end.year(), v.value);
+    }
+    Ok(values)
 }
 
 fn warnings_of(warnings: &[zielwerk_store::ValueWarning], year: i32) -> BTreeMap<RegionId, String> {
@@ -567,7 +579,7 @@ pub async fn region(
 
     let prefer_computed = request.group.as_deref().map(str::trim) == Some("berechnet");
     let (group, assigned_available) =
-        comparison_group(store, &region.id, year, prefer_computed).await?;
+        comparison_group(store, &regions, &region.id, year, prefer_computed).await?;
     let (in_group, members) = match &group {
         Ok(g) => (
             among(&mut g.with_region(&region.id).iter()),
@@ -680,6 +692,43 @@ pub fn change_de(indicator: &Indicator, v: f64) -> String {
         Unit::Percent => format!("{s} Prozentpunkte"),
         _ => s,
     }
+}
+
+/// A Kreis's places in words, a row each: among the Kreise of its Land, in its comparison group
+/// (with the percentile, median and middle half), among all Kreise. `places` are in that order.
+pub fn placements_de(
+    ind: &Indicator,
+    land: Option<&Region>,
+    places: [Option<Placement>; 3],
+) -> Vec<(String, String)> {
+    let [in_land, in_group, in_bund] = places;
+    let mut out = Vec::new();
+    if let (Some(p), Some(land)) = (in_land, land) {
+        out.push((
+            format!("unter den Kreisen in {}", land.name),
+            p.words_de(&format!("Kreisen in {}", land.name)),
+        ));
+    }
+    if let Some(p) = in_group {
+        out.push((
+            "in der Vergleichsgruppe".to_owned(),
+            format!(
+                "{}; besser als {} % der anderen; Median der Gruppe {}, mittlere Hälfte {} bis {}",
+                p.words_de("vergleichbaren Kreisen (Gruppe und Kreis selbst)"),
+                number(p.better_than, 0),
+                value_de(ind, p.median),
+                value_de(ind, p.q1),
+                value_de(ind, p.q3)
+            ),
+        ));
+    }
+    if let Some(p) = in_bund {
+        out.push((
+            "unter allen Kreisen".to_owned(),
+            p.words_de("Kreisen in Deutschland"),
+        ));
+    }
+    out
 }
 
 /// The group named in words: "die 10 Kreise …, die Mettmann nach … am ähnlichsten sind
@@ -795,6 +844,7 @@ impl GroupUsed {
 /// assigned one exists.
 async fn comparison_group(
     store: &Store,
+    regions: &[Region],
     kreis: &RegionId,
     year: i32,
     prefer_computed: bool,
@@ -804,7 +854,6 @@ async fn comparison_group(
     if let Some(a) = assigned.filter(|_| !prefer_computed) {
         return Ok((Ok(GroupUsed::Assigned(a)), true));
     }
-    let regions = store.regions().await?;
     let features = structure();
     let codes: Vec<&IndicatorCode> = features.iter().map(|f| &f.code).collect();
     // The structure of the year itself, or of the latest year before it with all features
@@ -904,37 +953,13 @@ impl Benchmark {
         }
     }
 
-    /// The places in the latest year, in words: "Kosten der Unterkunft … 2022: 485,10 € –
-    /// drittbester Wert von 11 vergleichbaren Kreisen; niedriger ist besser".
+    /// The places in the latest year, in words (see [`placements_de`]).
     pub fn placements_de(&self) -> Vec<(String, String)> {
-        let ind = &self.statistic;
-        let mut out = Vec::new();
-        if let Some(p) = &self.in_group {
-            out.push((
-                "in der Vergleichsgruppe".to_owned(),
-                format!(
-                    "{}; besser als {} % der anderen; Median {}, mittlere Hälfte {} bis {}",
-                    p.words_de("vergleichbaren Kreisen (Gruppe und Kreis selbst)"),
-                    number(p.better_than, 0),
-                    value_de(ind, p.median),
-                    value_de(ind, p.q1),
-                    value_de(ind, p.q3)
-                ),
-            ));
-        }
-        if let (Some(p), Some(land)) = (&self.in_land, &self.land) {
-            out.push((
-                format!("unter den Kreisen in {}", land.name),
-                p.words_de(&format!("Kreisen in {}", land.name)),
-            ));
-        }
-        if let Some(p) = &self.in_bund {
-            out.push((
-                "unter allen Kreisen".to_owned(),
-                p.words_de("Kreisen in Deutschland"),
-            ));
-        }
-        out
+        placements_de(
+            &self.statistic,
+            self.land.as_ref(),
+            [self.in_land, self.in_group, self.in_bund],
+        )
     }
 
     /// One sentence for documents: "Leistungen für Unterkunft je Bedarfsgemeinschaft und Monat
@@ -1039,23 +1064,14 @@ pub async fn benchmarks(
                 }
             });
         let periods = store.periods_across(code, PeriodKind::Year).await?;
-        let mut values = Values::new();
-        for v in store
-            .values_across(&[code], PeriodKind::Year, &periods)
-            .await?
-        {
-            values
-                .entry(v.region)
-                .or_default()
-                .insert(v.period.end.year(), v.value);
-        }
+        let values = values_by_year(store, code, &periods).await?;
         let Some(year) = values
             .get(&kreis.id)
             .and_then(|by| by.keys().next_back().copied())
         else {
             continue;
         };
-        let (group, _) = comparison_group(store, &kreis.id, year, false).await?;
+        let (group, _) = comparison_group(store, &regions, &kreis.id, year, false).await?;
         let group_named = group_words_de(&group, kreis, &structure_indicators());
         let members: Vec<RegionId> = match &group {
             Ok(g) => g.with_region(&kreis.id),

@@ -328,7 +328,10 @@ async fn a_goal_is_compared_with_its_group_over_the_years_and_an_assigned_group_
     // The percentile in words: the share of the other four Kreise Mettmann's value beats.
     let beaten = 100.0 * (5 - in_group.rank) as f64 / 4.0;
     assert!(
-        b.placements_de()[0]
+        b.placements_de()
+            .iter()
+            .find(|(label, _)| label == "in der Vergleichsgruppe")
+            .unwrap()
             .1
             .contains(&format!("besser als {} % der anderen", beaten.round())),
         "{:?}",

@@ -387,33 +387,8 @@ fn direction_de(d: zielwerk_domain::Direction) -> &'static str {
 fn kreis_page(v: &RegionView) -> KreisPage {
     let ind = &v.indicator;
     let fmt = |x: Option<f64>| x.map(|x| value_de(ind, x)).unwrap_or_else(|| "–".into());
-    let land_name = v.land.as_ref().map(|l| l.name.clone()).unwrap_or_default();
-    let mut placements = Vec::new();
-    if let Some(p) = &v.in_land {
-        placements.push((
-            format!("unter den Kreisen in {land_name}"),
-            p.words_de(&format!("Kreisen in {land_name}")),
-        ));
-    }
-    if let Some(p) = &v.in_group {
-        placements.push((
-            "in der Vergleichsgruppe".into(),
-            format!(
-                "{}; besser als {} % der anderen; Median der Gruppe {}, mittlere Hälfte {} bis {}",
-                p.words_de("vergleichbaren Kreisen (Gruppe und Kreis selbst)"),
-                number(p.better_than, 0),
-                value_de(ind, p.median),
-                value_de(ind, p.q1),
-                value_de(ind, p.q3)
-            ),
-        ));
-    }
-    if let Some(p) = &v.in_bund {
-        placements.push((
-            "unter allen Kreisen".into(),
-            p.words_de("Kreisen in Deutschland"),
-        ));
-    }
+    let placements =
+        regions::placements_de(ind, v.land.as_ref(), [v.in_land, v.in_group, v.in_bund]);
     let link = |r: &zielwerk_domain::Region| {
         format!(
             "{}?kennzahl={}&jahr={}",
