@@ -14,7 +14,7 @@ use sqlx::Row;
 use sqlx::any::AnyRow;
 use zielwerk_domain::{AgreementKey, BaId};
 
-use crate::{Result, Store, bump_version, now};
+use crate::{Result, Store, now};
 
 /// The `prev_hash` of the first event.
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
@@ -180,22 +180,10 @@ impl AuditEvent {
     }
 }
 
-/// Appends `change` by `actor` inside `tx` and marks the write (see [`Store::data_version`]).
-pub(crate) async fn record(
-    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
-    actor: &str,
-    change: Change,
-) -> Result<()> {
-    // The version row lock serialises appenders: the last event read below is the last one.
-    bump_version(tx).await?;
-    let last = sqlx::query("SELECT seq, hash FROM audit_event ORDER BY seq DESC LIMIT 1")
-        .fetch_optional(&mut **tx)
-        .await?;
+/// The event that follows `last` (its number and hash; none for the first).
+pub(crate) fn next_event(last: Option<(i64, String)>, actor: &str, change: Change) -> AuditEvent {
     let (seq, prev_hash) = match last {
-        Some(r) => (
-            r.try_get::<i64, _>("seq")? + 1,
-            r.try_get::<String, _>("hash")?,
-        ),
+        Some((seq, hash)) => (seq + 1, hash),
         None => (1, GENESIS.to_owned()),
     };
     let mut e = AuditEvent {
@@ -214,28 +202,71 @@ pub(crate) async fn record(
         hash: String::new(),
     };
     e.hash = e.computed_hash();
-    sqlx::query(&format!(
-        "INSERT INTO audit_event ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
-    ))
-    .bind(e.seq)
-    .bind(e.at)
-    .bind(e.actor)
-    .bind(e.jobcenter)
-    .bind(e.agreement)
-    .bind(e.goal)
-    .bind(e.indicator)
-    .bind(e.action)
-    .bind(e.subject)
-    .bind(e.before)
-    .bind(e.after)
-    .bind(e.prev_hash)
-    .bind(e.hash)
-    .execute(&mut **tx)
-    .await?;
-    Ok(())
+    e
 }
 
-const COLUMNS: &str = "seq, at, actor, jobcenter_id, agreement_id, goal_key, indicator, action, subject, before_state, after_state, prev_hash, hash";
+/// [`record`] on any connection (`$conn: &mut` a connection of the Any or a typed driver),
+/// written once: it marks the write, reads the last event and appends the next. Evaluates to a
+/// `Result<()>`.
+macro_rules! append {
+    ($conn:expr, $actor:expr, $change:expr) => {{
+        let conn = $conn;
+        // The version row lock serialises appenders: the last event read below is the last one.
+        sqlx::query($crate::BUMP_VERSION)
+            .execute(&mut *conn)
+            .await?;
+        let last = sqlx::query("SELECT seq, hash FROM audit_event ORDER BY seq DESC LIMIT 1")
+            .fetch_optional(&mut *conn)
+            .await?
+            .map(|r| -> $crate::Result<(i64, String)> {
+                Ok((r.try_get("seq")?, r.try_get("hash")?))
+            })
+            .transpose()?;
+        let e = $crate::audit::next_event(last, $actor, $change);
+        sqlx::query($crate::audit::INSERT)
+            .bind(e.seq)
+            .bind(e.at)
+            .bind(e.actor)
+            .bind(e.jobcenter)
+            .bind(e.agreement)
+            .bind(e.goal)
+            .bind(e.indicator)
+            .bind(e.action)
+            .bind(e.subject)
+            .bind(e.before)
+            .bind(e.after)
+            .bind(e.prev_hash)
+            .bind(e.hash)
+            .execute(&mut *conn)
+            .await?;
+        Ok(())
+    }};
+}
+pub(crate) use append;
+
+/// Appends `change` by `actor` inside `tx` and marks the write (see [`Store::data_version`]).
+pub(crate) async fn record(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    actor: &str,
+    change: Change,
+) -> Result<()> {
+    append!(&mut **tx, actor, change)
+}
+
+/// The columns of an audit event, in the order of its hash.
+macro_rules! columns {
+    () => {
+        "seq, at, actor, jobcenter_id, agreement_id, goal_key, indicator, action, subject, before_state, after_state, prev_hash, hash"
+    };
+}
+
+pub(crate) const INSERT: &str = concat!(
+    "INSERT INTO audit_event (",
+    columns!(),
+    ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
+);
+
+const COLUMNS: &str = columns!();
 
 fn event_from(r: &AnyRow) -> Result<AuditEvent> {
     Ok(AuditEvent {

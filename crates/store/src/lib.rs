@@ -142,6 +142,10 @@ pub enum Backend {
 #[derive(Clone)]
 pub struct Store {
     pool: AnyPool,
+    /// The same database through its typed driver, for what `sqlx::Any` cannot reach: the
+    /// recordings of values write through it (PostgreSQL's `COPY`, SQLite's statements without
+    /// the Any driver's conversions). Connects on first use.
+    bulk: Bulk,
     backend: Backend,
     /// Who the writes through this handle are recorded for in the audit trail.
     actor: std::sync::Arc<str>,
@@ -156,6 +160,80 @@ impl std::fmt::Debug for Store {
             .finish_non_exhaustive()
     }
 }
+
+/// A pool on a backend's typed driver (see [`Store`]).
+#[derive(Clone)]
+pub(crate) enum Bulk {
+    Sqlite(sqlx::SqlitePool),
+    Postgres(sqlx::PgPool),
+}
+
+/// Connections of the typed pool: a recording takes one, and recordings take turns anyway.
+const BULK_CONNECTIONS: u32 = 2;
+
+impl Bulk {
+    /// A pool on `url` that connects when it is first used, set up like the Any pool's
+    /// connections.
+    fn lazy(backend: Backend, url: &str) -> Result<Self> {
+        Ok(match backend {
+            Backend::Sqlite => {
+                let connect = sqlx::sqlite::SqliteConnectOptions::from_str(url)?
+                    .foreign_keys(true)
+                    .journal_mode(sqlx::sqlite::SqliteJournalMode::Wal)
+                    .synchronous(sqlx::sqlite::SqliteSynchronous::Normal)
+                    .busy_timeout(std::time::Duration::from_secs(30))
+                    .disable_statement_logging();
+                Bulk::Sqlite(
+                    sqlx::pool::PoolOptions::new()
+                        .max_connections(BULK_CONNECTIONS)
+                        .connect_lazy_with(connect),
+                )
+            }
+            Backend::Postgres => {
+                let connect =
+                    sqlx::postgres::PgConnectOptions::from_str(url)?.disable_statement_logging();
+                Bulk::Postgres(
+                    sqlx::pool::PoolOptions::new()
+                        .max_connections(BULK_CONNECTIONS)
+                        .connect_lazy_with(connect),
+                )
+            }
+        })
+    }
+
+    async fn close(&self) {
+        match self {
+            Bulk::Sqlite(pool) => pool.close().await,
+            Bulk::Postgres(pool) => pool.close().await,
+        }
+    }
+
+    /// [`Store::begin_write`] on the typed driver.
+    pub(crate) async fn begin_write(&self) -> Result<BulkTx> {
+        Ok(match self {
+            Bulk::Sqlite(pool) => BulkTx::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?),
+            Bulk::Postgres(pool) => {
+                let mut tx = pool.begin().await?;
+                for lock in PG_WRITE_LOCK {
+                    sqlx::query(lock).execute(&mut *tx).await?;
+                }
+                BulkTx::Postgres(tx)
+            }
+        })
+    }
+}
+
+/// A write transaction on a backend's typed driver.
+pub(crate) enum BulkTx {
+    Sqlite(sqlx::Transaction<'static, sqlx::Sqlite>),
+    Postgres(sqlx::Transaction<'static, sqlx::Postgres>),
+}
+
+/// What a writer on PostgreSQL runs first (see [`Store::begin_write`]).
+const PG_WRITE_LOCK: [&str; 2] = [
+    "SET LOCAL lock_timeout = '30s'",
+    "SELECT version FROM data_version WHERE id = 1 FOR UPDATE",
+];
 
 /// Turns the `--db` argument into a backend and connection URL: a plain path means an SQLite
 /// file, created if missing.
@@ -218,6 +296,7 @@ impl Store {
         sqlx::migrate!("./migrations").run(&pool).await?;
         Ok(Self {
             pool,
+            bulk: Bulk::lazy(backend, &url)?,
             backend,
             actor: "System".into(),
         })
@@ -242,6 +321,7 @@ impl Store {
 
     pub async fn close(&self) {
         self.pool.close().await;
+        self.bulk.close().await;
     }
 
     /// Starts a transaction that will write; writers take turns, on both backends and across
@@ -258,12 +338,9 @@ impl Store {
             Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
             Backend::Postgres => {
                 let mut tx = self.pool.begin().await?;
-                sqlx::query("SET LOCAL lock_timeout = '30s'")
-                    .execute(&mut *tx)
-                    .await?;
-                sqlx::query("SELECT version FROM data_version WHERE id = 1 FOR UPDATE")
-                    .execute(&mut *tx)
-                    .await?;
+                for lock in PG_WRITE_LOCK {
+                    sqlx::query(lock).execute(&mut *tx).await?;
+                }
                 tx
             }
         })
@@ -291,13 +368,8 @@ impl Store {
     }
 }
 
-/// Marks a write inside `tx`; see [`Store::data_version`].
-pub(crate) async fn bump_version(tx: &mut sqlx::Transaction<'_, sqlx::Any>) -> Result<()> {
-    sqlx::query("UPDATE data_version SET version = version + 1 WHERE id = 1")
-        .execute(&mut **tx)
-        .await?;
-    Ok(())
-}
+/// The statement that marks a write inside a transaction (see [`Store::data_version`]).
+pub(crate) const BUMP_VERSION: &str = "UPDATE data_version SET version = version + 1 WHERE id = 1";
 
 pub(crate) fn now() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true)

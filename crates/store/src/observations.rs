@@ -8,8 +8,25 @@ use zielwerk_domain::{
     ValueStatus, YearMonth,
 };
 
-use crate::audit::{Change, record};
-use crate::{Backend, Result, Store, StoreError, now, parse_col};
+use crate::audit::{Change, append};
+use crate::{BUMP_VERSION, Backend, BulkTx, Result, Store, StoreError, now, parse_col};
+
+/// Runs `$body` with `$c` the typed connection of `$tx` (a `&mut` [`BulkTx`]): the body is
+/// written once and compiled for each backend's driver.
+macro_rules! on {
+    ($tx:expr, $c:ident => $body:expr) => {
+        match $tx {
+            BulkTx::Sqlite(tx) => {
+                let $c: &mut sqlx::SqliteConnection = &mut *tx;
+                $body
+            }
+            BulkTx::Postgres(tx) => {
+                let $c: &mut sqlx::PgConnection = &mut *tx;
+                $body
+            }
+        }
+    };
+}
 
 pub use zielwerk_domain::CurrentValue;
 
@@ -93,22 +110,27 @@ impl Store {
     /// chunks (a streamed file). Nothing is visible to others until [`Recording::commit`];
     /// dropping the recording or [`Recording::rollback`] leaves the database as it was.
     pub async fn begin_recording(&self, source: Source) -> Result<Recording> {
-        let mut tx = self.begin_write().await?;
-        if self.backend == Backend::Sqlite {
+        // The typed driver: PostgreSQL's COPY is not reachable through the Any driver, and
+        // SQLite's statements skip its conversions.
+        let mut tx = self.bulk.begin_write().await?;
+        if let BulkTx::Sqlite(tx) = &mut tx {
             // Room for the pages a large import touches, so that SQLite does not write them to
             // the log before the commit only to change them again (the commit stays as durable;
             // the cache is given back afterwards).
-            sqlx::query(BULK_CACHE).execute(&mut *tx).await?;
+            sqlx::query(BULK_CACHE).execute(&mut **tx).await?;
         }
-        // Numbers are given out under the write lock: no other writer can take the same.
-        let next_id: i64 = sqlx::query("SELECT COALESCE(MAX(id), 0) + 1 AS n FROM observation")
-            .fetch_one(&mut *tx)
-            .await?
-            .try_get("n")?;
-        let source_seq: i64 = sqlx::query("SELECT COALESCE(MAX(seq), 0) + 1 AS n FROM source")
-            .fetch_one(&mut *tx)
-            .await?
-            .try_get("n")?;
+        let (next_id, source_seq): (i64, i64) = on!(&mut tx, c => {
+            // Numbers are given out under the write lock: no other writer can take the same.
+            let next_id: i64 = sqlx::query("SELECT CAST(COALESCE(MAX(id), 0) + 1 AS BIGINT) AS n FROM observation")
+                .fetch_one(&mut *c)
+                .await?
+                .try_get("n")?;
+            let source_seq: i64 = sqlx::query("SELECT CAST(COALESCE(MAX(seq), 0) + 1 AS BIGINT) AS n FROM source")
+                .fetch_one(&mut *c)
+                .await?
+                .try_get("n")?;
+            (next_id, source_seq)
+        });
         Ok(Recording {
             tx,
             backend: self.backend,
@@ -380,7 +402,7 @@ impl Store {
 /// [`UPDATE_IDS`] superseded values and per [`INSERT_ROWS`] new rows. The cost of a chunk grows
 /// with the chunk, not with the database.
 pub struct Recording {
-    tx: sqlx::Transaction<'static, sqlx::Any>,
+    tx: BulkTx,
     backend: Backend,
     source: Source,
     source_id: String,
@@ -467,16 +489,18 @@ struct Stored {
     datenstand: String,
 }
 
-/// A stored current value from a row with its columns.
-fn stored(row: &sqlx::any::AnyRow) -> Result<Stored> {
-    Ok(Stored {
-        id: row.try_get("id")?,
-        value: row.try_get("value")?,
-        numerator: row.try_get("numerator")?,
-        denominator: row.try_get("denominator")?,
-        status: row.try_get("status")?,
-        datenstand: row.try_get("datenstand")?,
-    })
+/// A stored current value from a row (of either typed driver) with its columns.
+macro_rules! stored {
+    ($row:expr) => {
+        Stored {
+            id: $row.try_get("id")?,
+            value: $row.try_get("value")?,
+            numerator: $row.try_get("numerator")?,
+            denominator: $row.try_get("denominator")?,
+            status: $row.try_get("status")?,
+            datenstand: $row.try_get("datenstand")?,
+        }
+    };
 }
 
 /// A value to be inserted.
@@ -580,12 +604,14 @@ impl Recording {
                 )));
             }
             if !self.known_regions.contains(obs.region.as_str()) {
-                let known: Option<String> = sqlx::query("SELECT id FROM region WHERE id = $1")
-                    .bind(obs.region.as_str())
-                    .fetch_optional(&mut *self.tx)
-                    .await?
-                    .map(|r| r.try_get("id"))
-                    .transpose()?;
+                let known: Option<String> = on!(&mut self.tx, c => {
+                    sqlx::query("SELECT id FROM region WHERE id = $1")
+                        .bind(obs.region.as_str())
+                        .fetch_optional(c)
+                        .await?
+                        .map(|r| r.try_get("id"))
+                        .transpose()?
+                });
                 if known.is_none() {
                     let id = obs.region.to_string();
                     return Err(match obs.region.kind() {
@@ -637,23 +663,28 @@ impl Recording {
                 .collect();
             // Within one kind of period the stored forms sort like the periods; rows of other
             // kinds that the text range takes in are not among the wanted keys.
-            let rows = sqlx::query(
-                "SELECT period, id, value, numerator, denominator, status, datenstand
-                 FROM observation
-                 WHERE region_id = $1 AND indicator_code = $2 AND breakdown = $3
-                   AND period >= $4 AND period <= $5 AND is_current = 1",
-            )
-            .bind(jobcenter)
-            .bind(indicator)
-            .bind(breakdown)
-            .bind(first.to_string())
-            .bind(last.to_string())
-            .fetch_all(&mut *self.tx)
-            .await?;
-            for row in rows {
-                let month: String = row.try_get("period")?;
+            let rows: Vec<(String, Stored)> = on!(&mut self.tx, c => {
+                sqlx::query(
+                    "SELECT period, CAST(id AS BIGINT) AS id, value, numerator, denominator, status,
+                            datenstand
+                     FROM observation
+                     WHERE region_id = $1 AND indicator_code = $2 AND breakdown = $3
+                       AND period >= $4 AND period <= $5 AND is_current = 1",
+                )
+                .bind(jobcenter)
+                .bind(indicator)
+                .bind(breakdown)
+                .bind(first.to_string())
+                .bind(last.to_string())
+                .fetch_all(c)
+                .await?
+                .iter()
+                .map(|row| Ok((row.try_get("period")?, stored!(row))))
+                .collect::<Result<_>>()?
+            });
+            for (month, value) in rows {
                 if let Some(i) = by_month.get(&month) {
-                    found[*i] = Some(stored(&row)?);
+                    found[*i] = Some(value);
                 }
             }
         }
@@ -663,7 +694,7 @@ impl Recording {
             // probe of the index of current values.
             let sql = format!(
                 "WITH k (pos, region_id, indicator_code, period, breakdown) AS (VALUES {})
-                 SELECT k.pos AS pos, o.id AS id, o.value AS value, o.numerator AS numerator,
+                 SELECT k.pos AS pos, CAST(o.id AS BIGINT) AS id, o.value AS value, o.numerator AS numerator,
                         o.denominator AS denominator, o.status AS status,
                         o.datenstand AS datenstand
                  FROM k CROSS JOIN observation o
@@ -671,22 +702,26 @@ impl Recording {
                    AND o.period = k.period AND o.breakdown = k.breakdown AND o.is_current = 1",
                 marks(self.backend, batch.len(), 5)
             );
-            let mut query = sqlx::query(&sql);
-            for &i in batch {
-                let obs = &part[i];
-                query = query
-                    .bind(i as i64)
-                    .bind(obs.region.as_str())
-                    .bind(obs.indicator.as_str())
-                    .bind(obs.period().to_string())
-                    .bind(breakdowns[i].as_str());
-            }
-            let rows = query
-                .persistent(batch.len() == LOOKUP_KEYS)
-                .fetch_all(&mut *self.tx)
-                .await?;
-            for row in rows {
-                let pos: i64 = row.try_get("pos")?;
+            let rows: Vec<(i64, Stored)> = on!(&mut self.tx, c => {
+                let mut query = sqlx::query(&sql);
+                for &i in batch {
+                    let obs = &part[i];
+                    query = query
+                        .bind(i as i64)
+                        .bind(obs.region.as_str())
+                        .bind(obs.indicator.as_str())
+                        .bind(obs.period().to_string())
+                        .bind(breakdowns[i].as_str());
+                }
+                query
+                    .persistent(batch.len() == LOOKUP_KEYS)
+                    .fetch_all(c)
+                    .await?
+                    .iter()
+                    .map(|row| Ok((row.try_get("pos")?, stored!(row))))
+                    .collect::<Result<_>>()?
+            });
+            for (pos, value) in rows {
                 let slot = usize::try_from(pos)
                     .ok()
                     .and_then(|p| found.get_mut(p))
@@ -695,7 +730,7 @@ impl Recording {
                         column: "pos",
                         value: pos.to_string(),
                     })?;
-                *slot = Some(stored(&row)?);
+                *slot = Some(value);
             }
         }
         Ok(found)
@@ -784,164 +819,25 @@ impl Recording {
         }
         self.write_source().await?;
         for ids in superseded.chunks(UPDATE_IDS) {
-            let list = match self.backend {
-                Backend::Sqlite => vec!["?".to_owned(); ids.len()],
-                Backend::Postgres => (1..=ids.len()).map(|i| format!("${i}")).collect(),
-            };
             let sql = format!(
                 "UPDATE observation SET is_current = 0 WHERE id IN ({})",
-                list.join(", ")
-            );
-            let mut query = sqlx::query(&sql);
-            for id in ids {
-                query = query.bind(*id);
-            }
-            query
-                .persistent(ids.len() == UPDATE_IDS)
-                .execute(&mut *self.tx)
-                .await?;
-        }
-        // Values and ratios bind no NULL float and so can stay prepared; other shapes are not
-        // kept prepared (sqlx's Any driver types a NULL f64 as float4 for PostgreSQL, and a
-        // statement prepared with that type refuses the next non-NULL f64).
-        // Rows that share their series, status, Datenstand and currency (most rows of a file) are
-        // written with those bound once per statement.
-        let mut groups: HashMap<GroupKey, Vec<NewRow>> = HashMap::new();
-        let (mut values, mut ratios, mut others) = (Vec::new(), Vec::new(), Vec::new());
-        for row in inserts {
-            let shape = match (row.obs.value, row.obs.numerator, row.obs.denominator) {
-                (Some(_), None, None) => Shape::Value,
-                (None, Some(_), Some(_)) => Shape::Ratio,
-                _ => Shape::Any,
-            };
-            if shape == Shape::Any {
-                others.push(row);
-                continue;
-            }
-            let key = (
-                row.obs.region.as_str(),
-                row.obs.indicator.as_str(),
-                row.breakdown,
-                row.obs.status,
-                row.obs.datenstand,
-                row.current,
-                shape,
-            );
-            groups.entry(key).or_default().push(row);
-        }
-        // In the order of their ids: the table's rows are appended, not scattered.
-        let mut groups: Vec<(GroupKey, Vec<NewRow>)> = groups.into_iter().collect();
-        groups.sort_by_key(|(_, rows)| rows.first().map(|r| r.id));
-        for (key, rows) in groups {
-            if rows.len() < GROUP_FROM {
-                match key.6 {
-                    Shape::Value => values.extend(rows),
-                    _ => ratios.extend(rows),
+                match self.backend {
+                    Backend::Sqlite => vec!["?"; ids.len()].join(", "),
+                    Backend::Postgres => placeholders(1, ids.len()),
                 }
-                continue;
-            }
-            for batch in rows.chunks(GROUP_ROWS) {
-                self.insert_group(key.6, batch).await?;
-            }
+            );
+            on!(&mut self.tx, c => {
+                let mut query = sqlx::query(&sql);
+                for id in ids {
+                    query = query.bind(*id);
+                }
+                query.persistent(ids.len() == UPDATE_IDS).execute(c).await?;
+            });
         }
-        for (shape, rows) in [
-            (Shape::Value, values),
-            (Shape::Ratio, ratios),
-            (Shape::Any, others),
-        ] {
-            for batch in rows.chunks(INSERT_ROWS) {
-                self.insert(shape, batch).await?;
-            }
+        match &mut self.tx {
+            BulkTx::Sqlite(tx) => insert_rows(tx, self.source_seq, inserts).await,
+            BulkTx::Postgres(tx) => copy_rows(tx, self.source_seq, &inserts).await,
         }
-        Ok(())
-    }
-
-    /// Inserts rows that share everything but id, month and value in one statement, binding
-    /// what they share once.
-    async fn insert_group(&mut self, shape: Shape, batch: &[NewRow<'_>]) -> Result<()> {
-        let Some(first) = batch.first() else {
-            return Ok(());
-        };
-        let (columns, picked, width) = match shape {
-            Shape::Ratio => ("numerator, denominator", "column3, column4", 4),
-            _ => ("value", "column3", 3),
-        };
-        let shared = match self.backend {
-            Backend::Sqlite => "?, ?, ?, ?, ?, ?, ?".to_owned(),
-            Backend::Postgres => (1..=7)
-                .map(|i| format!("${i}"))
-                .collect::<Vec<_>>()
-                .join(", "),
-        };
-        let sql = format!(
-            "INSERT INTO observation (region_id, indicator_code, breakdown, status, datenstand,
-                 source_seq, is_current, id, period, {columns})
-             SELECT {shared}, column1, column2, {picked} FROM (VALUES {}) AS v",
-            marks_from(self.backend, 8, batch.len(), width)
-        );
-        let obs = first.obs;
-        let mut query = sqlx::query(&sql)
-            .bind(obs.region.as_str())
-            .bind(obs.indicator.as_str())
-            .bind(first.breakdown)
-            .bind(obs.status.as_str())
-            .bind(obs.datenstand.to_string())
-            .bind(self.source_seq)
-            .bind(i64::from(first.current));
-        for row in batch {
-            query = query.bind(row.id).bind(row.obs.period().to_string());
-            query = match shape {
-                Shape::Ratio => query.bind(row.obs.numerator).bind(row.obs.denominator),
-                _ => query.bind(row.obs.value),
-            };
-        }
-        query
-            .persistent(batch.len() == GROUP_ROWS)
-            .execute(&mut *self.tx)
-            .await?;
-        Ok(())
-    }
-
-    /// Inserts rows of one shape in one statement.
-    async fn insert(&mut self, shape: Shape, batch: &[NewRow<'_>]) -> Result<()> {
-        let (columns, width) = match shape {
-            Shape::Value => ("value", 10),
-            Shape::Ratio => ("numerator, denominator", 11),
-            Shape::Any => ("value, numerator, denominator", 12),
-        };
-        let sql = format!(
-            "INSERT INTO observation (id, region_id, indicator_code, period, breakdown,
-                 status, datenstand, source_seq, is_current, {columns})
-             VALUES {}",
-            marks(self.backend, batch.len(), width)
-        );
-        let mut query = sqlx::query(&sql);
-        for row in batch {
-            let obs = row.obs;
-            query = query
-                .bind(row.id)
-                .bind(obs.region.as_str())
-                .bind(obs.indicator.as_str())
-                .bind(obs.period().to_string())
-                .bind(row.breakdown)
-                .bind(obs.status.as_str())
-                .bind(obs.datenstand.to_string())
-                .bind(self.source_seq)
-                .bind(i64::from(row.current));
-            query = match shape {
-                Shape::Value => query.bind(obs.value),
-                Shape::Ratio => query.bind(obs.numerator).bind(obs.denominator),
-                Shape::Any => query
-                    .bind(obs.value)
-                    .bind(obs.numerator)
-                    .bind(obs.denominator),
-            };
-        }
-        query
-            .persistent(shape != Shape::Any && batch.len() == INSERT_ROWS)
-            .execute(&mut *self.tx)
-            .await?;
-        Ok(())
     }
 
     /// The change record of `obs`'s series.
@@ -966,20 +862,22 @@ impl Recording {
         if self.source_used {
             return Ok(());
         }
-        sqlx::query(
-            "INSERT INTO source (id, kind, label, detail, file_name, sha256, recorded_at, seq)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-        )
-        .bind(&self.source_id)
-        .bind(self.source.kind.as_str())
-        .bind(&self.source.label)
-        .bind(&self.source.detail)
-        .bind(self.source.file_name.as_deref())
-        .bind(self.source.sha256.as_deref())
-        .bind(&self.ts)
-        .bind(self.source_seq)
-        .execute(&mut *self.tx)
-        .await?;
+        on!(&mut self.tx, c => {
+            sqlx::query(
+                "INSERT INTO source (id, kind, label, detail, file_name, sha256, recorded_at, seq)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            )
+            .bind(&self.source_id)
+            .bind(self.source.kind.as_str())
+            .bind(&self.source.label)
+            .bind(&self.source.detail)
+            .bind(self.source.file_name.as_deref())
+            .bind(self.source.sha256.as_deref())
+            .bind(&self.ts)
+            .bind(self.source_seq)
+            .execute(c)
+            .await?;
+        });
         self.source_used = true;
         Ok(())
     }
@@ -999,25 +897,27 @@ impl Recording {
              WHERE indicator_code IN ({})",
             placeholders(1, indicators.len())
         );
-        let mut query = sqlx::query(&sql);
-        for code in &indicators {
-            query = query.bind(*code);
-        }
-        let kept: HashMap<(String, String, String), String> = query
-            .fetch_all(&mut *self.tx)
-            .await?
-            .iter()
-            .map(|r| {
-                Ok((
-                    (
-                        r.try_get("region_id")?,
-                        r.try_get("indicator_code")?,
-                        r.try_get("period")?,
-                    ),
-                    r.try_get("message")?,
-                ))
-            })
-            .collect::<Result<_>>()?;
+        let kept: HashMap<(String, String, String), String> = on!(&mut self.tx, c => {
+            let mut query = sqlx::query(&sql);
+            for code in &indicators {
+                query = query.bind(*code);
+            }
+            query
+                .fetch_all(c)
+                .await?
+                .iter()
+                .map(|r| {
+                    Ok((
+                        (
+                            r.try_get("region_id")?,
+                            r.try_get("indicator_code")?,
+                            r.try_get("period")?,
+                        ),
+                        r.try_get("message")?,
+                    ))
+                })
+                .collect::<Result<_>>()?
+        });
         let mut changed = false;
         for c in checks {
             let key = (
@@ -1031,33 +931,39 @@ impl Recording {
             }
             changed = true;
             if before.is_some() {
-                sqlx::query(
-                    "DELETE FROM value_warning
-                     WHERE region_id = $1 AND indicator_code = $2 AND period = $3",
-                )
-                .bind(&key.0)
-                .bind(&key.1)
-                .bind(&key.2)
-                .execute(&mut *self.tx)
-                .await?;
+                on!(&mut self.tx, c => {
+                    sqlx::query(
+                        "DELETE FROM value_warning
+                         WHERE region_id = $1 AND indicator_code = $2 AND period = $3",
+                    )
+                    .bind(&key.0)
+                    .bind(&key.1)
+                    .bind(&key.2)
+                    .execute(c)
+                    .await?;
+                });
             }
             if let Some(message) = &c.warning {
                 self.write_source().await?;
-                sqlx::query(
-                    "INSERT INTO value_warning (region_id, indicator_code, period, message, source_seq)
-                     VALUES ($1, $2, $3, $4, $5)",
-                )
-                .bind(&key.0)
-                .bind(&key.1)
-                .bind(&key.2)
-                .bind(message)
-                .bind(self.source_seq)
-                .execute(&mut *self.tx)
-                .await?;
+                on!(&mut self.tx, c => {
+                    sqlx::query(
+                        "INSERT INTO value_warning (region_id, indicator_code, period, message, source_seq)
+                         VALUES ($1, $2, $3, $4, $5)",
+                    )
+                    .bind(&key.0)
+                    .bind(&key.1)
+                    .bind(&key.2)
+                    .bind(message)
+                    .bind(self.source_seq)
+                    .execute(c)
+                    .await?;
+                });
             }
         }
         if changed {
-            crate::bump_version(&mut self.tx).await?;
+            on!(&mut self.tx, c => {
+                sqlx::query(BUMP_VERSION).execute(c).await?;
+            });
         }
         Ok(())
     }
@@ -1087,11 +993,13 @@ impl Recording {
     pub async fn commit(mut self) -> Result<RecordOutcome> {
         if self.source_used {
             // The source row was written with the first change; complete it.
-            sqlx::query("UPDATE source SET sha256 = $1 WHERE id = $2")
-                .bind(self.source.sha256.as_deref())
-                .bind(&self.source_id)
-                .execute(&mut *self.tx)
-                .await?;
+            on!(&mut self.tx, c => {
+                sqlx::query("UPDATE source SET sha256 = $1 WHERE id = $2")
+                    .bind(self.source.sha256.as_deref())
+                    .bind(&self.source_id)
+                    .execute(c)
+                    .await?;
+            });
             let mut changes: Vec<((String, String), SeriesChange)> =
                 std::mem::take(&mut self.changes)
                     .into_iter()
@@ -1132,18 +1040,25 @@ impl Recording {
                     "revidiert": revised(|r| r.2),
                     "aelterer_datenstand": c.older,
                 }));
-                record(&mut self.tx, &self.actor, change).await?;
+                let appended: Result<()> = on!(&mut self.tx, c => append!(c, &self.actor, change));
+                appended?;
             }
         }
         self.restore_cache().await;
-        self.tx.commit().await?;
+        match self.tx {
+            BulkTx::Sqlite(tx) => tx.commit().await?,
+            BulkTx::Postgres(tx) => tx.commit().await?,
+        }
         Ok(self.outcome)
     }
 
     /// Throws everything recorded away.
     pub async fn rollback(mut self) -> Result<()> {
         self.restore_cache().await;
-        self.tx.rollback().await?;
+        match self.tx {
+            BulkTx::Sqlite(tx) => tx.rollback().await?,
+            BulkTx::Postgres(tx) => tx.rollback().await?,
+        }
         Ok(())
     }
 
@@ -1151,8 +1066,230 @@ impl Recording {
     /// transaction ends: pages changed by it stay cached until the commit writes them. A failure
     /// here changes no data and is not worth failing an import for.
     async fn restore_cache(&mut self) {
-        if self.backend == Backend::Sqlite {
-            let _ = sqlx::query(NORMAL_CACHE).execute(&mut *self.tx).await;
+        if let BulkTx::Sqlite(tx) = &mut self.tx {
+            let _ = sqlx::query(NORMAL_CACHE).execute(&mut **tx).await;
+        }
+    }
+}
+
+/// Writes new rows on SQLite in multi-row statements. Rows that share their series, status,
+/// Datenstand and currency (most rows of a file) are written with those bound once per
+/// statement; the rest by shape, so that no statement binds a column it does not fill.
+async fn insert_rows(
+    conn: &mut sqlx::SqliteConnection,
+    source_seq: i64,
+    inserts: Vec<NewRow<'_>>,
+) -> Result<()> {
+    let mut groups: HashMap<GroupKey, Vec<NewRow>> = HashMap::new();
+    let (mut values, mut ratios, mut others) = (Vec::new(), Vec::new(), Vec::new());
+    for row in inserts {
+        let shape = match (row.obs.value, row.obs.numerator, row.obs.denominator) {
+            (Some(_), None, None) => Shape::Value,
+            (None, Some(_), Some(_)) => Shape::Ratio,
+            _ => Shape::Any,
+        };
+        if shape == Shape::Any {
+            others.push(row);
+            continue;
+        }
+        let key = (
+            row.obs.region.as_str(),
+            row.obs.indicator.as_str(),
+            row.breakdown,
+            row.obs.status,
+            row.obs.datenstand,
+            row.current,
+            shape,
+        );
+        groups.entry(key).or_default().push(row);
+    }
+    // In the order of their ids: the table's rows are appended, not scattered.
+    let mut groups: Vec<(GroupKey, Vec<NewRow>)> = groups.into_iter().collect();
+    groups.sort_by_key(|(_, rows)| rows.first().map(|r| r.id));
+    for (key, rows) in groups {
+        if rows.len() < GROUP_FROM {
+            match key.6 {
+                Shape::Value => values.extend(rows),
+                _ => ratios.extend(rows),
+            }
+            continue;
+        }
+        for batch in rows.chunks(GROUP_ROWS) {
+            insert_group(&mut *conn, source_seq, key.6, batch).await?;
+        }
+    }
+    for (shape, rows) in [
+        (Shape::Value, values),
+        (Shape::Ratio, ratios),
+        (Shape::Any, others),
+    ] {
+        for batch in rows.chunks(INSERT_ROWS) {
+            insert(&mut *conn, source_seq, shape, batch).await?;
+        }
+    }
+    Ok(())
+}
+
+/// Inserts rows that share everything but id, month and value in one statement, binding what
+/// they share once.
+async fn insert_group(
+    conn: &mut sqlx::SqliteConnection,
+    source_seq: i64,
+    shape: Shape,
+    batch: &[NewRow<'_>],
+) -> Result<()> {
+    let Some(first) = batch.first() else {
+        return Ok(());
+    };
+    let (columns, picked, width) = match shape {
+        Shape::Ratio => ("numerator, denominator", "column3, column4", 4),
+        _ => ("value", "column3", 3),
+    };
+    let sql = format!(
+        "INSERT INTO observation (region_id, indicator_code, breakdown, status, datenstand,
+             source_seq, is_current, id, period, {columns})
+         SELECT ?, ?, ?, ?, ?, ?, ?, column1, column2, {picked} FROM (VALUES {}) AS v",
+        marks(Backend::Sqlite, batch.len(), width)
+    );
+    let obs = first.obs;
+    let mut query = sqlx::query(&sql)
+        .bind(obs.region.as_str())
+        .bind(obs.indicator.as_str())
+        .bind(first.breakdown)
+        .bind(obs.status.as_str())
+        .bind(obs.datenstand.to_string())
+        .bind(source_seq)
+        .bind(i64::from(first.current));
+    for row in batch {
+        query = query.bind(row.id).bind(row.obs.period().to_string());
+        query = match shape {
+            Shape::Ratio => query.bind(row.obs.numerator).bind(row.obs.denominator),
+            _ => query.bind(row.obs.value),
+        };
+    }
+    query
+        .persistent(batch.len() == GROUP_ROWS)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Inserts rows of one shape in one statement.
+async fn insert(
+    conn: &mut sqlx::SqliteConnection,
+    source_seq: i64,
+    shape: Shape,
+    batch: &[NewRow<'_>],
+) -> Result<()> {
+    let (columns, width) = match shape {
+        Shape::Value => ("value", 10),
+        Shape::Ratio => ("numerator, denominator", 11),
+        Shape::Any => ("value, numerator, denominator", 12),
+    };
+    let sql = format!(
+        "INSERT INTO observation (id, region_id, indicator_code, period, breakdown,
+             status, datenstand, source_seq, is_current, {columns})
+         VALUES {}",
+        marks(Backend::Sqlite, batch.len(), width)
+    );
+    let mut query = sqlx::query(&sql);
+    for row in batch {
+        let obs = row.obs;
+        query = query
+            .bind(row.id)
+            .bind(obs.region.as_str())
+            .bind(obs.indicator.as_str())
+            .bind(obs.period().to_string())
+            .bind(row.breakdown)
+            .bind(obs.status.as_str())
+            .bind(obs.datenstand.to_string())
+            .bind(source_seq)
+            .bind(i64::from(row.current));
+        query = match shape {
+            Shape::Value => query.bind(obs.value),
+            Shape::Ratio => query.bind(obs.numerator).bind(obs.denominator),
+            Shape::Any => query
+                .bind(obs.value)
+                .bind(obs.numerator)
+                .bind(obs.denominator),
+        };
+    }
+    query
+        .persistent(batch.len() == INSERT_ROWS)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// The bytes of COPY data sent at a time.
+const COPY_BUFFER: usize = 1 << 20;
+
+/// Writes new rows on PostgreSQL with `COPY … FROM STDIN` in text format: one stream per part,
+/// which the server reads without a statement, a parse or a plan per row.
+async fn copy_rows(
+    conn: &mut sqlx::PgConnection,
+    source_seq: i64,
+    rows: &[NewRow<'_>],
+) -> Result<()> {
+    use std::io::Write;
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let mut copy = conn
+        .copy_in_raw(
+            "COPY observation (id, region_id, indicator_code, period, breakdown, status,
+                 datenstand, source_seq, is_current, value, numerator, denominator) FROM STDIN",
+        )
+        .await?;
+    let mut buf = Vec::with_capacity(COPY_BUFFER + 1024);
+    for row in rows {
+        let obs = row.obs;
+        write!(buf, "{}\t", row.id).expect("writing to memory");
+        for text in [
+            obs.region.as_str(),
+            obs.indicator.as_str(),
+            &obs.period().to_string(),
+            row.breakdown,
+            obs.status.as_str(),
+            &obs.datenstand.to_string(),
+        ] {
+            copy_text(&mut buf, text);
+            buf.push(b'\t');
+        }
+        write!(buf, "{source_seq}\t{}", i64::from(row.current)).expect("writing to memory");
+        for number in [obs.value, obs.numerator, obs.denominator] {
+            match number {
+                // Rust writes the shortest digits that read back as the same f64.
+                Some(v) => write!(buf, "\t{v}").expect("writing to memory"),
+                None => buf.extend_from_slice(b"\t\\N"),
+            }
+        }
+        buf.push(b'\n');
+        if buf.len() >= COPY_BUFFER {
+            copy.send(std::mem::replace(
+                &mut buf,
+                Vec::with_capacity(COPY_BUFFER + 1024),
+            ))
+            .await?;
+        }
+    }
+    if !buf.is_empty() {
+        copy.send(buf).await?;
+    }
+    copy.finish().await?;
+    Ok(())
+}
+
+/// `text` as a field of COPY's text format: backslash, tab, newline and carriage return
+/// escaped.
+fn copy_text(buf: &mut Vec<u8>, text: &str) {
+    for b in text.bytes() {
+        match b {
+            b'\\' => buf.extend_from_slice(b"\\\\"),
+            b'\t' => buf.extend_from_slice(b"\\t"),
+            b'\n' => buf.extend_from_slice(b"\\n"),
+            b'\r' => buf.extend_from_slice(b"\\r"),
+            _ => buf.push(b),
         }
     }
 }
