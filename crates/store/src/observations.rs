@@ -1372,3 +1372,18 @@ fn current_value_from_row(region: &RegionId, r: &sqlx::any::AnyRow) -> Result<Cu
         source_label: r.try_get("source_label")?,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::copy_text;
+
+    #[test]
+    fn copy_fields_escape_what_the_text_format_reads_as_structure() {
+        let mut buf = Vec::new();
+        copy_text(&mut buf, "a\tb\\c\nd\re\u{e4}");
+        assert_eq!(buf, "a\\tb\\\\c\\nd\\re\u{e4}".as_bytes());
+        let mut plain = Vec::new();
+        copy_text(&mut plain, "haushalt=2");
+        assert_eq!(plain, b"haushalt=2");
+    }
+}
