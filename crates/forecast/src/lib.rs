@@ -25,7 +25,10 @@ use augurs_ets::trend::AutoETSTrendModel;
 use augurs_mstl::MSTLModel;
 use zielwerk_domain::{Accumulation, Direction, YearMonth};
 
+pub mod choice;
+pub mod evaluate;
 pub mod fits;
+pub mod rules;
 pub use fits::{Pins, pinning};
 
 /// The interval level shown everywhere.

@@ -459,23 +459,42 @@ fn backtest_reports_accuracy_against_baselines_and_coverage() {
     let db = db.as_str();
     let (ok, out, err) = run(&["backtest", "--db", db]);
     assert!(ok, "{err}");
-    assert!(out.starts_with("JC "), "{out}");
-    assert!(out.contains("MAPE Modell") && out.contains("Abdeck. 80"));
-    // Both Jobcenter, each goal indicator once, and an average line.
-    assert!(out.contains("t36402   KDU_JE_BG"), "{out}");
-    assert!(out.contains("t73906   BG"), "{out}");
-    let average = out.lines().last().unwrap();
-    assert!(average.contains("Durchschnitt"), "{average}");
-    let coverage: f64 = average
-        .trim_end()
-        .trim_end_matches('%')
-        .split_whitespace()
-        .last()
-        .unwrap()
-        .replace(',', ".")
-        .parse()
-        .unwrap();
-    assert!((50.0..=100.0).contains(&coverage), "{average}");
+    // Each agreement's monthly series and INKAR's yearly series of all Kreise, each group with
+    // the MASE of every candidate, of the chosen method, its coverage and its calibration.
+    for group in [
+        "Jobcenter Regensburg 2026: 4 Reihen",
+        "ME-aktiv 2022: 14 Reihen",
+        "INKAR: Unterkunft je BG, 400 Kreise, jährlich: 400 Reihen",
+        "INKAR: SGB-II-Quote, 400 Kreise, jährlich: 400 Reihen",
+    ] {
+        assert!(out.contains(group), "{group}\n{out}");
+    }
+    for line in [
+        "Saisonnaiv",
+        "Comb",
+        "Theta",
+        "MSTL+ETS",
+        "gewählt (Kombination) je Reihe",
+    ] {
+        assert!(out.contains(line), "{line}\n{out}");
+    }
+    let coverages: Vec<f64> = out
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("80-%-Intervall: Abdeckung "))
+        .map(|l| {
+            l.split(' ')
+                .next()
+                .unwrap()
+                .replace(',', ".")
+                .parse()
+                .unwrap()
+        })
+        .collect();
+    assert_eq!(coverages.len(), 4, "{out}");
+    assert!(
+        coverages.iter().all(|c| (40.0..=100.0).contains(c)),
+        "{coverages:?}"
+    );
 }
 
 /// `n` plausible rows of `code` for t36402: the months January 2023 to October 2026 over and

@@ -1,45 +1,77 @@
-//! `zielwerk backtest`: the forecasts checked against what came.
+//! `zielwerk backtest`: the forecasts checked against what came, per group of series.
 
 use anyhow::Result;
+use zielwerk_domain::format::number;
+use zielwerk_domain::{Accumulation, IndicatorCode, PeriodKind, Target, YearMonth};
+use zielwerk_forecast::choice::Candidate;
+use zielwerk_forecast::evaluate::{self, GroupScore, STATEMENTS, SeriesScore};
+use zielwerk_forecast::rules::Rule;
 use zielwerk_store::Store;
 
 use super::{DbArg, open};
 
-/// Prüft die Prognosen rückblickend: für jede Kennzahl mit Ziel die mittlere absolute
-/// prozentuale Abweichung (MAPE) des Modells und zweier einfacher Verfahren, und wie oft der
-/// wahre Wert im 80-%-Intervall lag.
+/// Prüft die Prognoseverfahren rückblickend: von jedem Zeitpunkt einer Reihe aus wird das
+/// Verfahren nur mit den Werten davor gewählt und seine Prognose mit dem verglichen, was kam,
+/// neben allen anderen Verfahren (die Seiten und Berichte prognostizieren noch mit MSTL+ETS). Gruppen: jede Vereinbarung (ihre Monatsreihen) und die Jahreswerte aller
+/// Kreise aus INKAR (Leistungen für Unterkunft je Bedarfsgemeinschaft, SGB-II-Quote).
 #[derive(clap::Args)]
 pub struct Args {
-    /// Prognosen bis zu so vielen Monaten voraus.
+    /// Monatsreihen: Prognosen bis zu so vielen Monaten voraus.
     #[arg(long, default_value_t = 12)]
     horizon: usize,
-    /// Mindestzahl an Monaten vor dem ersten Prognosezeitpunkt.
+    /// Monatsreihen: Mindestzahl an Monaten vor dem ersten Prognosezeitpunkt.
     #[arg(long, default_value_t = 12)]
     min_train: usize,
+    /// Jahresreihen: Prognosen bis zu so vielen Jahren voraus.
+    #[arg(long, default_value_t = 3)]
+    years: usize,
+    /// Jahresreihen: Mindestzahl an Jahren vor dem ersten Prognosezeitpunkt.
+    #[arg(long, default_value_t = 6)]
+    min_years: usize,
     #[command(flatten)]
     db: DbArg,
 }
 
 pub async fn run(a: Args) -> Result<()> {
     let store = open(&a.db.db).await?;
-    backtest(&store, a.horizon, a.min_train).await
+    let mut groups: Vec<(String, GroupScore)> = Vec::new();
+    for (name, series) in agreement_series(&store).await? {
+        let scores: Vec<SeriesScore> = series
+            .iter()
+            .filter_map(|y| evaluate::series(y, 12, a.horizon, a.min_train))
+            .collect();
+        if let Some(g) = evaluate::group(&scores) {
+            groups.push((name, g));
+        }
+    }
+    for (code, name) in [
+        (
+            "D_UNTERKUNFT_LSTG",
+            "INKAR: Unterkunft je BG, 400 Kreise, jährlich",
+        ),
+        ("Q_SGBII", "INKAR: SGB-II-Quote, 400 Kreise, jährlich"),
+    ] {
+        let series = yearly_series(&store, code).await?;
+        let scores: Vec<SeriesScore> = series
+            .iter()
+            .filter_map(|y| evaluate::series(y, 1, a.years, a.min_years))
+            .collect();
+        if let Some(g) = evaluate::group(&scores) {
+            groups.push((name.to_owned(), g));
+        }
+    }
+    if groups.is_empty() {
+        say!("Keine Reihe ist lang genug für einen Rückblick.");
+    }
+    for (name, g) in &groups {
+        print_group(name, g);
+    }
+    Ok(())
 }
 
-async fn backtest(store: &Store, horizon: usize, min_train: usize) -> Result<()> {
-    use zielwerk_domain::format::number;
-    use zielwerk_domain::{Accumulation, Target};
-    say!(
-        "{:<8} {:<44} {:>9} {:>11} {:>11} {:>11} {:>10}  Verfahren",
-        "JC",
-        "Kennzahl",
-        "Prognosen",
-        "MAPE Modell",
-        "MAPE letzt.",
-        "MAPE Vorj.",
-        "Abdeck. 80"
-    );
-    let (mut sum_model, mut sum_naive, mut sum_seasonal, mut sum_cov, mut rows) =
-        (0.0, 0.0, 0.0, 0.0, 0);
+/// Per agreement, its goals' monthly series (flows as 12-month sums), each indicator once.
+async fn agreement_series(store: &Store) -> Result<Vec<(String, Vec<Vec<f64>>)>> {
+    let mut out = Vec::new();
     for summary in store.agreements().await? {
         let Some(a) = store.agreement(&summary.key).await? else {
             continue;
@@ -54,84 +86,141 @@ async fn backtest(store: &Store, horizon: usize, min_train: usize) -> Result<()>
             zielwerk_engine::default_as_of(&a, observations.iter().map(|o| o.month)),
         );
         let mut seen = std::collections::HashSet::new();
+        let mut series = Vec::new();
         for g in &state.goals {
             if matches!(g.goal.target, Target::Milestone { .. })
                 || !seen.insert(g.indicator.code.clone())
             {
                 continue;
             }
-            let monthly: Vec<(zielwerk_domain::YearMonth, f64)> =
+            let monthly: Vec<(YearMonth, f64)> =
                 g.series.iter().map(|(m, p)| (*m, p.value)).collect();
-            // The longest gap-free run, as the model would see it.
+            let run = longest_run(&monthly);
+            series.push(match g.indicator.accumulation {
+                Accumulation::Stock => run,
+                Accumulation::Flow => zielwerk_forecast::rolling_sums(&run),
+            });
+        }
+        out.push((format!("{} {}", a.jobcenter.name, a.year), series));
+    }
+    Ok(out)
+}
+
+/// The longest gap-free run of months, as the model would see it.
+fn longest_run(monthly: &[(YearMonth, f64)]) -> Vec<f64> {
+    let mut run: Vec<f64> = Vec::new();
+    let mut best: Vec<f64> = Vec::new();
+    let mut prev: Option<YearMonth> = None;
+    for (m, v) in monthly {
+        if prev.is_some_and(|p| p.months_until(*m) != 1) {
+            run.clear();
+        }
+        run.push(*v);
+        if run.len() > best.len() {
+            best = run.clone();
+        }
+        prev = Some(*m);
+    }
+    best
+}
+
+/// The yearly values of `code` of every Kreis, each Kreis's longest gap-free run of years.
+async fn yearly_series(store: &Store, code: &str) -> Result<Vec<Vec<f64>>> {
+    let code: IndicatorCode = code.parse()?;
+    let values = store.values_across(&[&code], PeriodKind::Year, &[]).await?;
+    let mut by_region: std::collections::BTreeMap<String, Vec<(i32, f64)>> = Default::default();
+    for v in values {
+        if v.region.kind() == zielwerk_domain::RegionKind::Kreis {
+            by_region
+                .entry(v.region.to_string())
+                .or_default()
+                .push((v.period.end.year(), v.value));
+        }
+    }
+    Ok(by_region
+        .into_values()
+        .map(|mut years| {
+            years.sort_by_key(|(y, _)| *y);
             let mut run: Vec<f64> = Vec::new();
             let mut best: Vec<f64> = Vec::new();
-            let mut prev: Option<zielwerk_domain::YearMonth> = None;
-            for (m, v) in &monthly {
-                if prev.is_some_and(|p| p.months_until(*m) != 1) {
+            let mut prev: Option<i32> = None;
+            for (y, v) in years {
+                if prev.is_some_and(|p| y != p + 1) {
                     run.clear();
                 }
-                run.push(*v);
+                run.push(v);
                 if run.len() > best.len() {
                     best = run.clone();
                 }
-                prev = Some(*m);
+                prev = Some(y);
             }
-            let series = match g.indicator.accumulation {
-                Accumulation::Stock => best,
-                Accumulation::Flow => zielwerk_forecast::rolling_sums(&best),
-            };
-            let Some(bt) = zielwerk_forecast::backtest(&series, min_train, horizon) else {
-                say!(
-                    "{:<8} {:<44} zu kurz für einen Rückblick ({} Monate)",
-                    a.jobcenter.ba_id,
-                    g.indicator.code,
-                    series.len()
-                );
-                continue;
-            };
-            rows += 1;
-            sum_model += bt.mape_model;
-            sum_naive += bt.mape_naive;
-            sum_seasonal += bt.mape_seasonal;
-            sum_cov += bt.coverage;
-            let name: String = format!(
-                "{} {}",
-                g.indicator.code,
-                if g.indicator.accumulation == Accumulation::Flow {
-                    "(Jahressumme)"
-                } else {
-                    ""
-                }
-            );
+            best
+        })
+        .collect())
+}
+
+fn print_group(name: &str, g: &GroupScore) {
+    say!("");
+    say!(
+        "{name}: {} {}, {} verglichene Prognosen",
+        g.series,
+        if g.series == 1 { "Reihe" } else { "Reihen" },
+        g.forecasts
+    );
+    say!("  {:<34} {:>8}", "Verfahren", "MASE");
+    for (c, m) in &g.mase {
+        say!("  {:<34} {:>8}", c.short(), number(*m, 3));
+    }
+    say!(
+        "  {:<34} {:>8}   (gegen den letzten Wert skaliert: {})",
+        "gewählt (Kombination) je Reihe",
+        number(g.chosen, 3),
+        number(g.chosen_vs_naive, 3)
+    );
+    let naive: Vec<Candidate> = Rule::NAIVE.into_iter().map(Candidate::Rule).collect();
+    if let (Some((best, bm)), Some((yard, ym))) = (g.best_single(), g.best_of(&naive)) {
+        let against = |m: f64| {
+            let gain = (1.0 - g.chosen / m) * 100.0;
+            if gain >= 0.0 {
+                format!("{} % besser", number(gain, 1))
+            } else {
+                format!("{} % schlechter", number(-gain, 1))
+            }
+        };
+        say!(
+            "  gewählt gegen das beste einzelne Verfahren ({}): {}; gegen die beste einfache Regel ({}): {}",
+            best.short(),
+            against(bm),
+            yard.short(),
+            against(ym)
+        );
+    }
+    say!(
+        "  80-%-Intervall: Abdeckung {} %, mittlere Breite {} Skaleneinheiten",
+        number(g.coverage * 100.0, 1),
+        number(g.width, 2)
+    );
+    if let Some(sure) = g.sure_statements() {
+        say!(
+            "  Aussagen „mindestens 80 % wahrscheinlich“: {} % trafen ein",
+            number(sure * 100.0, 1)
+        );
+    }
+    say!("  Kalibrierung (angegebene Wahrscheinlichkeit → eingetroffen):");
+    for ((p, _), (made, came)) in STATEMENTS.iter().zip(&g.statements) {
+        if *made > 0 {
             say!(
-                "{:<8} {:<44} {:>9} {:>10} % {:>9} % {:>9} % {:>8} %  {}",
-                a.jobcenter.ba_id,
-                name.trim_end(),
-                bt.forecasts,
-                number(bt.mape_model, 2),
-                number(bt.mape_naive, 2),
-                number(bt.mape_seasonal, 2),
-                number(bt.coverage * 100.0, 0),
-                if bt.seasonal_fits > 0 {
-                    "MSTL+ETS / ETS"
-                } else {
-                    "ETS"
-                }
+                "    {:>3} % → {:>5} % ({} Aussagen)",
+                number(p * 100.0, 0),
+                number(*came as f64 / *made as f64 * 100.0, 1),
+                made
             );
         }
     }
-    if rows > 0 {
-        let n = f64::from(rows);
-        say!(
-            "{:<8} {:<44} {:>9} {:>10} % {:>9} % {:>9} % {:>8} %",
-            "",
-            "Durchschnitt",
-            rows,
-            number(sum_model / n, 2),
-            number(sum_naive / n, 2),
-            number(sum_seasonal / n, 2),
-            number(sum_cov / n * 100.0, 0)
-        );
-    }
-    Ok(())
+    let chosen: Vec<String> = g
+        .chosen_counts
+        .iter()
+        .map(|(c, k)| format!("{} {k}", c.short()))
+        .collect();
+    say!("  bestes Verfahren der Kombination: {}", chosen.join(", "));
 }

@@ -1,0 +1,363 @@
+//! The method of a series chosen by evidence: every candidate is forecast from each of the
+//! series' own recent origins (rolling origin), scored by MASE, and the best one forecasts; its
+//! interval is the spread of its own past errors at each horizon (split conformal).
+//!
+//! MASE (mean absolute scaled error) divides the absolute errors by the mean absolute change
+//! from one season to the next in the history (the in-sample error of seasonal naive), so that
+//! it means the same for a count of 17,000 Bedarfsgemeinschaften and for a quota of 8 %, and
+//! for K1 or K3, whose changes lie around zero where percentages say nothing. Below 1 a method
+//! beats seasonal naive.
+
+use crate::rules::{self, Rule};
+use crate::{LEVEL, Method};
+
+/// A candidate method: a simple rule or today's model (MSTL with ETS, or ETS alone).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Candidate {
+    Rule(Rule),
+    Model,
+}
+
+impl Candidate {
+    /// Every candidate: the rules and the model.
+    pub fn all() -> impl Iterator<Item = Candidate> {
+        Rule::ALL
+            .into_iter()
+            .map(Candidate::Rule)
+            .chain([Candidate::Model])
+    }
+
+    pub fn label_de(self) -> &'static str {
+        match self {
+            Candidate::Rule(r) => r.label_de(),
+            Candidate::Model => {
+                "Zerlegung in Saison und Trend mit exponentieller Glättung (MSTL/ETS)"
+            }
+        }
+    }
+
+    pub fn short(self) -> &'static str {
+        match self {
+            Candidate::Rule(r) => r.short(),
+            Candidate::Model => "MSTL+ETS",
+        }
+    }
+
+    /// The point forecast of `y` for `horizon` periods.
+    pub fn forecast(self, y: &[f64], period: usize, horizon: usize) -> Option<Vec<f64>> {
+        match self {
+            Candidate::Rule(r) => rules::forecast(r, y, period, horizon),
+            // Today's model knows months only.
+            Candidate::Model if period == 12 => crate::predict(y, horizon).ok().map(|p| p.point),
+            Candidate::Model => None,
+        }
+    }
+}
+
+/// Origins of the evaluation inside a series' history, at most.
+pub const ORIGINS: usize = 24;
+/// Fewer scored forecasts than this: the history is too short to choose, the last value is
+/// carried forward.
+pub const MIN_SCORED: usize = 6;
+/// The shortest history an evaluation starts from.
+pub const MIN_TRAIN: usize = 4;
+
+/// Candidates combined at most: the best ones of the evaluation, weighted by the inverse of
+/// their MASE (a combination of a few good methods is steadier than the one that happened to
+/// win on a short history).
+pub const COMBINED: usize = 3;
+
+/// Why a method was chosen: its score and the best yardstick's.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Chosen {
+    /// The candidates combined, best first, with their weights (summing to 1).
+    pub members: Vec<(Candidate, f64)>,
+    /// The combination's MASE over the evaluation; `None` when the history was too short to
+    /// score.
+    pub mase: Option<f64>,
+    /// The best of the rules that need no fitting (seasonal naive, last value, drift) and its
+    /// MASE.
+    pub yardstick: Option<(Candidate, f64)>,
+    /// Forecasts scored per candidate.
+    pub scored: usize,
+    /// Values of history used.
+    pub history: usize,
+    /// Absolute errors of the combination by horizon (index h − 1), for the interval.
+    errors: Vec<Vec<f64>>,
+}
+
+impl Chosen {
+    /// The best candidate of the combination.
+    pub fn lead(&self) -> Candidate {
+        self.members[0].0
+    }
+
+    /// The German sentence the goal page and every document show.
+    pub fn sentence_de(&self, unit_de: &str) -> String {
+        use zielwerk_domain::format::number;
+        let names: Vec<String> = self
+            .members
+            .iter()
+            .map(|(c, w)| format!("{} ({} %)", c.label_de(), number(w * 100.0, 0)))
+            .collect();
+        let method = match names.as_slice() {
+            [one] => one.clone(),
+            [init @ .., last] => format!("Mittel aus {} und {last}", init.join(", ")),
+            [] => String::new(),
+        };
+        match (self.mase, self.yardstick) {
+            (Some(m), Some((y, ym))) => format!(
+                "Prognoseverfahren: {method}, gewählt, weil diese Verfahren in {} rückblickenden Prognosen aus den letzten {} {unit_de} dieser Reihe am genauesten waren (MASE {}; bestes einfaches Verfahren, {}: {}).",
+                self.scored,
+                self.history,
+                number(m, 2),
+                y.label_de(),
+                number(ym, 2)
+            ),
+            _ => format!(
+                "Prognoseverfahren: {}, weil die Reihe mit {} {unit_de} zu kurz ist, um Verfahren rückblickend zu vergleichen.",
+                self.lead().label_de(),
+                self.history
+            ),
+        }
+    }
+
+    /// The combination's forecast of `y`.
+    fn forecast(&self, y: &[f64], period: usize, horizon: usize) -> Option<Vec<f64>> {
+        let mut out = vec![0.0; horizon];
+        for (c, w) in &self.members {
+            let f = c.forecast(y, period, horizon)?;
+            for h in 0..horizon {
+                out[h] += w * f[h];
+            }
+        }
+        Some(out)
+    }
+}
+
+/// The mean absolute change from one season to the next (from one value to the next when the
+/// history is shorter than two seasons): the scale of MASE. Zero for a constant series.
+pub fn scale(y: &[f64], period: usize) -> f64 {
+    let m = if y.len() > period { period } else { 1 };
+    if y.len() <= m {
+        return 0.0;
+    }
+    let sum: f64 = (m..y.len()).map(|t| (y[t] - y[t - m]).abs()).sum();
+    sum / (y.len() - m) as f64
+}
+
+/// Chooses the method for forecasting `horizon` periods after `y` (`period` per season).
+pub fn choose(y: &[f64], period: usize, horizon: usize) -> Chosen {
+    let n = y.len();
+    let s = scale(y, period);
+    let first = n.saturating_sub(ORIGINS).max(MIN_TRAIN);
+    let candidates: Vec<Candidate> = Candidate::all().collect();
+    // Each candidate's forecast from each origin (None where it cannot forecast).
+    let origins: Vec<usize> = (first..n).collect();
+    let paths: Vec<Vec<Option<Vec<f64>>>> = candidates
+        .iter()
+        .map(|c| {
+            origins
+                .iter()
+                .map(|&o| c.forecast(&y[..o], period, horizon.min(n - o)))
+                .collect()
+        })
+        .collect();
+    let scored = |i: usize| -> Option<f64> {
+        let mut sum = 0.0;
+        for (k, &o) in origins.iter().enumerate() {
+            let f = paths[i][k].as_ref()?;
+            sum += f
+                .iter()
+                .enumerate()
+                .map(|(h, v)| (y[o + h] - v).abs())
+                .sum::<f64>();
+        }
+        Some(sum)
+    };
+    let full: usize = origins.iter().map(|&o| horizon.min(n - o)).sum();
+    let sums: Vec<Option<f64>> = (0..candidates.len()).map(scored).collect();
+    let errors_of = |members: &[(usize, f64)]| -> Vec<Vec<f64>> {
+        let mut errors = vec![Vec::new(); horizon];
+        for (k, &o) in origins.iter().enumerate() {
+            for h in 0..horizon.min(n - o) {
+                let f: Option<f64> = members
+                    .iter()
+                    .map(|(i, w)| paths[*i][k].as_ref().map(|p| w * p[h]))
+                    .sum();
+                if let Some(f) = f {
+                    errors[h].push((y[o + h] - f).abs());
+                }
+            }
+        }
+        errors
+    };
+    let naive = candidates
+        .iter()
+        .position(|c| *c == Candidate::Rule(Rule::Naive))
+        .expect("naive is a candidate");
+    // Only candidates scored on every forecast compete (a rule that needs more history than
+    // the first origins had is not compared on fewer, easier forecasts).
+    if full < MIN_SCORED || s <= 0.0 || sums[naive].is_none() {
+        return Chosen {
+            members: vec![(Candidate::Rule(Rule::Naive), 1.0)],
+            mase: None,
+            yardstick: None,
+            scored: full,
+            history: n,
+            errors: errors_of(&[(naive, 1.0)]),
+        };
+    }
+    let mase = |i: usize| sums[i].map(|sum| sum / full as f64 / s);
+    let mut ranked: Vec<(usize, f64)> = (0..candidates.len())
+        .filter_map(|i| mase(i).map(|m| (i, m)))
+        .collect();
+    ranked.sort_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)));
+    let yardstick = ranked
+        .iter()
+        .find(|(i, _)| matches!(candidates[*i], Candidate::Rule(r) if Rule::NAIVE.contains(&r)))
+        .map(|(i, m)| (candidates[*i], *m));
+    ranked.truncate(COMBINED);
+    // Inverse-MASE weights; a perfect candidate (MASE 0) takes all.
+    let members: Vec<(usize, f64)> = if ranked[0].1 <= 0.0 {
+        vec![(ranked[0].0, 1.0)]
+    } else {
+        let total: f64 = ranked.iter().map(|(_, m)| 1.0 / m).sum();
+        ranked.iter().map(|(i, m)| (*i, 1.0 / m / total)).collect()
+    };
+    let errors = errors_of(&members);
+    let combined: f64 = errors.iter().flatten().sum::<f64>() / full as f64 / s;
+    Chosen {
+        members: members.iter().map(|(i, w)| (candidates[*i], *w)).collect(),
+        mase: Some(combined),
+        yardstick,
+        scored: full,
+        history: n,
+        errors,
+    }
+}
+
+/// A forecast by the chosen method with its 80 % interval.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChosenForecast {
+    pub point: Vec<f64>,
+    pub lower: Vec<f64>,
+    pub upper: Vec<f64>,
+    pub chosen: Chosen,
+}
+
+/// Fewer past errors at a horizon than this: its half-width is carried over from the horizon
+/// before, grown with the square root of the horizon.
+const MIN_ERRORS: usize = 5;
+
+/// Forecasts `horizon` periods after `y` by the chosen method. The interval at horizon h is
+/// ± the 80 % quantile of the method's absolute errors at that horizon in the evaluation, never
+/// narrower than at the horizon before.
+pub fn forecast(y: &[f64], period: usize, horizon: usize) -> Option<ChosenForecast> {
+    let chosen = choose(y, period, horizon);
+    let point = chosen
+        .forecast(y, period, horizon)
+        .or_else(|| rules::forecast(Rule::Naive, y, period, horizon))?;
+    let mut halves: Vec<f64> = Vec::with_capacity(horizon);
+    for h in 0..horizon {
+        let mut e = chosen.errors.get(h).cloned().unwrap_or_default();
+        let own = (e.len() >= MIN_ERRORS).then(|| {
+            e.sort_by(f64::total_cmp);
+            // The finite-sample quantile of split conformal prediction: ⌈(n + 1) · 0.8⌉-th.
+            let idx = (((e.len() + 1) as f64) * LEVEL).ceil() as usize - 1;
+            e[idx.min(e.len() - 1)]
+        });
+        // Without errors of its own a horizon carries the one before, grown with √h.
+        let carried = halves
+            .last()
+            .map(|last| last * ((h + 1) as f64 / h as f64).sqrt());
+        let half = own
+            .or(carried)
+            .unwrap_or_else(|| scale(y, period) * 1.281_551_565_544_600_4);
+        let half = halves.last().map_or(half, |before| half.max(*before));
+        halves.push(half);
+    }
+    Some(ChosenForecast {
+        lower: point.iter().zip(&halves).map(|(p, w)| p - w).collect(),
+        upper: point.iter().zip(&halves).map(|(p, w)| p + w).collect(),
+        point,
+        chosen,
+    })
+}
+
+/// What the model of [`crate::predict`] calls itself, for a chosen model.
+pub fn model_method(y: &[f64]) -> Option<Method> {
+    crate::predict(y, 1).ok().map(|p| p.method)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn a_constant_series_forecasts_itself_with_a_zero_width_interval() {
+        let y = vec![17_400.0; 40];
+        let f = forecast(&y, 12, 12).unwrap();
+        for h in 0..12 {
+            assert_eq!(
+                (f.point[h], f.lower[h], f.upper[h]),
+                (17_400.0, 17_400.0, 17_400.0)
+            );
+        }
+    }
+
+    #[test]
+    fn a_short_history_falls_back_to_the_last_value_and_says_so() {
+        let y = [10.0, 11.0, 12.0, 11.0, 13.0];
+        let c = choose(&y, 12, 3);
+        assert_eq!((c.lead(), c.mase), (Candidate::Rule(Rule::Naive), None));
+        assert!(
+            c.sentence_de("Monaten").contains("zu kurz"),
+            "{}",
+            c.sentence_de("Monaten")
+        );
+    }
+
+    #[test]
+    fn mase_scale_is_the_seasonal_naive_in_sample_error() {
+        let y: Vec<f64> = (0..24)
+            .map(|t| f64::from(t % 12) + f64::from(t / 12) * 2.0)
+            .collect();
+        assert!((scale(&y, 12) - 2.0).abs() < 1e-12);
+        assert!((scale(&[1.0, 3.0, 2.0], 12) - 1.5).abs() < 1e-12);
+    }
+
+    #[test]
+    fn a_trend_is_given_to_a_trend_method() {
+        let y: Vec<f64> = (0..30)
+            .map(|t| 100.0 + 5.0 * f64::from(t) + if t % 2 == 0 { 1.0 } else { -1.0 })
+            .collect();
+        let c = choose(&y, 1, 3);
+        assert!(
+            matches!(
+                c.lead(),
+                Candidate::Rule(Rule::Drift | Rule::Holt | Rule::Damped | Rule::Theta | Rule::Comb)
+            ),
+            "{c:?}"
+        );
+        assert!(c.mase.unwrap() < c.yardstick.unwrap().1 + 1e-9);
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(32))]
+
+        #[test]
+        fn the_interval_contains_the_point_forecast(
+            base in 10.0..10_000.0f64,
+            slope in -5.0..5.0f64,
+            noise in prop::collection::vec(-1.0..1.0f64, 8..30),
+        ) {
+            let y: Vec<f64> = noise.iter().enumerate().map(|(t, e)| base + slope * t as f64 + base * 0.05 * e).collect();
+            let f = forecast(&y, 1, 3).unwrap();
+            for h in 0..3 {
+                prop_assert!(f.lower[h] <= f.point[h] && f.point[h] <= f.upper[h], "{f:?}");
+            }
+        }
+    }
+}
