@@ -95,7 +95,7 @@ async fn agreement_series(store: &Store) -> Result<Vec<(String, Vec<Vec<f64>>)>>
             }
             let monthly: Vec<(YearMonth, f64)> =
                 g.series.iter().map(|(m, p)| (*m, p.value)).collect();
-            let run = longest_run(&monthly);
+            let run = longest_run(&monthly, |a, b| a.months_until(b) == 1);
             series.push(match g.indicator.accumulation {
                 Accumulation::Stock => run,
                 Accumulation::Flow => zielwerk_forecast::rolling_sums(&run),
@@ -106,20 +106,21 @@ async fn agreement_series(store: &Store) -> Result<Vec<(String, Vec<Vec<f64>>)>>
     Ok(out)
 }
 
-/// The longest gap-free run of months, as the model would see it.
-fn longest_run(monthly: &[(YearMonth, f64)]) -> Vec<f64> {
+/// The longest gap-free run of a series of (period, value), oldest first, as the model would
+/// see it; `follows(a, b)` says whether `b` is the period right after `a`.
+fn longest_run<P: Copy>(points: &[(P, f64)], follows: impl Fn(P, P) -> bool) -> Vec<f64> {
     let mut run: Vec<f64> = Vec::new();
     let mut best: Vec<f64> = Vec::new();
-    let mut prev: Option<YearMonth> = None;
-    for (m, v) in monthly {
-        if prev.is_some_and(|p| p.months_until(*m) != 1) {
+    let mut prev: Option<P> = None;
+    for (p, v) in points {
+        if prev.is_some_and(|q| !follows(q, *p)) {
             run.clear();
         }
         run.push(*v);
         if run.len() > best.len() {
             best = run.clone();
         }
-        prev = Some(*m);
+        prev = Some(*p);
     }
     best
 }
@@ -141,20 +142,7 @@ async fn yearly_series(store: &Store, code: &str) -> Result<Vec<Vec<f64>>> {
         .into_values()
         .map(|mut years| {
             years.sort_by_key(|(y, _)| *y);
-            let mut run: Vec<f64> = Vec::new();
-            let mut best: Vec<f64> = Vec::new();
-            let mut prev: Option<i32> = None;
-            for (y, v) in years {
-                if prev.is_some_and(|p| y != p + 1) {
-                    run.clear();
-                }
-                run.push(v);
-                if run.len() > best.len() {
-                    best = run.clone();
-                }
-                prev = Some(y);
-            }
-            best
+            longest_run(&years, |a, b| b == a + 1)
         })
         .collect())
 }
