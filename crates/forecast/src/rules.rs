@@ -65,11 +65,11 @@ impl Rule {
     pub fn short(self) -> &'static str {
         match self {
             Rule::SeasonalNaive => "Saisonnaiv",
-            Rule::Naive => "Letzter",
+            Rule::Naive => "Letzter Wert",
             Rule::Drift => "Drift",
             Rule::Ses => "SES",
             Rule::Holt => "Holt",
-            Rule::Damped => "Gedämpft",
+            Rule::Damped => "Gedämpfter Trend",
             Rule::Comb => "Comb",
             Rule::Theta => "Theta",
         }
