@@ -8,8 +8,8 @@
 //! for K1 or K3, whose changes lie around zero where percentages say nothing. Below 1 a method
 //! beats seasonal naive.
 
+use crate::LEVEL;
 use crate::rules::{self, Rule};
-use crate::{LEVEL, Method};
 
 /// A candidate method: a simple rule or today's model (MSTL with ETS, or ETS alone).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -283,11 +283,6 @@ pub fn forecast(y: &[f64], period: usize, horizon: usize) -> Option<ChosenForeca
         point,
         chosen,
     })
-}
-
-/// What the model of [`crate::predict`] calls itself, for a chosen model.
-pub fn model_method(y: &[f64]) -> Option<Method> {
-    crate::predict(y, 1).ok().map(|p| p.method)
 }
 
 #[cfg(test)]

@@ -177,12 +177,10 @@ impl Bulk {
     fn lazy(backend: Backend, url: &str) -> Result<Self> {
         Ok(match backend {
             Backend::Sqlite => {
-                let connect = sqlx::sqlite::SqliteConnectOptions::from_str(url)?
-                    .foreign_keys(true)
-                    .journal_mode(sqlx::sqlite::SqliteJournalMode::Wal)
-                    .synchronous(sqlx::sqlite::SqliteSynchronous::Normal)
-                    .busy_timeout(std::time::Duration::from_secs(30))
-                    .disable_statement_logging();
+                let connect = SQLITE_PRAGMAS.iter().fold(
+                    sqlx::sqlite::SqliteConnectOptions::from_str(url)?.disable_statement_logging(),
+                    |options, (key, value)| options.pragma(*key, *value),
+                );
                 Bulk::Sqlite(
                     sqlx::pool::PoolOptions::new()
                         .max_connections(BULK_CONNECTIONS)
@@ -228,6 +226,26 @@ pub(crate) enum BulkTx {
     Sqlite(sqlx::Transaction<'static, sqlx::Sqlite>),
     Postgres(sqlx::Transaction<'static, sqlx::Postgres>),
 }
+
+impl BulkTx {
+    pub(crate) fn backend(&self) -> Backend {
+        match self {
+            BulkTx::Sqlite(_) => Backend::Sqlite,
+            BulkTx::Postgres(_) => Backend::Postgres,
+        }
+    }
+}
+
+/// How every SQLite connection is set up, through either driver. Foreign keys are per
+/// connection in SQLite; WAL lets readers run while a writer commits, which the server relies
+/// on; a writer waits up to 30 s for another to finish (imports of a few hundred thousand rows
+/// take that long) before giving up.
+const SQLITE_PRAGMAS: [(&str, &str); 4] = [
+    ("foreign_keys", "ON"),
+    ("journal_mode", "WAL"),
+    ("synchronous", "NORMAL"),
+    ("busy_timeout", "30000"),
+];
 
 /// What a writer on PostgreSQL runs first (see [`Store::begin_write`]).
 const PG_WRITE_LOCK: [&str; 2] = [
@@ -275,17 +293,10 @@ impl Store {
             .after_connect(move |conn, _meta| {
                 Box::pin(async move {
                     if backend == Backend::Sqlite {
-                        // Foreign keys are per connection in SQLite; WAL lets readers run while
-                        // a writer commits, which the server relies on.
-                        for pragma in [
-                            "PRAGMA foreign_keys = ON",
-                            "PRAGMA journal_mode = WAL",
-                            "PRAGMA synchronous = NORMAL",
-                            // A writer waits up to 30 s for another to finish (imports of a
-                            // few hundred thousand rows take that long) before giving up.
-                            "PRAGMA busy_timeout = 30000",
-                        ] {
-                            sqlx::query(pragma).execute(&mut *conn).await?;
+                        for (key, value) in SQLITE_PRAGMAS {
+                            sqlx::query(&format!("PRAGMA {key} = {value}"))
+                                .execute(&mut *conn)
+                                .await?;
                         }
                     }
                     Ok(())

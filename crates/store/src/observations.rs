@@ -133,7 +133,6 @@ impl Store {
         });
         Ok(Recording {
             tx,
-            backend: self.backend,
             source,
             source_id: uuid::Uuid::now_v7().to_string(),
             source_seq,
@@ -403,7 +402,6 @@ impl Store {
 /// with the chunk, not with the database.
 pub struct Recording {
     tx: BulkTx,
-    backend: Backend,
     source: Source,
     source_id: String,
     /// The source's number, which the values refer to; assigned under the write lock.
@@ -515,11 +513,6 @@ struct NewRow<'a> {
 /// mark by comparing names, which takes the square of their number), `($1, $2), ($3, $4)` on
 /// PostgreSQL.
 fn marks(backend: Backend, rows: usize, width: usize) -> String {
-    marks_from(backend, 1, rows, width)
-}
-
-/// [`marks`], numbered from `start` on PostgreSQL (after marks bound before them).
-fn marks_from(backend: Backend, start: usize, rows: usize, width: usize) -> String {
     use std::fmt::Write;
     let mut s = String::with_capacity(rows * width * 6);
     for r in 0..rows {
@@ -534,7 +527,7 @@ fn marks_from(backend: Backend, start: usize, rows: usize, width: usize) -> Stri
             match backend {
                 Backend::Sqlite => s.push('?'),
                 Backend::Postgres => {
-                    let _ = write!(s, "${}", start + r * width + c);
+                    let _ = write!(s, "${}", 1 + r * width + c);
                 }
             }
         }
@@ -700,7 +693,7 @@ impl Recording {
                  FROM k CROSS JOIN observation o
                  WHERE o.region_id = k.region_id AND o.indicator_code = k.indicator_code
                    AND o.period = k.period AND o.breakdown = k.breakdown AND o.is_current = 1",
-                marks(self.backend, batch.len(), 5)
+                marks(self.tx.backend(), batch.len(), 5)
             );
             let rows: Vec<(i64, Stored)> = on!(&mut self.tx, c => {
                 let mut query = sqlx::query(&sql);
@@ -821,7 +814,7 @@ impl Recording {
         for ids in superseded.chunks(UPDATE_IDS) {
             let sql = format!(
                 "UPDATE observation SET is_current = 0 WHERE id IN ({})",
-                match self.backend {
+                match self.tx.backend() {
                     Backend::Sqlite => vec!["?"; ids.len()].join(", "),
                     Backend::Postgres => placeholders(1, ids.len()),
                 }

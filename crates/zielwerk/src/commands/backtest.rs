@@ -36,13 +36,7 @@ pub async fn run(a: Args) -> Result<()> {
     let store = open(&a.db.db).await?;
     let mut groups: Vec<(String, GroupScore)> = Vec::new();
     for (name, series) in agreement_series(&store).await? {
-        let scores: Vec<SeriesScore> = series
-            .iter()
-            .filter_map(|y| evaluate::series(y, 12, a.horizon, a.min_train))
-            .collect();
-        if let Some(g) = evaluate::group(&scores) {
-            groups.push((name, g));
-        }
+        groups.extend(scored(&series, 12, a.horizon, a.min_train).map(|g| (name, g)));
     }
     for (code, name) in [
         (
@@ -52,13 +46,7 @@ pub async fn run(a: Args) -> Result<()> {
         ("Q_SGBII", "INKAR: SGB-II-Quote, 400 Kreise, jährlich"),
     ] {
         let series = yearly_series(&store, code).await?;
-        let scores: Vec<SeriesScore> = series
-            .iter()
-            .filter_map(|y| evaluate::series(y, 1, a.years, a.min_years))
-            .collect();
-        if let Some(g) = evaluate::group(&scores) {
-            groups.push((name.to_owned(), g));
-        }
+        groups.extend(scored(&series, 1, a.years, a.min_years).map(|g| (name.to_owned(), g)));
     }
     if groups.is_empty() {
         say!("Keine Reihe ist lang genug für einen Rückblick.");
@@ -67,6 +55,20 @@ pub async fn run(a: Args) -> Result<()> {
         print_group(name, g);
     }
     Ok(())
+}
+
+/// The backtest of a group of series (`period` per season), if any is long enough.
+fn scored(
+    series: &[Vec<f64>],
+    period: usize,
+    horizon: usize,
+    min_train: usize,
+) -> Option<GroupScore> {
+    let scores: Vec<SeriesScore> = series
+        .iter()
+        .filter_map(|y| evaluate::series(y, period, horizon, min_train))
+        .collect();
+    evaluate::group(&scores)
 }
 
 /// Per agreement, its goals' monthly series (flows as 12-month sums), each indicator once.
