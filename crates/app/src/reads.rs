@@ -125,8 +125,10 @@ pub struct Forecast {
     pub upper: f64,
     /// Probability of reaching the target, 0 to 1.
     pub probability: f64,
-    /// The model, in German; `None` when December is known.
+    /// The method, in a few German words; `None` when December is known.
     pub method: Option<String>,
+    /// Which method and why, in German sentences; `None` when December is known.
+    pub method_reason: Option<String>,
 }
 
 /// One goal at the reporting month.
@@ -164,7 +166,8 @@ pub fn goal_reports(a: &Assessed) -> Vec<GoalReport> {
                     lower: y.lower,
                     upper: y.upper,
                     probability: y.probability,
-                    method: y.method.map(|m| m.label_de().to_owned()),
+                    method: y.method.as_ref().map(|m| m.label.clone()),
+                    method_reason: y.method.map(|m| m.sentence),
                 })
                 .map_err(|e| e.to_string())
             });

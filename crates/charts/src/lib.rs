@@ -6,12 +6,14 @@
 //! shown next to a data table with the same numbers.
 
 mod band;
+mod calibration;
 mod scale;
 mod strip;
 mod svg;
 mod waterfall;
 
 pub use band::{GroupBandChart, YearLine};
+pub use calibration::{CalibrationGroup, CalibrationPlot};
 pub use strip::{Dot, Reference, StripPlot};
 pub use svg::{LineChart, MilestoneChart, Series, Sparkline};
 pub use waterfall::{Step, Waterfall};

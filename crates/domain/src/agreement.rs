@@ -251,6 +251,18 @@ pub struct Measure {
     pub goals: Vec<Key>,
 }
 
+/// A known break in an indicator's series (the move of refugees from Ukraine into the SGB II in
+/// June 2022, the pandemic): from `month` on the series stands at another level, and a forecast
+/// takes its level from there instead of carrying the old level and trend across the break.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SeriesBreak {
+    pub indicator: IndicatorCode,
+    /// The first month at the new level.
+    pub month: YearMonth,
+    /// Why the series breaks, in the words documents print.
+    pub reason: String,
+}
+
 /// Identifies one version of one agreement.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct AgreementKey {
@@ -292,6 +304,7 @@ pub const MAX_AREAS: usize = 100;
 pub const MAX_GOALS: usize = 1_000;
 pub const MAX_INDICATORS: usize = 5_000;
 pub const MAX_MEASURES: usize = 1_000;
+pub const MAX_BREAKS: usize = 1_000;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Agreement {
@@ -305,6 +318,10 @@ pub struct Agreement {
     pub indicators: Vec<Indicator>,
     pub goals: Vec<Goal>,
     pub measures: Vec<Measure>,
+    /// Known breaks in the series of its indicators. Absent from the serialised form when there
+    /// are none, so that the content digest of an agreement without breaks stays what it was.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub breaks: Vec<SeriesBreak>,
 }
 
 /// One segment of a path into an agreement, e.g. `goals[3].indicator`.
@@ -423,6 +440,7 @@ impl Agreement {
                 "eigene Kennzahlen",
             ),
             ("measures", self.measures.len(), MAX_MEASURES, "Maßnahmen"),
+            ("breaks", self.breaks.len(), MAX_BREAKS, "Reihenbrüche"),
         ]
         .into_iter()
         .filter(|(_, n, max, _)| n > max)
@@ -518,6 +536,9 @@ impl Agreement {
                 &m.expected_effect,
                 true,
             ));
+        }
+        for (i, b) in self.breaks.iter().enumerate() {
+            texts.push((vec![F("breaks"), I(i), F("reason")], &b.reason, false));
         }
         for (path, text, paragraphs) in texts {
             let allowed = |c: char| paragraphs && matches!(c, '\n' | '\r' | '\t');
@@ -847,7 +868,46 @@ impl Agreement {
                 }
             }
         }
+
+        // Breaks: of a defined indicator, with a reason, each month of a series once.
+        let mut break_months = HashSet::new();
+        for (i, b) in self.breaks.iter().enumerate() {
+            let at = |field| [F("breaks"), I(i), F(field)];
+            if self.indicator(&b.indicator).is_none() {
+                push(
+                    &at("indicator"),
+                    format!("Die Kennzahl „{}“ ist nicht definiert", b.indicator),
+                );
+            }
+            if !break_months.insert((&b.indicator, b.month)) {
+                push(
+                    &at("month"),
+                    format!(
+                        "Für „{}“ ist der Bruch im Monat {} doppelt angegeben",
+                        b.indicator, b.month
+                    ),
+                );
+            }
+            if b.reason.trim().is_empty() {
+                push(
+                    &at("reason"),
+                    "Bitte angeben, warum die Reihe bricht (z. B. „Wechsel Geflüchteter aus der Ukraine in das SGB II“)".into(),
+                );
+            }
+        }
         out
+    }
+
+    /// The months at which the series of `indicator` breaks, oldest first.
+    pub fn breaks_of(&self, indicator: &IndicatorCode) -> Vec<YearMonth> {
+        let mut months: Vec<YearMonth> = self
+            .breaks
+            .iter()
+            .filter(|b| &b.indicator == indicator)
+            .map(|b| b.month)
+            .collect();
+        months.sort();
+        months
     }
 }
 

@@ -25,7 +25,7 @@ pub mod vorlage;
 pub use access::{Action, Grant, Narrowing, Principal, Role, Scope};
 pub use agreement::{
     Agreement, AgreementKey, AgreementStatus, AreaKind, Goal, GoalArea, Jobcenter, Measure, Origin,
-    Party, PartyRole, Target, Tolerance, version_standing,
+    Party, PartyRole, SeriesBreak, Target, Tolerance, version_standing,
 };
 pub use ids::{Ags, BaId, IdError, IndicatorCode, Key};
 pub use indicator::{Accumulation, Direction, Formula, Indicator, Unit};

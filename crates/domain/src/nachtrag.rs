@@ -178,6 +178,15 @@ pub fn differences(old: &Agreement, new: &Agreement) -> Vec<Difference> {
         |m| m.title.clone(),
         measure_fields,
     );
+    compare(
+        &mut out,
+        "Reihenbruch",
+        &old.breaks,
+        &new.breaks,
+        |b| format!("{}@{}", b.indicator, b.month),
+        |b| format!("{} ab {}", b.indicator, b.month.german_long()),
+        |b| vec![("Grund", b.reason.clone())],
+    );
     out
 }
 
@@ -222,6 +231,7 @@ mod tests {
             indicators: vec![],
             goals: vec![goal("bg", "BG senken"), goal("kdu", "KdU begrenzen")],
             measures: vec![],
+            breaks: vec![],
         }
     }
 

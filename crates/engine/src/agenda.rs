@@ -155,6 +155,7 @@ mod tests {
                 goal("b-ohne-daten", "b", "B3"),
             ],
             measures: vec![],
+            breaks: vec![],
         };
         let values = [
             obs("B1", 120.0),

@@ -23,6 +23,9 @@ pub struct GoalState<'a> {
     /// The target to date for each month of the agreement year (cumulative for flows).
     pub target_path: Vec<(YearMonth, f64)>,
     pub assessment: Assessment,
+    /// Months at which the indicator's series breaks (marked in the agreement), oldest first:
+    /// its forecast takes the level from the latest one.
+    pub breaks: Vec<YearMonth>,
 }
 
 impl GoalState<'_> {
@@ -137,6 +140,7 @@ impl Prepared {
                     series: series.clone(),
                     target_path: path.clone(),
                     assessment: assess(goal, indicator, series, as_of),
+                    breaks: agreement.breaks_of(&goal.indicator),
                 })
             })
             .collect();
@@ -488,6 +492,7 @@ mod tests {
                 goal("bg", "BG"),
             ],
             measures: vec![],
+            breaks: vec![],
         }
     }
 

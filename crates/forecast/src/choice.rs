@@ -47,11 +47,23 @@ impl Candidate {
     pub fn forecast(self, y: &[f64], period: usize, horizon: usize) -> Option<Vec<f64>> {
         match self {
             Candidate::Rule(r) => rules::forecast(r, y, period, horizon),
-            // Today's model knows months only.
-            Candidate::Model if period == 12 => crate::predict(y, horizon).ok().map(|p| p.point),
-            Candidate::Model => None,
+            Candidate::Model => model(y, period, horizon),
         }
     }
+}
+
+/// Today's model; it knows months only.
+fn model(y: &[f64], period: usize, horizon: usize) -> Option<Vec<f64>> {
+    (period == 12)
+        .then(|| crate::predict(y, horizon).ok().map(|p| p.point))
+        .flatten()
+}
+
+/// Every candidate's forecast of `y`, in the order of [`Candidate::all`].
+fn every_forecast(y: &[f64], period: usize, horizon: usize) -> Vec<Option<Vec<f64>>> {
+    let mut out: Vec<Option<Vec<f64>>> = rules::forecast_all(y, period, horizon).into();
+    out.push(model(y, period, horizon));
+    out
 }
 
 /// Origins of the evaluation inside a series' history, at most.
@@ -92,19 +104,25 @@ impl Chosen {
         self.members[0].0
     }
 
-    /// The German sentence the goal page and every document show.
-    pub fn sentence_de(&self, unit_de: &str) -> String {
+    /// The method in a few words: the candidate, or the weighted mean of the candidates.
+    pub fn label_de(&self) -> String {
         use zielwerk_domain::format::number;
         let names: Vec<String> = self
             .members
             .iter()
-            .map(|(c, w)| format!("{} ({} %)", c.label_de(), number(w * 100.0, 0)))
+            .map(|(c, w)| format!("{} ({}\u{a0}%)", c.label_de(), number(w * 100.0, 0)))
             .collect();
-        let method = match names.as_slice() {
-            [one] => one.clone(),
+        match names.as_slice() {
+            [_] => self.lead().label_de().to_owned(),
             [init @ .., last] => format!("Mittel aus {} und {last}", init.join(", ")),
             [] => String::new(),
-        };
+        }
+    }
+
+    /// The German sentence the goal page and every document show.
+    pub fn sentence_de(&self, unit_de: &str) -> String {
+        use zielwerk_domain::format::number;
+        let method = self.label_de();
         match (self.mase, self.yardstick) {
             (Some(m), Some((y, ym))) => format!(
                 "Prognoseverfahren: {method}, gewählt, weil diese Verfahren in {} rückblickenden Prognosen aus den letzten {} {unit_de} dieser Reihe am genauesten waren (MASE {}; bestes einfaches Verfahren, {}: {}).",
@@ -154,15 +172,16 @@ pub fn choose(y: &[f64], period: usize, horizon: usize) -> Chosen {
     let candidates: Vec<Candidate> = Candidate::all().collect();
     // Each candidate's forecast from each origin (None where it cannot forecast).
     let origins: Vec<usize> = (first..n).collect();
-    let paths: Vec<Vec<Option<Vec<f64>>>> = candidates
-        .iter()
-        .map(|c| {
-            origins
-                .iter()
-                .map(|&o| c.forecast(&y[..o], period, horizon.min(n - o)))
-                .collect()
-        })
-        .collect();
+    let mut paths: Vec<Vec<Option<Vec<f64>>>> =
+        vec![Vec::with_capacity(origins.len()); candidates.len()];
+    for &o in &origins {
+        for (i, f) in every_forecast(&y[..o], period, horizon.min(n - o))
+            .into_iter()
+            .enumerate()
+        {
+            paths[i].push(f);
+        }
+    }
     let scored = |i: usize| -> Option<f64> {
         let mut sum = 0.0;
         for (k, &o) in origins.iter().enumerate() {
@@ -249,6 +268,12 @@ pub struct ChosenForecast {
 /// Fewer past errors at a horizon than this: its half-width is carried over from the horizon
 /// before, grown with the square root of the horizon.
 const MIN_ERRORS: usize = 5;
+
+/// [`forecast`], kept by its history (see [`crate::fits`]): the year-end forecasts of an
+/// assessment are made once and found again by every read.
+pub fn kept(y: &[f64], period: usize, horizon: usize) -> std::sync::Arc<Option<ChosenForecast>> {
+    crate::fits::chosen_for(y, period, horizon, || forecast(y, period, horizon))
+}
 
 /// Forecasts `horizon` periods after `y` by the chosen method. The interval at horizon h is
 /// ± the 80 % quantile of the method's absolute errors at that horizon in the evaluation, never

@@ -39,6 +39,19 @@ pub struct SeriesScore {
 /// Backtests `y` (`period` per season) from every origin with at least `min_train` values,
 /// up to `horizon` ahead.
 pub fn series(y: &[f64], period: usize, horizon: usize, min_train: usize) -> Option<SeriesScore> {
+    series_with(y, period, horizon, min_train, |origin| y[..origin].to_vec())
+}
+
+/// [`series`], with the history a forecast from `origin` sees given by `history(origin)` (the
+/// values before the origin, with the breaks known by then taken out; see
+/// [`crate::level_at_breaks`]). What came is always compared as it was.
+pub fn series_with(
+    y: &[f64],
+    period: usize,
+    horizon: usize,
+    min_train: usize,
+    history: impl Fn(usize) -> Vec<f64>,
+) -> Option<SeriesScore> {
     let n = y.len();
     let candidates: Vec<Candidate> = Candidate::all().collect();
     let mut sums = vec![0.0; candidates.len()];
@@ -48,7 +61,8 @@ pub fn series(y: &[f64], period: usize, horizon: usize, min_train: usize) -> Opt
     let mut statements = [(0usize, 0usize); 5];
     let mut chosen_counts: Vec<(Candidate, usize)> = Vec::new();
     for origin in min_train.max(choice::MIN_TRAIN)..n {
-        let train = &y[..origin];
+        let seen = history(origin);
+        let train = seen.as_slice();
         let scale = choice::scale(train, period);
         let naive_scale = choice::scale(train, 1);
         if scale <= 0.0 || naive_scale <= 0.0 {

@@ -1,13 +1,15 @@
-//! The fitted models, kept in one place: every forecast and every calibration reads its model
-//! fits from here.
+//! The fitted models and the chosen forecasts, kept in one place: every forecast reads its model
+//! fits and its choice of method from here.
 //!
 //! A fit is a pure function of the history window it is fitted on, so it is kept by the content
 //! of that window (a SHA-256 of its values) and never goes stale: when an import changes one
 //! series, only the windows of that series are new and fitted; every other series finds its fits
 //! again. Each fit predicts [`FIT_HORIZON`] months; a forecast of fewer months reads the first
 //! ones (the model's forecasts and intervals are per step, so this is the same as fitting for the
-//! shorter horizon). The calibration of a year-end forecast at month *m* uses the fits at the 24
-//! origins before *m*; the forecast at *m* + 1 shares 23 of them.
+//! shorter horizon). The choice of method of a year-end forecast at month *m* (see
+//! [`crate::choice`]) uses the fits at the 24 origins before *m*; the forecast at *m* + 1 shares
+//! 23 of them. The chosen forecast itself is kept the same way, by its history, season and
+//! horizon.
 //!
 //! The memo is bounded in two generations (the older one is dropped when the younger is full;
 //! a hit in the older generation moves the fit to the younger). Fits that a caller pins with
@@ -21,6 +23,7 @@ use std::sync::{Arc, LazyLock, Mutex, Weak};
 
 use sha2::{Digest, Sha256};
 
+use crate::choice::ChosenForecast;
 use crate::{ForecastError, Prediction};
 
 /// Months every fit predicts (a forecast in January reaches December in 11 months).
@@ -29,18 +32,30 @@ pub const FIT_HORIZON: usize = 12;
 const GENERATION: usize = 40_000;
 
 pub(crate) type Fit = Result<Prediction, ForecastError>;
+/// A chosen forecast, or `None` when the history allows none.
+pub(crate) type Choice = Option<ChosenForecast>;
 
-#[derive(Default)]
-struct Memo {
-    young: HashMap<u128, Arc<Fit>>,
-    old: HashMap<u128, Arc<Fit>>,
-    pinned: HashMap<u128, Weak<Fit>>,
+struct Memo<T> {
+    young: HashMap<u128, Arc<T>>,
+    old: HashMap<u128, Arc<T>>,
+    pinned: HashMap<u128, Weak<T>>,
     /// Size of `pinned` at which dead entries are swept next.
     sweep_at: usize,
 }
 
-impl Memo {
-    fn get(&mut self, key: u128) -> Option<Arc<Fit>> {
+impl<T> Default for Memo<T> {
+    fn default() -> Self {
+        Self {
+            young: HashMap::new(),
+            old: HashMap::new(),
+            pinned: HashMap::new(),
+            sweep_at: 0,
+        }
+    }
+}
+
+impl<T> Memo<T> {
+    fn get(&mut self, key: u128) -> Option<Arc<T>> {
         if let Some(f) = self.young.get(&key) {
             return Some(f.clone());
         }
@@ -52,14 +67,14 @@ impl Memo {
         Some(found)
     }
 
-    fn put(&mut self, key: u128, fit: Arc<Fit>) {
+    fn put(&mut self, key: u128, fit: Arc<T>) {
         if self.young.len() >= GENERATION {
             self.old = std::mem::take(&mut self.young);
         }
         self.young.insert(key, fit);
     }
 
-    fn pin(&mut self, key: u128, fit: &Arc<Fit>) {
+    fn pin(&mut self, key: u128, fit: &Arc<T>) {
         self.pinned.insert(key, Arc::downgrade(fit));
         if self.pinned.len() >= self.sweep_at {
             self.pinned.retain(|_, w| w.strong_count() > 0);
@@ -68,14 +83,14 @@ impl Memo {
     }
 }
 
-static MEMO: LazyLock<Mutex<Memo>> = LazyLock::new(Default::default);
-/// Calibrated forecasts by history and horizon: one key per goal and month instead of one per
-/// calibration origin. Not pinned; one that was dropped is made again from the (pinned) fits.
-static CALIBRATED: LazyLock<Mutex<Memo>> = LazyLock::new(Default::default);
+static MEMO: LazyLock<Mutex<Memo<Fit>>> = LazyLock::new(Default::default);
+/// Chosen forecasts by history, season and horizon: one key per goal and month instead of one
+/// per evaluation origin.
+static CHOSEN: LazyLock<Mutex<Memo<Choice>>> = LazyLock::new(Default::default);
 static FITTED: AtomicU64 = AtomicU64::new(0);
 
 thread_local! {
-    static COLLECTING: RefCell<Option<Vec<Arc<Fit>>>> = const { RefCell::new(None) };
+    static COLLECTING: RefCell<Option<Pins>> = const { RefCell::new(None) };
     static BYPASS: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
 
@@ -88,33 +103,42 @@ pub fn afresh<R>(f: impl FnOnce() -> R) -> R {
     result
 }
 
-/// The fits a computation used, held so that they stay findable (see [`pinning`]).
+/// The fits and chosen forecasts a computation used, held so that they stay findable (see
+/// [`pinning`]).
 #[derive(Debug, Clone, Default)]
-pub struct Pins(pub(crate) Vec<Arc<Fit>>);
+pub struct Pins {
+    pub(crate) fits: Vec<Arc<Fit>>,
+    pub(crate) chosen: Vec<Arc<Choice>>,
+}
 
 impl Pins {
-    /// How many fits are held.
+    /// How many fits and chosen forecasts are held.
     pub fn len(&self) -> usize {
-        self.0.len()
+        self.fits.len() + self.chosen.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.len() == 0
+    }
+
+    fn extend(&mut self, other: &Pins) {
+        self.fits.extend(other.fits.iter().cloned());
+        self.chosen.extend(other.chosen.iter().cloned());
     }
 }
 
 /// Runs `f` and returns, with its result, every fit it read or made on this thread. While the
 /// [`Pins`] live, those fits are found again without fitting.
 pub fn pinning<R>(f: impl FnOnce() -> R) -> (R, Pins) {
-    let outer = COLLECTING.with(|c| c.replace(Some(Vec::new())));
+    let outer = COLLECTING.with(|c| c.replace(Some(Pins::default())));
     let result = f();
     let mine = COLLECTING.with(|c| c.replace(outer)).unwrap_or_default();
     COLLECTING.with(|c| {
         if let Some(outer) = c.borrow_mut().as_mut() {
-            outer.extend(mine.iter().cloned());
+            outer.extend(&mine);
         }
     });
-    (result, Pins(mine))
+    (result, mine)
 }
 
 /// How many models were fitted in this process (for tests and benchmarks: a read that finds
@@ -139,8 +163,12 @@ fn keyed(history: &[f64], extra: &[u8]) -> u128 {
     u128::from_le_bytes(first)
 }
 
-fn memo() -> std::sync::MutexGuard<'static, Memo> {
+fn memo() -> std::sync::MutexGuard<'static, Memo<Fit>> {
     MEMO.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+fn chosen() -> std::sync::MutexGuard<'static, Memo<Choice>> {
+    CHOSEN.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 /// The fit of `history` for [`FIT_HORIZON`] months: found, or made with `fit` and kept.
@@ -164,40 +192,42 @@ pub(crate) fn fitted_for(history: &[f64], fit: impl FnOnce() -> Fit) -> Arc<Fit>
     COLLECTING.with(|c| {
         if let Some(pins) = c.borrow_mut().as_mut() {
             memo().pin(key, &f);
-            pins.push(f.clone());
+            pins.fits.push(f.clone());
         }
     });
     f
 }
 
-/// The calibrated forecast of `history` for `horizon` months: found, or made with `calibrate`.
-pub(crate) fn calibrated_for(
+/// The chosen forecast of `history` (`period` per season) for `horizon` periods: found, or made
+/// with `choose` and kept (and pinned by a computation that pins).
+pub(crate) fn chosen_for(
     history: &[f64],
+    period: usize,
     horizon: usize,
-    calibrate: impl FnOnce() -> Fit,
-) -> Fit {
+    choose: impl FnOnce() -> Choice,
+) -> Arc<Choice> {
     if BYPASS.with(std::cell::Cell::get) {
-        return calibrate();
+        return Arc::new(choose());
     }
-    let key = keyed(history, &(horizon as u64).to_le_bytes());
-    // A computation that pins goes through the fits, so that it holds every one it rests on.
-    let pinning = COLLECTING.with(|c| c.borrow().is_some());
-    let found = (!pinning)
-        .then(|| {
-            CALIBRATED
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .get(key)
-        })
-        .flatten();
-    if let Some(f) = found {
-        return (*f).clone();
-    }
-    let f = calibrate();
-    CALIBRATED
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .put(key, Arc::new(f.clone()));
+    let mut extra = [0u8; 16];
+    extra[..8].copy_from_slice(&(period as u64).to_le_bytes());
+    extra[8..].copy_from_slice(&(horizon as u64).to_le_bytes());
+    let key = keyed(history, &extra);
+    let found = chosen().get(key);
+    let f = match found {
+        Some(f) => f,
+        None => {
+            let f = Arc::new(choose());
+            chosen().put(key, f.clone());
+            f
+        }
+    };
+    COLLECTING.with(|c| {
+        if let Some(pins) = c.borrow_mut().as_mut() {
+            chosen().pin(key, &f);
+            pins.chosen.push(f.clone());
+        }
+    });
     f
 }
 

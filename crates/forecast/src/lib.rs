@@ -1,23 +1,24 @@
-//! Year-end forecasts with an 80 % interval and the probability of reaching a target, and the
-//! backtest that says how far to trust them.
+//! Year-end forecasts with an 80 % interval and the probability of reaching a target.
 //!
-//! # Model choice
+//! # Method
 //!
-//! Monthly SGB II series are short (a few years), seasonal (integrations dip in December and
-//! peak in spring and September) and break at events (the pandemic, the move of refugees from
-//! Ukraine into the SGB II in June 2022). We use `augurs`: with at least three years of history,
-//! MSTL with an explicit period of 12 separates the seasonal pattern and an automatically chosen
-//! non-seasonal ETS model (error, trend, damping by likelihood) forecasts the rest; shorter series
-//! get the non-seasonal ETS alone. augurs' ETS has no seasonal models itself, hence MSTL around it.
-//! Flows (referrals, spending) are forecast as their 12-month rolling sum, whose value in December
-//! is the calendar-year sum: the seasonal pattern cancels, and the interval of the year's sum
-//! comes straight from the model instead of from summing correlated monthly errors.
+//! Every forecast is made by the method its own series chose (see [`choice`]): the simple rules
+//! a forecast must beat (seasonal naive, last value, drift), the M4 benchmarks (SES, Holt,
+//! damped Holt, their mean "Comb", Theta; see [`rules`]) and the model used before (MSTL with
+//! period 12 around an automatically chosen non-seasonal ETS, from `augurs`) are scored by MASE
+//! on the series' last 24 origins, and the best three are combined by the inverse of their
+//! MASE. The 80 % interval is the spread of that combination's own past errors at each horizon
+//! (split conformal). A history too short to compare methods carries the last value forward and
+//! says so. Flows (referrals, spending) are forecast as their 12-month rolling sum, whose value
+//! in December is the calendar-year sum.
 //!
-//! The model's own interval assumes the model is right; [`forecast`] calibrates it on the
-//! series' recent forecast errors (split conformal), so that it covers about 80 % in practice.
+//! A known break of a series (marked in the agreement: refugees from Ukraine moving into the
+//! SGB II in June 2022, the pandemic) is taken out before the methods see the series: the values
+//! before it are moved by the jump at the break (see [`level_at_breaks`]), so the forecast starts
+//! from the level after the break and no trend is drawn across it.
+//!
 //! The probability of reaching the target reads the forecast as a normal distribution whose
-//! central 80 % is the interval. The backtest (`backtest`) compares the model with two naive
-//! baselines and reports how often the actual value fell inside the 80 % interval.
+//! central 80 % is the interval. `zielwerk backtest` ([`evaluate`]) says how far to trust it.
 
 use augurs_core::{Fit, Predict};
 use augurs_ets::AutoETS;
@@ -169,61 +170,6 @@ pub fn predict(history: &[f64], horizon: usize) -> Result<Prediction, ForecastEr
     })
 }
 
-/// Months of recent history used to calibrate the interval.
-const CALIBRATION_WINDOW: usize = 24;
-/// Fewer errors than this leave the model's own interval as it is.
-const CALIBRATION_MIN_ERRORS: usize = 8;
-
-/// Forecasts like [`predict`], with the 80 % interval calibrated on the series' own recent
-/// history: the model fitted at each of the last 24 months (found again when an earlier
-/// forecast fitted it), and the interval is scaled so
-/// that 80 % of those past forecast errors would have fallen inside it (split conformal). Model
-/// intervals assume the model is right; SGB II series break at events, and the calibration
-/// widens the interval by as much as such breaks have cost before (or narrows it when the model
-/// was too cautious).
-pub fn forecast(history: &[f64], horizon: usize) -> Result<Prediction, ForecastError> {
-    fits::calibrated_for(history, horizon, || calibrated(history, horizon))
-}
-
-fn calibrated(history: &[f64], horizon: usize) -> Result<Prediction, ForecastError> {
-    let mut p = predict(history, horizon)?;
-    let n = history.len();
-    let mut ratios = Vec::new();
-    for origin in n.saturating_sub(CALIBRATION_WINDOW).max(MIN_HISTORY)..n {
-        let h_max = horizon.min(n - origin);
-        let Ok(past) = predict(&history[..origin], h_max) else {
-            continue;
-        };
-        for h in 0..h_max {
-            let half = (past.upper[h] - past.lower[h]) / 2.0;
-            if half > 0.0 {
-                ratios.push((history[origin + h] - past.point[h]).abs() / half);
-            }
-        }
-    }
-    if ratios.len() >= CALIBRATION_MIN_ERRORS {
-        ratios.sort_by(f64::total_cmp);
-        let idx = ((ratios.len() as f64) * LEVEL).ceil() as usize - 1;
-        let scale = ratios[idx.min(ratios.len() - 1)];
-        for h in 0..horizon {
-            p.lower[h] = p.point[h] - (p.point[h] - p.lower[h]) * scale;
-            p.upper[h] = p.point[h] + (p.upper[h] - p.point[h]) * scale;
-        }
-    }
-    Ok(p)
-}
-
-/// The last value, carried forward.
-pub fn naive(history: &[f64], horizon: usize) -> Option<Vec<f64>> {
-    history.last().map(|v| vec![*v; horizon])
-}
-
-/// The value of the same month a year earlier.
-pub fn seasonal_naive(history: &[f64], horizon: usize) -> Option<Vec<f64>> {
-    let n = history.len();
-    (n >= 12).then(|| (0..horizon).map(|h| history[n - 12 + h % 12]).collect())
-}
-
 fn phi(x: f64) -> f64 {
     0.5 * (1.0 + libm::erf(x / std::f64::consts::SQRT_2))
 }
@@ -256,6 +202,17 @@ pub fn probability(
     p.clamp(0.0, 1.0)
 }
 
+/// How a forecast was made, for the page and the documents.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MethodNote {
+    /// The method in a few words (for a table or the API).
+    pub label: String,
+    /// Which method, and why, in German sentences.
+    pub sentence: String,
+    /// The chosen combination.
+    pub chosen: choice::Chosen,
+}
+
 /// The forecast of a goal's indicator for December of the agreement year.
 #[derive(Debug, Clone, PartialEq)]
 pub struct YearEnd {
@@ -265,7 +222,7 @@ pub struct YearEnd {
     /// Probability of reaching the target, 0 to 1.
     pub probability: f64,
     /// `None` when December is already known (no forecast needed).
-    pub method: Option<Method>,
+    pub method: Option<MethodNote>,
     /// Months forecast ahead.
     pub horizon: usize,
     /// The monthly forecast path to December (for flows: the running sum since January), for
@@ -288,8 +245,37 @@ fn contiguous_tail(series: &[(YearMonth, f64)]) -> Vec<(YearMonth, f64)> {
     out
 }
 
+/// `values` with their known breaks taken out: at each break (an index of `values`, the first
+/// value at the new level), every value before it is moved by the jump at the break, so that the
+/// series continues at the level after the break. The jump is the change into the break month
+/// less the change between the same months a season earlier (their usual change, when the
+/// history reaches back that far). The latest break is taken out first; the values from the
+/// latest break on are never changed, and the level before a break does not matter: adding a
+/// constant to every value before it gives the same result.
+pub fn level_at_breaks(values: &[f64], breaks: &[usize], period: usize) -> Vec<f64> {
+    let mut v = values.to_vec();
+    let mut at: Vec<usize> = breaks
+        .iter()
+        .copied()
+        .filter(|b| (1..v.len()).contains(b))
+        .collect();
+    at.sort_unstable();
+    at.dedup();
+    for &b in at.iter().rev() {
+        let usual = (b > period && period > 0)
+            .then(|| v[b - period] - v[b - period - 1])
+            .unwrap_or(0.0);
+        let jump = v[b] - v[b - 1] - usual;
+        for x in &mut v[..b] {
+            *x += jump;
+        }
+    }
+    v
+}
+
 /// Year-end forecast for an indicator of the given accumulation and direction, from its monthly
 /// values up to `as_of`, against the December target `target` (for flows: the annual sum).
+/// `breaks` are the months at which the series is known to break (see [`level_at_breaks`]).
 pub fn year_end(
     series: &[(YearMonth, f64)],
     accumulation: Accumulation,
@@ -297,6 +283,7 @@ pub fn year_end(
     target: f64,
     tolerance: f64,
     as_of: YearMonth,
+    breaks: &[YearMonth],
 ) -> Result<YearEnd, ForecastError> {
     let known: Vec<(YearMonth, f64)> = series
         .iter()
@@ -308,21 +295,20 @@ pub fn year_end(
         found,
         needed: MIN_HISTORY,
     };
-    let last = tail.last().map(|(m, _)| *m).ok_or(too_short(0))?;
+    let (first, last) = match (tail.first(), tail.last()) {
+        (Some((f, _)), Some((l, _))) => (*f, *l),
+        _ => return Err(too_short(0)),
+    };
     let december =
         YearMonth::new(as_of.year(), 12).map_err(|e| ForecastError::Model(e.to_string()))?;
     let horizon = usize::try_from(last.months_until(december)).unwrap_or(0);
-    // Flows: the rolling 12-month sum, whose December value is the calendar-year sum.
-    let modelled: Vec<(YearMonth, f64)> = match accumulation {
-        Accumulation::Stock => tail.clone(),
-        Accumulation::Flow => tail
-            .windows(12)
-            .map(|w| (w[11].0, w.iter().map(|(_, v)| v).sum()))
-            .collect(),
-    };
-    let values: Vec<f64> = modelled.iter().map(|(_, v)| *v).collect();
+    let raw: Vec<f64> = tail.iter().map(|(_, v)| *v).collect();
     if horizon == 0 {
-        let v = *values.last().ok_or(too_short(tail.len()))?;
+        let v = match accumulation {
+            Accumulation::Stock => raw.last().copied(),
+            Accumulation::Flow => (raw.len() >= 12).then(|| raw[raw.len() - 12..].iter().sum()),
+        }
+        .ok_or(too_short(tail.len()))?;
         return Ok(YearEnd {
             point: v,
             lower: v,
@@ -333,26 +319,49 @@ pub fn year_end(
             path: Vec::new(),
         });
     }
-    let p = forecast(&values, horizon)?;
-    let h = horizon - 1;
+    // The breaks inside the history, as indices of `raw`.
+    let used: Vec<YearMonth> = breaks
+        .iter()
+        .copied()
+        .filter(|b| *b > first && *b <= last)
+        .collect();
+    let indices: Vec<usize> = used
+        .iter()
+        .filter_map(|b| usize::try_from(first.months_until(*b)).ok())
+        .collect();
+    let adjusted = level_at_breaks(&raw, &indices, 12);
+    // Flows: the rolling 12-month sum, whose December value is the calendar-year sum.
+    let values: Vec<f64> = match accumulation {
+        Accumulation::Stock => adjusted.clone(),
+        Accumulation::Flow => rolling_sums(&adjusted),
+    };
+    if values.len() < MIN_HISTORY {
+        return Err(too_short(values.len()));
+    }
+    let kept = choice::kept(&values, 12, horizon);
+    let p = kept.as_ref().as_ref().ok_or(too_short(values.len()))?;
     // The chart shows what the goal page shows: monthly values for a stock, the running sum since
     // January for a flow (this year's actual sum plus the forecast rolling sum's increments).
-    let path = match accumulation {
+    let path: Vec<(YearMonth, f64, f64, f64)> = match accumulation {
         Accumulation::Stock => (0..horizon)
             .filter_map(|i| Some((last.plus(i as i32 + 1)?, p.point[i], p.lower[i], p.upper[i])))
             .collect(),
         Accumulation::Flow => {
             // Month k's value is the rolling sum's increment plus the value twelve months
             // earlier: x(k) = R(k) − R(k−1) + x(k−12). Summed from the month after `last` to m,
-            // the running sum since January is ytd + R(m) − R(last) + Σ x(k−12).
+            // the running sum since January is ytd + R(m) − R(last) + Σ x(k−12). The rolling
+            // sums and the values a year earlier are those the forecast saw (breaks taken out);
+            // this year's sum so far is the actual one.
             let (jan, _) = YearMonth::year_bounds(as_of.year())
                 .map_err(|e| ForecastError::Model(e.to_string()))?;
             let ytd: f64 = tail.iter().filter(|(m, _)| *m >= jan).map(|(_, v)| v).sum();
             let last_rolling = *values.last().unwrap_or(&0.0);
             let year_ago = |m: YearMonth| {
                 m.plus(-12)
-                    .and_then(|k| tail.iter().find(|(t, _)| *t == k))
-                    .map_or(0.0, |(_, v)| *v)
+                    .and_then(|k| usize::try_from(first.months_until(k)).ok())
+                    .and_then(|i| adjusted.get(i))
+                    .copied()
+                    .unwrap_or(0.0)
             };
             let mut carried = 0.0;
             let mut path = Vec::with_capacity(horizon);
@@ -367,76 +376,37 @@ pub fn year_end(
             path
         }
     };
+    let &(_, point, lower, upper) = path.last().ok_or(too_short(values.len()))?;
+    let mut sentence = p.chosen.sentence_de("Monaten");
+    if accumulation == Accumulation::Flow {
+        sentence.push_str(
+            " Vorhergesagt wird die gleitende Summe über zwölf Monate; ihr Wert im Dezember ist die Jahressumme.",
+        );
+    }
+    if let Some(latest) = used.iter().max() {
+        let months: Vec<String> = used.iter().map(|m| m.german_long()).collect();
+        sentence.push_str(&format!(
+            " {} berücksichtigt: die Werte davor sind um den Sprung angeglichen, die Prognose setzt beim Stand seit {} an.",
+            match months.as_slice() {
+                [one] => format!("Bruch der Reihe im {one}"),
+                [init @ .., last] => format!("Brüche der Reihe im {} und im {last}", init.join(", im ")),
+                [] => String::new(),
+            },
+            latest.german_long()
+        ));
+    }
     Ok(YearEnd {
-        point: p.point[h],
-        lower: p.lower[h],
-        upper: p.upper[h],
-        probability: probability(
-            p.point[h], p.lower[h], p.upper[h], target, tolerance, direction,
-        ),
-        method: Some(p.method),
+        point,
+        lower,
+        upper,
+        probability: probability(point, lower, upper, target, tolerance, direction),
+        method: Some(MethodNote {
+            label: p.chosen.label_de(),
+            sentence,
+            chosen: p.chosen.clone(),
+        }),
         horizon,
         path,
-    })
-}
-
-/// Accuracy of the model against the naive baselines on one series.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Backtest {
-    /// Number of (origin, horizon) forecasts compared.
-    pub forecasts: usize,
-    /// Mean absolute percentage error of the model, in percent.
-    pub mape_model: f64,
-    /// … of the last value carried forward.
-    pub mape_naive: f64,
-    /// … of the same month a year earlier.
-    pub mape_seasonal: f64,
-    /// Share of actual values inside the model's 80 % interval, 0 to 1.
-    pub coverage: f64,
-    /// How many origins used the seasonal model.
-    pub seasonal_fits: usize,
-}
-
-/// Rolling-origin backtest: from every origin with at least `min_train` months (and a year for
-/// the seasonal baseline), forecast up to `max_horizon` months and compare with what came.
-/// Months with an actual value of zero are left out of the percentage errors.
-pub fn backtest(series: &[f64], min_train: usize, max_horizon: usize) -> Option<Backtest> {
-    let start = min_train.max(12).max(MIN_HISTORY);
-    let (mut n, mut model, mut naive_e, mut seasonal_e, mut inside, mut seasonal_fits) =
-        (0usize, 0.0, 0.0, 0.0, 0usize, 0usize);
-    for origin in start..series.len() {
-        let train = &series[..origin];
-        let horizon = max_horizon.min(series.len() - origin);
-        let Ok(p) = forecast(train, horizon) else {
-            continue;
-        };
-        if p.method == Method::MstlEts {
-            seasonal_fits += 1;
-        }
-        let nv = naive(train, horizon)?;
-        let sv = seasonal_naive(train, horizon)?;
-        for h in 0..horizon {
-            let actual = series[origin + h];
-            if actual == 0.0 {
-                continue;
-            }
-            let ape = |f: f64| (actual - f).abs() / actual.abs() * 100.0;
-            n += 1;
-            model += ape(p.point[h]);
-            naive_e += ape(nv[h]);
-            seasonal_e += ape(sv[h]);
-            if p.lower[h] <= actual && actual <= p.upper[h] {
-                inside += 1;
-            }
-        }
-    }
-    (n > 0).then(|| Backtest {
-        forecasts: n,
-        mape_model: model / n as f64,
-        mape_naive: naive_e / n as f64,
-        mape_seasonal: seasonal_e / n as f64,
-        coverage: inside as f64 / n as f64,
-        seasonal_fits,
     })
 }
 
@@ -510,17 +480,24 @@ mod tests {
     #[test]
     fn the_next_months_forecast_refits_only_the_new_origin() {
         let y = seasonal_series(200);
-        let (_, first) = pinning(|| forecast(&y[..180], 6).unwrap());
-        let (_, next) = pinning(|| forecast(&y[..181], 5).unwrap());
-        // The forecast and its 24 calibration origins; all but the newest were the month
-        // before's, found again (the same kept fits, not fitted anew).
-        assert_eq!((first.len(), next.len()), (25, 25));
-        let shared = next
-            .0
-            .iter()
-            .filter(|f| first.0.iter().any(|g| Arc::ptr_eq(f, g)))
-            .count();
-        assert_eq!(shared, 24);
+        let before = fits::fitted();
+        let (_, first) = pinning(|| choice::kept(&y[..180], 12, 6));
+        let between = fits::fitted();
+        let (_, next) = pinning(|| choice::kept(&y[..181], 12, 5));
+        // The choice evaluates the model at 24 origins (and forecasts with it from the whole
+        // history when it is among the chosen); a month later 23 of those windows are the same,
+        // found again: at most the newest origin and the whole history are fitted.
+        assert!(
+            (24..=25).contains(&first.fits.len()),
+            "{}",
+            first.fits.len()
+        );
+        assert!(between - before <= 25);
+        assert!(fits::fitted() - between <= 2);
+        assert_eq!(next.chosen.len(), 1);
+        // Found again while pinned, without choosing anew.
+        let again = choice::kept(&y[..181], 12, 5);
+        assert!(Arc::ptr_eq(&again, &next.chosen[0]));
     }
 
     #[test]
@@ -529,14 +506,6 @@ mod tests {
         let long = predict(&y, 6).unwrap();
         let short = predict(&y[216 - MAX_FIT_HISTORY..], 6).unwrap();
         assert_eq!(long, short);
-    }
-
-    #[test]
-    fn the_seasonal_model_beats_the_naive_baselines_on_a_seasonal_trend() {
-        let bt = backtest(&seasonal_series(72), 36, 12).unwrap();
-        assert!(bt.mape_model < bt.mape_naive, "{bt:?}");
-        assert!(bt.mape_model < bt.mape_seasonal, "{bt:?}");
-        assert!(bt.seasonal_fits > 0);
     }
 
     #[test]
@@ -573,6 +542,7 @@ mod tests {
             480.0,
             0.0,
             YearMonth::new(2022, 6).unwrap(),
+            &[],
         )
         .unwrap();
         assert_eq!(y.horizon, 6);
@@ -599,9 +569,104 @@ mod tests {
             9.0,
             0.0,
             YearMonth::new(2022, 12).unwrap(),
+            &[],
         )
         .unwrap();
         assert_eq!((y.point, y.probability, y.method), (10.0, 0.0, None));
+    }
+
+    fn months(from: YearMonth, values: &[f64]) -> Vec<(YearMonth, f64)> {
+        values
+            .iter()
+            .enumerate()
+            .map(|(i, v)| (from.plus(i as i32).unwrap(), *v))
+            .collect()
+    }
+
+    #[test]
+    fn a_constant_series_forecasts_its_value_with_a_zero_width_interval() {
+        let from = YearMonth::new(2019, 1).unwrap();
+        let y = year_end(
+            &months(from, &[17_400.0; 42]),
+            Accumulation::Stock,
+            Direction::Lower,
+            17_500.0,
+            0.0,
+            YearMonth::new(2022, 6).unwrap(),
+            &[],
+        )
+        .unwrap();
+        assert_eq!((y.point, y.lower, y.upper), (17_400.0, 17_400.0, 17_400.0));
+        assert_eq!(y.probability, 1.0);
+    }
+
+    #[test]
+    fn a_marked_break_sets_the_level_and_the_sentence_names_it() {
+        // Falling by 10 a month, then 600 more from June 2022 on, falling on.
+        let from = YearMonth::new(2019, 1).unwrap();
+        let v: Vec<f64> = (0..44)
+            .map(|t| 17_000.0 - 10.0 * f64::from(t) + if t >= 41 { 600.0 } else { 0.0 })
+            .collect();
+        let june = YearMonth::new(2022, 6).unwrap();
+        let as_of = YearMonth::new(2022, 8).unwrap();
+        let at = |breaks: &[YearMonth]| {
+            year_end(
+                &months(from, &v),
+                Accumulation::Stock,
+                Direction::Lower,
+                17_000.0,
+                0.0,
+                as_of,
+                breaks,
+            )
+            .unwrap()
+        };
+        let marked = at(&[june]);
+        // August 2022 stands at 17 170; four more months of the fall by 10 a month.
+        assert!((marked.point - 17_130.0).abs() < 15.0, "{marked:?}");
+        let note = marked.method.unwrap().sentence;
+        assert!(
+            note.contains("Bruch der Reihe im Juni 2022 berücksichtigt"),
+            "{note}"
+        );
+        assert!(!at(&[]).method.unwrap().sentence.contains("Bruch"));
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(16))]
+
+        #[test]
+        fn a_series_with_a_marked_break_ignores_the_level_before_it(
+            noise in prop::collection::vec(-1.0..1.0f64, 40),
+            jump in -2_000.0..2_000.0f64,
+            shift in -5_000.0..5_000.0f64,
+            at in 14usize..38,
+        ) {
+            let from = YearMonth::new(2019, 1).unwrap();
+            let base: Vec<f64> = noise.iter().enumerate()
+                .map(|(t, e)| 10_000.0 - 5.0 * t as f64 + 40.0 * e + if t >= at { jump } else { 0.0 })
+                .collect();
+            let moved: Vec<f64> = base.iter().enumerate()
+                .map(|(t, v)| if t < at { v + shift } else { *v })
+                .collect();
+            let brk = from.plus(at as i32).unwrap();
+            let as_of = from.plus(39).unwrap();
+            let f = |v: &[f64]| fits::afresh(|| year_end(&months(from, v), Accumulation::Stock, Direction::Lower, 9_000.0, 0.0, as_of, &[brk]).unwrap());
+            let (a, b) = (f(&base), f(&moved));
+            for (x, y) in [(a.point, b.point), (a.lower, b.lower), (a.upper, b.upper)] {
+                prop_assert!((x - y).abs() <= 1e-6 * x.abs().max(1.0), "{x} {y}");
+            }
+        }
+
+        #[test]
+        fn breaks_leave_the_values_after_the_latest_one_alone(
+            v in prop::collection::vec(-1e6..1e6f64, 2..40),
+            b in prop::collection::vec(0usize..45, 0..4),
+        ) {
+            let out = level_at_breaks(&v, &b, 12);
+            let latest = b.iter().copied().filter(|i| (1..v.len()).contains(i)).max().unwrap_or(0);
+            prop_assert_eq!(&out[latest..], &v[latest..]);
+        }
     }
 
     proptest! {

@@ -80,6 +80,15 @@ impl Rule {
 /// months, 1 for years). `None` when the history is too short for the rule (seasonal naive
 /// needs a season, drift two values, the smoothing rules three).
 pub fn forecast(rule: Rule, y: &[f64], period: usize, horizon: usize) -> Option<Vec<f64>> {
+    if Rule::NAIVE.contains(&rule) {
+        return unfitted(rule, y, period, horizon);
+    }
+    let at = Rule::ALL.iter().position(|r| *r == rule)?;
+    forecast_all(y, period, horizon)[at].take()
+}
+
+/// The rules that need no fitting.
+fn unfitted(rule: Rule, y: &[f64], period: usize, horizon: usize) -> Option<Vec<f64>> {
     let n = y.len();
     match rule {
         Rule::SeasonalNaive => {
@@ -87,37 +96,37 @@ pub fn forecast(rule: Rule, y: &[f64], period: usize, horizon: usize) -> Option<
             (n >= m).then(|| (0..horizon).map(|h| y[n - m + h % m]).collect())
         }
         Rule::Naive => y.last().map(|v| vec![*v; horizon]),
-        Rule::Drift => {
-            if n < 2 {
-                return None;
-            }
+        Rule::Drift => (n >= 2).then(|| {
             let slope = (y[n - 1] - y[0]) / (n - 1) as f64;
-            Some((1..=horizon).map(|h| y[n - 1] + slope * h as f64).collect())
-        }
-        _ => {
-            if n < 3 {
-                return None;
-            }
-            let season = Season::of(y, period);
-            let adjusted = season.adjust(y);
-            let f = match rule {
-                Rule::Ses => ses(&adjusted, horizon),
-                Rule::Holt => holt(&adjusted, horizon, &[1.0]),
-                Rule::Damped => holt(&adjusted, horizon, &DAMPING),
-                Rule::Comb => {
-                    let (a, b, c) = (
-                        ses(&adjusted, horizon),
-                        holt(&adjusted, horizon, &[1.0]),
-                        holt(&adjusted, horizon, &DAMPING),
-                    );
-                    (0..horizon).map(|h| (a[h] + b[h] + c[h]) / 3.0).collect()
-                }
-                Rule::Theta => theta(&adjusted, horizon),
-                Rule::SeasonalNaive | Rule::Naive | Rule::Drift => unreachable!("handled above"),
-            };
-            Some(season.reseasonalise(&f, n))
+            (1..=horizon).map(|h| y[n - 1] + slope * h as f64).collect()
+        }),
+        _ => None,
+    }
+}
+
+/// Every rule's forecast of `y` at once, in the order of [`Rule::ALL`]: the seasonal adjustment
+/// and the smoothing fits are made once and shared (Comb is the mean of the SES, Holt and damped
+/// forecasts beside it). What one rule gives here is what [`forecast`] gives for it.
+pub fn forecast_all(y: &[f64], period: usize, horizon: usize) -> [Option<Vec<f64>>; 8] {
+    let n = y.len();
+    let mut out: [Option<Vec<f64>>; 8] = Default::default();
+    for (slot, rule) in out.iter_mut().zip(Rule::NAIVE) {
+        *slot = unfitted(rule, y, period, horizon);
+    }
+    if n >= 3 {
+        let season = Season::of(y, period);
+        let adjusted = season.adjust(y);
+        let (alpha, _) = best_alpha(&adjusted);
+        let a = vec![ses_level(&adjusted, alpha); horizon];
+        let b = holt(&adjusted, horizon, &[1.0]);
+        let c = holt(&adjusted, horizon, &DAMPING);
+        let comb: Vec<f64> = (0..horizon).map(|h| (a[h] + b[h] + c[h]) / 3.0).collect();
+        let t = theta_with(&adjusted, horizon, alpha);
+        for (slot, f) in out[3..].iter_mut().zip([a, b, c, comb, t]) {
+            *slot = Some(season.reseasonalise(&f, n));
         }
     }
+    out
 }
 
 /// Damping factors tried for damped Holt (the range in which the literature finds them).
@@ -125,12 +134,6 @@ const DAMPING: [f64; 5] = [0.8, 0.85, 0.9, 0.95, 0.98];
 /// Smoothing parameters tried for the level.
 fn alphas() -> impl Iterator<Item = f64> {
     (1..=50).map(|i| f64::from(i) / 50.0)
-}
-
-/// Simple exponential smoothing, level started at the first value.
-fn ses(y: &[f64], horizon: usize) -> Vec<f64> {
-    let (alpha, _) = best_alpha(y);
-    vec![ses_level(y, alpha); horizon]
 }
 
 /// The α of least one-step squared error, and that error.
@@ -194,9 +197,8 @@ fn holt(y: &[f64], horizon: usize, damping: &[f64]) -> Vec<f64> {
 
 /// The Theta method with θ = 2 (Hyndman and Billah's form): SES plus half the slope of the
 /// least-squares line, adjusted for the smoothing.
-fn theta(y: &[f64], horizon: usize) -> Vec<f64> {
+fn theta_with(y: &[f64], horizon: usize, alpha: f64) -> Vec<f64> {
     let n = y.len() as f64;
-    let (alpha, _) = best_alpha(y);
     let level = ses_level(y, alpha);
     let mean_t = (n - 1.0) / 2.0;
     let mean_y = y.iter().sum::<f64>() / n;

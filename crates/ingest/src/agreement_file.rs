@@ -15,8 +15,8 @@ use toml::value::Datetime;
 use zielwerk_domain::agreement::{FieldPath, PathSeg, Problem};
 use zielwerk_domain::{
     Accumulation, Agreement, AgreementStatus, Ags, AreaKind, BaId, Direction, Formula, Goal,
-    GoalArea, Indicator, IndicatorCode, Jobcenter, Key, Measure, Origin, Party, PartyRole, Target,
-    Tolerance, Unit, YearMonth,
+    GoalArea, Indicator, IndicatorCode, Jobcenter, Key, Measure, Origin, Party, PartyRole,
+    SeriesBreak, Target, Tolerance, Unit, YearMonth,
 };
 
 use crate::location::{LineIndex, line_col, path_at, span_of};
@@ -93,6 +93,8 @@ struct FileDto {
     goals: Vec<GoalDto>,
     #[serde(default)]
     measures: Vec<MeasureDto>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    breaks: Vec<BreakDto>,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -282,6 +284,15 @@ struct MeasureDto {
     end: Option<YearMonth>,
     #[serde(default)]
     goals: Vec<Key>,
+}
+
+/// A known break in an indicator's series: `[[breaks]] indicator, month, reason`.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BreakDto {
+    indicator: IndicatorCode,
+    month: YearMonth,
+    reason: String,
 }
 
 // ----- Parsing --------------------------------------------------------------------------------
@@ -656,6 +667,7 @@ fn convert(dto: FileDto, problems: &mut Problems) -> Option<Agreement> {
     // is taken, with every input it needs.
     let builtin = zielwerk_domain::keyfigures::catalogue();
     let mut wanted: Vec<IndicatorCode> = goals.iter().map(|g| g.indicator.clone()).collect();
+    wanted.extend(dto.breaks.iter().map(|b| b.indicator.clone()));
     wanted.extend(
         indicators
             .iter()
@@ -706,6 +718,15 @@ fn convert(dto: FileDto, problems: &mut Problems) -> Option<Agreement> {
                 start: m.start,
                 end: m.end,
                 goals: m.goals,
+            })
+            .collect(),
+        breaks: dto
+            .breaks
+            .into_iter()
+            .map(|b| SeriesBreak {
+                indicator: b.indicator,
+                month: b.month,
+                reason: b.reason,
             })
             .collect(),
     };
@@ -1032,6 +1053,15 @@ pub fn export(agreement: &Agreement) -> String {
                 start: m.start,
                 end: m.end,
                 goals: m.goals.clone(),
+            })
+            .collect(),
+        breaks: agreement
+            .breaks
+            .iter()
+            .map(|b| BreakDto {
+                indicator: b.indicator.clone(),
+                month: b.month,
+                reason: b.reason.clone(),
             })
             .collect(),
     };

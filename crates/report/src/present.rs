@@ -365,6 +365,7 @@ pub fn year_end(
         *target,
         state.goal.tolerance.amount(*target),
         as_of,
+        &state.breaks,
     ))
 }
 
@@ -390,17 +391,15 @@ pub fn forecast_text(
         ),
         Ok(y) => (
             format!(
-                "Prognose für {what}: {} (80-%-Intervall {} bis {}), {} voraus; Verfahren: {}{}, Intervall an den Prognosefehlern der letzten 24 Monate geeicht.",
+                "Prognose für {what}: {} (80-%-Intervall {} bis {}), {} voraus. {}",
                 value_text(ind, y.point),
                 value_text(ind, y.lower),
                 value_text(ind, y.upper),
                 counted(y.horizon, "Monat", "Monate"),
-                y.method.map(|m| m.label_de()).unwrap_or_default(),
-                if ind.accumulation == Accumulation::Flow {
-                    " auf der gleitenden 12-Monats-Summe"
-                } else {
-                    ""
-                }
+                y.method
+                    .as_ref()
+                    .map(|m| m.sentence.as_str())
+                    .unwrap_or_default(),
             ),
             Some(format!("{}\u{a0}%", number(y.probability * 100.0, 0))),
         ),

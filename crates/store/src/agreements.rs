@@ -8,7 +8,7 @@ use sqlx::{Any, Row, Transaction};
 use zielwerk_domain::{
     Accumulation, Agreement, AgreementKey, AgreementStatus, AreaKind, Direction, Formula, Goal,
     GoalArea, Indicator, IndicatorCode, Jobcenter, Measure, Origin, Party, PartyRole, Region,
-    RegionId, Target, Tolerance, Unit, YearMonth,
+    RegionId, SeriesBreak, Target, Tolerance, Unit, YearMonth,
 };
 
 use crate::audit::{Change, record};
@@ -422,6 +422,21 @@ impl Store {
             })
         })
         .collect::<Result<Vec<_>>>()?;
+        let breaks = sqlx::query(
+            "SELECT indicator, month, reason FROM series_break WHERE agreement_id = $1 ORDER BY position",
+        )
+        .bind(&id)
+        .fetch_all(&self.pool)
+        .await?
+        .into_iter()
+        .map(|r| {
+            Ok(SeriesBreak {
+                indicator: parse_col("series_break", "indicator", r.try_get("indicator")?)?,
+                month: parse_col("series_break", "month", r.try_get("month")?)?,
+                reason: r.try_get("reason")?,
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
 
         Ok(Some(Agreement {
             jobcenter,
@@ -434,6 +449,7 @@ impl Store {
             indicators,
             goals,
             measures,
+            breaks,
         }))
     }
 }
@@ -771,6 +787,18 @@ pub(crate) async fn insert_children(
             .execute(&mut **tx)
             .await?;
         }
+    }
+    for (pos, b) in a.breaks.iter().enumerate() {
+        sqlx::query(
+            "INSERT INTO series_break (agreement_id, indicator, month, position, reason) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(id)
+        .bind(b.indicator.as_str())
+        .bind(b.month.to_string())
+        .bind(pos as i64)
+        .bind(&b.reason)
+        .execute(&mut **tx)
+        .await?;
     }
     Ok(())
 }

@@ -22,7 +22,7 @@ use crate::{Backend, Result, Store, StoreError, now};
 
 /// Every table with data, parents before children (the order a restore inserts in). A test
 /// checks that this and [`NOT_BACKED_UP`] are exactly the set of tables the migrations create.
-pub const TABLES: [&str; 28] = [
+pub const TABLES: [&str; 29] = [
     "jobcenter",
     "region",
     "region_coverage",
@@ -34,6 +34,7 @@ pub const TABLES: [&str; 28] = [
     "goal_target_month",
     "measure",
     "measure_goal",
+    "series_break",
     "source",
     "observation",
     "value_warning",

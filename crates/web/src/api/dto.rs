@@ -87,8 +87,11 @@ pub struct Forecast {
     pub obergrenze: f64,
     /// Wahrscheinlichkeit, das Ziel zu erreichen, 0 bis 1.
     pub wahrscheinlichkeit: f64,
-    /// Das Verfahren; null, wenn der Dezember schon vorliegt.
+    /// Das Verfahren in wenigen Worten; null, wenn der Dezember schon vorliegt.
     pub verfahren: Option<String>,
+    /// Welches Verfahren und warum, in ganzen Sätzen (wie auf der Zielseite); null, wenn der
+    /// Dezember schon vorliegt.
+    pub verfahren_begruendung: Option<String>,
 }
 
 /// Ein Ziel zum Berichtsmonat.
@@ -131,6 +134,7 @@ impl From<GoalReport> for GoalState {
                     obergrenze: f.upper,
                     wahrscheinlichkeit: f.probability,
                     verfahren: f.method,
+                    verfahren_begruendung: f.method_reason,
                 }),
                 None,
             ),

@@ -12,8 +12,10 @@ use super::{DbArg, open};
 
 /// Prüft die Prognoseverfahren rückblickend: von jedem Zeitpunkt einer Reihe aus wird das
 /// Verfahren nur mit den Werten davor gewählt und seine Prognose mit dem verglichen, was kam,
-/// neben allen anderen Verfahren (die Seiten und Berichte prognostizieren noch mit MSTL+ETS). Gruppen: jede Vereinbarung (ihre Monatsreihen) und die Jahreswerte aller
-/// Kreise aus INKAR (Leistungen für Unterkunft je Bedarfsgemeinschaft, SGB-II-Quote).
+/// neben allen anderen Verfahren, so wie Zielseiten und Berichte prognostizieren (in der
+/// Vereinbarung vermerkte Reihenbrüche eingeschlossen). Gruppen: jede Vereinbarung (ihre
+/// Monatsreihen) und die Jahreswerte aller Kreise aus INKAR (Leistungen für Unterkunft je
+/// Bedarfsgemeinschaft, SGB-II-Quote).
 #[derive(clap::Args)]
 pub struct Args {
     /// Monatsreihen: Prognosen bis zu so vielen Monaten voraus.
@@ -28,6 +30,10 @@ pub struct Args {
     /// Jahresreihen: Mindestzahl an Jahren vor dem ersten Prognosezeitpunkt.
     #[arg(long, default_value_t = 6)]
     min_years: usize,
+    /// Schreibt das Kalibrierungsdiagramm (angegebene Wahrscheinlichkeit gegen eingetroffen, je
+    /// Gruppe) als SVG in diese Datei.
+    #[arg(long, value_name = "DATEI")]
+    grafik: Option<std::path::PathBuf>,
     #[command(flatten)]
     db: DbArg,
 }
@@ -54,25 +60,100 @@ pub async fn run(a: Args) -> Result<()> {
     for (name, g) in &groups {
         print_group(name, g);
     }
+    if let Some(path) = &a.grafik {
+        std::fs::write(path, calibration_plot(&groups).render()).map_err(|e| {
+            anyhow::anyhow!(
+                "Das Kalibrierungsdiagramm ließ sich nicht nach {} schreiben: {e}",
+                path.display()
+            )
+        })?;
+        say!("");
+        say!("Kalibrierungsdiagramm: {}", path.display());
+    }
     Ok(())
+}
+
+/// Stated probabilities against the share that came true, one line per group.
+fn calibration_plot(groups: &[(String, GroupScore)]) -> zielwerk_charts::CalibrationPlot {
+    zielwerk_charts::CalibrationPlot {
+        id: "kalibrierung".into(),
+        title: "Wie oft trafen die Prognoseaussagen ein?".into(),
+        description: format!(
+            "Für {}: angegebene Wahrscheinlichkeit, einen Wert mindestens zu erreichen (10 bis 90 %), gegen den Anteil der Aussagen, die eintrafen.",
+            groups
+                .iter()
+                .map(|(n, _)| n.as_str())
+                .collect::<Vec<_>>()
+                .join("; ")
+        ),
+        groups: groups
+            .iter()
+            .map(|(name, g)| zielwerk_charts::CalibrationGroup {
+                label: name.clone(),
+                points: STATEMENTS
+                    .iter()
+                    .zip(&g.statements)
+                    .filter(|(_, (made, _))| *made > 0)
+                    .map(|((p, _), (made, came))| (*p, *came as f64 / *made as f64, *made))
+                    .collect(),
+            })
+            .collect(),
+    }
+}
+
+/// A series as the backtest forecasts it.
+struct Backtested {
+    /// The values compared (flows: their 12-month sums).
+    y: Vec<f64>,
+    /// The values as they came (flows: the monthly values); `y` is made from them.
+    raw: Vec<f64>,
+    /// Indices of `raw` at which the series breaks (marked in the agreement).
+    breaks: Vec<usize>,
+    flow: bool,
+}
+
+impl Backtested {
+    fn plain(y: Vec<f64>) -> Self {
+        Self {
+            raw: y.clone(),
+            y,
+            breaks: Vec::new(),
+            flow: false,
+        }
+    }
+
+    /// The history a forecast from `origin` (an index of `y`) sees: the values before it, with
+    /// the breaks before it taken out, as the goal page's forecast does.
+    fn history(&self, origin: usize, period: usize) -> Vec<f64> {
+        let end = if self.flow { origin + 11 } else { origin };
+        let known: Vec<usize> = self.breaks.iter().copied().filter(|b| *b < end).collect();
+        let seen = zielwerk_forecast::level_at_breaks(&self.raw[..end], &known, period);
+        if self.flow {
+            zielwerk_forecast::rolling_sums(&seen)
+        } else {
+            seen
+        }
+    }
 }
 
 /// The backtest of a group of series (`period` per season), if any is long enough.
 fn scored(
-    series: &[Vec<f64>],
+    series: &[Backtested],
     period: usize,
     horizon: usize,
     min_train: usize,
 ) -> Option<GroupScore> {
     let scores: Vec<SeriesScore> = series
         .iter()
-        .filter_map(|y| evaluate::series(y, period, horizon, min_train))
+        .filter_map(|s| {
+            evaluate::series_with(&s.y, period, horizon, min_train, |o| s.history(o, period))
+        })
         .collect();
     evaluate::group(&scores)
 }
 
 /// Per agreement, its goals' monthly series (flows as 12-month sums), each indicator once.
-async fn agreement_series(store: &Store) -> Result<Vec<(String, Vec<Vec<f64>>)>> {
+async fn agreement_series(store: &Store) -> Result<Vec<(String, Vec<Backtested>)>> {
     let mut out = Vec::new();
     for summary in store.agreements().await? {
         let Some(a) = store.agreement(&summary.key).await? else {
@@ -98,9 +179,26 @@ async fn agreement_series(store: &Store) -> Result<Vec<(String, Vec<Vec<f64>>)>>
             let monthly: Vec<(YearMonth, f64)> =
                 g.series.iter().map(|(m, p)| (*m, p.value)).collect();
             let run = longest_run(&monthly, |a, b| a.months_until(b) == 1);
-            series.push(match g.indicator.accumulation {
-                Accumulation::Stock => run,
-                Accumulation::Flow => zielwerk_forecast::rolling_sums(&run),
+            let Some(&(first, _)) = run.first() else {
+                continue;
+            };
+            let breaks = g
+                .breaks
+                .iter()
+                .filter_map(|b| usize::try_from(first.months_until(*b)).ok())
+                .filter(|i| (1..run.len()).contains(i))
+                .collect();
+            let raw: Vec<f64> = run.iter().map(|(_, v)| *v).collect();
+            let flow = g.indicator.accumulation == Accumulation::Flow;
+            series.push(Backtested {
+                y: if flow {
+                    zielwerk_forecast::rolling_sums(&raw)
+                } else {
+                    raw.clone()
+                },
+                raw,
+                breaks,
+                flow,
             });
         }
         out.push((format!("{} {}", a.jobcenter.name, a.year), series));
@@ -110,15 +208,15 @@ async fn agreement_series(store: &Store) -> Result<Vec<(String, Vec<Vec<f64>>)>>
 
 /// The longest gap-free run of a series of (period, value), oldest first, as the model would
 /// see it; `follows(a, b)` says whether `b` is the period right after `a`.
-fn longest_run<P: Copy>(points: &[(P, f64)], follows: impl Fn(P, P) -> bool) -> Vec<f64> {
-    let mut run: Vec<f64> = Vec::new();
-    let mut best: Vec<f64> = Vec::new();
+fn longest_run<P: Copy>(points: &[(P, f64)], follows: impl Fn(P, P) -> bool) -> Vec<(P, f64)> {
+    let mut run: Vec<(P, f64)> = Vec::new();
+    let mut best: Vec<(P, f64)> = Vec::new();
     let mut prev: Option<P> = None;
     for (p, v) in points {
         if prev.is_some_and(|q| !follows(q, *p)) {
             run.clear();
         }
-        run.push(*v);
+        run.push((*p, *v));
         if run.len() > best.len() {
             best = run.clone();
         }
@@ -128,7 +226,7 @@ fn longest_run<P: Copy>(points: &[(P, f64)], follows: impl Fn(P, P) -> bool) -> 
 }
 
 /// The yearly values of `code` of every Kreis, each Kreis's longest gap-free run of years.
-async fn yearly_series(store: &Store, code: &str) -> Result<Vec<Vec<f64>>> {
+async fn yearly_series(store: &Store, code: &str) -> Result<Vec<Backtested>> {
     let code: IndicatorCode = code.parse()?;
     let values = store.values_across(&[&code], PeriodKind::Year, &[]).await?;
     let mut by_region: std::collections::BTreeMap<String, Vec<(i32, f64)>> = Default::default();
@@ -144,7 +242,12 @@ async fn yearly_series(store: &Store, code: &str) -> Result<Vec<Vec<f64>>> {
         .into_values()
         .map(|mut years| {
             years.sort_by_key(|(y, _)| *y);
-            longest_run(&years, |a, b| b == a + 1)
+            Backtested::plain(
+                longest_run(&years, |a, b| b == a + 1)
+                    .into_iter()
+                    .map(|(_, v)| v)
+                    .collect(),
+            )
         })
         .collect())
 }
