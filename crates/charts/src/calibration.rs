@@ -46,7 +46,7 @@ impl CalibrationPlot {
         let mut s = String::new();
         let _ = write!(
             s,
-            r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {W} {h:.0}" width="100%" role="img" aria-labelledby="{id}-title {id}-desc" class="chart calibration" font-family="{FONT_FAMILY}" font-size="13"><title id="{id}-title">{title}</title><desc id="{id}-desc">{desc}</desc><rect width="{W}" height="{h:.0}" fill="#ffffff"/>"#,
+            r##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {W} {h:.0}" width="100%" role="img" aria-labelledby="{id}-title {id}-desc" class="chart calibration" font-family="{FONT_FAMILY}" font-size="13"><title id="{id}-title">{title}</title><desc id="{id}-desc">{desc}</desc><rect width="{W}" height="{h:.0}" fill="#ffffff"/>"##,
             id = esc(&self.id),
             title = esc(&self.title),
             desc = esc(&self.description)

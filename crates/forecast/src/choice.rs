@@ -30,9 +30,7 @@ impl Candidate {
     pub fn label_de(self) -> &'static str {
         match self {
             Candidate::Rule(r) => r.label_de(),
-            Candidate::Model => {
-                "Zerlegung in Saison und Trend mit exponentieller Glättung (MSTL/ETS)"
-            }
+            Candidate::Model => "Saisonzerlegung mit Glättung (MSTL/ETS)",
         }
     }
 
@@ -57,13 +55,6 @@ fn model(y: &[f64], period: usize, horizon: usize) -> Option<Vec<f64>> {
     (period == 12)
         .then(|| crate::predict(y, horizon).ok().map(|p| p.point))
         .flatten()
-}
-
-/// Every candidate's forecast of `y`, in the order of [`Candidate::all`].
-fn every_forecast(y: &[f64], period: usize, horizon: usize) -> Vec<Option<Vec<f64>>> {
-    let mut out: Vec<Option<Vec<f64>>> = rules::forecast_all(y, period, horizon).into();
-    out.push(model(y, period, horizon));
-    out
 }
 
 /// Origins of the evaluation inside a series' history, at most.
@@ -104,7 +95,8 @@ impl Chosen {
         self.members[0].0
     }
 
-    /// The method in a few words: the candidate, or the weighted mean of the candidates.
+    /// The method in a few words: the candidate, or the weighted combination of the candidates
+    /// (`docs/forecast.md` explains each).
     pub fn label_de(&self) -> String {
         use zielwerk_domain::format::number;
         let names: Vec<String> = self
@@ -114,26 +106,35 @@ impl Chosen {
             .collect();
         match names.as_slice() {
             [_] => self.lead().label_de().to_owned(),
-            [init @ .., last] => format!("Mittel aus {} und {last}", init.join(", ")),
+            [init @ .., last] => format!("Kombination aus {} und {last}", init.join(", ")),
             [] => String::new(),
         }
     }
 
-    /// The German sentence the goal page and every document show.
-    pub fn sentence_de(&self, unit_de: &str) -> String {
+    /// The German sentence the goal page and every document show: which method and why.
+    /// `on` names what is forecast when it is not the series itself (" auf der gleitenden
+    /// 12-Monats-Summe"); `besides` is a last clause ("Bruch im Juni 2022 berücksichtigt …").
+    pub fn sentence_de(&self, unit_de: &str, on: &str, besides: Option<&str>) -> String {
         use zielwerk_domain::format::number;
-        let method = self.label_de();
+        let besides = besides.map(|b| format!("; {b}")).unwrap_or_default();
         match (self.mase, self.yardstick) {
             (Some(m), Some((y, ym))) => format!(
-                "Prognoseverfahren: {method}, gewählt, weil diese Verfahren in {} rückblickenden Prognosen aus den letzten {} {unit_de} dieser Reihe am genauesten waren (MASE {}; bestes einfaches Verfahren, {}: {}).",
+                "Verfahren: {}{on}, gewählt, weil {} in {} rückblickenden Prognosen aus den letzten {} {unit_de} dieser Reihe am genauesten {} (mittlerer Fehler {} gegenüber {} beim besten einfachen Verfahren, {}){besides}.",
+                self.label_de(),
+                if self.members.len() == 1 { "es" } else { "sie" },
                 self.scored,
                 self.history,
+                if self.members.len() == 1 {
+                    "war"
+                } else {
+                    "waren"
+                },
                 number(m, 2),
-                y.label_de(),
-                number(ym, 2)
+                number(ym, 2),
+                y.label_de()
             ),
             _ => format!(
-                "Prognoseverfahren: {}, weil die Reihe mit {} {unit_de} zu kurz ist, um Verfahren rückblickend zu vergleichen.",
+                "Verfahren: {}{on}, weil die Reihe mit {} {unit_de} zu kurz ist, um Verfahren rückblickend zu vergleichen{besides}.",
                 self.lead().label_de(),
                 self.history
             ),
@@ -142,9 +143,13 @@ impl Chosen {
 
     /// The combination's forecast of `y`.
     fn forecast(&self, y: &[f64], period: usize, horizon: usize) -> Option<Vec<f64>> {
+        let by_rule = rules::forecast_all(window(y), period, horizon);
         let mut out = vec![0.0; horizon];
         for (c, w) in &self.members {
-            let f = c.forecast(y, period, horizon)?;
+            let f = match c {
+                Candidate::Rule(r) => by_rule[Rule::ALL.iter().position(|q| q == r)?].clone()?,
+                Candidate::Model => model(y, period, horizon)?,
+            };
             for h in 0..horizon {
                 out[h] += w * f[h];
             }
@@ -175,13 +180,16 @@ pub fn choose(y: &[f64], period: usize, horizon: usize) -> Chosen {
     let mut paths: Vec<Vec<Option<Vec<f64>>>> =
         vec![Vec::with_capacity(origins.len()); candidates.len()];
     for &o in &origins {
-        for (i, f) in every_forecast(&y[..o], period, horizon.min(n - o))
+        for (i, f) in rules::forecast_all(window(&y[..o]), period, horizon.min(n - o))
             .into_iter()
             .enumerate()
         {
             paths[i].push(f);
         }
     }
+    // The model's fits are most of the work: made on every core.
+    paths[Rule::ALL.len()] =
+        crate::fits::on_every_core(&origins, |&o| model(&y[..o], period, horizon.min(n - o)));
     let scored = |i: usize| -> Option<f64> {
         let mut sum = 0.0;
         for (k, &o) in origins.iter().enumerate() {
@@ -275,6 +283,14 @@ pub fn kept(y: &[f64], period: usize, horizon: usize) -> std::sync::Arc<Option<C
     crate::fits::chosen_for(y, period, horizon, || forecast(y, period, horizon))
 }
 
+/// The part of a history the methods see: its last [`crate::MAX_FIT_HISTORY`] values (ten years
+/// of months show the trend and seasonal pattern that matter for this year's end). The origins
+/// of an evaluation are taken in the whole history and each one's forecast sees its own window,
+/// so that next month's evaluation finds this month's model fits again.
+fn window(y: &[f64]) -> &[f64] {
+    &y[y.len().saturating_sub(crate::MAX_FIT_HISTORY)..]
+}
+
 /// Forecasts `horizon` periods after `y` by the chosen method. The interval at horizon h is
 /// ± the 80 % quantile of the method's absolute errors at that horizon in the evaluation, never
 /// narrower than at the horizon before.
@@ -333,9 +349,9 @@ mod tests {
         let c = choose(&y, 12, 3);
         assert_eq!((c.lead(), c.mase), (Candidate::Rule(Rule::Naive), None));
         assert!(
-            c.sentence_de("Monaten").contains("zu kurz"),
+            c.sentence_de("Monaten", "", None).contains("zu kurz"),
             "{}",
-            c.sentence_de("Monaten")
+            c.sentence_de("Monaten", "", None)
         );
     }
 

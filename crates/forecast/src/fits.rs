@@ -141,6 +141,63 @@ pub fn pinning<R>(f: impl FnOnce() -> R) -> (R, Pins) {
     (result, mine)
 }
 
+/// `f` of every item, in order, on every core: scoped threads that make their fits as the
+/// calling thread would (afresh when it is in [`afresh`]; the fits they read or make are pinned
+/// with the caller's when it is [`pinning`]).
+pub(crate) fn on_every_core<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    if cores < 2 || items.len() < 2 {
+        return items.iter().map(&f).collect();
+    }
+    let bypass = BYPASS.with(std::cell::Cell::get);
+    let collecting = COLLECTING.with(|c| c.borrow().is_some());
+    // Every core takes every n-th item: the late items (the longest histories, the seasonal
+    // model) are shared out evenly.
+    let workers = cores.min(items.len());
+    let parts: Vec<(Vec<R>, Option<Pins>)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..workers)
+            .map(|w| {
+                let f = &f;
+                scope.spawn(move || {
+                    BYPASS.with(|b| b.set(bypass));
+                    let mine = || {
+                        items
+                            .iter()
+                            .skip(w)
+                            .step_by(workers)
+                            .map(f)
+                            .collect::<Vec<R>>()
+                    };
+                    if collecting {
+                        let (out, pins) = pinning(mine);
+                        (out, Some(pins))
+                    } else {
+                        (mine(), None)
+                    }
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+            .collect()
+    });
+    let mut columns: Vec<std::vec::IntoIter<R>> = Vec::with_capacity(workers);
+    for (results, pins) in parts {
+        columns.push(results.into_iter());
+        if let Some(pins) = pins {
+            COLLECTING.with(|c| {
+                if let Some(mine) = c.borrow_mut().as_mut() {
+                    mine.extend(&pins);
+                }
+            });
+        }
+    }
+    (0..items.len())
+        .filter_map(|i| columns[i % workers].next())
+        .collect()
+}
+
 /// How many models were fitted in this process (for tests and benchmarks: a read that finds
 /// its fits leaves it unchanged).
 pub fn fitted() -> u64 {

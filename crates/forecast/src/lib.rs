@@ -262,9 +262,11 @@ pub fn level_at_breaks(values: &[f64], breaks: &[usize], period: usize) -> Vec<f
     at.sort_unstable();
     at.dedup();
     for &b in at.iter().rev() {
-        let usual = (b > period && period > 0)
-            .then(|| v[b - period] - v[b - period - 1])
-            .unwrap_or(0.0);
+        let usual = if b > period && period > 0 {
+            v[b - period] - v[b - period - 1]
+        } else {
+            0.0
+        };
         let jump = v[b] - v[b - 1] - usual;
         for x in &mut v[..b] {
             *x += jump;
@@ -377,24 +379,23 @@ pub fn year_end(
         }
     };
     let &(_, point, lower, upper) = path.last().ok_or(too_short(values.len()))?;
-    let mut sentence = p.chosen.sentence_de("Monaten");
-    if accumulation == Accumulation::Flow {
-        sentence.push_str(
-            " Vorhergesagt wird die gleitende Summe über zwölf Monate; ihr Wert im Dezember ist die Jahressumme.",
-        );
-    }
-    if let Some(latest) = used.iter().max() {
+    let on = match accumulation {
+        Accumulation::Flow => " auf der gleitenden 12-Monats-Summe",
+        Accumulation::Stock => "",
+    };
+    let besides = used.iter().max().map(|latest| {
         let months: Vec<String> = used.iter().map(|m| m.german_long()).collect();
-        sentence.push_str(&format!(
-            " {} berücksichtigt: die Werte davor sind um den Sprung angeglichen, die Prognose setzt beim Stand seit {} an.",
+        format!(
+            "{} berücksichtigt, die Prognose setzt beim Stand seit {} an",
             match months.as_slice() {
-                [one] => format!("Bruch der Reihe im {one}"),
-                [init @ .., last] => format!("Brüche der Reihe im {} und im {last}", init.join(", im ")),
-                [] => String::new(),
+                [init @ .., last] if !init.is_empty() =>
+                    format!("Brüche im {} und im {last}", init.join(", im ")),
+                _ => format!("Bruch im {}", months.join("")),
             },
             latest.german_long()
-        ));
-    }
+        )
+    });
+    let sentence = p.chosen.sentence_de("Monaten", on, besides.as_deref());
     Ok(YearEnd {
         point,
         lower,
@@ -626,7 +627,9 @@ mod tests {
         assert!((marked.point - 17_130.0).abs() < 15.0, "{marked:?}");
         let note = marked.method.unwrap().sentence;
         assert!(
-            note.contains("Bruch der Reihe im Juni 2022 berücksichtigt"),
+            note.ends_with(
+                "; Bruch im Juni 2022 berücksichtigt, die Prognose setzt beim Stand seit Juni 2022 an."
+            ),
             "{note}"
         );
         assert!(!at(&[]).method.unwrap().sentence.contains("Bruch"));

@@ -47,16 +47,16 @@ impl Rule {
     /// The rules that need no fitting: the yardsticks.
     pub const NAIVE: [Rule; 3] = [Rule::SeasonalNaive, Rule::Naive, Rule::Drift];
 
-    /// The rule's name in a sentence ("… war am genauesten").
+    /// The rule's name in a German sentence on a goal page or in a document.
     pub fn label_de(self) -> &'static str {
         match self {
-            Rule::SeasonalNaive => "Wert des Vorjahreszeitraums",
-            Rule::Naive => "letzter Wert fortgeschrieben",
-            Rule::Drift => "letzter Wert mit mittlerer Veränderung",
-            Rule::Ses => "einfache exponentielle Glättung",
-            Rule::Holt => "exponentielle Glättung mit Trend (Holt)",
-            Rule::Damped => "exponentielle Glättung mit gedämpftem Trend",
-            Rule::Comb => "Mittel aus drei exponentiellen Glättungen (M4-„Comb“)",
+            Rule::SeasonalNaive => "Vorjahreswert",
+            Rule::Naive => "letzter Wert",
+            Rule::Drift => "bisheriger Durchschnittstrend",
+            Rule::Ses => "Glättung",
+            Rule::Holt => "Glättung mit Trend",
+            Rule::Damped => "Glättung mit gedämpftem Trend",
+            Rule::Comb => "Mittel dreier Glättungen",
             Rule::Theta => "Theta-Verfahren",
         }
     }
@@ -64,7 +64,7 @@ impl Rule {
     /// A short name for tables.
     pub fn short(self) -> &'static str {
         match self {
-            Rule::SeasonalNaive => "Saisonnaiv",
+            Rule::SeasonalNaive => "Vorjahreswert",
             Rule::Naive => "Letzter Wert",
             Rule::Drift => "Drift",
             Rule::Ses => "SES",
@@ -146,6 +146,10 @@ fn best_alpha(y: &[f64]) -> (f64, f64) {
             let e = v - level;
             sse += e * e;
             level += alpha * e;
+            // The error only grows: a worse α is left as soon as it is worse.
+            if sse >= best.1 {
+                break;
+            }
         }
         if sse < best.1 {
             best = (alpha, sse);
@@ -176,6 +180,9 @@ fn holt(y: &[f64], horizon: usize, damping: &[f64]) -> Vec<f64> {
                     let new_level = predicted + alpha * e;
                     trend = phi * trend + beta * e;
                     level = new_level;
+                    if sse >= best.0 {
+                        break;
+                    }
                 }
                 if sse < best.0 {
                     best = (sse, level, trend, phi);

@@ -744,3 +744,26 @@ fn control_characters_in_names_and_the_export_comment() {
     let comment = text.lines().nth(1).unwrap();
     assert!(!comment.chars().any(char::is_control), "{comment:?}");
 }
+
+#[test]
+fn series_breaks_are_read_and_checked_with_their_place() {
+    let a = parse("mettmann", EXAMPLE).unwrap();
+    let june = "2022-06".parse().unwrap();
+    assert_eq!(a.breaks_of(&"BG".parse().unwrap()), [june]);
+    assert_eq!(a.breaks_of(&"KDU_SUMME".parse().unwrap()), [june]);
+    assert!(a.breaks_of(&"K1".parse().unwrap()).is_empty());
+
+    let unknown = format!(
+        "{EXAMPLE}\n[[breaks]]\nindicator = \"GIBT_ES_NICHT\"\nmonth = \"2020-04\"\nreason = \"Pandemie\"\n"
+    );
+    let err = parse("m.toml", &unknown).unwrap_err().to_string();
+    assert!(
+        err.contains("breaks[3].indicator") && err.contains("„GIBT_ES_NICHT“ ist nicht definiert"),
+        "{err}"
+    );
+    let twice =
+        format!("{EXAMPLE}\n[[breaks]]\nindicator = \"BG\"\nmonth = \"2022-06\"\nreason = \" \"\n");
+    let err = parse("m.toml", &twice).unwrap_err().to_string();
+    assert!(err.contains("doppelt angegeben"), "{err}");
+    assert!(err.contains("warum die Reihe bricht"), "{err}");
+}

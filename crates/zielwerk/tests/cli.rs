@@ -455,9 +455,10 @@ fn figures_prints_components_values_and_reasons() {
 
 #[test]
 fn backtest_reports_accuracy_against_baselines_and_coverage() {
-    let (_dir, db) = demo_db();
+    let (dir, db) = demo_db();
     let db = db.as_str();
-    let (ok, out, err) = run(&["backtest", "--db", db]);
+    let svg = dir.path().join("kalibrierung.svg");
+    let (ok, out, err) = run(&["backtest", "--db", db, "--grafik", svg.to_str().unwrap()]);
     assert!(ok, "{err}");
     // Each agreement's monthly series and INKAR's yearly series of all Kreise, each group with
     // the MASE of every candidate, of the chosen method, its coverage and its calibration.
@@ -470,7 +471,7 @@ fn backtest_reports_accuracy_against_baselines_and_coverage() {
         assert!(out.contains(group), "{group}\n{out}");
     }
     for line in [
-        "Saisonnaiv",
+        "Vorjahreswert",
         "Comb",
         "Theta",
         "MSTL+ETS",
@@ -495,6 +496,11 @@ fn backtest_reports_accuracy_against_baselines_and_coverage() {
         coverages.iter().all(|c| (40.0..=100.0).contains(c)),
         "{coverages:?}"
     );
+    // The calibration plot: one line per group, five stated probabilities on each.
+    let plot = std::fs::read_to_string(&svg).unwrap();
+    assert_eq!(plot.matches("class=\"group\"").count(), 4, "{plot}");
+    assert!(plot.contains("INKAR: SGB-II-Quote, 400 Kreise, jährlich: angegeben 80 %"));
+    assert!(out.contains("Kalibrierungsdiagramm: "), "{out}");
 }
 
 /// `n` plausible rows of `code` for t36402: the months January 2023 to October 2026 over and
