@@ -73,7 +73,7 @@ impl CalibrationPlot {
         }
         let _ = write!(
             s,
-            r##"<rect x="{LEFT}" y="{TOP}" width="{SIDE}" height="{SIDE}" fill="none" stroke="#222222"/><line class="diagonal" x1="{:.1}" y1="{:.1}" x2="{:.1}" y2="{:.1}" stroke="#505050" stroke-dasharray="4 4"/><text x="{:.1}" y="{:.1}" text-anchor="middle" fill="#222222">angegebene Wahrscheinlichkeit</text><text x="{:.1}" y="{:.1}" fill="#222222">eingetroffen</text><text x="{:.1}" y="{:.1}" fill="#222222">Diagonale: so oft</text><text x="{:.1}" y="{:.1}" fill="#222222">eingetroffen wie angegeben</text>"##,
+            r##"<rect x="{LEFT}" y="{TOP}" width="{SIDE}" height="{SIDE}" fill="none" stroke="#222222"/><line class="diagonal" x1="{:.1}" y1="{:.1}" x2="{:.1}" y2="{:.1}" stroke="#505050" stroke-dasharray="4 4"/><text x="{:.1}" y="{:.1}" text-anchor="middle" fill="#222222">waagrecht: angegebene Wahrscheinlichkeit</text><text x="{:.1}" y="{:.1}" fill="#222222">senkrecht: Anteil eingetroffen</text><text x="{:.1}" y="{:.1}" fill="#222222">Diagonale: so oft</text><text x="{:.1}" y="{:.1}" fill="#222222">eingetroffen wie angegeben</text>"##,
             px(0.0),
             py(0.0),
             px(1.0),

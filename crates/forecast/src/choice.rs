@@ -70,6 +70,12 @@ pub const MIN_TRAIN: usize = 4;
 /// win on a short history).
 pub const COMBINED: usize = 3;
 
+/// A fitted method (or a combination) forecasts only when its MASE on the series' own history is
+/// at least this share below the best simple rule's; otherwise the simple rule does. The winner of
+/// 24 origins is often the luckiest rather than the best, and the backtest showed the simple
+/// rule's steadiness worth more than a small lead (`docs/forecast.md`).
+pub const SIMPLER_UNLESS: f64 = 0.2;
+
 /// Why a method was chosen: its score and the best yardstick's.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Chosen {
@@ -81,6 +87,9 @@ pub struct Chosen {
     /// The best of the rules that need no fitting (seasonal naive, last value, drift) and its
     /// MASE.
     pub yardstick: Option<(Candidate, f64)>,
+    /// The best fitted candidate when it was not clearly better than the simple rule that
+    /// forecasts instead (see [`SIMPLER_UNLESS`]), with its MASE.
+    pub passed_over: Option<(Candidate, f64)>,
     /// Forecasts scored per candidate.
     pub scored: usize,
     /// Values of history used.
@@ -117,8 +126,18 @@ impl Chosen {
     pub fn sentence_de(&self, unit_de: &str, on: &str, besides: Option<&str>) -> String {
         use zielwerk_domain::format::number;
         let besides = besides.map(|b| format!("; {b}")).unwrap_or_default();
-        match (self.mase, self.yardstick) {
-            (Some(m), Some((y, ym))) => format!(
+        match (self.mase, self.yardstick, self.passed_over) {
+            (Some(m), _, Some((other, om))) => format!(
+                "Verfahren: {}{on}, weil in {} rückblickenden Prognosen aus den letzten {} {unit_de} dieser Reihe kein aufwendigeres Verfahren um mindestens {}\u{a0}% genauer war (mittlerer Fehler {} gegenüber {} beim besten aufwendigeren, {}){besides}.",
+                self.label_de(),
+                self.scored,
+                self.history,
+                number(SIMPLER_UNLESS * 100.0, 0),
+                number(m, 2),
+                number(om, 2),
+                other.label_de()
+            ),
+            (Some(m), Some((y, ym)), None) => format!(
                 "Verfahren: {}{on}, gewählt, weil {} in {} rückblickenden Prognosen aus den letzten {} {unit_de} dieser Reihe am genauesten {} (mittlerer Fehler {} gegenüber {} beim besten einfachen Verfahren, {}){besides}.",
                 self.label_de(),
                 if self.members.len() == 1 { "es" } else { "sie" },
@@ -227,6 +246,7 @@ pub fn choose(y: &[f64], period: usize, horizon: usize) -> Chosen {
     // the first origins had is not compared on fewer, easier forecasts).
     if full < MIN_SCORED || s <= 0.0 || sums[naive].is_none() {
         return Chosen {
+            passed_over: None,
             members: vec![(Candidate::Rule(Rule::Naive), 1.0)],
             mase: None,
             yardstick: None,
@@ -244,6 +264,19 @@ pub fn choose(y: &[f64], period: usize, horizon: usize) -> Chosen {
         .iter()
         .find(|(i, _)| matches!(candidates[*i], Candidate::Rule(r) if Rule::NAIVE.contains(&r)))
         .map(|(i, m)| (candidates[*i], *m));
+    // The simple rule, unless a fitted method beats it clearly on this series' own history.
+    let mut passed_over = None;
+    if let (Some(&best), Some(simple)) = (
+        ranked.first(),
+        ranked.iter().copied().find(
+            |(i, _)| matches!(candidates[*i], Candidate::Rule(r) if Rule::NAIVE.contains(&r)),
+        ),
+    ) && best.0 != simple.0
+        && best.1 > simple.1 * (1.0 - SIMPLER_UNLESS)
+    {
+        passed_over = Some((candidates[best.0], best.1));
+        ranked = vec![simple];
+    }
     ranked.truncate(COMBINED);
     // Inverse-MASE weights; a perfect candidate (MASE 0) takes all.
     let members: Vec<(usize, f64)> = if ranked[0].1 <= 0.0 {
@@ -255,6 +288,7 @@ pub fn choose(y: &[f64], period: usize, horizon: usize) -> Chosen {
     let errors = errors_of(&members);
     let combined: f64 = errors.iter().flatten().sum::<f64>() / full as f64 / s;
     Chosen {
+        passed_over,
         members: members.iter().map(|(i, w)| (candidates[*i], *w)).collect(),
         mase: Some(combined),
         yardstick,
@@ -378,6 +412,33 @@ mod tests {
             "{c:?}"
         );
         assert!(c.mase.unwrap() < c.yardstick.unwrap().1 + 1e-9);
+    }
+
+    #[test]
+    fn a_fitted_method_that_is_not_clearly_better_gives_way_to_the_simple_rule() {
+        // A random walk seen through a little noise: smoothing forecasts it a little better than
+        // its last value, not clearly.
+        let mut v = 1000.0;
+        let y: Vec<f64> = (0..60u32)
+            .map(|t| {
+                v += f64::from((t * 7919) % 13) - 6.0;
+                v + f64::from((t * 104_729) % 3) - 1.0
+            })
+            .collect();
+        let c = choose(&y, 1, 3);
+        let lead = c.lead();
+        assert!(
+            matches!(lead, Candidate::Rule(r) if Rule::NAIVE.contains(&r)),
+            "{c:?}"
+        );
+        let (other, m) = c.passed_over.expect("a fitted method came close");
+        assert!(m > c.mase.unwrap() * (1.0 - SIMPLER_UNLESS), "{c:?}");
+        assert_ne!(other, lead);
+        let sentence = c.sentence_de("Jahren", "", None);
+        assert!(
+            sentence.contains("kein aufwendigeres Verfahren um mindestens 20\u{a0}% genauer"),
+            "{sentence}"
+        );
     }
 
     proptest! {
