@@ -41,13 +41,24 @@ impl Candidate {
         }
     }
 
-    /// The point forecast of `y` for `horizon` periods.
-    pub fn forecast(self, y: &[f64], period: usize, horizon: usize) -> Option<Vec<f64>> {
-        match self {
-            Candidate::Rule(r) => rules::forecast(r, y, period, horizon),
-            Candidate::Model => model(y, period, horizon),
-        }
+    /// Whether it is one of the rules that need no fitting (the yardsticks).
+    fn is_simple(self) -> bool {
+        matches!(self, Candidate::Rule(r) if Rule::NAIVE.contains(&r))
     }
+}
+
+/// Every rule's point forecast of `y` for `horizon` periods, in the order of [`Rule::ALL`] (and of
+/// [`Candidate::all`]), each seeing the last [`crate::MAX_FIT_HISTORY`] values.
+fn rule_forecasts(y: &[f64], period: usize, horizon: usize) -> [Option<Vec<f64>>; 8] {
+    rules::forecast_all(window(y), period, horizon)
+}
+
+/// Every candidate's point forecast of `y` for `horizon` periods, in the order of
+/// [`Candidate::all`], as the choice sees them.
+pub fn every_forecast(y: &[f64], period: usize, horizon: usize) -> Vec<Option<Vec<f64>>> {
+    let mut out: Vec<Option<Vec<f64>>> = rule_forecasts(y, period, horizon).into();
+    out.push(model(y, period, horizon));
+    out
 }
 
 /// Today's model; it knows months only.
@@ -162,7 +173,7 @@ impl Chosen {
 
     /// The combination's forecast of `y`.
     fn forecast(&self, y: &[f64], period: usize, horizon: usize) -> Option<Vec<f64>> {
-        let by_rule = rules::forecast_all(window(y), period, horizon);
+        let by_rule = rule_forecasts(y, period, horizon);
         let mut out = vec![0.0; horizon];
         for (c, w) in &self.members {
             let f = match c {
@@ -199,7 +210,7 @@ pub fn choose(y: &[f64], period: usize, horizon: usize) -> Chosen {
     let mut paths: Vec<Vec<Option<Vec<f64>>>> =
         vec![Vec::with_capacity(origins.len()); candidates.len()];
     for &o in &origins {
-        for (i, f) in rules::forecast_all(window(&y[..o]), period, horizon.min(n - o))
+        for (i, f) in rule_forecasts(&y[..o], period, horizon.min(n - o))
             .into_iter()
             .enumerate()
         {
@@ -260,18 +271,15 @@ pub fn choose(y: &[f64], period: usize, horizon: usize) -> Chosen {
         .filter_map(|i| mase(i).map(|m| (i, m)))
         .collect();
     ranked.sort_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)));
-    let yardstick = ranked
+    let simple = ranked
         .iter()
-        .find(|(i, _)| matches!(candidates[*i], Candidate::Rule(r) if Rule::NAIVE.contains(&r)))
-        .map(|(i, m)| (candidates[*i], *m));
+        .copied()
+        .find(|(i, _)| candidates[*i].is_simple());
+    let yardstick = simple.map(|(i, m)| (candidates[i], m));
     // The simple rule, unless a fitted method beats it clearly on this series' own history.
     let mut passed_over = None;
-    if let (Some(&best), Some(simple)) = (
-        ranked.first(),
-        ranked.iter().copied().find(
-            |(i, _)| matches!(candidates[*i], Candidate::Rule(r) if Rule::NAIVE.contains(&r)),
-        ),
-    ) && best.0 != simple.0
+    if let (Some(&best), Some(simple)) = (ranked.first(), simple)
+        && best.0 != simple.0
         && best.1 > simple.1 * (1.0 - SIMPLER_UNLESS)
     {
         passed_over = Some((candidates[best.0], best.1));

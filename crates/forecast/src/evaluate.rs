@@ -79,8 +79,11 @@ pub fn series_with(
             Some((_, k)) => *k += 1,
             None => chosen_counts.push((f.chosen.lead(), 1)),
         }
-        for (i, c) in candidates.iter().enumerate() {
-            if let Some(g) = c.forecast(train, period, h_max) {
+        for (i, g) in choice::every_forecast(train, period, h_max)
+            .into_iter()
+            .enumerate()
+        {
+            if let Some(g) = g {
                 for h in 0..h_max {
                     sums[i] += (y[origin + h] - g[h]).abs() / scale;
                     counts[i] += 1;

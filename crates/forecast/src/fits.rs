@@ -220,69 +220,68 @@ fn keyed(history: &[f64], extra: &[u8]) -> u128 {
     u128::from_le_bytes(first)
 }
 
-fn memo() -> std::sync::MutexGuard<'static, Memo<Fit>> {
-    MEMO.lock().unwrap_or_else(|e| e.into_inner())
-}
-
-fn chosen() -> std::sync::MutexGuard<'static, Memo<Choice>> {
-    CHOSEN.lock().unwrap_or_else(|e| e.into_inner())
-}
-
 /// The fit of `history` for [`FIT_HORIZON`] months: found, or made with `fit` and kept.
 pub(crate) fn fitted_for(history: &[f64], fit: impl FnOnce() -> Fit) -> Arc<Fit> {
-    if BYPASS.with(std::cell::Cell::get) {
-        return Arc::new(fit());
-    }
-    let key = key(history);
-    let found = memo().get(key);
-    let f = match found {
-        Some(f) => f,
-        None => {
-            // Fitted outside the lock: other series' forecasts go on meanwhile. Two threads
-            // missing the same window both fit it, with the same result.
+    kept_in(
+        &MEMO,
+        key(history),
+        fit,
+        |pins| &mut pins.fits,
+        || {
             FITTED.fetch_add(1, Ordering::Relaxed);
-            let f = Arc::new(fit());
-            memo().put(key, f.clone());
-            f
-        }
-    };
-    COLLECTING.with(|c| {
-        if let Some(pins) = c.borrow_mut().as_mut() {
-            memo().pin(key, &f);
-            pins.fits.push(f.clone());
-        }
-    });
-    f
+        },
+    )
 }
 
 /// The chosen forecast of `history` (`period` per season) for `horizon` periods: found, or made
-/// with `choose` and kept (and pinned by a computation that pins).
+/// with `choose` and kept.
 pub(crate) fn chosen_for(
     history: &[f64],
     period: usize,
     horizon: usize,
     choose: impl FnOnce() -> Choice,
 ) -> Arc<Choice> {
-    if BYPASS.with(std::cell::Cell::get) {
-        return Arc::new(choose());
-    }
     let mut extra = [0u8; 16];
     extra[..8].copy_from_slice(&(period as u64).to_le_bytes());
     extra[8..].copy_from_slice(&(horizon as u64).to_le_bytes());
-    let key = keyed(history, &extra);
-    let found = chosen().get(key);
+    kept_in(
+        &CHOSEN,
+        keyed(history, &extra),
+        choose,
+        |pins| &mut pins.chosen,
+        || {},
+    )
+}
+
+/// What `memo` keeps under `key`: found, or made with `make` (outside the lock: other series'
+/// forecasts go on meanwhile; two threads missing the same key both make it, with the same
+/// result) and kept; pinned with the caller's [`Pins`] when it is [`pinning`]; made afresh and
+/// not kept in [`afresh`]. `made` counts what is made.
+fn kept_in<T>(
+    memo: &Mutex<Memo<T>>,
+    key: u128,
+    make: impl FnOnce() -> T,
+    pins_of: fn(&mut Pins) -> &mut Vec<Arc<T>>,
+    made: impl FnOnce(),
+) -> Arc<T> {
+    if BYPASS.with(std::cell::Cell::get) {
+        return Arc::new(make());
+    }
+    let lock = || memo.lock().unwrap_or_else(|e| e.into_inner());
+    let found = lock().get(key);
     let f = match found {
         Some(f) => f,
         None => {
-            let f = Arc::new(choose());
-            chosen().put(key, f.clone());
+            made();
+            let f = Arc::new(make());
+            lock().put(key, f.clone());
             f
         }
     };
     COLLECTING.with(|c| {
         if let Some(pins) = c.borrow_mut().as_mut() {
-            chosen().pin(key, &f);
-            pins.chosen.push(f.clone());
+            lock().pin(key, &f);
+            pins_of(pins).push(f.clone());
         }
     });
     f

@@ -49,15 +49,6 @@ pub enum Method {
     Ets,
 }
 
-impl Method {
-    pub fn label_de(self) -> &'static str {
-        match self {
-            Method::MstlEts => "MSTL (Saison 12 Monate) mit ETS-Trend",
-            Method::Ets => "ETS ohne Saisonkomponente",
-        }
-    }
-}
-
 #[derive(Debug, Clone, thiserror::Error, PartialEq)]
 pub enum ForecastError {
     #[error(
@@ -209,8 +200,6 @@ pub struct MethodNote {
     pub label: String,
     /// Which method, and why, in German sentences.
     pub sentence: String,
-    /// The chosen combination.
-    pub chosen: choice::Chosen,
 }
 
 /// The forecast of a goal's indicator for December of the agreement year.
@@ -404,7 +393,6 @@ pub fn year_end(
         method: Some(MethodNote {
             label: p.chosen.label_de(),
             sentence,
-            chosen: p.chosen.clone(),
         }),
         horizon,
         path,
