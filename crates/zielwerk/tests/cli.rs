@@ -765,7 +765,10 @@ fn backup_while_the_server_runs_and_restore_into_an_empty_database() {
     let restored = restored.to_str().unwrap();
     let (ok, _, err) = run(&["restore", file, "--db", restored]);
     assert!(ok, "{err}");
-    assert!(err.contains(&format!("wiederhergestellt: {tables}")), "{err}");
+    assert!(
+        err.contains(&format!("wiederhergestellt: {tables}")),
+        "{err}"
+    );
     let original = figures_csv(&db, "t36402", "K2", "2022-01", "2022-12");
     let copy = figures_csv(restored, "t36402", "K2", "2022-01", "2022-12");
     assert!(original.0 && copy.0);
