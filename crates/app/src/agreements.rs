@@ -252,3 +252,75 @@ pub async fn open_nachtrag(
     let key = reads::agreement_key(p, id, Action::OpenNachtrag)?;
     Ok(store.acting_as(&p.audit_name()).open_nachtrag(&key).await?)
 }
+
+/// Prepares next year's agreement as a draft from `id` for `p`, who may steer this Jobcenter;
+/// returns the new draft's key. What is carried: [`Agreement::for_next_year`].
+pub async fn prepare_next_year(
+    store: &Store,
+    p: &Principal,
+    id: &str,
+) -> Result<AgreementKey, AppError> {
+    let key = reads::agreement_key(p, id, Action::PrepareNextYear)?;
+    Ok(store
+        .acting_as(&p.audit_name())
+        .prepare_next_year(&key)
+        .await?)
+}
+
+/// What a draft changes against the agreement it was made from, in words: against last year's
+/// carried a year on when it was prepared from last year, against the amended version for a
+/// Nachtrag. `None` when it was made from nothing (imported).
+pub async fn changes_from_origin(
+    store: &Store,
+    p: &Principal,
+    id: &str,
+) -> Result<Option<(AgreementKey, Vec<zielwerk_domain::nachtrag::Difference>)>, AppError> {
+    let (key, a) = stored(store, p, id).await?;
+    let Some(origin) = store.based_on(&key).await? else {
+        return Ok(None);
+    };
+    let Some(old) = store.agreement(&origin).await? else {
+        return Ok(None);
+    };
+    let changes = if old.year < a.year {
+        zielwerk_domain::nachtrag::changes_from_last_year(&old, &a)
+    } else {
+        zielwerk_domain::nachtrag::differences(&old, &a)
+    };
+    Ok(Some((origin, changes)))
+}
+
+/// Where next year stands for an agreement version, for the button that prepares it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NextYear {
+    /// It may be prepared from this version, for this year.
+    Prepare(i32),
+    /// It exists already (its first version).
+    Prepared(AgreementKey),
+}
+
+/// Next year's state for `p` at the agreement `key`: `None` when `p` may not prepare it or this
+/// is not the newest version of its year (the newest is what is carried).
+pub async fn next_year(
+    store: &Store,
+    p: &Principal,
+    key: &AgreementKey,
+) -> Result<Option<NextYear>, AppError> {
+    let all = store.agreements().await?;
+    let same = |s: &&zielwerk_store::AgreementSummary| s.jobcenter == key.jobcenter;
+    if let Some(next) = all
+        .iter()
+        .filter(same)
+        .filter(|s| s.year == key.year + 1)
+        .min_by_key(|s| s.version)
+    {
+        return Ok(Some(NextYear::Prepared(next.key.clone())));
+    }
+    let newest = all
+        .iter()
+        .filter(same)
+        .filter(|s| s.year == key.year)
+        .all(|s| s.version <= key.version);
+    Ok((newest && p.may(&key.jobcenter, Action::PrepareNextYear))
+        .then_some(NextYear::Prepare(key.year + 1)))
+}

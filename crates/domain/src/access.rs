@@ -122,6 +122,8 @@ pub enum Action {
     Sign(PartyRole),
     /// Open a new version (Nachtrag) of a signed agreement.
     OpenNachtrag,
+    /// Prepare next year's agreement as a draft from this year's.
+    PrepareNextYear,
     /// Create accounts and grant roles.
     ManageUsers,
 }
@@ -145,7 +147,11 @@ impl Action {
             Action::SetActionStatus,
         ]);
         all.extend(PartyRole::ALL.map(Action::Sign));
-        all.extend([Action::OpenNachtrag, Action::ManageUsers]);
+        all.extend([
+            Action::OpenNachtrag,
+            Action::PrepareNextYear,
+            Action::ManageUsers,
+        ]);
         all
     }
 
@@ -176,6 +182,7 @@ impl Action {
             Action::SetActionStatus => "den Stand von Aufgaben ändern".into(),
             Action::Sign(p) => format!("für „{}“ unterzeichnen", p.label_de()),
             Action::OpenNachtrag => "einen Nachtrag anlegen".into(),
+            Action::PrepareNextYear => "die Vereinbarung des Folgejahres vorbereiten".into(),
             Action::ManageUsers => "Benutzerkonten verwalten".into(),
         }
     }
@@ -205,7 +212,8 @@ pub fn allows(role: Role, action: Action) -> bool {
                 | A::Comment
                 | A::ManageMeetings
                 | A::SetActionStatus
-                | A::OpenNachtrag => true,
+                | A::OpenNachtrag
+                | A::PrepareNextYear => true,
                 A::EditGoal(p) | A::Sign(p) => own == Some(p),
                 A::ImportValues => matches!(role, Role::Jobcenter | Role::Kreis),
                 A::PrepareVorlage | A::PublishVorlage => role == Role::Kreis,
@@ -439,6 +447,7 @@ mod tests {
             (A::Sign(Ag), [false, true, false, false, false, false]),
             (A::Sign(Jc), [false, false, true, false, false, false]),
             (A::OpenNachtrag, [true, true, true, false, false, false]),
+            (A::PrepareNextYear, [true, true, true, false, false, false]),
             (A::ManageUsers, [false, false, false, false, true, false]),
         ];
         // The table covers every action exactly once.

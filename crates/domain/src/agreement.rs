@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt;
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
 
 use crate::ids::{Ags, BaId, IndicatorCode, Key};
@@ -417,6 +417,49 @@ impl Agreement {
         }
         out.sort();
         out
+    }
+
+    /// The draft of next year's agreement prepared from this one: the same parties (unsigned),
+    /// areas, indicators, goals, Handlungsansätze and known breaks, as version 1 of the next year.
+    /// Targets are carried a year on as proposals for the parties to negotiate: an annual value
+    /// stays, a monthly trajectory moves to the same months of the next year, a milestone to the
+    /// same day (28 February for a 29th). A Handlungsansatz that ended within this year moves a
+    /// year on too (the planning document proposes it again); one that runs on keeps its dates.
+    /// The year in the title is replaced where it appears.
+    pub fn for_next_year(&self) -> Agreement {
+        let year = self.year + 1;
+        let on_year = |m: YearMonth| m.plus(12).unwrap_or(m);
+        let mut next = self.clone();
+        next.year = year;
+        next.version = 1;
+        next.status = AgreementStatus::Draft;
+        next.title = self
+            .title
+            .replace(&self.year.to_string(), &year.to_string());
+        for p in &mut next.parties {
+            p.signed_on = None;
+        }
+        for g in &mut next.goals {
+            g.target = match &g.target {
+                Target::Annual { value } => Target::Annual { value: *value },
+                Target::Monthly { values } => Target::Monthly {
+                    values: values.iter().map(|(m, v)| (on_year(*m), *v)).collect(),
+                },
+                Target::Milestone { due } => Target::Milestone {
+                    due: due
+                        .with_year(due.year() + 1)
+                        .or_else(|| NaiveDate::from_ymd_opt(due.year() + 1, due.month(), 28))
+                        .unwrap_or(*due),
+                },
+            };
+        }
+        for m in &mut next.measures {
+            if m.end.is_some_and(|e| e.year() <= self.year) {
+                m.start = on_year(m.start);
+                m.end = m.end.map(on_year);
+            }
+        }
+        next
     }
 
     /// Measures linked to a goal.

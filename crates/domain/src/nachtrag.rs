@@ -134,6 +134,13 @@ fn compare<T>(
     }
 }
 
+/// What the draft of next year changes against last year's agreement: the differences from last
+/// year carried a year on ([`Agreement::for_next_year`]), so that a target carried unchanged is
+/// no difference and only what the parties changed in the draft is listed.
+pub fn changes_from_last_year(last: &Agreement, draft: &Agreement) -> Vec<Difference> {
+    differences(&last.for_next_year(), draft)
+}
+
 /// What `new` changes against `old`: title, goals and measures (by key), the parties' names.
 /// Status and signatures are not content and are never listed.
 pub fn differences(old: &Agreement, new: &Agreement) -> Vec<Difference> {
@@ -284,5 +291,81 @@ mod tests {
             "2,50 %"
         );
         assert_eq!(tolerance_text(&Tolerance::Days { days: 30 }), "30 Tage");
+    }
+
+    #[test]
+    fn next_year_carries_everything_a_year_on_unsigned() {
+        use crate::agreement::{Measure, Party};
+        use crate::month::YearMonth;
+        let ym = |s: &str| s.parse::<YearMonth>().unwrap();
+        let mut last = sample();
+        last.title = "Zielvereinbarung 2022".into();
+        last.parties = vec![Party {
+            role: PartyRole::Kreis,
+            name: "Kreis".into(),
+            signatory: "Landrat".into(),
+            signed_on: chrono::NaiveDate::from_ymd_opt(2022, 1, 20),
+        }];
+        last.goals[0].target = Target::Monthly {
+            values: [(ym("2022-01"), 10.0), (ym("2022-12"), 12.0)].into(),
+        };
+        last.goals[1].target = Target::Milestone {
+            due: chrono::NaiveDate::from_ymd_opt(2020, 2, 29).unwrap(),
+        };
+        let measure = |key: &str, start: &str, end: Option<&str>| Measure {
+            key: key.parse().unwrap(),
+            title: key.into(),
+            description: String::new(),
+            expected_effect: String::new(),
+            responsible: PartyRole::Kreis,
+            start: ym(start),
+            end: end.map(ym),
+            goals: vec![],
+        };
+        last.measures = vec![
+            measure("ende", "2022-04", Some("2022-09")),
+            measure("laeuft", "2021-03", None),
+            measure("spaeter", "2022-01", Some("2024-12")),
+        ];
+        let next = last.for_next_year();
+        assert_eq!((next.year, next.version), (2023, 1));
+        assert_eq!(next.status, AgreementStatus::Draft);
+        assert_eq!(next.title, "Zielvereinbarung 2023");
+        assert_eq!(next.parties[0].signed_on, None);
+        assert_eq!(next.parties[0].signatory, "Landrat");
+        assert_eq!(
+            next.goals[0].target,
+            Target::Monthly {
+                values: [(ym("2023-01"), 10.0), (ym("2023-12"), 12.0)].into()
+            }
+        );
+        assert_eq!(
+            next.goals[1].target,
+            Target::Milestone {
+                due: chrono::NaiveDate::from_ymd_opt(2021, 2, 28).unwrap()
+            },
+            "29 February becomes the 28th"
+        );
+        let span = |m: &Measure| (m.start.to_string(), m.end.map(|e| e.to_string()));
+        assert_eq!(
+            span(&next.measures[0]),
+            ("2023-04".into(), Some("2023-09".into()))
+        );
+        assert_eq!(span(&next.measures[1]), ("2021-03".into(), None));
+        assert_eq!(
+            span(&next.measures[2]),
+            ("2022-01".into(), Some("2024-12".into()))
+        );
+        assert!(
+            changes_from_last_year(&last, &next).is_empty(),
+            "carried unchanged is no change"
+        );
+        let mut changed = next.clone();
+        changed.goals[0].target = Target::Annual { value: 11.0 };
+        let d = changes_from_last_year(&last, &changed);
+        assert!(
+            d.iter().any(|d| d.field == "Zielwert" && d.after == "11"),
+            "{d:#?}"
+        );
     }
 }

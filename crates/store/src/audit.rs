@@ -48,6 +48,7 @@ impl AuditEvent {
             "agreement.delete" => "Vereinbarung gelöscht",
             "agreement.sign" => "Unterzeichnet",
             "agreement.nachtrag" => "Nachtrag angelegt",
+            "agreement.next_year" => "Vereinbarung des Folgejahres vorbereitet",
             "goal.edit" => "Ziel geändert",
             "measure.edit" => "Handlungsansatz geändert",
             "values.import" => "Werte importiert",

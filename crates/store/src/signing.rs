@@ -449,7 +449,80 @@ impl Store {
         Ok(new_key)
     }
 
-    /// The version a Nachtrag amends, if this version is one.
+    /// Prepares next year's agreement from `key` (the newest version of its year) as a draft,
+    /// version 1, linked to it (`based_on`); see [`Agreement::for_next_year`] for what is
+    /// carried. Refused when the Jobcenter already has an agreement for the next year.
+    pub async fn prepare_next_year(&self, key: &AgreementKey) -> Result<AgreementKey> {
+        let id = key.to_string();
+        let old = self
+            .agreement(key)
+            .await?
+            .ok_or_else(|| StoreError::NotFound(format!("Die Vereinbarung {id}")))?;
+        let new = old.for_next_year();
+        let new_key = new.key();
+        let new_id = new_key.to_string();
+        let ts = now();
+        let mut tx = self.begin_write().await?;
+        let newer: Option<i64> = sqlx::query(
+            "SELECT version FROM agreement WHERE jobcenter_id = $1 AND year = $2 AND version > $3 ORDER BY version DESC LIMIT 1",
+        )
+        .bind(key.jobcenter.as_str())
+        .bind(i64::from(key.year))
+        .bind(i64::from(key.version))
+        .fetch_optional(&mut *tx)
+        .await?
+        .map(|r| r.try_get("version"))
+        .transpose()?;
+        if let Some(v) = newer {
+            return Err(StoreError::Exists(format!(
+                "Die neuere Version {v} der Vereinbarung {}; bereiten Sie das Folgejahr aus ihr vor, nicht aus Version {}",
+                key.year, key.version
+            )));
+        }
+        let existing: Option<String> = sqlx::query(
+            "SELECT id FROM agreement WHERE jobcenter_id = $1 AND year = $2 ORDER BY version LIMIT 1",
+        )
+        .bind(key.jobcenter.as_str())
+        .bind(i64::from(new.year))
+        .fetch_optional(&mut *tx)
+        .await?
+        .map(|r| r.try_get("id"))
+        .transpose()?;
+        if let Some(existing) = existing {
+            return Err(StoreError::Exists(format!(
+                "Eine Vereinbarung für {} ({existing})",
+                new.year
+            )));
+        }
+        sqlx::query(
+            "INSERT INTO agreement (id, jobcenter_id, year, version, status, title, created_at, updated_at, based_on)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        )
+        .bind(&new_id)
+        .bind(key.jobcenter.as_str())
+        .bind(i64::from(new.year))
+        .bind(i64::from(new.version))
+        .bind(new.status.as_str())
+        .bind(&new.title)
+        .bind(&ts)
+        .bind(&ts)
+        .bind(&id)
+        .execute(&mut *tx)
+        .await?;
+        insert_children(&mut tx, &new_id, &new).await?;
+        let change = Change::new(
+            "agreement.next_year",
+            format!("Vereinbarung {new_id} aus {id} vorbereitet"),
+        )
+        .agreement(&new_key)
+        .after(serde_json::json!({"jahr": new.year, "aus": id}));
+        record(&mut tx, &self.actor, change).await?;
+        tx.commit().await?;
+        Ok(new_key)
+    }
+
+    /// The agreement this version was made from: the version a Nachtrag amends, or last year's
+    /// agreement a draft was prepared from (a different year).
     pub async fn based_on(&self, key: &AgreementKey) -> Result<Option<AgreementKey>> {
         let id: Option<String> = sqlx::query("SELECT based_on FROM agreement WHERE id = $1")
             .bind(key.to_string())

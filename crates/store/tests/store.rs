@@ -1045,6 +1045,23 @@ async fn accounts_goal_edits_signatures_and_the_audit_trail(store: Store) {
     assert_eq!(zielwerk_store::content_digest(&new).len(), 64);
     assert!(zielwerk_domain::nachtrag::differences(&signed, &new).is_empty());
 
+    // Next year is prepared from the newest version of this year only, and once.
+    assert!(
+        matches!(karla.prepare_next_year(&key).await, Err(StoreError::Exists(m)) if m.contains("neuere Version 2")),
+        "not from a replaced version"
+    );
+    let next = karla.prepare_next_year(&v2).await.unwrap();
+    assert_eq!((next.year, next.version), (key.year + 1, 1));
+    assert!(matches!(
+        karla.prepare_next_year(&v2).await,
+        Err(StoreError::Exists(_))
+    ));
+    assert_eq!(store.based_on(&next).await.unwrap(), Some(v2.clone()));
+    let draft = store.agreement(&next).await.unwrap().unwrap();
+    assert_eq!(draft, new.for_next_year());
+    assert!(draft.parties.iter().all(|p| p.signed_on.is_none()));
+    assert!(zielwerk_domain::nachtrag::changes_from_last_year(&new, &draft).is_empty());
+
     // Everything above is in the audit trail, chained, with who, before and after.
     let check = store.verify_audit().await.unwrap();
     assert_eq!(check.broken, None);

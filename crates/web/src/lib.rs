@@ -157,6 +157,7 @@ pub fn router(state: AppState) -> Router {
         .route(paths::Signing::PATH, get(pages::trust::signing))
         .route(paths::Sign::PATH, post(pages::trust::sign))
         .route(paths::Nachtrag::PATH, post(pages::trust::open_nachtrag))
+        .route(paths::NextYear::PATH, post(pages::trust::prepare_next_year))
         .route(paths::Reports::PATH, get(pages::reports::list))
         .route(paths::NewVorlage::PATH, post(pages::reports::create))
         .route(paths::Monitoring::PATH, get(pages::reports::monitoring))

@@ -79,6 +79,8 @@ paths! {
     Signing = "/vereinbarungen/{id}/unterzeichnung", id;
     Sign = "/vereinbarungen/{id}/unterzeichnen", id;
     Nachtrag = "/vereinbarungen/{id}/nachtrag", id;
+    /// Prepares next year's agreement from this one.
+    NextYear = "/vereinbarungen/{id}/folgejahr", id;
     Reports = "/vereinbarungen/{id}/berichte", id;
     NewVorlage = "/vereinbarungen/{id}/vorlagen", id;
     Monitoring = "/vereinbarungen/{id}/monitoring", id;

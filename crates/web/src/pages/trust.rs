@@ -7,7 +7,7 @@ use axum::Form;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect};
-use zielwerk_domain::nachtrag::{Difference, differences, target_text, tolerance_text};
+use zielwerk_domain::nachtrag::{Difference, target_text, tolerance_text};
 use zielwerk_domain::{Action, Agreement, AgreementStatus, Goal, Measure, Target, Tolerance};
 use zielwerk_store::AuditEvent;
 
@@ -465,7 +465,12 @@ struct SigningPage {
     /// The first characters of the digest, enough to compare two printouts.
     digest_short: String,
     can_open_nachtrag: bool,
+    /// Next year's agreement: to prepare (its year) or prepared (its id).
+    next_year: Option<zielwerk_app::agreements::NextYear>,
     based_on: Option<String>,
+    /// Whether `based_on` is last year's agreement (this one was prepared from it) rather than
+    /// the version a Nachtrag amends.
+    from_last_year: bool,
     differences: Vec<Difference>,
 }
 
@@ -510,14 +515,13 @@ pub async fn signing(
             }
         })
         .collect();
-    let based_on = state.store.based_on(&k).await?;
-    let differences = match &based_on {
-        Some(old) => match state.store.agreement(old).await? {
-            Some(old) => differences(&old, &a),
-            None => Vec::new(),
-        },
-        None => Vec::new(),
-    };
+    let origin =
+        zielwerk_app::agreements::changes_from_origin(&state.store, &session.principal, &id)
+            .await?;
+    let from_last_year = origin.as_ref().is_some_and(|(o, _)| o.year < a.year);
+    let (based_on, differences) = origin.unzip();
+    let next_year =
+        zielwerk_app::agreements::next_year(&state.store, &session.principal, &k).await?;
     html(&SigningPage {
         head: head(&a, &[]),
         status: a.status.label_de(),
@@ -530,8 +534,10 @@ pub async fn signing(
             && session
                 .principal
                 .may(&a.jobcenter.ba_id, Action::OpenNachtrag),
+        next_year,
         based_on: based_on.map(|k| k.to_string()),
-        differences,
+        from_last_year,
+        differences: differences.unwrap_or_default(),
     })
 }
 
@@ -572,6 +578,16 @@ pub async fn open_nachtrag(
     let new =
         zielwerk_app::agreements::open_nachtrag(&state.store, &session.principal, &id).await?;
     Ok(Redirect::to(&paths::Signing::url(&new)).into_response())
+}
+
+pub async fn prepare_next_year(
+    State(state): State<AppState>,
+    session: Session,
+    Path(id): Path<String>,
+) -> PageResult {
+    let new =
+        zielwerk_app::agreements::prepare_next_year(&state.store, &session.principal, &id).await?;
+    Ok(Redirect::to(&paths::Agreement::url(&new)).into_response())
 }
 
 // ----- Audit trail ---------------------------------------------------------------------------

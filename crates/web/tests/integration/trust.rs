@@ -735,6 +735,93 @@ async fn two_people_editing_the_same_goal() {
 }
 
 #[tokio::test]
+async fn next_year_is_prepared_from_this_year_and_shows_what_changed() {
+    let s = demo_server().await;
+    let (kreis, leser) = (s.login("kreis").await, s.login("ausschuss").await);
+    let (_, page) = kreis
+        .get(&s.url(&format!("{METTMANN}/unterzeichnung")))
+        .await;
+    assert!(page.contains("Vereinbarung für 2023 vorbereiten"), "{page}");
+    // Who may not steer this Jobcenter cannot prepare it.
+    let r = leser
+        .post(&s.url(&format!("{METTMANN}/folgejahr")), &[])
+        .await;
+    assert!(matches!(r.status().as_u16(), 403 | 404), "{}", r.status());
+
+    let r = kreis
+        .post(&s.url(&format!("{METTMANN}/folgejahr")), &[])
+        .await;
+    assert_eq!(r.status().as_u16(), 303);
+    let next = "/vereinbarungen/t36402-2023-v1";
+    assert_eq!(r.headers()["location"], next);
+    let (status, overview) = kreis.get(&s.url(next)).await;
+    assert_eq!(status, 200, "{overview}");
+    assert!(overview.contains("2023"), "{overview}");
+    // Once only; this year's page links to it instead.
+    let r = kreis
+        .post(&s.url(&format!("{METTMANN}/folgejahr")), &[])
+        .await;
+    assert_eq!(r.status().as_u16(), 409);
+    let (_, page) = kreis
+        .get(&s.url(&format!("{METTMANN}/unterzeichnung")))
+        .await;
+    assert!(
+        page.contains("Die Vereinbarung für das Folgejahr ist vorbereitet: <a href=\"/vereinbarungen/t36402-2023-v1\">"),
+        "{page}"
+    );
+
+    // Nothing changed yet against last year carried on.
+    let (_, page) = kreis.get(&s.url(&format!("{next}/unterzeichnung"))).await;
+    assert!(page.contains("Stand: <strong>Entwurf</strong>"), "{page}");
+    assert!(page.contains("noch nicht unterzeichnet"), "{page}");
+    assert!(
+        page.contains("übernimmt die Vereinbarung des Vorjahres unverändert"),
+        "{page}"
+    );
+    // The carried target is the proposal to change; the signing page names the change.
+    let edit = format!("{next}/ziele/kdu-je-bg/bearbeiten");
+    let (_, form) = kreis.get(&s.url(&edit)).await;
+    assert!(
+        form.contains("name=\"ziel\" value=\"700,00\""),
+        "the target is carried: {form}"
+    );
+    let rev = crate::form_value(&form, "revision").to_owned();
+    let r = kreis
+        .post(
+            &s.url(&edit),
+            &[
+                ("revision", &rev),
+                ("titel", "Kosten der Unterkunft je BG begrenzen"),
+                ("beschreibung", ""),
+                ("ziel", "730"),
+                ("toleranz", "1,0"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status().as_u16(), 303);
+    let (_, page) = kreis.get(&s.url(&format!("{next}/unterzeichnung"))).await;
+    assert!(
+        page.contains("Änderungen gegenüber der Vereinbarung des Vorjahres"),
+        "{page}"
+    );
+    assert!(
+        page.contains("<td>Zielwert</td><td>700</td><td>730</td>"),
+        "{page}"
+    );
+    // Last year's signed agreement is untouched.
+    let (_, old) = kreis
+        .get(&s.url(&format!("{METTMANN}/ziele/kdu-je-bg")))
+        .await;
+    assert!(old.contains("700"), "{old}");
+    let (_, trail) = kreis.get(&s.url(&format!("{next}/protokoll"))).await;
+    assert!(
+        trail.contains("Vereinbarung des Folgejahres vorbereitet"),
+        "{trail}"
+    );
+    assert_eq!(s.store.verify_audit().await.unwrap().broken, None);
+}
+
+#[tokio::test]
 async fn a_nachtrag_is_signed_by_all_three_and_shows_its_differences() {
     let s = demo_server().await;
     let (kreis, agentur, jobcenter) = (
