@@ -30,6 +30,7 @@ pub mod choice;
 pub mod evaluate;
 pub mod fits;
 pub mod rules;
+pub mod targets;
 pub use fits::{Pins, pinning};
 
 /// The interval level shown everywhere.
@@ -333,36 +334,44 @@ pub fn year_end(
     let p = kept.as_ref().as_ref().ok_or(too_short(values.len()))?;
     // The chart shows what the goal page shows: monthly values for a stock, the running sum since
     // January for a flow (this year's actual sum plus the forecast rolling sum's increments).
+    // Only the months of the target year are shown (a draft for next year forecasts from months
+    // before it).
+    let (jan, _) =
+        YearMonth::year_bounds(as_of.year()).map_err(|e| ForecastError::Model(e.to_string()))?;
     let path: Vec<(YearMonth, f64, f64, f64)> = match accumulation {
         Accumulation::Stock => (0..horizon)
             .filter_map(|i| Some((last.plus(i as i32 + 1)?, p.point[i], p.lower[i], p.upper[i])))
+            .filter(|(m, ..)| *m >= jan)
             .collect(),
         Accumulation::Flow => {
             // Month k's value is the rolling sum's increment plus the value twelve months
-            // earlier: x(k) = R(k) − R(k−1) + x(k−12). Summed from the month after `last` to m,
-            // the running sum since January is ytd + R(m) − R(last) + Σ x(k−12). The rolling
-            // sums and the values a year earlier are those the forecast saw (breaks taken out);
-            // this year's sum so far is the actual one.
-            let (jan, _) = YearMonth::year_bounds(as_of.year())
-                .map_err(|e| ForecastError::Model(e.to_string()))?;
+            // earlier: x(k) = R(k) − R(k−1) + x(k−12), with the values the forecast saw (breaks
+            // taken out) and, further ahead than a year, the ones it implies. The running sum
+            // since January is this year's actual sum plus the implied values from the month
+            // after `last`; the bounds lie as far from it as the rolling sum's bounds from its
+            // point. In December it is the rolling sum itself, the calendar year's sum.
             let ytd: f64 = tail.iter().filter(|(m, _)| *m >= jan).map(|(_, v)| v).sum();
-            let last_rolling = *values.last().unwrap_or(&0.0);
-            let year_ago = |m: YearMonth| {
-                m.plus(-12)
-                    .and_then(|k| usize::try_from(first.months_until(k)).ok())
-                    .and_then(|i| adjusted.get(i))
-                    .copied()
-                    .unwrap_or(0.0)
-            };
-            let mut carried = 0.0;
-            let mut path = Vec::with_capacity(horizon);
+            let mut x = adjusted.clone();
+            let mut before = *values.last().unwrap_or(&0.0);
+            let mut running = ytd;
+            let mut path = Vec::with_capacity(horizon.min(12));
             for i in 0..horizon {
                 let Some(m) = last.plus(i as i32 + 1) else {
                     break;
                 };
-                carried += year_ago(m);
-                let at = |r: f64| ytd + r - last_rolling + carried;
-                path.push((m, at(p.point[i]), at(p.lower[i]), at(p.upper[i])));
+                let year_ago = x.len().checked_sub(12).map_or(0.0, |k| x[k]);
+                let xm = p.point[i] - before + year_ago;
+                x.push(xm);
+                before = p.point[i];
+                if m >= jan {
+                    running += xm;
+                    path.push((
+                        m,
+                        running,
+                        running + p.lower[i] - p.point[i],
+                        running + p.upper[i] - p.point[i],
+                    ));
+                }
             }
             path
         }
@@ -542,6 +551,33 @@ mod tests {
             "the path ends at the forecast sum"
         );
         assert!((y.path[0].1 - 280.0).abs() < 1.0, "{:?}", y.path[0]);
+    }
+
+    #[test]
+    fn a_flow_for_next_year_sums_that_year_only() {
+        // A seasonal flow known to September 2022; the draft for 2023 forecasts 15 months ahead
+        // and shows January to December 2023, ending at that year's sum.
+        let months: Vec<(YearMonth, f64)> = YearMonth::new(2018, 1)
+            .unwrap()
+            .through(YearMonth::new(2022, 9).unwrap())
+            .map(|m| (m, 30.0 + f64::from(m.month())))
+            .collect();
+        let y = year_end(
+            &months,
+            Accumulation::Flow,
+            Direction::Higher,
+            400.0,
+            0.0,
+            YearMonth::new(2023, 1).unwrap(),
+            &[],
+        )
+        .unwrap();
+        assert_eq!(y.horizon, 15);
+        assert_eq!(y.path.len(), 12, "{:?}", y.path);
+        assert_eq!(y.path[0].0, YearMonth::new(2023, 1).unwrap());
+        assert!((y.point - 438.0).abs() < 1.0, "{y:?}");
+        assert!((y.path[0].1 - 31.0).abs() < 1.0, "{:?}", y.path[0]);
+        assert!(y.path.iter().all(|(_, p, l, u)| l <= p && p <= u));
     }
 
     #[test]
