@@ -35,6 +35,7 @@ pub mod compute;
 pub mod documents;
 pub mod error;
 pub mod meetings;
+pub mod proposals;
 pub mod reads;
 pub mod regions;
 pub mod tokens;

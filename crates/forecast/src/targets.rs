@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 
 use zielwerk_domain::{Accumulation, Direction, YearMonth};
 
-use crate::{Z80, YearEnd, probability};
+use crate::{YearEnd, Z80, probability};
 
 /// The probabilities proposals are made for, most likely first.
 pub const LEVELS: [f64; 3] = [0.8, 0.5, 0.2];
@@ -67,14 +67,15 @@ fn round_to(v: f64, step: f64) -> f64 {
 }
 
 /// The proposals for a year-end forecast: for each of [`LEVELS`] the value reached with about
-/// that probability, rounded to [`step`], with the exact probability of the rounded value.
+/// that probability, rounded to [`step`] (at least `min_step`, the precision the value is shown
+/// at), with the exact probability of the rounded value.
 /// Values that round alike are proposed once; a forecast without spread proposes its value
 /// (reached for certain). Empty for a goal without direction.
-pub fn proposals(y: &YearEnd, direction: Direction) -> Vec<Proposal> {
+pub fn proposals(y: &YearEnd, direction: Direction, min_step: f64) -> Vec<Proposal> {
     if direction == Direction::Neutral {
         return Vec::new();
     }
-    let Some(step) = step(y.lower, y.upper) else {
+    let Some(step) = step(y.lower, y.upper).map(|s| s.max(min_step)) else {
         return vec![Proposal {
             value: y.point,
             probability: probability(y.point, y.lower, y.upper, y.point, 0.0, direction),
@@ -233,20 +234,20 @@ mod tests {
     fn proposals_for_a_falling_stock_read_like_negotiated_numbers() {
         // BG around 17.400 with an 80 % interval of ±400.
         let y = year_end(17_400.0, 17_000.0, 17_800.0);
-        let p = proposals(&y, Direction::Lower);
+        let p = proposals(&y, Direction::Lower, 1.0);
         let values: Vec<f64> = p.iter().map(|p| p.value).collect();
         assert_eq!(values, [17_700.0, 17_400.0, 17_100.0]);
         // Lower is better: the higher target is the likelier one.
         assert!(p[0].probability > 0.75 && p[0].probability < 0.85, "{p:?}");
         assert!((p[1].probability - 0.5).abs() < 1e-9);
-        let up = proposals(&y, Direction::Higher);
+        let up = proposals(&y, Direction::Higher, 1.0);
         assert_eq!(up[0].value, 17_100.0, "{up:?}");
-        assert!(proposals(&y, Direction::Neutral).is_empty());
+        assert!(proposals(&y, Direction::Neutral, 1.0).is_empty());
     }
 
     #[test]
     fn a_forecast_without_spread_proposes_its_value_for_certain() {
-        let p = proposals(&year_end(712.0, 712.0, 712.0), Direction::Lower);
+        let p = proposals(&year_end(712.0, 712.0, 712.0), Direction::Lower, 0.01);
         assert_eq!(
             p,
             [Proposal {
@@ -270,7 +271,7 @@ mod tests {
             let (lower, upper) = (point - half * (1.0 + skew), point + half * (1.0 - skew));
             let mid = 0.5 * (lower + upper);
             let y = year_end(mid, lower, upper);
-            let p = proposals(&y, direction);
+            let p = proposals(&y, direction, 0.01);
             prop_assert!(!p.is_empty());
             for q in &p {
                 let stated = probability(mid, lower, upper, q.value, 0.0, direction);
@@ -329,7 +330,12 @@ mod tests {
         let t = implied_trajectory(&history, Accumulation::Flow, 2023, 360.0, 0).unwrap();
         assert_eq!(t.pattern_years, [2021, 2022]);
         let v: Vec<f64> = t.values.values().copied().collect();
-        assert_eq!(v, [20.0, 20.0, 20.0, 20.0, 20.0, 20.0, 40.0, 40.0, 40.0, 40.0, 40.0, 40.0]);
+        assert_eq!(
+            v,
+            [
+                20.0, 20.0, 20.0, 20.0, 20.0, 20.0, 40.0, 40.0, 40.0, 40.0, 40.0, 40.0
+            ]
+        );
         // Without a complete year: evenly.
         let t = implied_trajectory(&history[..10], Accumulation::Flow, 2023, 120.0, 0).unwrap();
         assert!(t.pattern_years.is_empty());
