@@ -25,6 +25,82 @@ pub struct TargetProposals {
     pub for_target: Option<f64>,
     /// How the trajectory was made, in German.
     pub trajectory_basis: String,
+    /// Where each proposal would stand in the comparison group's latest published year (same
+    /// order as `proposals`), and the group's spread in words; `None` where the indicator has
+    /// no published statistic or the Kreis no group.
+    pub group: Option<GroupReference>,
+}
+
+/// A proposal set against the comparison group.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GroupReference {
+    /// "Vergleichsgruppe 2022, Leistungen für Unterkunft je Bedarfsgemeinschaft und Monat
+    /// (11 Kreise einschließlich Mettmann): unteres Quartil …, Median …, oberes Quartil …;
+    /// Mettmann …."
+    pub sentence: String,
+    /// The column heading: "Vergleichsgruppe 2022".
+    pub heading: String,
+    /// Per proposal: "im günstigsten Viertel", "günstiger als der Median", …
+    pub positions: Vec<String>,
+}
+
+/// Where `v` stands among a group with quartiles `q1 ≤ median ≤ q3`, seen in the indicator's
+/// direction.
+pub fn position_in_group(
+    v: f64,
+    (q1, median, q3): (f64, f64, f64),
+    direction: Direction,
+) -> &'static str {
+    // Measured so that smaller is better.
+    let (v, q1, median, q3) = match direction {
+        Direction::Higher => (-v, -q3, -median, -q1),
+        _ => (v, q1, median, q3),
+    };
+    if v <= q1 {
+        "im günstigsten Viertel"
+    } else if v <= median {
+        "günstiger als der Median"
+    } else if v <= q3 {
+        "ungünstiger als der Median"
+    } else {
+        "im ungünstigsten Viertel"
+    }
+}
+
+fn group_reference(
+    b: &crate::regions::Benchmark,
+    own: &zielwerk_domain::Indicator,
+    proposals: &[Proposal],
+) -> Option<GroupReference> {
+    let y = b.years.iter().find(|y| y.year == b.year)?;
+    let (q1, median, q3, n) = y.group?;
+    // The group's figures are in the statistic's unit; a goal measured otherwise is not
+    // placed among them.
+    if b.statistic.unit != own.unit || own.direction == Direction::Neutral {
+        return None;
+    }
+    let text = |v| crate::regions::value_de(&b.statistic, v);
+    let kreise = if n == 1 { "Kreis" } else { "Kreise" };
+    let own_value = y
+        .own
+        .map(|v| format!("; {} {}", b.kreis.name, text(v)))
+        .unwrap_or_default();
+    Some(GroupReference {
+        sentence: format!(
+            "Vergleichsgruppe {}, {} ({n} {kreise} einschließlich {}): unteres Quartil {}, Median {}, oberes Quartil {}{own_value}.",
+            b.year,
+            b.statistic.name,
+            b.kreis.name,
+            text(q1),
+            text(median),
+            text(q3),
+        ),
+        heading: format!("Vergleichsgruppe {}", b.year),
+        positions: proposals
+            .iter()
+            .map(|p| position_in_group(p.value, (q1, median, q3), own.direction).to_owned())
+            .collect(),
+    })
 }
 
 /// The precision a value of `unit` is shown at: proposals are not finer than what the page
@@ -74,6 +150,7 @@ pub fn target_proposals(
         trajectory: None,
         for_target: None,
         trajectory_basis: String::new(),
+        group: None,
     };
     if matches!(g.goal.target, Target::Milestone { .. }) {
         out.unavailable =
@@ -99,6 +176,12 @@ pub fn target_proposals(
         Some(Ok(y)) => {
             out.proposals = targets::proposals(&y, ind.direction, step);
             out.basis = forecast_basis(ind, &what, &y);
+            out.group = a
+                .snapshot
+                .loaded
+                .benchmarks
+                .get(&ind.code)
+                .and_then(|b| group_reference(b, ind, &out.proposals));
         }
     }
     let chosen = target.or(stored_target);
@@ -108,7 +191,7 @@ pub fn target_proposals(
         out.for_target = Some(t);
         out.trajectory_basis = match &out.trajectory {
             None => "Für einen Zielpfad fehlt ein Wert vor dem Vereinbarungsjahr.".into(),
-            Some(tr) => trajectory_basis(ind.accumulation, tr),
+            Some(tr) => trajectory_basis(ind, tr),
         };
     }
     Ok(out)
@@ -138,13 +221,13 @@ fn forecast_basis(
     )
 }
 
-fn trajectory_basis(accumulation: Accumulation, t: &Trajectory) -> String {
+fn trajectory_basis(ind: &zielwerk_domain::Indicator, t: &Trajectory) -> String {
     let years = match t.pattern_years.as_slice() {
         [] => None,
         [one] => Some(format!("des Jahres {one}")),
         [first, .., last] => Some(format!("der Jahre {first} bis {last}")),
     };
-    match (accumulation, years) {
+    match (ind.accumulation, years) {
         (Accumulation::Flow, Some(y)) => format!(
             "Jeder Monat mit seinem durchschnittlichen Anteil an der Jahressumme {y}; die zwölf Monatswerte ergeben zusammen den Jahreszielwert."
         ),
@@ -152,7 +235,13 @@ fn trajectory_basis(accumulation: Accumulation, t: &Trajectory) -> String {
         (Accumulation::Stock, years) => {
             let from = t
                 .start
-                .map(|(m, _)| m.german_long())
+                .map(|(m, v)| {
+                    format!(
+                        "{} ({})",
+                        m.german_long(),
+                        zielwerk_report::present::value_text(ind, v)
+                    )
+                })
                 .unwrap_or_default();
             match years {
                 Some(y) => format!(

@@ -148,20 +148,26 @@ impl Chosen {
                 number(om, 2),
                 other.label_de()
             ),
-            (Some(m), Some((y, ym)), None) => format!(
-                "Verfahren: {}{on}, gewählt, weil {} in {} rückblickenden Prognosen aus den letzten {} {unit_de} dieser Reihe am genauesten {} (mittlerer Fehler {} gegenüber {} beim besten einfachen Verfahren, {}){besides}.",
+            (Some(m), Some((y, ym)), None) if self.members.len() == 1 => format!(
+                "Verfahren: {}{on}, gewählt, weil es in {} rückblickenden Prognosen aus den letzten {} {unit_de} dieser Reihe am genauesten war (mittlerer Fehler {} gegenüber {} beim besten einfachen Verfahren, {}){besides}.",
                 self.label_de(),
-                if self.members.len() == 1 { "es" } else { "sie" },
                 self.scored,
                 self.history,
-                if self.members.len() == 1 {
-                    "war"
-                } else {
-                    "waren"
-                },
                 number(m, 2),
                 number(ym, 2),
                 y.label_de()
+            ),
+            // The combination of the best few is not always better on the history than its
+            // best member alone: the sentence says what each scored, not that it won.
+            (Some(m), Some((y, ym)), None) => format!(
+                "Verfahren: {}{on}, die {} Verfahren, die in {} rückblickenden Prognosen aus den letzten {} {unit_de} dieser Reihe am genauesten waren (mittlerer Fehler der Kombination {}, beim besten einfachen Verfahren, {}, {}){besides}.",
+                self.label_de(),
+                count_de(self.members.len()),
+                self.scored,
+                self.history,
+                number(m, 2),
+                y.label_de(),
+                number(ym, 2),
             ),
             _ => format!(
                 "Verfahren: {}{on}, weil die Reihe mit {} {unit_de} zu kurz ist, um Verfahren rückblickend zu vergleichen{besides}.",
@@ -185,6 +191,16 @@ impl Chosen {
             }
         }
         Some(out)
+    }
+}
+
+/// A small count in words, as the method sentence uses it.
+fn count_de(n: usize) -> String {
+    match n {
+        2 => "zwei".into(),
+        3 => "drei".into(),
+        4 => "vier".into(),
+        n => n.to_string(),
     }
 }
 

@@ -100,6 +100,38 @@ pub fn parse_number(raw: &str, style: DecimalStyle) -> Result<f64, String> {
     Ok(if negative { -v } else { v })
 }
 
+/// Splits a row of German numbers as a spreadsheet pastes it: cells separated by tabs (Excel,
+/// LibreOffice), semicolons (German CSV) or line breaks (a pasted column); where there is none of
+/// these, by spaces. An empty cell is `None` (a month without a value); a trailing separator
+/// adds no cell. A cell that is no number is an error naming its position (1-based).
+pub fn parse_row(raw: &str) -> Result<Vec<Option<f64>>, String> {
+    let trimmed = raw.trim_matches(|c: char| c == '\n' || c == '\r' || c == ' ');
+    let trimmed = trimmed.strip_suffix(['\t', ';']).unwrap_or(trimmed);
+    if trimmed.trim().is_empty() {
+        return Ok(Vec::new());
+    }
+    let separated = |c: char| matches!(c, '\t' | ';' | '\n');
+    let cells: Vec<&str> = if trimmed.contains(separated) {
+        trimmed.split(separated).collect()
+    } else {
+        trimmed.split_whitespace().collect()
+    };
+    cells
+        .iter()
+        .enumerate()
+        .map(|(i, cell)| {
+            let cell = cell.trim_matches(|c: char| c.is_whitespace());
+            if cell.is_empty() {
+                Ok(None)
+            } else {
+                parse_number(cell, DecimalStyle::Comma)
+                    .map(Some)
+                    .map_err(|e| format!("Wert {}: {e}", i + 1))
+            }
+        })
+        .collect()
+}
+
 /// The largest magnitude a figure may have: a thousand billion, far beyond any amount of a
 /// Jobcenter, and small enough that sums of millions of values stay exact to the cent.
 pub const MAX_ABS: f64 = 1e12;
@@ -358,7 +390,55 @@ mod tests {
         );
     }
 
+    #[test]
+    fn rows_as_spreadsheets_paste_them() {
+        // Excel copies a row with tabs and ends it with a line break.
+        assert_eq!(
+            parse_row("18.140\t18.100\t\t17,5\r\n").unwrap(),
+            [Some(18140.0), Some(18100.0), None, Some(17.5)]
+        );
+        assert_eq!(
+            parse_row("1;2;3;").unwrap(),
+            [Some(1.0), Some(2.0), Some(3.0)]
+        );
+        assert_eq!(
+            parse_row("1\n2\n3").unwrap(),
+            [Some(1.0), Some(2.0), Some(3.0)]
+        );
+        assert_eq!(
+            parse_row("1 2  3").unwrap(),
+            [Some(1.0), Some(2.0), Some(3.0)]
+        );
+        assert_eq!(parse_row("  ").unwrap(), []);
+        assert_eq!(
+            parse_row("1\tzwei\t3").unwrap_err(),
+            "Wert 2: „zwei“ ist keine Zahl im Format 1.234,56"
+        );
+    }
+
     proptest! {
+        #[test]
+        fn pasted_rows_parse_back(vs in proptest::collection::vec(proptest::option::of(-1e9f64..1e9), 1..14)) {
+            // Written as a spreadsheet copies them: two decimals, tabs between, a line break after.
+            let cells: Vec<String> = vs
+                .iter()
+                .map(|v| v.map(|v| zielwerk_domain::format::number(v, 2)).unwrap_or_default())
+                .collect();
+            let row = format!("{}\r\n", cells.join("\t"));
+            let parsed = parse_row(&row).unwrap();
+            // Trailing empty cells are indistinguishable from the line's end except the last.
+            let expected: Vec<Option<f64>> = vs.iter().map(|v| v.map(|v| (v * 100.0).round() / 100.0)).collect();
+            prop_assert!(parsed.len() <= expected.len());
+            for (p, e) in parsed.iter().zip(&expected) {
+                match (p, e) {
+                    (Some(p), Some(e)) => prop_assert!((p - e).abs() < 1e-6, "{} {}", p, e),
+                    (None, None) => {}
+                    _ => prop_assert!(false, "{:?} {:?} in {:?}", p, e, row),
+                }
+            }
+            prop_assert!(expected[parsed.len()..].iter().all(Option::is_none));
+        }
+
         #[test]
         fn formatted_numbers_parse_back(v in -1e12f64..1e12) {
             let s = zielwerk_domain::format::number(v, 2);

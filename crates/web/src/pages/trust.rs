@@ -8,7 +8,9 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect};
 use zielwerk_domain::nachtrag::{Difference, target_text, tolerance_text};
-use zielwerk_domain::{Action, Agreement, AgreementStatus, Goal, Measure, Target, Tolerance};
+use zielwerk_domain::{
+    Action, Agreement, AgreementStatus, Goal, Measure, Target, Tolerance, Unit, YearMonth,
+};
 use zielwerk_store::AuditEvent;
 
 use super::{
@@ -40,8 +42,12 @@ struct GoalEditPage {
     description: String,
     target_label: &'static str,
     target: String,
-    /// Monthly trajectories are changed through the agreement file.
+    /// Annual values and milestones are one field; a monthly trajectory is `months`.
     target_editable: bool,
+    /// The twelve fields of a monthly trajectory (empty for other targets).
+    months: Vec<MonthField>,
+    /// What was pasted into the row field (kept on a refusal).
+    pasted: String,
     tolerance_label: String,
     tolerance: String,
     revision: i64,
@@ -49,6 +55,59 @@ struct GoalEditPage {
     /// Set after a conflict: what is stored now.
     conflict: Option<(String, Vec<(String, String)>)>,
     voids_signatures: bool,
+    /// Set when the target field holds a proposal taken over from the forecast.
+    adopted: Option<String>,
+    proposals: Option<ProposalsView>,
+}
+
+/// One month of a monthly trajectory in the editor.
+struct MonthField {
+    name: String,
+    label: String,
+    value: String,
+}
+
+/// The field names and labels of the twelve months of `year`.
+fn month_names(year: i32) -> Vec<(YearMonth, String, String)> {
+    YearMonth::year_bounds(year)
+        .map(|(jan, dec)| {
+            jan.through(dec)
+                .map(|m| (m, format!("monat-{:02}", m.month()), m.german_long()))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Decimals a value of `unit` is entered with.
+fn input_decimals(a: &Agreement, g: &Goal) -> usize {
+    match a.indicator(&g.indicator).map(|i| i.unit) {
+        Some(Unit::Euro) => 2,
+        Some(Unit::Percent | Unit::Days) => 1,
+        _ => 0,
+    }
+}
+
+/// The proposals from the forecast, as the editor shows them.
+struct ProposalsView {
+    items: Vec<ProposalItem>,
+    basis: String,
+    unavailable: Option<String>,
+    /// The year target the trajectory is for, formatted.
+    trajectory_for: Option<String>,
+    /// Month (short German) and value of the implied trajectory.
+    trajectory: Vec<(String, String)>,
+    trajectory_basis: String,
+    /// The column heading and the sentence on the comparison group, where there is one.
+    group: Option<(String, String)>,
+}
+
+struct ProposalItem {
+    value: String,
+    probability: String,
+    /// Where the value would stand in the comparison group; empty without one.
+    in_group: String,
+    /// The editor with this value in the target field (nothing saved).
+    adopt_url: String,
 }
 
 fn target_input(t: &Target) -> (&'static str, String, bool) {
@@ -91,11 +150,14 @@ fn may_edit(session: &Session, a: &Agreement, g: &Goal) -> Result<(), WebError> 
     )?)
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn edit_page(
     state: &AppState,
+    session: &Session,
     a: &Agreement,
     g: &Goal,
     typed: Option<(&[(String, String)], i64)>,
+    adopt: Option<f64>,
     problems: Vec<String>,
     conflict: Option<(String, Vec<(String, String)>)>,
 ) -> Result<GoalEditPage, WebError> {
@@ -107,6 +169,21 @@ async fn edit_page(
         .await?
         .unwrap_or_default();
     let signed = state.store.signatures(&a.key()).await?;
+    let decimals = input_decimals(a, g);
+    let months = match &g.target {
+        Target::Monthly { values } => month_names(a.year)
+            .into_iter()
+            .map(|(m, name, label)| MonthField {
+                name,
+                label,
+                value: values
+                    .get(&m)
+                    .map(|v| zielwerk_domain::format::number(*v, decimals))
+                    .unwrap_or_default(),
+            })
+            .collect(),
+        _ => Vec::new(),
+    };
     let mut page = GoalEditPage {
         head: head(a, &[]),
         goal_url: paths::Goal::url(a.key(), &g.key),
@@ -118,12 +195,16 @@ async fn edit_page(
         target_label,
         target,
         target_editable,
+        months,
+        pasted: String::new(),
         tolerance_label,
         tolerance,
         revision: stored_revision,
         problems,
         conflict,
         voids_signatures: !signed.is_empty(),
+        adopted: None,
+        proposals: None,
     };
     if let Some((fields, revision)) = typed {
         page.title = field(fields, "titel").to_owned();
@@ -131,28 +212,170 @@ async fn edit_page(
         if target_editable {
             page.target = field(fields, "ziel").to_owned();
         }
+        for m in &mut page.months {
+            m.value = field(fields, &m.name).to_owned();
+        }
+        page.pasted = field(fields, "zeile").to_owned();
         page.tolerance = field(fields, "toleranz").to_owned();
         page.revision = revision;
     }
+    use zielwerk_ingest::german::{DecimalStyle, parse_number};
+    // The year target the trajectory is shown for: a proposal being taken over, or what the
+    // form holds (December of a monthly trajectory).
+    let in_form = match &g.target {
+        Target::Annual { .. } => parse_number(&page.target, DecimalStyle::Comma).ok(),
+        Target::Monthly { .. } => page
+            .months
+            .last()
+            .and_then(|m| parse_number(&m.value, DecimalStyle::Comma).ok()),
+        Target::Milestone { .. } => None,
+    };
+    let (view, trajectory) = proposals_view(state, session, a, g, adopt.or(in_form)).await?;
+    page.proposals = view;
+    if let Some(v) = adopt {
+        match &g.target {
+            Target::Annual { .. } => {
+                page.target = zielwerk_domain::format::number(v, 2);
+                page.adopted = Some(format!("Vorschlag {} in das Feld übernommen", page.target));
+            }
+            Target::Monthly { .. } if !trajectory.is_empty() => {
+                for m in &mut page.months {
+                    m.value = trajectory
+                        .iter()
+                        .find(|(month, _)| format!("monat-{:02}", month.month()) == m.name)
+                        .map(|(_, v)| zielwerk_domain::format::number(*v, decimals))
+                        .unwrap_or_default();
+                }
+                page.adopted = Some(format!(
+                    "Zielpfad zum Vorschlag {} in die Monatsfelder übernommen",
+                    zielwerk_domain::format::number(v, decimals)
+                ));
+            }
+            _ => {}
+        }
+    }
     Ok(page)
+}
+
+/// The proposals for the goal and the trajectory of the year target `typed` (or the stored one),
+/// with the trajectory's values.
+async fn proposals_view(
+    state: &AppState,
+    session: &Session,
+    a: &Agreement,
+    g: &Goal,
+    typed: Option<f64>,
+) -> Result<(Option<ProposalsView>, Vec<(YearMonth, f64)>), WebError> {
+    let id = a.key().to_string();
+    let assessed = zielwerk_app::reads::assessed(
+        &state.assessments,
+        &session.principal,
+        &id,
+        None,
+        state.time_limits.assessment,
+    )
+    .await?;
+    let goal = g.key.to_string();
+    let code = g.indicator.clone();
+    let edit_url = paths::EditGoal::url(a.key(), &g.key);
+    super::blocking(move || {
+        let p = zielwerk_app::proposals::target_proposals(&assessed, &goal, typed)?;
+        let ind = assessed
+            .agreement()
+            .indicator(&code)
+            .cloned()
+            .ok_or_else(|| AppError::Internal(format!("Ziel {goal}: Kennzahl fehlt")))?;
+        let text = |v: f64| zielwerk_report::present::value_text(&ind, v);
+        let values: Vec<(YearMonth, f64)> = p
+            .trajectory
+            .iter()
+            .flat_map(|t| t.values.iter().map(|(m, v)| (*m, *v)))
+            .collect();
+        let view = ProposalsView {
+            items: p
+                .proposals
+                .iter()
+                .enumerate()
+                .map(|(i, x)| ProposalItem {
+                    in_group: p
+                        .group
+                        .as_ref()
+                        .and_then(|g| g.positions.get(i).cloned())
+                        .unwrap_or_default(),
+                    value: text(x.value),
+                    probability: format!(
+                        "{}\u{a0}%",
+                        zielwerk_domain::format::number(x.probability * 100.0, 0)
+                    ),
+                    adopt_url: format!("{edit_url}?vorschlag={}", plain(x.value)),
+                })
+                .collect(),
+            basis: p.basis,
+            unavailable: p.unavailable,
+            trajectory_for: p.for_target.map(text),
+            trajectory: p
+                .trajectory
+                .iter()
+                .flat_map(|t| t.values.iter())
+                .map(|(m, v)| (m.german_short(), text(*v)))
+                .collect(),
+            group: p
+                .group
+                .as_ref()
+                .map(|g| (g.heading.clone(), g.sentence.clone())),
+            trajectory_basis: p.trajectory_basis,
+        };
+        Ok::<_, WebError>((Some(view), values))
+    })
+    .await
+}
+
+/// A number as a URL carries it: a point, no more than two decimals, no trailing zeros.
+fn plain(v: f64) -> String {
+    let s = format!("{v:.2}");
+    s.trim_end_matches('0').trim_end_matches('.').to_owned()
+}
+
+#[derive(serde::Deserialize)]
+pub struct AdoptQuery {
+    /// A proposal to put into the target field, as a plain number.
+    vorschlag: Option<String>,
 }
 
 pub async fn edit_goal_form(
     State(state): State<AppState>,
     session: Session,
     Path((id, goal)): Path<(String, String)>,
+    axum::extract::Query(q): axum::extract::Query<AdoptQuery>,
 ) -> PageResult {
     let k = agreement_for(&session, &id, Action::ReadInternal)?;
     let a = stored_agreement(&state, &k).await?;
     let g = find_goal(&a, &goal)?;
     may_edit(&session, &a, g)?;
-    html(&edit_page(&state, &a, g, None, Vec::new(), None).await?)
+    let adopt = match q.vorschlag.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(raw) => Some(
+            raw.parse::<f64>()
+                .ok()
+                .filter(|v| v.is_finite())
+                .ok_or_else(|| {
+                    WebError::BadRequest(format!(
+                        "Parameter „vorschlag“: „{raw}“ ist keine Zahl (erwartet z. B. 17700 oder 6.5)"
+                    ))
+                })?,
+        ),
+    };
+    html(&edit_page(&state, &session, &a, g, None, adopt, Vec::new(), None).await?)
 }
 
 /// Reads the goal form onto `g`: the target and tolerance typed in German notation. Problems of
 /// reading name their field; what may be saved is the app core's to say
 /// (`zielwerk_app::agreements::goal_problems`).
-fn read_goal_form(g: &Goal, fields: &[(String, String)]) -> (Goal, Option<i64>, Vec<String>) {
+fn read_goal_form(
+    a: &Agreement,
+    g: &Goal,
+    fields: &[(String, String)],
+) -> (Goal, Option<i64>, Vec<String>) {
     let mut problems = Vec::new();
     let mut new = g.clone();
     new.title = field(fields, "titel").to_owned();
@@ -175,7 +398,11 @@ fn read_goal_form(g: &Goal, fields: &[(String, String)]) -> (Goal, Option<i64>, 
                 Err(e) => problems.push(e),
             }
         }
-        Target::Monthly { .. } => {}
+        Target::Monthly { .. } => {
+            if let Some(values) = read_trajectory(a.year, fields, &mut problems) {
+                new.target = Target::Monthly { values };
+            }
+        }
     }
     let raw = field(fields, "toleranz");
     new.tolerance = match g.tolerance {
@@ -202,6 +429,59 @@ fn read_goal_form(g: &Goal, fields: &[(String, String)]) -> (Goal, Option<i64>, 
     (new, revision, problems)
 }
 
+/// The monthly trajectory of the form: a pasted row of twelve values (from Excel: tab-separated)
+/// when there is one, else the twelve month fields; an empty month has no target.
+fn read_trajectory(
+    year: i32,
+    fields: &[(String, String)],
+    problems: &mut Vec<String>,
+) -> Option<std::collections::BTreeMap<YearMonth, f64>> {
+    use zielwerk_ingest::german::{DecimalStyle, parse_number, parse_row};
+    let months = month_names(year);
+    let pasted = field(fields, "zeile");
+    let cells: Vec<Option<f64>> = if pasted.trim().is_empty() {
+        let mut cells = Vec::new();
+        for (_, name, label) in &months {
+            let raw = field(fields, name).trim();
+            if raw.is_empty() {
+                cells.push(None);
+                continue;
+            }
+            match parse_number(raw, DecimalStyle::Comma) {
+                Ok(v) => cells.push(Some(v)),
+                Err(e) => problems.push(format!("Feld „Zielwert {label}“: {e}")),
+            }
+        }
+        cells
+    } else {
+        const LABEL: &str = "Feld „Zeile aus der Tabelle einfügen“";
+        match parse_row(pasted) {
+            Err(e) => {
+                problems.push(format!("{LABEL}: {e}"));
+                return None;
+            }
+            Ok(cells) if cells.len() != months.len() => {
+                problems.push(format!(
+                    "{LABEL}: {} eingefügt; erwartet sind zwölf, Januar bis Dezember {year} (leere Zellen für Monate ohne Zielwert)",
+                    match cells.len() {
+                        1 => "ein Wert".to_owned(),
+                        n => format!("{n} Werte"),
+                    }
+                ));
+                return None;
+            }
+            Ok(cells) => cells,
+        }
+    };
+    (cells.len() == months.len()).then(|| {
+        months
+            .iter()
+            .zip(cells)
+            .filter_map(|((m, ..), v)| Some((*m, v?)))
+            .collect()
+    })
+}
+
 pub async fn edit_goal(
     State(state): State<AppState>,
     session: Session,
@@ -215,10 +495,10 @@ pub async fn edit_goal(
     let typed_revision = field(&fields, "revision").parse().unwrap_or_default();
     let refused = |problems: Vec<String>| async {
         let typed = Some((fields.as_slice(), typed_revision));
-        let page = edit_page(&state, &a, g, typed, problems, None).await?;
+        let page = edit_page(&state, &session, &a, g, typed, None, problems, None).await?;
         Ok::<_, WebError>((StatusCode::UNPROCESSABLE_ENTITY, Html(page.render()?)).into_response())
     };
-    let (new, revision, mut problems) = read_goal_form(g, &fields);
+    let (new, revision, mut problems) = read_goal_form(&a, g, &fields);
     let Some(revision) = revision.filter(|_| problems.is_empty()) else {
         // Every problem at once: those of reading the form and those of the rules.
         problems.extend(goal_problems(&a, &new).into_iter().map(|p| p.message));
@@ -254,9 +534,11 @@ pub async fn edit_goal(
             ];
             let mut page = edit_page(
                 &state,
+                &session,
                 &now,
                 stored,
                 Some((&fields, typed_revision)),
+                None,
                 Vec::new(),
                 Some((message, theirs)),
             )

@@ -821,6 +821,283 @@ async fn next_year_is_prepared_from_this_year_and_shows_what_changed() {
     assert_eq!(s.store.verify_audit().await.unwrap().broken, None);
 }
 
+/// The rows of the proposals table: value, probability, comparison-group cell (if any), link.
+fn proposal_rows(page: &str) -> Vec<Vec<String>> {
+    let Some(start) = page.find("<caption>Zielwerte und die Wahrscheinlichkeit") else {
+        return Vec::new();
+    };
+    let table = &page[start..page[start..].find("</table>").unwrap() + start];
+    table
+        .split("<tr>")
+        .skip(2)
+        .map(|row| {
+            row.split("<td")
+                .skip(1)
+                .map(|cell| {
+                    let cell = &cell[cell.find('>').unwrap() + 1..];
+                    cell[..cell.find("</td>").unwrap()].to_owned()
+                })
+                .collect()
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn target_proposals_come_from_the_forecast_and_are_set_only_by_choice() {
+    let s = demo_server().await;
+    crate::import_inkar(&s).await;
+    let kreis = s.login("kreis").await;
+    let r = kreis
+        .post(&s.url(&format!("{METTMANN}/folgejahr")), &[])
+        .await;
+    assert_eq!(r.status().as_u16(), 303);
+    let edit = "/vereinbarungen/t36402-2023-v1/ziele/kdu-bg/bearbeiten";
+    let (status, form) = kreis.get(&s.url(edit)).await;
+    assert_eq!(status, 200, "{form}");
+    assert!(form.contains("Vorschläge aus der Prognose"), "{form}");
+    let rows = proposal_rows(&form);
+    assert_eq!(rows.len(), 3, "{form}");
+    // Fewer Bedarfsgemeinschaften are better: the likelier target is the higher one, and each
+    // probability is near its level (the exact probability of the rounded value is stated).
+    let parse = |v: &str| v.replace('.', "").replace(',', ".").parse::<f64>().unwrap();
+    let values: Vec<f64> = rows.iter().map(|r| parse(&r[0])).collect();
+    assert!(values[0] > values[1] && values[1] > values[2], "{values:?}");
+    for (row, level) in rows.iter().zip([80.0, 50.0, 20.0]) {
+        let p = parse(row[1].trim_end_matches("\u{a0}%"));
+        assert!((p - level).abs() <= 10.0, "{row:?}");
+    }
+    assert!(
+        form.contains("Aus der Prognose für Dezember 2023:")
+            && form.contains("berechnet aus den Werten bis Dezember 2022"),
+        "the proposal states its forecast and the history used: {form}"
+    );
+    assert!(form.contains("Verfahren: "), "and its method: {form}");
+    // The trajectory of the carried target: twelve months of 2023 ending on it.
+    assert!(
+        form.contains("Monatlicher Zielpfad zum Jahreszielwert 17.700"),
+        "{form}"
+    );
+    assert!(form.contains("<th scope=\"col\">Jan 23</th>"), "{form}");
+    assert!(
+        form.contains("<td class=\"num\">17.700</td></tr></tbody>"),
+        "December is the target: {form}"
+    );
+
+    // Taking one over fills the field, and nothing more.
+    let link = rows[0][rows[0].len() - 1].clone();
+    let href = &link[link.find("href=\"").unwrap() + 6..];
+    let href = href[..href.find('"').unwrap()].replace("&#x3D;", "=");
+    assert!(href.starts_with(edit), "{href}");
+    let (status, adopted) = kreis.get(&s.url(&href)).await;
+    assert_eq!(status, 200, "{adopted}");
+    // The goal has a monthly trajectory: the trajectory to the proposal fills the twelve months.
+    assert!(
+        adopted.contains(&format!("name=\"monat-12\" value=\"{}\"", rows[0][0])),
+        "{adopted}"
+    );
+    assert!(
+        adopted.contains(&format!(
+            "Zielpfad zum Vorschlag {} in die Monatsfelder übernommen – noch nicht gespeichert",
+            rows[0][0]
+        )),
+        "{adopted}"
+    );
+    assert!(
+        adopted.contains(&format!(
+            "Monatlicher Zielpfad zum Jahreszielwert {}",
+            rows[0][0]
+        )),
+        "the trajectory follows the proposal: {adopted}"
+    );
+    let (_, again) = kreis.get(&s.url(edit)).await;
+    assert!(
+        again.contains("name=\"monat-12\" value=\"17.700\""),
+        "nothing saved: {again}"
+    );
+    // A proposal that is no number is refused with the parameter named.
+    let (status, bad) = kreis.get(&s.url(&format!("{edit}?vorschlag=viel"))).await;
+    assert_eq!(status, 400);
+    assert!(
+        bad.contains("Parameter „vorschlag“: „viel“ ist keine Zahl"),
+        "{bad}"
+    );
+
+    // KdU per BG has a published statistic: each proposal is placed in the comparison group.
+    let edit = "/vereinbarungen/t36402-2023-v1/ziele/kdu-je-bg/bearbeiten";
+    let (_, form) = kreis.get(&s.url(edit)).await;
+    assert!(
+        form.contains("<th scope=\"col\">Vergleichsgruppe 2022</th>"),
+        "{form}"
+    );
+    assert!(
+        form.contains("Vergleichsgruppe 2022, Leistungen für Unterkunft je Bedarfsgemeinschaft und Monat (11 Kreise einschließlich Mettmann): unteres Quartil"),
+        "{form}"
+    );
+    let rows = proposal_rows(&form);
+    assert_eq!(rows.len(), 3, "{form}");
+    for row in &rows {
+        assert_eq!(row.len(), 4, "{row:?}");
+        assert!(
+            row[2].starts_with("im ") || row[2].contains("als der Median"),
+            "{row:?}"
+        );
+    }
+    // An annual target: the proposal goes into the one field.
+    let value = rows[0][0].trim_end_matches("\u{a0}EUR").to_owned();
+    let (_, adopted) = kreis
+        .get(&s.url(&format!("{edit}?vorschlag={}", value.replace(',', "."))))
+        .await;
+    assert!(
+        adopted.contains(&format!("name=\"ziel\" value=\"{value}\"")),
+        "{adopted}"
+    );
+    assert!(
+        adopted.contains(&format!(
+            "Vorschlag {value} in das Feld übernommen – noch nicht gespeichert"
+        )),
+        "{adopted}"
+    );
+
+    // A milestone has none, and says so.
+    let (_, form) = kreis
+        .get(&s.url("/vereinbarungen/t36402-2023-v1/ziele/kim-kooperation/bearbeiten"))
+        .await;
+    assert!(
+        form.contains("Für Meilensteine gibt es keine Vorschläge aus der Prognose."),
+        "{form}"
+    );
+}
+
+/// A monthly trajectory is entered as twelve fields or by pasting a spreadsheet row; bad input
+/// names the field and keeps what was typed; two people saving the same trajectory at once: one
+/// wins, the other keeps hers.
+#[tokio::test]
+async fn a_monthly_trajectory_is_pasted_and_a_conflict_keeps_what_was_typed() {
+    let s = &demo_server().await;
+    let (anna, bert) = (s.login("kreis").await, s.login("kreis").await);
+    let r = anna
+        .post(&s.url(&format!("{METTMANN}/folgejahr")), &[])
+        .await;
+    assert_eq!(r.status().as_u16(), 303);
+    let edit = "/vereinbarungen/t36402-2023-v1/ziele/kdu-bg/bearbeiten";
+    let (_, form) = anna.get(&s.url(edit)).await;
+    // Twelve labelled fields, January to December of the new year, with last year's path a year on.
+    assert!(
+        form.contains("<label for=\"monat-01\">Januar 2023</label>"),
+        "{form}"
+    );
+    assert!(
+        form.contains("name=\"monat-12\" value=\"17.700\""),
+        "{form}"
+    );
+    assert!(form.contains("<label for=\"zeile\">Zeile aus der Tabelle einfügen</label>"));
+    let revision = |page: &str| crate::form_value(page, "revision").to_owned();
+    let base = |rev: String, row: &str| {
+        vec![
+            ("revision", rev),
+            (
+                "titel",
+                "Zahl der Bedarfsgemeinschaften weiter senken".to_owned(),
+            ),
+            ("beschreibung", String::new()),
+            ("zeile", row.to_owned()),
+            ("toleranz", "1,5".to_owned()),
+        ]
+    };
+    // As Excel copies a row: tabs between, a line break at the end; one month left empty.
+    let row = "18.500\t18.450\t18.400\t18.350\t18.300\t18.250\t\t18.150\t18.100\t18.050\t18.000\t17.950\r\n";
+    let (status, page) = post_as(s, &anna, edit, &base(revision(&form), row)).await;
+    assert_eq!(status, 303, "{page}");
+    let stored = s
+        .store
+        .agreement(&"t36402-2023-v1".parse().unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    let g = stored
+        .goals
+        .iter()
+        .find(|g| g.key.as_str() == "kdu-bg")
+        .unwrap();
+    let zielwerk_domain::Target::Monthly { values } = &g.target else {
+        panic!("{:?}", g.target)
+    };
+    assert_eq!(values.len(), 11, "July has no target: {values:?}");
+    assert_eq!(values[&"2023-01".parse().unwrap()], 18500.0);
+    assert_eq!(values[&"2023-12".parse().unwrap()], 17950.0);
+    let (_, form) = anna.get(&s.url(edit)).await;
+    assert!(form.contains("name=\"monat-07\" value=\"\""), "{form}");
+    assert!(
+        form.contains("name=\"monat-12\" value=\"17.950\""),
+        "{form}"
+    );
+
+    // Eleven values, or a word: refused, the field named, the paste kept.
+    let short = "1\t2\t3\t4\t5\t6\t7\t8\t9\t10\t11";
+    let (status, page) = post_as(s, &anna, edit, &base(revision(&form), short)).await;
+    assert_eq!(status, 422, "{page}");
+    assert!(
+        page.contains("Feld „Zeile aus der Tabelle einfügen“: 11 Werte eingefügt; erwartet sind zwölf, Januar bis Dezember 2023"),
+        "{page}"
+    );
+    assert!(page.contains(&format!(">{short}</textarea>")), "{page}");
+    let mut typed = base(revision(&form), "");
+    typed.push(("monat-03", "viele".to_owned()));
+    let (status, page) = post_as(s, &anna, edit, &typed).await;
+    assert_eq!(status, 422, "{page}");
+    assert!(
+        page.contains("Feld „Zielwert März 2023“: „viele“ ist keine Zahl"),
+        "{page}"
+    );
+    assert!(page.contains("name=\"monat-03\" value=\"viele\""), "{page}");
+
+    // Two at once from the same revision: exactly one wins; the other keeps what she pasted.
+    let (_, form) = anna.get(&s.url(edit)).await;
+    let rev = revision(&form);
+    let twelve = |start: u32| -> String {
+        (0..12)
+            .map(|i| (start - 10 * i).to_string())
+            .collect::<Vec<_>>()
+            .join("\t")
+    };
+    let (a, b) = (
+        base(rev.clone(), &twelve(18_600)),
+        base(rev, &twelve(18_400)),
+    );
+    let (ra, rb) = tokio::join!(post_as(s, &anna, edit, &a), post_as(s, &bert, edit, &b));
+    let mut statuses = [ra.0, rb.0];
+    statuses.sort();
+    assert_eq!(statuses, [303, 409], "{} / {}", ra.1, rb.1);
+    let (lost, lost_row, won_december) = if ra.0 == 409 {
+        (&ra.1, twelve(18_600), "18.290")
+    } else {
+        (&rb.1, twelve(18_400), "18.490")
+    };
+    assert!(lost.contains("Nicht gespeichert."), "{lost}");
+    assert!(
+        lost.contains(&format!(">{lost_row}</textarea>")),
+        "kept: {lost}"
+    );
+    let stored = s
+        .store
+        .agreement(&"t36402-2023-v1".parse().unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    let g = stored
+        .goals
+        .iter()
+        .find(|g| g.key.as_str() == "kdu-bg")
+        .unwrap();
+    assert!(
+        zielwerk_domain::nachtrag::target_text(&g.target)
+            .ends_with(&format!("2023-12: {won_december}")),
+        "{:?}",
+        g.target
+    );
+    assert_eq!(s.store.verify_audit().await.unwrap().broken, None);
+}
+
 #[tokio::test]
 async fn a_nachtrag_is_signed_by_all_three_and_shows_its_differences() {
     let s = demo_server().await;
