@@ -103,9 +103,9 @@ fn group_reference(
     })
 }
 
-/// The precision a value of `unit` is shown at: proposals are not finer than what the page
-/// prints.
-fn shown_step(unit: Unit, v: f64) -> (f64, u32) {
+/// The precision a value of `unit` is shown at (step and decimals): proposals are not finer than
+/// what the page prints.
+pub fn shown_step(unit: Unit, v: f64) -> (f64, u32) {
     match unit {
         Unit::Percent | Unit::Days => (0.1, 1),
         Unit::Euro if v.abs() >= 100_000.0 => (1.0, 0),

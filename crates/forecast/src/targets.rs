@@ -213,6 +213,74 @@ pub fn implied_trajectory(
     })
 }
 
+/// One held-back year of [`backtest`]: the proposals made from the values before it, and what came.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HeldBack {
+    pub year: i32,
+    pub proposals: Vec<Proposal>,
+    /// December's value (stocks) or the year's sum (flows).
+    pub actual: f64,
+}
+
+impl HeldBack {
+    /// Whether the proposal was reached by what came (on the better side, or equal).
+    pub fn reached(&self, p: &Proposal, direction: Direction) -> bool {
+        match direction {
+            Direction::Lower => self.actual <= p.value,
+            _ => self.actual >= p.value,
+        }
+    }
+}
+
+/// The fewest years of history before a held-back year.
+pub const BACKTEST_MIN_YEARS: usize = 1;
+
+/// Proposals tested on held-back years: for each complete year of `series` with at least
+/// [`BACKTEST_MIN_YEARS`] years of values before it, the proposals are made as the editor makes
+/// them for next year's agreement (the year-end forecast from the values up to December before,
+/// the breaks known by then) and set against the year's outcome.
+pub fn backtest(
+    series: &[(YearMonth, f64)],
+    accumulation: Accumulation,
+    direction: Direction,
+    breaks: &[YearMonth],
+    min_step: f64,
+) -> Vec<HeldBack> {
+    let by_month: BTreeMap<YearMonth, f64> = series.iter().copied().collect();
+    let Some(first) = by_month.keys().next().copied() else {
+        return Vec::new();
+    };
+    let years: std::collections::BTreeSet<i32> = by_month.keys().map(|m| m.year()).collect();
+    let mut out = Vec::new();
+    for &year in &years {
+        let Ok((jan, dec)) = YearMonth::year_bounds(year) else {
+            continue;
+        };
+        if first.months_until(jan) < (BACKTEST_MIN_YEARS * 12) as i32 {
+            continue;
+        }
+        let actual = match accumulation {
+            Accumulation::Stock => by_month.get(&dec).copied(),
+            Accumulation::Flow => jan.through(dec).map(|m| by_month.get(&m)).sum(),
+        };
+        let Some(actual) = actual else { continue };
+        let before: Vec<(YearMonth, f64)> = by_month.range(..jan).map(|(m, v)| (*m, *v)).collect();
+        let known: Vec<YearMonth> = breaks.iter().copied().filter(|b| *b < jan).collect();
+        let Ok(y) = crate::year_end(&before, accumulation, direction, 0.0, 0.0, jan, &known) else {
+            continue;
+        };
+        if y.method.is_none() {
+            continue;
+        }
+        out.push(HeldBack {
+            year,
+            proposals: proposals(&y, direction, min_step),
+            actual,
+        });
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -368,5 +436,61 @@ mod tests {
         assert_eq!(at(7), 635.0);
         assert_eq!(at(12), 580.0);
         assert!(implied_trajectory(&[], Accumulation::Stock, 2023, 1.0, 0).is_none());
+    }
+
+    #[test]
+    fn held_back_years_are_forecast_from_the_december_before() {
+        // A steady fall of 10 a month with a little wobble: each year's proposals come from the
+        // years before it only, and the 50 % proposal sits near what came.
+        let start: YearMonth = "2015-01".parse().unwrap();
+        let series: Vec<(YearMonth, f64)> = (0..96)
+            .map(|i| {
+                (
+                    start.plus(i).unwrap(),
+                    2000.0 - 10.0 * i as f64 + [3.0, -2.0, 1.0][i as usize % 3],
+                )
+            })
+            .collect();
+        let held = backtest(&series, Accumulation::Stock, Direction::Lower, &[], 1.0);
+        let years: Vec<i32> = held.iter().map(|h| h.year).collect();
+        assert_eq!(years, [2016, 2017, 2018, 2019, 2020, 2021, 2022]);
+        for h in &held {
+            assert_eq!(
+                h.actual,
+                series
+                    .iter()
+                    .find(|(m, _)| *m == YearMonth::new(h.year, 12).unwrap())
+                    .unwrap()
+                    .1
+            );
+            let values: Vec<f64> = h.proposals.iter().map(|p| p.value).collect();
+            // Lower is better: the likelier proposal is the higher value.
+            assert!(values.windows(2).all(|w| w[0] > w[1]), "{values:?}");
+            let median = h
+                .proposals
+                .iter()
+                .find(|p| (p.probability - 0.5).abs() < 0.15)
+                .unwrap();
+            assert!(
+                (median.value - h.actual).abs() < 40.0,
+                "{} {:?}",
+                h.actual,
+                h.proposals
+            );
+            assert!(
+                h.reached(&h.proposals[0], Direction::Lower) || h.actual > h.proposals[0].value
+            );
+        }
+        // A flow is judged by the year's sum, and needs every month of it (2019); one year of
+        // months before is a single 12-month sum, too short to forecast from (2016).
+        let mut flow: Vec<(YearMonth, f64)> = (0..60)
+            .map(|i| (start.plus(i).unwrap(), 10.0 + (i % 2) as f64))
+            .collect();
+        flow.retain(|(m, _)| *m != YearMonth::new(2019, 5).unwrap());
+        let held = backtest(&flow, Accumulation::Flow, Direction::Higher, &[], 1.0);
+        assert_eq!(
+            held.iter().map(|h| (h.year, h.actual)).collect::<Vec<_>>(),
+            [(2017, 126.0), (2018, 126.0)]
+        );
     }
 }

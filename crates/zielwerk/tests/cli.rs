@@ -496,6 +496,48 @@ fn backtest_reports_accuracy_against_baselines_and_coverage() {
         coverages.iter().all(|c| (40.0..=100.0).contains(c)),
         "{coverages:?}"
     );
+    // Target proposals on held-back years: the demo's 14 goals from 2020 on (a year of values
+    // before each), each level with how often it was reached and what was stated.
+    assert!(
+        out.contains(
+            "ME-aktiv 2022: Zielvorschläge in zurückgehaltenen Jahren (14 Ziele, 36 Zieljahre;"
+        ),
+        "{out}"
+    );
+    let reached: Vec<(u32, u32, f64)> = out
+        .lines()
+        .filter_map(|l| {
+            let (_, rest) = l.split_once("erreichbar“: ")?;
+            let (reached, rest) = rest.split_once(" von ")?;
+            let (made, rest) = rest.split_once(" erreicht (")?;
+            let stated = rest
+                .split("angegeben im Mittel ")
+                .nth(1)?
+                .split(' ')
+                .next()?;
+            Some((
+                reached.parse().ok()?,
+                made.parse().ok()?,
+                stated.replace(',', ".").parse().ok()?,
+            ))
+        })
+        .collect();
+    assert_eq!(reached.len(), 3, "{out}");
+    for ((r, m, stated), level) in reached.iter().zip([80.0, 50.0, 20.0]) {
+        assert_eq!(*m, 36);
+        assert!((stated - level).abs() < 5.0, "{stated} for {level}");
+        assert!(r <= m);
+    }
+    // Likelier proposals are reached more often.
+    assert!(
+        reached[0].0 >= reached[1].0 && reached[1].0 >= reached[2].0,
+        "{reached:?}"
+    );
+    assert!(
+        out.contains("Jobcenter Regensburg 2026: Zielvorschläge in zurückgehaltenen Jahren (0 Ziele, 0 Zieljahre;")
+            && out.contains("Keine Reihe hat ein vollständiges Jahr mit einem Jahr an Werten davor."),
+        "Regensburg's 18 months hold no year to hold back: {out}"
+    );
     // The calibration plot: one line per group, five stated probabilities on each.
     let plot = std::fs::read_to_string(&svg).unwrap();
     assert_eq!(plot.matches("class=\"group\"").count(), 4, "{plot}");

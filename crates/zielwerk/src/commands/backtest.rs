@@ -2,7 +2,7 @@
 
 use anyhow::Result;
 use zielwerk_domain::format::number;
-use zielwerk_domain::{Accumulation, IndicatorCode, PeriodKind, Target, YearMonth};
+use zielwerk_domain::{Accumulation, Direction, IndicatorCode, PeriodKind, Target, YearMonth};
 use zielwerk_forecast::choice::Candidate;
 use zielwerk_forecast::evaluate::{self, GroupScore, STATEMENTS, SeriesScore};
 use zielwerk_forecast::rules::Rule;
@@ -41,7 +41,9 @@ pub struct Args {
 pub async fn run(a: Args) -> Result<()> {
     let store = open(&a.db.db).await?;
     let mut groups: Vec<(String, GroupScore)> = Vec::new();
+    let mut proposals = Vec::new();
     for (name, series) in agreement_series(&store).await? {
+        proposals.push((name.clone(), proposal_backtest(&series)));
         groups.extend(scored(&series, 12, a.horizon, a.min_train).map(|g| (name, g)));
     }
     for (code, name) in [
@@ -59,6 +61,9 @@ pub async fn run(a: Args) -> Result<()> {
     }
     for (name, g) in &groups {
         print_group(name, g);
+    }
+    for (name, p) in &proposals {
+        print_proposals(name, p);
     }
     if let Some(path) = &a.grafik {
         std::fs::write(path, calibration_plot(&groups).render()).map_err(|e| {
@@ -110,6 +115,17 @@ struct Backtested {
     /// Indices of `raw` at which the series breaks (marked in the agreement).
     breaks: Vec<usize>,
     flow: bool,
+    /// A goal's monthly series, for testing target proposals on held-back years.
+    goal: Option<GoalSeries>,
+}
+
+/// What the proposal backtest needs of a goal.
+struct GoalSeries {
+    monthly: Vec<(YearMonth, f64)>,
+    accumulation: Accumulation,
+    direction: Direction,
+    breaks: Vec<YearMonth>,
+    min_step: f64,
 }
 
 impl Backtested {
@@ -119,6 +135,7 @@ impl Backtested {
             y,
             breaks: Vec::new(),
             flow: false,
+            goal: None,
         }
     }
 
@@ -155,7 +172,18 @@ fn scored(
 /// Per agreement, its goals' monthly series (flows as 12-month sums), each indicator once.
 async fn agreement_series(store: &Store) -> Result<Vec<(String, Vec<Backtested>)>> {
     let mut out = Vec::new();
+    // One agreement per Jobcenter, the latest: its series hold every earlier year too.
+    let mut latest: std::collections::BTreeMap<_, zielwerk_store::AgreementSummary> =
+        Default::default();
     for summary in store.agreements().await? {
+        let newer = latest
+            .get(&summary.key.jobcenter)
+            .is_none_or(|l| (summary.key.year, summary.key.version) > (l.key.year, l.key.version));
+        if newer {
+            latest.insert(summary.key.jobcenter.clone(), summary);
+        }
+    }
+    for summary in latest.into_values() {
         let Some(a) = store.agreement(&summary.key).await? else {
             continue;
         };
@@ -190,7 +218,16 @@ async fn agreement_series(store: &Store) -> Result<Vec<(String, Vec<Backtested>)
                 .collect();
             let raw: Vec<f64> = run.iter().map(|(_, v)| *v).collect();
             let flow = g.indicator.accumulation == Accumulation::Flow;
+            let last = raw.last().copied().unwrap_or_default();
+            let goal = GoalSeries {
+                monthly: run.clone(),
+                accumulation: g.indicator.accumulation,
+                direction: g.indicator.direction,
+                breaks: g.breaks.clone(),
+                min_step: zielwerk_app::proposals::shown_step(g.indicator.unit, last).0,
+            };
             series.push(Backtested {
+                goal: Some(goal),
                 y: if flow {
                     zielwerk_forecast::rolling_sums(&raw)
                 } else {
@@ -204,6 +241,73 @@ async fn agreement_series(store: &Store) -> Result<Vec<(String, Vec<Backtested>)
         out.push((format!("{} {}", a.jobcenter.name, a.year), series));
     }
     Ok(out)
+}
+
+/// Per proposal level (80, 50, 20 %): proposals made, reached, and the sum of their stated
+/// probabilities; and the goals and years tested.
+#[derive(Default)]
+struct ProposalScore {
+    levels: [(usize, usize, f64); 3],
+    goals: usize,
+    years: usize,
+}
+
+/// The target proposals of every goal on its held-back years (`targets::backtest`).
+fn proposal_backtest(series: &[Backtested]) -> ProposalScore {
+    let mut score = ProposalScore::default();
+    for g in series.iter().filter_map(|s| s.goal.as_ref()) {
+        let held = zielwerk_forecast::targets::backtest(
+            &g.monthly,
+            g.accumulation,
+            g.direction,
+            &g.breaks,
+            g.min_step,
+        );
+        if held.iter().any(|h| !h.proposals.is_empty()) {
+            score.goals += 1;
+        }
+        for h in &held {
+            if h.proposals.len() != zielwerk_forecast::targets::LEVELS.len() {
+                // Proposals that rounded together are not one level's statement.
+                continue;
+            }
+            score.years += 1;
+            for (level, p) in score.levels.iter_mut().zip(&h.proposals) {
+                level.0 += 1;
+                level.1 += usize::from(h.reached(p, g.direction));
+                level.2 += p.probability;
+            }
+        }
+    }
+    score
+}
+
+fn print_proposals(name: &str, p: &ProposalScore) {
+    say!("");
+    say!(
+        "{name}: Zielvorschläge in zurückgehaltenen Jahren ({} {}, {} {}; jeweils aus den Werten bis zum Dezember davor, wie der Zieleditor sie für das Folgejahr macht)",
+        p.goals,
+        if p.goals == 1 { "Ziel" } else { "Ziele" },
+        p.years,
+        if p.years == 1 {
+            "Zieljahr"
+        } else {
+            "Zieljahre"
+        },
+    );
+    if p.years == 0 {
+        say!("  Keine Reihe hat ein vollständiges Jahr mit einem Jahr an Werten davor.");
+        return;
+    }
+    for (level, (made, reached, stated)) in zielwerk_forecast::targets::LEVELS.iter().zip(&p.levels)
+    {
+        say!(
+            "  „{} % erreichbar“: {reached} von {made} erreicht ({} %; angegeben im Mittel {} %)",
+            number(level * 100.0, 0),
+            number(*reached as f64 / *made as f64 * 100.0, 1),
+            number(stated / *made as f64 * 100.0, 1),
+        );
+    }
 }
 
 /// The longest gap-free run of a series of (period, value), oldest first, as the model would
