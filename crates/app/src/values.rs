@@ -107,6 +107,7 @@ pub async fn import(
         commit,
         may_write: Some(Box::new(move |r| may_import_for(&who, r))),
         progress: file.progress,
+        by_hand: false,
     };
     let when = chrono::Local::now().format("%d.%m.%Y %H:%M").to_string();
     match zielwerk_importer::run(&store.acting_as(&p.audit_name()), request, &when).await {
@@ -255,4 +256,169 @@ pub async fn comment(store: &Store, p: &Principal, cmd: Comment) -> Result<Strin
             },
         )
         .await?)
+}
+
+/// A value entered by hand on a goal's page (a provider's count that comes on paper): the fields
+/// as typed, in German notation.
+#[derive(Debug, Clone, Default)]
+pub struct HandValue {
+    pub agreement: String,
+    pub goal: String,
+    /// The stored indicator the value is for: the goal's own or one it is computed from.
+    pub indicator: String,
+    /// `JJJJ-MM`, in the agreement's year.
+    pub month: String,
+    pub value: String,
+    pub numerator: String,
+    pub denominator: String,
+    /// "endgültig" or "vorläufig".
+    pub status: String,
+    /// `TT.MM.JJJJ`.
+    pub datenstand: String,
+}
+
+/// The indicators a value may be entered for on the page of goal `goal`: the stored ones its
+/// indicator is computed from (itself, when it is stored).
+pub fn hand_indicators<'a>(
+    a: &'a zielwerk_domain::Agreement,
+    goal: &zielwerk_domain::Goal,
+) -> Vec<&'a zielwerk_domain::Indicator> {
+    a.stored_inputs(&goal.indicator)
+        .into_iter()
+        .filter_map(|c| a.indicator(c))
+        .collect()
+}
+
+/// The form's field of each column of the long format, for messages.
+fn hand_field(column: &str) -> (&'static str, &'static str) {
+    match column {
+        "monat" => ("monat", "Monat"),
+        "wert" => ("wert", "Wert"),
+        "zaehler" => ("zaehler", "Zähler"),
+        "nenner" => ("nenner", "Nenner"),
+        "status" => ("status", "Status"),
+        "datenstand" => ("datenstand", "Datenstand"),
+        "kennzahl" => ("kennzahl", "Kennzahl"),
+        _ => ("", ""),
+    }
+}
+
+/// Enters one value by hand for `p`: it passes exactly the checks and revision rules of a file
+/// (it is imported as a one-row file of the long format) and is recorded with the source "von
+/// Hand erfasst von …". Problems name the form's fields.
+pub async fn enter_by_hand(store: &Store, p: &Principal, v: HandValue) -> Result<Report, AppError> {
+    let key = reads::agreement_key(p, &v.agreement, Action::ImportValues)?;
+    let a = store
+        .agreement(&key)
+        .await?
+        .ok_or_else(|| AppError::NotFound(reads::agreement_missing(&v.agreement)))?;
+    let g = crate::agreements::find_goal(&a, &v.goal)?;
+    let allowed = hand_indicators(&a, g);
+    let Some(ind) = allowed
+        .iter()
+        .find(|i| i.code.as_str() == v.indicator.trim())
+    else {
+        return Err(AppError::Invalid(vec![Problem::at(
+            "kennzahl",
+            format!(
+                "Feld „Kennzahl“: für dieses Ziel lassen sich Werte für {} erfassen",
+                allowed
+                    .iter()
+                    .map(|i| format!("„{}“ ({})", i.name, i.code))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        )]));
+    };
+    let mut problems = Vec::new();
+    match v.month.trim().parse::<YearMonth>() {
+        Ok(m) if m.year() != a.year => problems.push(Problem::at(
+            "monat",
+            format!(
+                "Feld „Monat“: {} liegt nicht im Vereinbarungsjahr {}",
+                m.german_long(),
+                a.year
+            ),
+        )),
+        Ok(_) => {}
+        Err(e) => problems.push(Problem::at("monat", format!("Feld „Monat“: {e}"))),
+    }
+    let ratio = matches!(ind.formula, zielwerk_domain::Formula::StoredRatio { .. });
+    let (value, numerator, denominator) = if ratio {
+        for (field, label, raw) in [
+            ("zaehler", "Zähler", &v.numerator),
+            ("nenner", "Nenner", &v.denominator),
+        ] {
+            if raw.trim().is_empty() {
+                problems.push(Problem::at(
+                    field,
+                    format!(
+                        "Feld „{label}“: „{}“ wird aus Zähler und Nenner berechnet; beide sind nötig",
+                        ind.name
+                    ),
+                ));
+            }
+        }
+        ("", v.numerator.trim(), v.denominator.trim())
+    } else {
+        if v.value.trim().is_empty() {
+            problems.push(Problem::at("wert", "Feld „Wert“: Der Wert ist leer"));
+        }
+        (v.value.trim(), "", "")
+    };
+    if !problems.is_empty() {
+        return Err(AppError::Invalid(problems));
+    }
+    let mut w = csv::WriterBuilder::new()
+        .delimiter(b';')
+        .from_writer(Vec::new());
+    let internal = |e: csv::Error| AppError::Internal(format!("Wert als CSV: {e}"));
+    w.write_record(zielwerk_ingest::long_csv::COLUMNS)
+        .map_err(internal)?;
+    w.write_record([
+        a.jobcenter.ba_id.as_str(),
+        ind.code.as_str(),
+        v.month.trim(),
+        value,
+        numerator,
+        denominator,
+        v.status.trim(),
+        v.datenstand.trim(),
+        "",
+    ])
+    .map_err(internal)?;
+    let csv = w
+        .into_inner()
+        .map_err(|e| AppError::Internal(format!("Wert als CSV: {e}")))?;
+    let who = p.clone();
+    let request = Request {
+        name: "Eingabe auf der Zielseite".into(),
+        input: Box::new(std::io::Cursor::new(csv)),
+        mapping: None,
+        recorded_by: p.name.clone(),
+        via: "Zielseite",
+        commit: true,
+        may_write: Some(Box::new(move |r| may_import_for(&who, r))),
+        progress: None,
+        by_hand: true,
+    };
+    let when = chrono::Local::now().format("%d.%m.%Y %H:%M").to_string();
+    match zielwerk_importer::run(&store.acting_as(&p.audit_name()), request, &when).await {
+        Ok(report) => Ok(report),
+        Err(ImportError::Refused(r)) => Err(AppError::Invalid(
+            r.errors
+                .iter()
+                .map(|e| {
+                    let (field, label) = hand_field(&e.column);
+                    if label.is_empty() {
+                        Problem::at("", e.message.clone())
+                    } else {
+                        Problem::at(field, format!("Feld „{label}“: {}", e.message))
+                    }
+                })
+                .collect(),
+        )),
+        Err(ImportError::Store { source, .. }) => Err(source.into()),
+        Err(e @ ImportError::Aborted(_)) => Err(AppError::Internal(e.to_string())),
+    }
 }

@@ -28,6 +28,7 @@ async fn store_with_inkar(dir: &tempfile::TempDir) -> Store {
         commit: true,
         may_write: None,
         progress: None,
+        by_hand: false,
     };
     zielwerk_importer::run(&store, request, "02.12.2026 10:00")
         .await

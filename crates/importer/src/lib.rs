@@ -32,6 +32,9 @@ pub struct Request {
     pub may_write: Option<MayWrite>,
     /// Told how far the import has come, if anyone watches.
     pub progress: Option<OnProgress>,
+    /// Values entered by hand (a form, not a file): recorded with the source "von Hand erfasst
+    /// von …".
+    pub by_hand: bool,
 }
 
 /// What an import did (or, for a preview, would do).
@@ -180,6 +183,7 @@ pub async fn run(store: &Store, request: Request, when: &str) -> Result<Report, 
         commit,
         may_write,
         progress,
+        by_hand,
     } = request;
     let store_error = |source| ImportError::Store {
         name: name.clone(),
@@ -189,15 +193,25 @@ pub async fn run(store: &Store, request: Request, when: &str) -> Result<Report, 
     if let Some(may_write) = &may_write {
         catalog.regions.retain(|r| may_write(r));
     }
-    let source = Source {
-        kind: SourceKind::File,
-        label: match &mapping {
-            Some(m) => format!("{} (Import {name})", m.label),
-            None => format!("Import {name}"),
-        },
-        detail: format!("Datei {name}, importiert von {recorded_by} am {when} ({via})"),
-        file_name: Some(name.clone()),
-        sha256: None,
+    let source = if by_hand {
+        Source {
+            kind: SourceKind::Manual,
+            label: format!("von Hand erfasst von {recorded_by}"),
+            detail: format!("Von Hand erfasst von {recorded_by} am {when} ({via})"),
+            file_name: None,
+            sha256: None,
+        }
+    } else {
+        Source {
+            kind: SourceKind::File,
+            label: match &mapping {
+                Some(m) => format!("{} (Import {name})", m.label),
+                None => format!("Import {name}"),
+            },
+            detail: format!("Datei {name}, importiert von {recorded_by} am {when} ({via})"),
+            file_name: Some(name.clone()),
+            sha256: None,
+        }
     };
     let bytes_read = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
     let input = Counting {

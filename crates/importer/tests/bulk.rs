@@ -29,6 +29,7 @@ async fn import(store: &Store, name: &str, body: &str) -> Result<Report, ImportE
         commit: true,
         may_write: None,
         progress: None,
+        by_hand: false,
     };
     zielwerk_importer::run(store, request, "01.12.2026 10:00").await
 }

@@ -178,6 +178,10 @@ pub fn router(state: AppState) -> Router {
         .route(paths::VorlageDocument::PATH, get(pages::reports::document))
         .route(paths::Comments::PATH, post(pages::meetings::comment))
         .route(
+            paths::EnterValue::PATH,
+            get(pages::entry::form).post(pages::entry::save),
+        )
+        .route(
             paths::Meetings::PATH,
             get(pages::meetings::list).post(pages::meetings::create),
         )

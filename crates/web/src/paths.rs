@@ -74,6 +74,8 @@ paths! {
     EditGoal = "/vereinbarungen/{id}/ziele/{goal}/bearbeiten", id, goal;
     GoalAudit = "/vereinbarungen/{id}/ziele/{goal}/protokoll", id, goal;
     Comments = "/vereinbarungen/{id}/ziele/{goal}/anmerkungen", id, goal;
+    /// A value entered by hand for a goal's indicator.
+    EnterValue = "/vereinbarungen/{id}/ziele/{goal}/wert", id, goal;
     EditMeasure = "/vereinbarungen/{id}/massnahmen/{measure}/bearbeiten", id, measure;
     AgreementAudit = "/vereinbarungen/{id}/protokoll", id;
     Signing = "/vereinbarungen/{id}/unterzeichnung", id;

@@ -22,6 +22,7 @@ pub async fn import(
         commit,
         may_write: None,
         progress: None,
+        by_hand: false,
     };
     zielwerk_importer::run(store, request, "02.12.2026 10:00")
         .await

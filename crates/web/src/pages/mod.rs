@@ -1,6 +1,7 @@
 //! Page handlers, one function per page, with the template each renders.
 
 pub mod account;
+pub mod entry;
 pub mod import;
 pub mod meetings;
 pub mod oparl;
@@ -611,11 +612,27 @@ struct GoalPage {
     edit_url: Option<String>,
     /// The goal's audit trail, for those who may read it.
     audit_url: Option<String>,
+    /// Entering a value by hand, for those who may import values of this Jobcenter.
+    entry_url: Option<String>,
     /// Whether the user may comment on values.
     may_comment: bool,
     /// The Kreis among Land, Bund and comparison group, where the indicator names a published
     /// statistic.
     comparison: Option<regions::ComparisonSection>,
+}
+
+impl GoalPage {
+    /// The links under the heading: editing, entering a value, the trail; those the user may use.
+    fn goal_links(&self) -> Vec<(&str, &'static str)> {
+        [
+            (&self.edit_url, "Ziel bearbeiten"),
+            (&self.entry_url, "Wert von Hand erfassen"),
+            (&self.audit_url, "Änderungsprotokoll dieses Ziels"),
+        ]
+        .into_iter()
+        .filter_map(|(u, label)| Some((u.as_deref()?, label)))
+        .collect()
+    }
 }
 
 /// An earlier revision of a value.
@@ -853,6 +870,9 @@ fn goal_model(
         audit_url: principal
             .may(&agreement.jobcenter.ba_id, Action::ReadAudit)
             .then(|| crate::paths::GoalAudit::url(agreement.key(), &g.goal.key)),
+        entry_url: (principal.may(&agreement.jobcenter.ba_id, Action::ImportValues)
+            && !zielwerk_app::values::hand_indicators(agreement, g.goal).is_empty())
+        .then(|| crate::paths::EnterValue::url(agreement.key(), &g.goal.key)),
         may_comment: principal.may(&agreement.jobcenter.ba_id, Action::Comment),
         comparison: snapshot
             .loaded

@@ -321,6 +321,7 @@ pub async fn import_inkar(s: &Server) {
         commit: true,
         may_write: None,
         progress: None,
+        by_hand: false,
     };
     zielwerk_importer::run(&s.store, request, "02.12.2026 10:00")
         .await

@@ -1098,6 +1098,127 @@ async fn a_monthly_trajectory_is_pasted_and_a_conflict_keeps_what_was_typed() {
     assert_eq!(s.store.verify_audit().await.unwrap().broken, None);
 }
 
+/// A value that comes on paper is entered on the goal page: the import's checks, its revision
+/// rules, the fields named, and "von Hand erfasst von …" as its source.
+#[tokio::test]
+async fn a_value_is_entered_by_hand_with_the_checks_of_a_file() {
+    let s = &demo_server().await;
+    let (kreis, leser) = (s.login("kreis").await, s.login("ausschuss").await);
+    let goal = format!("{METTMANN}/ziele/sucht-zuweisungen");
+    let entry = format!("{goal}/wert");
+    let (_, page) = kreis.get(&s.url(&goal)).await;
+    assert!(
+        page.contains(&format!("<a href=\"{entry}\">Wert von Hand erfassen</a>")),
+        "{page}"
+    );
+    let (_, page) = leser.get(&s.url(&goal)).await;
+    assert!(
+        !page.contains("Wert von Hand erfassen"),
+        "read only: {page}"
+    );
+    let (status, _) = leser.get(&s.url(&entry)).await;
+    assert!(matches!(status, 403 | 404), "{status}");
+
+    let (status, form) = kreis.get(&s.url(&entry)).await;
+    assert_eq!(status, 200, "{form}");
+    assert!(form.contains("<label for=\"wert\">Wert</label>"), "{form}");
+    assert!(
+        form.contains("<option value=\"2022-10\">Oktober 2022</option>"),
+        "{form}"
+    );
+    let save = |month: &str, value: &str, status: &str, datenstand: &str| {
+        vec![
+            ("kennzahl", "SUCHT_ZUWEISUNGEN".to_owned()),
+            ("monat", month.to_owned()),
+            ("wert", value.to_owned()),
+            ("status", status.to_owned()),
+            ("datenstand", datenstand.to_owned()),
+        ]
+    };
+    // Wrong input: every field named, nothing saved, what was typed kept.
+    let (status, page) = post_as(
+        s,
+        &kreis,
+        &entry,
+        &save("2022-10", "zwölf", "endgültig", "31.02.2022"),
+    )
+    .await;
+    assert_eq!(status, 422, "{page}");
+    assert!(
+        page.contains("Feld „Wert“: „zwölf“ ist keine Zahl im Format 1.234,56"),
+        "{page}"
+    );
+    assert!(page.contains("Feld „Datenstand“:"), "{page}");
+    assert!(page.contains("name=\"wert\" value=\"zwölf\" inputmode=\"decimal\" aria-invalid=\"true\" aria-describedby=\"fehler-wert\""), "{page}");
+    assert!(
+        page.contains("<option value=\"2022-10\" selected>"),
+        "{page}"
+    );
+    let (status, page) = post_as(
+        s,
+        &kreis,
+        &entry,
+        &save("2021-10", "12", "endgültig", "05.11.2021"),
+    )
+    .await;
+    assert_eq!(status, 422);
+    assert!(
+        page.contains("Feld „Monat“: Oktober 2021 liegt nicht im Vereinbarungsjahr 2022"),
+        "{page}"
+    );
+    let (status, page) = post_as(
+        s,
+        &kreis,
+        &entry,
+        &save("2022-10", "-3", "endgültig", "01.12.2026"),
+    )
+    .await;
+    assert_eq!(status, 422, "the import's range check: {page}");
+    assert!(page.contains("Feld „Wert“:"), "{page}");
+
+    // October has a final value from the demo file: a provisional one does not replace it.
+    let (status, page) = post_as(
+        s,
+        &kreis,
+        &entry,
+        &save("2022-10", "31", "vorläufig", "01.12.2026"),
+    )
+    .await;
+    assert_eq!(status, 200, "{page}");
+    assert!(
+        page.contains("Nicht übernommen: Für Oktober 2022 ist ein endgültiger Wert gespeichert"),
+        "{page}"
+    );
+    // A final one with a newer Datenstand revises it; the old one stays as history.
+    let (status, page) = post_as(
+        s,
+        &kreis,
+        &entry,
+        &save("2022-10", "31", "endgültig", "01.12.2026"),
+    )
+    .await;
+    assert_eq!(status, 200, "{page}");
+    assert!(
+        page.contains("Der Wert für Oktober 2022 ist gespeichert und ersetzt den bisherigen"),
+        "{page}"
+    );
+    let code: zielwerk_domain::IndicatorCode = "SUCHT_ZUWEISUNGEN".parse().unwrap();
+    let values = s
+        .store
+        .current_values(&"t36402".parse().unwrap(), &[&code])
+        .await
+        .unwrap();
+    let october = values
+        .iter()
+        .find(|v| v.observation.month == "2022-10".parse().unwrap())
+        .unwrap();
+    assert_eq!(october.observation.value, Some(31.0));
+    assert_eq!(october.source_label, "von Hand erfasst von Test kreis");
+    let (_, page) = kreis.get(&s.url(&format!("{goal}?stand=2022-10"))).await;
+    assert!(page.contains("von Hand erfasst von Test kreis"), "{page}");
+    assert_eq!(s.store.verify_audit().await.unwrap().broken, None);
+}
+
 #[tokio::test]
 async fn a_nachtrag_is_signed_by_all_three_and_shows_its_differences() {
     let s = demo_server().await;

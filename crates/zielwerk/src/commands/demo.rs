@@ -165,6 +165,7 @@ async fn inkar(store: &Store) -> Result<()> {
         commit: true,
         may_write: None,
         progress: None,
+        by_hand: false,
     };
     let when = chrono::Local::now().format("%d.%m.%Y %H:%M").to_string();
     let report = zielwerk_importer::run(store, request, &when).await?;
