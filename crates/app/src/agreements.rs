@@ -324,3 +324,229 @@ pub async fn next_year(
     Ok((newest && p.may(&key.jobcenter, Action::PrepareNextYear))
         .then_some(NextYear::Prepare(key.year + 1)))
 }
+
+/// Where a new goal goes: an area of the agreement, or a new one.
+#[derive(Debug, Clone)]
+pub enum AreaChoice {
+    Existing(String),
+    New {
+        title: String,
+        kind: zielwerk_domain::AreaKind,
+    },
+}
+
+/// What a new goal measures: an indicator of the agreement, or a new one of its own.
+#[derive(Debug, Clone)]
+pub enum IndicatorChoice {
+    Existing(String),
+    New(NewIndicator),
+}
+
+/// An indicator of the agreement's own, as the form gives it.
+#[derive(Debug, Clone)]
+pub struct NewIndicator {
+    pub code: String,
+    pub name: String,
+    pub unit: zielwerk_domain::Unit,
+    pub direction: zielwerk_domain::Direction,
+    pub accumulation: zielwerk_domain::Accumulation,
+    /// Stored as it arrives, or numerator and denominator stored (a quota in percent).
+    pub ratio: bool,
+}
+
+/// Add a goal to an unsigned agreement, for the party responsible for it.
+#[derive(Debug, Clone)]
+pub struct AddGoal {
+    pub agreement: String,
+    pub area: AreaChoice,
+    pub title: String,
+    pub description: String,
+    pub responsible: PartyRole,
+    pub origin: zielwerk_domain::Origin,
+    pub indicator: IndicatorChoice,
+    pub target: zielwerk_domain::Target,
+    pub tolerance: zielwerk_domain::Tolerance,
+}
+
+/// A key for `title` not yet taken by `taken`: the title's key, with "-2", "-3", … if needed.
+fn free_key(title: &str, fallback: &str, taken: impl Fn(&str) -> bool) -> zielwerk_domain::Key {
+    let base = zielwerk_domain::Key::from_title(title)
+        .map(|k| k.to_string())
+        .unwrap_or_else(|| fallback.to_owned());
+    let mut n = 1;
+    loop {
+        let candidate = if n == 1 {
+            base.clone()
+        } else {
+            format!("{}-{n}", base.chars().take(44).collect::<String>())
+        };
+        if !taken(&candidate) {
+            return candidate.parse().expect("a key made of a key and digits");
+        }
+        n += 1;
+    }
+}
+
+/// The goal, and the area and indicator it brings, as `cmd` asks for them in `a`; or every
+/// problem, at its field. Pure: the rules of the whole agreement with the goal added.
+pub fn new_goal(
+    a: &Agreement,
+    cmd: &AddGoal,
+) -> Result<
+    (
+        Goal,
+        Option<zielwerk_domain::GoalArea>,
+        Option<zielwerk_domain::Indicator>,
+    ),
+    Vec<Problem>,
+> {
+    use zielwerk_domain::{Formula, GoalArea, Indicator, IndicatorCode};
+    let mut problems = title_problems(
+        &cmd.title,
+        &[("beschreibung", "Beschreibung", &cmd.description)],
+    );
+    let (area_key, new_area) = match &cmd.area {
+        AreaChoice::Existing(k) => match a.areas.iter().find(|x| x.key.as_str() == k) {
+            Some(x) => (x.key.clone(), None),
+            None => {
+                problems.push(Problem::at(
+                    "bereich",
+                    format!("Feld „Zielbereich“: den Zielbereich „{k}“ gibt es nicht"),
+                ));
+                return Err(problems);
+            }
+        },
+        AreaChoice::New { title, kind } => {
+            if title.trim().is_empty() || title.chars().count() > MAX_TITLE {
+                problems.push(Problem::at(
+                    "bereich_titel",
+                    format!("Feld „Neuer Zielbereich“: bitte 1 bis {MAX_TITLE} Zeichen eingeben"),
+                ));
+                return Err(problems);
+            }
+            let key = free_key(title, "bereich", |k| {
+                a.areas.iter().any(|x| x.key.as_str() == k)
+            });
+            (
+                key.clone(),
+                Some(GoalArea {
+                    key,
+                    title: title.trim().to_owned(),
+                    kind: *kind,
+                    description: String::new(),
+                }),
+            )
+        }
+    };
+    let (code, new_indicator) = match &cmd.indicator {
+        IndicatorChoice::Existing(c) => {
+            match a.indicators.iter().find(|i| i.code.as_str() == c) {
+                Some(i) => (i.code.clone(), None),
+                None => {
+                    problems.push(Problem::at(
+                    "kennzahl",
+                    format!("Feld „Kennzahl“: die Kennzahl „{c}“ gibt es in dieser Vereinbarung nicht"),
+                ));
+                    return Err(problems);
+                }
+            }
+        }
+        IndicatorChoice::New(n) => {
+            let code = match n.code.trim().parse::<IndicatorCode>() {
+                Ok(c) if a.indicator(&c).is_some() => {
+                    problems.push(Problem::at(
+                        "kennzahl_code",
+                        format!("Feld „Code der Kennzahl“: „{c}“ gibt es in dieser Vereinbarung schon; wählen Sie sie oben aus oder einen anderen Code"),
+                    ));
+                    None
+                }
+                Ok(c) => Some(c),
+                Err(e) => {
+                    problems.push(Problem::at(
+                        "kennzahl_code",
+                        format!("Feld „Code der Kennzahl“: {e}"),
+                    ));
+                    None
+                }
+            };
+            if n.name.trim().is_empty() || n.name.chars().count() > MAX_TITLE {
+                problems.push(Problem::at(
+                    "kennzahl_name",
+                    format!("Feld „Name der Kennzahl“: bitte 1 bis {MAX_TITLE} Zeichen eingeben"),
+                ));
+            }
+            let Some(code) = code.filter(|_| problems.is_empty()) else {
+                return Err(problems);
+            };
+            let indicator = Indicator {
+                code: code.clone(),
+                name: n.name.trim().to_owned(),
+                description: String::new(),
+                unit: n.unit,
+                direction: n.direction,
+                accumulation: n.accumulation,
+                formula: if n.ratio {
+                    Formula::StoredRatio { scale: 100.0 }
+                } else {
+                    Formula::Stored
+                },
+                numerator_label: None,
+                denominator_label: None,
+                comparison: None,
+            };
+            (code, Some(indicator))
+        }
+    };
+    let key = free_key(&cmd.title, "ziel", |k| {
+        a.goals.iter().any(|g| g.key.as_str() == k)
+    });
+    let goal = Goal {
+        key,
+        area: area_key,
+        title: cmd.title.trim().to_owned(),
+        description: cmd.description.replace("\r\n", "\n"),
+        responsible: cmd.responsible,
+        origin: cmd.origin,
+        indicator: code,
+        target: cmd.target.clone(),
+        tolerance: cmd.tolerance,
+    };
+    if problems.is_empty() {
+        let mut whole = a.clone();
+        whole.areas.extend(new_area.clone());
+        whole.indicators.extend(new_indicator.clone());
+        whole.goals.push(goal.clone());
+        problems.extend(agreement_problems(whole.check()));
+    }
+    if problems.is_empty() {
+        Ok((goal, new_area, new_indicator))
+    } else {
+        Err(problems)
+    }
+}
+
+/// Adds a goal for `p`, who must be allowed to edit goals of the party responsible for it;
+/// returns its key.
+pub async fn add_goal(store: &Store, p: &Principal, cmd: AddGoal) -> Result<String, AppError> {
+    let (key, a) = stored(store, p, &cmd.agreement).await?;
+    access::may_edit(p, &a, cmd.responsible, || {
+        reads::agreement_missing(&cmd.agreement)
+    })?;
+    let (goal, area, indicator) = new_goal(&a, &cmd).map_err(AppError::Invalid)?;
+    store
+        .acting_as(&p.audit_name())
+        .add_goal(&key, area.as_ref(), indicator.as_ref(), &goal)
+        .await?;
+    Ok(goal.key.to_string())
+}
+
+/// The parties whose goals `p` may add to or edit in `a`; empty when the agreement is signed.
+pub fn editable_parties(p: &Principal, a: &Agreement) -> Vec<PartyRole> {
+    if a.status == zielwerk_domain::AgreementStatus::Signed {
+        return Vec::new();
+    }
+    PartyRole::ALL
+        .into_iter()
+        .filter(|r| p.may(&a.jobcenter.ba_id, Action::EditGoal(*r)))
+        .collect()
+}

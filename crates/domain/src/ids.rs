@@ -113,10 +113,57 @@ string_newtype!(
     IdError::Key
 );
 
+impl Key {
+    /// A key made from a title, as a person would write it: lower case, umlauts spelt out,
+    /// words joined by "-", at most 40 characters; `None` for a title without letters or digits.
+    pub fn from_title(title: &str) -> Option<Key> {
+        let mut out = String::new();
+        for c in title.chars().flat_map(char::to_lowercase) {
+            let spelt = match c {
+                'ä' => "ae",
+                'ö' => "oe",
+                'ü' => "ue",
+                'ß' => "ss",
+                c if c.is_ascii_alphanumeric() => {
+                    out.push(c);
+                    continue;
+                }
+                _ => {
+                    if !out.is_empty() && !out.ends_with('-') {
+                        out.push('-');
+                    }
+                    continue;
+                }
+            };
+            out.push_str(spelt);
+        }
+        let mut cut: String = out.chars().take(40).collect();
+        while cut.ends_with('-') {
+            cut.pop();
+        }
+        cut.parse().ok()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn keys_from_titles() {
+        let k = |t: &str| Key::from_title(t).map(|k| k.to_string());
+        assert_eq!(
+            k("Übergänge in Ausbildung erhöhen").as_deref(),
+            Some("uebergaenge-in-ausbildung-erhoehen")
+        );
+        assert_eq!(
+            k("§ 16a: Beratungen (Sucht)").as_deref(),
+            Some("16a-beratungen-sucht")
+        );
+        assert_eq!(k("– –"), None);
+        assert!(k(&"sehr lang ".repeat(20)).unwrap().len() <= 40);
+    }
 
     #[test]
     fn ba_id() {

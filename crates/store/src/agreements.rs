@@ -613,6 +613,154 @@ pub(crate) fn tolerance_columns(t: &Tolerance) -> (&'static str, f64) {
     }
 }
 
+pub(crate) async fn insert_area(
+    tx: &mut Transaction<'_, Any>,
+    id: &str,
+    pos: usize,
+    area: &GoalArea,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO goal_area (agreement_id, area_key, position, title, kind, description)
+         VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(id)
+    .bind(area.key.as_str())
+    .bind(pos as i64)
+    .bind(&area.title)
+    .bind(area.kind.as_str())
+    .bind(&area.description)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+pub(crate) async fn insert_indicator(
+    tx: &mut Transaction<'_, Any>,
+    id: &str,
+    pos: usize,
+    ind: &Indicator,
+) -> Result<()> {
+    let (kind, num, den, base, scale) = match &ind.formula {
+        Formula::Stored => ("stored", None, None, None, None),
+        Formula::StoredRatio { scale } => ("stored_ratio", None, None, None, Some(*scale)),
+        Formula::Ratio {
+            numerator,
+            denominator,
+            scale,
+        } => (
+            "ratio",
+            Some(numerator),
+            Some(denominator),
+            None,
+            Some(*scale),
+        ),
+        Formula::YearOverYear { base } => ("year_over_year", None, None, Some(base), None),
+        Formula::Change { base, percent, .. } => {
+            ("change", None, None, Some(base), percent.then_some(100.0))
+        }
+        // The quantity in the numerator column, the price in the denominator column.
+        Formula::Product { quantity, price } => {
+            ("product", Some(quantity), Some(price), None, None)
+        }
+        Formula::Rolling12 {
+            numerator,
+            denominator,
+        } => ("rolling12", Some(numerator), Some(denominator), None, None),
+        Formula::RollingRate {
+            numerator,
+            denominator,
+            ..
+        } => (
+            "rolling_rate",
+            Some(numerator),
+            Some(denominator),
+            None,
+            None,
+        ),
+    };
+    let lag = match ind.formula {
+        Formula::RollingRate { lag, .. } => Some(i64::from(lag)),
+        Formula::Change { periods, .. } => Some(i64::from(periods)),
+        _ => None,
+    };
+    // Statements that bind a nullable float are not kept prepared: sqlx 0.8's Any driver types a
+    // NULL f64 as float4 for PostgreSQL, and a statement prepared with that type would refuse
+    // the next non-NULL f64.
+    sqlx::query(
+        "INSERT INTO indicator (agreement_id, code, position, name, description, unit, direction,
+             accumulation, formula, formula_numerator, formula_denominator, formula_base,
+             formula_scale, formula_lag, numerator_label, denominator_label, comparison)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)",
+    )
+    .bind(id)
+    .bind(ind.code.as_str())
+    .bind(pos as i64)
+    .bind(&ind.name)
+    .bind(&ind.description)
+    .bind(ind.unit.as_str())
+    .bind(ind.direction.as_str())
+    .bind(ind.accumulation.as_str())
+    .bind(kind)
+    .bind(num.map(|c| c.as_str()))
+    .bind(den.map(|c| c.as_str()))
+    .bind(base.map(|c| c.as_str()))
+    .bind(scale)
+    .bind(lag)
+    .bind(ind.numerator_label.as_deref())
+    .bind(ind.denominator_label.as_deref())
+    .bind(ind.comparison.as_ref().map(|c| c.as_str()))
+    .persistent(false)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+pub(crate) async fn insert_goal(
+    tx: &mut Transaction<'_, Any>,
+    id: &str,
+    pos: usize,
+    g: &Goal,
+) -> Result<()> {
+    let (kind, value, due) = target_columns(&g.target);
+    let (tol_kind, tol_value) = tolerance_columns(&g.tolerance);
+    sqlx::query(
+        "INSERT INTO goal (agreement_id, goal_key, position, area_key, title, description, responsible,
+             origin, indicator_code, target_kind, target_value, target_due, tolerance_kind, tolerance_value)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+    )
+    .bind(id)
+    .bind(g.key.as_str())
+    .bind(pos as i64)
+    .bind(g.area.as_str())
+    .bind(&g.title)
+    .bind(&g.description)
+    .bind(g.responsible.as_str())
+    .bind(g.origin.as_str())
+    .bind(g.indicator.as_str())
+    .bind(kind)
+    .bind(value)
+    .bind(due)
+    .bind(tol_kind)
+    .bind(tol_value)
+    .persistent(false)
+    .execute(&mut **tx)
+    .await?;
+    if let Target::Monthly { values } = &g.target {
+        for (month, value) in values {
+            sqlx::query(
+                "INSERT INTO goal_target_month (agreement_id, goal_key, month, value) VALUES ($1, $2, $3, $4)",
+            )
+            .bind(id)
+            .bind(g.key.as_str())
+            .bind(month.to_string())
+            .bind(*value)
+            .execute(&mut **tx)
+            .await?;
+        }
+    }
+    Ok(())
+}
+
 pub(crate) async fn insert_children(
     tx: &mut Transaction<'_, Any>,
     id: &str,
@@ -633,131 +781,13 @@ pub(crate) async fn insert_children(
         .await?;
     }
     for (pos, area) in a.areas.iter().enumerate() {
-        sqlx::query(
-            "INSERT INTO goal_area (agreement_id, area_key, position, title, kind, description)
-             VALUES ($1, $2, $3, $4, $5, $6)",
-        )
-        .bind(id)
-        .bind(area.key.as_str())
-        .bind(pos as i64)
-        .bind(&area.title)
-        .bind(area.kind.as_str())
-        .bind(&area.description)
-        .execute(&mut **tx)
-        .await?;
+        insert_area(tx, id, pos, area).await?;
     }
     for (pos, ind) in a.indicators.iter().enumerate() {
-        let (kind, num, den, base, scale) = match &ind.formula {
-            Formula::Stored => ("stored", None, None, None, None),
-            Formula::StoredRatio { scale } => ("stored_ratio", None, None, None, Some(*scale)),
-            Formula::Ratio {
-                numerator,
-                denominator,
-                scale,
-            } => (
-                "ratio",
-                Some(numerator),
-                Some(denominator),
-                None,
-                Some(*scale),
-            ),
-            Formula::YearOverYear { base } => ("year_over_year", None, None, Some(base), None),
-            Formula::Change { base, percent, .. } => {
-                ("change", None, None, Some(base), percent.then_some(100.0))
-            }
-            // The quantity in the numerator column, the price in the denominator column.
-            Formula::Product { quantity, price } => {
-                ("product", Some(quantity), Some(price), None, None)
-            }
-            Formula::Rolling12 {
-                numerator,
-                denominator,
-            } => ("rolling12", Some(numerator), Some(denominator), None, None),
-            Formula::RollingRate {
-                numerator,
-                denominator,
-                ..
-            } => (
-                "rolling_rate",
-                Some(numerator),
-                Some(denominator),
-                None,
-                None,
-            ),
-        };
-        let lag = match ind.formula {
-            Formula::RollingRate { lag, .. } => Some(i64::from(lag)),
-            Formula::Change { periods, .. } => Some(i64::from(periods)),
-            _ => None,
-        };
-        // Statements that bind a nullable float are not kept prepared: sqlx 0.8's Any driver types a
-        // NULL f64 as float4 for PostgreSQL, and a statement prepared with that type would refuse
-        // the next non-NULL f64.
-        sqlx::query(
-            "INSERT INTO indicator (agreement_id, code, position, name, description, unit, direction,
-                 accumulation, formula, formula_numerator, formula_denominator, formula_base,
-                 formula_scale, formula_lag, numerator_label, denominator_label, comparison)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)",
-        )
-        .bind(id)
-        .bind(ind.code.as_str())
-        .bind(pos as i64)
-        .bind(&ind.name)
-        .bind(&ind.description)
-        .bind(ind.unit.as_str())
-        .bind(ind.direction.as_str())
-        .bind(ind.accumulation.as_str())
-        .bind(kind)
-        .bind(num.map(|c| c.as_str()))
-        .bind(den.map(|c| c.as_str()))
-        .bind(base.map(|c| c.as_str()))
-        .bind(scale)
-        .bind(lag)
-        .bind(ind.numerator_label.as_deref())
-        .bind(ind.denominator_label.as_deref())
-        .bind(ind.comparison.as_ref().map(|c| c.as_str()))
-        .persistent(false)
-        .execute(&mut **tx)
-        .await?;
+        insert_indicator(tx, id, pos, ind).await?;
     }
     for (pos, g) in a.goals.iter().enumerate() {
-        let (kind, value, due) = target_columns(&g.target);
-        let (tol_kind, tol_value) = tolerance_columns(&g.tolerance);
-        sqlx::query(
-            "INSERT INTO goal (agreement_id, goal_key, position, area_key, title, description, responsible,
-                 origin, indicator_code, target_kind, target_value, target_due, tolerance_kind, tolerance_value)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
-        )
-        .bind(id)
-        .bind(g.key.as_str())
-        .bind(pos as i64)
-        .bind(g.area.as_str())
-        .bind(&g.title)
-        .bind(&g.description)
-        .bind(g.responsible.as_str())
-        .bind(g.origin.as_str())
-        .bind(g.indicator.as_str())
-        .bind(kind)
-        .bind(value)
-        .bind(due)
-        .bind(tol_kind)
-        .bind(tol_value)
-        .persistent(false)
-        .execute(&mut **tx)
-        .await?;
-        if let Target::Monthly { values } = &g.target {
-            for (month, value) in values {
-                sqlx::query(
-                    "INSERT INTO goal_target_month (agreement_id, goal_key, month, value) VALUES ($1, $2, $3, $4)",
-                )
-                .bind(id)
-                .bind(g.key.as_str())
-                .bind(month.to_string())
-                .bind(*value)
-                .execute(&mut **tx)
-                .await?;
-            }
-        }
+        insert_goal(tx, id, pos, g).await?;
     }
     for (pos, m) in a.measures.iter().enumerate() {
         sqlx::query(

@@ -49,6 +49,7 @@ impl AuditEvent {
             "agreement.sign" => "Unterzeichnet",
             "agreement.nachtrag" => "Nachtrag angelegt",
             "agreement.next_year" => "Vereinbarung des Folgejahres vorbereitet",
+            "goal.add" => "Ziel hinzugefügt",
             "goal.edit" => "Ziel geändert",
             "measure.edit" => "Handlungsansatz geändert",
             "values.import" => "Werte importiert",

@@ -165,6 +165,101 @@ impl Store {
         Ok(revision + 1)
     }
 
+    /// Adds a goal to an unsigned agreement, with the goal area and the indicator it brings when
+    /// they are new, in one transaction: all of it or nothing. A goal key (or a new area's or
+    /// indicator's key) that exists by then, because someone else added it in between, is
+    /// [`StoreError::Exists`]. Signatures given so far are void.
+    pub async fn add_goal(
+        &self,
+        key: &AgreementKey,
+        area: Option<&zielwerk_domain::GoalArea>,
+        indicator: Option<&zielwerk_domain::Indicator>,
+        goal: &Goal,
+    ) -> Result<()> {
+        let id = key.to_string();
+        let mut tx = self.begin_write().await?;
+        open_for_edit(&mut tx, &id).await?;
+        let next = |table: &'static str| {
+            format!(
+                "SELECT COALESCE(MAX(position), -1) + 1 AS next FROM {table} WHERE agreement_id = $1"
+            )
+        };
+        let exists = |what: String| StoreError::Exists(what);
+        let taken = |table: &'static str, column: &'static str| {
+            format!("SELECT COUNT(*) AS n FROM {table} WHERE agreement_id = $1 AND {column} = $2")
+        };
+        for (table, column, value, what) in [
+            (
+                "goal",
+                "goal_key",
+                Some(goal.key.as_str()),
+                format!("Ein Ziel mit dem Schlüssel „{}“", goal.key),
+            ),
+            (
+                "goal_area",
+                "area_key",
+                area.map(|a| a.key.as_str()),
+                format!("Ein Zielbereich mit dem Schlüssel „{}“", goal.area),
+            ),
+            (
+                "indicator",
+                "code",
+                indicator.map(|i| i.code.as_str()),
+                format!("Eine Kennzahl mit dem Code „{}“", goal.indicator),
+            ),
+        ] {
+            let Some(value) = value else { continue };
+            let n: i64 = sqlx::query(&taken(table, column))
+                .bind(&id)
+                .bind(value)
+                .fetch_one(&mut *tx)
+                .await?
+                .try_get("n")?;
+            if n > 0 {
+                tx.rollback().await?;
+                return Err(exists(what));
+            }
+        }
+        let position = |row: sqlx::any::AnyRow| -> Result<usize> {
+            let n: i64 = row.try_get("next")?;
+            Ok(usize::try_from(n).unwrap_or_default())
+        };
+        if let Some(area) = area {
+            let pos = position(
+                sqlx::query(&next("goal_area"))
+                    .bind(&id)
+                    .fetch_one(&mut *tx)
+                    .await?,
+            )?;
+            crate::agreements::insert_area(&mut tx, &id, pos, area).await?;
+        }
+        if let Some(ind) = indicator {
+            let pos = position(
+                sqlx::query(&next("indicator"))
+                    .bind(&id)
+                    .fetch_one(&mut *tx)
+                    .await?,
+            )?;
+            crate::agreements::insert_indicator(&mut tx, &id, pos, ind).await?;
+        }
+        let pos = position(
+            sqlx::query(&next("goal"))
+                .bind(&id)
+                .fetch_one(&mut *tx)
+                .await?,
+        )?;
+        crate::agreements::insert_goal(&mut tx, &id, pos, goal).await?;
+        let change = Change::new("goal.add", format!("Ziel „{}“", goal.title))
+            .agreement(key)
+            .goal(Some(goal.key.to_string()));
+        let after = serde_json::json!({
+            "ziel": goal,
+            "zielbereich": area,
+            "kennzahl": indicator,
+        });
+        self.finish_edit(tx, &id, change, Ok(after)).await
+    }
+
     /// Ends an edit inside `tx`: voids the signatures given so far (they were for other content),
     /// records the change with the new state, and commits.
     async fn finish_edit(

@@ -178,6 +178,10 @@ pub fn router(state: AppState) -> Router {
         .route(paths::VorlageDocument::PATH, get(pages::reports::document))
         .route(paths::Comments::PATH, post(pages::meetings::comment))
         .route(
+            paths::AddGoal::PATH,
+            get(pages::drafting::form).post(pages::drafting::save),
+        )
+        .route(
             paths::EnterValue::PATH,
             get(pages::entry::form).post(pages::entry::save),
         )

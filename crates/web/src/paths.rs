@@ -71,6 +71,8 @@ paths! {
     Annexes = "/vereinbarungen/{id}/anlagen", id;
     ExportToml = "/vereinbarungen/{id}/export.toml", id;
     Goal = "/vereinbarungen/{id}/ziele/{goal}", id, goal;
+    /// A new goal for an unsigned agreement.
+    AddGoal = "/vereinbarungen/{id}/ziel-hinzufuegen", id;
     EditGoal = "/vereinbarungen/{id}/ziele/{goal}/bearbeiten", id, goal;
     GoalAudit = "/vereinbarungen/{id}/ziele/{goal}/protokoll", id, goal;
     Comments = "/vereinbarungen/{id}/ziele/{goal}/anmerkungen", id, goal;

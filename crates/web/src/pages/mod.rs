@@ -1,6 +1,7 @@
 //! Page handlers, one function per page, with the template each renders.
 
 pub mod account;
+pub mod drafting;
 pub mod entry;
 pub mod import;
 pub mod meetings;
@@ -419,6 +420,8 @@ struct OverviewPage {
     areas: Vec<AreaBlock>,
     /// Later versions (Nachträge) of this agreement: id, version, status.
     later: Vec<(String, u32, &'static str)>,
+    /// Adding a goal, for a party that may while the agreement is not signed.
+    add_goal_url: Option<String>,
 }
 
 fn goal_row(a: &Agreement, g: &GoalState<'_>, as_of: YearMonth) -> GoalRow {
@@ -483,8 +486,15 @@ async fn overview_page(
         .map(|a| (a.key.to_string(), a.version, a.status.label_de()))
         .collect();
     let snapshot = read.snapshot.clone();
+    let add_goal_url = (!zielwerk_app::agreements::editable_parties(
+        &session.principal,
+        &read.snapshot.loaded.agreement,
+    )
+    .is_empty())
+    .then(|| crate::paths::AddGoal::url(&key));
     let mut page = blocking(move || overview_model(&snapshot, q)).await?;
     page.later = later;
+    page.add_goal_url = add_goal_url;
     page.head.computed = Some(Computed::of(&read));
     Ok((page, read.current))
 }
@@ -541,6 +551,7 @@ fn overview_model(
         },
         areas,
         later: Vec::new(),
+        add_goal_url: None,
     })
 }
 
