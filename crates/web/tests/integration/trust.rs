@@ -1219,6 +1219,192 @@ async fn a_value_is_entered_by_hand_with_the_checks_of_a_file() {
     assert_eq!(s.store.verify_audit().await.unwrap().broken, None);
 }
 
+/// Next year's agreement drafted in the browser: a goal with a new indicator in a new area, a
+/// value for it by hand, its status on the overview, the TOML file round-tripping what the web
+/// built, and the three signatures.
+#[tokio::test]
+async fn a_goal_with_a_new_indicator_is_added_measured_and_signed() {
+    let s = &demo_server().await;
+    let (kreis, agentur, jobcenter, leser) = (
+        s.login("kreis").await,
+        s.login("agentur").await,
+        s.login("jobcenter").await,
+        s.login("ausschuss").await,
+    );
+    let r = kreis
+        .post(&s.url(&format!("{METTMANN}/folgejahr")), &[])
+        .await;
+    assert_eq!(r.status().as_u16(), 303);
+    let next = "/vereinbarungen/t36402-2023-v1";
+    let add = format!("{next}/ziel-hinzufuegen");
+    let (_, overview) = kreis.get(&s.url(next)).await;
+    assert!(
+        overview.contains(&format!("<a href=\"{add}\">Ziel hinzufügen</a>")),
+        "{overview}"
+    );
+    let (_, overview) = leser.get(&s.url(next)).await;
+    assert!(
+        !overview.contains("Ziel hinzufügen"),
+        "read only: {overview}"
+    );
+    // The signed agreement takes no new goal.
+    let (status, page) = kreis
+        .get(&s.url(&format!("{METTMANN}/ziel-hinzufuegen")))
+        .await;
+    assert_eq!(status, 403, "{page}");
+    assert!(page.contains("über einen Nachtrag"), "{page}");
+
+    let form = |title: &str, code: &str, target: &str| {
+        vec![
+            ("titel", title.to_owned()),
+            (
+                "beschreibung",
+                "Zahl der angetretenen Beratungen laut Meldung der Träger".to_owned(),
+            ),
+            ("verantwortlich", "kreis".to_owned()),
+            ("herkunft", "agreement".to_owned()),
+            ("bereich", "neu".to_owned()),
+            (
+                "bereich_titel",
+                "Suchtberatung nach § 16a SGB II".to_owned(),
+            ),
+            ("bereich_art", "municipal".to_owned()),
+            ("kennzahl", "neu".to_owned()),
+            ("kennzahl_code", code.to_owned()),
+            ("kennzahl_name", "Angetretene Suchtberatungen".to_owned()),
+            ("kennzahl_einheit", "count".to_owned()),
+            ("kennzahl_richtung", "higher".to_owned()),
+            ("kennzahl_art", "flow".to_owned()),
+            ("kennzahl_berechnung", "gespeichert".to_owned()),
+            ("zielart", "jahreswert".to_owned()),
+            ("ziel", target.to_owned()),
+            ("toleranz_art", "prozent".to_owned()),
+            ("toleranz", "5".to_owned()),
+        ]
+    };
+    // Every problem at once, at its field, and what was typed kept.
+    let (status, page) = post_as(s, &kreis, &add, &form("", "BG", "viel")).await;
+    assert_eq!(status, 422, "{page}");
+    for message in [
+        "Feld „Zielwert“: „viel“ ist keine Zahl",
+        "Feld „Titel“: bitte 1 bis 300 Zeichen eingeben",
+        "Feld „Code der Kennzahl“: „BG“ gibt es in dieser Vereinbarung schon",
+    ] {
+        assert!(page.contains(message), "{message}: {page}");
+    }
+    assert!(page.contains("id=\"ziel\" name=\"ziel\" value=\"viel\" required aria-invalid=\"true\" aria-describedby=\"fehler-ziel\""), "{page}");
+    assert!(
+        page.contains("value=\"Suchtberatung nach § 16a SGB II\""),
+        "{page}"
+    );
+
+    let (status, _) = post_as(
+        s,
+        &kreis,
+        &add,
+        &form(
+            "Angetretene Suchtberatungen erhöhen",
+            "sucht_antritte",
+            "240",
+        ),
+    )
+    .await;
+    assert_eq!(status, 303);
+    let goal = format!("{next}/ziele/angetretene-suchtberatungen-erhoehen");
+    let (status, page) = kreis.get(&s.url(&goal)).await;
+    assert_eq!(status, 200, "{page}");
+    assert!(page.contains("Angetretene Suchtberatungen"), "{page}");
+    // The same title again gets a key of its own.
+    let (status, _) = post_as(
+        s,
+        &kreis,
+        &add,
+        &form(
+            "Angetretene Suchtberatungen erhöhen",
+            "SUCHT_ANTRITTE_2",
+            "10",
+        ),
+    )
+    .await;
+    assert_eq!(status, 303);
+    let (status, _) = kreis.get(&s.url(&format!("{goal}-2"))).await;
+    assert_eq!(status, 200);
+
+    // A value that came on paper, for January.
+    let (status, page) = post_as(
+        s,
+        &kreis,
+        &format!("{goal}/wert"),
+        &[
+            ("kennzahl", "SUCHT_ANTRITTE".to_owned()),
+            ("monat", "2023-01".to_owned()),
+            ("wert", "22".to_owned()),
+            ("status", "endgültig".to_owned()),
+            ("datenstand", "15.02.2023".to_owned()),
+        ],
+    )
+    .await;
+    assert_eq!(status, 200, "{page}");
+    assert!(
+        page.contains("Der Wert für Januar 2023 ist gespeichert."),
+        "{page}"
+    );
+    let (_, overview) = kreis.get(&s.url(&format!("{next}?stand=2023-01"))).await;
+    let row = overview
+        .split("<tr")
+        .find(|r| r.contains("Angetretene Suchtberatungen erhöhen"))
+        .unwrap_or_else(|| panic!("{overview}"));
+    assert!(row.contains(">22<"), "the value on the overview: {row}");
+    assert!(row.contains("class=\"status"), "with its status: {row}");
+
+    // The file of the agreement the web built reads back as the same agreement.
+    let stored = s
+        .store
+        .agreement(&"t36402-2023-v1".parse().unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    let (status, toml) = kreis.get(&s.url(&format!("{next}/export.toml"))).await;
+    assert_eq!(status, 200);
+    let read = zielwerk_ingest::agreement_file::parse("export.toml", &toml).unwrap();
+    assert_eq!(read, stored);
+    assert!(
+        stored
+            .areas
+            .iter()
+            .any(|a| a.title == "Suchtberatung nach § 16a SGB II")
+    );
+
+    // Signed by all three, as today.
+    for (who, party) in [
+        (&kreis, "kreis"),
+        (&agentur, "agentur"),
+        (&jobcenter, "jobcenter"),
+    ] {
+        let (_, page) = who.get(&s.url(&format!("{next}/unterzeichnung"))).await;
+        let field = |name: &str| crate::form_value(&page, name).to_owned();
+        let r = who
+            .post(
+                &s.url(&format!("{next}/unterzeichnen")),
+                &[
+                    ("partei", party),
+                    ("stand", &field("stand")),
+                    ("inhalt", &field("inhalt")),
+                ],
+            )
+            .await;
+        assert_eq!(r.status().as_u16(), 303, "{party}");
+    }
+    let (_, page) = kreis.get(&s.url(&format!("{next}/unterzeichnung"))).await;
+    assert!(
+        page.contains("Stand: <strong>unterzeichnet</strong>"),
+        "{page}"
+    );
+    let (_, trail) = kreis.get(&s.url(&format!("{next}/protokoll"))).await;
+    assert_eq!(trail.matches("Ziel hinzugefügt").count(), 2, "{trail}");
+    assert_eq!(s.store.verify_audit().await.unwrap().broken, None);
+}
+
 #[tokio::test]
 async fn a_nachtrag_is_signed_by_all_three_and_shows_its_differences() {
     let s = demo_server().await;
