@@ -717,3 +717,208 @@ async fn a_steering_meeting_end_to_end_by_keyboard_only() {
 
     client.close().await.unwrap();
 }
+
+/// A key held while another is pressed (Ctrl+A, Ctrl+C, Ctrl+V).
+async fn chord(client: &Client, modifier: Key, key: char) {
+    use fantoccini::actions::{InputSource, KeyAction, KeyActions};
+    let m: char = modifier.into();
+    let actions = KeyActions::new("tastatur".into())
+        .then(KeyAction::Down { value: m })
+        .then(KeyAction::Down { value: key })
+        .then(KeyAction::Up { value: key })
+        .then(KeyAction::Up { value: m });
+    client.perform_actions(actions).await.unwrap();
+}
+
+/// Saves what the browser shows, for a person to look at (`target/browser/NAME.png` under the
+/// cargo target directory, or the temporary directory).
+async fn screenshot(client: &Client, name: &str) {
+    let dir = std::env::var("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| std::env::temp_dir())
+        .join("browser");
+    std::fs::create_dir_all(&dir).unwrap();
+    let png = client.screenshot().await.unwrap();
+    std::fs::write(dir.join(format!("{name}.png")), png).unwrap();
+}
+
+/// Checks the page with axe and keeps a screenshot of it.
+async fn looked_at(client: &Client, axe_js: &str, name: &str) {
+    screenshot(client, name).await;
+    let violations = axe(client, axe_js).await;
+    assert!(violations.is_empty(), "{name}: {violations:#?}");
+}
+
+#[tokio::test]
+async fn next_years_agreement_drafted_by_keyboard_only() {
+    let server = demo_server().await;
+    let axe_js = axe_source();
+    let (client, _driver) = browser().await;
+    sign_in(&client, &server).await;
+    let next = "/vereinbarungen/t36402-2023-v1";
+
+    // Prepare 2023 from the signed 2022 agreement.
+    client.goto(&server.url(METTMANN)).await.unwrap();
+    tab_to(&client, "nav.agreement a[href$='/unterzeichnung']").await;
+    enter_and_wait(&client, "location.pathname.endsWith('/unterzeichnung')").await;
+    tab_to(&client, "form[action$='/folgejahr'] button").await;
+    enter_and_wait(&client, &format!("location.pathname === '{next}'")).await;
+    assert!(text_of(&client, "h1").await.contains("2023"));
+    looked_at(&client, &axe_js, "entwurf-2023-uebersicht").await;
+
+    // Change a target: KdU per BG to 720 €, starting from its proposals.
+    tab_to(&client, "a[href$='/ziele/kdu-je-bg']").await;
+    enter_and_wait(&client, "location.pathname.endsWith('/ziele/kdu-je-bg')").await;
+    tab_to(&client, "a[href$='/kdu-je-bg/bearbeiten']").await;
+    enter_and_wait(&client, "location.pathname.endsWith('/bearbeiten')").await;
+    assert!(
+        text_of(&client, "#vorschlaege")
+            .await
+            .contains("Vorschläge aus der Prognose")
+    );
+    looked_at(&client, &axe_js, "ziel-bearbeiten-vorschlaege").await;
+    tab_to(&client, "#ziel").await;
+    chord(&client, Key::Control, 'a').await;
+    keys(&client, "720").await;
+    tab_to(&client, "form.fields button[type=submit]").await;
+    enter_and_wait(&client, "location.pathname.endsWith('/ziele/kdu-je-bg')").await;
+
+    // A monthly trajectory pasted from a table: twelve cells copied (Ctrl+A, Ctrl+C) as from a
+    // spreadsheet, tab-separated, then pasted (Ctrl+V) into the row field.
+    let row: Vec<String> = (0..12).map(|i| format!("{}", 18_500 - 50 * i)).collect();
+    let table = format!(
+        "data:text/html;charset=utf-8,<table><tr>{}</tr></table>",
+        row.iter()
+            .map(|v| format!("<td>{v}</td>"))
+            .collect::<String>()
+    );
+    client.goto(&table).await.unwrap();
+    chord(&client, Key::Control, 'a').await;
+    chord(&client, Key::Control, 'c').await;
+    client
+        .goto(&server.url(&format!("{next}/ziele/kdu-bg/bearbeiten")))
+        .await
+        .unwrap();
+    tab_to(&client, "#zeile").await;
+    chord(&client, Key::Control, 'v').await;
+    let pasted = focused_value(&client).await;
+    assert!(
+        pasted.as_str().is_some_and(|p| p.contains('\t')),
+        "what the paste put in: {pasted}"
+    );
+    looked_at(&client, &axe_js, "zielpfad-eingefuegt").await;
+    tab_to(&client, "form.fields button[type=submit]").await;
+    enter_and_wait(&client, "location.pathname.endsWith('/ziele/kdu-bg')").await;
+    let stored = server
+        .store
+        .agreement(&"t36402-2023-v1".parse().unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    let kdu_bg = stored
+        .goals
+        .iter()
+        .find(|g| g.key.as_str() == "kdu-bg")
+        .unwrap();
+    let zielwerk_domain::Target::Monthly { values } = &kdu_bg.target else {
+        panic!("{:?}", kdu_bg.target)
+    };
+    assert_eq!(values.len(), 12);
+    assert_eq!(values[&"2023-12".parse().unwrap()], 17_950.0);
+    let kdu = stored
+        .goals
+        .iter()
+        .find(|g| g.key.as_str() == "kdu-je-bg")
+        .unwrap();
+    assert_eq!(kdu.target, zielwerk_domain::Target::Annual { value: 720.0 });
+
+    // A goal with a new indicator, in a new area.
+    client.goto(&server.url(next)).await.unwrap();
+    tab_to(&client, "a[href$='/ziel-hinzufuegen']").await;
+    enter_and_wait(&client, "location.pathname.endsWith('/ziel-hinzufuegen')").await;
+    looked_at(&client, &axe_js, "ziel-hinzufuegen").await;
+    tab_to(&client, "#titel").await;
+    keys(&client, "Angetretene Suchtberatungen erhöhen").await;
+    tab_to(&client, "#bereich").await;
+    keys(&client, "N").await;
+    assert_eq!(focused_value(&client).await, json!("neu"));
+    tab_to(&client, "#bereich_titel").await;
+    keys(&client, "Suchtberatung nach § 16a SGB II").await;
+    tab_to(&client, "#kennzahl_code").await;
+    keys(&client, "SUCHT_ANTRITTE").await;
+    tab_to(&client, "#kennzahl_name").await;
+    keys(&client, "Angetretene Suchtberatungen").await;
+    tab_to(&client, "#ziel").await;
+    keys(&client, "240").await;
+    tab_to(&client, "form.fields button[type=submit]").await;
+    enter_and_wait(
+        &client,
+        "location.pathname.endsWith('/ziele/angetretene-suchtberatungen-erhoehen')",
+    )
+    .await;
+    looked_at(&client, &axe_js, "neues-ziel").await;
+
+    // One value by hand: January 2023, 22 Beratungen.
+    tab_to(&client, "a[href$='/wert']").await;
+    enter_and_wait(&client, "location.pathname.endsWith('/wert')").await;
+    tab_to(&client, "#monat").await;
+    keys(&client, &Key::Home.to_string()).await;
+    assert_eq!(focused_value(&client).await, json!("2023-01"));
+    tab_to(&client, "#wert").await;
+    keys(&client, "22").await;
+    tab_to(&client, "form.fields button[type=submit]").await;
+    enter_and_wait(&client, "document.querySelector('[role=status]') !== null").await;
+    assert!(
+        text_of(&client, "[role=status]")
+            .await
+            .contains("Der Wert für Januar 2023 ist gespeichert.")
+    );
+    looked_at(&client, &axe_js, "wert-von-hand").await;
+
+    // The status on the overview at January.
+    client.goto(&server.url(next)).await.unwrap();
+    tab_to(&client, "#stand").await;
+    keys(&client, &Key::Home.to_string()).await;
+    tab_to(&client, "form.stand button").await;
+    enter_and_wait(&client, "location.search.includes('stand=2023-01')").await;
+    let row: String = client
+        .execute(
+            "return [...document.querySelectorAll('tr')].find(r => r.textContent.includes('Angetretene Suchtberatungen erhöhen')).textContent.replace(/\\s+/g, ' ')",
+            vec![],
+        )
+        .await
+        .unwrap()
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(row.contains("Ist Januar bis Januar 2023: 22"), "{row}");
+    assert!(
+        ["im Plan", "gefährdet", "verfehlt", "keine Daten"]
+            .iter()
+            .any(|s| row.contains(s)),
+        "{row}"
+    );
+    looked_at(&client, &axe_js, "uebersicht-januar").await;
+
+    // Signed as all three parties, one after the other.
+    tab_to(&client, "nav.agreement a[href$='/unterzeichnung']").await;
+    enter_and_wait(&client, "location.pathname.endsWith('/unterzeichnung')").await;
+    looked_at(&client, &axe_js, "unterzeichnung-entwurf").await;
+    for signed in 1..=3 {
+        tab_to(&client, "form[action$='/unterzeichnen'] button").await;
+        enter_and_wait(
+            &client,
+            &format!(
+                "document.querySelectorAll('form[action$=\"/unterzeichnen\"]').length === {}",
+                3 - signed
+            ),
+        )
+        .await;
+    }
+    assert!(
+        text_of(&client, "main")
+            .await
+            .contains("Stand: unterzeichnet")
+    );
+    looked_at(&client, &axe_js, "unterzeichnet").await;
+}
