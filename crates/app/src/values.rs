@@ -278,15 +278,33 @@ pub struct HandValue {
 }
 
 /// The indicators a value may be entered for on the page of goal `goal`: the stored ones its
-/// indicator is computed from (itself, when it is stored).
+/// indicator is computed from (itself, when it is stored). None for the federal key figures
+/// (§ 48a): they come from the BA's statistics, not on paper.
 pub fn hand_indicators<'a>(
     a: &'a zielwerk_domain::Agreement,
     goal: &zielwerk_domain::Goal,
 ) -> Vec<&'a zielwerk_domain::Indicator> {
+    let federal = a
+        .areas
+        .iter()
+        .any(|x| x.key == goal.area && x.kind == zielwerk_domain::AreaKind::Federal);
+    if federal {
+        return Vec::new();
+    }
     a.stored_inputs(&goal.indicator)
         .into_iter()
         .filter_map(|c| a.indicator(c))
         .collect()
+}
+
+/// Whether `p` may enter values by hand on the page of goal `goal`: who may import values of the
+/// Jobcenter, for a goal with a stored indicator to enter.
+pub fn may_enter_by_hand(
+    p: &Principal,
+    a: &zielwerk_domain::Agreement,
+    goal: &zielwerk_domain::Goal,
+) -> bool {
+    p.may(&a.jobcenter.ba_id, Action::ImportValues) && !hand_indicators(a, goal).is_empty()
 }
 
 /// The form's field of each column of the long format, for messages.

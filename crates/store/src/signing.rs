@@ -43,6 +43,33 @@ async fn open_for_edit(tx: &mut sqlx::Transaction<'_, sqlx::Any>, id: &str) -> R
     Ok(())
 }
 
+/// Inserts `new`, made from the agreement `based_on` (a Nachtrag, next year's draft), with
+/// everything it holds.
+async fn insert_derived(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    new: &Agreement,
+    based_on: &str,
+    ts: &str,
+) -> Result<()> {
+    let new_id = new.key().to_string();
+    sqlx::query(
+        "INSERT INTO agreement (id, jobcenter_id, year, version, status, title, created_at, updated_at, based_on)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+    )
+    .bind(&new_id)
+    .bind(new.jobcenter.ba_id.as_str())
+    .bind(i64::from(new.year))
+    .bind(i64::from(new.version))
+    .bind(new.status.as_str())
+    .bind(&new.title)
+    .bind(ts)
+    .bind(ts)
+    .bind(based_on)
+    .execute(&mut **tx)
+    .await?;
+    insert_children(tx, &new_id, new).await
+}
+
 /// Voids the signatures given so far (they were for other content); returns how many.
 async fn void_signatures(tx: &mut sqlx::Transaction<'_, sqlx::Any>, id: &str) -> Result<u64> {
     let voided = sqlx::query("DELETE FROM signature WHERE agreement_id = $1")
@@ -520,22 +547,7 @@ impl Store {
         }
         let ts = now();
         let mut tx = self.begin_write().await?;
-        sqlx::query(
-            "INSERT INTO agreement (id, jobcenter_id, year, version, status, title, created_at, updated_at, based_on)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-        )
-        .bind(&new_id)
-        .bind(key.jobcenter.as_str())
-        .bind(i64::from(new.year))
-        .bind(i64::from(new.version))
-        .bind(new.status.as_str())
-        .bind(&new.title)
-        .bind(&ts)
-        .bind(&ts)
-        .bind(&id)
-        .execute(&mut *tx)
-        .await?;
-        insert_children(&mut tx, &new_id, &new).await?;
+        insert_derived(&mut tx, &new, &id, &ts).await?;
         let change = Change::new("agreement.nachtrag", format!("Nachtrag {new_id} zu {id}"))
             .agreement(&new_key)
             .after(serde_json::json!({"version": new.version, "aendert": id}));
@@ -589,22 +601,7 @@ impl Store {
                 new.year
             )));
         }
-        sqlx::query(
-            "INSERT INTO agreement (id, jobcenter_id, year, version, status, title, created_at, updated_at, based_on)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-        )
-        .bind(&new_id)
-        .bind(key.jobcenter.as_str())
-        .bind(i64::from(new.year))
-        .bind(i64::from(new.version))
-        .bind(new.status.as_str())
-        .bind(&new.title)
-        .bind(&ts)
-        .bind(&ts)
-        .bind(&id)
-        .execute(&mut *tx)
-        .await?;
-        insert_children(&mut tx, &new_id, &new).await?;
+        insert_derived(&mut tx, &new, &id, &ts).await?;
         let change = Change::new(
             "agreement.next_year",
             format!("Vereinbarung {new_id} aus {id} vorbereitet"),

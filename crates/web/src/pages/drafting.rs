@@ -106,6 +106,8 @@ fn page(a: &Agreement, parties: &[PartyRole], fields: Vec<(String, String)>) -> 
                 .map(|x| x.key.to_string())
                 .unwrap_or_else(|| NEW.into()),
         ),
+        // Goals added here are mostly the Kreis's own; the federal key figures come with the law.
+        ("bereich_art", AreaKind::Municipal.as_str().to_owned()),
         ("kennzahl", NEW.to_owned()),
         (
             "verantwortlich",

@@ -881,9 +881,8 @@ fn goal_model(
         audit_url: principal
             .may(&agreement.jobcenter.ba_id, Action::ReadAudit)
             .then(|| crate::paths::GoalAudit::url(agreement.key(), &g.goal.key)),
-        entry_url: (principal.may(&agreement.jobcenter.ba_id, Action::ImportValues)
-            && !zielwerk_app::values::hand_indicators(agreement, g.goal).is_empty())
-        .then(|| crate::paths::EnterValue::url(agreement.key(), &g.goal.key)),
+        entry_url: zielwerk_app::values::may_enter_by_hand(&principal, agreement, g.goal)
+            .then(|| crate::paths::EnterValue::url(agreement.key(), &g.goal.key)),
         may_comment: principal.may(&agreement.jobcenter.ba_id, Action::Comment),
         comparison: snapshot
             .loaded
