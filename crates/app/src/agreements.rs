@@ -550,3 +550,40 @@ pub fn editable_parties(p: &Principal, a: &Agreement) -> Vec<PartyRole> {
         .filter(|r| p.may(&a.jobcenter.ba_id, Action::EditGoal(*r)))
         .collect()
 }
+
+/// Remove a goal from an unsigned agreement, confirmed at the goal's revision.
+#[derive(Debug, Clone)]
+pub struct RemoveGoal {
+    pub agreement: String,
+    pub goal: String,
+    pub revision: i64,
+}
+
+/// The agreement without the goal `goal` (and without the links of Handlungsansätze to it);
+/// what is wrong with that, if anything (a Handlungsansatz left without a goal).
+pub fn without_goal(a: &Agreement, goal: &zielwerk_domain::Key) -> (Agreement, Vec<Problem>) {
+    let mut whole = a.clone();
+    whole.goals.retain(|g| &g.key != goal);
+    for m in &mut whole.measures {
+        m.goals.retain(|g| g != goal);
+    }
+    let problems = agreement_problems(whole.check()).collect();
+    (whole, problems)
+}
+
+/// Removes a goal for `p`, who must be allowed to edit the goals of its party.
+pub async fn remove_goal(store: &Store, p: &Principal, cmd: RemoveGoal) -> Result<(), AppError> {
+    let (key, a) = stored(store, p, &cmd.agreement).await?;
+    let g = find_goal(&a, &cmd.goal)?;
+    access::may_edit(p, &a, g.responsible, || {
+        format!("Das Ziel „{}“ gibt es nicht.", g.key)
+    })?;
+    let (_, problems) = without_goal(&a, &g.key);
+    if !problems.is_empty() {
+        return Err(AppError::Invalid(problems));
+    }
+    Ok(store
+        .acting_as(&p.audit_name())
+        .remove_goal(&key, g.key.as_str(), cmd.revision)
+        .await?)
+}

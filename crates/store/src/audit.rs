@@ -50,6 +50,7 @@ impl AuditEvent {
             "agreement.nachtrag" => "Nachtrag angelegt",
             "agreement.next_year" => "Vereinbarung des Folgejahres vorbereitet",
             "goal.add" => "Ziel hinzugefügt",
+            "goal.remove" => "Ziel entfernt",
             "goal.edit" => "Ziel geändert",
             "measure.edit" => "Handlungsansatz geändert",
             "values.import" => "Werte importiert",

@@ -287,6 +287,56 @@ impl Store {
         self.finish_edit(tx, &id, change, Ok(after)).await
     }
 
+    /// Removes a goal of an unsigned agreement, with its monthly targets and its links from
+    /// Handlungsansätze, guarded by the revision the removal was confirmed at (as
+    /// [`Store::update_goal`]). The indicator and the values stay. Signatures given so far are void.
+    pub async fn remove_goal(&self, key: &AgreementKey, goal: &str, revision: i64) -> Result<()> {
+        let id = key.to_string();
+        let agreement = self
+            .agreement(key)
+            .await?
+            .ok_or_else(|| StoreError::NotFound(format!("Die Vereinbarung {id}")))?;
+        let before = agreement
+            .goals
+            .iter()
+            .find(|g| g.key.as_str() == goal)
+            .cloned()
+            .ok_or_else(|| StoreError::NotFound(format!("Das Ziel {goal}")))?;
+        let mut tx = self.begin_write().await?;
+        open_for_edit(&mut tx, &id).await?;
+        for table in ["measure_goal", "goal_target_month"] {
+            sqlx::query(&format!(
+                "DELETE FROM {table} WHERE agreement_id = $1 AND goal_key = $2"
+            ))
+            .bind(&id)
+            .bind(goal)
+            .execute(&mut *tx)
+            .await?;
+        }
+        let n = sqlx::query(
+            "DELETE FROM goal WHERE agreement_id = $1 AND goal_key = $2 AND revision = $3",
+        )
+        .bind(&id)
+        .bind(goal)
+        .bind(revision)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if n == 0 {
+            tx.rollback().await?;
+            return Err(StoreError::Conflict {
+                what: format!("Das Ziel „{}“", before.title),
+                at: self.agreement_stamp(key).await?.unwrap_or_default(),
+            });
+        }
+        let change = Change::new("goal.remove", format!("Ziel „{}“", before.title))
+            .agreement(key)
+            .goal(Some(goal.to_owned()))
+            .before(serde_json::to_value(&before).unwrap_or_default());
+        self.finish_edit(tx, &id, change, Ok(serde_json::Value::Null))
+            .await
+    }
+
     /// Ends an edit inside `tx`: voids the signatures given so far (they were for other content),
     /// records the change with the new state, and commits.
     async fn finish_edit(

@@ -178,6 +178,10 @@ pub fn router(state: AppState) -> Router {
         .route(paths::VorlageDocument::PATH, get(pages::reports::document))
         .route(paths::Comments::PATH, post(pages::meetings::comment))
         .route(
+            paths::RemoveGoal::PATH,
+            get(pages::drafting::remove_form).post(pages::drafting::remove),
+        )
+        .route(
             paths::AddGoal::PATH,
             get(pages::drafting::form).post(pages::drafting::save),
         )

@@ -74,6 +74,8 @@ paths! {
     /// A new goal for an unsigned agreement.
     AddGoal = "/vereinbarungen/{id}/ziel-hinzufuegen", id;
     EditGoal = "/vereinbarungen/{id}/ziele/{goal}/bearbeiten", id, goal;
+    /// Removing a goal from a draft, after a confirmation.
+    RemoveGoal = "/vereinbarungen/{id}/ziele/{goal}/entfernen", id, goal;
     GoalAudit = "/vereinbarungen/{id}/ziele/{goal}/protokoll", id, goal;
     Comments = "/vereinbarungen/{id}/ziele/{goal}/anmerkungen", id, goal;
     /// A value entered by hand for a goal's indicator.

@@ -329,3 +329,91 @@ pub async fn save(
         Err(e) => Err(e.into()),
     }
 }
+
+// ----- Removing a goal ------------------------------------------------------------------------
+
+#[derive(Template)]
+#[template(path = "goal_remove.html")]
+struct RemovePage {
+    head: Head,
+    goal_title: String,
+    goal_url: String,
+    action_url: String,
+    revision: i64,
+    /// Handlungsansätze linked to the goal, which lose the link.
+    measures: Vec<String>,
+    voids_signatures: bool,
+    problems: Vec<String>,
+}
+
+async fn remove_page(
+    state: &AppState,
+    a: &Agreement,
+    g: &zielwerk_domain::Goal,
+    problems: Vec<String>,
+) -> Result<RemovePage, WebError> {
+    Ok(RemovePage {
+        head: head(a, &[]),
+        goal_title: g.title.clone(),
+        goal_url: paths::Goal::url(a.key(), &g.key),
+        action_url: paths::RemoveGoal::url(a.key(), &g.key),
+        revision: state
+            .store
+            .goal_revision(&a.key(), g.key.as_str())
+            .await?
+            .unwrap_or_default(),
+        measures: a.measures_for(&g.key).map(|m| m.title.clone()).collect(),
+        voids_signatures: !state.store.signatures(&a.key()).await?.is_empty(),
+        problems,
+    })
+}
+
+pub async fn remove_form(
+    State(state): State<AppState>,
+    session: Session,
+    Path((id, goal)): Path<(String, String)>,
+) -> PageResult {
+    let k = agreement_for(&session, &id, Action::ReadInternal)?;
+    let a = stored_agreement(&state, &k).await?;
+    let g = zielwerk_app::agreements::find_goal(&a, &goal)?;
+    zielwerk_app::access::may_edit(&session.principal, &a, g.responsible, || {
+        format!("Das Ziel „{goal}“ gibt es nicht.")
+    })?;
+    html(&remove_page(&state, &a, g, Vec::new()).await?)
+}
+
+pub async fn remove(
+    State(state): State<AppState>,
+    session: Session,
+    Path((id, goal)): Path<(String, String)>,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> PageResult {
+    let k = agreement_for(&session, &id, Action::ReadInternal)?;
+    let cmd = zielwerk_app::agreements::RemoveGoal {
+        agreement: id.clone(),
+        goal: goal.clone(),
+        revision: field(&fields, "revision").parse().unwrap_or(-1),
+    };
+    match zielwerk_app::agreements::remove_goal(&state.store, &session.principal, cmd).await {
+        Ok(()) => Ok(Redirect::to(&paths::Agreement::url(&k)).into_response()),
+        Err(AppError::Conflict {
+            message,
+            kind: zielwerk_app::ConflictKind::Stale,
+        }) => {
+            // Someone changed the goal since the confirmation was shown: shown again, as it is now.
+            let a = stored_agreement(&state, &k).await?;
+            let g = zielwerk_app::agreements::find_goal(&a, &goal)?;
+            let page = remove_page(
+                &state,
+                &a,
+                g,
+                vec![format!(
+                    "{message}. Prüfen Sie das Ziel und bestätigen Sie erneut, wenn es entfernt werden soll."
+                )],
+            )
+            .await?;
+            Ok((StatusCode::CONFLICT, Html(page.render()?)).into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
+}

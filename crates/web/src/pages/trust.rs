@@ -35,6 +35,8 @@ struct GoalEditPage {
     head: Head,
     goal_url: String,
     action_url: String,
+    /// The confirmation page for removing the goal.
+    remove_url: String,
     goal_title: String,
     responsible: &'static str,
     /// The values in the form: what is stored, or what the user typed.
@@ -188,6 +190,7 @@ async fn edit_page(
         head: head(a, &[]),
         goal_url: paths::Goal::url(a.key(), &g.key),
         action_url: paths::EditGoal::url(a.key(), &g.key),
+        remove_url: paths::RemoveGoal::url(a.key(), &g.key),
         goal_title: g.title.clone(),
         responsible: g.responsible.label_de(),
         title: g.title.clone(),

@@ -1329,6 +1329,33 @@ async fn a_goal_with_a_new_indicator_is_added_measured_and_signed() {
     assert_eq!(status, 303);
     let (status, _) = kreis.get(&s.url(&format!("{goal}-2"))).await;
     assert_eq!(status, 200);
+    // Added twice by mistake: removed again, after a confirmation and at the revision confirmed.
+    let remove = format!("{goal}-2/entfernen");
+    let (_, edit) = kreis.get(&s.url(&format!("{goal}-2/bearbeiten"))).await;
+    assert!(
+        edit.contains(&format!(
+            "<a href=\"{remove}\">Ziel aus dem Entwurf entfernen …</a>"
+        )),
+        "{edit}"
+    );
+    let (status, confirm) = kreis.get(&s.url(&remove)).await;
+    assert_eq!(status, 200, "{confirm}");
+    assert!(
+        confirm.contains(
+            "Soll das Ziel „Angetretene Suchtberatungen erhöhen“ aus dem Entwurf entfernt werden?"
+        ),
+        "{confirm}"
+    );
+    let revision = crate::form_value(&confirm, "revision").to_owned();
+    let (status, page) = post_as(s, &kreis, &remove, &[("revision", "99".to_owned())]).await;
+    assert_eq!(status, 409, "a stale confirmation removes nothing: {page}");
+    assert!(page.contains("Nicht entfernt."), "{page}");
+    let (status, _) = post_as(s, &leser, &remove, &[("revision", revision.clone())]).await;
+    assert!(matches!(status, 403 | 404), "{status}");
+    let (status, _) = post_as(s, &kreis, &remove, &[("revision", revision)]).await;
+    assert_eq!(status, 303);
+    let (status, _) = kreis.get(&s.url(&format!("{goal}-2"))).await;
+    assert_eq!(status, 404);
 
     // A value that came on paper, for January.
     let (status, page) = post_as(
@@ -1402,6 +1429,7 @@ async fn a_goal_with_a_new_indicator_is_added_measured_and_signed() {
     );
     let (_, trail) = kreis.get(&s.url(&format!("{next}/protokoll"))).await;
     assert_eq!(trail.matches("Ziel hinzugefügt").count(), 2, "{trail}");
+    assert_eq!(trail.matches("Ziel entfernt").count(), 1, "{trail}");
     assert_eq!(s.store.verify_audit().await.unwrap().broken, None);
 }
 
