@@ -105,6 +105,29 @@ impl Store {
             .map_err(Into::into)
     }
 
+    /// A goal as stored before an edit, or not found.
+    async fn stored_goal(&self, key: &AgreementKey, goal: &str) -> Result<Goal> {
+        self.agreement(key)
+            .await?
+            .ok_or_else(|| StoreError::NotFound(format!("Die Vereinbarung {key}")))?
+            .goals
+            .into_iter()
+            .find(|g| g.key.as_str() == goal)
+            .ok_or_else(|| StoreError::NotFound(format!("Das Ziel {goal}")))
+    }
+
+    /// The conflict of an edit whose revision is no longer the goal's: someone saved it in
+    /// between.
+    async fn goal_changed(&self, key: &AgreementKey, before: &Goal) -> StoreError {
+        match self.agreement_stamp(key).await {
+            Ok(at) => StoreError::Conflict {
+                what: format!("Das Ziel „{}“", before.title),
+                at: at.unwrap_or_default(),
+            },
+            Err(e) => e,
+        }
+    }
+
     /// The revision of a goal, for the edit form; `None` if there is no such goal.
     pub async fn goal_revision(&self, key: &AgreementKey, goal: &str) -> Result<Option<i64>> {
         sqlx::query("SELECT revision FROM goal WHERE agreement_id = $1 AND goal_key = $2")
@@ -123,16 +146,7 @@ impl Store {
     /// revision.
     pub async fn update_goal(&self, key: &AgreementKey, goal: &Goal, revision: i64) -> Result<i64> {
         let id = key.to_string();
-        let agreement = self
-            .agreement(key)
-            .await?
-            .ok_or_else(|| StoreError::NotFound(format!("Die Vereinbarung {id}")))?;
-        let before = agreement
-            .goals
-            .iter()
-            .find(|g| g.key == goal.key)
-            .cloned()
-            .ok_or_else(|| StoreError::NotFound(format!("Das Ziel {}", goal.key)))?;
+        let before = self.stored_goal(key, goal.key.as_str()).await?;
         let mut tx = self.begin_write().await?;
         open_for_edit(&mut tx, &id).await?;
         let (target_kind, target_value, target_due) =
@@ -160,10 +174,7 @@ impl Store {
         .rows_affected();
         if n == 0 {
             tx.rollback().await?;
-            return Err(StoreError::Conflict {
-                what: format!("Das Ziel „{}“", before.title),
-                at: self.agreement_stamp(key).await?.unwrap_or_default(),
-            });
+            return Err(self.goal_changed(key, &before).await);
         }
         sqlx::query("DELETE FROM goal_target_month WHERE agreement_id = $1 AND goal_key = $2")
             .bind(&id)
@@ -292,16 +303,7 @@ impl Store {
     /// [`Store::update_goal`]). The indicator and the values stay. Signatures given so far are void.
     pub async fn remove_goal(&self, key: &AgreementKey, goal: &str, revision: i64) -> Result<()> {
         let id = key.to_string();
-        let agreement = self
-            .agreement(key)
-            .await?
-            .ok_or_else(|| StoreError::NotFound(format!("Die Vereinbarung {id}")))?;
-        let before = agreement
-            .goals
-            .iter()
-            .find(|g| g.key.as_str() == goal)
-            .cloned()
-            .ok_or_else(|| StoreError::NotFound(format!("Das Ziel {goal}")))?;
+        let before = self.stored_goal(key, goal).await?;
         let mut tx = self.begin_write().await?;
         open_for_edit(&mut tx, &id).await?;
         for table in ["measure_goal", "goal_target_month"] {
@@ -324,10 +326,7 @@ impl Store {
         .rows_affected();
         if n == 0 {
             tx.rollback().await?;
-            return Err(StoreError::Conflict {
-                what: format!("Das Ziel „{}“", before.title),
-                at: self.agreement_stamp(key).await?.unwrap_or_default(),
-            });
+            return Err(self.goal_changed(key, &before).await);
         }
         let change = Change::new("goal.remove", format!("Ziel „{}“", before.title))
             .agreement(key)

@@ -80,13 +80,10 @@ fn month_names(year: i32) -> Vec<(YearMonth, String, String)> {
         .unwrap_or_default()
 }
 
-/// Decimals a value of `unit` is entered with.
+/// Decimals a value of the goal's indicator is entered with: as the page shows it.
 fn input_decimals(a: &Agreement, g: &Goal) -> usize {
-    match a.indicator(&g.indicator).map(|i| i.unit) {
-        Some(Unit::Euro) => 2,
-        Some(Unit::Percent | Unit::Days) => 1,
-        _ => 0,
-    }
+    let unit = a.indicator(&g.indicator).map_or(Unit::Count, |i| i.unit);
+    zielwerk_app::proposals::shown_step(unit, 0.0).1 as usize
 }
 
 /// The proposals from the forecast, as the editor shows them.
