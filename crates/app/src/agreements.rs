@@ -114,14 +114,20 @@ pub fn measure_problems(a: &Agreement, changed: &Measure) -> Vec<Problem> {
     problems
 }
 
-/// Edit a goal: its title, description, target and tolerance. What it measures, who is
-/// responsible and where it stands are not the editor's to change and are kept.
+/// Edit a goal: its title, description, area, indicator, responsible party, target and
+/// tolerance. Its key and origin are kept.
 #[derive(Debug, Clone)]
 pub struct EditGoal {
     pub agreement: String,
     pub goal: String,
     pub title: String,
     pub description: String,
+    /// The key of an area of the agreement.
+    pub area: String,
+    /// The code of an indicator of the agreement.
+    pub indicator: String,
+    /// Handing a goal to another party needs the edit right of both.
+    pub responsible: PartyRole,
     pub target: zielwerk_domain::Target,
     pub tolerance: zielwerk_domain::Tolerance,
     /// The revision the person started from; a change in between is a conflict.
@@ -136,12 +142,43 @@ pub async fn edit_goal(store: &Store, p: &Principal, cmd: EditGoal) -> Result<i6
     access::may_edit(p, &a, old.responsible, || {
         format!("Das Ziel „{}“ gibt es nicht.", old.key)
     })?;
+    if cmd.responsible != old.responsible {
+        access::may_edit(p, &a, cmd.responsible, || {
+            format!("Das Ziel „{}“ gibt es nicht.", old.key)
+        })?;
+    }
     let mut new = old.clone();
     new.title = cmd.title.trim().to_owned();
     new.description = cmd.description.replace("\r\n", "\n");
     new.target = cmd.target;
     new.tolerance = cmd.tolerance;
-    let problems = goal_problems(&a, &new);
+    new.responsible = cmd.responsible;
+    let mut problems = Vec::new();
+    match a.areas.iter().find(|x| x.key.as_str() == cmd.area.trim()) {
+        Some(x) => new.area = x.key.clone(),
+        None => problems.push(Problem::at(
+            "bereich",
+            format!(
+                "Feld „Zielbereich“: den Zielbereich „{}“ gibt es in dieser Vereinbarung nicht",
+                cmd.area
+            ),
+        )),
+    }
+    match a
+        .indicators
+        .iter()
+        .find(|i| i.code.as_str() == cmd.indicator.trim())
+    {
+        Some(i) => new.indicator = i.code.clone(),
+        None => problems.push(Problem::at(
+            "kennzahl",
+            format!(
+                "Feld „Kennzahl“: die Kennzahl „{}“ gibt es in dieser Vereinbarung nicht",
+                cmd.indicator
+            ),
+        )),
+    }
+    problems.extend(goal_problems(&a, &new));
     if !problems.is_empty() {
         return Err(AppError::Invalid(problems));
     }
@@ -152,7 +189,7 @@ pub async fn edit_goal(store: &Store, p: &Principal, cmd: EditGoal) -> Result<i6
 }
 
 /// Edit a Handlungsansatz of the planning document: title, description, expected effect,
-/// period.
+/// period, the goals it serves.
 #[derive(Debug, Clone)]
 pub struct EditMeasure {
     pub agreement: String,
@@ -162,7 +199,36 @@ pub struct EditMeasure {
     pub expected_effect: String,
     pub start: zielwerk_domain::YearMonth,
     pub end: Option<zielwerk_domain::YearMonth>,
+    /// The keys of the goals it serves, in order.
+    pub goals: Vec<String>,
     pub revision: i64,
+}
+
+/// The goals `keys` of `a` as a Handlungsansatz links them, or a problem at the field "ziele".
+pub fn measure_goals(a: &Agreement, keys: &[String]) -> Result<Vec<zielwerk_domain::Key>, Problem> {
+    let mut out: Vec<zielwerk_domain::Key> = Vec::new();
+    for k in keys {
+        let g = a
+            .goals
+            .iter()
+            .find(|g| g.key.as_str() == k.trim())
+            .ok_or_else(|| {
+                Problem::at(
+                    "ziele",
+                    format!("Feld „Ziele“: das Ziel „{k}“ gibt es in dieser Vereinbarung nicht"),
+                )
+            })?;
+        if !out.contains(&g.key) {
+            out.push(g.key.clone());
+        }
+    }
+    if out.is_empty() {
+        return Err(Problem::at(
+            "ziele",
+            "Feld „Ziele“: bitte mindestens ein Ziel wählen, dem der Handlungsansatz dient",
+        ));
+    }
+    Ok(out)
 }
 
 /// Saves a Handlungsansatz edit for `p` (as [`edit_goal`]); returns the new revision.
@@ -178,7 +244,12 @@ pub async fn edit_measure(store: &Store, p: &Principal, cmd: EditMeasure) -> Res
     new.expected_effect = cmd.expected_effect.replace("\r\n", "\n");
     new.start = cmd.start;
     new.end = cmd.end;
-    let problems = measure_problems(&a, &new);
+    let mut problems = Vec::new();
+    match measure_goals(&a, &cmd.goals) {
+        Ok(goals) => new.goals = goals,
+        Err(p) => problems.push(p),
+    }
+    problems.extend(measure_problems(&a, &new));
     if !problems.is_empty() {
         return Err(AppError::Invalid(problems));
     }
@@ -369,7 +440,11 @@ pub struct AddGoal {
 }
 
 /// A key for `title` not yet taken by `taken`: the title's key, with "-2", "-3", … if needed.
-fn free_key(title: &str, fallback: &str, taken: impl Fn(&str) -> bool) -> zielwerk_domain::Key {
+pub(crate) fn free_key(
+    title: &str,
+    fallback: &str,
+    taken: impl Fn(&str) -> bool,
+) -> zielwerk_domain::Key {
     let base = zielwerk_domain::Key::from_title(title)
         .map(|k| k.to_string())
         .unwrap_or_else(|| fallback.to_owned());

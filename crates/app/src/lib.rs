@@ -33,6 +33,7 @@ pub mod agreements;
 pub mod assessments;
 pub mod compute;
 pub mod documents;
+pub mod drafting;
 pub mod error;
 pub mod meetings;
 pub mod proposals;

@@ -634,13 +634,18 @@ pub(crate) async fn insert_area(
     Ok(())
 }
 
-pub(crate) async fn insert_indicator(
-    tx: &mut Transaction<'_, Any>,
-    id: &str,
-    pos: usize,
-    ind: &Indicator,
-) -> Result<()> {
-    let (kind, num, den, base, scale) = match &ind.formula {
+/// The formula columns of an indicator row: kind, numerator, denominator, base, scale, lag.
+pub(crate) type FormulaColumns<'a> = (
+    &'static str,
+    Option<&'a IndicatorCode>,
+    Option<&'a IndicatorCode>,
+    Option<&'a IndicatorCode>,
+    Option<f64>,
+    Option<i64>,
+);
+
+pub(crate) fn formula_columns(formula: &Formula) -> FormulaColumns<'_> {
+    let (kind, num, den, base, scale) = match formula {
         Formula::Stored => ("stored", None, None, None, None),
         Formula::StoredRatio { scale } => ("stored_ratio", None, None, None, Some(*scale)),
         Formula::Ratio {
@@ -678,11 +683,21 @@ pub(crate) async fn insert_indicator(
             None,
         ),
     };
-    let lag = match ind.formula {
+    let lag = match *formula {
         Formula::RollingRate { lag, .. } => Some(i64::from(lag)),
         Formula::Change { periods, .. } => Some(i64::from(periods)),
         _ => None,
     };
+    (kind, num, den, base, scale, lag)
+}
+
+pub(crate) async fn insert_indicator(
+    tx: &mut Transaction<'_, Any>,
+    id: &str,
+    pos: usize,
+    ind: &Indicator,
+) -> Result<()> {
+    let (kind, num, den, base, scale, lag) = formula_columns(&ind.formula);
     // Statements that bind a nullable float are not kept prepared: sqlx 0.8's Any driver types a
     // NULL f64 as float4 for PostgreSQL, and a statement prepared with that type would refuse
     // the next non-NULL f64.
@@ -790,33 +805,7 @@ pub(crate) async fn insert_children(
         insert_goal(tx, id, pos, g).await?;
     }
     for (pos, m) in a.measures.iter().enumerate() {
-        sqlx::query(
-            "INSERT INTO measure (agreement_id, measure_key, position, title, description, expected_effect,
-                 responsible, start_month, end_month)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-        )
-        .bind(id)
-        .bind(m.key.as_str())
-        .bind(pos as i64)
-        .bind(&m.title)
-        .bind(&m.description)
-        .bind(&m.expected_effect)
-        .bind(m.responsible.as_str())
-        .bind(m.start.to_string())
-        .bind(m.end.map(|e| e.to_string()))
-        .execute(&mut **tx)
-        .await?;
-        for (gpos, goal) in m.goals.iter().enumerate() {
-            sqlx::query(
-                "INSERT INTO measure_goal (agreement_id, measure_key, goal_key, position) VALUES ($1, $2, $3, $4)",
-            )
-            .bind(id)
-            .bind(m.key.as_str())
-            .bind(goal.as_str())
-            .bind(gpos as i64)
-            .execute(&mut **tx)
-            .await?;
-        }
+        insert_measure(tx, id, pos, m).await?;
     }
     for (pos, b) in a.breaks.iter().enumerate() {
         sqlx::query(
@@ -827,6 +816,51 @@ pub(crate) async fn insert_children(
         .bind(b.month.to_string())
         .bind(pos as i64)
         .bind(&b.reason)
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(())
+}
+
+pub(crate) async fn insert_measure(
+    tx: &mut Transaction<'_, Any>,
+    id: &str,
+    pos: usize,
+    m: &Measure,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO measure (agreement_id, measure_key, position, title, description, expected_effect,
+             responsible, start_month, end_month)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+    )
+    .bind(id)
+    .bind(m.key.as_str())
+    .bind(pos as i64)
+    .bind(&m.title)
+    .bind(&m.description)
+    .bind(&m.expected_effect)
+    .bind(m.responsible.as_str())
+    .bind(m.start.to_string())
+    .bind(m.end.map(|e| e.to_string()))
+    .execute(&mut **tx)
+    .await?;
+    insert_measure_goals(tx, id, m).await
+}
+
+/// The links of a Handlungsansatz to its goals, in order.
+pub(crate) async fn insert_measure_goals(
+    tx: &mut Transaction<'_, Any>,
+    id: &str,
+    m: &Measure,
+) -> Result<()> {
+    for (pos, goal) in m.goals.iter().enumerate() {
+        sqlx::query(
+            "INSERT INTO measure_goal (agreement_id, measure_key, goal_key, position) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(id)
+        .bind(m.key.as_str())
+        .bind(goal.as_str())
+        .bind(pos as i64)
         .execute(&mut **tx)
         .await?;
     }

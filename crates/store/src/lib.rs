@@ -10,6 +10,7 @@ mod agreements;
 mod audit;
 mod backup;
 mod documents;
+mod drafting;
 mod groupings;
 mod meetings;
 mod observations;
@@ -27,6 +28,7 @@ use sqlx::{AnyPool, ConnectOptions, Row};
 pub use agreements::{AgreementSummary, SaveOutcome};
 pub use audit::{AuditCheck, AuditEvent, GENESIS};
 pub use backup::{BackupSummary, NOT_BACKED_UP, TABLES};
+pub use drafting::Element;
 pub use groupings::{AssignedGroup, StoredGrouping};
 pub use meetings::{
     ActionFilter, ActionUpdate, AgendaKind, NewAgendaItem, StoredAction, StoredAgendaItem,

@@ -27,7 +27,10 @@ pub fn content_digest(agreement: &Agreement) -> String {
 
 /// Starts an edit inside `tx`: locks the agreement row first (so a signature cannot slip in),
 /// marks it changed, and refuses a signed agreement.
-async fn open_for_edit(tx: &mut sqlx::Transaction<'_, sqlx::Any>, id: &str) -> Result<()> {
+pub(crate) async fn open_for_edit(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    id: &str,
+) -> Result<()> {
     let open = sqlx::query(
         "UPDATE agreement SET updated_at = $1, status = $2 WHERE id = $3 AND status <> 'signed'",
     )
@@ -116,31 +119,13 @@ impl Store {
             .ok_or_else(|| StoreError::NotFound(format!("Das Ziel {goal}")))
     }
 
-    /// The conflict of an edit whose revision is no longer the goal's: someone saved it in
-    /// between.
-    async fn goal_changed(&self, key: &AgreementKey, before: &Goal) -> StoreError {
-        match self.agreement_stamp(key).await {
-            Ok(at) => StoreError::Conflict {
-                what: format!("Das Ziel „{}“", before.title),
-                at: at.unwrap_or_default(),
-            },
-            Err(e) => e,
-        }
-    }
-
     /// The revision of a goal, for the edit form; `None` if there is no such goal.
     pub async fn goal_revision(&self, key: &AgreementKey, goal: &str) -> Result<Option<i64>> {
-        sqlx::query("SELECT revision FROM goal WHERE agreement_id = $1 AND goal_key = $2")
-            .bind(key.to_string())
-            .bind(goal)
-            .fetch_optional(&self.pool)
-            .await?
-            .map(|r| r.try_get("revision"))
-            .transpose()
-            .map_err(Into::into)
+        self.revision(key, crate::Element::Goal(goal)).await
     }
 
-    /// Saves an edited goal (same key) of an unsigned agreement, guarded by the revision the
+    /// Saves an edited goal (same key; its area, indicator and party may change) of an unsigned
+    /// agreement, guarded by the revision the
     /// edit started from: if someone else saved the goal in between, nothing is written and the
     /// caller gets [`StoreError::Conflict`]. Signatures given so far are void. Returns the new
     /// revision.
@@ -155,8 +140,9 @@ impl Store {
             crate::agreements::tolerance_columns(&goal.tolerance);
         let n = sqlx::query(
             "UPDATE goal SET title = $1, description = $2, target_kind = $3, target_value = $4,
-                 target_due = $5, tolerance_kind = $6, tolerance_value = $7, revision = revision + 1
-             WHERE agreement_id = $8 AND goal_key = $9 AND revision = $10",
+                 target_due = $5, tolerance_kind = $6, tolerance_value = $7, responsible = $8,
+                 indicator_code = $9, area_key = $10, revision = revision + 1
+             WHERE agreement_id = $11 AND goal_key = $12 AND revision = $13",
         )
         .bind(&goal.title)
         .bind(&goal.description)
@@ -165,6 +151,9 @@ impl Store {
         .bind(target_due)
         .bind(tolerance_kind)
         .bind(tolerance_value)
+        .bind(goal.responsible.as_str())
+        .bind(goal.indicator.as_str())
+        .bind(goal.area.as_str())
         .bind(&id)
         .bind(goal.key.as_str())
         .bind(revision)
@@ -174,7 +163,9 @@ impl Store {
         .rows_affected();
         if n == 0 {
             tx.rollback().await?;
-            return Err(self.goal_changed(key, &before).await);
+            return Err(self
+                .changed_in_between(key, format!("Das Ziel „{}“", before.title))
+                .await);
         }
         sqlx::query("DELETE FROM goal_target_month WHERE agreement_id = $1 AND goal_key = $2")
             .bind(&id)
@@ -302,43 +293,20 @@ impl Store {
     /// Handlungsansätze, guarded by the revision the removal was confirmed at (as
     /// [`Store::update_goal`]). The indicator and the values stay. Signatures given so far are void.
     pub async fn remove_goal(&self, key: &AgreementKey, goal: &str, revision: i64) -> Result<()> {
-        let id = key.to_string();
         let before = self.stored_goal(key, goal).await?;
-        let mut tx = self.begin_write().await?;
-        open_for_edit(&mut tx, &id).await?;
-        for table in ["measure_goal", "goal_target_month"] {
-            sqlx::query(&format!(
-                "DELETE FROM {table} WHERE agreement_id = $1 AND goal_key = $2"
-            ))
-            .bind(&id)
-            .bind(goal)
-            .execute(&mut *tx)
-            .await?;
-        }
-        let n = sqlx::query(
-            "DELETE FROM goal WHERE agreement_id = $1 AND goal_key = $2 AND revision = $3",
+        self.remove_element(
+            key,
+            crate::Element::Goal(goal),
+            &before.title,
+            serde_json::to_value(&before).unwrap_or_default(),
+            revision,
         )
-        .bind(&id)
-        .bind(goal)
-        .bind(revision)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-        if n == 0 {
-            tx.rollback().await?;
-            return Err(self.goal_changed(key, &before).await);
-        }
-        let change = Change::new("goal.remove", format!("Ziel „{}“", before.title))
-            .agreement(key)
-            .goal(Some(goal.to_owned()))
-            .before(serde_json::to_value(&before).unwrap_or_default());
-        self.finish_edit(tx, &id, change, Ok(serde_json::Value::Null))
-            .await
+        .await
     }
 
     /// Ends an edit inside `tx`: voids the signatures given so far (they were for other content),
     /// records the change with the new state, and commits.
-    async fn finish_edit(
+    pub(crate) async fn finish_edit(
         &self,
         mut tx: sqlx::Transaction<'_, sqlx::Any>,
         id: &str,
@@ -357,18 +325,11 @@ impl Store {
 
     /// The revision of a Handlungsansatz, for the edit form; `None` if there is none.
     pub async fn measure_revision(&self, key: &AgreementKey, measure: &str) -> Result<Option<i64>> {
-        sqlx::query("SELECT revision FROM measure WHERE agreement_id = $1 AND measure_key = $2")
-            .bind(key.to_string())
-            .bind(measure)
-            .fetch_optional(&self.pool)
-            .await?
-            .map(|r| r.try_get("revision"))
-            .transpose()
-            .map_err(Into::into)
+        self.revision(key, crate::Element::Measure(measure)).await
     }
 
-    /// Saves an edited Handlungsansatz (same key, same goals) of an unsigned agreement, guarded
-    /// like [`Store::update_goal`]. Returns the new revision.
+    /// Saves an edited Handlungsansatz (same key and party; its goals may change) of an unsigned
+    /// agreement, guarded like [`Store::update_goal`]. Returns the new revision.
     pub async fn update_measure(
         &self,
         key: &AgreementKey,
@@ -411,6 +372,12 @@ impl Store {
                 at: self.agreement_stamp(key).await?.unwrap_or_default(),
             });
         }
+        sqlx::query("DELETE FROM measure_goal WHERE agreement_id = $1 AND measure_key = $2")
+            .bind(&id)
+            .bind(measure.key.as_str())
+            .execute(&mut *tx)
+            .await?;
+        crate::agreements::insert_measure_goals(&mut tx, &id, measure).await?;
         let change = Change::new(
             "measure.edit",
             format!("Handlungsansatz „{}“", measure.title),

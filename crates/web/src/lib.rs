@@ -185,6 +185,31 @@ pub fn router(state: AppState) -> Router {
             paths::AddGoal::PATH,
             get(pages::drafting::form).post(pages::drafting::save),
         )
+        .route(paths::Draft::PATH, get(pages::elements::draft))
+        .route(
+            paths::AddMeasure::PATH,
+            get(pages::trust::add_measure_form).post(pages::trust::add_measure),
+        )
+        .route(
+            paths::RemoveMeasure::PATH,
+            get(pages::elements::remove_measure_form).post(pages::elements::remove_measure),
+        )
+        .route(
+            paths::EditArea::PATH,
+            get(pages::elements::edit_area_form).post(pages::elements::edit_area),
+        )
+        .route(
+            paths::RemoveArea::PATH,
+            get(pages::elements::remove_area_form).post(pages::elements::remove_area),
+        )
+        .route(
+            paths::EditIndicator::PATH,
+            get(pages::elements::edit_indicator_form).post(pages::elements::edit_indicator),
+        )
+        .route(
+            paths::RemoveIndicator::PATH,
+            get(pages::elements::remove_indicator_form).post(pages::elements::remove_indicator),
+        )
         .route(
             paths::EnterValue::PATH,
             get(pages::entry::form).post(pages::entry::save),

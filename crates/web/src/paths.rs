@@ -81,6 +81,14 @@ paths! {
     /// A value entered by hand for a goal's indicator.
     EnterValue = "/vereinbarungen/{id}/ziele/{goal}/wert", id, goal;
     EditMeasure = "/vereinbarungen/{id}/massnahmen/{measure}/bearbeiten", id, measure;
+    /// Every part of a draft, with the links to change each.
+    Draft = "/vereinbarungen/{id}/entwurf", id;
+    AddMeasure = "/vereinbarungen/{id}/massnahme-hinzufuegen", id;
+    RemoveMeasure = "/vereinbarungen/{id}/massnahmen/{measure}/entfernen", id, measure;
+    EditArea = "/vereinbarungen/{id}/bereiche/{area}/bearbeiten", id, area;
+    RemoveArea = "/vereinbarungen/{id}/bereiche/{area}/entfernen", id, area;
+    EditIndicator = "/vereinbarungen/{id}/kennzahlen/{code}/bearbeiten", id, code;
+    RemoveIndicator = "/vereinbarungen/{id}/kennzahlen/{code}/entfernen", id, code;
     AgreementAudit = "/vereinbarungen/{id}/protokoll", id;
     Signing = "/vereinbarungen/{id}/unterzeichnung", id;
     Sign = "/vereinbarungen/{id}/unterzeichnen", id;

@@ -2,6 +2,7 @@
 
 pub mod account;
 pub mod drafting;
+pub mod elements;
 pub mod entry;
 pub mod import;
 pub mod meetings;

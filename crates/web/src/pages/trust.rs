@@ -38,10 +38,17 @@ struct GoalEditPage {
     /// The confirmation page for removing the goal.
     remove_url: String,
     goal_title: String,
-    responsible: &'static str,
     /// The values in the form: what is stored, or what the user typed.
     title: String,
     description: String,
+    /// (key, title, chosen) of the agreement's areas.
+    areas: Vec<(String, String, bool)>,
+    /// (code, name, chosen) of the agreement's indicators.
+    indicators: Vec<(String, String, bool)>,
+    /// (token, label, chosen) of the parties the goal may be given to.
+    parties: Vec<(&'static str, &'static str, bool)>,
+    /// How the chosen indicator counts: unit and direction, in words.
+    indicator_facts: String,
     target_label: &'static str,
     target: String,
     /// Annual values and milestones are one field; a monthly trajectory is `months`.
@@ -189,9 +196,12 @@ async fn edit_page(
         action_url: paths::EditGoal::url(a.key(), &g.key),
         remove_url: paths::RemoveGoal::url(a.key(), &g.key),
         goal_title: g.title.clone(),
-        responsible: g.responsible.label_de(),
         title: g.title.clone(),
         description: g.description.clone(),
+        areas: Vec::new(),
+        indicators: Vec::new(),
+        parties: Vec::new(),
+        indicator_facts: String::new(),
         target_label,
         target,
         target_editable,
@@ -218,6 +228,44 @@ async fn edit_page(
         page.pasted = field(fields, "zeile").to_owned();
         page.tolerance = field(fields, "toleranz").to_owned();
         page.revision = revision;
+    }
+    // What a select shows chosen: what the user sent, else what is stored.
+    let current = |name: &str, stored: String| match typed {
+        Some((fields, _)) if !field(fields, name).is_empty() => field(fields, name).to_owned(),
+        _ => stored,
+    };
+    let area = current("bereich", g.area.to_string());
+    page.areas = a
+        .areas
+        .iter()
+        .map(|x| (x.key.to_string(), x.title.clone(), x.key.as_str() == area))
+        .collect();
+    let code = current("kennzahl", g.indicator.to_string());
+    page.indicators = a
+        .indicators
+        .iter()
+        .map(|i| {
+            let name = format!("{} ({})", i.name, i.code);
+            (i.code.to_string(), name, i.code.as_str() == code)
+        })
+        .collect();
+    let party = current("verantwortlich", g.responsible.as_str().to_owned());
+    let mut parties = zielwerk_app::agreements::editable_parties(&session.principal, a);
+    if !parties.contains(&g.responsible) {
+        parties.insert(0, g.responsible);
+    }
+    page.parties = zielwerk_domain::PartyRole::ALL
+        .into_iter()
+        .filter(|r| parties.contains(r))
+        .map(|r| (r.as_str(), r.label_de(), r.as_str() == party))
+        .collect();
+    if let Some(i) = a.indicator(&g.indicator) {
+        page.indicator_facts = format!(
+            "Die Kennzahl „{}“ zählt in {}; {}. Einheit und Richtung ändern Sie bei der Kennzahl.",
+            i.name,
+            i.unit.label_de(),
+            i.direction.label_de()
+        );
     }
     use zielwerk_ingest::german::{DecimalStyle, parse_number};
     // The year target the trajectory is shown for: a proposal being taken over, or what the
@@ -380,6 +428,19 @@ fn read_goal_form(
     let mut new = g.clone();
     new.title = field(fields, "titel").to_owned();
     new.description = field(fields, "beschreibung").replace("\r\n", "\n");
+    if let Ok(k) = field(fields, "bereich").parse() {
+        new.area = k;
+    }
+    if let Ok(c) = field(fields, "kennzahl").parse() {
+        new.indicator = c;
+    }
+    match zielwerk_domain::PartyRole::ALL
+        .into_iter()
+        .find(|r| r.as_str() == field(fields, "verantwortlich"))
+    {
+        Some(r) => new.responsible = r,
+        None => problems.push("Feld „Verantwortlich“: bitte eine Partei wählen".into()),
+    }
     let number = |label: &str, raw: &str, problems: &mut Vec<String>| {
         use zielwerk_ingest::german::{DecimalStyle, parse_number};
         parse_number(raw, DecimalStyle::Comma)
@@ -509,6 +570,9 @@ pub async fn edit_goal(
         goal: goal.clone(),
         title: new.title,
         description: new.description,
+        area: field(&fields, "bereich").to_owned(),
+        indicator: field(&fields, "kennzahl").to_owned(),
+        responsible: new.responsible,
         target: new.target,
         tolerance: new.tolerance,
         revision,
@@ -529,6 +593,22 @@ pub async fn edit_goal(
             let theirs = vec![
                 ("Titel".to_owned(), stored.title.clone()),
                 ("Beschreibung".to_owned(), stored.description.clone()),
+                (
+                    "Zielbereich".to_owned(),
+                    now.area(&stored.area)
+                        .map(|x| x.title.clone())
+                        .unwrap_or_default(),
+                ),
+                (
+                    "Kennzahl".to_owned(),
+                    now.indicator(&stored.indicator)
+                        .map(|i| i.name.clone())
+                        .unwrap_or_default(),
+                ),
+                (
+                    "Verantwortlich".to_owned(),
+                    stored.responsible.label_de().to_owned(),
+                ),
                 ("Zielwert".to_owned(), target_text(&stored.target)),
                 ("Toleranz".to_owned(), tolerance_text(&stored.tolerance)),
             ];
@@ -560,14 +640,21 @@ pub async fn edit_goal(
 #[template(path = "measure_edit.html")]
 struct MeasureEditPage {
     head: Head,
-    key: String,
+    /// `None` while a new one is being added.
+    key: Option<String>,
     heading: String,
+    action_url: String,
+    /// The fixed party of one being edited.
     responsible: &'static str,
+    /// (token, label, chosen) of the parties a new one may be given to.
+    parties: Vec<(&'static str, &'static str, bool)>,
     title: String,
     description: String,
     effect: String,
     start: String,
     end: String,
+    /// (key, title, checked) of the agreement's goals.
+    goals: Vec<(String, String, bool)>,
     revision: i64,
     problems: Vec<String>,
     conflict: Option<String>,
@@ -587,29 +674,79 @@ fn may_edit_measure(session: &Session, a: &Agreement, m: &Measure) -> Result<(),
     )?)
 }
 
+/// The goal checkboxes sent by the form.
+fn checked_goals(fields: &[(String, String)]) -> Vec<String> {
+    fields
+        .iter()
+        .filter(|(k, _)| k == "ziele")
+        .map(|(_, v)| v.clone())
+        .collect()
+}
+
+/// The form for the Handlungsansatz `m`, or for a new one (`None`), with what the user typed.
 async fn measure_page(
     state: &AppState,
+    session: &Session,
     a: &Agreement,
-    m: &Measure,
+    m: Option<&Measure>,
     typed: Option<&[(String, String)]>,
     problems: Vec<String>,
     conflict: Option<String>,
 ) -> Result<MeasureEditPage, WebError> {
-    let revision = state
-        .store
-        .measure_revision(&a.key(), m.key.as_str())
-        .await?
-        .unwrap_or_default();
+    let revision = match m {
+        Some(m) => state
+            .store
+            .measure_revision(&a.key(), m.key.as_str())
+            .await?
+            .unwrap_or_default(),
+        None => 0,
+    };
+    let linked: Vec<String> = match (typed, m) {
+        (Some(f), _) => checked_goals(f),
+        (None, Some(m)) => m.goals.iter().map(|g| g.to_string()).collect(),
+        (None, None) => Vec::new(),
+    };
+    let parties = zielwerk_app::agreements::editable_parties(&session.principal, a);
+    let chosen = typed
+        .map(|f| field(f, "verantwortlich").to_owned())
+        .unwrap_or_else(|| {
+            parties
+                .first()
+                .map(|p| p.as_str().to_owned())
+                .unwrap_or_default()
+        });
     let mut page = MeasureEditPage {
         head: head(a, &[]),
-        key: m.key.to_string(),
-        heading: m.title.clone(),
-        responsible: m.responsible.label_de(),
-        title: m.title.clone(),
-        description: m.description.clone(),
-        effect: m.expected_effect.clone(),
-        start: m.start.to_string(),
-        end: m.end.map(|e| e.to_string()).unwrap_or_default(),
+        key: m.map(|m| m.key.to_string()),
+        heading: m.map_or_else(
+            || "Handlungsansatz hinzufügen".into(),
+            |m| format!("Handlungsansatz bearbeiten: {}", m.title),
+        ),
+        action_url: match m {
+            Some(m) => paths::EditMeasure::url(a.key(), &m.key),
+            None => paths::AddMeasure::url(a.key()),
+        },
+        responsible: m.map_or("", |m| m.responsible.label_de()),
+        parties: parties
+            .iter()
+            .map(|p| (p.as_str(), p.label_de(), p.as_str() == chosen))
+            .collect(),
+        title: m.map(|m| m.title.clone()).unwrap_or_default(),
+        description: m.map(|m| m.description.clone()).unwrap_or_default(),
+        effect: m.map(|m| m.expected_effect.clone()).unwrap_or_default(),
+        start: m.map_or_else(|| format!("{}-01", a.year), |m| m.start.to_string()),
+        end: m.map_or_else(
+            || format!("{}-12", a.year),
+            |m| m.end.map(|e| e.to_string()).unwrap_or_default(),
+        ),
+        goals: a
+            .goals
+            .iter()
+            .map(|g| {
+                let on = linked.iter().any(|k| k == g.key.as_str());
+                (g.key.to_string(), g.title.clone(), on)
+            })
+            .collect(),
         revision,
         problems,
         conflict,
@@ -633,13 +770,34 @@ pub async fn edit_measure_form(
     let a = stored_agreement(&state, &k).await?;
     let m = find_measure(&a, &measure)?;
     may_edit_measure(&session, &a, m)?;
-    html(&measure_page(&state, &a, m, None, Vec::new(), None).await?)
+    html(&measure_page(&state, &session, &a, Some(m), None, Vec::new(), None).await?)
 }
 
-/// Reads the Handlungsansatz form onto `m`: the period typed as months. Problems of reading name
-/// their field; what may be saved is the app core's to say
+/// The period of the Handlungsansatz form, typed as months; problems of reading name their field.
+fn read_period(
+    fields: &[(String, String)],
+    problems: &mut Vec<String>,
+) -> (Option<YearMonth>, Option<Option<YearMonth>>) {
+    let start = field(fields, "beginn")
+        .trim()
+        .parse()
+        .map_err(|e| problems.push(format!("Feld „Beginn“: {e}")))
+        .ok();
+    let end = match field(fields, "ende").trim() {
+        "" => Some(None),
+        raw => raw
+            .parse()
+            .map(Some)
+            .map_err(|e| problems.push(format!("Feld „Ende“: {e}")))
+            .ok(),
+    };
+    (start, end)
+}
+
+/// Reads the Handlungsansatz form onto `m`. What may be saved is the app core's to say
 /// (`zielwerk_app::agreements::measure_problems`).
 fn read_measure_form(
+    a: &Agreement,
     m: &Measure,
     fields: &[(String, String)],
 ) -> (Measure, Option<i64>, Vec<String>) {
@@ -648,20 +806,13 @@ fn read_measure_form(
     new.title = field(fields, "titel").to_owned();
     new.description = field(fields, "beschreibung").replace("\r\n", "\n");
     new.expected_effect = field(fields, "wirkung").replace("\r\n", "\n");
-    match field(fields, "beginn").parse() {
-        Ok(start) => new.start = start,
-        Err(e) => problems.push(format!("Feld „Beginn“: {e}")),
+    let (start, end) = read_period(fields, &mut problems);
+    new.start = start.unwrap_or(m.start);
+    new.end = end.unwrap_or(m.end);
+    match zielwerk_app::agreements::measure_goals(a, &checked_goals(fields)) {
+        Ok(goals) => new.goals = goals,
+        Err(p) => problems.push(p.message),
     }
-    new.end = match field(fields, "ende") {
-        "" => None,
-        raw => match raw.parse() {
-            Ok(end) => Some(end),
-            Err(e) => {
-                problems.push(format!("Feld „Ende“: {e}"));
-                m.end
-            }
-        },
-    };
     let revision = field(fields, "revision").parse::<i64>().ok();
     if revision.is_none() {
         problems.push("Die Bearbeitungsnummer fehlt; laden Sie die Seite neu".into());
@@ -680,10 +831,11 @@ pub async fn edit_measure(
     let m = find_measure(&a, &measure)?;
     may_edit_measure(&session, &a, m)?;
     let refused = |problems: Vec<String>| async {
-        let page = measure_page(&state, &a, m, Some(&fields), problems, None).await?;
+        let page =
+            measure_page(&state, &session, &a, Some(m), Some(&fields), problems, None).await?;
         Ok::<_, WebError>((StatusCode::UNPROCESSABLE_ENTITY, Html(page.render()?)).into_response())
     };
-    let (new, revision, mut problems) = read_measure_form(m, &fields);
+    let (new, revision, mut problems) = read_measure_form(&a, m, &fields);
     let Some(revision) = revision.filter(|_| problems.is_empty()) else {
         problems.extend(measure_problems(&a, &new).into_iter().map(|p| p.message));
         return refused(problems).await;
@@ -696,10 +848,11 @@ pub async fn edit_measure(
         expected_effect: new.expected_effect,
         start: new.start,
         end: new.end,
+        goals: checked_goals(&fields),
         revision,
     };
     match zielwerk_app::agreements::edit_measure(&state.store, &session.principal, edit).await {
-        Ok(_) => Ok(Redirect::to(&paths::Annexes::url(&k)).into_response()),
+        Ok(_) => Ok(Redirect::to(&paths::Draft::url(&k)).into_response()),
         Err(AppError::Invalid(problems)) => {
             refused(problems.into_iter().map(|p| p.message).collect()).await
         }
@@ -711,14 +864,78 @@ pub async fn edit_measure(
             let stored = find_measure(&now, &measure)?;
             let page = measure_page(
                 &state,
+                &session,
                 &now,
-                stored,
+                Some(stored),
                 Some(&fields),
                 Vec::new(),
                 Some(message),
             )
             .await?;
             Ok((StatusCode::CONFLICT, Html(page.render()?)).into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub async fn add_measure_form(
+    State(state): State<AppState>,
+    session: Session,
+    Path(id): Path<String>,
+) -> PageResult {
+    let k = agreement_for(&session, &id, Action::ReadInternal)?;
+    let a = stored_agreement(&state, &k).await?;
+    super::elements::require_editable(&session, &a)?;
+    html(&measure_page(&state, &session, &a, None, None, Vec::new(), None).await?)
+}
+
+pub async fn add_measure(
+    State(state): State<AppState>,
+    session: Session,
+    Path(id): Path<String>,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> PageResult {
+    let k = agreement_for(&session, &id, Action::ReadInternal)?;
+    let a = stored_agreement(&state, &k).await?;
+    super::elements::require_editable(&session, &a)?;
+    let refused = |problems: Vec<String>| async {
+        let page = measure_page(&state, &session, &a, None, Some(&fields), problems, None).await?;
+        Ok::<_, WebError>((StatusCode::UNPROCESSABLE_ENTITY, Html(page.render()?)).into_response())
+    };
+    let mut problems = Vec::new();
+    let (start, end) = read_period(&fields, &mut problems);
+    let responsible = zielwerk_domain::PartyRole::ALL
+        .into_iter()
+        .find(|r| r.as_str() == field(&fields, "verantwortlich"));
+    if responsible.is_none() {
+        problems.push("Feld „Verantwortlich“: bitte eine Partei wählen".into());
+    }
+    let cmd = zielwerk_app::drafting::AddMeasure {
+        agreement: id.clone(),
+        title: field(&fields, "titel").to_owned(),
+        description: field(&fields, "beschreibung").to_owned(),
+        expected_effect: field(&fields, "wirkung").to_owned(),
+        responsible: responsible.unwrap_or(zielwerk_domain::PartyRole::Jobcenter),
+        start: start.unwrap_or_else(|| YearMonth::new(a.year, 1).expect("January")),
+        end: end.flatten(),
+        goals: checked_goals(&fields),
+    };
+    if !problems.is_empty() {
+        if let Err(more) = zielwerk_app::drafting::new_measure(&a, &cmd) {
+            problems.extend(more.into_iter().map(|p| p.message));
+        }
+        return refused(problems).await;
+    }
+    match zielwerk_app::drafting::add_measure(&state.store, &session.principal, cmd).await {
+        Ok(_) => Ok(Redirect::to(&paths::Draft::url(&k)).into_response()),
+        Err(AppError::Invalid(problems)) => {
+            refused(problems.into_iter().map(|p| p.message).collect()).await
+        }
+        Err(AppError::Conflict { message, .. }) => {
+            refused(vec![format!(
+                "{message}; prüfen Sie den Entwurf und speichern Sie erneut"
+            )])
+            .await
         }
         Err(e) => Err(e.into()),
     }
