@@ -187,8 +187,7 @@ pub fn find_indicator<'a>(a: &'a Agreement, code: &str) -> Result<&'a Indicator,
 
 /// May `p` change the indicator `ind` of `a` (see the module's rule)?
 pub fn may_edit_indicator(p: &Principal, a: &Agreement, ind: &Indicator) -> Result<(), AppError> {
-    let parties = parties_of(a.goals.iter().filter(|g| g.indicator == ind.code));
-    may_edit_shared(p, a, &parties, || {
+    access::require(p, &a.jobcenter.ba_id, Action::ReadInternal, || {
         format!("Die Kennzahl „{}“ gibt es nicht.", ind.code)
     })?;
     if defined_outside(&ind.code) {
@@ -197,7 +196,10 @@ pub fn may_edit_indicator(p: &Principal, a: &Agreement, ind: &Indicator) -> Resu
             ind.name, ind.code
         )));
     }
-    Ok(())
+    let parties = parties_of(a.goals.iter().filter(|g| g.indicator == ind.code));
+    may_edit_shared(p, a, &parties, || {
+        format!("Die Kennzahl „{}“ gibt es nicht.", ind.code)
+    })
 }
 
 /// Edit an indicator of the agreement's own: what it is called, what it counts and how it is

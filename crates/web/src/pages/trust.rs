@@ -434,12 +434,16 @@ fn read_goal_form(
     if let Ok(c) = field(fields, "kennzahl").parse() {
         new.indicator = c;
     }
-    match zielwerk_domain::PartyRole::ALL
-        .into_iter()
-        .find(|r| r.as_str() == field(fields, "verantwortlich"))
-    {
-        Some(r) => new.responsible = r,
-        None => problems.push("Feld „Verantwortlich“: bitte eine Partei wählen".into()),
+    // A field the form did not send (a page from before it had one) keeps what is stored.
+    match field(fields, "verantwortlich") {
+        "" => {}
+        token => match zielwerk_domain::PartyRole::ALL
+            .into_iter()
+            .find(|r| r.as_str() == token)
+        {
+            Some(r) => new.responsible = r,
+            None => problems.push("Feld „Verantwortlich“: bitte eine Partei wählen".into()),
+        },
     }
     let number = |label: &str, raw: &str, problems: &mut Vec<String>| {
         use zielwerk_ingest::german::{DecimalStyle, parse_number};
@@ -570,8 +574,8 @@ pub async fn edit_goal(
         goal: goal.clone(),
         title: new.title,
         description: new.description,
-        area: field(&fields, "bereich").to_owned(),
-        indicator: field(&fields, "kennzahl").to_owned(),
+        area: new.area.to_string(),
+        indicator: new.indicator.to_string(),
         responsible: new.responsible,
         target: new.target,
         tolerance: new.tolerance,
@@ -674,7 +678,13 @@ fn may_edit_measure(session: &Session, a: &Agreement, m: &Measure) -> Result<(),
     )?)
 }
 
-/// The goal checkboxes sent by the form.
+/// The goal checkboxes sent by the form; `None` when the form had none (a page from before it
+/// had them: the stored goals stay).
+fn sent_goals(fields: &[(String, String)]) -> Option<Vec<String>> {
+    (field(fields, "ziele_gesendet") == "1").then(|| checked_goals(fields))
+}
+
+/// The goal checkboxes checked in the form.
 fn checked_goals(fields: &[(String, String)]) -> Vec<String> {
     fields
         .iter()
@@ -701,11 +711,10 @@ async fn measure_page(
             .unwrap_or_default(),
         None => 0,
     };
-    let linked: Vec<String> = match (typed, m) {
-        (Some(f), _) => checked_goals(f),
-        (None, Some(m)) => m.goals.iter().map(|g| g.to_string()).collect(),
-        (None, None) => Vec::new(),
-    };
+    let linked: Vec<String> = typed.and_then(sent_goals).unwrap_or_else(|| {
+        m.map(|m| m.goals.iter().map(|g| g.to_string()).collect())
+            .unwrap_or_default()
+    });
     let parties = zielwerk_app::agreements::editable_parties(&session.principal, a);
     let chosen = typed
         .map(|f| field(f, "verantwortlich").to_owned())
@@ -809,9 +818,11 @@ fn read_measure_form(
     let (start, end) = read_period(fields, &mut problems);
     new.start = start.unwrap_or(m.start);
     new.end = end.unwrap_or(m.end);
-    match zielwerk_app::agreements::measure_goals(a, &checked_goals(fields)) {
-        Ok(goals) => new.goals = goals,
-        Err(p) => problems.push(p.message),
+    if let Some(keys) = sent_goals(fields) {
+        match zielwerk_app::agreements::measure_goals(a, &keys) {
+            Ok(goals) => new.goals = goals,
+            Err(p) => problems.push(p.message),
+        }
     }
     let revision = field(fields, "revision").parse::<i64>().ok();
     if revision.is_none() {
@@ -848,7 +859,7 @@ pub async fn edit_measure(
         expected_effect: new.expected_effect,
         start: new.start,
         end: new.end,
-        goals: checked_goals(&fields),
+        goals: new.goals.iter().map(|g| g.to_string()).collect(),
         revision,
     };
     match zielwerk_app::agreements::edit_measure(&state.store, &session.principal, edit).await {

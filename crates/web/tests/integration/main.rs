@@ -7,6 +7,7 @@
 mod api;
 mod assessments;
 mod browser;
+mod drafting;
 mod http;
 mod limits;
 mod meetings;
