@@ -1,6 +1,7 @@
 //! Agreements built the way the browser builds them round-trip through their TOML file: next
 //! year prepared from this year, goals with new indicators and areas added, targets of every
-//! kind set (annual values, milestones, monthly trajectories with empty months).
+//! kind set (annual values, milestones, monthly trajectories with empty months), areas and
+//! indicators of the agreement's own edited, Handlungsansätze added for some of the goals.
 
 use proptest::prelude::*;
 use zielwerk_app::agreements::{AddGoal, AreaChoice, IndicatorChoice, NewIndicator, new_goal};
@@ -126,13 +127,157 @@ fn build(mut a: Agreement, adds: &[Added]) -> Agreement {
     a
 }
 
+/// A change to the rest of the draft, as the forms make it: `which` picks the area, indicator or
+/// goals by position.
+#[derive(Debug, Clone)]
+enum Change {
+    Area {
+        which: usize,
+        title: String,
+        kind: AreaKind,
+        description: String,
+    },
+    Indicator {
+        which: usize,
+        name: String,
+        direction: Direction,
+        accumulation: Accumulation,
+    },
+    Measure {
+        title: String,
+        effect: String,
+        responsible: PartyRole,
+        goals: Vec<usize>,
+        months: (u32, Option<u32>),
+    },
+}
+
+fn change() -> impl Strategy<Value = Change> {
+    prop_oneof![
+        (
+            any::<usize>(),
+            text(),
+            prop::sample::select(AreaKind::ALL.to_vec()),
+            text()
+        )
+            .prop_map(|(which, title, kind, description)| Change::Area {
+                which,
+                title,
+                kind,
+                description
+            }),
+        (
+            any::<usize>(),
+            text(),
+            prop::sample::select(Direction::ALL.to_vec()),
+            prop::sample::select(Accumulation::ALL.to_vec())
+        )
+            .prop_map(|(which, name, direction, accumulation)| Change::Indicator {
+                which,
+                name,
+                direction,
+                accumulation
+            }),
+        (
+            text(),
+            text(),
+            prop::sample::select(PartyRole::ALL.to_vec()),
+            proptest::collection::vec(any::<usize>(), 1..4),
+            (1u32..=12, proptest::option::of(1u32..=12))
+        )
+            .prop_map(
+                |(title, effect, responsible, goals, months)| Change::Measure {
+                    title,
+                    effect,
+                    responsible,
+                    goals,
+                    months
+                }
+            ),
+    ]
+}
+
+/// The draft after the changes the rules accept, in order.
+fn changed(mut a: Agreement, changes: &[Change]) -> Agreement {
+    use zielwerk_app::drafting::{
+        AddMeasure, area_problems, defined_outside, indicator_problems, new_measure,
+    };
+    for c in changes {
+        match c {
+            Change::Area {
+                which,
+                title,
+                kind,
+                description,
+            } => {
+                let mut x = a.areas[which % a.areas.len()].clone();
+                x.title = title.trim().to_owned();
+                x.kind = *kind;
+                x.description = description.clone();
+                if area_problems(&a, &x).is_empty() {
+                    let slot = a.areas.iter_mut().find(|y| y.key == x.key).unwrap();
+                    *slot = x;
+                }
+            }
+            Change::Indicator {
+                which,
+                name,
+                direction,
+                accumulation,
+            } => {
+                let own: Vec<usize> = (0..a.indicators.len())
+                    .filter(|i| !defined_outside(&a.indicators[*i].code))
+                    .collect();
+                let mut x = a.indicators[own[which % own.len()]].clone();
+                x.name = name.trim().to_owned();
+                x.direction = *direction;
+                x.accumulation = *accumulation;
+                if indicator_problems(&a, &x).is_empty() {
+                    let slot = a.indicators.iter_mut().find(|y| y.code == x.code).unwrap();
+                    *slot = x;
+                }
+            }
+            Change::Measure {
+                title,
+                effect,
+                responsible,
+                goals,
+                months,
+            } => {
+                let cmd = AddMeasure {
+                    agreement: a.key().to_string(),
+                    title: title.clone(),
+                    description: String::new(),
+                    expected_effect: effect.clone(),
+                    responsible: *responsible,
+                    start: YearMonth::new(a.year, months.0).unwrap(),
+                    end: months
+                        .1
+                        .map(|m| YearMonth::new(a.year, m.max(months.0)).unwrap()),
+                    goals: goals
+                        .iter()
+                        .map(|i| a.goals[i % a.goals.len()].key.to_string())
+                        .collect(),
+                };
+                if let Ok(m) = new_measure(&a, &cmd) {
+                    a.measures.push(m);
+                }
+            }
+        }
+    }
+    a
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(64))]
 
     #[test]
-    fn web_built_agreements_round_trip_through_their_file(adds in proptest::collection::vec(added(2023), 1..6)) {
+    fn web_built_agreements_round_trip_through_their_file(
+        adds in proptest::collection::vec(added(2023), 1..6),
+        changes in proptest::collection::vec(change(), 0..8),
+    ) {
         let last = parse("mettmann-2022.toml", EXAMPLE).unwrap();
-        let a = build(last.for_next_year(), &adds);
+        let a = changed(build(last.for_next_year(), &adds), &changes);
         prop_assert!(a.check().is_empty(), "{:?}", a.check());
         let file = export(&a);
         let back = parse("export.toml", &file).unwrap_or_else(|e| panic!("{e}\n{file}"));
@@ -154,4 +299,22 @@ fn the_generator_adds_goals_the_rules_accept() {
         goals += build(base.clone(), &adds).goals.len() - base.goals.len();
     }
     assert!(goals >= 50, "only {goals} of 100 additions accepted");
+    // And most changes to the rest of the draft too.
+    let changes = proptest::collection::vec(change(), 10);
+    let (mut measures, mut areas) = (0, 0);
+    for _ in 0..10 {
+        let list = changes.new_tree(&mut runner).unwrap().current();
+        let after = changed(base.clone(), &list);
+        measures += after.measures.len() - base.measures.len();
+        areas += after
+            .areas
+            .iter()
+            .zip(&base.areas)
+            .filter(|(x, y)| x != y)
+            .count();
+    }
+    assert!(
+        measures >= 10 && areas >= 5,
+        "{measures} Handlungsansätze, {areas} areas changed"
+    );
 }

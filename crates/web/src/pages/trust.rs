@@ -53,6 +53,12 @@ struct GoalEditPage {
     target: String,
     /// Annual values and milestones are one field; a monthly trajectory is `months`.
     target_editable: bool,
+    /// The form token of the target's kind, and the other kind it may switch to: (token, link
+    /// text, URL); none for a milestone.
+    target_kind: &'static str,
+    switch_kind: Option<(&'static str, String)>,
+    /// Set when the kind shown is not the stored one.
+    switched_from: Option<&'static str>,
     /// The twelve fields of a monthly trajectory (empty for other targets).
     months: Vec<MonthField>,
     /// What was pasted into the row field (kept on a refusal).
@@ -205,6 +211,29 @@ async fn edit_page(
         target_label,
         target,
         target_editable,
+        target_kind: target_kind(&g.target),
+        switch_kind: match &g.target {
+            Target::Annual { .. } => Some((
+                "Monatlichen Zielpfad vereinbaren",
+                format!("{}?zielart=zielpfad", paths::EditGoal::url(a.key(), &g.key)),
+            )),
+            Target::Monthly { .. } => Some((
+                "Nur einen Jahreszielwert vereinbaren",
+                format!(
+                    "{}?zielart=jahreswert",
+                    paths::EditGoal::url(a.key(), &g.key)
+                ),
+            )),
+            Target::Milestone { .. } => None,
+        },
+        switched_from: a
+            .goal(&g.key)
+            .filter(|stored| target_kind(&stored.target) != target_kind(&g.target))
+            .map(|stored| match stored.target {
+                Target::Annual { .. } => "Jahreszielwert",
+                Target::Monthly { .. } => "monatlicher Zielpfad",
+                Target::Milestone { .. } => "Meilenstein",
+            }),
         months,
         pasted: String::new(),
         tolerance_label,
@@ -388,6 +417,39 @@ fn plain(v: f64) -> String {
 pub struct AdoptQuery {
     /// A proposal to put into the target field, as a plain number.
     vorschlag: Option<String>,
+    /// Another kind of target for the goal: `jahreswert` or `zielpfad`.
+    zielart: Option<String>,
+}
+
+/// The form's token of a target's kind.
+fn target_kind(t: &Target) -> &'static str {
+    match t {
+        Target::Annual { .. } => "jahreswert",
+        Target::Monthly { .. } => "zielpfad",
+        Target::Milestone { .. } => "meilenstein",
+    }
+}
+
+/// `g` with a target of the kind `kind` (a form token), carried over from the one it has: an
+/// annual value becomes the December of a trajectory, a trajectory's December the annual
+/// value. A milestone stays one (its indicator says so), as does an unknown token.
+fn with_target_kind(g: &Goal, kind: &str, year: i32) -> Goal {
+    let mut g = g.clone();
+    let december = YearMonth::new(year, 12).expect("December");
+    g.target = match (&g.target, kind) {
+        (Target::Annual { value }, "zielpfad") => Target::Monthly {
+            values: [(december, *value)].into_iter().collect(),
+        },
+        (Target::Monthly { values }, "jahreswert") => Target::Annual {
+            value: values
+                .get(&december)
+                .or_else(|| values.values().last())
+                .copied()
+                .unwrap_or_default(),
+        },
+        (t, _) => t.clone(),
+    };
+    g
 }
 
 pub async fn edit_goal_form(
@@ -398,8 +460,13 @@ pub async fn edit_goal_form(
 ) -> PageResult {
     let k = agreement_for(&session, &id, Action::ReadInternal)?;
     let a = stored_agreement(&state, &k).await?;
-    let g = find_goal(&a, &goal)?;
-    may_edit(&session, &a, g)?;
+    let stored = find_goal(&a, &goal)?;
+    may_edit(&session, &a, stored)?;
+    let switched = q
+        .zielart
+        .as_deref()
+        .map(|k| with_target_kind(stored, k, a.year));
+    let g = switched.as_ref().unwrap_or(stored);
     let adopt = match q.vorschlag.as_deref().map(str::trim) {
         None | Some("") => None,
         Some(raw) => Some(
@@ -555,8 +622,11 @@ pub async fn edit_goal(
 ) -> PageResult {
     let k = agreement_for(&session, &id, Action::ReadInternal)?;
     let a = stored_agreement(&state, &k).await?;
-    let g = find_goal(&a, &goal)?;
-    may_edit(&session, &a, g)?;
+    let stored = find_goal(&a, &goal)?;
+    may_edit(&session, &a, stored)?;
+    // The kind of target the form was for (the editor can switch it before saving).
+    let switched = with_target_kind(stored, field(&fields, "zielart"), a.year);
+    let g = &switched;
     let typed_revision = field(&fields, "revision").parse().unwrap_or_default();
     let refused = |problems: Vec<String>| async {
         let typed = Some((fields.as_slice(), typed_revision));

@@ -401,3 +401,89 @@ async fn measures_are_added_and_parts_removed_only_when_nothing_uses_them() {
     let read = zielwerk_ingest::agreement_file::parse("export.toml", &toml).unwrap();
     assert_eq!(read, stored);
 }
+
+#[tokio::test]
+async fn an_annual_target_becomes_a_monthly_trajectory_and_back() {
+    let s = &demo_server().await;
+    let (kreis, _) = prepared(s).await;
+    let edit = format!("{NEXT}/ziele/kdu-je-bg/bearbeiten");
+    let (_, form) = kreis.get(&s.url(&edit)).await;
+    assert!(
+        form.contains(&format!(
+            "<a href=\"{edit}?zielart=zielpfad\">Monatlichen Zielpfad vereinbaren</a>"
+        )),
+        "{form}"
+    );
+    let annual = value_in(&form, "ziel");
+    // The form switched: twelve month fields, December holding the annual value; nothing saved.
+    let (status, form) = kreis.get(&s.url(&format!("{edit}?zielart=zielpfad"))).await;
+    assert_eq!(status, 200, "{form}");
+    assert!(
+        form.contains("Bisher ist ein Jahreszielwert gespeichert"),
+        "{form}"
+    );
+    assert_eq!(value_in(&form, "zielart"), "zielpfad");
+    assert_eq!(value_in(&form, "monat-01"), "");
+    let number = |v: String| v.replace('.', "").replace(',', ".").parse::<f64>().unwrap();
+    assert_eq!(number(value_in(&form, "monat-12")), number(annual));
+    let mut fields = form_of(
+        &form,
+        &[
+            "titel",
+            "beschreibung",
+            "toleranz",
+            "revision",
+            "zielart",
+            "bereich",
+            "kennzahl",
+            "verantwortlich",
+        ],
+    );
+    let row: Vec<String> = (0..12).map(|i| format!("{}", 740 - i)).collect();
+    fields.push(("zeile", row.join("\t")));
+    let (status, page) = post_as(s, &kreis, &edit, &fields).await;
+    assert_eq!(status, 303, "{page}");
+    let stored = s
+        .store
+        .agreement(&"t36402-2023-v1".parse().unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    let g = stored.goal(&"kdu-je-bg".parse().unwrap()).unwrap();
+    let zielwerk_domain::Target::Monthly { values } = &g.target else {
+        panic!("{:?}", g.target)
+    };
+    assert_eq!(values.len(), 12);
+    assert_eq!(values[&"2023-12".parse().unwrap()], 729.0);
+    // And back: December's value becomes the annual target.
+    let (_, form) = kreis
+        .get(&s.url(&format!("{edit}?zielart=jahreswert")))
+        .await;
+    assert_eq!(number(value_in(&form, "ziel")), 729.0);
+    let fields = form_of(
+        &form,
+        &[
+            "titel",
+            "beschreibung",
+            "ziel",
+            "toleranz",
+            "revision",
+            "zielart",
+            "bereich",
+            "kennzahl",
+            "verantwortlich",
+        ],
+    );
+    let (status, page) = post_as(s, &kreis, &edit, &fields).await;
+    assert_eq!(status, 303, "{page}");
+    let stored = s
+        .store
+        .agreement(&"t36402-2023-v1".parse().unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        stored.goal(&"kdu-je-bg".parse().unwrap()).unwrap().target,
+        zielwerk_domain::Target::Annual { value: 729.0 }
+    );
+}
