@@ -730,8 +730,33 @@ struct MeasureEditPage {
     /// (key, title, checked) of the agreement's goals.
     goals: Vec<(String, String, bool)>,
     revision: i64,
-    problems: Vec<String>,
+    /// (field, message); "" for the whole form.
+    problems: Vec<(String, String)>,
     conflict: Option<String>,
+}
+
+impl MeasureEditPage {
+    fn problem(&self, name: &str) -> Option<&str> {
+        self.problems
+            .iter()
+            .find(|(f, _)| f == name)
+            .map(|(_, m)| m.as_str())
+    }
+}
+
+/// The field of the Handlungsansatz form a problem belongs to: its own field, or the last
+/// segment of a path in the whole agreement in the form's words.
+fn measure_field(p: zielwerk_app::Problem) -> (String, String) {
+    let field = match p.field.rsplit('.').next().unwrap_or_default() {
+        "title" => "titel",
+        "description" => "beschreibung",
+        "expected_effect" => "wirkung",
+        "start" => "beginn",
+        "end" => "ende",
+        "goals" => "ziele",
+        other => other,
+    };
+    (field.to_owned(), p.message)
 }
 
 fn find_measure<'a>(a: &'a Agreement, key: &str) -> Result<&'a Measure, WebError> {
@@ -770,7 +795,7 @@ async fn measure_page(
     a: &Agreement,
     m: Option<&Measure>,
     typed: Option<&[(String, String)]>,
-    problems: Vec<String>,
+    problems: Vec<(String, String)>,
     conflict: Option<String>,
 ) -> Result<MeasureEditPage, WebError> {
     let revision = match m {
@@ -855,19 +880,19 @@ pub async fn edit_measure_form(
 /// The period of the Handlungsansatz form, typed as months; problems of reading name their field.
 fn read_period(
     fields: &[(String, String)],
-    problems: &mut Vec<String>,
+    problems: &mut Vec<(String, String)>,
 ) -> (Option<YearMonth>, Option<Option<YearMonth>>) {
     let start = field(fields, "beginn")
         .trim()
         .parse()
-        .map_err(|e| problems.push(format!("Feld „Beginn“: {e}")))
+        .map_err(|e| problems.push(("beginn".into(), format!("Feld „Beginn“: {e}"))))
         .ok();
     let end = match field(fields, "ende").trim() {
         "" => Some(None),
         raw => raw
             .parse()
             .map(Some)
-            .map_err(|e| problems.push(format!("Feld „Ende“: {e}")))
+            .map_err(|e| problems.push(("ende".into(), format!("Feld „Ende“: {e}"))))
             .ok(),
     };
     (start, end)
@@ -879,7 +904,7 @@ fn read_measure_form(
     a: &Agreement,
     m: &Measure,
     fields: &[(String, String)],
-) -> (Measure, Option<i64>, Vec<String>) {
+) -> (Measure, Option<i64>, Vec<(String, String)>) {
     let mut problems = Vec::new();
     let mut new = m.clone();
     new.title = field(fields, "titel").to_owned();
@@ -891,12 +916,15 @@ fn read_measure_form(
     if let Some(keys) = sent_goals(fields) {
         match zielwerk_app::agreements::measure_goals(a, &keys) {
             Ok(goals) => new.goals = goals,
-            Err(p) => problems.push(p.message),
+            Err(p) => problems.push(measure_field(p)),
         }
     }
     let revision = field(fields, "revision").parse::<i64>().ok();
     if revision.is_none() {
-        problems.push("Die Bearbeitungsnummer fehlt; laden Sie die Seite neu".into());
+        problems.push((
+            String::new(),
+            "Die Bearbeitungsnummer fehlt; laden Sie die Seite neu".into(),
+        ));
     }
     (new, revision, problems)
 }
@@ -911,14 +939,14 @@ pub async fn edit_measure(
     let a = stored_agreement(&state, &k).await?;
     let m = find_measure(&a, &measure)?;
     may_edit_measure(&session, &a, m)?;
-    let refused = |problems: Vec<String>| async {
+    let refused = |problems: Vec<(String, String)>| async {
         let page =
             measure_page(&state, &session, &a, Some(m), Some(&fields), problems, None).await?;
         Ok::<_, WebError>((StatusCode::UNPROCESSABLE_ENTITY, Html(page.render()?)).into_response())
     };
     let (new, revision, mut problems) = read_measure_form(&a, m, &fields);
     let Some(revision) = revision.filter(|_| problems.is_empty()) else {
-        problems.extend(measure_problems(&a, &new).into_iter().map(|p| p.message));
+        problems.extend(measure_problems(&a, &new).into_iter().map(measure_field));
         return refused(problems).await;
     };
     let edit = EditMeasure {
@@ -935,7 +963,7 @@ pub async fn edit_measure(
     match zielwerk_app::agreements::edit_measure(&state.store, &session.principal, edit).await {
         Ok(_) => Ok(Redirect::to(&paths::Draft::url(&k)).into_response()),
         Err(AppError::Invalid(problems)) => {
-            refused(problems.into_iter().map(|p| p.message).collect()).await
+            refused(problems.into_iter().map(measure_field).collect()).await
         }
         Err(AppError::Conflict {
             message,
@@ -979,7 +1007,7 @@ pub async fn add_measure(
     let k = agreement_for(&session, &id, Action::ReadInternal)?;
     let a = stored_agreement(&state, &k).await?;
     super::elements::require_editable(&session, &a)?;
-    let refused = |problems: Vec<String>| async {
+    let refused = |problems: Vec<(String, String)>| async {
         let page = measure_page(&state, &session, &a, None, Some(&fields), problems, None).await?;
         Ok::<_, WebError>((StatusCode::UNPROCESSABLE_ENTITY, Html(page.render()?)).into_response())
     };
@@ -989,7 +1017,10 @@ pub async fn add_measure(
         .into_iter()
         .find(|r| r.as_str() == field(&fields, "verantwortlich"));
     if responsible.is_none() {
-        problems.push("Feld „Verantwortlich“: bitte eine Partei wählen".into());
+        problems.push((
+            "verantwortlich".into(),
+            "Feld „Verantwortlich“: bitte eine Partei wählen".into(),
+        ));
     }
     let cmd = zielwerk_app::drafting::AddMeasure {
         agreement: id.clone(),
@@ -1003,18 +1034,19 @@ pub async fn add_measure(
     };
     if !problems.is_empty() {
         if let Err(more) = zielwerk_app::drafting::new_measure(&a, &cmd) {
-            problems.extend(more.into_iter().map(|p| p.message));
+            problems.extend(more.into_iter().map(measure_field));
         }
         return refused(problems).await;
     }
     match zielwerk_app::drafting::add_measure(&state.store, &session.principal, cmd).await {
         Ok(_) => Ok(Redirect::to(&paths::Draft::url(&k)).into_response()),
         Err(AppError::Invalid(problems)) => {
-            refused(problems.into_iter().map(|p| p.message).collect()).await
+            refused(problems.into_iter().map(measure_field).collect()).await
         }
         Err(AppError::Conflict { message, .. }) => {
-            refused(vec![format!(
-                "{message}; prüfen Sie den Entwurf und speichern Sie erneut"
+            refused(vec![(
+                String::new(),
+                format!("{message}; prüfen Sie den Entwurf und speichern Sie erneut"),
             )])
             .await
         }

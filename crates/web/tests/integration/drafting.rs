@@ -263,6 +263,17 @@ async fn measures_are_added_and_parts_removed_only_when_nothing_uses_them() {
     ] {
         assert!(page.contains(message), "{message}: {page}");
     }
+    // Each at its field, for a screen reader too.
+    assert!(
+        page.contains("<p class=\"field-error\" id=\"fehler-ziele\">"),
+        "{page}"
+    );
+    assert!(
+        page.contains(
+            "pattern=\"[0-9]{4}-[0-9]{2}\" aria-invalid=\"true\" aria-describedby=\"fehler-beginn\""
+        ),
+        "{page}"
+    );
     let measure = vec![
         ("titel", "Mietobergrenzen prüfen".to_owned()),
         ("verantwortlich", "kreis".into()),
