@@ -35,6 +35,7 @@ pub mod compute;
 pub mod documents;
 pub mod drafting;
 pub mod error;
+pub mod external;
 pub mod meetings;
 pub mod proposals;
 pub mod reads;

@@ -54,10 +54,11 @@ pub const TABLES: [&str; 29] = [
     "audit_event",
 ];
 
-/// Tables a backup leaves out: sessions, API tokens, the sign-in key, failed sign-ins and uploads awaiting
-/// confirmation belong to the running installation.
-pub const NOT_BACKED_UP: [&str; 5] = [
+/// Tables a backup leaves out: sessions, API tokens, the sign-in key, failed sign-ins, uploads awaiting
+/// confirmation and sign-ins under way at an identity provider belong to the running installation.
+pub const NOT_BACKED_UP: [&str; 6] = [
     "user_session",
+    "sign_in_flow",
     "api_token",
     "server_secret",
     "sign_in_failure",

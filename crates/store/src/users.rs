@@ -18,6 +18,8 @@ pub struct StoredUser {
     pub name: String,
     /// Argon2id PHC string; `None` for accounts of an identity provider.
     pub password_hash: Option<String>,
+    /// The issuer of the identity provider the account signs in through, if any.
+    pub identity_provider: Option<String>,
     pub disabled: bool,
     pub grants: Vec<Grant>,
 }
@@ -100,7 +102,7 @@ impl Store {
     /// An account by its login name.
     pub async fn user_by_login(&self, login: &str) -> Result<Option<StoredUser>> {
         let Some(row) = sqlx::query(
-            "SELECT id, login, display_name, password_hash, disabled FROM app_user WHERE login = $1",
+            "SELECT id, login, display_name, password_hash, identity_provider, disabled FROM app_user WHERE login = $1",
         )
         .bind(login)
         .fetch_optional(&self.pool)
@@ -114,7 +116,7 @@ impl Store {
     /// An account by its id.
     pub async fn user_by_id(&self, id: &str) -> Result<Option<StoredUser>> {
         let Some(row) = sqlx::query(
-            "SELECT id, login, display_name, password_hash, disabled FROM app_user WHERE id = $1",
+            "SELECT id, login, display_name, password_hash, identity_provider, disabled FROM app_user WHERE id = $1",
         )
         .bind(id)
         .fetch_optional(&self.pool)
@@ -155,9 +157,139 @@ impl Store {
             login: row.try_get("login")?,
             name: row.try_get("display_name")?,
             password_hash: row.try_get("password_hash")?,
+            identity_provider: row.try_get("identity_provider")?,
             disabled: row.try_get::<i64, _>("disabled")? != 0,
             grants,
         })
+    }
+
+    /// The account of an identity provider's subject (`issuer`, `subject`: the ID token's `iss`
+    /// and `sub`).
+    pub async fn user_by_external(
+        &self,
+        issuer: &str,
+        subject: &str,
+    ) -> Result<Option<StoredUser>> {
+        let Some(row) = sqlx::query(
+            "SELECT id, login, display_name, password_hash, identity_provider, disabled FROM app_user
+             WHERE identity_provider = $1 AND external_subject = $2",
+        )
+        .bind(issuer)
+        .bind(subject)
+        .fetch_optional(&self.pool)
+        .await?
+        else {
+            return Ok(None);
+        };
+        self.user_from(&row).await.map(Some)
+    }
+
+    /// Creates an account that signs in through an identity provider (no password), with its
+    /// grants; returns its id. `login` is taken as it is when free, else with "-2", "-3", …
+    pub async fn add_external_user(
+        &self,
+        login: &str,
+        name: &str,
+        issuer: &str,
+        subject: &str,
+        grants: &[Grant],
+    ) -> Result<String> {
+        let mut chosen = login.to_owned();
+        let mut n = 1;
+        while self.user_by_login(&chosen).await?.is_some() {
+            n += 1;
+            chosen = format!("{login}-{n}");
+        }
+        let mut grants = grants.to_vec();
+        grants.sort();
+        grants.dedup();
+        let id = uuid::Uuid::now_v7().to_string();
+        let ts = now();
+        let mut tx = self.begin_write().await?;
+        sqlx::query(
+            "INSERT INTO app_user (id, login, display_name, password_hash, identity_provider,
+                 external_subject, disabled, created_at, updated_at)
+             VALUES ($1, $2, $3, NULL, $4, $5, 0, $6, $7)",
+        )
+        .bind(&id)
+        .bind(&chosen)
+        .bind(name)
+        .bind(issuer)
+        .bind(subject)
+        .bind(&ts)
+        .bind(&ts)
+        .execute(&mut *tx)
+        .await?;
+        for g in &grants {
+            sqlx::query("INSERT INTO user_grant (user_id, scope, role) VALUES ($1, $2, $3)")
+                .bind(&id)
+                .bind(g.scope.as_str())
+                .bind(g.role.as_str())
+                .execute(&mut *tx)
+                .await?;
+        }
+        let change =
+            Change::new("user.add", format!("Benutzerkonto {chosen}")).after(serde_json::json!({
+                "login": chosen, "name": name, "anmeldung": issuer, "rechte": grants_json(&grants)
+            }));
+        record(&mut tx, &self.actor, change).await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// Keeps a sign-in under way at an identity provider until `expires_at` (RFC 3339).
+    pub async fn put_sign_in_flow(
+        &self,
+        state_hash: &str,
+        nonce: &str,
+        verifier: &str,
+        next_path: &str,
+        expires_at: &str,
+    ) -> Result<()> {
+        // Expired ones go with each new one.
+        sqlx::query("DELETE FROM sign_in_flow WHERE expires_at < $1")
+            .bind(now())
+            .execute(&self.pool)
+            .await?;
+        sqlx::query(
+            "INSERT INTO sign_in_flow (state_hash, nonce, verifier, next_path, expires_at)
+             VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(state_hash)
+        .bind(nonce)
+        .bind(verifier)
+        .bind(next_path)
+        .bind(expires_at)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Takes out the sign-in under way with this `state` if it has not expired at `at`: (nonce,
+    /// PKCE verifier, path to go to). Once only: a second return with the same state finds
+    /// nothing.
+    pub async fn take_sign_in_flow(
+        &self,
+        state_hash: &str,
+        at: &str,
+    ) -> Result<Option<(String, String, String)>> {
+        let row = sqlx::query(
+            "DELETE FROM sign_in_flow WHERE state_hash = $1
+             RETURNING nonce, verifier, next_path, expires_at",
+        )
+        .bind(state_hash)
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some(row) = row else { return Ok(None) };
+        let expires: String = row.try_get("expires_at")?;
+        if expires.as_str() < at {
+            return Ok(None);
+        }
+        Ok(Some((
+            row.try_get("nonce")?,
+            row.try_get("verifier")?,
+            row.try_get("next_path")?,
+        )))
     }
 
     /// Replaces an account's password hash and ends all its sessions except `keep` (the
@@ -194,7 +326,7 @@ impl Store {
     /// Every account, by login.
     pub async fn users(&self) -> Result<Vec<StoredUser>> {
         let rows = sqlx::query(
-            "SELECT id, login, display_name, password_hash, disabled FROM app_user ORDER BY login",
+            "SELECT id, login, display_name, password_hash, identity_provider, disabled FROM app_user ORDER BY login",
         )
         .fetch_all(&self.pool)
         .await?;
@@ -318,7 +450,7 @@ impl Store {
     /// is not disabled.
     pub async fn session(&self, token_hash: &str, at: &str) -> Result<Option<StoredSession>> {
         let Some(row) = sqlx::query(
-            "SELECT u.id, u.login, u.display_name, u.password_hash, u.disabled, s.csrf, s.expires_at
+            "SELECT u.id, u.login, u.display_name, u.password_hash, u.identity_provider, u.disabled, s.csrf, s.expires_at
              FROM user_session s JOIN app_user u ON u.id = s.user_id
              WHERE s.token_hash = $1 AND s.expires_at > $2 AND u.disabled = 0",
         )

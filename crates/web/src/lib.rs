@@ -8,6 +8,7 @@ pub mod api;
 pub mod auth;
 mod cache;
 mod error;
+pub mod oidc;
 mod pages;
 pub mod paths;
 
@@ -44,6 +45,8 @@ pub struct AppState {
     pub time_limits: TimeLimits,
     /// Imports of large uploads running in the background.
     imports: std::sync::Arc<pages::import::Jobs>,
+    /// The administration's identity provider, when sign-in through it is configured.
+    pub oidc: Option<std::sync::Arc<oidc::Oidc>>,
 }
 
 /// How long requests may take: imports of large files get longer than pages.
@@ -77,6 +80,7 @@ impl AppState {
             public_url: None,
             time_limits: TimeLimits::default(),
             imports: Default::default(),
+            oidc: None,
         }
     }
 }
@@ -112,6 +116,14 @@ pub fn router(state: AppState) -> Router {
             get(pages::account::login_form).post(pages::account::login),
         )
         .route(paths::SignOut::PATH, post(pages::account::logout))
+        .route(
+            paths::ExternalSignIn::PATH,
+            get(pages::account::external_start),
+        )
+        .route(
+            paths::ExternalReturn::PATH,
+            get(pages::account::external_return),
+        )
         .route(
             paths::Users::PATH,
             get(pages::users::list).post(pages::users::add),

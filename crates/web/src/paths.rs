@@ -50,6 +50,9 @@ paths! {
     Home = "/";
     SignIn = "/anmelden";
     SignOut = "/abmelden";
+    /// Sign-in through the identity provider (OpenID Connect): off to it, and back.
+    ExternalSignIn = "/anmelden/extern";
+    ExternalReturn = "/anmelden/extern/rueckkehr";
     Users = "/verwaltung/benutzer";
     User = "/verwaltung/benutzer/{login}", login;
     Password = "/konto/passwort";

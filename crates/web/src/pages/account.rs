@@ -12,6 +12,7 @@ use super::{PageResult, html};
 use crate::AppState;
 use crate::auth::{self, LOGIN_COOKIE, SESSION_COOKIE, Session};
 use crate::error::WebError;
+use crate::oidc::{LocalSignIn, Refusal};
 
 #[derive(Template)]
 #[template(path = "login.html")]
@@ -20,6 +21,10 @@ struct LoginPage {
     login: String,
     next: String,
     form_token: String,
+    /// The button of the identity provider: its words and where it starts.
+    external: Option<(String, String)>,
+    /// Whether the password form is shown, and for whom (empty: everyone).
+    local: Option<&'static str>,
 }
 
 #[derive(Deserialize)]
@@ -128,9 +133,27 @@ async fn login_page(
     secure: bool,
 ) -> PageResult {
     let token = auth::login_token(&auth::login_secret(state).await?, auth::now_ms() / 1000);
+    let local = match state.oidc.as_ref().map(|o| o.settings.local) {
+        None | Some(LocalSignIn::Everyone) => Some(""),
+        Some(LocalSignIn::AdminsOnly) => {
+            Some("Nur für die Administration, falls die zentrale Anmeldung nicht erreichbar ist.")
+        }
+        Some(LocalSignIn::Off) => None,
+    };
     let body = LoginPage {
         message,
         login,
+        external: state.oidc.as_ref().map(|o| {
+            (
+                o.settings.label.clone(),
+                format!(
+                    "{}?weiter={}",
+                    crate::paths::ExternalSignIn::PATH,
+                    form_urlencoded::byte_serialize(next.as_bytes()).collect::<String>()
+                ),
+            )
+        }),
+        local,
         next,
         form_token: token.clone(),
     }
@@ -242,7 +265,14 @@ pub async fn login(State(state): State<AppState>, req: Request) -> PageResult {
         .await
         .map_err(|e| WebError::Internal(e.to_string()))?;
     let user = match user {
-        Some(u) if ok && !u.disabled => u,
+        Some(u) if ok && !u.disabled && !local_refused(&state, &u) => u,
+        Some(u) if ok && !u.disabled => {
+            return fail(
+                StatusCode::FORBIDDEN,
+                "Die Anmeldung mit Passwort ist für dieses Konto abgeschaltet; bitte melden Sie sich über die zentrale Anmeldung an.",
+            )
+            .await;
+        }
         _ => {
             let names: Vec<&str> = keys.iter().map(|(k, _)| k.as_str()).collect();
             state.store.add_sign_in_failure(&names, now).await?;
@@ -266,13 +296,174 @@ pub async fn login(State(state): State<AppState>, req: Request) -> PageResult {
     Ok(r)
 }
 
+/// Whether the installation refuses `u` a password sign-in (identity provider configured,
+/// passwords switched off or kept for administrators only).
+fn local_refused(state: &AppState, u: &zielwerk_store::StoredUser) -> bool {
+    match state.oidc.as_ref().map(|o| o.settings.local) {
+        None | Some(LocalSignIn::Everyone) => false,
+        Some(LocalSignIn::AdminsOnly) => !u
+            .grants
+            .iter()
+            .any(|g| g.role == zielwerk_domain::Role::Admin),
+        Some(LocalSignIn::Off) => true,
+    }
+}
+
+/// Where the provider sends the browser back: the installation's public address, else this
+/// request's host.
+fn return_url(state: &AppState, headers: &HeaderMap) -> String {
+    let base = state.public_url.clone().unwrap_or_else(|| {
+        let host = headers
+            .get(header::HOST)
+            .and_then(|h| h.to_str().ok())
+            .unwrap_or("localhost");
+        let scheme = if auth::is_secure(state, headers) {
+            "https"
+        } else {
+            "http"
+        };
+        format!("{scheme}://{host}")
+    });
+    format!("{base}{}", crate::paths::ExternalReturn::PATH)
+}
+
+/// `/anmelden/extern`: off to the identity provider.
+pub async fn external_start(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(q): Query<NextQuery>,
+) -> PageResult {
+    let secure = auth::is_secure(&state, &headers);
+    let next = local_path(q.weiter.as_deref());
+    let Some(oidc) = state.oidc.clone() else {
+        return Err(WebError::NotFound(
+            "Eine zentrale Anmeldung ist für diese Installation nicht eingerichtet.".into(),
+        ));
+    };
+    match oidc.start(&return_url(&state, &headers)).await {
+        Ok((url, flow_state, nonce, verifier)) => {
+            let expires = chrono::Utc::now() + chrono::Duration::minutes(crate::oidc::FLOW_MINUTES);
+            state
+                .store
+                .put_sign_in_flow(
+                    &auth::token_hash(&flow_state),
+                    &nonce,
+                    &verifier,
+                    &next,
+                    &expires.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+                )
+                .await?;
+            Ok(Redirect::to(&url).into_response())
+        }
+        Err(refusal) => {
+            login_page(
+                &state,
+                StatusCode::SERVICE_UNAVAILABLE,
+                refusal.to_string(),
+                String::new(),
+                next,
+                secure,
+            )
+            .await
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub struct ReturnQuery {
+    code: Option<String>,
+    state: Option<String>,
+    error: Option<String>,
+    error_description: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "signed_in.html")]
+struct SignedInPage {
+    next: String,
+}
+
+/// `/anmelden/extern/rueckkehr`: back from the identity provider.
+pub async fn external_return(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(q): Query<ReturnQuery>,
+) -> PageResult {
+    let secure = auth::is_secure(&state, &headers);
+    let refused = async |status: StatusCode, message: String| {
+        login_page(&state, status, message, String::new(), "/".into(), secure).await
+    };
+    let Some(oidc) = state.oidc.clone() else {
+        return Err(WebError::NotFound(
+            "Eine zentrale Anmeldung ist für diese Installation nicht eingerichtet.".into(),
+        ));
+    };
+    let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
+    // The flow is taken out first, whatever else is wrong: a state works once.
+    let flow = match q.state.as_deref() {
+        Some(s) if !s.is_empty() => {
+            state
+                .store
+                .take_sign_in_flow(&auth::token_hash(s), &now)
+                .await?
+        }
+        _ => None,
+    };
+    if let Some(error) = q.error {
+        let why = q.error_description.unwrap_or(error);
+        let why: String = why.chars().take(200).collect();
+        return refused(StatusCode::UNAUTHORIZED, Refusal::Provider(why).to_string()).await;
+    }
+    let Some((nonce, verifier, next)) = flow else {
+        return refused(StatusCode::BAD_REQUEST, Refusal::UnknownFlow.to_string()).await;
+    };
+    let code = q.code.unwrap_or_default();
+    let who = match oidc
+        .finish(&return_url(&state, &headers), &code, &nonce, &verifier)
+        .await
+    {
+        Ok(who) => who,
+        Err(r) => return refused(StatusCode::UNAUTHORIZED, r.to_string()).await,
+    };
+    let user = match zielwerk_app::external::sign_in(&state.store, &who, &oidc.settings.policy)
+        .await
+    {
+        Ok(u) => u,
+        Err(zielwerk_app::AppError::Forbidden(m)) => {
+            tracing::warn!(issuer = %who.issuer, subject = %who.subject, "OpenID sign-in refused: {m}");
+            return refused(StatusCode::FORBIDDEN, m).await;
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let cookie = auth::start_session(&state, &user.id, secure).await?;
+    // A page that goes on by itself: the browser arrives here from the provider's site, and a
+    // redirect straight on would not yet carry the new SameSite=Strict session cookie.
+    let mut r = Html(SignedInPage { next }.render()?).into_response();
+    r.headers_mut().append(header::SET_COOKIE, cookie);
+    Ok(r)
+}
+
 pub async fn logout(
     State(state): State<AppState>,
     session: Session,
     headers: HeaderMap,
 ) -> PageResult {
     state.store.end_session(&session.token_hash).await?;
-    let mut r = Redirect::to(crate::paths::SignIn::PATH).into_response();
+    // An account of the identity provider ends the provider's session too, where it offers that.
+    let mut to = crate::paths::SignIn::PATH.to_owned();
+    if let Some(oidc) = state.oidc.as_ref()
+        && let Some(user) = state.store.user_by_id(&session.principal.user_id).await?
+        && user.identity_provider.is_some()
+    {
+        let after = return_url(&state, &headers).replace(
+            crate::paths::ExternalReturn::PATH,
+            crate::paths::SignIn::PATH,
+        );
+        if let Some(url) = oidc.logout_url(&after).await {
+            to = url;
+        }
+    }
+    let mut r = Redirect::to(&to).into_response();
     r.headers_mut().append(
         header::SET_COOKIE,
         auth::set_cookie(SESSION_COOKIE, "", 0, auth::is_secure(&state, &headers)),

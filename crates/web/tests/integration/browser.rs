@@ -986,3 +986,84 @@ async fn next_years_agreement_drafted_by_keyboard_only() {
     );
     looked_at(&client, &axe_js, "unterzeichnet").await;
 }
+
+/// Sign-in through the identity provider (issue 21), in Chromium and by keyboard: the button on
+/// Zielwerk's sign-in page, the provider's own login and consent pages (oidc-provider's
+/// development pages, Keycloak's URL layout), back on the start page with the grants the
+/// `groups` claim gives, and out again at both.
+#[tokio::test]
+async fn signed_in_through_the_identity_provider_and_out_again() {
+    use zielwerk_web::oidc::LocalSignIn;
+    let (server, provider) = crate::oidc::server_with(
+        "provider",
+        crate::oidc::from_claims(),
+        LocalSignIn::AdminsOnly,
+    )
+    .await;
+    let axe_js = axe_source();
+    let (client, _driver) = browser().await;
+    client.goto(&server.url("/anmelden")).await.unwrap();
+    looked_at(&client, &axe_js, "anmelden-zentral").await;
+    tab_to(&client, "a.button").await;
+    enter_and_wait(
+        &client,
+        &format!(
+            "location.port === '{}' && document.querySelector('input[name=login]') !== null",
+            provider.port
+        ),
+    )
+    .await;
+    screenshot(&client, "anbieter-anmeldung").await;
+    tab_to(&client, "input[name=login]").await;
+    keys(&client, "anna").await;
+    tab_to(&client, "input[name=password]").await;
+    keys(&client, "beliebig").await;
+    enter_and_wait(
+        &client,
+        "document.querySelector('input[name=prompt][value=consent]') !== null",
+    )
+    .await;
+    tab_to(&client, "button[type=submit]").await;
+    enter_and_wait(
+        &client,
+        &format!(
+            "location.port === '{}' && location.pathname === '/'",
+            server.addr.port()
+        ),
+    )
+    .await;
+    let header = text_of(&client, "header").await;
+    assert!(header.contains("Angemeldet: Anna Amt"), "{header}");
+    let main = text_of(&client, "main").await;
+    assert!(main.contains("ME-aktiv"), "her Jobcenter: {main}");
+    assert!(!main.contains("Regensburg"), "not another one: {main}");
+    looked_at(&client, &axe_js, "angemeldet-zentral").await;
+    let anna = server.store.user_by_login("anna").await.unwrap().unwrap();
+    assert_eq!(
+        anna.identity_provider.as_deref(),
+        Some(provider.issuer.as_str())
+    );
+
+    // Out again: the local session ends, then the provider's (its confirmation page).
+    tab_to(&client, "form[action='/abmelden'] button").await;
+    enter_and_wait(
+        &client,
+        &format!(
+            "location.port === '{}' && document.querySelector('button[name=logout]') !== null",
+            provider.port
+        ),
+    )
+    .await;
+    tab_to(&client, "button[name=logout]").await;
+    enter_and_wait(
+        &client,
+        &format!(
+            "location.port === '{}' && location.pathname === '/anmelden'",
+            server.addr.port()
+        ),
+    )
+    .await;
+    client.goto(&server.url("/")).await.unwrap();
+    let url = client.current_url().await.unwrap();
+    assert_eq!(url.path(), "/anmelden", "signed out: {url}");
+}

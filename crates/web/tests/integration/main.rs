@@ -12,6 +12,7 @@ mod http;
 mod limits;
 mod meetings;
 mod navigation;
+mod oidc;
 mod postgres;
 mod reports;
 mod snapshots;
@@ -242,6 +243,18 @@ pub async fn serve_demo_with(
     dir: tempfile::TempDir,
     configure: impl FnOnce(&mut AppState),
 ) -> Server {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    serve_demo_on(listener, store, dir, configure).await
+}
+
+/// As [`serve_demo_with`], on a listener bound already (its address known before the settings
+/// are made, e.g. for an identity provider's redirect address).
+pub async fn serve_demo_on(
+    listener: tokio::net::TcpListener,
+    store: Store,
+    dir: tempfile::TempDir,
+    configure: impl FnOnce(&mut AppState),
+) -> Server {
     let demo = zielwerk_demo::build(zielwerk_demo::DEFAULT_SEED).unwrap();
     for a in &demo.agreements {
         store.save_agreement(a).await.unwrap();
@@ -260,7 +273,6 @@ pub async fn serve_demo_with(
             .await
             .unwrap();
     }
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let mut state = AppState::new(store.clone());
     // Tests read what they just wrote: pages wait for the new assessment instead of showing the

@@ -21,11 +21,88 @@ pub struct Args {
     /// nennt seine Objekte damit (ohne Angabe nach dem Host-Kopf der Anfrage).
     #[arg(long, env = "ZIELWERK_PUBLIC_URL", value_parser = public_url)]
     public_url: Option<String>,
+    #[command(flatten)]
+    oidc: OidcArgs,
+}
+
+/// Anmeldung über den Identitätsanbieter der Verwaltung (OpenID Connect, docs/oidc.md).
+#[derive(clap::Args)]
+pub struct OidcArgs {
+    /// Aussteller-Adresse des Identitätsanbieters, z. B.
+    /// https://login.kreis.example/realms/verwaltung; ohne Angabe keine zentrale Anmeldung.
+    #[arg(long, env = "ZIELWERK_OIDC_ISSUER", value_parser = public_url)]
+    oidc_issuer: Option<String>,
+    /// Client-ID, unter der Zielwerk beim Identitätsanbieter eingetragen ist.
+    #[arg(long, env = "ZIELWERK_OIDC_CLIENT_ID", default_value = "zielwerk")]
+    oidc_client_id: String,
+    /// Datei mit dem Client-Geheimnis (eine Zeile). Alternativ die Umgebungsvariable
+    /// ZIELWERK_OIDC_CLIENT_SECRET.
+    #[arg(long, env = "ZIELWERK_OIDC_CLIENT_SECRET_FILE")]
+    oidc_client_secret_file: Option<std::path::PathBuf>,
+    /// Woher die Rechte kommen: der Name eines Claims (z. B. groups oder realm_access.roles)
+    /// mit Werten wie zielwerk:kreis@t36402, oder „lokal“ (wie in Zielwerk vergeben).
+    #[arg(long, env = "ZIELWERK_OIDC_RECHTE", default_value = "groups")]
+    oidc_rechte: String,
+    /// Beim ersten Anmelden ein Benutzerkonto anlegen (sonst nur vorhandene Konten).
+    #[arg(long, env = "ZIELWERK_OIDC_KONTEN_ANLEGEN")]
+    oidc_konten_anlegen: bool,
+    /// Anmeldung mit Passwort: alle, admin (nur Konten mit Administration) oder aus.
+    #[arg(long, env = "ZIELWERK_PASSWORT_ANMELDUNG", default_value = "alle", value_parser = ["alle", "admin", "aus"])]
+    passwort_anmeldung: String,
+    /// Beschriftung der Schaltfläche auf der Anmeldeseite.
+    #[arg(
+        long,
+        env = "ZIELWERK_OIDC_BESCHRIFTUNG",
+        default_value = "Mit dem Konto der Verwaltung anmelden"
+    )]
+    oidc_beschriftung: String,
+}
+
+impl OidcArgs {
+    /// The settings, or `None` without an issuer. The secret comes from its file or the
+    /// environment and is never printed.
+    pub fn settings(&self) -> Result<Option<zielwerk_web::oidc::OidcSettings>> {
+        use zielwerk_app::external::{ExternalPolicy, GrantSource};
+        use zielwerk_web::oidc::{LocalSignIn, OidcSettings, Secret};
+        let Some(issuer) = self.oidc_issuer.clone() else {
+            return Ok(None);
+        };
+        let secret = match &self.oidc_client_secret_file {
+            Some(path) => std::fs::read_to_string(path)
+                .with_context(|| format!("Client-Geheimnis: Datei {} nicht lesbar", path.display()))?
+                .trim()
+                .to_owned(),
+            None => std::env::var("ZIELWERK_OIDC_CLIENT_SECRET").map_err(|_| {
+                anyhow::anyhow!(
+                    "Für die zentrale Anmeldung fehlt das Client-Geheimnis: --oidc-client-secret-file DATEI oder die Umgebungsvariable ZIELWERK_OIDC_CLIENT_SECRET"
+                )
+            })?,
+        };
+        Ok(Some(OidcSettings {
+            issuer,
+            client_id: self.oidc_client_id.clone(),
+            client_secret: Secret::new(secret),
+            policy: ExternalPolicy {
+                grants: match self.oidc_rechte.trim() {
+                    "lokal" => GrantSource::Local,
+                    claim => GrantSource::Claim(claim.to_owned()),
+                },
+                create_accounts: self.oidc_konten_anlegen,
+            },
+            local: match self.passwort_anmeldung.as_str() {
+                "aus" => LocalSignIn::Off,
+                "admin" => LocalSignIn::AdminsOnly,
+                _ => LocalSignIn::Everyone,
+            },
+            label: self.oidc_beschriftung.clone(),
+        }))
+    }
 }
 
 pub async fn run(a: Args) -> Result<()> {
+    let oidc = a.oidc.settings()?;
     let store = open(&a.db.db).await?;
-    serve(store, &a.bind.bind, a.secure_cookies, a.public_url).await
+    serve(store, &a.bind.bind, a.secure_cookies, a.public_url, oidc).await
 }
 
 /// `--public-url`: an absolute http(s) address without query or fragment.
@@ -47,6 +124,7 @@ pub async fn serve(
     bind: &str,
     secure_cookies: bool,
     public_url: Option<String>,
+    oidc: Option<zielwerk_web::oidc::OidcSettings>,
 ) -> Result<()> {
     let listener = tokio::net::TcpListener::bind(bind)
         .await
@@ -81,6 +159,15 @@ pub async fn serve(
     let mut state = zielwerk_web::AppState::new(store);
     state.secure_cookies = secure_cookies;
     state.public_url = public_url;
+    if let Some(settings) = oidc {
+        eprintln!(
+            "Zentrale Anmeldung über {} (Client {})",
+            settings.issuer, settings.client_id
+        );
+        state.oidc = Some(std::sync::Arc::new(
+            zielwerk_web::oidc::Oidc::new(settings).map_err(anyhow::Error::msg)?,
+        ));
+    }
     zielwerk_web::serve(listener, state).await?;
     Ok(())
 }
