@@ -63,6 +63,8 @@ pub struct Session {
     pub principal: Principal,
     pub csrf: String,
     pub token_hash: String,
+    /// Whether the account has a password of its own (not one of an identity provider only).
+    pub has_password: bool,
 }
 
 tokio::task_local! {
@@ -85,6 +87,13 @@ pub fn user_name() -> String {
         .ok()
         .flatten()
         .unwrap_or_default()
+}
+
+/// Whether the signed-in user has a password to change (for the header link).
+pub fn has_password() -> bool {
+    CURRENT
+        .try_with(|s| s.as_ref().is_some_and(|s| s.has_password))
+        .unwrap_or(false)
 }
 
 /// Whether the signed-in user manages accounts somewhere (for the header link).
@@ -252,6 +261,7 @@ pub async fn authenticate(State(state): State<AppState>, mut req: Request, next:
             let hash = token_hash(&token);
             match state.store.session(&hash, &now).await {
                 Ok(found) => found.map(|s| Session {
+                    has_password: s.user.password_hash.is_some(),
                     principal: s.user.principal(),
                     csrf: s.csrf,
                     token_hash: hash,

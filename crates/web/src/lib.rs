@@ -90,11 +90,17 @@ const CSS: &str = include_str!("../static/style.css");
 /// The whole application as a router.
 pub fn router(state: AppState) -> Router {
     let limits = state.time_limits;
+    // Forms post to this site only; signing out of an identity provider's account ends in a
+    // redirect to the provider's logout page, which the browser checks against form-action too.
+    let form_action = match state.oidc.as_ref().and_then(|o| o.origin()) {
+        Some(provider) => format!("'self' {provider}"),
+        None => "'self'".to_owned(),
+    };
+    let csp = HeaderValue::from_str(&format!(
+        "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action {form_action}; frame-ancestors 'none'; base-uri 'none'"
+    ))
+    .expect("an origin is a valid header value");
     let security = [
-        (
-            header::CONTENT_SECURITY_POLICY,
-            "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
-        ),
         (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
         (header::REFERRER_POLICY, "same-origin"),
         (header::X_FRAME_OPTIONS, "DENY"),
@@ -258,6 +264,10 @@ pub fn router(state: AppState) -> Router {
         .layer(DefaultBodyLimit::max(UPLOAD_LIMIT))
         .with_state(state)
         .fallback_service(pages);
+    app = app.layer(SetResponseHeaderLayer::if_not_present(
+        header::CONTENT_SECURITY_POLICY,
+        csp,
+    ));
     for (name, value) in security {
         app = app.layer(SetResponseHeaderLayer::if_not_present(
             name,

@@ -177,6 +177,12 @@ impl Oidc {
         })
     }
 
+    /// The provider's origin (scheme, host, port), for the pages' Content-Security-Policy.
+    pub fn origin(&self) -> Option<String> {
+        let url = openidconnect::url::Url::parse(&self.settings.issuer).ok()?;
+        Some(url.origin().ascii_serialization()).filter(|o| o != "null")
+    }
+
     /// The provider's metadata and keys: kept ones unless `fresh` or older than
     /// [`METADATA_SECONDS`].
     async fn metadata(&self, fresh: bool) -> Result<Arc<ProviderMetadataWithLogout>, Refusal> {

@@ -116,6 +116,7 @@ async fn session(
         .await
         .map_err(|e| Problem::from(zielwerk_app::AppError::from(e)))?;
     Ok(found.map(|s| crate::auth::Session {
+        has_password: s.user.password_hash.is_some(),
         principal: s.user.principal(),
         csrf: s.csrf,
         token_hash: hash,

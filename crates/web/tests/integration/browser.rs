@@ -1034,6 +1034,10 @@ async fn signed_in_through_the_identity_provider_and_out_again() {
     .await;
     let header = text_of(&client, "header").await;
     assert!(header.contains("Angemeldet: Anna Amt"), "{header}");
+    assert!(
+        !header.contains("Passwort ändern"),
+        "no password of her own: {header}"
+    );
     let main = text_of(&client, "main").await;
     assert!(main.contains("ME-aktiv"), "her Jobcenter: {main}");
     assert!(!main.contains("Regensburg"), "not another one: {main}");
