@@ -11,7 +11,8 @@
 // discovery and keys like a real one, sends the browser straight back with a code, and answers
 // the token request with an ID token spoiled as POST /control {"attack": "..."} said last:
 // wrong-key, wrong-issuer, wrong-audience, expired, no-nonce, wrong-nonce, or none (a correct
-// token, to show the forger itself is accepted when it behaves).
+// token, to show the forger itself is accepted when it behaves), for the account POST /control
+// {"account": "..."} named (the first of OIDC_ACCOUNTS without one).
 //
 // Both print one line `{"port": N, "issuer": "..."}` on stdout when they listen.
 
@@ -98,6 +99,7 @@ async function forger() {
   const evil = await jose.generateKeyPair('RS256', { extractable: true });
   const goodJwk = { ...(await jose.exportJWK(good.publicKey)), kid: 'gut', alg: 'RS256', use: 'sig' };
   let attack = 'none';
+  let account = Object.keys(accounts)[0];
   let issuer;
   const flows = new Map(); // code → nonce
   const server = http.createServer(async (req, res) => {
@@ -113,8 +115,10 @@ async function forger() {
       return data;
     };
     if (url.pathname === '/control' && req.method === 'POST') {
-      attack = JSON.parse(await body()).attack;
-      return send(200, { attack });
+      const control = JSON.parse(await body());
+      attack = control.attack;
+      account = control.account || Object.keys(accounts)[0];
+      return send(200, { attack, account });
     }
     if (url.pathname === `${prefix}/.well-known/openid-configuration`) {
       return send(200, {
@@ -153,7 +157,7 @@ async function forger() {
       if (!flows.has(code)) return send(400, { error: 'invalid_grant' });
       const nonce = flows.get(code);
       flows.delete(code);
-      const sub = Object.keys(accounts)[0];
+      const sub = account;
       const now = Math.floor(Date.now() / 1000);
       const claims = {
         ...accounts[sub],

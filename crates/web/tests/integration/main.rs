@@ -39,6 +39,9 @@ pub struct Server {
     _dir: tempfile::TempDir,
     /// The PostgreSQL cluster behind `store`, when the suite runs on PostgreSQL; stopped last.
     _cluster: Option<zielwerk_testkit::PgCluster>,
+    /// With a provider, [`Server::login`] signs in through it (as an account of the provider
+    /// with the same grants) instead of with a password.
+    pub provider: Option<oidc::Provider>,
 }
 
 impl Server {
@@ -48,7 +51,10 @@ impl Server {
 
     /// Signs in as one of the test accounts (see [`ACCOUNTS`]).
     pub async fn login(&self, login: &str) -> Session {
-        login_as(self.addr, login, PASSWORD).await.expect("login")
+        match &self.provider {
+            Some(p) => oidc::session_through(self, p, login).await,
+            None => login_as(self.addr, login, PASSWORD).await.expect("login"),
+        }
     }
 }
 
@@ -295,6 +301,7 @@ pub async fn serve_demo_on(
         csrf,
         _dir: dir,
         _cluster: None,
+        provider: None,
     }
 }
 

@@ -101,11 +101,103 @@ pub fn from_claims() -> ExternalPolicy {
     }
 }
 
-/// The demo served with sign-in through a provider in `mode`.
+/// Every test account (`crate::accounts`) as an account of the provider: subject and
+/// `preferred_username` its login, `groups` its grants as `zielwerk:ROLLE@JOBCENTER`.
+pub fn mirrored_accounts() -> serde_json::Value {
+    crate::accounts()
+        .into_iter()
+        .map(|(login, grants)| {
+            let groups: Vec<String> = grants
+                .iter()
+                .map(|g| format!("zielwerk:{}@{}", g.role.as_str(), g.scope.as_str()))
+                .collect();
+            (
+                login.to_owned(),
+                serde_json::json!({
+                    "name": format!("Zentral {login}"),
+                    "preferred_username": login,
+                    "groups": groups,
+                }),
+            )
+        })
+        .collect::<serde_json::Map<_, _>>()
+        .into()
+}
+
+/// The demo served with every test account also at a provider that behaves (the forger with
+/// no attack), and [`Server::login`] signing in through it: the tests of grants and isolation
+/// run unchanged for accounts of an identity provider.
+pub async fn provider_server() -> Server {
+    let (mut s, p) = server_for(
+        "forger",
+        from_claims(),
+        LocalSignIn::Everyone,
+        &mirrored_accounts(),
+    )
+    .await;
+    s.provider = Some(p);
+    s
+}
+
+/// Signs `login` in through the provider `p` (see [`mirrored_accounts`]).
+pub async fn session_through(s: &Server, p: &Provider, login: &str) -> crate::Session {
+    let c = client();
+    c.post(format!("http://127.0.0.1:{}/control", p.port))
+        .header("content-type", "application/json")
+        .body(serde_json::json!({ "attack": "none", "account": login }).to_string())
+        .send()
+        .await
+        .unwrap();
+    let r = c.get(s.url("/anmelden/extern")).send().await.unwrap();
+    let r = c.get(location(&r)).send().await.unwrap();
+    let r = c.get(location(&r)).send().await.unwrap();
+    assert_eq!(r.status().as_u16(), 200, "{login} through the provider");
+    let cookie = crate::set_cookie(&r, "zielwerk_sitzung").expect("a session");
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(
+        "cookie",
+        format!("zielwerk_sitzung={cookie}").parse().unwrap(),
+    );
+    let client = reqwest::Client::builder()
+        .default_headers(headers.clone())
+        .build()
+        .unwrap();
+    let nofollow = reqwest::Client::builder()
+        .default_headers(headers)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let home = client
+        .get(s.url("/"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(home.contains(&format!("Zentral {login}")), "{home}");
+    crate::Session {
+        client,
+        nofollow,
+        csrf: crate::form_value(&home, "_csrf").to_owned(),
+    }
+}
+
+/// The demo served with sign-in through a provider in `mode`, which knows Anna.
 pub async fn server_with(
     mode: &str,
     policy: ExternalPolicy,
     local: LocalSignIn,
+) -> (Server, Provider) {
+    server_for(mode, policy, local, &anna()).await
+}
+
+/// The demo served with sign-in through a provider in `mode` that knows `accounts`.
+pub async fn server_for(
+    mode: &str,
+    policy: ExternalPolicy,
+    local: LocalSignIn,
+    accounts: &serde_json::Value,
 ) -> (Server, Provider) {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(dir.path().join("demo.db").to_str().unwrap())
@@ -113,7 +205,7 @@ pub async fn server_with(
         .unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let app = listener.local_addr().unwrap();
-    let provider = start_provider(mode, app, &anna());
+    let provider = start_provider(mode, app, accounts);
     let oidc = Oidc::new(settings(&provider.issuer, policy, local)).unwrap();
     let server = serve_demo_on(listener, store, dir, |state| {
         state.oidc = Some(Arc::new(oidc));

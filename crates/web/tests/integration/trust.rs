@@ -172,7 +172,16 @@ async fn post_as(s: &Server, who: &Session, path: &str, form: &[(&str, String)])
 
 #[tokio::test]
 async fn another_jobcenter_is_invisible_and_untouchable() {
-    let s = &demo_server().await;
+    isolation(&demo_server().await).await;
+}
+
+#[tokio::test]
+async fn another_jobcenter_is_invisible_and_untouchable_for_an_account_of_the_identity_provider() {
+    isolation(&crate::oidc::provider_server().await).await;
+}
+
+/// Tenant isolation, for whoever `s.login` signs in (with a password, or through a provider).
+async fn isolation(s: &Server) {
     let ids = mettmann_ids(s).await;
     let intruder = s.login("regensburg").await;
     let before = s.store.verify_audit().await.unwrap().events;
@@ -272,7 +281,16 @@ async fn signed_out_visitors_are_sent_to_the_login_and_cannot_write() {
 /// What each role may do, through the pages: the HTTP face of the permission table.
 #[tokio::test]
 async fn each_role_sees_and_changes_what_it_should() {
-    let s = demo_server().await;
+    roles(demo_server().await).await;
+}
+
+#[tokio::test]
+async fn each_role_sees_and_changes_what_it_should_as_an_account_of_the_identity_provider() {
+    roles(crate::oidc::provider_server().await).await;
+}
+
+/// The permission table through the pages, for whoever `s.login` signs in.
+async fn roles(s: Server) {
     let ids = mettmann_ids(&s).await;
     let (kreis, agentur, jobcenter, ausschuss, admin) = (
         s.login("kreis").await,
