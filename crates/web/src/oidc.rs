@@ -285,7 +285,7 @@ impl Oidc {
                     }
                     Some(_) => Ok(()),
                 });
-            id_token.claims(&verifier, &nonce).map(|c| c.clone())
+            id_token.claims(&verifier, &nonce).cloned()
         };
         let claims = match check(&client) {
             Ok(c) => c,
