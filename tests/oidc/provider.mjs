@@ -10,8 +10,9 @@
 // OIDC_MODE=forger: a provider that misbehaves on purpose, for the attack tests. It publishes
 // discovery and keys like a real one, sends the browser straight back with a code, and answers
 // the token request with an ID token spoiled as POST /control {"attack": "..."} said last:
-// wrong-key, wrong-issuer, wrong-audience, expired, no-nonce, wrong-nonce, or none (a correct
-// token, to show the forger itself is accepted when it behaves), for the account POST /control
+// wrong-key, wrong-issuer, wrong-audience, expired, no-nonce, wrong-nonce, no-auth-time,
+// old-auth-time (two days ago), or none (a correct token, to show the forger itself is accepted
+// when it behaves); rotate makes a new signing key, published beside the old one, and behaves, for the account POST /control
 // {"account": "..."} named (the first of OIDC_ACCOUNTS without one).
 //
 // Both print one line `{"port": N, "issuer": "..."}` on stdout when they listen.
@@ -98,6 +99,9 @@ async function forger() {
   const good = await jose.generateKeyPair('RS256', { extractable: true });
   const evil = await jose.generateKeyPair('RS256', { extractable: true });
   const goodJwk = { ...(await jose.exportJWK(good.publicKey)), kid: 'gut', alg: 'RS256', use: 'sig' };
+  // After "rotate": a new key, published beside the old one, signs from then on.
+  let signing = { key: good.privateKey, kid: 'gut' };
+  const published = [goodJwk];
   let attack = 'none';
   let account = Object.keys(accounts)[0];
   let issuer;
@@ -117,6 +121,13 @@ async function forger() {
     if (url.pathname === '/control' && req.method === 'POST') {
       const control = JSON.parse(await body());
       attack = control.attack;
+      if (attack === 'rotate') {
+        const fresh = await jose.generateKeyPair('RS256', { extractable: true });
+        const kid = `neu-${published.length}`;
+        published.push({ ...(await jose.exportJWK(fresh.publicKey)), kid, alg: 'RS256', use: 'sig' });
+        signing = { key: fresh.privateKey, kid };
+        attack = 'none';
+      }
       account = control.account || Object.keys(accounts)[0];
       return send(200, { attack, account });
     }
@@ -138,7 +149,7 @@ async function forger() {
       });
     }
     if (url.pathname === `${prefix}${routes.jwks}`) {
-      return send(200, { keys: [goodJwk] });
+      return send(200, { keys: published });
     }
     if (url.pathname === `${prefix}${routes.authorization}`) {
       // No login page: straight back with a code, as if the person had signed in.
@@ -162,16 +173,16 @@ async function forger() {
       const claims = {
         ...accounts[sub],
         sub,
-        auth_time: now,
+        auth_time: attack === 'no-auth-time' ? undefined : attack === 'old-auth-time' ? now - 2 * 86400 : now,
         nonce: attack === 'no-nonce' ? undefined : attack === 'wrong-nonce' ? 'falsch' : nonce,
       };
       const jwt = await new jose.SignJWT(claims)
-        .setProtectedHeader({ alg: 'RS256', kid: 'gut' })
+        .setProtectedHeader({ alg: 'RS256', kid: attack === 'wrong-key' ? 'gut' : signing.kid })
         .setIssuer(attack === 'wrong-issuer' ? 'http://127.0.0.1:1/realms/andere' : issuer)
         .setAudience(attack === 'wrong-audience' ? 'ein-anderer-client' : clientId)
         .setIssuedAt(attack === 'expired' ? now - 7200 : now)
         .setExpirationTime(attack === 'expired' ? now - 3600 : now + 300)
-        .sign(attack === 'wrong-key' ? evil.privateKey : good.privateKey);
+        .sign(attack === 'wrong-key' ? evil.privateKey : signing.key);
       return send(200, {
         access_token: crypto.randomBytes(16).toString('hex'),
         token_type: 'Bearer',

@@ -296,6 +296,11 @@ pub async fn change_password(
         .user_by_login(&p.login)
         .await?
         .ok_or_else(|| AppError::NotFound("Ihr Benutzerkonto gibt es nicht mehr.".into()))?;
+    if user.password_hash.is_none() {
+        return Err(AppError::Forbidden(
+            "Ihr Konto meldet sich über die zentrale Anmeldung an und hat in Zielwerk kein Passwort; das Passwort ändern Sie beim Anmeldedienst Ihrer Verwaltung.".into(),
+        ));
+    }
     let (hash, old, new) = (
         user.password_hash.clone().unwrap_or_default(),
         cmd.old,

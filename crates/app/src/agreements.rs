@@ -14,7 +14,8 @@ pub const MAX_TITLE: usize = 300;
 /// The longest description or expected effect.
 pub const MAX_TEXT: usize = 4000;
 
-async fn stored(
+/// The agreement `id` as stored, for `p`, who must be allowed to read its internal data.
+pub(crate) async fn stored(
     store: &Store,
     p: &Principal,
     id: &str,

@@ -10,26 +10,13 @@
 //! BA's and INKAR's) are not the agreement's to change.
 
 use zielwerk_domain::{
-    Accumulation, Action, Agreement, AgreementKey, AreaKind, Direction, Formula, GoalArea,
-    Indicator, Measure, PartyRole, Principal, Unit, YearMonth,
+    Accumulation, Action, Agreement, AreaKind, Direction, Formula, GoalArea, Indicator, Measure,
+    PartyRole, Principal, Unit, YearMonth,
 };
 use zielwerk_store::{Element, Store};
 
-use crate::agreements::{MAX_TEXT, MAX_TITLE, editable_parties, measure_goals};
+use crate::agreements::{MAX_TEXT, MAX_TITLE, editable_parties, measure_goals, stored};
 use crate::{AppError, Problem, access, reads};
-
-async fn stored(
-    store: &Store,
-    p: &Principal,
-    id: &str,
-) -> Result<(AgreementKey, Agreement), AppError> {
-    let key = reads::agreement_key(p, id, Action::ReadInternal)?;
-    let a = store
-        .agreement(&key)
-        .await?
-        .ok_or_else(|| AppError::NotFound(reads::agreement_missing(id)))?;
-    Ok((key, a))
-}
 
 /// Problems of texts: a title (`true`) needs 1 to [`MAX_TITLE`] characters, any other text at
 /// most [`MAX_TEXT`].

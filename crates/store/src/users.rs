@@ -51,6 +51,22 @@ fn grants_json(grants: &[Grant]) -> serde_json::Value {
         .collect()
 }
 
+async fn insert_grants(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    user_id: &str,
+    grants: &[Grant],
+) -> Result<()> {
+    for g in grants {
+        sqlx::query("INSERT INTO user_grant (user_id, scope, role) VALUES ($1, $2, $3)")
+            .bind(user_id)
+            .bind(g.scope.as_str())
+            .bind(g.role.as_str())
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(())
+}
+
 impl Store {
     /// Creates a local account with its grants, in one transaction; returns its id. A login that
     /// exists already is refused.
@@ -83,14 +99,7 @@ impl Store {
         .bind(&ts)
         .execute(&mut *tx)
         .await?;
-        for g in &grants {
-            sqlx::query("INSERT INTO user_grant (user_id, scope, role) VALUES ($1, $2, $3)")
-                .bind(&id)
-                .bind(g.scope.as_str())
-                .bind(g.role.as_str())
-                .execute(&mut *tx)
-                .await?;
-        }
+        insert_grants(&mut tx, &id, &grants).await?;
         let change = Change::new("user.add", format!("Benutzerkonto {login}")).after(
             serde_json::json!({"login": login, "name": name, "rechte": grants_json(&grants)}),
         );
@@ -220,14 +229,7 @@ impl Store {
         .bind(&ts)
         .execute(&mut *tx)
         .await?;
-        for g in &grants {
-            sqlx::query("INSERT INTO user_grant (user_id, scope, role) VALUES ($1, $2, $3)")
-                .bind(&id)
-                .bind(g.scope.as_str())
-                .bind(g.role.as_str())
-                .execute(&mut *tx)
-                .await?;
-        }
+        insert_grants(&mut tx, &id, &grants).await?;
         let change =
             Change::new("user.add", format!("Benutzerkonto {chosen}")).after(serde_json::json!({
                 "login": chosen, "name": name, "anmeldung": issuer, "rechte": grants_json(&grants)
@@ -363,14 +365,7 @@ impl Store {
             .bind(&user.id)
             .execute(&mut *tx)
             .await?;
-        for g in &after {
-            sqlx::query("INSERT INTO user_grant (user_id, scope, role) VALUES ($1, $2, $3)")
-                .bind(&user.id)
-                .bind(g.scope.as_str())
-                .bind(g.role.as_str())
-                .execute(&mut *tx)
-                .await?;
-        }
+        insert_grants(&mut tx, &user.id, &after).await?;
         let change = Change::new("user.grants", format!("Rechte von {login}"))
             .before(serde_json::json!({ "rechte": grants_json(&user.grants) }))
             .after(serde_json::json!({ "rechte": grants_json(&after) }));

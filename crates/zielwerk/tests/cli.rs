@@ -913,6 +913,24 @@ fn help_and_command_line_errors_are_german() {
             assert!(!out.contains(english), "{args:?}: „{english}“ in\n{out}");
         }
     }
+    // Sign-in through an identity provider needs its client secret; the command says where from.
+    let (ok, _, err) = run(&[
+        "serve",
+        "--db",
+        "/nonexistent/zielwerk.db",
+        "--oidc-issuer",
+        "https://login.kreis.example/realms/verwaltung",
+    ]);
+    assert!(!ok);
+    assert!(
+        err.contains("Für die zentrale Anmeldung fehlt das Client-Geheimnis: --oidc-client-secret-file DATEI oder die Umgebungsvariable ZIELWERK_OIDC_CLIENT_SECRET"),
+        "{err}"
+    );
+    let (_, out, _) = run(&["serve", "--help"]);
+    assert!(
+        out.contains("--oidc-issuer") && out.contains("--passwort-anmeldung"),
+        "{out}"
+    );
     let (_, out, _) = run(&["import", "--help"]);
     assert!(out.contains("--mapping") && out.contains("XLSX"), "{out}");
 

@@ -60,25 +60,18 @@ impl AddGoalPage {
     }
 
     fn units(&self) -> Vec<(&'static str, &'static str)> {
-        Unit::ALL
-            .iter()
-            .filter(|u| **u != Unit::Milestone)
-            .map(|u| (u.as_str(), u.label_de()))
+        unit_options()
+            .into_iter()
+            .filter(|(t, _)| *t != Unit::Milestone.as_str())
             .collect()
     }
 
     fn directions(&self) -> Vec<(&'static str, &'static str)> {
-        Direction::ALL
-            .iter()
-            .map(|d| (d.as_str(), d.label_de()))
-            .collect()
+        direction_options()
     }
 
     fn accumulations(&self) -> Vec<(&'static str, &'static str)> {
-        Accumulation::ALL
-            .iter()
-            .map(|a| (a.as_str(), a.label_de()))
-            .collect()
+        accumulation_options()
     }
 
     fn area_kinds(&self) -> Vec<(&'static str, &'static str)> {
@@ -94,6 +87,30 @@ impl AddGoalPage {
             .map(|o| (o.as_str(), o.label_de()))
             .collect()
     }
+}
+
+/// (token, label) of every unit, for a select.
+pub(super) fn unit_options() -> Vec<(&'static str, &'static str)> {
+    Unit::ALL
+        .iter()
+        .map(|u| (u.as_str(), u.label_de()))
+        .collect()
+}
+
+/// (token, label) of every direction, for a select.
+pub(super) fn direction_options() -> Vec<(&'static str, &'static str)> {
+    Direction::ALL
+        .iter()
+        .map(|d| (d.as_str(), d.label_de()))
+        .collect()
+}
+
+/// (token, label) of every accumulation, for a select.
+pub(super) fn accumulation_options() -> Vec<(&'static str, &'static str)> {
+    Accumulation::ALL
+        .iter()
+        .map(|a| (a.as_str(), a.label_de()))
+        .collect()
 }
 
 fn page(a: &Agreement, parties: &[PartyRole], fields: Vec<(String, String)>) -> AddGoalPage {

@@ -393,24 +393,15 @@ impl IndicatorEditPage {
     }
 
     fn units(&self) -> Vec<(&'static str, &'static str)> {
-        Unit::ALL
-            .iter()
-            .map(|u| (u.as_str(), u.label_de()))
-            .collect()
+        super::drafting::unit_options()
     }
 
     fn directions(&self) -> Vec<(&'static str, &'static str)> {
-        Direction::ALL
-            .iter()
-            .map(|d| (d.as_str(), d.label_de()))
-            .collect()
+        super::drafting::direction_options()
     }
 
     fn accumulations(&self) -> Vec<(&'static str, &'static str)> {
-        Accumulation::ALL
-            .iter()
-            .map(|a| (a.as_str(), a.label_de()))
-            .collect()
+        super::drafting::accumulation_options()
     }
 }
 

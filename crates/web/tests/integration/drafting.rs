@@ -3,22 +3,10 @@
 //! Handlungsansätze added and removed, removals refused while something uses the part; each
 //! guarded by its revision, in the audit trail, and the result read back from its TOML file.
 
+use crate::trust::post_as;
 use crate::{METTMANN, Server, Session, demo_server, form_value};
 
 const NEXT: &str = "/vereinbarungen/t36402-2023-v1";
-
-async fn post_as(s: &Server, who: &Session, path: &str, form: &[(&str, String)]) -> (u16, String) {
-    let mut fields: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    fields.push(("_csrf", &who.csrf));
-    let r = who
-        .nofollow
-        .post(s.url(path))
-        .form(&fields)
-        .send()
-        .await
-        .unwrap();
-    (r.status().as_u16(), r.text().await.unwrap())
-}
 
 /// What the field `name` of `page` holds: an input's value, a textarea's text, a select's
 /// chosen option.
@@ -51,6 +39,15 @@ fn value_in(page: &str, name: &str) -> String {
 /// The fields `names` of `page` as the form would send them unchanged.
 fn form_of(page: &str, names: &[&'static str]) -> Vec<(&'static str, String)> {
     names.iter().map(|n| (*n, value_in(page, n))).collect()
+}
+
+/// Next year's draft as stored.
+async fn draft_of(s: &Server) -> zielwerk_domain::Agreement {
+    s.store
+        .agreement(&"t36402-2023-v1".parse().unwrap())
+        .await
+        .unwrap()
+        .unwrap()
 }
 
 async fn prepared(s: &Server) -> (Session, Session) {
@@ -147,12 +144,7 @@ async fn areas_and_indicators_are_edited_and_a_goal_moved_and_handed_over() {
     fields[0].1 = "Wartezeit bis zum Erstgespräch in Tagen".into();
     let (status, page) = post_as(s, &kreis, &ind, &fields).await;
     assert_eq!(status, 303, "{page}");
-    let stored = s
-        .store
-        .agreement(&"t36402-2023-v1".parse().unwrap())
-        .await
-        .unwrap()
-        .unwrap();
+    let stored = draft_of(s).await;
     let w = stored
         .indicators
         .iter()
@@ -197,12 +189,7 @@ async fn areas_and_indicators_are_edited_and_a_goal_moved_and_handed_over() {
     assert_eq!(status, 403, "{page}");
     let (status, page) = post_as(s, &steuerung, &edit, &fields).await;
     assert_eq!(status, 303, "{page}");
-    let stored = s
-        .store
-        .agreement(&"t36402-2023-v1".parse().unwrap())
-        .await
-        .unwrap()
-        .unwrap();
+    let stored = draft_of(s).await;
     let moved = stored.goal(&goal.key).unwrap();
     assert_eq!(moved.area.as_str(), "but");
     assert_eq!(moved.responsible, zielwerk_domain::PartyRole::Jobcenter);
@@ -233,12 +220,7 @@ async fn measures_are_added_and_parts_removed_only_when_nothing_uses_them() {
         form.contains("<legend>Ziele, denen der Handlungsansatz dient</legend>"),
         "{form}"
     );
-    let stored = s
-        .store
-        .agreement(&"t36402-2023-v1".parse().unwrap())
-        .await
-        .unwrap()
-        .unwrap();
+    let stored = draft_of(s).await;
     let kdu_goal = stored
         .goals
         .iter()
@@ -294,12 +276,7 @@ async fn measures_are_added_and_parts_removed_only_when_nothing_uses_them() {
     assert_eq!(status, 303, "{page}");
     let (_, draft) = kreis.get(&s.url(&format!("{NEXT}/entwurf"))).await;
     assert!(draft.contains("Mietobergrenzen prüfen"), "{draft}");
-    let stored = s
-        .store
-        .agreement(&"t36402-2023-v1".parse().unwrap())
-        .await
-        .unwrap()
-        .unwrap();
+    let stored = draft_of(s).await;
     let m = stored
         .measures
         .iter()
@@ -356,12 +333,7 @@ async fn measures_are_added_and_parts_removed_only_when_nothing_uses_them() {
     assert_eq!(status, 303, "{page}");
 
     // A goal removed frees its indicator; then the indicator and the emptied area go too.
-    let stored = s
-        .store
-        .agreement(&"t36402-2023-v1".parse().unwrap())
-        .await
-        .unwrap()
-        .unwrap();
+    let stored = draft_of(s).await;
     let wait = stored
         .goals
         .iter()
@@ -386,12 +358,7 @@ async fn measures_are_added_and_parts_removed_only_when_nothing_uses_them() {
     let (status, _) = post_as(s, &kreis, &remove_ind, &[("revision", revision)]).await;
     assert_eq!(status, 303);
 
-    let stored = s
-        .store
-        .agreement(&"t36402-2023-v1".parse().unwrap())
-        .await
-        .unwrap()
-        .unwrap();
+    let stored = draft_of(s).await;
     assert!(stored.measures.iter().all(|x| x.key != m.key));
     assert!(
         stored
@@ -454,12 +421,7 @@ async fn an_annual_target_becomes_a_monthly_trajectory_and_back() {
     fields.push(("zeile", row.join("\t")));
     let (status, page) = post_as(s, &kreis, &edit, &fields).await;
     assert_eq!(status, 303, "{page}");
-    let stored = s
-        .store
-        .agreement(&"t36402-2023-v1".parse().unwrap())
-        .await
-        .unwrap()
-        .unwrap();
+    let stored = draft_of(s).await;
     let g = stored.goal(&"kdu-je-bg".parse().unwrap()).unwrap();
     let zielwerk_domain::Target::Monthly { values } = &g.target else {
         panic!("{:?}", g.target)
@@ -487,12 +449,7 @@ async fn an_annual_target_becomes_a_monthly_trajectory_and_back() {
     );
     let (status, page) = post_as(s, &kreis, &edit, &fields).await;
     assert_eq!(status, 303, "{page}");
-    let stored = s
-        .store
-        .agreement(&"t36402-2023-v1".parse().unwrap())
-        .await
-        .unwrap()
-        .unwrap();
+    let stored = draft_of(s).await;
     assert_eq!(
         stored.goal(&"kdu-je-bg".parse().unwrap()).unwrap().target,
         zielwerk_domain::Target::Annual { value: 729.0 }

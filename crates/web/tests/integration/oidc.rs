@@ -299,6 +299,14 @@ async fn forged_and_spoiled_tokens_sign_nobody_in() {
         ("expired", "abgelaufen"),
         ("no-nonce", "passt nicht zu dieser Anmeldung (nonce)"),
         ("wrong-nonce", "passt nicht zu dieser Anmeldung (nonce)"),
+        (
+            "no-auth-time",
+            "auth_time fehlt, obwohl max_age verlangt war",
+        ),
+        (
+            "old-auth-time",
+            "die Anmeldung beim Anmeldedienst liegt zu lange zurück",
+        ),
     ] {
         let (_, status, page, session) = through_forger(&s, &forger, attack, &client()).await;
         assert_eq!(status, 401, "{attack}: {page}");
@@ -354,6 +362,12 @@ async fn forged_and_spoiled_tokens_sign_nobody_in() {
         "{page}"
     );
 
+    // The provider rotates its keys: the token names a key Zielwerk has not seen; it fetches
+    // the keys again and accepts.
+    let (_, status, page, rotated) = through_forger(&s, &forger, "rotate", &client()).await;
+    assert_eq!(status, 200, "{page}");
+    assert!(signed_in(&s, &rotated).await);
+
     // A locked account stays locked, whatever the provider says.
     assert!(s.store.set_disabled("anna", true).await.unwrap());
     assert!(!signed_in(&s, &anna).await, "locking ended the session");
@@ -390,8 +404,8 @@ async fn grants_come_from_the_claims_and_isolate_jobcenter_as_for_a_local_accoun
     let kreis = s.login("kreis").await;
     for path in [
         "/vereinbarungen/t36402-2022-v1",
-        "/vereinbarungen/t73906-2022-v1",
-        "/vereinbarungen/t73906-2022-v1/ziele/k2",
+        "/vereinbarungen/t73906-2026-v1",
+        "/vereinbarungen/t73906-2026-v1/ziele/k2",
         "/vereinbarungen/t36402-2022-v1/protokoll",
         "/verwaltung/benutzer",
         "/import",
@@ -455,4 +469,43 @@ async fn a_provider_that_is_down_gets_a_clear_message_and_leaves_the_admin_a_way
         "{page}"
     );
     assert!(login_as(s.addr, "admin", PASSWORD).await.is_ok());
+}
+
+#[tokio::test]
+async fn without_account_creation_only_existing_accounts_sign_in() {
+    let policy = ExternalPolicy {
+        grants: GrantSource::Local,
+        create_accounts: false,
+    };
+    let (s, forger) = server_with("forger", policy, LocalSignIn::Everyone).await;
+    let (_, status, page, session) = through_forger(&s, &forger, "none", &client()).await;
+    assert_eq!(status, 403, "{page}");
+    assert!(
+        page.contains("gibt es in Zielwerk kein Benutzerkonto"),
+        "{page}"
+    );
+    assert!(session.is_none());
+    assert!(s.store.user_by_login("anna").await.unwrap().is_none());
+    // Made beforehand by the administration, with grants given in Zielwerk: those stay, the
+    // token's groups are not read.
+    let grants = vec![zielwerk_domain::Grant {
+        scope: zielwerk_domain::Scope::Jobcenter("t73906".parse().unwrap()),
+        role: zielwerk_domain::Role::Jobcenter,
+    }];
+    s.store
+        .add_external_user("anna", "Anna Amt", &forger.issuer, "anna", &grants)
+        .await
+        .unwrap();
+    let (_, status, page, session) = through_forger(&s, &forger, "none", &client()).await;
+    assert_eq!(status, 200, "{page}");
+    let anna = s.store.user_by_login("anna").await.unwrap().unwrap();
+    assert_eq!(anna.grants, grants, "the grants given in Zielwerk");
+    assert_eq!(
+        get_with(&s, &session, "/vereinbarungen/t73906-2026-v1").await,
+        200
+    );
+    assert_eq!(
+        get_with(&s, &session, "/vereinbarungen/t36402-2022-v1").await,
+        404
+    );
 }

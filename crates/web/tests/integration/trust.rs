@@ -157,7 +157,12 @@ fn mettmann_writes(ids: &Ids) -> Vec<(String, Vec<(&'static str, String)>)> {
     ]
 }
 
-async fn post_as(s: &Server, who: &Session, path: &str, form: &[(&str, String)]) -> (u16, String) {
+pub async fn post_as(
+    s: &Server,
+    who: &Session,
+    path: &str,
+    form: &[(&str, String)],
+) -> (u16, String) {
     let mut fields: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
     fields.push(("_csrf", &who.csrf));
     let r = who

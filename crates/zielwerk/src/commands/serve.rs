@@ -30,7 +30,7 @@ pub struct Args {
 pub struct OidcArgs {
     /// Aussteller-Adresse des Identitätsanbieters, z. B.
     /// https://login.kreis.example/realms/verwaltung; ohne Angabe keine zentrale Anmeldung.
-    #[arg(long, env = "ZIELWERK_OIDC_ISSUER", value_parser = public_url)]
+    #[arg(long, env = "ZIELWERK_OIDC_ISSUER", value_parser = issuer_url)]
     oidc_issuer: Option<String>,
     /// Client-ID, unter der Zielwerk beim Identitätsanbieter eingetragen ist.
     #[arg(long, env = "ZIELWERK_OIDC_CLIENT_ID", default_value = "zielwerk")]
@@ -103,6 +103,14 @@ pub async fn run(a: Args) -> Result<()> {
     let oidc = a.oidc.settings()?;
     let store = open(&a.db.db).await?;
     serve(store, &a.bind.bind, a.secure_cookies, a.public_url, oidc).await
+}
+
+/// `--oidc-issuer`: an absolute http(s) address without query or fragment, kept exactly as given
+/// (the ID token's `iss` must equal it, trailing slash and all).
+fn issuer_url(s: &str) -> std::result::Result<String, String> {
+    public_url(s).map(|_| s.to_owned()).map_err(|_| {
+        "erwartet wird eine Adresse wie https://login.kreis.example/realms/verwaltung".into()
+    })
 }
 
 /// `--public-url`: an absolute http(s) address without query or fragment.
