@@ -40,6 +40,27 @@ pub struct ExternalPolicy {
     pub create_accounts: bool,
 }
 
+/// Who may still sign in with a password when the identity provider is configured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LocalSignIn {
+    Everyone,
+    /// Accounts with Administration only (a way in when the provider is down).
+    AdminsOnly,
+    Off,
+}
+
+/// Whether `u` may sign in with a password under `local`.
+pub fn password_allowed(local: LocalSignIn, u: &StoredUser) -> bool {
+    match local {
+        LocalSignIn::Everyone => true,
+        LocalSignIn::AdminsOnly => u
+            .grants
+            .iter()
+            .any(|g| g.role == zielwerk_domain::Role::Admin),
+        LocalSignIn::Off => false,
+    }
+}
+
 /// A person as a verified ID token describes them.
 #[derive(Debug, Clone)]
 pub struct ExternalIdentity {

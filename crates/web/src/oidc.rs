@@ -57,14 +57,7 @@ impl std::fmt::Debug for Secret {
     }
 }
 
-/// Who may still sign in with a password when the identity provider is configured.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum LocalSignIn {
-    Everyone,
-    /// Accounts with Administration only (a way in when the provider is down).
-    AdminsOnly,
-    Off,
-}
+pub use zielwerk_app::external::LocalSignIn;
 
 /// The identity provider as the installation configures it.
 #[derive(Debug, Clone)]

@@ -296,17 +296,12 @@ pub async fn login(State(state): State<AppState>, req: Request) -> PageResult {
     Ok(r)
 }
 
-/// Whether the installation refuses `u` a password sign-in (identity provider configured,
-/// passwords switched off or kept for administrators only).
+/// Whether the installation refuses `u` a password sign-in (the rule is the core's).
 fn local_refused(state: &AppState, u: &zielwerk_store::StoredUser) -> bool {
-    match state.oidc.as_ref().map(|o| o.settings.local) {
-        None | Some(LocalSignIn::Everyone) => false,
-        Some(LocalSignIn::AdminsOnly) => !u
-            .grants
-            .iter()
-            .any(|g| g.role == zielwerk_domain::Role::Admin),
-        Some(LocalSignIn::Off) => true,
-    }
+    state
+        .oidc
+        .as_ref()
+        .is_some_and(|o| !zielwerk_app::external::password_allowed(o.settings.local, u))
 }
 
 /// Where the provider sends the browser back: the installation's public address, else this
