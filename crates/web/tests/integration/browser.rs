@@ -111,15 +111,30 @@ async fn text_of(client: &Client, css: &str) -> String {
         .unwrap()
 }
 
-/// Follows the link with this text, as a person clicking it.
+/// Follows the link with this text, as a person clicking it, and waits until the new page has
+/// loaded (under load, a query right after the click could otherwise still find an element of
+/// the old page, which then goes stale).
 async fn follow(client: &Client, link: &str) {
-    client
-        .find(Locator::LinkText(link))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    let before = client.current_url().await.unwrap();
+    let target = client.find(Locator::LinkText(link)).await.unwrap();
+    let href = target.attr("href").await.unwrap().unwrap_or_default();
+    target.click().await.unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let now = client.current_url().await.unwrap();
+        let ready = client
+            .execute("return document.readyState === 'complete'", vec![])
+            .await
+            .unwrap_or(json!(false));
+        if now != before && ready == json!(true) {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "der Link „{link}“ ({href}) auf {before} führte nirgendwohin"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 }
 
 /// Runs axe-core on the current page and returns the serious and critical violations.
