@@ -115,10 +115,32 @@ async fn text_of(client: &Client, css: &str) -> String {
 /// loaded (under load, a query right after the click could otherwise still find an element of
 /// the old page, which then goes stale).
 async fn follow(client: &Client, link: &str) {
-    let before = client.current_url().await.unwrap();
-    let target = client.find(Locator::LinkText(link)).await.unwrap();
-    let href = target.attr("href").await.unwrap().unwrap_or_default();
-    target.click().await.unwrap();
+    let before = client.current_url().await.unwrap().to_string();
+    client
+        .find(Locator::LinkText(link))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    new_page(client, &before, &format!("dem Link „{link}“")).await;
+}
+
+/// Clicks the button `css` of a form and waits until the page it leads to has loaded.
+async fn submit(client: &Client, css: &str) {
+    let before = client.current_url().await.unwrap().to_string();
+    client
+        .find(Locator::Css(css))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    new_page(client, &before, css).await;
+}
+
+/// Waits until the browser has left `before` and the new page has loaded.
+async fn new_page(client: &Client, before: &str, after: &str) {
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
         let now = client.current_url().await.unwrap();
@@ -126,12 +148,12 @@ async fn follow(client: &Client, link: &str) {
             .execute("return document.readyState === 'complete'", vec![])
             .await
             .unwrap_or(json!(false));
-        if now != before && ready == json!(true) {
+        if now.as_str() != before && ready == json!(true) {
             return;
         }
         assert!(
             Instant::now() < deadline,
-            "der Link „{link}“ ({href}) auf {before} führte nirgendwohin"
+            "nach {after} auf {before} kam keine neue Seite"
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
@@ -200,15 +222,11 @@ async fn overview_and_goal_page_in_chromium_with_axe() {
     client.goto(&server.url(METTMANN)).await.unwrap();
 
     // Follow the link to a goal page as a person would.
-    client
-        .find(Locator::LinkText(
-            "Kosten der Unterkunft je Bedarfsgemeinschaft begrenzen",
-        ))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    follow(
+        &client,
+        "Kosten der Unterkunft je Bedarfsgemeinschaft begrenzen",
+    )
+    .await;
     let url = client.current_url().await.unwrap();
     assert!(url.path().ends_with("/ziele/kdu-je-bg"), "{url}");
     let chart = client.find(Locator::Css("figure.chart svg")).await.unwrap();
@@ -334,13 +352,7 @@ async fn the_land_view_and_a_kreis_with_its_group_in_chromium_with_axe() {
         .send_keys("mett")
         .await
         .unwrap();
-    client
-        .find(Locator::Css("form.filters button"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    submit(&client, "form.filters button").await;
     let caption = text_of(&client, "table.data caption").await;
     assert_eq!(
         caption,
