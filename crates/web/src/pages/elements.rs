@@ -507,7 +507,7 @@ fn read_formula(
     problems: &mut Vec<(String, String)>,
 ) -> Formula {
     use zielwerk_ingest::german::{DecimalStyle, parse_number};
-    let mut code = |name: &str, label: &str| -> Option<IndicatorCode> {
+    let code = |name: &str, label: &str, problems: &mut Vec<(String, String)>| {
         let c = field(f, name).trim().parse::<IndicatorCode>().ok();
         if c.is_none() {
             problems.push((
@@ -520,24 +520,32 @@ fn read_formula(
     let scale = |problems: &mut Vec<(String, String)>| {
         parse_number(field(f, "faktor"), DecimalStyle::Comma)
             .map_err(|e| problems.push(("faktor".into(), format!("Feld „Faktor“: {e}"))))
-            .unwrap_or(100.0)
+            .ok()
     };
+    // Every field of the chosen formula is read, so that every problem is named at once.
     match field(f, "berechnung") {
         "gespeichert" => Formula::Stored,
-        "quote" => Formula::StoredRatio {
-            scale: scale(problems),
-        },
-        "verhaeltnis" => match (code("zaehler", "Zähler"), code("nenner", "Nenner")) {
-            (Some(numerator), Some(denominator)) => Formula::Ratio {
+        "quote" => {
+            scale(problems).map_or_else(|| old.clone(), |scale| Formula::StoredRatio { scale })
+        }
+        "verhaeltnis" => match (
+            code("zaehler", "Zähler", problems),
+            code("nenner", "Nenner", problems),
+            scale(problems),
+        ) {
+            (Some(numerator), Some(denominator), Some(scale)) => Formula::Ratio {
                 numerator,
                 denominator,
-                scale: scale(problems),
+                scale,
             },
             _ => old.clone(),
         },
-        "vorjahr" => code("basis", "Basis")
+        "vorjahr" => code("basis", "Basis", problems)
             .map_or_else(|| old.clone(), |base| Formula::YearOverYear { base }),
-        "produkt" => match (code("menge", "Menge"), code("preis", "Preis")) {
+        "produkt" => match (
+            code("menge", "Menge", problems),
+            code("preis", "Preis", problems),
+        ) {
             (Some(quantity), Some(price)) => Formula::Product { quantity, price },
             _ => old.clone(),
         },
@@ -594,6 +602,18 @@ pub async fn edit_indicator(
         Ok::<_, WebError>((StatusCode::UNPROCESSABLE_ENTITY, Html(page.render()?)).into_response())
     };
     if !problems.is_empty() {
+        // With the rules' problems of the other fields (the formula as stored).
+        let mut candidate = i.clone();
+        candidate.name = cmd.name.trim().to_owned();
+        candidate.description = cmd.description.clone();
+        candidate.unit = cmd.unit;
+        candidate.direction = cmd.direction;
+        candidate.accumulation = cmd.accumulation;
+        for (at, message) in field_problems(drafting::indicator_problems(&a, &candidate)) {
+            if !problems.iter().any(|(f, _)| *f == at) {
+                problems.push((at, message));
+            }
+        }
         return refused(problems).await;
     }
     match drafting::edit_indicator(&state.store, &session.principal, cmd).await {

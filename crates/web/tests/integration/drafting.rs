@@ -133,12 +133,19 @@ async fn areas_and_indicators_are_edited_and_a_goal_moved_and_handed_over() {
     );
     fields.push(("berechnung", "vorjahr".into()));
     fields.push(("basis", String::new()));
+    // Every problem at once: the formula's and the rules' (an empty name).
+    let name = std::mem::take(&mut fields[0].1);
     let (status, page) = post_as(s, &kreis, &ind, &fields).await;
     assert_eq!(status, 422, "{page}");
     assert!(
         page.contains("Feld „Basis“: bitte eine Kennzahl der Vereinbarung wählen"),
         "{page}"
     );
+    assert!(
+        page.contains("id=\"fehler-name\">Feld „Name“: bitte 1 bis 300 Zeichen eingeben"),
+        "{page}"
+    );
+    fields[0].1 = name;
     fields.pop();
     fields.push(("basis", "KDU_JE_BG".into()));
     fields[0].1 = "Wartezeit bis zum Erstgespräch in Tagen".into();

@@ -144,6 +144,12 @@ pub async fn login_as(
         return Err((status, r.text().await.unwrap()));
     };
     assert_eq!(status, 303);
+    Ok(session_with_cookie(addr, &session).await)
+}
+
+/// The signed-in clients of the session cookie `session`, with the session's CSRF token read
+/// from the start page.
+pub async fn session_with_cookie(addr: SocketAddr, session: &str) -> Session {
     let mut headers = reqwest::header::HeaderMap::new();
     headers.insert(
         "cookie",
@@ -167,11 +173,11 @@ pub async fn login_as(
         .await
         .unwrap();
     let csrf = form_value(&home, "_csrf").to_owned();
-    Ok(Session {
+    Session {
         client,
         nofollow,
         csrf,
-    })
+    }
 }
 
 /// The value of the first form field `name` (`name="…" value="…"`) in `page`.

@@ -153,34 +153,10 @@ pub async fn session_through(s: &Server, p: &Provider, login: &str) -> crate::Se
     let r = c.get(location(&r)).send().await.unwrap();
     assert_eq!(r.status().as_u16(), 200, "{login} through the provider");
     let cookie = crate::set_cookie(&r, "zielwerk_sitzung").expect("a session");
-    let mut headers = reqwest::header::HeaderMap::new();
-    headers.insert(
-        "cookie",
-        format!("zielwerk_sitzung={cookie}").parse().unwrap(),
-    );
-    let client = reqwest::Client::builder()
-        .default_headers(headers.clone())
-        .build()
-        .unwrap();
-    let nofollow = reqwest::Client::builder()
-        .default_headers(headers)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
-    let home = client
-        .get(s.url("/"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let session = crate::session_with_cookie(s.addr, &cookie).await;
+    let (_, home) = session.get(&s.url("/")).await;
     assert!(home.contains(&format!("Zentral {login}")), "{home}");
-    crate::Session {
-        client,
-        nofollow,
-        csrf: crate::form_value(&home, "_csrf").to_owned(),
-    }
+    session
 }
 
 /// The demo served with sign-in through a provider in `mode`, which knows Anna.
