@@ -18,6 +18,11 @@
 
 use chrono::NaiveDate;
 
+mod monthly;
+pub use monthly::{
+    Components, Continuity, Integration, IntegrationKind, Month, Monthly, Payment, Period, Records,
+};
+
 /// How many days back the LZB test looks, the reporting date included.
 pub const LZB_WINDOW_DAYS: i64 = 730;
 /// How many of those days of need make an LZB (21 of 24 months, as the BA counts in days).
@@ -44,6 +49,13 @@ pub enum RecordError {
         "Leistungszeitraum {index} (Person {person}): das Ende {to} liegt vor dem Beginn {from}"
     )]
     EndBeforeStart {
+        index: usize,
+        person: u32,
+        from: NaiveDate,
+        to: NaiveDate,
+    },
+    #[error("Zeitraum {index} (Person {person}): das Ende {to} liegt vor dem Beginn {from}")]
+    PeriodEndBeforeStart {
         index: usize,
         person: u32,
         from: NaiveDate,
