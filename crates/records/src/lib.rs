@@ -19,6 +19,7 @@
 use chrono::NaiveDate;
 
 mod monthly;
+pub mod read;
 pub use monthly::{
     Components, Continuity, Integration, IntegrationKind, Month, Monthly, Payment, Period, Records,
 };

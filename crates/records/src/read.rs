@@ -1,0 +1,582 @@
+//! Reading record files (see `docs/records.md`): CSV with a header row, German (semicolons,
+//! decimal comma) or plain (commas, decimal point), told apart by the header's separator.
+//! Columns are found by name, in any order; columns the format does not name are left alone
+//! (exports carry more). Every refusal names the file, the line, the column, the value and what
+//! was expected. Files are streamed; nothing but the parsed records is kept.
+
+use std::collections::HashMap;
+use std::io::Read;
+
+use chrono::NaiveDate;
+
+use crate::{Integration, IntegrationKind, Month, Payment, Period, Spell};
+
+/// A value in a record file that cannot be read, with its place.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{file}, Zeile {line}{}: {problem}", column.as_ref().map(|c| format!(", Spalte „{c}“")).unwrap_or_default())]
+pub struct ReadError {
+    pub file: String,
+    pub line: u64,
+    pub column: Option<String>,
+    pub problem: String,
+}
+
+/// The Jobcenter of the files, as dense keys in the order they were first seen.
+#[derive(Debug, Clone, Default)]
+pub struct Jobcenters {
+    ids: Vec<String>,
+    index: HashMap<String, u16>,
+}
+
+impl Jobcenters {
+    /// The key of `id`, given out when it is new; `None` past 65,535 Jobcenter.
+    fn key(&mut self, id: &str) -> Option<u16> {
+        if let Some(k) = self.index.get(id) {
+            return Some(*k);
+        }
+        let k = u16::try_from(self.ids.len()).ok()?;
+        self.ids.push(id.to_owned());
+        self.index.insert(id.to_owned(), k);
+        Some(k)
+    }
+
+    /// The file's id of the Jobcenter with key `key`.
+    pub fn id(&self, key: u16) -> Option<&str> {
+        self.ids.get(usize::from(key)).map(String::as_str)
+    }
+
+    pub fn len(&self) -> usize {
+        self.ids.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ids.is_empty()
+    }
+}
+
+/// One file being read: its name, style and the positions of the wanted columns.
+struct Table<R: Read> {
+    file: String,
+    reader: csv::Reader<R>,
+    german: bool,
+    columns: Vec<usize>,
+    names: &'static [&'static str],
+    record: csv::ByteRecord,
+}
+
+/// Opens `input` as the table `names` (the wanted columns, `optional` among them may be
+/// missing).
+fn open_table<R: Read>(
+    file: &str,
+    input: R,
+    names: &'static [&'static str],
+    optional: &[&str],
+) -> Result<Table<std::io::Chain<std::io::Cursor<Vec<u8>>, R>>, ReadError> {
+    // The header decides the separator: read up to its end, then read on from there.
+    let mut input = input;
+    let mut head = Vec::new();
+    let mut byte = [0u8; 1];
+    loop {
+        match input.read(&mut byte) {
+            Ok(0) => break,
+            Ok(_) => {
+                head.push(byte[0]);
+                if byte[0] == b'\n' {
+                    break;
+                }
+            }
+            Err(e) => {
+                return Err(ReadError {
+                    file: file.to_owned(),
+                    line: 1,
+                    column: None,
+                    problem: format!("Die Datei lässt sich nicht lesen: {e}"),
+                });
+            }
+        }
+    }
+    if head.starts_with(&[0xEF, 0xBB, 0xBF]) {
+        head.drain(..3);
+    }
+    let german = head.contains(&b';');
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(if german { b';' } else { b',' })
+        .has_headers(true)
+        .flexible(false)
+        .from_reader(std::io::Cursor::new(head).chain(input));
+    let header = reader.byte_headers().map_err(|e| ReadError {
+        file: file.to_owned(),
+        line: 1,
+        column: None,
+        problem: format!("Die Kopfzeile lässt sich nicht lesen: {e}"),
+    })?;
+    let found: Vec<String> = header
+        .iter()
+        .map(|h| String::from_utf8_lossy(h).trim().to_lowercase())
+        .collect();
+    let mut columns = Vec::with_capacity(names.len());
+    for name in names {
+        match found.iter().position(|f| f == name) {
+            Some(i) => columns.push(i),
+            None if optional.contains(name) => columns.push(usize::MAX),
+            None => {
+                return Err(ReadError {
+                    file: file.to_owned(),
+                    line: 1,
+                    column: Some((*name).to_owned()),
+                    problem: format!(
+                        "Die Spalte fehlt in der Kopfzeile (erwartet: {}; gefunden: {})",
+                        names.join(", "),
+                        found.join(", ")
+                    ),
+                });
+            }
+        }
+    }
+    Ok(Table {
+        file: file.to_owned(),
+        reader,
+        german,
+        columns,
+        names,
+        record: csv::ByteRecord::new(),
+    })
+}
+
+impl<R: Read> Table<R> {
+    /// The next row; `false` at the end.
+    fn next(&mut self) -> Result<bool, ReadError> {
+        self.reader
+            .read_byte_record(&mut self.record)
+            .map_err(|e| ReadError {
+                file: self.file.clone(),
+                line: e.position().map_or(0, |p| p.line()),
+                column: None,
+                problem: match e.kind() {
+                    csv::ErrorKind::UnequalLengths {
+                        expected_len, len, ..
+                    } => format!("{len} Felder statt {expected_len} wie in der Kopfzeile"),
+                    _ => format!("Die Zeile lässt sich nicht lesen: {e}"),
+                },
+            })
+    }
+
+    fn line(&self) -> u64 {
+        self.record.position().map_or(0, |p| p.line())
+    }
+
+    /// The raw text of the `k`-th wanted column (empty for an optional one that is missing).
+    fn raw(&self, k: usize) -> &[u8] {
+        let c = self.columns[k];
+        if c == usize::MAX {
+            return b"";
+        }
+        self.record.get(c).unwrap_or_default().trim_ascii()
+    }
+
+    fn problem(&self, k: usize, expected: &str) -> ReadError {
+        ReadError {
+            file: self.file.clone(),
+            line: self.line(),
+            column: Some(self.names[k].to_owned()),
+            problem: format!(
+                "„{}“ {expected}",
+                String::from_utf8_lossy(self.raw(k))
+                    .chars()
+                    .take(60)
+                    .collect::<String>()
+            ),
+        }
+    }
+
+    fn pseudonym(&self, k: usize) -> Result<u32, ReadError> {
+        parse_u32(self.raw(k)).ok_or_else(|| {
+            self.problem(
+                k,
+                "ist kein Pseudonym (erwartet: eine ganze Zahl von 0 bis 4294967295)",
+            )
+        })
+    }
+
+    fn date(&self, k: usize) -> Result<NaiveDate, ReadError> {
+        parse_date(self.raw(k))
+            .ok_or_else(|| self.problem(k, "ist kein Datum (erwartet: TT.MM.JJJJ oder JJJJ-MM-TT)"))
+    }
+
+    fn open_date(&self, k: usize) -> Result<Option<NaiveDate>, ReadError> {
+        if self.raw(k).is_empty() {
+            Ok(None)
+        } else {
+            self.date(k).map(Some)
+        }
+    }
+
+    fn yes_no(&self, k: usize) -> Result<bool, ReadError> {
+        match self.raw(k).to_ascii_lowercase().as_slice() {
+            b"ja" | b"j" | b"1" | b"true" | b"wahr" => Ok(true),
+            b"nein" | b"n" | b"0" | b"false" | b"falsch" => Ok(false),
+            _ => Err(self.problem(
+                k,
+                "ist weder ja noch nein (erwartet: ja/nein, j/n oder 1/0)",
+            )),
+        }
+    }
+
+    fn jobcenter(&self, k: usize, jobcenters: &mut Jobcenters) -> Result<u16, ReadError> {
+        let raw = self.raw(k);
+        let id = std::str::from_utf8(raw)
+            .ok()
+            .filter(|s| !s.is_empty())
+            .ok_or_else(|| self.problem(k, "ist keine Kennung eines Jobcenters"))?;
+        jobcenters
+            .key(id)
+            .ok_or_else(|| self.problem(k, "ist ein Jobcenter zu viel (höchstens 65.535)"))
+    }
+
+    fn cents(&self, k: usize) -> Result<i64, ReadError> {
+        parse_cents(self.raw(k), self.german).ok_or_else(|| {
+            self.problem(
+                k,
+                if self.german {
+                    "ist kein Betrag in Euro (erwartet z. B. 1.234,56)"
+                } else {
+                    "ist kein Betrag in Euro (erwartet z. B. 1234.56)"
+                },
+            )
+        })
+    }
+
+    fn month(&self, k: usize) -> Result<Month, ReadError> {
+        parse_month(self.raw(k))
+            .ok_or_else(|| self.problem(k, "ist kein Monat (erwartet: MM.JJJJ oder JJJJ-MM)"))
+    }
+}
+
+/// Reads a file of benefit spells (`leistungszeitraeume`).
+pub fn read_spells(
+    file: &str,
+    input: impl Read,
+    jobcenters: &mut Jobcenters,
+) -> Result<Vec<Spell>, ReadError> {
+    const NAMES: &[&str] = &[
+        "person",
+        "bg",
+        "jobcenter",
+        "von",
+        "bis",
+        "erwerbsfaehig",
+        "alleinerziehend",
+    ];
+    let mut t = open_table(file, input, NAMES, &[])?;
+    let mut out = Vec::new();
+    while t.next()? {
+        let spell = Spell {
+            person: t.pseudonym(0)?,
+            bg: t.pseudonym(1)?,
+            jobcenter: t.jobcenter(2, jobcenters)?,
+            from: t.date(3)?,
+            to: t.open_date(4)?,
+            erwerbsfaehig: t.yes_no(5)?,
+            alleinerziehend: t.yes_no(6)?,
+        };
+        if let Some(to) = spell.to
+            && to < spell.from
+        {
+            return Err(t.problem(4, &format!("liegt vor dem Beginn {}", german(spell.from))));
+        }
+        out.push(spell);
+    }
+    Ok(out)
+}
+
+/// Reads a file of integrations (`integrationen`).
+pub fn read_integrations(file: &str, input: impl Read) -> Result<Vec<Integration>, ReadError> {
+    const NAMES: &[&str] = &["person", "datum", "art"];
+    let mut t = open_table(file, input, NAMES, &[])?;
+    let mut out = Vec::new();
+    while t.next()? {
+        let kind = match t.raw(2).to_ascii_lowercase().as_slice() {
+            b"sv_beschaeftigung" => IntegrationKind::Beschaeftigung,
+            b"ausbildung" => IntegrationKind::Ausbildung,
+            b"selbststaendig" => IntegrationKind::Selbstaendig,
+            b"geringfuegig" => IntegrationKind::Minijob,
+            b"oeffentlich_gefoerdert" => IntegrationKind::OeffentlichGefoerdert,
+            _ => {
+                return Err(t.problem(
+                    2,
+                    "ist keine Art der Aufnahme (erwartet: sv_beschaeftigung, ausbildung, selbststaendig, geringfuegig oder oeffentlich_gefoerdert)",
+                ));
+            }
+        };
+        out.push(Integration {
+            person: t.pseudonym(0)?,
+            date: t.date(1)?,
+            kind,
+        });
+    }
+    Ok(out)
+}
+
+/// Reads a file of periods of one person (`beschaeftigung`, `massnahmen`).
+pub fn read_periods(file: &str, input: impl Read) -> Result<Vec<Period>, ReadError> {
+    const NAMES: &[&str] = &["person", "von", "bis"];
+    let mut t = open_table(file, input, NAMES, &[])?;
+    let mut out = Vec::new();
+    while t.next()? {
+        let p = Period {
+            person: t.pseudonym(0)?,
+            from: t.date(1)?,
+            to: t.open_date(2)?,
+        };
+        if let Some(to) = p.to
+            && to < p.from
+        {
+            return Err(t.problem(2, &format!("liegt vor dem Beginn {}", german(p.from))));
+        }
+        out.push(p);
+    }
+    Ok(out)
+}
+
+/// Reads a file of payments per Bedarfsgemeinschaft and month (`zahlungen`).
+pub fn read_payments(
+    file: &str,
+    input: impl Read,
+    jobcenters: &mut Jobcenters,
+) -> Result<Vec<Payment>, ReadError> {
+    const NAMES: &[&str] = &["bg", "jobcenter", "monat", "lebensunterhalt", "unterkunft"];
+    let mut t = open_table(file, input, NAMES, &[])?;
+    let mut out = Vec::new();
+    while t.next()? {
+        out.push(Payment {
+            bg: t.pseudonym(0)?,
+            jobcenter: t.jobcenter(1, jobcenters)?,
+            month: t.month(2)?,
+            lebensunterhalt: t.cents(3)?,
+            unterkunft: t.cents(4)?,
+        });
+    }
+    Ok(out)
+}
+
+fn german(d: NaiveDate) -> String {
+    d.format("%d.%m.%Y").to_string()
+}
+
+fn digits(b: &[u8]) -> Option<u32> {
+    if b.is_empty() || b.len() > 9 || !b.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    Some(b.iter().fold(0u32, |n, d| n * 10 + u32::from(d - b'0')))
+}
+
+fn parse_u32(b: &[u8]) -> Option<u32> {
+    if b.len() == 10 {
+        let n: u64 = b.iter().try_fold(0u64, |n, d| {
+            d.is_ascii_digit().then(|| n * 10 + u64::from(d - b'0'))
+        })?;
+        return u32::try_from(n).ok();
+    }
+    digits(b)
+}
+
+/// `TT.MM.JJJJ` or `JJJJ-MM-TT`.
+pub(crate) fn parse_date(b: &[u8]) -> Option<NaiveDate> {
+    let (y, m, d) = match b {
+        [d1, d2, b'.', m1, m2, b'.', y @ ..] if y.len() == 4 => {
+            (digits(y)?, digits(&[*m1, *m2])?, digits(&[*d1, *d2])?)
+        }
+        [y1, y2, y3, y4, b'-', m1, m2, b'-', d1, d2] => (
+            digits(&[*y1, *y2, *y3, *y4])?,
+            digits(&[*m1, *m2])?,
+            digits(&[*d1, *d2])?,
+        ),
+        _ => return None,
+    };
+    NaiveDate::from_ymd_opt(y as i32, m, d)
+}
+
+/// `MM.JJJJ` or `JJJJ-MM`.
+fn parse_month(b: &[u8]) -> Option<Month> {
+    match b {
+        [m1, m2, b'.', y @ ..] if y.len() == 4 => {
+            Month::new(digits(y)? as i32, digits(&[*m1, *m2])?)
+        }
+        [y1, y2, y3, y4, b'-', m1, m2] => {
+            Month::new(digits(&[*y1, *y2, *y3, *y4])? as i32, digits(&[*m1, *m2])?)
+        }
+        _ => None,
+    }
+}
+
+/// A sum of money in cents, exactly: `1.234,56` (German; the thousands dots optional) or
+/// `1234.56` (plain), with at most two decimals and an optional minus.
+pub(crate) fn parse_cents(b: &[u8], german: bool) -> Option<i64> {
+    let (negative, b) = match b {
+        [b'-', rest @ ..] => (true, rest),
+        _ => (false, b),
+    };
+    let (decimal, thousands) = if german {
+        (b',', Some(b'.'))
+    } else {
+        (b'.', None)
+    };
+    let (whole, fraction) = match b.iter().position(|&c| c == decimal) {
+        Some(i) => (&b[..i], &b[i + 1..]),
+        None => (b, &b""[..]),
+    };
+    if whole.is_empty() || fraction.len() > 2 {
+        return None;
+    }
+    // Thousands separators only between groups of three digits.
+    let groups: Vec<&[u8]> = match thousands {
+        Some(t) if whole.contains(&t) => whole.split(|&c| c == t).collect(),
+        _ => vec![whole],
+    };
+    if groups.len() > 1
+        && (groups[0].is_empty() || groups[0].len() > 3 || groups[1..].iter().any(|g| g.len() != 3))
+    {
+        return None;
+    }
+    let mut cents: i64 = 0;
+    for g in groups {
+        for &c in g {
+            if !c.is_ascii_digit() {
+                return None;
+            }
+            cents = cents.checked_mul(10)?.checked_add(i64::from(c - b'0'))?;
+        }
+    }
+    for k in 0..2 {
+        let c = fraction.get(k).copied().unwrap_or(b'0');
+        if !c.is_ascii_digit() {
+            return None;
+        }
+        cents = cents.checked_mul(10)?.checked_add(i64::from(c - b'0'))?;
+    }
+    Some(if negative { -cents } else { cents })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn spells_are_read_in_either_style_with_columns_in_any_order() {
+        let german = "\u{feff}Person;BG;Jobcenter;von;bis;erwerbsfaehig;alleinerziehend;extra\n\
+                      17;4;t36402;01.01.2021;;ja;nein;x\n\
+                      18;4;t36402;01.01.2021;30.06.2022;nein;nein;y\n";
+        let plain = "jobcenter,person,bg,von,bis,erwerbsfaehig,alleinerziehend\n\
+                     t36402,17,4,2021-01-01,,1,0\n\
+                     t36402,18,4,2021-01-01,2022-06-30,0,0\n";
+        let mut a = Jobcenters::default();
+        let mut b = Jobcenters::default();
+        let x = read_spells("a.csv", german.as_bytes(), &mut a).unwrap();
+        let y = read_spells("b.csv", plain.as_bytes(), &mut b).unwrap();
+        assert_eq!(x, y);
+        assert_eq!(x[1].to, NaiveDate::from_ymd_opt(2022, 6, 30));
+        assert_eq!(a.id(0), Some("t36402"));
+    }
+
+    #[test]
+    fn every_refusal_names_file_line_column_and_what_was_expected() {
+        let mut j = Jobcenters::default();
+        let e = |text: &str, j: &mut Jobcenters| {
+            read_spells("lz.csv", text.as_bytes(), j)
+                .unwrap_err()
+                .to_string()
+        };
+        let head = "person;bg;jobcenter;von;bis;erwerbsfaehig;alleinerziehend\n";
+        assert_eq!(
+            e(
+                &format!("{head}1;2;t1;01.01.2021;;ja;nein\n1;2;t1;31.02.2021;;ja;nein\n"),
+                &mut j
+            ),
+            "lz.csv, Zeile 3, Spalte „von“: „31.02.2021“ ist kein Datum (erwartet: TT.MM.JJJJ oder JJJJ-MM-TT)"
+        );
+        assert_eq!(
+            e(&format!("{head}A7;2;t1;01.01.2021;;ja;nein\n"), &mut j),
+            "lz.csv, Zeile 2, Spalte „person“: „A7“ ist kein Pseudonym (erwartet: eine ganze Zahl von 0 bis 4294967295)"
+        );
+        assert_eq!(
+            e(
+                &format!("{head}1;2;t1;01.01.2021;;vielleicht;nein\n"),
+                &mut j
+            ),
+            "lz.csv, Zeile 2, Spalte „erwerbsfaehig“: „vielleicht“ ist weder ja noch nein (erwartet: ja/nein, j/n oder 1/0)"
+        );
+        assert_eq!(
+            e(
+                &format!("{head}1;2;t1;01.05.2021;30.04.2021;ja;nein\n"),
+                &mut j
+            ),
+            "lz.csv, Zeile 2, Spalte „bis“: „30.04.2021“ liegt vor dem Beginn 01.05.2021"
+        );
+        assert_eq!(
+            e(&format!("{head}1;2;t1;01.05.2021\n"), &mut j),
+            "lz.csv, Zeile 2: 4 Felder statt 7 wie in der Kopfzeile"
+        );
+        assert_eq!(
+            e("person;bg;von;bis;erwerbsfaehig;alleinerziehend\n", &mut j),
+            "lz.csv, Zeile 1, Spalte „jobcenter“: Die Spalte fehlt in der Kopfzeile (erwartet: person, bg, jobcenter, von, bis, erwerbsfaehig, alleinerziehend; gefunden: person, bg, von, bis, erwerbsfaehig, alleinerziehend)"
+        );
+        let e = read_integrations(
+            "int.csv",
+            "person;datum;art\n1;01.01.2022;festanstellung\n".as_bytes(),
+        )
+        .unwrap_err();
+        assert_eq!(e.column.as_deref(), Some("art"));
+        assert_eq!(e.line, 2);
+    }
+
+    #[test]
+    fn payments_in_cents_exactly() {
+        let mut j = Jobcenters::default();
+        let p = read_payments(
+            "z.csv",
+            "bg;jobcenter;monat;lebensunterhalt;unterkunft\n4;t1;05.2022;1.234,56;502\n".as_bytes(),
+            &mut j,
+        )
+        .unwrap();
+        assert_eq!((p[0].lebensunterhalt, p[0].unterkunft), (123_456, 50_200));
+        assert_eq!(p[0].month, Month::new(2022, 5).unwrap());
+        for bad in ["1.23,45", "12,345", "1,2,3", "", "1.2345", "-", "1 234"] {
+            assert_eq!(parse_cents(bad.as_bytes(), true), None, "{bad}");
+        }
+        assert_eq!(parse_cents(b"-0,5", true), Some(-50));
+        assert_eq!(parse_cents(b"1234.5", false), Some(123_450));
+        assert_eq!(parse_cents(b"1.234", false), None);
+    }
+
+    proptest! {
+        /// Cents written in either style read back as the same cents.
+        #[test]
+        fn cents_round_trip(cents in -10_000_000_000i64..10_000_000_000) {
+            let whole = cents.unsigned_abs() / 100;
+            let frac = cents.unsigned_abs() % 100;
+            let sign = if cents < 0 { "-" } else { "" };
+            let digits = whole.to_string();
+            let mut grouped = String::new();
+            for (i, c) in digits.chars().enumerate() {
+                if i > 0 && (digits.len() - i) % 3 == 0 {
+                    grouped.push('.');
+                }
+                grouped.push(c);
+            }
+            let german = format!("{sign}{grouped},{frac:02}");
+            let plain = format!("{sign}{whole}.{frac:02}");
+            prop_assert_eq!(parse_cents(german.as_bytes(), true), Some(cents));
+            prop_assert_eq!(parse_cents(plain.as_bytes(), false), Some(cents));
+        }
+
+        /// Any date written in either form reads back as itself; nothing else panics.
+        #[test]
+        fn dates_round_trip(days in 0i64..80_000, junk in "[0-9.\\-]{0,12}") {
+            let d = NaiveDate::from_ymd_opt(1900, 1, 1).unwrap() + chrono::Duration::days(days);
+            prop_assert_eq!(parse_date(d.format("%d.%m.%Y").to_string().as_bytes()), Some(d));
+            prop_assert_eq!(parse_date(d.format("%Y-%m-%d").to_string().as_bytes()), Some(d));
+            let _ = parse_date(junk.as_bytes());
+        }
+    }
+}
