@@ -64,6 +64,9 @@ struct Table<R: Read> {
     record: csv::ByteRecord,
 }
 
+/// The input again after its header was read to find the separator.
+type Rejoined<R> = std::io::Chain<std::io::Cursor<Vec<u8>>, R>;
+
 /// Opens `input` as the table `names` (the wanted columns, `optional` among them may be
 /// missing).
 fn open_table<R: Read>(
@@ -71,7 +74,7 @@ fn open_table<R: Read>(
     input: R,
     names: &'static [&'static str],
     optional: &[&str],
-) -> Result<Table<std::io::Chain<std::io::Cursor<Vec<u8>>, R>>, ReadError> {
+) -> Result<Table<Rejoined<R>>, ReadError> {
     // The header decides the separator: read up to its end, then read on from there.
     let mut input = input;
     let mut head = Vec::new();
