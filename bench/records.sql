@@ -20,15 +20,26 @@ CREATE TEMP MACRO month_of(d) AS (year(d) - 2019) * 12 + month(d) - 1;
 
 -- An ELB's status at every reporting date, with the days of need in the 730 days before.
 CREATE TEMP TABLE st AS
-SELECT s.person, m.i, m.e, s.jobcenter, s.ae
-FROM s JOIN months m ON s.von <= m.e AND s.bis >= m.e
-WHERE s.elb AND m.i <= 47;
+SELECT s.person, m.i, m.e, s.jobcenter, s.ae, s.von, s.earlier
+FROM (
+    SELECT *, unnest(range(greatest(month_of(von), -1),
+                           least(month_of(bis) - CASE WHEN bis = last_day(bis) THEN 0 ELSE 1 END, 47) + 1)) AS i
+    FROM (
+        SELECT *, list({'von': von, 'bis': bis}) OVER (PARTITION BY person ORDER BY von
+                  ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS earlier
+        FROM s
+    ) WHERE elb
+) s JOIN months m USING (i);
 
+-- The days of need in the 730 days before: the spell of the day itself, and the person's
+-- earlier spells as far as they reach into the window (a person's spells do not overlap).
 CREATE TEMP TABLE status AS
-SELECT st.person, st.i, st.e, st.jobcenter, st.ae,
-       sum(datediff('day', greatest(s.von, st.e - 729), least(s.bis, st.e)) + 1) >= 638 AS lzb
-FROM st JOIN s ON s.person = st.person AND s.von <= st.e AND s.bis >= st.e - 729
-GROUP BY ALL;
+SELECT person, i, e, jobcenter, ae,
+       datediff('day', greatest(von, e - 729), e) + 1
+         + coalesce(list_sum(list_transform(earlier, lambda p:
+             greatest(0, datediff('day', greatest(p.von, e - 729), p.bis) + 1))), 0)
+         >= 638 AS lzb
+FROM st;
 
 CREATE TEMP TABLE measures AS
 SELECT person, von, coalesce(bis, DATE '9999-12-31') AS bis
@@ -53,14 +64,16 @@ GROUP BY ALL;
 CREATE TEMP TABLE l AS SELECT person, i, jobcenter FROM status WHERE lzb;
 
 CREATE TEMP TABLE lzb_flows AS
+WITH x AS (
+    SELECT person, i, jobcenter, lag(i) OVER w AS pi, lead(i) OVER w AS ni
+    FROM l WINDOW w AS (PARTITION BY person ORDER BY i)
+)
 SELECT jobcenter, i, sum(zugang) AS lzb_zugang, sum(abgang) AS lzb_abgang FROM (
-    SELECT a.jobcenter, a.i, 1 AS zugang, 0 AS abgang
-    FROM l a ANTI JOIN l b ON b.person = a.person AND b.i = a.i - 1
-    WHERE a.i >= 0
+    SELECT jobcenter, i, 1 AS zugang, 0 AS abgang FROM x
+    WHERE i >= 0 AND (pi IS NULL OR pi <> i - 1)
     UNION ALL
-    SELECT b.jobcenter, b.i + 1, 0, 1
-    FROM l b ANTI JOIN l a ON a.person = b.person AND a.i = b.i + 1
-    WHERE b.i + 1 <= 47
+    SELECT jobcenter, i + 1, 0, 1 FROM x
+    WHERE i + 1 <= 47 AND (ni IS NULL OR ni <> i + 1)
 ) GROUP BY ALL;
 
 -- Inflows and outflows of ELB: the spells in order, a person's neighbours without a gap.

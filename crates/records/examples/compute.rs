@@ -38,24 +38,30 @@ fn main() {
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     let t = Instant::now();
     let mut jobcenters = Jobcenters::default();
-    // The files are independent: read them side by side (the spells are the big one).
-    let (spells, (integrations, employment, measures), payments) = std::thread::scope(|s| {
-        let others = s.spawn(|| {
-            let i = read_integrations("integrationen.csv", open(dir, "integrationen.csv"));
-            let e = read_periods("beschaeftigung.csv", open(dir, "beschaeftigung.csv"));
-            let m = read_periods("massnahmen.csv", open(dir, "massnahmen.csv"));
-            (i.unwrap(), e.unwrap(), m.unwrap())
-        });
-        let spells = read_spells(
-            "leistungszeitraeume.csv",
-            open(dir, "leistungszeitraeume.csv"),
-            &mut jobcenters,
-        )
-        .unwrap();
-        let payments =
-            read_payments("zahlungen.csv", open(dir, "zahlungen.csv"), &mut jobcenters).unwrap();
-        (spells, others.join().unwrap(), payments)
-    });
+    // Each file on every core in turn (the spells are the big one).
+    let spells = read_spells(
+        "leistungszeitraeume.csv",
+        open(dir, "leistungszeitraeume.csv"),
+        &mut jobcenters,
+        threads,
+    )
+    .unwrap();
+    let integrations =
+        read_integrations("integrationen.csv", open(dir, "integrationen.csv"), threads).unwrap();
+    let employment = read_periods(
+        "beschaeftigung.csv",
+        open(dir, "beschaeftigung.csv"),
+        threads,
+    )
+    .unwrap();
+    let measures = read_periods("massnahmen.csv", open(dir, "massnahmen.csv"), threads).unwrap();
+    let payments = read_payments(
+        "zahlungen.csv",
+        open(dir, "zahlungen.csv"),
+        &mut jobcenters,
+        threads,
+    )
+    .unwrap();
     let read = t.elapsed();
     let spell_rows = spells.len();
     let records = Records::new(
@@ -92,11 +98,13 @@ fn main() {
         .map(|k| (jobcenters.id(k).unwrap().to_owned(), k))
         .collect();
     by_key.sort();
-    for (id, k) in by_key {
+    // The figures of each Jobcenter are independent: computed on every core, written in order.
+    let lines = |(id, k): &(String, u16)| -> String {
+        use std::fmt::Write as _;
         let mut set = SeriesSet::new();
         let mut rows = Vec::new();
         for m in monthly.months() {
-            let c = monthly.get(k, m).unwrap();
+            let c = monthly.get(*k, m).unwrap();
             let ym = YearMonth::new(m.year(), m.month()).unwrap();
             let values = c.by_code();
             for (code, v) in &values {
@@ -110,22 +118,39 @@ fn main() {
             .iter()
             .map(|f| evaluate(&f.code, &indicators, &set))
             .collect();
+        let mut out = String::new();
         for (m, ym, values) in rows {
-            write!(w, "{id},{m}").unwrap();
+            let _ = write!(out, "{id},{m}");
             for code in &component_codes {
                 match values.iter().find(|(c, _)| *c == code.as_str()) {
-                    Some((_, v)) => write!(w, ",{v}").unwrap(),
-                    None => write!(w, ",").unwrap(),
+                    Some((_, v)) => {
+                        let _ = write!(out, ",{v}");
+                    }
+                    None => out.push(','),
                 }
             }
             for s in &series {
                 match s.get(&ym) {
-                    Some(p) => write!(w, ",{:.10}", p.value).unwrap(),
-                    None => write!(w, ",").unwrap(),
+                    Some(p) => {
+                        let _ = write!(out, ",{:.10}", p.value);
+                    }
+                    None => out.push(','),
                 }
             }
-            writeln!(w).unwrap();
+            out.push('\n');
         }
+        out
+    };
+    let per = by_key.len().div_ceil(threads).max(1);
+    let parts: Vec<String> = std::thread::scope(|s| {
+        let handles: Vec<_> = by_key
+            .chunks(per)
+            .map(|chunk| s.spawn(|| chunk.iter().map(lines).collect::<String>()))
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    for part in parts {
+        w.write_all(part.as_bytes()).unwrap();
     }
     w.flush().unwrap();
     let total = t.elapsed();

@@ -54,29 +54,44 @@ impl Jobcenters {
     }
 }
 
-/// One file being read: its name, style and the positions of the wanted columns.
-struct Table<R: Read> {
+/// How a file's rows are laid out: its name, style, width and the positions of the wanted
+/// columns.
+struct Layout {
     file: String,
-    reader: csv::Reader<R>,
     german: bool,
+    width: usize,
     columns: Vec<usize>,
     names: &'static [&'static str],
-    record: csv::ByteRecord,
 }
 
-/// The input again after its header was read to find the separator.
-type Rejoined<R> = std::io::Chain<std::io::Cursor<Vec<u8>>, R>;
+/// One row of a file, with its line.
+struct Row<'a> {
+    layout: &'a Layout,
+    record: &'a csv::ByteRecord,
+    line: u64,
+}
 
-/// Opens `input` as the table `names` (the wanted columns, `optional` among them may be
+/// Bytes read and parsed per block; blocks end at a line break.
+const BLOCK: usize = 4 << 20;
+
+fn unreadable(file: &str, line: u64, e: impl std::fmt::Display) -> ReadError {
+    ReadError {
+        file: file.to_owned(),
+        line,
+        column: None,
+        problem: format!("Die Datei lässt sich nicht lesen: {e}"),
+    }
+}
+
+/// Reads the header of `input`: the layout of the table `names` (`optional` among them may be
 /// missing).
-fn open_table<R: Read>(
+fn header(
     file: &str,
-    input: R,
+    input: &mut impl Read,
     names: &'static [&'static str],
     optional: &[&str],
-) -> Result<Table<Rejoined<R>>, ReadError> {
-    // The header decides the separator: read up to its end, then read on from there.
-    let mut input = input;
+) -> Result<Layout, ReadError> {
+    // Up to the first line break, byte by byte, so that the rest is read in blocks.
     let mut head = Vec::new();
     let mut byte = [0u8; 1];
     loop {
@@ -88,14 +103,7 @@ fn open_table<R: Read>(
                     break;
                 }
             }
-            Err(e) => {
-                return Err(ReadError {
-                    file: file.to_owned(),
-                    line: 1,
-                    column: None,
-                    problem: format!("Die Datei lässt sich nicht lesen: {e}"),
-                });
-            }
+            Err(e) => return Err(unreadable(file, 1, e)),
         }
     }
     if head.starts_with(&[0xEF, 0xBB, 0xBF]) {
@@ -105,8 +113,7 @@ fn open_table<R: Read>(
     let mut reader = csv::ReaderBuilder::new()
         .delimiter(if german { b';' } else { b',' })
         .has_headers(true)
-        .flexible(false)
-        .from_reader(std::io::Cursor::new(head).chain(input));
+        .from_reader(head.as_slice());
     let header = reader.byte_headers().map_err(|e| ReadError {
         file: file.to_owned(),
         line: 1,
@@ -136,41 +143,157 @@ fn open_table<R: Read>(
             }
         }
     }
-    Ok(Table {
+    Ok(Layout {
         file: file.to_owned(),
-        reader,
         german,
+        width: found.len(),
         columns,
         names,
-        record: csv::ByteRecord::new(),
     })
 }
 
-impl<R: Read> Table<R> {
-    /// The next row; `false` at the end.
-    fn next(&mut self) -> Result<bool, ReadError> {
-        self.reader
-            .read_byte_record(&mut self.record)
-            .map_err(|e| ReadError {
-                file: self.file.clone(),
-                line: e.position().map_or(0, |p| p.line()),
-                column: None,
-                problem: match e.kind() {
-                    csv::ErrorKind::UnequalLengths {
-                        expected_len, len, ..
-                    } => format!("{len} Felder statt {expected_len} wie in der Kopfzeile"),
-                    _ => format!("Die Zeile lässt sich nicht lesen: {e}"),
-                },
+/// What a block of rows gave: its records and the Jobcenter its rows named, by local key.
+type Parsed<T> = Result<(Vec<T>, Jobcenters), ReadError>;
+
+/// Reads the rows of `input` after its header in blocks of [`BLOCK`] bytes, parsed by `parse`
+/// on `threads` threads, in the order of the file. Each block's rows give Jobcenter keys of
+/// their own (`parse` gets a fresh [`Jobcenters`]); `remap` then puts the keys of `jobcenters`
+/// in their place, in the order the file names them. Fields must not hold line breaks.
+fn read_rows<T: Send>(
+    layout: &Layout,
+    mut input: impl Read,
+    threads: usize,
+    jobcenters: &mut Jobcenters,
+    parse: impl Fn(&Row, &mut Jobcenters) -> Result<T, ReadError> + Sync,
+    remap: impl Fn(&mut T, &[u16]),
+) -> Result<Vec<T>, ReadError> {
+    let threads = threads.max(1);
+    let parse_block = |start_line: u64, block: &[u8]| -> Parsed<T> {
+        let mut local = Jobcenters::default();
+        let mut reader = csv::ReaderBuilder::new()
+            .delimiter(if layout.german { b';' } else { b',' })
+            .has_headers(false)
+            .flexible(true)
+            .from_reader(block);
+        let mut record = csv::ByteRecord::new();
+        let mut out = Vec::new();
+        loop {
+            let more = reader.read_byte_record(&mut record).map_err(|e| {
+                let line = start_line + e.position().map_or(1, |p| p.line()) - 1;
+                ReadError {
+                    file: layout.file.clone(),
+                    line,
+                    column: None,
+                    problem: format!("Die Zeile lässt sich nicht lesen: {e}"),
+                }
+            })?;
+            if !more {
+                break;
+            }
+            let line = start_line + record.position().map_or(1, |p| p.line()) - 1;
+            if record.len() != layout.width {
+                return Err(ReadError {
+                    file: layout.file.clone(),
+                    line,
+                    column: None,
+                    problem: format!(
+                        "{} Felder statt {} wie in der Kopfzeile",
+                        record.len(),
+                        layout.width
+                    ),
+                });
+            }
+            let row = Row {
+                layout,
+                record: &record,
+                line,
+            };
+            out.push(parse(&row, &mut local)?);
+        }
+        Ok((out, local))
+    };
+    let (work, todo) = std::sync::mpsc::sync_channel::<(usize, u64, Vec<u8>)>(threads * 2);
+    let (done, results) = std::sync::mpsc::channel::<(usize, Parsed<T>)>();
+    let todo = std::sync::Mutex::new(todo);
+    let read: Result<(), ReadError> = std::thread::scope(|scope| {
+        for _ in 0..threads {
+            let (todo, done) = (&todo, done.clone());
+            let parse_block = &parse_block;
+            scope.spawn(move || {
+                loop {
+                    let next = todo.lock().map(|t| t.recv());
+                    let Ok(Ok((index, line, block))) = next else {
+                        break;
+                    };
+                    if done.send((index, parse_block(line, &block))).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+        drop(done);
+        let mut carry: Vec<u8> = Vec::new();
+        let mut line = 2u64;
+        for index in 0.. {
+            let mut block = Vec::with_capacity(BLOCK + carry.len());
+            block.append(&mut carry);
+            let want = BLOCK.saturating_sub(block.len()) as u64;
+            let got = input
+                .by_ref()
+                .take(want)
+                .read_to_end(&mut block)
+                .map_err(|e| unreadable(&layout.file, line, e))?;
+            let end = got == 0 || (got as u64) < want;
+            if !end && let Some(last) = block.iter().rposition(|&b| b == b'\n') {
+                carry = block.split_off(last + 1);
+            }
+            if block.is_empty() && end {
+                break;
+            }
+            let lines = block.iter().filter(|&&b| b == b'\n').count() as u64;
+            if work.send((index, line, block)).is_err() {
+                break;
+            }
+            line += lines;
+            if end && carry.is_empty() {
+                break;
+            }
+        }
+        drop(work);
+        Ok(())
+    });
+    read?;
+    let mut parts: Vec<(usize, Parsed<T>)> = results.into_iter().collect();
+    parts.sort_by_key(|p| p.0);
+    let mut out = Vec::new();
+    for (_, part) in parts {
+        let (mut rows, local) = part?;
+        let map: Vec<u16> = local
+            .ids
+            .iter()
+            .map(|id| {
+                jobcenters.key(id).ok_or_else(|| ReadError {
+                    file: layout.file.clone(),
+                    line: 0,
+                    column: None,
+                    problem: "Mehr als 65.535 Jobcenter".to_owned(),
+                })
             })
+            .collect::<Result<_, _>>()?;
+        if !map.is_empty() {
+            for r in &mut rows {
+                remap(r, &map);
+            }
+        }
+        out.append(&mut rows);
     }
+    Ok(out)
+}
 
-    fn line(&self) -> u64 {
-        self.record.position().map_or(0, |p| p.line())
-    }
-
+impl Row<'_> {
     /// The raw text of the `k`-th wanted column (empty for an optional one that is missing).
     fn raw(&self, k: usize) -> &[u8] {
-        let c = self.columns[k];
+        let c = self.layout.columns[k];
         if c == usize::MAX {
             return b"";
         }
@@ -179,9 +302,9 @@ impl<R: Read> Table<R> {
 
     fn problem(&self, k: usize, expected: &str) -> ReadError {
         ReadError {
-            file: self.file.clone(),
-            line: self.line(),
-            column: Some(self.names[k].to_owned()),
+            file: self.layout.file.clone(),
+            line: self.line,
+            column: Some(self.layout.names[k].to_owned()),
             problem: format!(
                 "„{}“ {expected}",
                 String::from_utf8_lossy(self.raw(k))
@@ -237,10 +360,10 @@ impl<R: Read> Table<R> {
     }
 
     fn cents(&self, k: usize) -> Result<i64, ReadError> {
-        parse_cents(self.raw(k), self.german).ok_or_else(|| {
+        parse_cents(self.raw(k), self.layout.german).ok_or_else(|| {
             self.problem(
                 k,
-                if self.german {
+                if self.layout.german {
                     "ist kein Betrag in Euro (erwartet z. B. 1.234,56)"
                 } else {
                     "ist kein Betrag in Euro (erwartet z. B. 1234.56)"
@@ -255,11 +378,12 @@ impl<R: Read> Table<R> {
     }
 }
 
-/// Reads a file of benefit spells (`leistungszeitraeume`).
+/// Reads a file of benefit spells (`leistungszeitraeume`) on `threads` threads.
 pub fn read_spells(
     file: &str,
-    input: impl Read,
+    mut input: impl Read,
     jobcenters: &mut Jobcenters,
+    threads: usize,
 ) -> Result<Vec<Spell>, ReadError> {
     const NAMES: &[&str] = &[
         "person",
@@ -270,96 +394,127 @@ pub fn read_spells(
         "erwerbsfaehig",
         "alleinerziehend",
     ];
-    let mut t = open_table(file, input, NAMES, &[])?;
-    let mut out = Vec::new();
-    while t.next()? {
-        let spell = Spell {
-            person: t.pseudonym(0)?,
-            bg: t.pseudonym(1)?,
-            jobcenter: t.jobcenter(2, jobcenters)?,
-            from: t.date(3)?,
-            to: t.open_date(4)?,
-            erwerbsfaehig: t.yes_no(5)?,
-            alleinerziehend: t.yes_no(6)?,
-        };
-        if let Some(to) = spell.to
-            && to < spell.from
-        {
-            return Err(t.problem(4, &format!("liegt vor dem Beginn {}", german(spell.from))));
-        }
-        out.push(spell);
-    }
-    Ok(out)
-}
-
-/// Reads a file of integrations (`integrationen`).
-pub fn read_integrations(file: &str, input: impl Read) -> Result<Vec<Integration>, ReadError> {
-    const NAMES: &[&str] = &["person", "datum", "art"];
-    let mut t = open_table(file, input, NAMES, &[])?;
-    let mut out = Vec::new();
-    while t.next()? {
-        let kind = match t.raw(2).to_ascii_lowercase().as_slice() {
-            b"sv_beschaeftigung" => IntegrationKind::Beschaeftigung,
-            b"ausbildung" => IntegrationKind::Ausbildung,
-            b"selbststaendig" => IntegrationKind::Selbstaendig,
-            b"geringfuegig" => IntegrationKind::Minijob,
-            b"oeffentlich_gefoerdert" => IntegrationKind::OeffentlichGefoerdert,
-            _ => {
-                return Err(t.problem(
-                    2,
-                    "ist keine Art der Aufnahme (erwartet: sv_beschaeftigung, ausbildung, selbststaendig, geringfuegig oder oeffentlich_gefoerdert)",
-                ));
+    let layout = header(file, &mut input, NAMES, &[])?;
+    read_rows(
+        &layout,
+        input,
+        threads,
+        jobcenters,
+        |t, local| {
+            let spell = Spell {
+                person: t.pseudonym(0)?,
+                bg: t.pseudonym(1)?,
+                jobcenter: t.jobcenter(2, local)?,
+                from: t.date(3)?,
+                to: t.open_date(4)?,
+                erwerbsfaehig: t.yes_no(5)?,
+                alleinerziehend: t.yes_no(6)?,
+            };
+            if let Some(to) = spell.to
+                && to < spell.from
+            {
+                return Err(t.problem(4, &format!("liegt vor dem Beginn {}", german(spell.from))));
             }
-        };
-        out.push(Integration {
-            person: t.pseudonym(0)?,
-            date: t.date(1)?,
-            kind,
-        });
-    }
-    Ok(out)
+            Ok(spell)
+        },
+        |s, map| s.jobcenter = map[usize::from(s.jobcenter)],
+    )
 }
 
-/// Reads a file of periods of one person (`beschaeftigung`, `massnahmen`).
-pub fn read_periods(file: &str, input: impl Read) -> Result<Vec<Period>, ReadError> {
+/// Reads a file of integrations (`integrationen`) on `threads` threads.
+pub fn read_integrations(
+    file: &str,
+    mut input: impl Read,
+    threads: usize,
+) -> Result<Vec<Integration>, ReadError> {
+    const NAMES: &[&str] = &["person", "datum", "art"];
+    let layout = header(file, &mut input, NAMES, &[])?;
+    read_rows(
+        &layout,
+        input,
+        threads,
+        &mut Jobcenters::default(),
+        |t, _| {
+            let kind = match t.raw(2).to_ascii_lowercase().as_slice() {
+                b"sv_beschaeftigung" => IntegrationKind::Beschaeftigung,
+                b"ausbildung" => IntegrationKind::Ausbildung,
+                b"selbststaendig" => IntegrationKind::Selbstaendig,
+                b"geringfuegig" => IntegrationKind::Minijob,
+                b"oeffentlich_gefoerdert" => IntegrationKind::OeffentlichGefoerdert,
+                _ => {
+                    return Err(t.problem(
+                        2,
+                        "ist keine Art der Aufnahme (erwartet: sv_beschaeftigung, ausbildung, selbststaendig, geringfuegig oder oeffentlich_gefoerdert)",
+                    ));
+                }
+            };
+            Ok(Integration {
+                person: t.pseudonym(0)?,
+                date: t.date(1)?,
+                kind,
+            })
+        },
+        |_, _| {},
+    )
+}
+
+/// Reads a file of periods of one person (`beschaeftigung`, `massnahmen`) on `threads`
+/// threads.
+pub fn read_periods(
+    file: &str,
+    mut input: impl Read,
+    threads: usize,
+) -> Result<Vec<Period>, ReadError> {
     const NAMES: &[&str] = &["person", "von", "bis"];
-    let mut t = open_table(file, input, NAMES, &[])?;
-    let mut out = Vec::new();
-    while t.next()? {
-        let p = Period {
-            person: t.pseudonym(0)?,
-            from: t.date(1)?,
-            to: t.open_date(2)?,
-        };
-        if let Some(to) = p.to
-            && to < p.from
-        {
-            return Err(t.problem(2, &format!("liegt vor dem Beginn {}", german(p.from))));
-        }
-        out.push(p);
-    }
-    Ok(out)
+    let layout = header(file, &mut input, NAMES, &[])?;
+    read_rows(
+        &layout,
+        input,
+        threads,
+        &mut Jobcenters::default(),
+        |t, _| {
+            let p = Period {
+                person: t.pseudonym(0)?,
+                from: t.date(1)?,
+                to: t.open_date(2)?,
+            };
+            if let Some(to) = p.to
+                && to < p.from
+            {
+                return Err(t.problem(2, &format!("liegt vor dem Beginn {}", german(p.from))));
+            }
+            Ok(p)
+        },
+        |_, _| {},
+    )
 }
 
-/// Reads a file of payments per Bedarfsgemeinschaft and month (`zahlungen`).
+/// Reads a file of payments per Bedarfsgemeinschaft and month (`zahlungen`) on `threads`
+/// threads.
 pub fn read_payments(
     file: &str,
-    input: impl Read,
+    mut input: impl Read,
     jobcenters: &mut Jobcenters,
+    threads: usize,
 ) -> Result<Vec<Payment>, ReadError> {
     const NAMES: &[&str] = &["bg", "jobcenter", "monat", "lebensunterhalt", "unterkunft"];
-    let mut t = open_table(file, input, NAMES, &[])?;
-    let mut out = Vec::new();
-    while t.next()? {
-        out.push(Payment {
-            bg: t.pseudonym(0)?,
-            jobcenter: t.jobcenter(1, jobcenters)?,
-            month: t.month(2)?,
-            lebensunterhalt: t.cents(3)?,
-            unterkunft: t.cents(4)?,
-        });
-    }
-    Ok(out)
+    let layout = header(file, &mut input, NAMES, &[])?;
+    read_rows(
+        &layout,
+        input,
+        threads,
+        jobcenters,
+        |t, local| {
+            Ok(Payment {
+                bg: t.pseudonym(0)?,
+                jobcenter: t.jobcenter(1, local)?,
+                month: t.month(2)?,
+                lebensunterhalt: t.cents(3)?,
+                unterkunft: t.cents(4)?,
+            })
+        },
+        |p, map| p.jobcenter = map[usize::from(p.jobcenter)],
+    )
 }
 
 fn german(d: NaiveDate) -> String {
@@ -475,8 +630,8 @@ mod tests {
                      t36402,18,4,2021-01-01,2022-06-30,0,0\n";
         let mut a = Jobcenters::default();
         let mut b = Jobcenters::default();
-        let x = read_spells("a.csv", german.as_bytes(), &mut a).unwrap();
-        let y = read_spells("b.csv", plain.as_bytes(), &mut b).unwrap();
+        let x = read_spells("a.csv", german.as_bytes(), &mut a, 2).unwrap();
+        let y = read_spells("b.csv", plain.as_bytes(), &mut b, 1).unwrap();
         assert_eq!(x, y);
         assert_eq!(x[1].to, NaiveDate::from_ymd_opt(2022, 6, 30));
         assert_eq!(a.id(0), Some("t36402"));
@@ -486,7 +641,7 @@ mod tests {
     fn every_refusal_names_file_line_column_and_what_was_expected() {
         let mut j = Jobcenters::default();
         let e = |text: &str, j: &mut Jobcenters| {
-            read_spells("lz.csv", text.as_bytes(), j)
+            read_spells("lz.csv", text.as_bytes(), j, 2)
                 .unwrap_err()
                 .to_string()
         };
@@ -527,10 +682,42 @@ mod tests {
         let e = read_integrations(
             "int.csv",
             "person;datum;art\n1;01.01.2022;festanstellung\n".as_bytes(),
+            1,
         )
         .unwrap_err();
         assert_eq!(e.column.as_deref(), Some("art"));
         assert_eq!(e.line, 2);
+    }
+
+    #[test]
+    fn a_file_of_many_blocks_reads_the_same_on_any_number_of_threads() {
+        use std::fmt::Write;
+        let mut text = String::from("person;bg;jobcenter;von;bis;erwerbsfaehig;alleinerziehend\n");
+        let rows = 2 * BLOCK / 40;
+        for i in 0..rows {
+            let _ = writeln!(
+                text,
+                "{i};{};t{:05};01.01.2021;{};ja;nein",
+                i / 2,
+                (i * 7919) % 401,
+                if i % 3 == 0 { "" } else { "30.06.2022" }
+            );
+        }
+        let read = |threads, text: &str| {
+            let mut j = Jobcenters::default();
+            read_spells("lz.csv", text.as_bytes(), &mut j, threads).map(|s| (s, j.ids))
+        };
+        let one = read(1, &text).unwrap();
+        assert_eq!(one.0.len(), rows);
+        assert_eq!(read(3, &text).unwrap(), one);
+        // A bad value far into the file is named at its line.
+        let bad = rows - 5;
+        let broken = text.replacen(&format!("\n{bad};"), &format!("\nx{bad};"), 1);
+        let e = read(3, &broken).unwrap_err();
+        assert_eq!(
+            (e.line, e.column.as_deref()),
+            (bad as u64 + 2, Some("person"))
+        );
     }
 
     #[test]
@@ -540,6 +727,7 @@ mod tests {
             "z.csv",
             "bg;jobcenter;monat;lebensunterhalt;unterkunft\n4;t1;05.2022;1.234,56;502\n".as_bytes(),
             &mut j,
+            2,
         )
         .unwrap();
         assert_eq!((p[0].lebensunterhalt, p[0].unterkunft), (123_456, 50_200));
