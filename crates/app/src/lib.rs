@@ -37,6 +37,7 @@ pub mod drafting;
 pub mod error;
 pub mod external;
 pub mod meetings;
+pub mod own_records;
 pub mod proposals;
 pub mod reads;
 pub mod regions;

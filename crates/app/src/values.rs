@@ -85,6 +85,9 @@ pub struct ImportFile {
     pub via: &'static str,
     /// Told how far the import has come, if anyone watches.
     pub progress: Option<zielwerk_importer::OnProgress>,
+    /// More about where the values came from, for their provenance (e.g. the record files a
+    /// computation read).
+    pub about: Option<String>,
 }
 
 /// Imports `file` for `p` (or, without `commit`, says what it would do): only values of
@@ -108,6 +111,7 @@ pub async fn import(
         may_write: Some(Box::new(move |r| may_import_for(&who, r))),
         progress: file.progress,
         by_hand: false,
+        about: file.about,
     };
     let when = chrono::Local::now().format("%d.%m.%Y %H:%M").to_string();
     match zielwerk_importer::run(&store.acting_as(&p.audit_name()), request, &when).await {
@@ -419,6 +423,7 @@ pub async fn enter_by_hand(store: &Store, p: &Principal, v: HandValue) -> Result
         may_write: Some(Box::new(move |r| may_import_for(&who, r))),
         progress: None,
         by_hand: true,
+        about: None,
     };
     let when = chrono::Local::now().format("%d.%m.%Y %H:%M").to_string();
     match zielwerk_importer::run(&store.acting_as(&p.audit_name()), request, &when).await {

@@ -29,6 +29,7 @@ async fn store_with_inkar(dir: &tempfile::TempDir) -> Store {
         may_write: None,
         progress: None,
         by_hand: false,
+        about: None,
     };
     zielwerk_importer::run(&store, request, "02.12.2026 10:00")
         .await

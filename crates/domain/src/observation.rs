@@ -8,13 +8,18 @@ use crate::month::YearMonth;
 use crate::period::{Period, PeriodKind};
 use crate::region::RegionId;
 
-/// Whether a value is final or projected. The BA publishes projected ("hochgerechnete") values at
-/// the current edge and replaces them with counted values after the three-month waiting period.
+/// Whether a value is final or projected, or computed by the Jobcenter from its own records.
+/// The BA publishes projected ("hochgerechnete") values at the current edge and replaces them
+/// with counted values after the three-month waiting period. A value from the Jobcenter's own
+/// records (`docs/records.md`) comes months earlier and is no official figure: it is current
+/// only until an official value of its month arrives, and then stays beside it as history.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ValueStatus {
     Projected,
     Final,
+    /// Aus eigenen Daten: computed from the Jobcenter's own records.
+    Own,
 }
 
 impl ValueStatus {
@@ -22,6 +27,7 @@ impl ValueStatus {
         match self {
             ValueStatus::Projected => "projected",
             ValueStatus::Final => "final",
+            ValueStatus::Own => "own",
         }
     }
 
@@ -29,6 +35,7 @@ impl ValueStatus {
         match self {
             ValueStatus::Projected => "vorläufig (hochgerechnet)",
             ValueStatus::Final => "endgültig",
+            ValueStatus::Own => "aus eigenen Daten",
         }
     }
 
@@ -36,7 +43,28 @@ impl ValueStatus {
         match s {
             "projected" => Some(Self::Projected),
             "final" => Some(Self::Final),
+            "own" => Some(Self::Own),
             _ => None,
+        }
+    }
+
+    /// Whether the statistics published it (projected or final).
+    pub fn is_official(self) -> bool {
+        !matches!(self, ValueStatus::Own)
+    }
+
+    /// The status of a figure computed from inputs of these two: the weaker one (own before
+    /// projected before final).
+    pub fn weaker(self, other: ValueStatus) -> ValueStatus {
+        let rank = |s| match s {
+            ValueStatus::Own => 0,
+            ValueStatus::Projected => 1,
+            ValueStatus::Final => 2,
+        };
+        if rank(other) < rank(self) {
+            other
+        } else {
+            self
         }
     }
 }

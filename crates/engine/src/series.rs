@@ -80,11 +80,7 @@ pub fn stored_period_series<'a>(
 }
 
 fn combine(a: ValueStatus, b: ValueStatus) -> ValueStatus {
-    if a == ValueStatus::Projected || b == ValueStatus::Projected {
-        ValueStatus::Projected
-    } else {
-        ValueStatus::Final
-    }
+    a.weaker(b)
 }
 
 /// Why an indicator has no value in a month, in German. Zielwerk never fills a gap with a

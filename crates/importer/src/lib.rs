@@ -5,7 +5,7 @@
 
 use std::io::Read;
 
-use zielwerk_domain::{Observation, Source, SourceKind};
+use zielwerk_domain::{Observation, Source, SourceKind, ValueStatus};
 use zielwerk_ingest::long_csv::{self, Accepted, Catalog, Problem, Refused};
 use zielwerk_ingest::mapped::{self, Mapping};
 use zielwerk_store::{KeptFinal, RecordOutcome, Store, StoreError, ValueCheck};
@@ -35,6 +35,8 @@ pub struct Request {
     /// Values entered by hand (a form, not a file): recorded with the source "von Hand erfasst
     /// von …".
     pub by_hand: bool,
+    /// More about where the values came from, added to the source's detail.
+    pub about: Option<String>,
 }
 
 /// What an import did (or, for a preview, would do).
@@ -141,30 +143,69 @@ impl<R: Read> Read for Counting<R> {
 }
 
 /// The kept-final hints in the reader's words: each of the first listed at its line, then one
-/// line for the rest.
-fn kept_final_warnings(listed: &[KeptFinal], total: u64) -> Vec<Problem> {
+/// line for the rest of each kind (projections under a final value, values from own records
+/// under an official one).
+fn kept_final_warnings(listed: &[KeptFinal], outcome: &RecordOutcome) -> Vec<Problem> {
     let mut warnings: Vec<Problem> = listed
         .iter()
-        .map(|k| Problem {
-            row: k.row,
-            column: "status".into(),
-            value: "vorläufig".into(),
-            message: format!(
-                "Für {} {} ist schon ein endgültiger Wert gespeichert; er bleibt, der vorläufige Wert dieser Zeile wird nicht übernommen",
-                k.indicator,
-                k.period.german_long()
-            ),
-            ..Default::default()
+        .map(|k| {
+            let (value, message) = if k.status == ValueStatus::Own {
+                (
+                    "aus eigenen Daten",
+                    format!(
+                        "Für {} {} ist schon ein amtlicher Wert gespeichert; er bleibt, der Wert aus eigenen Daten dieser Zeile wird nicht übernommen",
+                        k.indicator,
+                        k.period.german_long()
+                    ),
+                )
+            } else {
+                (
+                    "vorläufig",
+                    format!(
+                        "Für {} {} ist schon ein endgültiger Wert gespeichert; er bleibt, der vorläufige Wert dieser Zeile wird nicht übernommen",
+                        k.indicator,
+                        k.period.german_long()
+                    ),
+                )
+            };
+            Problem {
+                row: k.row,
+                column: "status".into(),
+                value: value.into(),
+                message,
+                ..Default::default()
+            }
         })
         .collect();
-    if total > listed.len() as u64 {
+    let listed_of = |own: bool| {
+        listed
+            .iter()
+            .filter(|k| (k.status == ValueStatus::Own) == own)
+            .count() as u64
+    };
+    let last_row = listed.last().map(|k| k.row).unwrap_or_default();
+    if outcome.kept_final > listed_of(false) {
         warnings.push(Problem {
-            row: listed.last().map(|k| k.row).unwrap_or_default(),
+            row: last_row,
             column: "status".into(),
             value: String::new(),
             message: format!(
-                "Insgesamt {total} Zeilen mit vorläufigen Werten für Monate, deren endgültiger Wert gespeichert ist (die ersten {} sind einzeln genannt); die endgültigen Werte bleiben",
-                listed.len()
+                "Insgesamt {} Zeilen mit vorläufigen Werten für Monate, deren endgültiger Wert gespeichert ist (die ersten {} sind einzeln genannt); die endgültigen Werte bleiben",
+                outcome.kept_final,
+                listed_of(false)
+            ),
+            ..Default::default()
+        });
+    }
+    if outcome.kept_official > listed_of(true) {
+        warnings.push(Problem {
+            row: last_row,
+            column: "status".into(),
+            value: String::new(),
+            message: format!(
+                "Insgesamt {} Zeilen mit Werten aus eigenen Daten für Monate, deren amtlicher Wert gespeichert ist (die ersten {} sind einzeln genannt); die amtlichen Werte bleiben",
+                outcome.kept_official,
+                listed_of(true)
             ),
             ..Default::default()
         });
@@ -184,6 +225,7 @@ pub async fn run(store: &Store, request: Request, when: &str) -> Result<Report, 
         may_write,
         progress,
         by_hand,
+        about,
     } = request;
     let store_error = |source| ImportError::Store {
         name: name.clone(),
@@ -208,7 +250,12 @@ pub async fn run(store: &Store, request: Request, when: &str) -> Result<Report, 
                 Some(m) => format!("{} (Import {name})", m.label),
                 None => format!("Import {name}"),
             },
-            detail: format!("Datei {name}, importiert von {recorded_by} am {when} ({via})"),
+            detail: match &about {
+                Some(about) => {
+                    format!("Datei {name}, importiert von {recorded_by} am {when} ({via}). {about}")
+                }
+                None => format!("Datei {name}, importiert von {recorded_by} am {when} ({via})"),
+            },
             file_name: Some(name.clone()),
             sha256: None,
         }
@@ -293,7 +340,7 @@ pub async fn run(store: &Store, request: Request, when: &str) -> Result<Report, 
                 .await
                 .map_err(store_error)?;
             let outcome = recording.outcome();
-            let mut warnings = kept_final_warnings(recording.kept_final(), outcome.kept_final);
+            let mut warnings = kept_final_warnings(recording.kept_final(), &outcome);
             warnings.append(&mut accepted.warnings);
             accepted.warnings = warnings;
             report(Phase::Committing, written);

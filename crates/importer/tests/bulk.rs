@@ -30,6 +30,7 @@ async fn import(store: &Store, name: &str, body: &str) -> Result<Report, ImportE
         may_write: None,
         progress: None,
         by_hand: false,
+        about: None,
     };
     zielwerk_importer::run(store, request, "01.12.2026 10:00").await
 }

@@ -343,6 +343,7 @@ fn parse_status(raw: &str) -> Option<ValueStatus> {
     match raw.trim().to_lowercase().as_str() {
         "endgültig" | "endgueltig" | "final" => Some(ValueStatus::Final),
         "vorläufig" | "vorlaeufig" | "hochgerechnet" | "projected" => Some(ValueStatus::Projected),
+        "aus eigenen daten" | "eigene daten" | "own" => Some(ValueStatus::Own),
         _ => None,
     }
 }
@@ -736,7 +737,7 @@ impl<'a> Checker<'a> {
             bad(
                 "status",
                 status_raw,
-                "Erwartet wird „endgültig“ oder „vorläufig“".into(),
+                "Erwartet wird „endgültig“, „vorläufig“ oder „aus eigenen Daten“".into(),
             );
         }
         let ds_raw = &get("datenstand");

@@ -200,7 +200,7 @@ fn bad_rows_are_refused_with_place_and_value() {
         "t36402;BG;2022-02;1;;;geschätzt;31.01.2023",
         "status",
         "geschätzt",
-        "Erwartet wird „endgültig“ oder „vorläufig“",
+        "Erwartet wird „endgültig“, „vorläufig“ oder „aus eigenen Daten“",
     );
     refused(
         "t36402;BG;2022-02;1;;;final;31.02.2023",

@@ -336,6 +336,15 @@ fn goal_table(
     }) {
         caption.push_str(" Werte der letzten Monate vorläufig (hochgerechnet).");
     }
+    if state
+        .series
+        .range(..=as_of)
+        .any(|(m, p)| m.year() == agreement.year && p.status == zielwerk_domain::ValueStatus::Own)
+    {
+        caption.push_str(
+            " Werte der letzten Monate aus eigenen Daten des Jobcenters berechnet, noch ohne amtliche Zahl.",
+        );
+    }
     if !hidden.is_empty() {
         caption.push_str(" * gesperrt (statistische Geheimhaltung).");
     }

@@ -79,6 +79,9 @@ pub struct RecordOutcome {
     pub older: u64,
     /// Projected values of keys whose current value is final: left out, the final value stays.
     pub kept_final: u64,
+    /// Values from own records of keys whose current value is official (projected or final):
+    /// left out, the official value stays.
+    pub kept_official: u64,
 }
 
 fn same(a: Option<f64>, b: Option<f64>) -> bool {
@@ -385,6 +388,31 @@ impl Store {
             .collect()
     }
 
+    /// The source an import wrote (by its id, [`Recording::import_id`]): its label, its detail
+    /// and its file's SHA-256.
+    pub async fn source(&self, id: &str) -> Result<Option<Source>> {
+        let Some(r) =
+            sqlx::query("SELECT kind, label, detail, file_name, sha256 FROM source WHERE id = $1")
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await?
+        else {
+            return Ok(None);
+        };
+        let kind: String = r.try_get("kind")?;
+        Ok(Some(Source {
+            kind: SourceKind::parse(&kind).ok_or(StoreError::Corrupt {
+                table: "source",
+                column: "kind",
+                value: kind.clone(),
+            })?,
+            label: r.try_get("label")?,
+            detail: r.try_get("detail")?,
+            file_name: r.try_get("file_name")?,
+            sha256: r.try_get("sha256")?,
+        }))
+    }
+
     /// Number of observation rows (all revisions) — for tests and the status line.
     pub async fn observation_count(&self) -> Result<i64> {
         Ok(sqlx::query("SELECT COUNT(*) AS n FROM observation")
@@ -431,6 +459,9 @@ pub struct KeptFinal {
     pub region: RegionId,
     pub indicator: IndicatorCode,
     pub period: Period,
+    /// The status of the value left out: projected (under a final value) or own (under an
+    /// official one).
+    pub status: ValueStatus,
 }
 
 /// How many [`KeptFinal`] a recording lists (the rest are counted in the outcome).
@@ -751,10 +782,16 @@ impl Recording {
                     true
                 }
                 Some(cur)
-                    if cur.status == ValueStatus::Final.as_str()
-                        && obs.status == ValueStatus::Projected =>
+                    if (cur.status == ValueStatus::Final.as_str()
+                        && obs.status == ValueStatus::Projected)
+                        || (obs.status == ValueStatus::Own
+                            && cur.status != ValueStatus::Own.as_str()) =>
                 {
-                    self.outcome.kept_final += 1;
+                    if obs.status == ValueStatus::Own {
+                        self.outcome.kept_official += 1;
+                    } else {
+                        self.outcome.kept_final += 1;
+                    }
                     if self.kept_final.len() < KEPT_FINAL_LISTED {
                         let row = match rows {
                             Some(rows) => rows.get(i).copied().unwrap_or_default(),
@@ -765,6 +802,7 @@ impl Recording {
                             region: obs.region.clone(),
                             indicator: obs.indicator.clone(),
                             period: obs.period(),
+                            status: obs.status,
                         });
                     }
                     continue;
@@ -778,7 +816,12 @@ impl Recording {
                     self.outcome.unchanged += 1;
                     continue;
                 }
-                Some(cur) if datenstand >= cur.datenstand => {
+                // An official value replaces one from own records whatever their Datenstand.
+                Some(cur)
+                    if datenstand >= cur.datenstand
+                        || (cur.status == ValueStatus::Own.as_str()
+                            && obs.status.is_official()) =>
+                {
                     superseded.push(cur.id);
                     self.outcome.revised += 1;
                     let revision = (

@@ -23,6 +23,7 @@ pub async fn import(
         may_write: None,
         progress: None,
         by_hand: false,
+        about: None,
     };
     zielwerk_importer::run(store, request, "02.12.2026 10:00")
         .await

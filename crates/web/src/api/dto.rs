@@ -22,6 +22,7 @@ fn value_status_token(s: zielwerk_domain::ValueStatus) -> &'static str {
     match s {
         zielwerk_domain::ValueStatus::Projected => "vorlaeufig",
         zielwerk_domain::ValueStatus::Final => "endgueltig",
+        zielwerk_domain::ValueStatus::Own => "eigene_daten",
     }
 }
 

@@ -609,6 +609,7 @@ async fn import_values(
         mapping: None,
         via: "API",
         progress: None,
+        about: None,
     };
     let commit = !q.vorschau.unwrap_or(false);
     match values::import(&state.store, &caller.0, file, commit).await? {
@@ -676,6 +677,7 @@ async fn import_file(
         mapping: values::mapping(q.zuordnung.as_deref().unwrap_or("").trim())?,
         via: "API",
         progress: None,
+        about: None,
     };
     let commit = !q.vorschau.unwrap_or(false);
     match values::import(&state.store, &caller.0, file, commit).await? {

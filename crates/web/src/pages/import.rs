@@ -88,6 +88,7 @@ async fn run(
         mapping: zielwerk_app::values::mapping(&upload.mapping)?,
         via: "Web-Upload",
         progress,
+        about: None,
     };
     Ok(zielwerk_app::values::import(&state.store, &session.principal, file, commit).await?)
 }

@@ -348,6 +348,7 @@ pub async fn import_inkar(s: &Server) {
         may_write: None,
         progress: None,
         by_hand: false,
+        about: None,
     };
     zielwerk_importer::run(&s.store, request, "02.12.2026 10:00")
         .await

@@ -166,6 +166,7 @@ async fn inkar(store: &Store) -> Result<()> {
         may_write: None,
         progress: None,
         by_hand: false,
+        about: None,
     };
     let when = chrono::Local::now().format("%d.%m.%Y %H:%M").to_string();
     let report = zielwerk_importer::run(store, request, &when).await?;

@@ -58,6 +58,7 @@ async fn import(
         mapping,
         via: "zielwerk import",
         progress: Some(watch(&name, size)),
+        about: None,
     };
     let report = match zielwerk_app::values::import(store, &operator, file, true).await {
         Ok(Ok(report)) => report,
