@@ -41,7 +41,8 @@ fn say_text(text: &str) {
 mod commands;
 
 use commands::{
-    agreement, audit, backtest, backup, demo, figures, groups, import, report, serve, token, user,
+    agreement, audit, backtest, backup, demo, figures, groups, import, records, report, serve,
+    token, user,
 };
 
 #[derive(Parser)]
@@ -60,6 +61,7 @@ enum Command {
     Serve(serve::Args),
     Demo(demo::Args),
     Import(import::Args),
+    Records(records::Args),
     Figures(figures::Args),
     Backtest(backtest::Args),
     /// Berichte: die Vorlage für den Ausschuss (PDF, DOCX), der Monitoringbericht (PDF, HTML
@@ -150,6 +152,7 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Serve(a) => serve::run(a).await,
         Command::Demo(a) => demo::run(a).await,
         Command::Import(a) => import::run(a).await,
+        Command::Records(a) => records::run(a).await,
         Command::Figures(a) => figures::run(a).await,
         Command::Backtest(a) => backtest::run(a).await,
         Command::Report { command } => report::run(command).await,

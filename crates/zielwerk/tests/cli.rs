@@ -1391,3 +1391,74 @@ fn comparison_groups_are_assigned_from_a_file_all_or_nothing() {
         "{out}"
     );
 }
+
+#[test]
+fn records_are_counted_into_values_of_their_own_and_a_bad_file_stores_nothing() {
+    let (dir, db) = demo_db();
+    let data = dir.path().join("daten");
+    std::fs::create_dir(&data).unwrap();
+    std::fs::write(
+        data.join("leistungszeitraeume.csv"),
+        "person;bg;jobcenter;von;bis;erwerbsfaehig;alleinerziehend\n\
+         1;1;t36402;01.01.2021;;ja;nein\n\
+         2;1;t36402;01.06.2022;31.01.2023;ja;ja\n",
+    )
+    .unwrap();
+    let args = |extra: &[&str]| {
+        let mut a = vec![
+            "records",
+            data.to_str().unwrap(),
+            "--von",
+            "2023-01",
+            "--bis",
+            "2023-02",
+            "--datenstand",
+            "2023-03-05",
+            "--db",
+            &db,
+        ];
+        a.extend_from_slice(extra);
+        a.into_iter().map(str::to_owned).collect::<Vec<_>>()
+    };
+    let as_str = |v: &[String]| v.iter().map(String::as_str).collect::<Vec<_>>().join(" ");
+    let run_owned = |v: Vec<String>| run(&v.iter().map(String::as_str).collect::<Vec<_>>());
+    let (ok, out, err) = run_owned(args(&["--probe"]));
+    assert!(ok, "{err}");
+    assert!(
+        out.contains("32 Werte aus eigenen Daten berechnet: 32 neu") && out.contains("nur geprüft"),
+        "{out}"
+    );
+    let (ok, out, err) = run_owned(args(&[]));
+    assert!(ok, "{} {err}", as_str(&args(&[])));
+    assert!(
+        out.contains("32 Werte aus eigenen Daten berechnet: 32 neu"),
+        "{out}"
+    );
+    assert!(out.contains("Import-Kennung"), "{out}");
+    // The ELB of January as the figures command shows them, marked as own.
+    let (ok, out, _) = run(&[
+        "figures",
+        "--db",
+        &db,
+        "--jobcenter",
+        "t36402",
+        "--indicator",
+        "ELB",
+        "--from",
+        "2023-01",
+    ]);
+    assert!(ok);
+    assert!(out.contains("aus eigenen Daten"), "{out}");
+
+    std::fs::write(
+        data.join("integrationen.csv"),
+        "person;datum;art\n2;01.02.2023;festanstellung\n",
+    )
+    .unwrap();
+    let (ok, _, err) = run_owned(args(&[]));
+    assert!(!ok);
+    assert!(
+        err.contains("Es wurde nichts gespeichert: integrationen.csv, Zeile 2, Spalte „art“: „festanstellung“ ist keine Art der Aufnahme"),
+        "{err}"
+    );
+}

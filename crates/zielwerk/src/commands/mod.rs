@@ -11,6 +11,7 @@ pub mod demo;
 pub mod figures;
 pub mod groups;
 pub mod import;
+pub mod records;
 pub mod report;
 pub mod serve;
 pub mod token;
