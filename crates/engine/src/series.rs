@@ -359,9 +359,149 @@ pub fn evaluate(code: &IndicatorCode, indicators: &[Indicator], stored: &SeriesS
     Evaluator::new(indicators, stored).series(code)
 }
 
+/// One month of an indicator as the Jobcenter's own records give it, beside the official
+/// figure of the same month.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct OwnBesideOfficial {
+    pub month: YearMonth,
+    pub own: f64,
+    pub official: f64,
+}
+
+impl OwnBesideOfficial {
+    /// Own minus official.
+    pub fn difference(&self) -> f64 {
+        self.own - self.official
+    }
+}
+
+/// The months where `code` can be computed both from the official values and from the values
+/// „aus eigenen Daten“ the official ones replaced: the indicator from the current values (all
+/// of them official in that month), beside the same indicator with each input's own value in
+/// its place where there was one. `current` are the current values, `superseded` the earlier
+/// revisions (only those with the status own are used). Newest month first.
+pub fn own_beside_official(
+    code: &IndicatorCode,
+    indicators: &[Indicator],
+    current: &[Observation],
+    superseded: &[Observation],
+) -> Vec<OwnBesideOfficial> {
+    let mut official = SeriesSet::new();
+    let mut own = SeriesSet::new();
+    for ind in indicators.iter().filter(|i| i.formula.is_stored()) {
+        let now = stored_series(ind, current);
+        if now.is_empty() {
+            continue;
+        }
+        // The latest own revision of each month (the superseded values are newest first
+        // within a month, by Datenstand).
+        let mut mine = now.clone();
+        let earlier: Vec<&Observation> = superseded
+            .iter()
+            .filter(|o| o.status == ValueStatus::Own && o.indicator == ind.code)
+            .collect();
+        let mut latest: BTreeMap<YearMonth, &Observation> = BTreeMap::new();
+        for o in earlier {
+            latest
+                .entry(o.month)
+                .and_modify(|k| {
+                    if o.datenstand > k.datenstand {
+                        *k = o;
+                    }
+                })
+                .or_insert(o);
+        }
+        for (m, p) in stored_series(ind, latest.values().copied()) {
+            if now.get(&m).is_some_and(|c| c.status.is_official()) {
+                mine.insert(m, p);
+            }
+        }
+        official.insert(ind.code.clone(), now);
+        own.insert(ind.code.clone(), mine);
+    }
+    let by_official = evaluate(code, indicators, &official);
+    let by_own = evaluate(code, indicators, &own);
+    by_official
+        .iter()
+        .rev()
+        .filter(|(_, p)| p.status.is_official())
+        .filter_map(|(m, p)| {
+            let o = by_own.get(m)?;
+            (o.status == ValueStatus::Own).then_some(OwnBesideOfficial {
+                month: *m,
+                own: o.value,
+                official: p.value,
+            })
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn own_figures_stand_beside_the_official_ones_only_where_both_exist() {
+        use zielwerk_domain::{Accumulation, Direction, Unit};
+        let ind = |c: &str, formula| Indicator {
+            code: c.parse().unwrap(),
+            name: c.into(),
+            description: String::new(),
+            unit: Unit::Count,
+            direction: Direction::Lower,
+            accumulation: Accumulation::Stock,
+            formula,
+            numerator_label: None,
+            denominator_label: None,
+            comparison: None,
+        };
+        let inds = vec![
+            ind("A", Formula::Stored),
+            ind("B", Formula::Stored),
+            ind(
+                "Q",
+                Formula::Ratio {
+                    numerator: "A".parse().unwrap(),
+                    denominator: "B".parse().unwrap(),
+                    scale: 100.0,
+                },
+            ),
+        ];
+        let obs = |c: &str, m: &str, v: f64, status, ds: &str| Observation {
+            region: "t36402".parse().unwrap(),
+            indicator: c.parse().unwrap(),
+            month: m.parse().unwrap(),
+            period: PeriodKind::Month,
+            breakdown: None,
+            value: Some(v),
+            numerator: None,
+            denominator: None,
+            status,
+            datenstand: ds.parse().unwrap(),
+        };
+        use ValueStatus::{Final, Own, Projected};
+        let current = [
+            obs("A", "2023-01", 30.0, Projected, "2023-05-01"),
+            obs("B", "2023-01", 200.0, Final, "2023-05-01"),
+            obs("A", "2023-02", 31.0, Final, "2023-05-01"),
+            obs("B", "2023-02", 200.0, Final, "2023-05-01"),
+            // March: only own values so far.
+            obs("A", "2023-03", 33.0, Own, "2023-04-03"),
+            obs("B", "2023-03", 200.0, Own, "2023-04-03"),
+        ];
+        let superseded = [
+            obs("A", "2023-01", 28.0, Own, "2023-02-03"),
+            obs("A", "2023-01", 29.0, Own, "2023-02-20"),
+            obs("A", "2023-02", 30.0, Projected, "2023-04-01"),
+        ];
+        let rows = own_beside_official(&"Q".parse().unwrap(), &inds, &current, &superseded);
+        // January: the later own value 29 beside the official 30; February had no own value;
+        // March has no official one.
+        assert_eq!(rows.len(), 1, "{rows:?}");
+        assert_eq!(rows[0].month, "2023-01".parse().unwrap());
+        assert!((rows[0].own - 14.5).abs() < 1e-12 && rows[0].official == 15.0);
+        assert!((rows[0].difference() - -0.5).abs() < 1e-12);
+    }
     use zielwerk_domain::{Accumulation, Direction, Unit};
 
     fn ind(code: &str, formula: Formula) -> Indicator {

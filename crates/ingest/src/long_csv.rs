@@ -343,7 +343,7 @@ fn parse_status(raw: &str) -> Option<ValueStatus> {
     match raw.trim().to_lowercase().as_str() {
         "endgültig" | "endgueltig" | "final" => Some(ValueStatus::Final),
         "vorläufig" | "vorlaeufig" | "hochgerechnet" | "projected" => Some(ValueStatus::Projected),
-        "aus eigenen daten" | "eigene daten" | "own" => Some(ValueStatus::Own),
+        "aus eigenen daten" | "eigene daten" | "eigene_daten" | "own" => Some(ValueStatus::Own),
         _ => None,
     }
 }

@@ -232,7 +232,7 @@ pub struct SeriesValue {
     pub wert: f64,
     pub zaehler: Option<f64>,
     pub nenner: Option<f64>,
-    /// vorlaeufig oder endgueltig
+    /// vorlaeufig, endgueltig oder eigene_daten (aus eigenen Daten des Jobcenters)
     pub status: String,
     /// Der jüngste Datenstand der Werte, aus denen er stammt (JJJJ-MM-TT).
     pub datenstand: Option<String>,
@@ -505,7 +505,7 @@ pub struct ValueRecord {
     wert: Option<f64>,
     zaehler: Option<f64>,
     nenner: Option<f64>,
-    /// vorlaeufig oder endgueltig
+    /// vorlaeufig, endgueltig oder eigene_daten (aus eigenen Daten des Jobcenters)
     status: String,
     /// TT.MM.JJJJ oder JJJJ-MM-TT
     datenstand: String,

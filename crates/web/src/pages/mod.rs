@@ -616,6 +616,8 @@ struct GoalPage {
     rows: Vec<ValueRow>,
     measures: Vec<MeasureRow>,
     history: Vec<HistoryRow>,
+    /// Months where the figure from the Jobcenter's own records stands beside the official one.
+    own_rows: Vec<OwnRow>,
     comments: Vec<view::NumberedComment>,
     /// Months of the agreement year up to the reporting month, latest first, for the comment form.
     comment_months: Vec<(String, String)>,
@@ -648,6 +650,33 @@ impl GoalPage {
 }
 
 /// An earlier revision of a value.
+/// The goal's figure of one month from own records beside the official one.
+struct OwnRow {
+    month: String,
+    own: String,
+    official: String,
+    difference: String,
+}
+
+/// A difference in the indicator's unit, with its sign (percentage points for a percentage).
+fn difference_text(ind: &zielwerk_domain::Indicator, d: f64) -> String {
+    let sign = if d > 0.0 {
+        "+"
+    } else if d < 0.0 {
+        "−"
+    } else {
+        "±"
+    };
+    let body = match ind.unit {
+        Unit::Percent => format!(
+            "{}\u{a0}Prozentpunkte",
+            zielwerk_domain::format::number(d.abs(), 1)
+        ),
+        _ => value_text(ind, d.abs()),
+    };
+    format!("{sign}{body}")
+}
+
 struct HistoryRow {
     month: String,
     indicator: String,
@@ -838,6 +867,28 @@ fn goal_model(
             .map(|r| view::forecast_text(g, agreement.year, r)),
         milestone: matches!(g.goal.target, Target::Milestone { .. }),
         change: st.explain_change(g.goal).as_ref().map(view::change_view),
+        own_rows: {
+            let current: Vec<_> = values.iter().map(|v| v.observation.clone()).collect();
+            let earlier: Vec<_> = snapshot
+                .superseded
+                .iter()
+                .map(|v| v.observation.clone())
+                .collect();
+            zielwerk_engine::series::own_beside_official(
+                &ind.code,
+                &agreement.indicators,
+                &current,
+                &earlier,
+            )
+            .into_iter()
+            .map(|r| OwnRow {
+                month: r.month.german_long(),
+                own: value_text(ind, r.own),
+                official: value_text(ind, r.official),
+                difference: difference_text(ind, r.difference()),
+            })
+            .collect()
+        },
         // Earlier revisions of the values behind this goal.
         history: snapshot
             .superseded

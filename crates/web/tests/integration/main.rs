@@ -13,6 +13,7 @@ mod limits;
 mod meetings;
 mod navigation;
 mod oidc;
+mod own_records;
 mod postgres;
 mod reports;
 mod snapshots;
