@@ -442,19 +442,6 @@ mod tests {
 
     #[test]
     fn own_figures_stand_beside_the_official_ones_only_where_both_exist() {
-        use zielwerk_domain::{Accumulation, Direction, Unit};
-        let ind = |c: &str, formula| Indicator {
-            code: c.parse().unwrap(),
-            name: c.into(),
-            description: String::new(),
-            unit: Unit::Count,
-            direction: Direction::Lower,
-            accumulation: Accumulation::Stock,
-            formula,
-            numerator_label: None,
-            denominator_label: None,
-            comparison: None,
-        };
         let inds = vec![
             ind("A", Formula::Stored),
             ind("B", Formula::Stored),
