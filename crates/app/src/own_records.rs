@@ -1,17 +1,27 @@
 //! Key figures from the Jobcenter's own records (issue 23, `docs/records.md`): the record files
-//! are read and counted by `zielwerk-records`, and only the components per Jobcenter and month
-//! are kept: imported like any file of values, with the status „aus eigenen Daten“ and the
-//! records' Datenstand, so that every rule of an import holds (all or nothing, revisions,
-//! provenance, the audit trail, an official value never replaced). The records themselves are
-//! not kept: the source of the values names each file with its SHA-256.
+//! are read and counted by `zielwerk-records`, the case lists of the Kreis (BuT applications,
+//! § 16a referrals) by `engine::municipal`, and only the figures per Jobcenter and month are
+//! kept: imported like any file of values, with the status „aus eigenen Daten“ and the records'
+//! Datenstand, so that every rule of an import holds (all or nothing, revisions, provenance, the
+//! audit trail, an official value never replaced). The records themselves are not kept: the
+//! source of the values names each file with its SHA-256.
+//!
+//! Two steps, so that a preview never has to keep records: [`compute`] reads the files and
+//! gives [`OwnFigures`] (aggregates only), [`import_figures`] imports them, as a preview or for
+//! good. [`import_records`] does both.
+
+use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use zielwerk_domain::{Principal, YearMonth};
+use zielwerk_domain::{Formula, IndicatorCode, Principal, YearMonth};
+use zielwerk_engine::municipal::{self, Amount, ButApplication, CaseFigures, Referral};
 use zielwerk_importer::Report;
 use zielwerk_ingest::long_csv::Refused;
 use zielwerk_records::read::{
-    Jobcenters, ReadError, read_integrations, read_payments, read_periods, read_spells,
+    Jobcenters, ReadError, read_but_applications, read_entitled, read_integrations, read_payments,
+    read_periods, read_referrals, read_spells,
 };
 use zielwerk_records::{Month, Records, Spells};
 use zielwerk_store::Store;
@@ -19,28 +29,66 @@ use zielwerk_store::Store;
 use crate::values::{ImportFile, import, may_import};
 use crate::{AppError, Problem};
 
-/// The kinds of record file, by the name a file's name starts with.
-pub const KINDS: [&str; 5] = [
+/// The kinds of file, by the name a file's name starts with: the Jobcenter's records, then the
+/// Kreis's case lists.
+pub const KINDS: [&str; 8] = [
     "leistungszeitraeume",
     "integrationen",
     "beschaeftigung",
     "massnahmen",
     "zahlungen",
+    "but_antraege",
+    "but_berechtigte",
+    "suchtberatung",
 ];
 
-/// Record files to compute the key figures' components from.
+/// Record files and case lists to compute figures from.
 pub struct RecordFiles {
     /// Name and content of each file; its kind is told by the start of its name (see
-    /// [`KINDS`]). The benefit spells are needed, the rest are optional.
+    /// [`KINDS`]). Benefit spells are needed when any other record of the Jobcenter is given;
+    /// case lists stand on their own.
     pub files: Vec<(String, Vec<u8>)>,
     /// The months to compute.
     pub first: YearMonth,
     pub last: YearMonth,
     /// The day the records were exported: their Datenstand, and how far the employment records
-    /// reach (for K2E3's six following months).
+    /// and the case lists reach.
     pub datenstand: NaiveDate,
-    /// How they came ("Web-Upload", "zielwerk eigene-daten"), for the provenance.
+    /// The Jobcenter of a case list without a column `jobcenter`.
+    pub jobcenter: Option<String>,
+    /// How they came ("Web-Upload", "zielwerk records", "API"), for the provenance.
     pub via: &'static str,
+}
+
+/// One figure of one Jobcenter and month.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OwnFigure {
+    pub jobcenter: String,
+    pub code: String,
+    pub month: YearMonth,
+    pub value: Option<f64>,
+    pub numerator: Option<f64>,
+    pub denominator: Option<f64>,
+}
+
+/// A figure that has no value yet, for every Jobcenter of the files alike.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct NotYet {
+    pub month: YearMonth,
+    pub code: String,
+    pub reason: String,
+}
+
+/// What the files gave: figures only, no record. Small enough to wait for a confirmation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OwnFigures {
+    /// "eigene Daten (leistungszeitraeume.csv, …)".
+    pub name: String,
+    /// The provenance: how they were computed, from which files (by SHA-256).
+    pub about: String,
+    pub datenstand: NaiveDate,
+    pub figures: Vec<OwnFigure>,
+    pub not_yet: Vec<NotYet>,
 }
 
 fn invalid(message: impl Into<String>) -> AppError {
@@ -51,50 +99,85 @@ fn month(m: YearMonth) -> Result<Month, AppError> {
     Month::new(m.year(), m.month()).ok_or_else(|| invalid(format!("Ungültiger Monat {m}")))
 }
 
-/// The components as a file of values in the long CSV format, with the status „aus eigenen
-/// Daten“: one line per Jobcenter, month and component (K2E3's numerator only where its six
-/// following months are covered).
-fn components_as_csv(
-    records: &[(String, Vec<u8>)],
-    first: Month,
-    last: Month,
-    datenstand: NaiveDate,
-) -> Result<Vec<u8>, AppError> {
+fn kind_of(name: &str) -> Option<&'static str> {
+    let stem = name
+        .rsplit(['/', '\\'])
+        .next()
+        .unwrap_or(name)
+        .to_lowercase();
+    KINDS.iter().copied().find(|k| stem.starts_with(k))
+}
+
+/// The files read, by kind.
+#[derive(Default)]
+struct Read {
+    jobcenters: Jobcenters,
+    spells: Option<Vec<zielwerk_records::Spell>>,
+    integrations: Vec<zielwerk_records::Integration>,
+    employment: Vec<zielwerk_records::Period>,
+    measures: Vec<zielwerk_records::Period>,
+    payments: Vec<zielwerk_records::Payment>,
+    /// Whether any record besides the spells was given.
+    more_records: bool,
+    but: Option<Vec<zielwerk_records::read::ButRecord>>,
+    entitled: Vec<zielwerk_records::read::EntitledRecord>,
+    referrals: Option<Vec<zielwerk_records::read::ReferralRecord>>,
+}
+
+fn read_files(files: &[(String, Vec<u8>)], default: Option<&str>) -> Result<Read, AppError> {
     let threads = std::thread::available_parallelism().map_or(1, usize::from);
-    let kind_of = |name: &str| {
-        let stem = name
-            .rsplit(['/', '\\'])
-            .next()
-            .unwrap_or(name)
-            .to_lowercase();
-        KINDS.iter().copied().find(|k| stem.starts_with(k))
-    };
-    let mut jobcenters = Jobcenters::default();
-    let (mut spells, mut integrations, mut employment, mut measures, mut payments) =
-        (None, Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let mut r = Read::default();
     let read = |e: ReadError| invalid(e.to_string());
-    for (name, bytes) in records {
+    let twice = |name: &str, what: &str| {
+        invalid(format!(
+            "{name}: {what} sind schon in einer anderen Datei gegeben"
+        ))
+    };
+    for (name, bytes) in files {
         let input = bytes.as_slice();
+        let j = &mut r.jobcenters;
         match kind_of(name) {
             Some("leistungszeitraeume") => {
-                if spells.is_some() {
-                    return Err(invalid(format!(
-                        "{name}: Leistungszeiträume sind schon in einer anderen Datei gegeben"
-                    )));
+                if r.spells.is_some() {
+                    return Err(twice(name, "Leistungszeiträume"));
                 }
-                spells = Some(read_spells(name, input, &mut jobcenters, threads).map_err(read)?);
+                r.spells = Some(read_spells(name, input, j, threads).map_err(read)?);
             }
             Some("integrationen") => {
-                integrations.extend(read_integrations(name, input, threads).map_err(read)?)
+                r.more_records = true;
+                r.integrations
+                    .extend(read_integrations(name, input, threads).map_err(read)?)
             }
             Some("beschaeftigung") => {
-                employment.extend(read_periods(name, input, threads).map_err(read)?)
+                r.more_records = true;
+                r.employment
+                    .extend(read_periods(name, input, threads).map_err(read)?)
             }
             Some("massnahmen") => {
-                measures.extend(read_periods(name, input, threads).map_err(read)?)
+                r.more_records = true;
+                r.measures
+                    .extend(read_periods(name, input, threads).map_err(read)?)
             }
+            Some("zahlungen") => {
+                r.more_records = true;
+                r.payments
+                    .extend(read_payments(name, input, j, threads).map_err(read)?)
+            }
+            Some("but_antraege") => {
+                if r.but.is_some() {
+                    return Err(twice(name, "BuT-Anträge"));
+                }
+                r.but =
+                    Some(read_but_applications(name, input, j, default, threads).map_err(read)?);
+            }
+            Some("but_berechtigte") => r
+                .entitled
+                .extend(read_entitled(name, input, j, default, threads).map_err(read)?),
             Some(_) => {
-                payments.extend(read_payments(name, input, &mut jobcenters, threads).map_err(read)?)
+                if r.referrals.is_some() {
+                    return Err(twice(name, "Zuweisungen in die Suchtberatung"));
+                }
+                r.referrals = Some(read_referrals(name, input, j, default, threads).map_err(read)?);
             }
             None => {
                 return Err(invalid(format!(
@@ -104,57 +187,102 @@ fn components_as_csv(
             }
         }
     }
-    let spells = spells.ok_or_else(|| {
-        invalid("Die Leistungszeiträume fehlen (eine Datei leistungszeitraeume.csv)")
-    })?;
-    let spells = Spells::new(&spells).map_err(|e| invalid(e.to_string()))?;
-    let records = Records::new(
-        spells,
-        &integrations,
-        &employment,
-        Some(datenstand),
-        &measures,
-        payments,
-    )
-    .map_err(|e| invalid(e.to_string()))?;
-    let monthly = records.monthly(first, last, threads);
-    let mut out = String::from("jobcenter;kennzahl;monat;wert;status;datenstand\n");
-    let stand = datenstand.format("%d.%m.%Y").to_string();
-    for key in 0..jobcenters.len() {
-        let Some(id) = u16::try_from(key).ok().and_then(|k| jobcenters.id(k)) else {
-            continue;
-        };
-        for m in monthly.months() {
-            let Some(c) = monthly.get(key as u16, m) else {
-                continue;
-            };
-            for (code, value) in c.by_code() {
-                let text = if code.ends_with("_SUMME") {
-                    format!("{value:.2}").replace('.', ",")
-                } else {
-                    format!("{value}")
-                };
-                out.push_str(&format!(
-                    "{id};{code};{:02}.{};{text};aus eigenen Daten;{stand}\n",
-                    m.month(),
-                    m.year()
-                ));
-            }
-        }
+    if r.spells.is_none() && r.more_records {
+        return Err(invalid(
+            "Die Leistungszeiträume fehlen (eine Datei leistungszeitraeume.csv): ohne sie lassen sich Integrationen, Beschäftigung, Maßnahmen und Zahlungen keinem Bestand zuordnen",
+        ));
     }
-    Ok(out.into_bytes())
+    if !r.entitled.is_empty() && r.but.is_none() {
+        return Err(invalid(
+            "Die leistungsberechtigten Kinder (but_berechtigte) sind ohne die Liste der BuT-Anträge (but_antraege) gegeben",
+        ));
+    }
+    if r.spells.is_none() && r.but.is_none() && r.referrals.is_none() {
+        return Err(invalid("Keine Datei gegeben"));
+    }
+    Ok(r)
 }
 
-/// Computes the components of the key figures from `files` and imports them for `p` (or, without
-/// `commit`, says what it would do). Only Jobcenter `p` may import for are accepted. A file that
-/// cannot be read is refused with its place; nothing is kept.
-pub async fn import_records(
-    store: &Store,
-    p: &Principal,
-    files: RecordFiles,
-    commit: bool,
-) -> Result<Result<Report, Refused>, AppError> {
-    may_import(p)?;
+/// The figures of the case lists of each Jobcenter.
+fn case_figures(
+    r: &Read,
+    first: YearMonth,
+    last: YearMonth,
+    stand: NaiveDate,
+    out: &mut Vec<OwnFigure>,
+    not_yet: &mut BTreeSet<NotYet>,
+) {
+    let mut add = |jobcenter: u16, f: CaseFigures| {
+        let id = r.jobcenters.id(jobcenter).unwrap_or_default();
+        for x in f.figures {
+            let (value, numerator, denominator) = match x.amount {
+                Amount::Value(v) => (Some(v), None, None),
+                Amount::Share {
+                    numerator,
+                    denominator,
+                } => (None, Some(numerator), Some(denominator)),
+            };
+            out.push(OwnFigure {
+                jobcenter: id.to_owned(),
+                code: x.code.to_owned(),
+                month: x.month,
+                value,
+                numerator,
+                denominator,
+            });
+        }
+        not_yet.extend(f.pending.into_iter().map(|p| NotYet {
+            month: p.month,
+            code: p.code.to_owned(),
+            reason: p.reason,
+        }));
+    };
+    if let Some(but) = &r.but {
+        let mut by: BTreeMap<u16, Vec<ButApplication>> = BTreeMap::new();
+        for a in but {
+            by.entry(a.jobcenter).or_default().push(ButApplication {
+                child: a.child.to_string(),
+                applied: a.applied,
+                decided: a.decided,
+                granted: a.granted,
+            });
+        }
+        for (jobcenter, list) in by {
+            let entitled: BTreeMap<YearMonth, u32> = r
+                .entitled
+                .iter()
+                .filter(|e| e.jobcenter == jobcenter)
+                .filter_map(|e| {
+                    let m = YearMonth::new(e.month.year(), e.month.month()).ok()?;
+                    Some((m, e.children))
+                })
+                .collect();
+            add(
+                jobcenter,
+                municipal::but_figures(&list, &entitled, first, last, stand),
+            );
+        }
+    }
+    if let Some(referrals) = &r.referrals {
+        let mut by: BTreeMap<u16, Vec<Referral>> = BTreeMap::new();
+        for x in referrals {
+            by.entry(x.jobcenter).or_default().push(Referral {
+                person: x.person.to_string(),
+                referred: x.referred,
+                started: x.started,
+                completed: x.completed,
+            });
+        }
+        for (jobcenter, list) in by {
+            add(
+                jobcenter,
+                municipal::counselling_figures(&list, first, last, stand),
+            );
+        }
+    }
+}
+
+fn compute_blocking(files: RecordFiles) -> Result<OwnFigures, AppError> {
     let (first, last) = (month(files.first)?, month(files.last)?);
     if last < first {
         return Err(invalid(format!(
@@ -162,6 +290,61 @@ pub async fn import_records(
             files.last, files.first
         )));
     }
+    let datenstand = files.datenstand;
+    let mut r = read_files(&files.files, files.jobcenter.as_deref())?;
+    let mut figures = Vec::new();
+    let mut not_yet = BTreeSet::new();
+    if let Some(spells) = r.spells.take() {
+        let threads = std::thread::available_parallelism().map_or(1, usize::from);
+        let spells = Spells::new(&spells).map_err(|e| invalid(e.to_string()))?;
+        let records = Records::new(
+            spells,
+            &r.integrations,
+            &r.employment,
+            Some(datenstand),
+            &r.measures,
+            std::mem::take(&mut r.payments),
+        )
+        .map_err(|e| invalid(e.to_string()))?;
+        let monthly = records.monthly(first, last, threads);
+        for key in 0..r.jobcenters.len() {
+            let Some(id) = u16::try_from(key).ok().and_then(|k| r.jobcenters.id(k)) else {
+                continue;
+            };
+            for m in monthly.months() {
+                let Some(c) = monthly.get(key as u16, m) else {
+                    continue;
+                };
+                let ym = YearMonth::new(m.year(), m.month())
+                    .map_err(|e| AppError::Internal(e.to_string()))?;
+                for (code, value) in c.by_code() {
+                    figures.push(OwnFigure {
+                        jobcenter: id.to_owned(),
+                        code: code.to_owned(),
+                        month: ym,
+                        value: Some(value),
+                        numerator: None,
+                        denominator: None,
+                    });
+                }
+                if let Some(reason) = c.integrationen_svb_kontinuierlich.reason() {
+                    not_yet.insert(NotYet {
+                        month: ym,
+                        code: "INTEGRATIONEN_SVB_KONTINUIERLICH".to_owned(),
+                        reason,
+                    });
+                }
+            }
+        }
+    }
+    case_figures(
+        &r,
+        files.first,
+        files.last,
+        datenstand,
+        &mut figures,
+        &mut not_yet,
+    );
     let about = files
         .files
         .iter()
@@ -174,26 +357,119 @@ pub async fn import_records(
         .map(|(n, _)| n.as_str())
         .collect::<Vec<_>>()
         .join(", ");
-    let datenstand = files.datenstand;
-    let records = files.files;
-    let csv =
-        crate::compute::blocking(move || components_as_csv(&records, first, last, datenstand))
-            .await?;
-    import(
+    Ok(OwnFigures {
+        name: format!("eigene Daten ({names})"),
+        about: format!(
+            "Kennzahlen aus eigenen Daten berechnet ({}), Datenstand {}; die Datensätze selbst sind nicht gespeichert. Berechnet aus: {about}",
+            files.via,
+            datenstand.format("%d.%m.%Y")
+        ),
+        datenstand,
+        figures,
+        not_yet: not_yet.into_iter().collect(),
+    })
+}
+
+/// Reads and counts `files` (on the blocking pool). A file that cannot be read is refused with
+/// its place. Nothing is stored.
+pub async fn compute(p: &Principal, files: RecordFiles) -> Result<OwnFigures, AppError> {
+    may_import(p)?;
+    crate::compute::blocking(move || compute_blocking(files)).await
+}
+
+/// What an import of own figures gave: the import's report (or why the values were refused),
+/// and the figures no agreement defines, which were left out (code and how many values).
+#[derive(Debug)]
+pub struct OwnReport {
+    pub result: Result<Report, Refused>,
+    pub undefined: Vec<(String, usize)>,
+}
+
+/// Imports `figures` for `p` (or, without `commit`, says what it would do). Only Jobcenter `p`
+/// may import for are accepted. Figures of a case list whose code no agreement defines are
+/// left out and named; a share goes in as numerator and denominator where its indicator stores
+/// them, else as its percentage.
+pub async fn import_figures(
+    store: &Store,
+    p: &Principal,
+    figures: &OwnFigures,
+    via: &'static str,
+    commit: bool,
+) -> Result<OwnReport, AppError> {
+    may_import(p)?;
+    let catalog = zielwerk_importer::catalog(store).await?;
+    let mut out = String::from("jobcenter;kennzahl;monat;wert;zaehler;nenner;status;datenstand\n");
+    let stand = figures.datenstand.format("%d.%m.%Y").to_string();
+    let mut undefined: BTreeMap<String, usize> = BTreeMap::new();
+    let number = |v: f64| {
+        if v.fract() == 0.0 {
+            format!("{v}")
+        } else {
+            format!("{v:.4}").replace('.', ",")
+        }
+    };
+    for f in &figures.figures {
+        let indicator = f
+            .code
+            .parse::<IndicatorCode>()
+            .ok()
+            .and_then(|c| catalog.indicators.get(&c));
+        let Some(indicator) = indicator else {
+            *undefined.entry(f.code.clone()).or_default() += 1;
+            continue;
+        };
+        let (value, numerator, denominator) = match (f.value, f.numerator, f.denominator) {
+            (Some(v), _, _) if f.code.ends_with("_SUMME") => (
+                format!("{v:.2}").replace('.', ","),
+                String::new(),
+                String::new(),
+            ),
+            (Some(v), _, _) => (number(v), String::new(), String::new()),
+            (None, Some(a), Some(b)) => match indicator.formula {
+                Formula::StoredRatio { .. } => (String::new(), number(a), number(b)),
+                _ if b > 0.0 => (number(a / b * 100.0), String::new(), String::new()),
+                _ => continue,
+            },
+            _ => continue,
+        };
+        out.push_str(&format!(
+            "{};{};{:02}.{};{value};{numerator};{denominator};aus eigenen Daten;{stand}\n",
+            f.jobcenter,
+            f.code,
+            f.month.month(),
+            f.month.year()
+        ));
+    }
+    let result = import(
         store,
         p,
         ImportFile {
-            name: format!("eigene Daten ({names})"),
-            input: Box::new(std::io::Cursor::new(csv)),
+            name: figures.name.clone(),
+            input: Box::new(std::io::Cursor::new(out.into_bytes())),
             mapping: None,
-            via: files.via,
+            via,
             progress: None,
-            about: Some(format!(
-                "Kennzahlen aus eigenen Daten berechnet, Datenstand {}; die Datensätze selbst sind nicht gespeichert. Berechnet aus: {about}",
-                datenstand.format("%d.%m.%Y")
-            )),
+            about: Some(figures.about.clone()),
         },
         commit,
     )
-    .await
+    .await?;
+    Ok(OwnReport {
+        result,
+        undefined: undefined.into_iter().collect(),
+    })
+}
+
+/// Computes the figures of `files` and imports them for `p` (or, without `commit`, says what it
+/// would do): [`compute`], then [`import_figures`].
+pub async fn import_records(
+    store: &Store,
+    p: &Principal,
+    files: RecordFiles,
+    commit: bool,
+) -> Result<(OwnFigures, OwnReport), AppError> {
+    let via = files.via;
+    let figures = compute(p, files).await?;
+    let report = import_figures(store, p, &figures, via, commit).await?;
+    Ok((figures, report))
 }

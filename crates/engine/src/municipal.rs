@@ -37,13 +37,41 @@ impl Share {
 /// Take-up in a calendar year: distinct children with at least one granted benefit decided in the
 /// year, over the children entitled (from the benefit statistics; it must be given, not guessed).
 pub fn but_take_up(applications: &[ButApplication], year: i32, entitled_children: u32) -> Share {
+    let (from, to) = (
+        NaiveDate::from_ymd_opt(year, 1, 1),
+        NaiveDate::from_ymd_opt(year, 12, 31),
+    );
+    match (from, to) {
+        (Some(from), Some(to)) => but_take_up_between(applications, from, to, entitled_children),
+        _ => but_take_up_between(
+            applications,
+            NaiveDate::MAX,
+            NaiveDate::MIN,
+            entitled_children,
+        ),
+    }
+}
+
+/// Take-up over the twelve months ending with `month` (the form of the indicator „mindestens
+/// eine Leistung in den letzten 12 Monaten“).
+pub fn but_take_up_12_months(
+    applications: &[ButApplication],
+    month: YearMonth,
+    entitled_children: u32,
+) -> Share {
+    let from = month.plus(-11).unwrap_or(month).first_day();
+    but_take_up_between(applications, from, month.last_day(), entitled_children)
+}
+
+fn but_take_up_between(
+    applications: &[ButApplication],
+    from: NaiveDate,
+    to: NaiveDate,
+    entitled_children: u32,
+) -> Share {
     let children: BTreeSet<&str> = applications
         .iter()
-        .filter(|a| {
-            a.granted
-                && a.decided
-                    .is_some_and(|d| chrono::Datelike::year(&d) == year)
-        })
+        .filter(|a| a.granted && a.decided.is_some_and(|d| from <= d && d <= to))
         .map(|a| a.child.as_str())
         .collect();
     Share {
@@ -181,6 +209,217 @@ pub fn milestones_reached(milestones: &[(NaiveDate, Option<NaiveDate>)], on: Nai
     }
 }
 
+/// The codes under which figures from case lists are stored (`docs/records.md`): an agreement
+/// that defines an indicator with one of these codes gets its values from an uploaded case list.
+pub mod codes {
+    pub const BUT_QUOTE: &str = "BUT_QUOTE";
+    pub const BUT_14_TAGE: &str = "BUT_14_TAGE";
+    pub const BUT_RUECKSTAND: &str = "BUT_RUECKSTAND";
+    pub const BUT_BEARBEITUNGSDAUER: &str = "BUT_BEARBEITUNGSDAUER";
+    pub const SUCHT_ZUWEISUNGEN: &str = "SUCHT_ZUWEISUNGEN";
+    pub const SUCHT_ANTRITT: &str = "SUCHT_ANTRITT";
+    pub const SUCHT_WARTEZEIT: &str = "SUCHT_WARTEZEIT";
+    pub const SUCHT_ABSCHLUESSE: &str = "SUCHT_ABSCHLUESSE";
+}
+
+/// Days within which a BuT application counts as decided in time (`BUT_14_TAGE`).
+pub const BUT_WITHIN_DAYS: i64 = 14;
+/// Days after which an open BuT application counts in the backlog (`BUT_RUECKSTAND`).
+pub const BUT_BACKLOG_DAYS: i64 = 30;
+
+/// What a figure from a case list is: a number, or a share with its two parts.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Amount {
+    Value(f64),
+    Share { numerator: f64, denominator: f64 },
+}
+
+/// One figure of one month from a case list, under its code ([`codes`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct CaseFigure {
+    pub month: YearMonth,
+    pub code: &'static str,
+    pub amount: Amount,
+}
+
+/// A figure of a month that cannot be given yet, with the reason in German.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pending {
+    pub month: YearMonth,
+    pub code: &'static str,
+    pub reason: String,
+}
+
+/// The figures of a case list for a run of months, and those that are not known yet.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CaseFigures {
+    pub figures: Vec<CaseFigure>,
+    pub pending: Vec<Pending>,
+}
+
+impl CaseFigures {
+    fn value(&mut self, month: YearMonth, code: &'static str, v: f64) {
+        self.figures.push(CaseFigure {
+            month,
+            code,
+            amount: Amount::Value(v),
+        });
+    }
+
+    fn share(&mut self, month: YearMonth, code: &'static str, s: &Share) {
+        self.figures.push(CaseFigure {
+            month,
+            code,
+            amount: Amount::Share {
+                numerator: s.numerator,
+                denominator: s.denominator,
+            },
+        });
+    }
+
+    fn pending(&mut self, month: YearMonth, code: &'static str, reason: String) {
+        self.pending.push(Pending {
+            month,
+            code,
+            reason,
+        });
+    }
+
+    /// Whether `month` is over by `stand` (the day the list was exported); if not, every code
+    /// of the month is pending with the reason.
+    fn complete(&mut self, month: YearMonth, stand: NaiveDate, codes: &[&'static str]) -> bool {
+        if month.last_day() <= stand {
+            return true;
+        }
+        for code in codes {
+            self.pending(
+                month,
+                code,
+                format!(
+                    "Noch kein Wert: {} endet erst nach dem Datenstand {}",
+                    month.german_long(),
+                    stand.format("%d.%m.%Y")
+                ),
+            );
+        }
+        false
+    }
+}
+
+/// The BuT figures of the months `first` to `last` from the list of applications exported on
+/// `stand`: the share decided within [`BUT_WITHIN_DAYS`] and the median days (months with
+/// decisions), the backlog at the month's end, and the take-up over twelve months where the
+/// entitled children of the month are given and the list reaches back to the first of the
+/// twelve months.
+pub fn but_figures(
+    applications: &[ButApplication],
+    entitled: &std::collections::BTreeMap<YearMonth, u32>,
+    first: YearMonth,
+    last: YearMonth,
+    stand: NaiveDate,
+) -> CaseFigures {
+    let mut out = CaseFigures::default();
+    let earliest = applications
+        .iter()
+        .map(|a| a.applied)
+        .min()
+        .and_then(|d| YearMonth::of_date(d).ok());
+    for month in first.through(last) {
+        use codes::*;
+        let all = [
+            BUT_14_TAGE,
+            BUT_BEARBEITUNGSDAUER,
+            BUT_RUECKSTAND,
+            BUT_QUOTE,
+        ];
+        if !out.complete(month, stand, &all) {
+            continue;
+        }
+        let p = but_processing(applications, month, BUT_WITHIN_DAYS, BUT_BACKLOG_DAYS);
+        if p.decided > 0 {
+            out.share(month, BUT_14_TAGE, &p.within);
+        }
+        if let Some(days) = p.median_days {
+            out.value(month, BUT_BEARBEITUNGSDAUER, days);
+        }
+        out.value(month, BUT_RUECKSTAND, p.backlog as f64);
+        let window = month.plus(-11).unwrap_or(month);
+        match (entitled.get(&month), earliest) {
+            (None, _) => out.pending(
+                month,
+                BUT_QUOTE,
+                format!(
+                    "Kein Wert: für {} fehlt die Zahl der leistungsberechtigten Kinder",
+                    month.german_long()
+                ),
+            ),
+            (Some(_), Some(e)) if e > window => out.pending(
+                month,
+                BUT_QUOTE,
+                format!(
+                    "Kein Wert: die Quote braucht die Entscheidungen ab {}, die Liste beginnt mit Anträgen aus {}",
+                    window.german_long(),
+                    e.german_long()
+                ),
+            ),
+            (Some(children), _) => {
+                out.share(
+                    month,
+                    BUT_QUOTE,
+                    &but_take_up_12_months(applications, month, *children),
+                );
+            }
+        }
+    }
+    out
+}
+
+/// The § 16a figures of the months `first` to `last` from the list of referrals exported on
+/// `stand`: referrals, completions and the mean waiting time of the counselling started in the
+/// month, and the share of the month's referrals that started by the end of the month after
+/// (pending until that month is over).
+pub fn counselling_figures(
+    referrals: &[Referral],
+    first: YearMonth,
+    last: YearMonth,
+    stand: NaiveDate,
+) -> CaseFigures {
+    let mut out = CaseFigures::default();
+    for month in first.through(last) {
+        use codes::*;
+        let all = [
+            SUCHT_ZUWEISUNGEN,
+            SUCHT_ABSCHLUESSE,
+            SUCHT_WARTEZEIT,
+            SUCHT_ANTRITT,
+        ];
+        if !out.complete(month, stand, &all) {
+            continue;
+        }
+        let c = counselling(referrals, month);
+        out.value(month, SUCHT_ZUWEISUNGEN, c.referrals as f64);
+        out.value(month, SUCHT_ABSCHLUESSE, c.completions as f64);
+        if let Some(days) = c.mean_waiting_days {
+            out.value(month, SUCHT_WARTEZEIT, days);
+        }
+        let horizon = month.next().map_or(month.last_day(), YearMonth::last_day);
+        if horizon > stand {
+            out.pending(
+                month,
+                SUCHT_ANTRITT,
+                format!(
+                    "Noch kein Wert: die Antrittsquote zählt Beratungen bis {}, die Liste reicht bis {}",
+                    horizon.format("%d.%m.%Y"),
+                    stand.format("%d.%m.%Y")
+                ),
+            );
+        } else if c.referrals > 0 {
+            out.share(month, SUCHT_ANTRITT, &c.take_up);
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -259,6 +498,115 @@ mod tests {
         assert_eq!((c.referrals, c.starts, c.completions), (4, 2, 1));
         assert_eq!(c.mean_waiting_days, Some((10.0 + 21.0) / 2.0));
         assert_eq!((c.take_up.numerator, c.take_up.denominator), (2.0, 4.0));
+    }
+
+    #[test]
+    fn take_up_over_twelve_months_reaches_back_to_the_first_day_of_the_eleventh_month_before_it() {
+        let apps = [
+            app("k1", "2020-12-20", Some("2020-12-31"), true), // before the window of Dec 2021
+            app("k2", "2020-12-25", Some("2021-01-01"), true), // first day of the window
+            app("k3", "2021-12-20", Some("2021-12-31"), true), // last day
+            app("k4", "2021-12-20", Some("2022-01-01"), true), // after
+        ];
+        let s = but_take_up_12_months(&apps, "2021-12".parse().unwrap(), 10);
+        assert_eq!((s.numerator, s.denominator), (2.0, 10.0));
+    }
+
+    #[test]
+    fn but_figures_per_month_with_what_is_not_known_yet() {
+        let apps = [
+            app("a", "2022-02-01", Some("2022-02-10"), true), // 9 days
+            app("b", "2022-02-01", Some("2022-02-20"), true), // 19 days
+            app("c", "2022-01-05", None, false),              // open: backlog from 4 Feb
+        ];
+        let entitled = [("2022-02".parse().unwrap(), 40)].into_iter().collect();
+        let f = but_figures(
+            &apps,
+            &entitled,
+            "2022-02".parse().unwrap(),
+            "2022-03".parse().unwrap(),
+            d("2022-03-15"),
+        );
+        let feb: YearMonth = "2022-02".parse().unwrap();
+        let get = |code| {
+            f.figures
+                .iter()
+                .find(|x| x.month == feb && x.code == code)
+                .map(|x| x.amount)
+        };
+        assert_eq!(
+            get(codes::BUT_14_TAGE),
+            Some(Amount::Share {
+                numerator: 1.0,
+                denominator: 2.0
+            })
+        );
+        assert_eq!(get(codes::BUT_BEARBEITUNGSDAUER), Some(Amount::Value(14.0)));
+        assert_eq!(get(codes::BUT_RUECKSTAND), Some(Amount::Value(1.0)));
+        // The list starts in February 2022: the twelve months back to March 2021 are missing.
+        assert_eq!(get(codes::BUT_QUOTE), None);
+        let reasons: Vec<_> = f
+            .pending
+            .iter()
+            .map(|p| (p.code, p.reason.as_str()))
+            .collect();
+        assert!(reasons.contains(&(
+            codes::BUT_QUOTE,
+            "Kein Wert: die Quote braucht die Entscheidungen ab März 2021, die Liste beginnt mit Anträgen aus Januar 2022"
+        )), "{reasons:?}");
+        // March is not over on 15 March.
+        assert!(f.figures.iter().all(|x| x.month == feb));
+        assert!(reasons.contains(&(
+            codes::BUT_RUECKSTAND,
+            "Noch kein Wert: März 2022 endet erst nach dem Datenstand 15.03.2022"
+        )));
+    }
+
+    #[test]
+    fn counselling_take_up_waits_for_the_end_of_the_month_after() {
+        let list = [
+            Referral {
+                person: "p1".into(),
+                referred: d("2022-04-04"),
+                started: Some(d("2022-05-14")),
+                completed: None,
+            },
+            Referral {
+                person: "p2".into(),
+                referred: d("2022-05-02"),
+                started: None,
+                completed: None,
+            },
+        ];
+        let f = counselling_figures(
+            &list,
+            "2022-04".parse().unwrap(),
+            "2022-05".parse().unwrap(),
+            d("2022-05-31"),
+        );
+        let april: YearMonth = "2022-04".parse().unwrap();
+        let may: YearMonth = "2022-05".parse().unwrap();
+        assert!(f.figures.contains(&CaseFigure {
+            month: april,
+            code: codes::SUCHT_ANTRITT,
+            amount: Amount::Share {
+                numerator: 1.0,
+                denominator: 1.0
+            }
+        }));
+        assert!(f.figures.contains(&CaseFigure {
+            month: may,
+            code: codes::SUCHT_WARTEZEIT,
+            amount: Amount::Value(40.0)
+        }));
+        assert_eq!(
+            f.pending,
+            vec![Pending {
+                month: may,
+                code: codes::SUCHT_ANTRITT,
+                reason: "Noch kein Wert: die Antrittsquote zählt Beratungen bis 30.06.2022, die Liste reicht bis 31.05.2022".into()
+            }]
+        );
     }
 
     #[test]

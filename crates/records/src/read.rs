@@ -517,6 +517,204 @@ pub fn read_payments(
     )
 }
 
+/// One BuT application from a case list (`but_antraege`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ButRecord {
+    pub child: u32,
+    pub jobcenter: u16,
+    pub applied: NaiveDate,
+    pub decided: Option<NaiveDate>,
+    /// Whether the decision granted a benefit (`false` while undecided).
+    pub granted: bool,
+}
+
+/// One referral to addiction counselling under § 16a SGB II (`suchtberatung`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReferralRecord {
+    pub person: u32,
+    pub jobcenter: u16,
+    pub referred: NaiveDate,
+    pub started: Option<NaiveDate>,
+    pub completed: Option<NaiveDate>,
+}
+
+/// The children entitled to BuT in a month (`but_berechtigte`), from the benefit statistics.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EntitledRecord {
+    pub jobcenter: u16,
+    pub month: Month,
+    pub children: u32,
+}
+
+/// The column of the Jobcenter in a case list may be missing when the upload names the
+/// Jobcenter the whole file belongs to (`default`).
+fn case_header(
+    file: &str,
+    input: &mut impl Read,
+    names: &'static [&'static str],
+    optional: &[&str],
+    default: Option<&str>,
+) -> Result<Layout, ReadError> {
+    let layout = header(file, input, names, optional)?;
+    if layout.columns[0] == usize::MAX && default.is_none() {
+        return Err(ReadError {
+            file: file.to_owned(),
+            line: 1,
+            column: Some("jobcenter".to_owned()),
+            problem: "Die Spalte fehlt in der Kopfzeile; ohne sie muss beim Hochladen angegeben sein, zu welchem Jobcenter die Liste gehört".to_owned(),
+        });
+    }
+    Ok(layout)
+}
+
+impl Row<'_> {
+    /// The Jobcenter in column `k`, or `default` where the file has no such column.
+    fn jobcenter_or(
+        &self,
+        k: usize,
+        default: Option<&str>,
+        jobcenters: &mut Jobcenters,
+    ) -> Result<u16, ReadError> {
+        match default {
+            Some(id) if self.layout.columns[k] == usize::MAX => jobcenters
+                .key(id)
+                .ok_or_else(|| self.problem(k, "ist ein Jobcenter zu viel (höchstens 65.535)")),
+            _ => self.jobcenter(k, jobcenters),
+        }
+    }
+
+    /// A date in column `k` that must not lie before `earlier` (named `what`).
+    fn not_before(
+        &self,
+        k: usize,
+        date: Option<NaiveDate>,
+        earlier: NaiveDate,
+        what: &str,
+    ) -> Result<(), ReadError> {
+        match date {
+            Some(d) if d < earlier => {
+                Err(self.problem(k, &format!("liegt vor {what} {}", german(earlier))))
+            }
+            _ => Ok(()),
+        }
+    }
+}
+
+/// Reads a case list of BuT applications (`but_antraege`); `default` is the Jobcenter of a list
+/// without a column `jobcenter`.
+pub fn read_but_applications(
+    file: &str,
+    mut input: impl Read,
+    jobcenters: &mut Jobcenters,
+    default: Option<&str>,
+    threads: usize,
+) -> Result<Vec<ButRecord>, ReadError> {
+    const NAMES: &[&str] = &["jobcenter", "kind", "antrag", "entscheidung", "bewilligt"];
+    let layout = case_header(file, &mut input, NAMES, &["jobcenter"], default)?;
+    read_rows(
+        &layout,
+        input,
+        threads,
+        jobcenters,
+        |t, local| {
+            let applied = t.date(2)?;
+            let decided = t.open_date(3)?;
+            t.not_before(3, decided, applied, "dem Antrag vom")?;
+            let granted = match decided {
+                Some(_) => t.yes_no(4)?,
+                None if t.raw(4).is_empty() => false,
+                None => {
+                    return Err(t.problem(
+                        4,
+                        "steht bei einem Antrag ohne Entscheidung (erwartet: leer, solange nicht entschieden ist)",
+                    ));
+                }
+            };
+            Ok(ButRecord {
+                jobcenter: t.jobcenter_or(0, default, local)?,
+                child: t.pseudonym(1)?,
+                applied,
+                decided,
+                granted,
+            })
+        },
+        |r, map| r.jobcenter = map[usize::from(r.jobcenter)],
+    )
+}
+
+/// Reads a case list of § 16a referrals to addiction counselling (`suchtberatung`).
+pub fn read_referrals(
+    file: &str,
+    mut input: impl Read,
+    jobcenters: &mut Jobcenters,
+    default: Option<&str>,
+    threads: usize,
+) -> Result<Vec<ReferralRecord>, ReadError> {
+    const NAMES: &[&str] = &["jobcenter", "person", "zuweisung", "beginn", "abschluss"];
+    let layout = case_header(
+        file,
+        &mut input,
+        NAMES,
+        &["jobcenter", "abschluss"],
+        default,
+    )?;
+    read_rows(
+        &layout,
+        input,
+        threads,
+        jobcenters,
+        |t, local| {
+            let referred = t.date(2)?;
+            let started = t.open_date(3)?;
+            let completed = t.open_date(4)?;
+            t.not_before(3, started, referred, "der Zuweisung vom")?;
+            match (started, completed) {
+                (Some(s), _) => t.not_before(4, completed, s, "dem Beginn vom")?,
+                (None, Some(_)) => {
+                    return Err(t.problem(4, "steht bei einer Beratung ohne Beginn"));
+                }
+                (None, None) => {}
+            }
+            Ok(ReferralRecord {
+                jobcenter: t.jobcenter_or(0, default, local)?,
+                person: t.pseudonym(1)?,
+                referred,
+                started,
+                completed,
+            })
+        },
+        |r, map| r.jobcenter = map[usize::from(r.jobcenter)],
+    )
+}
+
+/// Reads the children entitled to BuT per month (`but_berechtigte`).
+pub fn read_entitled(
+    file: &str,
+    mut input: impl Read,
+    jobcenters: &mut Jobcenters,
+    default: Option<&str>,
+    threads: usize,
+) -> Result<Vec<EntitledRecord>, ReadError> {
+    const NAMES: &[&str] = &["jobcenter", "monat", "kinder"];
+    let layout = case_header(file, &mut input, NAMES, &["jobcenter"], default)?;
+    read_rows(
+        &layout,
+        input,
+        threads,
+        jobcenters,
+        |t, local| {
+            Ok(EntitledRecord {
+                jobcenter: t.jobcenter_or(0, default, local)?,
+                month: t.month(1)?,
+                children: digits(t.raw(2)).ok_or_else(|| {
+                    t.problem(2, "ist keine Anzahl (erwartet: eine ganze Zahl ab 0)")
+                })?,
+            })
+        },
+        |r, map| r.jobcenter = map[usize::from(r.jobcenter)],
+    )
+}
+
 fn german(d: NaiveDate) -> String {
     d.format("%d.%m.%Y").to_string()
 }
@@ -619,6 +817,91 @@ pub(crate) fn parse_cents(b: &[u8], german: bool) -> Option<i64> {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn case_lists_take_the_jobcenter_from_the_upload_where_they_have_no_column() {
+        let but = "Kind;Antrag;Entscheidung;Bewilligt\n\
+                   7;03.01.2022;10.01.2022;ja\n\
+                   8;04.01.2022;;\n";
+        let mut j = Jobcenters::default();
+        let rows = read_but_applications(
+            "but_antraege.csv",
+            but.as_bytes(),
+            &mut j,
+            Some("t36402"),
+            2,
+        )
+        .unwrap();
+        assert_eq!(rows.len(), 2);
+        assert_eq!(
+            (rows[0].granted, rows[1].decided, rows[1].granted),
+            (true, None, false)
+        );
+        assert_eq!(j.id(rows[1].jobcenter), Some("t36402"));
+        let e = read_but_applications("but_antraege.csv", but.as_bytes(), &mut j, None, 1)
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            e,
+            "but_antraege.csv, Zeile 1, Spalte „jobcenter“: Die Spalte fehlt in der Kopfzeile; ohne sie muss beim Hochladen angegeben sein, zu welchem Jobcenter die Liste gehört"
+        );
+        // A column of the file wins over the upload's Jobcenter.
+        let with = "jobcenter,person,zuweisung,beginn\nt05158,3,2022-04-04,2022-04-14\n";
+        let r = read_referrals(
+            "suchtberatung.csv",
+            with.as_bytes(),
+            &mut j,
+            Some("t36402"),
+            1,
+        )
+        .unwrap();
+        assert_eq!(j.id(r[0].jobcenter), Some("t05158"));
+        assert_eq!(r[0].completed, None, "the column abschluss may be missing");
+    }
+
+    #[test]
+    fn case_lists_refuse_dates_out_of_order_with_their_place() {
+        let mut j = Jobcenters::default();
+        let but = |row: &str| {
+            read_but_applications(
+                "but.csv",
+                format!("kind;antrag;entscheidung;bewilligt\n{row}\n").as_bytes(),
+                &mut Jobcenters::default(),
+                Some("t1"),
+                1,
+            )
+            .unwrap_err()
+            .to_string()
+        };
+        assert_eq!(
+            but("7;10.01.2022;03.01.2022;ja"),
+            "but.csv, Zeile 2, Spalte „entscheidung“: „03.01.2022“ liegt vor dem Antrag vom 10.01.2022"
+        );
+        assert_eq!(
+            but("7;10.01.2022;;nein"),
+            "but.csv, Zeile 2, Spalte „bewilligt“: „nein“ steht bei einem Antrag ohne Entscheidung (erwartet: leer, solange nicht entschieden ist)"
+        );
+        let sucht = "person;zuweisung;beginn;abschluss\n1;04.04.2022;;30.04.2022\n";
+        assert_eq!(
+            read_referrals("sucht.csv", sucht.as_bytes(), &mut j, Some("t1"), 1)
+                .unwrap_err()
+                .to_string(),
+            "sucht.csv, Zeile 2, Spalte „abschluss“: „30.04.2022“ steht bei einer Beratung ohne Beginn"
+        );
+        let kinder = "monat;kinder\n02.2022;viele\n";
+        assert_eq!(
+            read_entitled(
+                "but_berechtigte.csv",
+                kinder.as_bytes(),
+                &mut j,
+                Some("t1"),
+                1
+            )
+            .unwrap_err()
+            .to_string(),
+            "but_berechtigte.csv, Zeile 2, Spalte „kinder“: „viele“ ist keine Anzahl (erwartet: eine ganze Zahl ab 0)"
+        );
+    }
 
     #[test]
     fn spells_are_read_in_either_style_with_columns_in_any_order() {

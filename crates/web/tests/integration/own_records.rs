@@ -18,11 +18,14 @@ async fn the_goal_page_shows_the_own_figure_beside_the_official_one() {
         first: "2023-01".parse().unwrap(),
         last: "2023-01".parse().unwrap(),
         datenstand: "2023-02-03".parse().unwrap(),
+        jobcenter: None,
         via: "Test",
     };
     import_records(&s.store, &operator, files, true)
         .await
         .unwrap()
+        .1
+        .result
         .unwrap();
     let page = s.url("/vereinbarungen/t36402-2022-v1/ziele/k3");
     let (status, html, _) = crate::get(&page).await;

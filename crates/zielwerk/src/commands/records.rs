@@ -8,16 +8,21 @@ use anyhow::{Context, Result, bail};
 use super::{DbArg, open};
 
 /// Berechnet die Bestandteile der Kennzahlen nach § 48a SGB II aus eigenen Daten des
-/// Jobcenters (Leistungszeiträume, Integrationen, Beschäftigung, Maßnahmen, Zahlungen; siehe
-/// docs/records.md) und speichert sie als Werte „aus eigenen Daten“. Gespeichert werden nur
-/// die Summen je Jobcenter und Monat, nicht die Datensätze; ein amtlicher Wert wird nie
-/// ersetzt. Eine Datei mit Fehlern wird ganz abgelehnt.
+/// Jobcenters (Leistungszeiträume, Integrationen, Beschäftigung, Maßnahmen, Zahlungen) und die
+/// kommunalen Kennzahlen aus den Falllisten des Kreises (BuT-Anträge, Zuweisungen in die
+/// Suchtberatung nach § 16a SGB II; siehe docs/records.md) und speichert sie als Werte „aus
+/// eigenen Daten“. Gespeichert werden nur die Summen je Jobcenter und Monat, nicht die
+/// Datensätze; ein amtlicher Wert wird nie ersetzt. Eine Datei mit Fehlern wird ganz abgelehnt.
 #[derive(clap::Args)]
 pub struct Args {
     /// Die Dateien, oder ein Verzeichnis mit ihnen (leistungszeitraeume.csv, integrationen.csv,
-    /// beschaeftigung.csv, massnahmen.csv, zahlungen.csv).
+    /// beschaeftigung.csv, massnahmen.csv, zahlungen.csv, but_antraege.csv,
+    /// but_berechtigte.csv, suchtberatung.csv).
     #[arg(required = true)]
     files: Vec<PathBuf>,
+    /// Das Jobcenter (z. B. t36402) einer Fallliste ohne Spalte „jobcenter“.
+    #[arg(long)]
+    jobcenter: Option<String>,
     /// Der erste Monat (JJJJ-MM).
     #[arg(long)]
     von: zielwerk_domain::YearMonth,
@@ -68,15 +73,28 @@ pub async fn run(a: Args) -> Result<()> {
         first: a.von,
         last: a.bis,
         datenstand: a.datenstand,
+        jobcenter: a.jobcenter,
         via: "zielwerk records",
     };
-    let report =
+    let (figures, own) =
         match zielwerk_app::own_records::import_records(&store, &operator, request, !a.probe).await
         {
-            Ok(Ok(report)) => report,
-            Ok(Err(refused)) => bail!("{refused}"),
+            Ok(done) => done,
             Err(e) => bail!("Es wurde nichts gespeichert: {e}"),
         };
+    let report = match own.result {
+        Ok(report) => report,
+        Err(refused) => bail!("{refused}"),
+    };
+    for n in &figures.not_yet {
+        say!("{} {}: {}", n.month.german_long(), n.code, n.reason);
+    }
+    for (code, count) in &own.undefined {
+        say!(
+            "{code}: {} nicht gespeichert, weil keine Vereinbarung diese Kennzahl definiert",
+            zielwerk_domain::format::counted(*count, "Wert", "Werte")
+        );
+    }
     let o = report.outcome;
     say!(
         "{} aus eigenen Daten berechnet: {} neu, {} revidiert, {} unverändert, {} neben einem amtlichen Wert nicht übernommen{}",
