@@ -84,11 +84,40 @@ pub struct NotYet {
 pub struct OwnFigures {
     /// "eigene Daten (leistungszeitraeume.csv, …)".
     pub name: String,
+    /// Each file's name and SHA-256 (hex).
+    pub files: Vec<(String, String)>,
     /// The provenance: how they were computed, from which files (by SHA-256).
     pub about: String,
     pub datenstand: NaiveDate,
     pub figures: Vec<OwnFigure>,
     pub not_yet: Vec<NotYet>,
+}
+
+impl OwnFigures {
+    /// What has no value yet, with the months of one code and one reason run together:
+    /// ("Juli 2022 bis Dezember 2022", code, reason), in the order of code and first month.
+    pub fn not_yet_by_span(&self) -> Vec<(String, String, String)> {
+        let mut sorted: Vec<&NotYet> = self.not_yet.iter().collect();
+        sorted.sort_by(|a, b| (&a.code, &a.reason, a.month).cmp(&(&b.code, &b.reason, b.month)));
+        let mut spans: Vec<(YearMonth, YearMonth, &NotYet)> = Vec::new();
+        for n in sorted {
+            match spans.last_mut() {
+                Some((_, last, first))
+                    if first.code == n.code
+                        && first.reason == n.reason
+                        && last.next() == Some(n.month) =>
+                {
+                    *last = n.month
+                }
+                _ => spans.push((n.month, n.month, n)),
+            }
+        }
+        spans.sort_by(|a, b| (&a.2.code, a.0).cmp(&(&b.2.code, b.0)));
+        spans
+            .into_iter()
+            .map(|(from, to, n)| (from.german_span(to), n.code.clone(), n.reason.clone()))
+            .collect()
+    }
 }
 
 fn invalid(message: impl Into<String>) -> AppError {
@@ -345,10 +374,14 @@ fn compute_blocking(files: RecordFiles) -> Result<OwnFigures, AppError> {
         &mut figures,
         &mut not_yet,
     );
-    let about = files
+    let hashes: Vec<(String, String)> = files
         .files
         .iter()
-        .map(|(name, bytes)| format!("{name} (SHA-256 {:x})", Sha256::digest(bytes)))
+        .map(|(name, bytes)| (name.clone(), format!("{:x}", Sha256::digest(bytes))))
+        .collect();
+    let about = hashes
+        .iter()
+        .map(|(name, sha)| format!("{name} (SHA-256 {sha})"))
         .collect::<Vec<_>>()
         .join(", ");
     let names = files
@@ -359,6 +392,7 @@ fn compute_blocking(files: RecordFiles) -> Result<OwnFigures, AppError> {
         .join(", ");
     Ok(OwnFigures {
         name: format!("eigene Daten ({names})"),
+        files: hashes,
         about: format!(
             "Kennzahlen aus eigenen Daten berechnet ({}), Datenstand {}; die Datensätze selbst sind nicht gespeichert. Berechnet aus: {about}",
             files.via,
@@ -368,6 +402,24 @@ fn compute_blocking(files: RecordFiles) -> Result<OwnFigures, AppError> {
         figures,
         not_yet: not_yet.into_iter().collect(),
     })
+}
+
+/// The Jobcenter of the agreements `p` may import values for, with their names: those a case
+/// list without a column `jobcenter` can belong to.
+pub async fn jobcenters(
+    store: &Store,
+    p: &Principal,
+) -> Result<Vec<(zielwerk_domain::BaId, String)>, AppError> {
+    let mut out: Vec<(zielwerk_domain::BaId, String)> = Vec::new();
+    for a in store.agreements().await? {
+        if p.may(&a.jobcenter, zielwerk_domain::Action::ImportValues)
+            && !out.iter().any(|(id, _)| *id == a.jobcenter)
+        {
+            out.push((a.jobcenter, a.jobcenter_name));
+        }
+    }
+    out.sort_by_key(|(_, name)| name.to_lowercase());
+    Ok(out)
 }
 
 /// Reads and counts `files` (on the blocking pool). A file that cannot be read is refused with

@@ -130,6 +130,16 @@ impl YearMonth {
         format!("{} {}", MONTH_NAMES_DE[self.month as usize - 1], self.year)
     }
 
+    /// The months from `self` to `last` in German: "Juli 2022 bis Dezember 2022", or one month
+    /// alone.
+    pub fn german_span(self, last: YearMonth) -> String {
+        if self == last {
+            self.german_long()
+        } else {
+            format!("{} bis {}", self.german_long(), last.german_long())
+        }
+    }
+
     /// German short form, e.g. "Mär 22".
     pub fn german_short(self) -> String {
         format!(

@@ -348,10 +348,7 @@ pub fn but_figures(
             (None, _) => out.pending(
                 month,
                 BUT_QUOTE,
-                format!(
-                    "Kein Wert: für {} fehlt die Zahl der leistungsberechtigten Kinder",
-                    month.german_long()
-                ),
+                "Kein Wert: die Zahl der leistungsberechtigten Kinder des Monats fehlt (Datei but_berechtigte)".to_owned(),
             ),
             (Some(_), Some(e)) if e > window => out.pending(
                 month,

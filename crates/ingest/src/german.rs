@@ -3,6 +3,7 @@
 //! Each function accepts exactly the forms documented on it and refuses everything else with a
 //! German message; nothing is guessed silently.
 
+use chrono::NaiveDate;
 use zielwerk_domain::{Period, YearMonth};
 
 /// How decimals are written in a file.
@@ -202,6 +203,22 @@ pub fn parse_period(raw: &str) -> Result<Period, String> {
         ));
     }
     Ok(Period::mean12(end))
+}
+
+/// A date as `31.01.2023` or `2023-01-31`, with a four-digit year ("31.1.23" is not the year
+/// 23, it is refused).
+pub fn parse_date(raw: &str) -> Option<NaiveDate> {
+    let s = raw.trim();
+    let four_digit_year = match s.split_once('-') {
+        Some((y, _)) => y.len() == 4,
+        None => s.rsplit('.').next().is_some_and(|y| y.len() == 4),
+    };
+    if !four_digit_year {
+        return None;
+    }
+    NaiveDate::parse_from_str(s, "%d.%m.%Y")
+        .or_else(|_| NaiveDate::parse_from_str(s, "%Y-%m-%d"))
+        .ok()
 }
 
 /// Parses a month as `2022-03`, `03/2022`, `3/2022`, `03.2022` (MM.JJJJ), `März 2022` (also

@@ -20,7 +20,7 @@ use zielwerk_domain::{
     RegionKind, Unit, ValueStatus,
 };
 
-use crate::german::{DecimalStyle, parse_number, parse_period};
+use crate::german::{DecimalStyle, parse_date, parse_number, parse_period};
 
 /// Rows handed to the sink at once.
 pub const CHUNK: usize = 10_000;
@@ -321,22 +321,6 @@ pub(crate) fn open<'r>(
         style,
         hasher,
     })
-}
-
-/// A date as `31.01.2023` or `2023-01-31`, with a four-digit year ("31.1.23" is not the year
-/// 23, it is refused).
-fn parse_date(raw: &str) -> Option<NaiveDate> {
-    let s = raw.trim();
-    let four_digit_year = match s.split_once('-') {
-        Some((y, _)) => y.len() == 4,
-        None => s.rsplit('.').next().is_some_and(|y| y.len() == 4),
-    };
-    if !four_digit_year {
-        return None;
-    }
-    NaiveDate::parse_from_str(s, "%d.%m.%Y")
-        .or_else(|_| NaiveDate::parse_from_str(s, "%Y-%m-%d"))
-        .ok()
 }
 
 fn parse_status(raw: &str) -> Option<ValueStatus> {

@@ -153,6 +153,11 @@ pub fn router(state: AppState) -> Router {
         .route(paths::Import::PATH, get(pages::import::form))
         .route(paths::ImportPreview::PATH, post(pages::import::preview))
         .route(paths::ImportConfirm::PATH, post(pages::import::confirm))
+        .route(paths::OwnData::PATH, get(pages::import::own_form))
+        .route(
+            paths::OwnDataPreview::PATH,
+            post(pages::import::own_preview),
+        )
         .route(paths::ImportRun::PATH, get(pages::import::progress))
         .layer(DefaultBodyLimit::max(UPLOAD_LIMIT))
         .route(paths::Agreement::PATH, get(pages::overview))

@@ -67,6 +67,9 @@ paths! {
     Import = "/import";
     ImportPreview = "/import/vorschau";
     ImportConfirm = "/import/bestaetigen";
+    /// The Jobcenter's records and the Kreis's case lists, counted into figures.
+    OwnData = "/import/eigene-daten";
+    OwnDataPreview = "/import/eigene-daten/vorschau";
     /// A large file being imported in the background: its progress, then its result.
     ImportRun = "/import/lauf/{id}", id;
     /// An agreement's overview.

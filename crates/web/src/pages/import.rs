@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 use axum::extract::{Form, Multipart, Path, State};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
+use zielwerk_app::own_records::{self, OwnFigures, OwnReport};
 use zielwerk_domain::format::number;
 use zielwerk_importer::{Phase, Progress, Report};
 use zielwerk_ingest::long_csv::Refused;
@@ -72,6 +73,8 @@ struct ResultPage {
     errors_caption: String,
     warnings: Vec<Row>,
     sample: Vec<(String, String, String, String, String)>,
+    /// Figures from own data: the notes name figure and months, not rows of a file.
+    own: bool,
 }
 
 /// Runs the import as `session`'s user, for the Jobcenter they may import values for.
@@ -129,12 +132,7 @@ fn errors_caption(r: &Refused) -> String {
     caption
 }
 
-fn page(
-    upload: &Upload,
-    token: String,
-    result: Result<Report, Refused>,
-    committed: bool,
-) -> ResultPage {
+fn page(name: &str, token: String, result: Result<Report, Refused>, committed: bool) -> ResultPage {
     match result {
         Ok(report) => {
             let o = report.outcome;
@@ -163,13 +161,14 @@ fn page(
                 } else {
                     "Vorschau des Imports".into()
                 },
-                name: upload.name.clone(),
+                name: name.to_owned(),
                 committed,
                 token,
                 summary,
                 errors: Vec::new(),
                 errors_caption: String::new(),
                 warnings: rows(&report.accepted.warnings),
+                own: false,
                 sample: report
                     .sample
                     .iter()
@@ -179,7 +178,7 @@ fn page(
                             o.indicator.to_string(),
                             o.month.german_long(),
                             match (o.value, o.numerator, o.denominator) {
-                                (Some(v), _, _) => number(v, 2),
+                                (Some(v), _, _) => number(v, if v.fract() == 0.0 { 0 } else { 2 }),
                                 (_, Some(a), Some(b)) => {
                                     format!("{} ÷ {}", number(a, 0), number(b, 0))
                                 }
@@ -193,7 +192,7 @@ fn page(
         }
         Err(r) => ResultPage {
             title: "Datei abgelehnt".into(),
-            name: upload.name.clone(),
+            name: name.to_owned(),
             committed: false,
             token: String::new(),
             summary: Vec::new(),
@@ -201,6 +200,7 @@ fn page(
             errors_caption: errors_caption(&r),
             warnings: Vec::new(),
             sample: Vec::new(),
+            own: false,
         },
     }
 }
@@ -259,7 +259,7 @@ pub async fn preview(
         return start(state, session, upload, false);
     }
     let (result, token) = preview_run(&state, &session, &upload, None).await?;
-    answer(page(&upload, token, result, false))
+    answer(page(&upload.name, token, result, false))
 }
 
 /// The preview, and the token that confirms it if the file was accepted.
@@ -324,6 +324,19 @@ pub async fn confirm(
                 "Diese Vorschau ist nicht mehr vorhanden; bitte die Datei erneut hochladen.".into(),
             )
         })?;
+    if pending.mapping == OWN_DATA {
+        let figures: OwnFigures = serde_json::from_slice(&pending.content)
+            .map_err(|e| WebError::Internal(format!("vorgemerkte eigene Daten: {e}")))?;
+        let own = own_records::import_figures(
+            &state.store,
+            &session.principal,
+            &figures,
+            "Web-Upload",
+            true,
+        )
+        .await?;
+        return answer(own_page(&figures, String::new(), own, true));
+    }
     let upload = Upload {
         name: pending.file_name,
         bytes: pending.content.into(),
@@ -333,7 +346,202 @@ pub async fn confirm(
         return start(state, session, upload, true);
     }
     let result = run(&state, &session, &upload, true, None).await?;
-    answer(page(&upload, String::new(), result, true))
+    answer(page(&upload.name, String::new(), result, true))
+}
+
+/// The mapping a waiting preview of own figures is kept under: its content is the figures
+/// ([`OwnFigures`] as JSON), never the records they were counted from.
+const OWN_DATA: &str = "eigene-daten";
+
+#[derive(Template)]
+#[template(path = "import_own_form.html")]
+struct OwnFormPage {
+    jobcenters: Vec<(String, String)>,
+}
+
+/// The form for the Jobcenter's records and the Kreis's case lists.
+pub async fn own_form(State(state): State<AppState>, session: Session) -> PageResult {
+    zielwerk_app::values::may_import(&session.principal)?;
+    let jobcenters = own_records::jobcenters(&state.store, &session.principal)
+        .await?
+        .into_iter()
+        .map(|(id, name)| (id.to_string(), name))
+        .collect();
+    html(&OwnFormPage { jobcenters })
+}
+
+/// The result page of own figures: the import's page, with what has no value yet and what no
+/// agreement defines among the notes, and the files in place of the generated file's details.
+fn own_page(figures: &OwnFigures, token: String, own: OwnReport, committed: bool) -> ResultPage {
+    let refused = own.result.is_err();
+    let mut p = page(&figures.name, token, own.result, committed);
+    if refused {
+        // The rows are those of the computed values, not of the uploaded files.
+        for e in &mut p.errors {
+            e.row.clear();
+        }
+        p.title = "Eigene Daten abgelehnt".into();
+        return p;
+    }
+    if !committed {
+        p.title = "Vorschau der Werte aus eigenen Daten".into();
+    } else {
+        p.title = "Werte aus eigenen Daten gespeichert".into();
+    }
+    p.summary
+        .retain(|(label, _)| label != "Kodierung" && !label.starts_with("Prüfsumme"));
+    if let Some(first) = p.summary.first_mut() {
+        first.0 = "Werte berechnet".to_owned();
+    }
+    p.summary.insert(
+        1,
+        (
+            "Datenstand".to_owned(),
+            figures.datenstand.format("%d.%m.%Y").to_string(),
+        ),
+    );
+    for (name, sha) in &figures.files {
+        p.summary.push((
+            format!("Berechnet aus {name} (SHA-256)"),
+            format!("{} …", sha.get(..12).unwrap_or_default()),
+        ));
+    }
+    p.summary.push((
+        "Gespeichert werden".to_owned(),
+        "nur die Werte je Monat; die Datensätze werden nach der Berechnung verworfen".to_owned(),
+    ));
+    p.own = true;
+    let mut notes: Vec<Row> = figures
+        .not_yet_by_span()
+        .into_iter()
+        .map(|(months, code, reason)| Row {
+            row: String::new(),
+            column: format!("{code} · {months}"),
+            value: String::new(),
+            message: reason,
+        })
+        .collect();
+    notes.extend(own.undefined.iter().map(|(code, count)| Row {
+        row: String::new(),
+        column: code.clone(),
+        value: String::new(),
+        message: format!(
+            "{} nicht übernommen: keine Vereinbarung definiert diese Kennzahl",
+            zielwerk_domain::format::counted(*count, "Wert", "Werte")
+        ),
+    }));
+    notes.append(&mut p.warnings);
+    p.warnings = notes;
+    p
+}
+
+/// A field of the form for own data, in German, with its label.
+fn own_field<T>(
+    value: &str,
+    label: &str,
+    parse: impl Fn(&str) -> Result<T, String>,
+) -> Result<T, WebError> {
+    if value.trim().is_empty() {
+        return Err(WebError::BadRequest(format!(
+            "Bitte das Feld „{label}“ ausfüllen."
+        )));
+    }
+    parse(value).map_err(|e| WebError::BadRequest(format!("Feld „{label}“: {e}")))
+}
+
+/// Reads the records and case lists, counts them and shows what would be stored; nothing is
+/// stored, and only the figures wait for the confirmation.
+pub async fn own_preview(
+    State(state): State<AppState>,
+    session: Session,
+    multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
+) -> Result<Response, WebError> {
+    zielwerk_app::values::may_import(&session.principal)?;
+    let mut multipart = multipart.map_err(|e| upload_error(e.status(), "Das Formular"))?;
+    let mut files = Vec::new();
+    let mut fields: HashMap<String, String> = HashMap::new();
+    while let Some(field) = multipart
+        .next_field()
+        .await
+        .map_err(|e| upload_error(e.status(), "Das Formular"))?
+    {
+        let name = field.name().unwrap_or_default().to_owned();
+        if name == "dateien" {
+            let file = field.file_name().unwrap_or("upload").to_owned();
+            let bytes = field
+                .bytes()
+                .await
+                .map_err(|e| upload_error(e.status(), "Die Datei"))?;
+            if !bytes.is_empty() {
+                files.push((file, bytes.to_vec()));
+            }
+        } else {
+            fields.insert(name, field.text().await.unwrap_or_default());
+        }
+    }
+    if files.is_empty() {
+        return Err(WebError::BadRequest(
+            "Bitte mindestens eine Datei auswählen (Feld „Dateien“).".into(),
+        ));
+    }
+    let get = |k: &str| fields.get(k).map(String::as_str).unwrap_or_default();
+    let first = own_field(
+        get("von"),
+        "Erster Monat",
+        zielwerk_ingest::german::parse_month,
+    )?;
+    let last = own_field(
+        get("bis"),
+        "Letzter Monat",
+        zielwerk_ingest::german::parse_month,
+    )?;
+    let datenstand = own_field(get("datenstand"), "Datenstand", |s| {
+        zielwerk_ingest::german::parse_date(s).ok_or_else(|| {
+            format!(
+                "„{}“ ist kein Datum (erwartet: TT.MM.JJJJ)",
+                zielwerk_ingest::german::shorten(s, 40)
+            )
+        })
+    })?;
+    let jobcenter = Some(get("jobcenter").trim().to_owned()).filter(|j| !j.is_empty());
+    let request = own_records::RecordFiles {
+        files,
+        first,
+        last,
+        datenstand,
+        jobcenter,
+        via: "Web-Upload",
+    };
+    let figures = own_records::compute(&session.principal, request).await?;
+    let own = own_records::import_figures(
+        &state.store,
+        &session.principal,
+        &figures,
+        "Web-Upload",
+        false,
+    )
+    .await?;
+    let mut token = String::new();
+    if own.result.is_ok() {
+        token = crate::auth::random_token();
+        let pending = PendingUpload {
+            file_name: figures.name.clone(),
+            mapping: OWN_DATA.to_owned(),
+            content: serde_json::to_vec(&figures)
+                .map_err(|e| WebError::Internal(format!("eigene Daten: {e}")))?,
+        };
+        state
+            .store
+            .put_pending_upload(
+                &session.token_hash,
+                &token,
+                &pending,
+                PENDING_PER_SESSION,
+                PENDING_BYTES,
+            )
+            .await?;
+    }
+    answer(own_page(&figures, token, own, false))
 }
 
 /// Files from this size on are imported in the background, with a page that shows how far the
@@ -469,15 +677,15 @@ pub async fn progress(
                         .into(),
                 )
             })?;
-        let upload = Upload {
-            name: job.name.clone(),
-            bytes: Default::default(),
-            mapping: String::new(),
-        };
         match &job.done {
             Some((_, Ok((result, token)))) => (
                 None,
-                Some(Ok(page(&upload, token.clone(), result.clone(), job.commit))),
+                Some(Ok(page(
+                    &job.name,
+                    token.clone(),
+                    result.clone(),
+                    job.commit,
+                ))),
             ),
             Some((_, Err(e))) => (None, Some(Err(e.clone()))),
             None => {

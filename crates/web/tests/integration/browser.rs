@@ -1098,3 +1098,147 @@ async fn signed_in_through_the_identity_provider_and_out_again() {
     let url = client.current_url().await.unwrap();
     assert_eq!(url.path(), "/anmelden", "signed out: {url}");
 }
+
+/// The Kreis has not reported the second half of 2022 for its § 16a and BuT goals: the
+/// controller uploads the case lists in the browser, previews, confirms, and the goal pages
+/// show the months „aus eigenen Daten“ and assess the year with them.
+#[tokio::test]
+async fn case_lists_uploaded_in_chromium_reach_the_goal_pages() {
+    let h2 = |o: &zielwerk_domain::Observation| {
+        o.region.to_string() == "t36402"
+            && ["SUCHT_", "BUT_"]
+                .iter()
+                .any(|p| o.indicator.as_str().starts_with(p))
+            && o.month >= "2022-07".parse().unwrap()
+    };
+    let server = crate::demo_server_keeping(&|o| !h2(o)).await;
+    // What the demo says for January to June.
+    let demo = zielwerk_demo::build(zielwerk_demo::DEFAULT_SEED).unwrap();
+    let first_half: f64 = demo
+        .batches
+        .iter()
+        .flat_map(|b| &b.observations)
+        .filter(|o| {
+            o.region.to_string() == "t36402"
+                && o.indicator.as_str() == "SUCHT_ZUWEISUNGEN"
+                && o.month.year() == 2022
+                && !h2(o)
+        })
+        .filter_map(|o| o.value)
+        .sum();
+
+    // Referrals of July to December: 2, 3, 1, 4, 2 and 3 (15).
+    let mut sucht = String::from("person;zuweisung;beginn;abschluss\n");
+    let mut person = 0;
+    for (month, n) in [(7, 2), (8, 3), (9, 1), (10, 4), (11, 2), (12, 3)] {
+        for i in 0..n {
+            person += 1;
+            sucht.push_str(&format!(
+                "{person};{:02}.{month:02}.2022;{:02}.{month:02}.2022;\n",
+                1 + i,
+                11 + i
+            ));
+        }
+    }
+    // BuT: one application open since 1 October (in the backlog from 1 November on), one
+    // decided in 5 days in December.
+    let but = "kind;antrag;entscheidung;bewilligt\n\
+               1;02.08.2021;10.08.2021;ja\n\
+               2;01.10.2022;;\n\
+               3;05.12.2022;10.12.2022;ja\n";
+    let dir = tempfile::tempdir().unwrap();
+    let mut paths = Vec::new();
+    for (name, text) in [
+        ("suchtberatung.csv", sucht.as_str()),
+        ("but_antraege.csv", but),
+    ] {
+        let p = dir.path().join(name);
+        std::fs::write(&p, text).unwrap();
+        paths.push(p.display().to_string());
+    }
+
+    let axe_js = axe_source();
+    let (client, _driver) = browser().await;
+    sign_in(&client, &server).await;
+    follow(&client, "Daten importieren").await;
+    follow(&client, "Eigene Daten hochladen").await;
+    assert_eq!(text_of(&client, "h1").await, "Eigene Daten hochladen");
+    looked_at(&client, &axe_js, "eigene-daten-formular").await;
+    client
+        .find(Locator::Css("#dateien"))
+        .await
+        .unwrap()
+        .send_keys(&paths.join("\n"))
+        .await
+        .unwrap();
+    client
+        .find(Locator::Css("#jobcenter"))
+        .await
+        .unwrap()
+        .select_by_value("t36402")
+        .await
+        .unwrap();
+    tab_to(&client, "#von").await;
+    keys(&client, "07.2022").await;
+    tab_to(&client, "#bis").await;
+    keys(&client, "12.2022").await;
+    tab_to(&client, "#datenstand").await;
+    type_date(&client, "15", "01", "2023", "2023-01-15").await;
+    submit(&client, "form.upload button[type=submit]").await;
+    assert_eq!(
+        text_of(&client, "h1").await,
+        "Vorschau der Werte aus eigenen Daten: eigene Daten (suchtberatung.csv, but_antraege.csv)"
+    );
+    let notes = text_of(&client, "main").await;
+    assert!(
+        notes.contains("SUCHT_ANTRITT · Dezember 2022 Noch kein Wert: die Antrittsquote zählt Beratungen bis 31.01.2023, die Liste reicht bis 15.01.2023"),
+        "{notes}"
+    );
+    assert!(
+        notes.contains("SUCHT_ABSCHLUESSE 6 Werte nicht übernommen: keine Vereinbarung definiert diese Kennzahl"),
+        "{notes}"
+    );
+    assert!(
+        notes.contains("BUT_QUOTE · Juli 2022 bis Dezember 2022 Kein Wert: die Zahl der leistungsberechtigten Kinder des Monats fehlt (Datei but_berechtigte)"),
+        "{notes}"
+    );
+    looked_at(&client, &axe_js, "eigene-daten-vorschau").await;
+    submit(&client, "form[action='/import/bestaetigen'] button").await;
+    assert_eq!(
+        text_of(&client, "h1").await,
+        "Werte aus eigenen Daten gespeichert: eigene Daten (suchtberatung.csv, but_antraege.csv)"
+    );
+
+    // The goal page, once the agreement has been assessed with the new values.
+    let goal = server.url(&format!("{METTMANN}/ziele/sucht-zuweisungen"));
+    let expected = format!(
+        "Ist Januar bis Dezember 2022: {}",
+        zielwerk_domain::format::number(first_half + 15.0, 0)
+    );
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        client.goto(&goal).await.unwrap();
+        let assessment = text_of(&client, ".assessment").await;
+        if assessment.contains(&expected) {
+            break;
+        }
+        assert!(Instant::now() < deadline, "{assessment}");
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    let row = text_of(&client, "table.values tbody tr:first-child").await;
+    assert!(
+        row.starts_with("Dezember 2022 3") && row.contains("aus eigenen Daten 15.01.2023"),
+        "{row}"
+    );
+    looked_at(&client, &axe_js, "eigene-daten-ziel").await;
+    client
+        .goto(&server.url(&format!("{METTMANN}/ziele/but-rueckstand")))
+        .await
+        .unwrap();
+    let row = text_of(&client, "table.values tbody tr:first-child").await;
+    assert!(
+        row.starts_with("Dezember 2022 1") && row.contains("aus eigenen Daten"),
+        "{row}"
+    );
+    client.close().await.unwrap();
+}

@@ -225,21 +225,32 @@ fn client_for(url: &str) -> reqwest::Client {
 
 /// The demo on the backend the suite runs on (see the module documentation).
 pub async fn demo_server() -> Server {
+    demo_server_keeping(&|_| true).await
+}
+
+/// As [`demo_server`], with only the demo's values `keep` keeps.
+pub async fn demo_server_keeping(
+    keep: &(dyn Fn(&zielwerk_domain::Observation) -> bool + Sync),
+) -> Server {
     let dir = tempfile::tempdir().unwrap();
+    let serve = async |store: Store, dir: tempfile::TempDir| {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        serve_on(listener, store, dir, |_| {}, keep).await
+    };
     match std::env::var("ZIELWERK_TEST_BACKEND").as_deref() {
         Ok("postgres") => {
             let cluster = zielwerk_testkit::PgCluster::start();
             let url = cluster.create_database("demo");
             let store = Store::open(&url).await.unwrap();
             assert_eq!(store.backend(), zielwerk_store::Backend::Postgres);
-            let mut s = serve_demo(store, dir).await;
+            let mut s = serve(store, dir).await;
             s._cluster = Some(cluster);
             s
         }
         Ok("sqlite") | Err(_) => {
             let db = dir.path().join("demo.db");
             let store = Store::open(db.to_str().unwrap()).await.unwrap();
-            serve_demo(store, dir).await
+            serve(store, dir).await
         }
         Ok(other) => panic!("ZIELWERK_TEST_BACKEND={other}: erwartet sqlite oder postgres"),
     }
@@ -268,15 +279,23 @@ pub async fn serve_demo_on(
     dir: tempfile::TempDir,
     configure: impl FnOnce(&mut AppState),
 ) -> Server {
+    serve_on(listener, store, dir, configure, &|_| true).await
+}
+
+async fn serve_on(
+    listener: tokio::net::TcpListener,
+    store: Store,
+    dir: tempfile::TempDir,
+    configure: impl FnOnce(&mut AppState),
+    keep: &(dyn Fn(&zielwerk_domain::Observation) -> bool + Sync),
+) -> Server {
     let demo = zielwerk_demo::build(zielwerk_demo::DEFAULT_SEED).unwrap();
     for a in &demo.agreements {
         store.save_agreement(a).await.unwrap();
     }
     for b in &demo.batches {
-        store
-            .record_observations(&b.source, &b.observations)
-            .await
-            .unwrap();
+        let kept: Vec<_> = b.observations.iter().filter(|o| keep(o)).cloned().collect();
+        store.record_observations(&b.source, &kept).await.unwrap();
     }
     static HASH: OnceLock<String> = OnceLock::new();
     let hash = HASH.get_or_init(|| zielwerk_web::auth::hash_password(PASSWORD).unwrap());

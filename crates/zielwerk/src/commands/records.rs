@@ -86,8 +86,8 @@ pub async fn run(a: Args) -> Result<()> {
         Ok(report) => report,
         Err(refused) => bail!("{refused}"),
     };
-    for n in &figures.not_yet {
-        say!("{} {}: {}", n.month.german_long(), n.code, n.reason);
+    for (months, code, reason) in figures.not_yet_by_span() {
+        say!("{code}, {months}: {reason}");
     }
     for (code, count) in &own.undefined {
         say!(
