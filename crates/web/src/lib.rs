@@ -297,7 +297,10 @@ async fn time_limit(
 ) -> axum::response::Response {
     use axum::response::IntoResponse;
     let path = req.uri().path();
-    let limit = if path.starts_with("/import/") || path.starts_with("/api/v1/werte") {
+    let limit = if path.starts_with("/import/")
+        || path.starts_with("/api/v1/werte")
+        || path.starts_with("/api/v1/eigene-daten")
+    {
         limits.import
     } else {
         limits.page

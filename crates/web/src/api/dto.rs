@@ -513,6 +513,124 @@ pub struct ValueRecord {
     aufschluesselung: Option<String>,
 }
 
+/// Dateien mit Datensätzen des Jobcenters oder Falllisten des Kreises (docs/records.md); die
+/// Art jeder Datei steht am Anfang ihres Namens (z. B. but_antraege.csv).
+#[derive(Debug, ToSchema)]
+#[allow(dead_code)] // The schema of a multipart body; the handler reads the parts one by one.
+pub struct OwnDataUpload {
+    /// Die Dateien (das Feld mehrfach).
+    #[schema(value_type = Vec<String>, format = Binary)]
+    pub dateien: Vec<Vec<u8>>,
+    /// Erster Monat, z. B. 2022-07 oder 07.2022
+    pub von: String,
+    /// Letzter Monat
+    pub bis: String,
+    /// Der Tag, an dem die Daten ausgelesen wurden: TT.MM.JJJJ oder JJJJ-MM-TT
+    pub datenstand: String,
+    /// Jobcenter einer Fallliste ohne Spalte jobcenter, z. B. t36402
+    pub jobcenter: Option<String>,
+}
+
+/// Eine Datei, aus der gerechnet wurde; gespeichert wird nur ihre Prüfsumme.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OwnDataFile {
+    pub name: String,
+    pub sha256: String,
+}
+
+/// Kennzahlen, die für diese Monate noch keinen Wert haben, mit dem Grund.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct NotYetDto {
+    /// z. B. „Juli 2022 bis Dezember 2022“
+    pub monate: String,
+    pub kennzahl: String,
+    pub grund: String,
+}
+
+/// Berechnete Werte einer Kennzahl, die keine Vereinbarung definiert: nicht gespeichert.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UndefinedDto {
+    pub kennzahl: String,
+    pub werte: u64,
+}
+
+/// Was die Berechnung aus eigenen Daten ergab und der Import getan hat (oder, als Vorschau,
+/// täte). Die Datensätze selbst werden nicht gespeichert.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OwnDataReport {
+    /// false für eine Vorschau: nichts wurde gespeichert.
+    pub gespeichert: bool,
+    /// Berechnete Werte, die eine Vereinbarung definiert
+    pub berechnet: u64,
+    pub neu: u64,
+    pub revidiert: u64,
+    pub unveraendert: u64,
+    pub aelter: u64,
+    /// Neben einem amtlichen Wert nicht übernommen (er bleibt)
+    pub neben_amtlichem_wert: u64,
+    pub import_kennung: Option<String>,
+    /// JJJJ-MM-TT
+    pub datenstand: String,
+    pub dateien: Vec<OwnDataFile>,
+    pub noch_kein_wert: Vec<NotYetDto>,
+    pub nicht_definiert: Vec<UndefinedDto>,
+    pub hinweise: Vec<super::problem::FieldProblem>,
+}
+
+impl OwnDataReport {
+    pub fn new(
+        f: &zielwerk_app::own_records::OwnFigures,
+        undefined: &[(String, usize)],
+        r: &zielwerk_importer::Report,
+    ) -> Self {
+        Self {
+            gespeichert: r.committed,
+            berechnet: r.accepted.rows,
+            neu: r.outcome.inserted,
+            revidiert: r.outcome.revised,
+            unveraendert: r.outcome.unchanged,
+            aelter: r.outcome.older,
+            neben_amtlichem_wert: r.outcome.kept_official,
+            import_kennung: r.import_id.clone(),
+            datenstand: f.datenstand.to_string(),
+            dateien: f
+                .files
+                .iter()
+                .map(|(name, sha256)| OwnDataFile {
+                    name: name.clone(),
+                    sha256: sha256.clone(),
+                })
+                .collect(),
+            noch_kein_wert: f
+                .not_yet_by_span()
+                .into_iter()
+                .map(|(monate, kennzahl, grund)| NotYetDto {
+                    monate,
+                    kennzahl,
+                    grund,
+                })
+                .collect(),
+            nicht_definiert: undefined
+                .iter()
+                .map(|(kennzahl, n)| UndefinedDto {
+                    kennzahl: kennzahl.clone(),
+                    werte: *n as u64,
+                })
+                .collect(),
+            hinweise: r
+                .accepted
+                .warnings
+                .iter()
+                .map(|w| {
+                    let mut p = super::problem::RowPlace::File.of(w);
+                    p.zeile = None;
+                    p
+                })
+                .collect(),
+        }
+    }
+}
+
 /// Was ein Import getan hat (oder, als Vorschau, täte).
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ImportReport {

@@ -87,6 +87,7 @@ fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(audit))
         .routes(routes!(import_values))
         .routes(routes!(import_file))
+        .routes(routes!(import_own_data))
         .routes(routes!(comment))
 }
 
@@ -685,6 +686,112 @@ async fn import_file(
             Ok(Json(ImportReport::new(&name, &report, problem::RowPlace::File)).into_response())
         }
         Err(refused) => Err(Problem::refused(&refused, problem::RowPlace::File)),
+    }
+}
+
+/// Kennzahlen aus eigenen Daten berechnen und speichern.
+///
+/// Datensätze des Jobcenters (Leistungszeiträume, Integrationen, Beschäftigung, Maßnahmen,
+/// Zahlungen) und Falllisten des Kreises (BuT-Anträge, leistungsberechtigte Kinder, Zuweisungen
+/// in die Suchtberatung), als multipart/form-data. Gespeichert werden nur die Werte je Jobcenter
+/// und Monat mit dem Status eigene_daten, nicht die Datensätze; ein amtlicher Wert wird nie
+/// ersetzt.
+#[utoipa::path(
+    post, path = "/api/v1/eigene-daten", tag = "Werte",
+    params(ImportQuery),
+    request_body(content = OwnDataUpload, content_type = "multipart/form-data"),
+    responses(
+        (status = 200, description = "Gespeichert (oder, mit vorschau=true, was gespeichert würde)", body = OwnDataReport),
+        WriteRefusals,
+        (status = 422, description = "Werte abgelehnt, nichts gespeichert", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+async fn import_own_data(
+    State(state): State<AppState>,
+    caller: Caller,
+    q: Result<Query<ImportQuery>, axum::extract::rejection::QueryRejection>,
+    multipart: Result<axum::extract::Multipart, axum::extract::multipart::MultipartRejection>,
+) -> ApiResult {
+    use zielwerk_app::own_records;
+    let Query(q) = q.map_err(problem::query)?;
+    values::may_import(&caller.0)?;
+    let invalid = |field: &str, message: String| -> Problem {
+        AppError::Invalid(vec![zielwerk_app::Problem::at(field, message)]).into()
+    };
+    let broken = |e: axum::extract::multipart::MultipartError| -> Problem {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            problem::too_large()
+        } else {
+            invalid(
+                "",
+                format!(
+                    "Der Rumpf ist kein lesbares multipart/form-data: {}",
+                    e.body_text()
+                ),
+            )
+        }
+    };
+    let mut multipart = multipart.map_err(|e| {
+        invalid(
+            "",
+            format!(
+                "Erwartet wird multipart/form-data mit den Feldern dateien, von, bis, datenstand: {}",
+                crate::error::rejection_de(&e.body_text())
+            ),
+        )
+    })?;
+    let mut files = Vec::new();
+    let mut fields = std::collections::HashMap::new();
+    while let Some(field) = multipart.next_field().await.map_err(broken)? {
+        let name = field.name().unwrap_or_default().to_owned();
+        if name == "dateien" {
+            let file = field.file_name().unwrap_or("datei").to_owned();
+            files.push((file, field.bytes().await.map_err(broken)?.to_vec()));
+        } else {
+            fields.insert(name, field.text().await.map_err(broken)?);
+        }
+    }
+    if files.is_empty() {
+        return Err(invalid(
+            "dateien",
+            "Feld „dateien“: keine Datei geliefert".into(),
+        ));
+    }
+    let text = |k: &str| fields.get(k).map(|s| s.trim()).unwrap_or_default();
+    let month = |k: &str| {
+        zielwerk_ingest::german::parse_month(text(k))
+            .map_err(|e| invalid(k, format!("Feld „{k}“: {e}")))
+    };
+    let (first, last) = (month("von")?, month("bis")?);
+    let datenstand = zielwerk_ingest::german::parse_date(text("datenstand")).ok_or_else(|| {
+        invalid(
+            "datenstand",
+            "Feld „datenstand“: erwartet ein Datum TT.MM.JJJJ oder JJJJ-MM-TT".into(),
+        )
+    })?;
+    let request = own_records::RecordFiles {
+        files,
+        first,
+        last,
+        datenstand,
+        jobcenter: Some(text("jobcenter").to_owned()).filter(|j| !j.is_empty()),
+        via: "API",
+    };
+    let commit = !q.vorschau.unwrap_or(false);
+    let (figures, own) =
+        own_records::import_records(&state.store, &caller.0, request, commit).await?;
+    match own.result {
+        Ok(report) => {
+            Ok(Json(OwnDataReport::new(&figures, &own.undefined, &report)).into_response())
+        }
+        Err(refused) => {
+            let mut p = Problem::refused(&refused, problem::RowPlace::File);
+            // The rows are those of the computed values, not of the delivered files.
+            for f in &mut p.fehler {
+                f.zeile = None;
+            }
+            Err(p)
+        }
     }
 }
 

@@ -291,6 +291,18 @@ pub fn in_body(e: AppError) -> Problem {
     }
 }
 
+/// A body over the upload limit, in German.
+pub fn too_large() -> Problem {
+    Problem::new(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "Zu groß",
+        format!(
+            "Der Rumpf der Anfrage ist zu groß: höchstens {}\u{a0}MB. Teilen Sie die Lieferung auf; es wurde nichts gespeichert.",
+            crate::UPLOAD_LIMIT / 1024 / 1024
+        ),
+    )
+}
+
 /// The body of a request, or why it could not be received: too large (413, with the limit) or
 /// broken off (400), as problem+json.
 pub fn received(
@@ -298,14 +310,7 @@ pub fn received(
 ) -> Result<axum::body::Bytes, Problem> {
     body.map_err(|e| {
         if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            Problem::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "Zu groß",
-                format!(
-                    "Der Rumpf der Anfrage ist zu groß: höchstens {}\u{a0}MB. Teilen Sie die Lieferung auf; es wurde nichts gespeichert.",
-                    crate::UPLOAD_LIMIT / 1024 / 1024
-                ),
-            )
+            too_large()
         } else {
             Problem::new(
                 StatusCode::BAD_REQUEST,

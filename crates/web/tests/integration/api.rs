@@ -60,6 +60,100 @@ async fn call(
     (status, headers, r.text().await.unwrap())
 }
 
+/// Posts a case list of § 16a referrals of Mettmann (no column jobcenter: the field names it) to
+/// `/api/v1/eigene-daten` as multipart/form-data.
+async fn post_own_data(server: &Server, token: &str, query: &str) -> (u16, String) {
+    let list = "person;zuweisung;beginn\n1;03.01.2023;10.01.2023\n2;20.01.2023;\n";
+    let form = reqwest::multipart::Form::new()
+        .part(
+            "dateien",
+            reqwest::multipart::Part::text(list).file_name("suchtberatung.csv"),
+        )
+        .text("von", "01.2023")
+        .text("bis", "01.2023")
+        .text("datenstand", "2023-03-01")
+        .text("jobcenter", "t36402");
+    let r = reqwest::Client::new()
+        .post(server.url(&format!("/api/v1/eigene-daten{query}")))
+        .bearer_auth(token)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    (r.status().as_u16(), r.text().await.unwrap())
+}
+
+#[tokio::test]
+async fn case_lists_through_the_api_preview_then_store_values_aus_eigenen_daten() {
+    let s = demo_server().await;
+    let kreis = s.login("kreis").await;
+    let token = new_token(&s, &kreis, "Fachverfahren Sucht", false, "").await;
+    let before = s.store.data_version().await.unwrap();
+    let (status, body) = post_own_data(&s, &token, "?vorschau=true").await;
+    assert_eq!(status, 200, "{body}");
+    let preview: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(preview["gespeichert"], false);
+    assert_eq!(
+        s.store.data_version().await.unwrap(),
+        before,
+        "a preview stores nothing"
+    );
+    // January: two referrals, one start after 7 days; completions are no indicator of Mettmann.
+    assert_eq!(preview["berechnet"], 3, "{preview}");
+    assert_eq!(
+        preview["nicht_definiert"][0]["kennzahl"],
+        "SUCHT_ABSCHLUESSE"
+    );
+    assert_eq!(preview["dateien"][0]["name"], "suchtberatung.csv");
+    assert_eq!(preview["dateien"][0]["sha256"].as_str().unwrap().len(), 64);
+    assert_eq!(preview["datenstand"], "2023-03-01");
+
+    let (status, body) = post_own_data(&s, &token, "").await;
+    assert_eq!(status, 200, "{body}");
+    let stored: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(
+        (stored["gespeichert"].clone(), stored["neu"].clone()),
+        (Value::Bool(true), 3.into())
+    );
+    let series = get_json(
+        &s,
+        "/api/v1/vereinbarungen/t36402-2022-v1/kennzahlen/SUCHT_ANTRITT/werte?pro_seite=100",
+        &token,
+    )
+    .await;
+    let entries = series["eintraege"].as_array().unwrap();
+    let january = entries
+        .iter()
+        .find(|e| e["monat"] == "2023-01")
+        .expect("January 2023");
+    assert_eq!(january["status"], "eigene_daten");
+    assert_eq!(
+        (january["zaehler"].as_f64(), january["nenner"].as_f64()),
+        (Some(1.0), Some(2.0))
+    );
+
+    // A month with a wrong form: refused at its field, nothing stored.
+    let r = reqwest::Client::new()
+        .post(s.url("/api/v1/eigene-daten"))
+        .bearer_auth(&token)
+        .multipart(
+            reqwest::multipart::Form::new()
+                .part(
+                    "dateien",
+                    reqwest::multipart::Part::text("x").file_name("suchtberatung.csv"),
+                )
+                .text("von", "13.2023")
+                .text("bis", "01.2023")
+                .text("datenstand", "2023-03-01"),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    let p: Value = serde_json::from_str(&r.text().await.unwrap()).unwrap();
+    assert_eq!(p["fehler"][0]["feld"], "von", "{p}");
+}
+
 async fn get_json(server: &Server, path: &str, token: &str) -> Value {
     let (status, headers, body) = call(server, reqwest::Method::GET, path, Some(token), None).await;
     assert_eq!(status, 200, "{path}: {body}");
@@ -568,6 +662,10 @@ async fn every_api_route_refuses_strangers_and_narrowed_tokens() {
                     call(&s, method.clone(), &target, Some(&foreign), body).await;
                 assert_eq!(status, 200, "{what}: {text}");
                 assert!(!text.contains("t36402"), "{what}: {text}");
+            } else if template == "/api/v1/eigene-daten" {
+                let (status, text) = post_own_data(&s, &foreign, "").await;
+                assert_eq!(status, 422, "{what}: {text}");
+                assert!(text.contains("Jobcenter"), "{text}");
             } else if template.starts_with("/api/v1/werte") {
                 let (status, _, text) =
                     call(&s, method.clone(), &target, Some(&foreign), body).await;
