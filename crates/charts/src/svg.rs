@@ -45,6 +45,9 @@ pub struct LineChart {
     pub actual: Series,
     /// From this month on, actual values are projected (drawn hollow).
     pub projected_from: Option<YearMonth>,
+    /// The months whose actual value is computed from own records, not yet official (drawn as
+    /// hollow squares, before the projected rule).
+    pub own: Vec<YearMonth>,
     pub target: Series,
     /// Tolerance band (month, low, high).
     pub band: Vec<(YearMonth, f64, f64)>,
@@ -270,6 +273,15 @@ impl LineChart {
             if dots {
                 s.push_str(r#"<g class="points">"#);
                 for (m, v) in &self.actual.points {
+                    if self.own.contains(m) {
+                        let _ = write!(
+                            s,
+                            r##"<rect class="own" x="{:.1}" y="{:.1}" width="7" height="7" fill="#ffffff" stroke="{ACTUAL_COLOUR}" stroke-width="1.5"/>"##,
+                            x(*m) - 3.5,
+                            py(*v) - 3.5
+                        );
+                        continue;
+                    }
                     let projected = self.projected_from.is_some_and(|p| *m >= p);
                     let _ = write!(
                         s,
@@ -305,56 +317,106 @@ impl LineChart {
             s.push_str("</g>");
         }
 
-        // Legend.
-        let ly = H - 18.0;
-        let _ = write!(
-            s,
-            r#"<g class="legend"><line x1="{left}" x2="{:.1}" y1="{ly}" y2="{ly}" stroke="{ACTUAL_COLOUR}" stroke-width="2.5"/><text x="{:.1}" y="{:.1}" fill="{TEXT_COLOUR}">Ist</text>"#,
-            left + 28.0,
-            left + 34.0,
-            ly + 4.0
-        );
-        let mut lx = left + 80.0;
+        // Legend: one row under the axis, two where the items would not fit in one.
+        type Item = (f64, Box<dyn Fn(f64, f64) -> String>);
+        let mut items: Vec<Item> = vec![(
+            80.0,
+            Box::new(|lx, ly| {
+                format!(
+                    r#"<line x1="{lx:.1}" x2="{:.1}" y1="{ly}" y2="{ly}" stroke="{ACTUAL_COLOUR}" stroke-width="2.5"/><text x="{:.1}" y="{:.1}" fill="{TEXT_COLOUR}">Ist</text>"#,
+                    lx + 28.0,
+                    lx + 34.0,
+                    ly + 4.0
+                )
+            }),
+        )];
         if !self.target.points.is_empty() {
-            let _ = write!(
-                s,
-                r#"<line x1="{lx:.1}" x2="{:.1}" y1="{ly}" y2="{ly}" stroke="{TARGET_COLOUR}" stroke-width="2.5" stroke-dasharray="8 5"/><text x="{:.1}" y="{:.1}" fill="{TEXT_COLOUR}">Ziel</text>"#,
-                lx + 28.0,
-                lx + 34.0,
-                ly + 4.0
-            );
-            lx += 90.0;
+            items.push((
+                90.0,
+                Box::new(|lx, ly| {
+                    format!(
+                        r#"<line x1="{lx:.1}" x2="{:.1}" y1="{ly}" y2="{ly}" stroke="{TARGET_COLOUR}" stroke-width="2.5" stroke-dasharray="8 5"/><text x="{:.1}" y="{:.1}" fill="{TEXT_COLOUR}">Ziel</text>"#,
+                        lx + 28.0,
+                        lx + 34.0,
+                        ly + 4.0
+                    )
+                }),
+            ));
         }
         if !self.band.is_empty() {
-            let _ = write!(
-                s,
-                r#"<rect x="{lx:.1}" y="{:.1}" width="28" height="12" fill="url(#{}-hatch)"/><text x="{:.1}" y="{:.1}" fill="{TEXT_COLOUR}">Toleranz (gefährdet)</text>"#,
-                ly - 6.0,
-                esc(&self.id),
-                lx + 34.0,
-                ly + 4.0
-            );
-            lx += 190.0;
+            let id = esc(&self.id);
+            items.push((
+                190.0,
+                Box::new(move |lx, ly| {
+                    format!(
+                        r#"<rect x="{lx:.1}" y="{:.1}" width="28" height="12" fill="url(#{id}-hatch)"/><text x="{:.1}" y="{:.1}" fill="{TEXT_COLOUR}">Toleranz (gefährdet)</text>"#,
+                        ly - 6.0,
+                        lx + 34.0,
+                        ly + 4.0
+                    )
+                }),
+            ));
         }
         if !self.forecast.is_empty() {
-            let _ = write!(
-                s,
-                r##"<rect x="{lx:.1}" y="{:.1}" width="28" height="12" fill="#8c8c8c" fill-opacity="0.25"/><line x1="{lx:.1}" x2="{:.1}" y1="{ly}" y2="{ly}" stroke="#505050" stroke-width="2.5" stroke-dasharray="2 4"/><text x="{:.1}" y="{:.1}" fill="{TEXT_COLOUR}">Prognose (80 %)</text>"##,
-                ly - 6.0,
-                lx + 28.0,
-                lx + 34.0,
-                ly + 4.0
-            );
-            lx += 150.0;
+            items.push((
+                150.0,
+                Box::new(|lx, ly| {
+                    format!(
+                        r##"<rect x="{lx:.1}" y="{:.1}" width="28" height="12" fill="#8c8c8c" fill-opacity="0.25"/><line x1="{lx:.1}" x2="{:.1}" y1="{ly}" y2="{ly}" stroke="#505050" stroke-width="2.5" stroke-dasharray="2 4"/><text x="{:.1}" y="{:.1}" fill="{TEXT_COLOUR}">Prognose (80 %)</text>"##,
+                        ly - 6.0,
+                        lx + 28.0,
+                        lx + 34.0,
+                        ly + 4.0
+                    )
+                }),
+            ));
         }
-        if self.projected_from.is_some() {
-            let _ = write!(
-                s,
-                r##"<circle cx="{:.1}" cy="{ly}" r="3" fill="#ffffff" stroke="{ACTUAL_COLOUR}" stroke-width="1.5"/><text x="{:.1}" y="{:.1}" fill="{TEXT_COLOUR}">vorläufiger Wert</text>"##,
-                lx + 6.0,
-                lx + 16.0,
-                ly + 4.0
-            );
+        let projected_shown = self.projected_from.is_some_and(|p| {
+            self.actual
+                .points
+                .iter()
+                .any(|(m, _)| *m >= p && !self.own.contains(m))
+        });
+        if projected_shown {
+            items.push((
+                140.0,
+                Box::new(|lx, ly| {
+                    format!(
+                        r##"<circle cx="{:.1}" cy="{ly}" r="3" fill="#ffffff" stroke="{ACTUAL_COLOUR}" stroke-width="1.5"/><text x="{:.1}" y="{:.1}" fill="{TEXT_COLOUR}">vorläufiger Wert</text>"##,
+                        lx + 6.0,
+                        lx + 16.0,
+                        ly + 4.0
+                    )
+                }),
+            ));
+        }
+        if self
+            .own
+            .iter()
+            .any(|m| self.actual.points.iter().any(|(p, _)| p == m))
+        {
+            items.push((
+                150.0,
+                Box::new(|lx, ly| {
+                    format!(
+                        r##"<rect x="{:.1}" y="{:.1}" width="7" height="7" fill="#ffffff" stroke="{ACTUAL_COLOUR}" stroke-width="1.5"/><text x="{:.1}" y="{:.1}" fill="{TEXT_COLOUR}">aus eigenen Daten</text>"##,
+                        lx + 2.5,
+                        ly - 3.5,
+                        lx + 16.0,
+                        ly + 4.0
+                    )
+                }),
+            ));
+        }
+        let one_row = items.iter().map(|(w, _)| w).sum::<f64>() <= W - RIGHT - left;
+        let (mut lx, mut ly) = (left, if one_row { H - 18.0 } else { H - 30.0 });
+        s.push_str(r#"<g class="legend">"#);
+        for (width, draw) in &items {
+            if lx + width > W - RIGHT && lx > left {
+                (lx, ly) = (left, ly + 18.0);
+            }
+            s.push_str(&draw(lx, ly));
+            lx += width;
         }
         s.push_str("</g></svg>");
         s
@@ -541,6 +603,7 @@ mod tests {
                 ],
             },
             projected_from: Some(m("2022-04")),
+            own: vec![],
             target: Series {
                 points: vec![(m("2022-01"), 18_100.0), (m("2022-12"), 17_700.0)],
             },
@@ -590,6 +653,34 @@ mod tests {
             2,
             "point + legend"
         );
+    }
+
+    #[test]
+    fn values_from_own_data_are_squares_with_their_own_legend() {
+        let mut c = chart();
+        c.own = vec![m("2022-04")];
+        let svg = c.render();
+        assert_eq!(svg.matches(r#"<rect class="own""#).count(), 1);
+        assert!(svg.contains(">aus eigenen Daten</text>"));
+        // The only projected month is own: no hollow circle, no legend for projected values.
+        assert!(!svg.contains("vorläufiger Wert"), "{svg}");
+        assert!(!chart().render().contains("aus eigenen Daten"));
+    }
+
+    #[test]
+    fn a_legend_too_wide_for_one_row_takes_two_and_the_svg_stays_well_formed() {
+        let mut c = chart();
+        c.own = vec![m("2022-02")];
+        let svg = c.render();
+        // Ist, Ziel, Toleranz, Prognose, vorläufiger Wert and aus eigenen Daten: two rows.
+        let legend = svg.split(r#"<g class="legend">"#).nth(1).unwrap();
+        let rows: std::collections::BTreeSet<&str> = legend
+            .split("<text ")
+            .skip(1)
+            .filter_map(|t| t.split("y=\"").nth(1)?.split('"').next())
+            .collect();
+        assert_eq!(rows.len(), 2, "{legend}");
+        assert_eq!(svg.matches("<g").count(), svg.matches("</g>").count());
     }
 
     #[test]

@@ -243,6 +243,19 @@ pub fn goal_chart(
         .iter()
         .find(|(_, p)| p.status == ValueStatus::Projected)
         .map(|(m, _)| *m);
+    let own: Vec<YearMonth> = state
+        .series
+        .iter()
+        .filter(|(m, p)| p.status == ValueStatus::Own && actual.iter().any(|(a, _)| a == *m))
+        .map(|(m, _)| *m)
+        .collect();
+    let own_text = match (own.first(), own.last()) {
+        (Some(f), Some(l)) => format!(
+            " Werte aus eigenen Daten, noch ohne amtliche Zahl (Quadrate): {}.",
+            f.german_span(*l)
+        ),
+        _ => String::new(),
+    };
     let range = match (actual.first(), actual.last()) {
         (Some(f), Some(l)) => format!("von {} bis {}", f.0.german_long(), l.0.german_long()),
         _ => "ohne Werte".into(),
@@ -271,7 +284,7 @@ pub fn goal_chart(
         id: id.into(),
         title: format!("{}: Ist und Ziel", goal.title),
         description: format!(
-            "Liniendiagramm: {what} {range} (durchgezogene Linie), Zielpfad {year} (gestrichelt) und Toleranzbereich (schraffiert).{latest}{target} Status: {}.{} Alle Werte stehen in der Tabelle unter dem Diagramm.",
+            "Liniendiagramm: {what} {range} (durchgezogene Linie), Zielpfad {year} (gestrichelt) und Toleranzbereich (schraffiert).{latest}{target}{own_text} Status: {}.{} Alle Werte stehen in der Tabelle unter dem Diagramm.",
             a.status.label_de(),
             comments
                 .iter()
@@ -285,6 +298,7 @@ pub fn goal_chart(
         decimals: ind.unit.decimals(),
         actual: ChartSeries { points: actual },
         projected_from,
+        own,
         target: ChartSeries { points: state.target_path.clone() },
         band: band(goal, ind, &state.target_path),
         forecast: forecast.to_vec(),

@@ -606,6 +606,8 @@ struct GoalPage {
     reason: String,
     chart: String,
     has_forecast_band: bool,
+    /// The chart draws months from own data (as squares).
+    has_own: bool,
     /// Forecast sentence and, if forecast, the probability of reaching the target.
     forecast: Option<(String, Option<String>)>,
     milestone: bool,
@@ -825,7 +827,7 @@ fn goal_model(
         .area(&g.goal.area)
         .map(|a| a.title.clone())
         .unwrap_or_default();
-    Ok(GoalPage {
+    let mut page = GoalPage {
         head: head(agreement, values),
         as_of: as_of.german_long(),
         area,
@@ -862,6 +864,7 @@ fn goal_model(
             .as_ref()
             .and_then(|r| r.as_ref().ok())
             .is_some_and(|y| !y.path.is_empty()),
+        has_own: false,
         forecast: year_end
             .as_ref()
             .map(|r| view::forecast_text(g, agreement.year, r)),
@@ -956,7 +959,10 @@ fn goal_model(
                 period: view::period(m),
             })
             .collect(),
-    })
+    };
+    // What the chart draws, said once more in its caption.
+    page.has_own = page.chart.contains(r#"class="own""#);
+    Ok(page)
 }
 
 // ----- Annexes (Anlage 1 and 2) -------------------------------------------------------------

@@ -1231,6 +1231,26 @@ async fn case_lists_uploaded_in_chromium_reach_the_goal_pages() {
         "{row}"
     );
     looked_at(&client, &axe_js, "eigene-daten-ziel").await;
+    // The chart draws the months from own data as squares, with their own legend entry.
+    let squares = client
+        .execute(
+            "const c = document.querySelector('svg.chart'); c.scrollIntoView(); return c.querySelectorAll('rect.own').length",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(squares, json!(6), "July to December");
+    assert!(
+        text_of(&client, "svg.chart .legend")
+            .await
+            .contains("aus eigenen Daten")
+    );
+    assert!(
+        text_of(&client, "figure.chart figcaption")
+            .await
+            .contains("Werte aus eigenen Daten, noch ohne amtliche Zahl, als Quadrate.")
+    );
+    screenshot(&client, "eigene-daten-diagramm").await;
     client
         .goto(&server.url(&format!("{METTMANN}/ziele/but-rueckstand")))
         .await
