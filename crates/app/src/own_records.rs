@@ -163,7 +163,14 @@ fn read_files(files: &[(String, Vec<u8>)], default: Option<&str>) -> Result<Read
         ))
     };
     for (name, bytes) in files {
-        let input = bytes.as_slice();
+        let converted;
+        let input = if zielwerk_records::read::is_parquet(name) {
+            converted =
+                zielwerk_records::read::parquet_as_csv(name, bytes.clone()).map_err(read)?;
+            converted.as_slice()
+        } else {
+            bytes.as_slice()
+        };
         let j = &mut r.jobcenters;
         match kind_of(name) {
             Some("leistungszeitraeume") => {

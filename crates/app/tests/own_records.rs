@@ -426,3 +426,38 @@ async fn a_case_list_without_its_jobcenter_is_refused_and_nothing_kept() {
     );
     assert_eq!(store.observation_count().await.unwrap(), count);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_parquet_file_as_duckdb_writes_it_is_counted_like_csv() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = demo_store(&dir).await;
+    let operator = zielwerk_app::access::operator("test");
+    let parquet = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../records/tests/data/leistungszeitraeume_duckdb.parquet"
+    ))
+    .unwrap();
+    let files = RecordFiles {
+        files: vec![("leistungszeitraeume_duckdb.parquet".into(), parquet)],
+        first: month("2023-01"),
+        last: month("2023-01"),
+        datenstand: "2023-03-05".parse().unwrap(),
+        jobcenter: None,
+        via: "Test",
+    };
+    let (_, own) = import_records(&store, &operator, files, true)
+        .await
+        .unwrap();
+    own.result.unwrap();
+    let jc: zielwerk_domain::RegionId = "t36402".parse().unwrap();
+    let elb = store.current_values(jc, &[&code("ELB")]).await.unwrap();
+    let jan = elb
+        .iter()
+        .find(|v| v.observation.month == month("2023-01"))
+        .unwrap();
+    // Both persons are in need and erwerbsfähig on 31 January 2023.
+    assert_eq!(
+        (jan.observation.value, jan.observation.status),
+        (Some(2.0), ValueStatus::Own)
+    );
+}

@@ -715,6 +715,158 @@ pub fn read_entitled(
     )
 }
 
+/// Whether `name` is a Parquet file (by its ending).
+pub fn is_parquet(name: &str) -> bool {
+    name.to_ascii_lowercase().ends_with(".parquet")
+}
+
+/// A Parquet file with a flat schema as the plain CSV the readers above read: the header from
+/// the column names, a line per row (row n is line n + 1, as in a CSV file), dates as
+/// `JJJJ-MM-TT`, booleans as 1/0, decimals and floating-point amounts with a decimal point,
+/// missing values empty. Only the columns' values are converted; their meaning is checked by
+/// the reader the CSV goes to, with the same messages.
+pub fn parquet_as_csv(file: &str, content: Vec<u8>) -> Result<Vec<u8>, ReadError> {
+    use parquet::file::reader::{FileReader, SerializedFileReader};
+    use parquet::record::Field;
+    let at = |line: u64, column: Option<&str>, problem: String| ReadError {
+        file: file.to_owned(),
+        line,
+        column: column.map(str::to_owned),
+        problem,
+    };
+    let reader = SerializedFileReader::new(bytes::Bytes::from(content)).map_err(|e| {
+        at(
+            1,
+            None,
+            format!("Die Datei lässt sich nicht als Parquet lesen: {e}"),
+        )
+    })?;
+    for group in reader.metadata().row_groups() {
+        for column in group.columns() {
+            use parquet::basic::Compression;
+            let codec = column.compression();
+            if !matches!(codec, Compression::UNCOMPRESSED | Compression::SNAPPY) {
+                return Err(at(
+                    1,
+                    Some(column.column_path().string().as_str()),
+                    format!(
+                        "Die Spalte ist mit {codec} komprimiert; Zielwerk liest Parquet unkomprimiert oder mit Snappy (z. B. DuckDB: COPY … TO 'datei.parquet' (FORMAT parquet, COMPRESSION snappy))"
+                    ),
+                ));
+            }
+        }
+    }
+    let schema = reader.metadata().file_metadata().schema_descr();
+    let names: Vec<String> = schema
+        .root_schema()
+        .get_fields()
+        .iter()
+        .map(|f| f.name().to_owned())
+        .collect();
+    let mut out = csv::WriterBuilder::new().from_writer(Vec::new());
+    let written = |e: csv::Error| at(1, None, format!("Umwandlung: {e}"));
+    out.write_record(&names).map_err(written)?;
+    let rows = reader.get_row_iter(None).map_err(|e| {
+        at(
+            1,
+            None,
+            format!("Die Datei lässt sich nicht als Parquet lesen: {e}"),
+        )
+    })?;
+    let mut record: Vec<String> = Vec::with_capacity(names.len());
+    for (i, row) in rows.enumerate() {
+        let line = i as u64 + 2;
+        let row = row.map_err(|e| {
+            at(
+                line,
+                None,
+                format!("Der Datensatz lässt sich nicht lesen: {e}"),
+            )
+        })?;
+        record.clear();
+        for (name, field) in row.get_column_iter() {
+            let text = match field {
+                Field::Null => String::new(),
+                Field::Bool(b) => if *b { "1" } else { "0" }.to_owned(),
+                Field::Byte(n) => n.to_string(),
+                Field::Short(n) => n.to_string(),
+                Field::Int(n) => n.to_string(),
+                Field::Long(n) => n.to_string(),
+                Field::UByte(n) => n.to_string(),
+                Field::UShort(n) => n.to_string(),
+                Field::UInt(n) => n.to_string(),
+                Field::ULong(n) => n.to_string(),
+                Field::Float(x) => x.to_string(),
+                Field::Double(x) => x.to_string(),
+                Field::Decimal(d) => decimal_text(d.data(), d.scale()).ok_or_else(|| {
+                    at(
+                        line,
+                        Some(name),
+                        "Dezimalzahl mit mehr als 38 Stellen".to_owned(),
+                    )
+                })?,
+                Field::Str(s) => s.clone(),
+                Field::Date(days) => NaiveDate::from_num_days_from_ce_opt(719_163 + days)
+                    .map(|d| d.to_string())
+                    .ok_or_else(|| {
+                        at(
+                            line,
+                            Some(name),
+                            format!("Datum außerhalb des Kalenders ({days} Tage)"),
+                        )
+                    })?,
+                Field::TimestampMillis(ms) => chrono::DateTime::from_timestamp_millis(*ms)
+                    .map(|t| t.date_naive().to_string())
+                    .unwrap_or_default(),
+                Field::TimestampMicros(us) => chrono::DateTime::from_timestamp_micros(*us)
+                    .map(|t| t.date_naive().to_string())
+                    .unwrap_or_default(),
+                other => {
+                    return Err(at(
+                        line,
+                        Some(name),
+                        format!(
+                            "Werte dieser Art lassen sich nicht lesen ({}; erwartet: Zahl, Text, Datum oder ja/nein)",
+                            match other {
+                                Field::Group(_) => "Gruppe",
+                                Field::ListInternal(_) => "Liste",
+                                Field::MapInternal(_) => "Zuordnung",
+                                Field::Bytes(_) => "Bytes",
+                                _ => "Uhrzeit oder Gleitkommazahl halber Genauigkeit",
+                            }
+                        ),
+                    ));
+                }
+            };
+            record.push(text);
+        }
+        out.write_record(&record).map_err(written)?;
+    }
+    out.into_inner()
+        .map_err(|e| at(1, None, format!("Umwandlung: {e}")))
+}
+
+/// A decimal's big-endian two's-complement digits with `scale` places after the point.
+fn decimal_text(data: &[u8], scale: i32) -> Option<String> {
+    if data.is_empty() || data.len() > 16 {
+        return None;
+    }
+    let fill = if data[0] & 0x80 != 0 { 0xFF } else { 0 };
+    let mut bytes = [fill; 16];
+    bytes[16 - data.len()..].copy_from_slice(data);
+    let n = i128::from_be_bytes(bytes);
+    let scale = usize::try_from(scale).unwrap_or(0);
+    if scale == 0 {
+        return Some(n.to_string());
+    }
+    let digits = format!("{:0>width$}", n.unsigned_abs(), width = scale + 1);
+    let (whole, fraction) = digits.split_at(digits.len() - scale);
+    Some(format!(
+        "{}{whole}.{fraction}",
+        if n < 0 { "-" } else { "" }
+    ))
+}
+
 fn german(d: NaiveDate) -> String {
     d.format("%d.%m.%Y").to_string()
 }
@@ -817,6 +969,150 @@ pub(crate) fn parse_cents(b: &[u8], german: bool) -> Option<i64> {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    /// A Parquet file of benefit spells, as an export would write it: integers, text, DATE
+    /// columns with a missing end, booleans; compressed with snappy.
+    /// person, bg, jobcenter, von and bis (days since 1970), erwerbsfähig, alleinerziehend.
+    type SpellRow<'a> = (i64, i64, &'a str, i32, Option<i32>, bool, bool);
+
+    fn spells_parquet(rows: &[SpellRow]) -> Vec<u8> {
+        use parquet::data_type::{BoolType, ByteArray, ByteArrayType, Int32Type, Int64Type};
+        use parquet::file::properties::WriterProperties;
+        use parquet::file::writer::SerializedFileWriter;
+        let schema = std::sync::Arc::new(
+            parquet::schema::parser::parse_message_type(
+                "message spells { REQUIRED INT64 person; REQUIRED INT64 bg; REQUIRED BYTE_ARRAY jobcenter (UTF8); \
+                 REQUIRED INT32 von (DATE); OPTIONAL INT32 bis (DATE); REQUIRED BOOLEAN erwerbsfaehig; \
+                 REQUIRED BOOLEAN alleinerziehend; }",
+            )
+            .unwrap(),
+        );
+        let props = std::sync::Arc::new(
+            WriterProperties::builder()
+                .set_compression(parquet::basic::Compression::SNAPPY)
+                .build(),
+        );
+        let mut w = SerializedFileWriter::new(Vec::new(), schema, props).unwrap();
+        let mut g = w.next_row_group().unwrap();
+        let mut column = 0;
+        while let Some(mut c) = g.next_column().unwrap() {
+            match column {
+                0 | 1 => {
+                    let v: Vec<i64> = rows
+                        .iter()
+                        .map(|r| if column == 0 { r.0 } else { r.1 })
+                        .collect();
+                    c.typed::<Int64Type>().write_batch(&v, None, None).unwrap();
+                }
+                2 => {
+                    let v: Vec<ByteArray> = rows.iter().map(|r| ByteArray::from(r.2)).collect();
+                    c.typed::<ByteArrayType>()
+                        .write_batch(&v, None, None)
+                        .unwrap();
+                }
+                3 => {
+                    let v: Vec<i32> = rows.iter().map(|r| r.3).collect();
+                    c.typed::<Int32Type>().write_batch(&v, None, None).unwrap();
+                }
+                4 => {
+                    let v: Vec<i32> = rows.iter().filter_map(|r| r.4).collect();
+                    let def: Vec<i16> = rows.iter().map(|r| i16::from(r.4.is_some())).collect();
+                    c.typed::<Int32Type>()
+                        .write_batch(&v, Some(&def), None)
+                        .unwrap();
+                }
+                _ => {
+                    let v: Vec<bool> = rows
+                        .iter()
+                        .map(|r| if column == 5 { r.5 } else { r.6 })
+                        .collect();
+                    c.typed::<BoolType>().write_batch(&v, None, None).unwrap();
+                }
+            }
+            c.close().unwrap();
+            column += 1;
+        }
+        g.close().unwrap();
+        w.into_inner().unwrap()
+    }
+
+    fn days(d: &str) -> i32 {
+        (d.parse::<NaiveDate>().unwrap() - NaiveDate::from_ymd_opt(1970, 1, 1).unwrap()).num_days()
+            as i32
+    }
+
+    #[test]
+    fn parquet_spells_read_as_the_same_csv_would() {
+        let parquet = spells_parquet(&[
+            (17, 4, "t36402", days("2021-01-01"), None, true, false),
+            (
+                18,
+                4,
+                "t36402",
+                days("2021-01-01"),
+                Some(days("2022-06-30")),
+                false,
+                false,
+            ),
+        ]);
+        let csv = parquet_as_csv("lz.parquet", parquet).unwrap();
+        let mut a = Jobcenters::default();
+        let from_parquet = read_spells("lz.parquet", csv.as_slice(), &mut a, 2).unwrap();
+        let plain = "person,bg,jobcenter,von,bis,erwerbsfaehig,alleinerziehend\n\
+                     17,4,t36402,2021-01-01,,1,0\n\
+                     18,4,t36402,2021-01-01,2022-06-30,0,0\n";
+        let mut b = Jobcenters::default();
+        assert_eq!(
+            from_parquet,
+            read_spells("b.csv", plain.as_bytes(), &mut b, 1).unwrap()
+        );
+        // A value the format does not allow keeps its place: the second row is line 3.
+        let bad = spells_parquet(&[
+            (1, 1, "t1", days("2021-05-01"), None, true, false),
+            (
+                2,
+                1,
+                "t1",
+                days("2021-05-01"),
+                Some(days("2021-04-30")),
+                true,
+                false,
+            ),
+        ]);
+        let csv = parquet_as_csv("lz.parquet", bad).unwrap();
+        assert_eq!(
+            read_spells("lz.parquet", csv.as_slice(), &mut a, 1)
+                .unwrap_err()
+                .to_string(),
+            "lz.parquet, Zeile 3, Spalte „bis“: „2021-04-30“ liegt vor dem Beginn 01.05.2021"
+        );
+        assert!(
+            parquet_as_csv("lz.parquet", b"PAR1 kaputt".to_vec())
+                .unwrap_err()
+                .to_string()
+                .starts_with("lz.parquet, Zeile 1: Die Datei lässt sich nicht als Parquet lesen"),
+        );
+    }
+
+    #[test]
+    fn parquet_decimals_keep_their_cents() {
+        assert_eq!(
+            decimal_text(&123_456i64.to_be_bytes(), 2).as_deref(),
+            Some("1234.56")
+        );
+        assert_eq!(
+            decimal_text(&(-5i32).to_be_bytes(), 2).as_deref(),
+            Some("-0.05")
+        );
+        assert_eq!(decimal_text(&[0x01, 0x00], 0).as_deref(), Some("256"));
+        assert_eq!(
+            parse_cents(
+                decimal_text(&(-5i32).to_be_bytes(), 2).unwrap().as_bytes(),
+                false
+            ),
+            Some(-5)
+        );
+    }
 
     #[test]
     fn case_lists_take_the_jobcenter_from_the_upload_where_they_have_no_column() {

@@ -15,9 +15,9 @@ use super::{DbArg, open};
 /// Datensätze; ein amtlicher Wert wird nie ersetzt. Eine Datei mit Fehlern wird ganz abgelehnt.
 #[derive(clap::Args)]
 pub struct Args {
-    /// Die Dateien, oder ein Verzeichnis mit ihnen (leistungszeitraeume.csv, integrationen.csv,
-    /// beschaeftigung.csv, massnahmen.csv, zahlungen.csv, but_antraege.csv,
-    /// but_berechtigte.csv, suchtberatung.csv).
+    /// Die Dateien (CSV oder Parquet), oder ein Verzeichnis mit ihnen (leistungszeitraeume.csv,
+    /// integrationen.csv, beschaeftigung.csv, massnahmen.csv, zahlungen.csv, but_antraege.csv,
+    /// but_berechtigte.csv, suchtberatung.csv; ebenso .parquet).
     #[arg(required = true)]
     files: Vec<PathBuf>,
     /// Das Jobcenter (z. B. t36402) einer Fallliste ohne Spalte „jobcenter“.
@@ -46,7 +46,11 @@ pub async fn run(a: Args) -> Result<()> {
             let mut inside: Vec<PathBuf> = std::fs::read_dir(p)
                 .with_context(|| format!("{} lässt sich nicht lesen", p.display()))?
                 .filter_map(|e| e.ok().map(|e| e.path()))
-                .filter(|f| f.extension().is_some_and(|x| x.eq_ignore_ascii_case("csv")))
+                .filter(|f| {
+                    f.extension().is_some_and(|x| {
+                        x.eq_ignore_ascii_case("csv") || x.eq_ignore_ascii_case("parquet")
+                    })
+                })
                 .collect();
             inside.sort();
             paths.extend(inside);
