@@ -1320,6 +1320,25 @@ mod tests {
     }
 
     proptest! {
+        /// A case list of any content is read or refused with a place, never a panic; an
+        /// accepted list has one record per line after the header. Random bytes are never taken
+        /// for Parquet.
+        #[test]
+        fn case_lists_of_any_content_are_read_or_refused(
+            rows in prop::collection::vec("[0-9]{1,3};[0-3][0-9]\\.[01][0-9]\\.202[0-3];([0-3][0-9]\\.[01][0-9]\\.202[0-3])?;(ja|nein|x)?", 0..20),
+            junk in prop::collection::vec(any::<u8>(), 0..200),
+        ) {
+            let text = format!("kind;antrag;entscheidung;bewilligt\n{}\n", rows.join("\n"));
+            let mut j = Jobcenters::default();
+            match read_but_applications("but.csv", text.as_bytes(), &mut j, Some("t1"), 2) {
+                Ok(read) => prop_assert_eq!(read.len(), rows.len()),
+                Err(e) => prop_assert!(e.line >= 1 && e.to_string().starts_with("but.csv, Zeile ")),
+            }
+            let _ = read_referrals("s.csv", junk.as_slice(), &mut j, Some("t1"), 1);
+            let _ = read_entitled("k.csv", junk.as_slice(), &mut j, None, 1);
+            prop_assert!(parquet_as_csv("x.parquet", junk.clone()).is_err());
+        }
+
         /// Cents written in either style read back as the same cents.
         #[test]
         fn cents_round_trip(cents in -10_000_000_000i64..10_000_000_000) {

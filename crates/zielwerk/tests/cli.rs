@@ -1471,4 +1471,49 @@ fn records_are_counted_into_values_of_their_own_and_a_bad_file_stores_nothing() 
         err.contains("Es wurde nichts gespeichert: integrationen.csv, Zeile 2, Spalte „art“: „festanstellung“ ist keine Art der Aufnahme"),
         "{err}"
     );
+
+    // A case list of the Kreis on its own, its Jobcenter named on the command line.
+    let sucht = dir.path().join("suchtberatung.csv");
+    std::fs::write(
+        &sucht,
+        "person;zuweisung;beginn\n1;03.01.2023;10.01.2023\n2;20.02.2023;\n",
+    )
+    .unwrap();
+    let case_list = |extra: &[&str]| {
+        let mut a = vec![
+            "records",
+            sucht.to_str().unwrap(),
+            "--von",
+            "2023-01",
+            "--bis",
+            "2023-02",
+            "--datenstand",
+            "2023-03-05",
+            "--db",
+            &db,
+        ];
+        a.extend_from_slice(extra);
+        run(&a)
+    };
+    let (ok, _, err) = case_list(&[]);
+    assert!(!ok);
+    assert!(
+        err.contains("Spalte „jobcenter“: Die Spalte fehlt in der Kopfzeile; ohne sie muss beim Hochladen angegeben sein"),
+        "{err}"
+    );
+    let (ok, out, err) = case_list(&["--jobcenter", "t36402"]);
+    assert!(ok, "{err}");
+    assert!(
+        out.contains("SUCHT_ANTRITT, Februar 2023: Noch kein Wert: die Antrittsquote zählt Beratungen bis 31.03.2023, die Liste reicht bis 05.03.2023"),
+        "{out}"
+    );
+    assert!(
+        out.contains("SUCHT_ABSCHLUESSE: 2 Werte nicht gespeichert, weil keine Vereinbarung diese Kennzahl definiert"),
+        "{out}"
+    );
+    // January: referrals, waiting time and take-up; February: the referrals (no start yet).
+    assert!(
+        out.contains("4 Werte aus eigenen Daten berechnet: 4 neu"),
+        "{out}"
+    );
 }
