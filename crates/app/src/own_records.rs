@@ -58,6 +58,127 @@ pub struct RecordFiles {
     pub jobcenter: Option<String>,
     /// How they came ("Web-Upload", "zielwerk records", "API"), for the provenance.
     pub via: &'static str,
+    /// Where the installation keeps the records for recomputation, if it is set to
+    /// ([`Kept`]); `None`, the default, keeps none.
+    pub keep: Option<Kept>,
+}
+
+/// The setting to keep the records for recomputation (`--eigene-daten-aufbewahren DIR`): a
+/// directory apart from the database, a folder per import (`JJJJ-MM-TT-<Import-Kennung>`) with
+/// the files as they came, folders and files readable by the server's user only. Nothing that
+/// leaves Zielwerk (exports, reports, the API, `zielwerk backup`) reads it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Kept {
+    pub dir: std::path::PathBuf,
+}
+
+/// Staged records older than this are removed (a preview that was never confirmed).
+const STAGED_FOR: std::time::Duration = std::time::Duration::from_secs(60 * 60);
+
+impl Kept {
+    fn failed(&self, e: std::io::Error) -> AppError {
+        AppError::Internal(format!(
+            "Die Datensätze ließen sich nicht im Verzeichnis {} aufbewahren: {e}",
+            self.dir.display()
+        ))
+    }
+
+    fn staging(&self) -> std::path::PathBuf {
+        self.dir.join(".vorschau")
+    }
+
+    /// Writes `files` into a folder of their own under the staging area, named by the SHA-256
+    /// of `key` (never the key itself); staged folders older than an hour go first.
+    pub fn stage(&self, key: &str, files: &[(String, Vec<u8>)]) -> Result<(), AppError> {
+        let staging = self.staging();
+        private_dir(&self.dir).map_err(|e| self.failed(e))?;
+        private_dir(&staging).map_err(|e| self.failed(e))?;
+        if let Ok(entries) = std::fs::read_dir(&staging) {
+            for entry in entries.flatten() {
+                let old = entry
+                    .metadata()
+                    .and_then(|m| m.modified())
+                    .ok()
+                    .and_then(|t| t.elapsed().ok())
+                    .is_some_and(|age| age > STAGED_FOR);
+                if old {
+                    let _ = std::fs::remove_dir_all(entry.path());
+                }
+            }
+        }
+        let folder = staging.join(format!("{:x}", Sha256::digest(key.as_bytes())));
+        let _ = std::fs::remove_dir_all(&folder);
+        private_dir(&folder).map_err(|e| self.failed(e))?;
+        for (name, bytes) in files {
+            write_private(&folder.join(safe_name(name)), bytes).map_err(|e| self.failed(e))?;
+        }
+        Ok(())
+    }
+
+    /// After the import: the staged folder of `key` becomes the import's folder (where the
+    /// import stored something) or is removed (where it stored nothing, or was refused).
+    pub fn settle(
+        &self,
+        key: &str,
+        import_id: Option<&str>,
+    ) -> Result<Option<std::path::PathBuf>, AppError> {
+        let folder = self
+            .staging()
+            .join(format!("{:x}", Sha256::digest(key.as_bytes())));
+        match import_id {
+            Some(id) => {
+                let target = self.dir.join(format!(
+                    "{}-{}",
+                    chrono::Local::now().date_naive(),
+                    safe_name(id)
+                ));
+                std::fs::rename(&folder, &target).map_err(|e| self.failed(e))?;
+                Ok(Some(target))
+            }
+            None => {
+                let _ = std::fs::remove_dir_all(&folder);
+                Ok(None)
+            }
+        }
+    }
+}
+
+/// A file's name without any folder, never hidden or empty.
+fn safe_name(name: &str) -> String {
+    let last = name.rsplit(['/', '\\']).next().unwrap_or_default();
+    let clean: String = last
+        .chars()
+        .map(|c| if c.is_control() { '_' } else { c })
+        .collect();
+    if clean.is_empty() || clean.starts_with('.') {
+        format!("datei{clean}")
+    } else {
+        clean
+    }
+}
+
+fn private_dir(path: &std::path::Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(path)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o700))?;
+    }
+    Ok(())
+}
+
+fn write_private(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut f = options.open(path)?;
+    f.write_all(bytes)?;
+    f.sync_all()
 }
 
 /// One figure of one Jobcenter and month.
@@ -91,6 +212,8 @@ pub struct OwnFigures {
     pub datenstand: NaiveDate,
     pub figures: Vec<OwnFigure>,
     pub not_yet: Vec<NotYet>,
+    /// Whether the records are kept for recomputation ([`Kept`]).
+    pub kept: bool,
 }
 
 impl OwnFigures {
@@ -401,13 +524,19 @@ fn compute_blocking(files: RecordFiles) -> Result<OwnFigures, AppError> {
         name: format!("eigene Daten ({names})"),
         files: hashes,
         about: format!(
-            "Kennzahlen aus eigenen Daten berechnet ({}), Datenstand {}; die Datensätze selbst sind nicht gespeichert. Berechnet aus: {about}",
+            "Kennzahlen aus eigenen Daten berechnet ({}), Datenstand {}; {}. Berechnet aus: {about}",
             files.via,
-            datenstand.format("%d.%m.%Y")
+            datenstand.format("%d.%m.%Y"),
+            if files.keep.is_some() {
+                "die Datensätze sind zur Neuberechnung aufbewahrt, getrennt von der Datenbank und von jeder Ausgabe (Einstellung „eigene Daten aufbewahren“)"
+            } else {
+                "die Datensätze selbst sind nicht gespeichert"
+            }
         ),
         datenstand,
         figures,
         not_yet: not_yet.into_iter().collect(),
+        kept: files.keep.is_some(),
     })
 }
 
@@ -528,7 +657,25 @@ pub async fn import_records(
     commit: bool,
 ) -> Result<(OwnFigures, OwnReport), AppError> {
     let via = files.via;
-    let figures = compute(p, files).await?;
-    let report = import_figures(store, p, &figures, via, commit).await?;
-    Ok((figures, report))
+    let keep = files.keep.clone().filter(|_| commit);
+    let key = crate::accounts::random_token();
+    if let Some(k) = &keep {
+        k.stage(&key, &files.files)?;
+    }
+    let figures = compute(p, files).await;
+    let report = match figures {
+        Ok(f) => import_figures(store, p, &f, via, commit)
+            .await
+            .map(|r| (f, r)),
+        Err(e) => Err(e),
+    };
+    if let Some(k) = &keep {
+        let stored = report
+            .as_ref()
+            .ok()
+            .and_then(|(_, r)| r.result.as_ref().ok())
+            .and_then(|r| r.import_id.as_deref());
+        k.settle(&key, stored)?;
+    }
+    report
 }

@@ -54,6 +54,7 @@ fn files(first: &str, last: &str, spells: &str) -> RecordFiles {
         datenstand: "2023-03-05".parse().unwrap(),
         jobcenter: None,
         via: "Test",
+        keep: None,
     }
 }
 
@@ -293,6 +294,7 @@ fn case_lists() -> RecordFiles {
         datenstand: "2023-03-05".parse().unwrap(),
         jobcenter: Some("t36402".into()),
         via: "Test",
+        keep: None,
     }
 }
 
@@ -444,6 +446,7 @@ async fn a_parquet_file_as_duckdb_writes_it_is_counted_like_csv() {
         datenstand: "2023-03-05".parse().unwrap(),
         jobcenter: None,
         via: "Test",
+        keep: None,
     };
     let (_, own) = import_records(&store, &operator, files, true)
         .await
@@ -459,5 +462,112 @@ async fn a_parquet_file_as_duckdb_writes_it_is_counted_like_csv() {
     assert_eq!(
         (jan.observation.value, jan.observation.status),
         (Some(2.0), ValueStatus::Own)
+    );
+}
+
+/// The folders directly in `dir`, without the staging area of previews.
+fn folders(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut v: Vec<_> = std::fs::read_dir(dir)
+        .map(|d| d.flatten().map(|e| e.path()).collect())
+        .unwrap_or_default();
+    v.retain(|p| !p.ends_with(".vorschau"));
+    v.sort();
+    v
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn records_are_kept_apart_only_with_the_setting_and_never_in_a_backup() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let store = demo_store(&dir).await;
+    let operator = zielwerk_app::access::operator("test");
+    let kept = tempfile::tempdir().unwrap();
+    let keep = zielwerk_app::own_records::Kept {
+        dir: kept.path().join("eigene-daten"),
+    };
+    let with = |first: &str, spells: &str| {
+        let mut f = files(first, first, spells);
+        f.keep = Some(keep.clone());
+        f
+    };
+
+    // A check only keeps nothing; a refused file keeps nothing.
+    import_records(&store, &operator, with("2023-01", SPELLS), false)
+        .await
+        .unwrap();
+    assert!(folders(&keep.dir).is_empty());
+    let bad = SPELLS.replace("15.01.2023;;ja", "15.13.2023;;ja");
+    import_records(&store, &operator, with("2023-01", &bad), true)
+        .await
+        .unwrap_err();
+    assert!(folders(&keep.dir).is_empty());
+    assert_eq!(
+        std::fs::read_dir(keep.dir.join(".vorschau"))
+            .unwrap()
+            .count(),
+        0,
+        "nothing left staged"
+    );
+
+    // Stored: the files as they came, in a folder named by the day and the import.
+    let (figures, own) = import_records(&store, &operator, with("2023-01", SPELLS), true)
+        .await
+        .unwrap();
+    let id = own.result.unwrap().import_id.unwrap();
+    let kept_folders = folders(&keep.dir);
+    assert_eq!(kept_folders.len(), 1);
+    let folder = &kept_folders[0];
+    assert!(
+        folder.file_name().unwrap().to_str().unwrap().ends_with(&id),
+        "{folder:?}"
+    );
+    let spells = folder.join("leistungszeitraeume.csv");
+    assert_eq!(std::fs::read_to_string(&spells).unwrap(), SPELLS);
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(
+        (mode(&keep.dir), mode(folder), mode(&spells)),
+        (0o700, 0o700, 0o600)
+    );
+    assert!(
+        figures
+            .about
+            .contains("die Datensätze sind zur Neuberechnung aufbewahrt")
+    );
+    let source = store.source(&id).await.unwrap().unwrap();
+    assert!(
+        source
+            .detail
+            .contains("aufbewahrt, getrennt von der Datenbank"),
+        "{}",
+        source.detail
+    );
+
+    // The backup holds the figures, never the records.
+    let mut backup = Vec::new();
+    store.backup(&mut backup).await.unwrap();
+    let backup = String::from_utf8(backup).unwrap();
+    assert!(!backup.contains("15.01.2023;;ja;nein"));
+
+    // The kept folder is what a recomputation reads: the same figures again.
+    let again = RecordFiles {
+        files: std::fs::read_dir(folder)
+            .unwrap()
+            .flatten()
+            .map(|e| {
+                (
+                    e.file_name().to_string_lossy().into_owned(),
+                    std::fs::read(e.path()).unwrap(),
+                )
+            })
+            .collect(),
+        ..files("2023-01", "2023-01", SPELLS)
+    };
+    let (recomputed, own) = import_records(&store, &operator, again, true)
+        .await
+        .unwrap();
+    assert_eq!(recomputed.figures, figures.figures);
+    assert_eq!(
+        own.result.unwrap().outcome.unchanged,
+        figures.figures.len() as u64
     );
 }

@@ -47,6 +47,8 @@ pub struct AppState {
     imports: std::sync::Arc<pages::import::Jobs>,
     /// The administration's identity provider, when sign-in through it is configured.
     pub oidc: Option<std::sync::Arc<oidc::Oidc>>,
+    /// Where uploaded records are kept for recomputation; `None` (the default) keeps none.
+    pub keep_records: Option<zielwerk_app::own_records::Kept>,
 }
 
 /// How long requests may take: imports of large files get longer than pages.
@@ -81,6 +83,7 @@ impl AppState {
             time_limits: TimeLimits::default(),
             imports: Default::default(),
             oidc: None,
+            keep_records: None,
         }
     }
 }

@@ -776,6 +776,7 @@ async fn import_own_data(
         datenstand,
         jobcenter: Some(text("jobcenter").to_owned()).filter(|j| !j.is_empty()),
         via: "API",
+        keep: state.keep_records.clone(),
     };
     let commit = !q.vorschau.unwrap_or(false);
     let (figures, own) =

@@ -334,8 +334,16 @@ pub async fn confirm(
             "Web-Upload",
             true,
         )
-        .await?;
-        return answer(own_page(&figures, String::new(), own, true));
+        .await;
+        if let Some(kept) = &state.keep_records {
+            let stored = own
+                .as_ref()
+                .ok()
+                .and_then(|o| o.result.as_ref().ok())
+                .and_then(|r| r.import_id.as_deref());
+            kept.settle(&f.token, stored)?;
+        }
+        return answer(own_page(&figures, String::new(), own?, true));
     }
     let upload = Upload {
         name: pending.file_name,
@@ -357,6 +365,8 @@ const OWN_DATA: &str = "eigene-daten";
 #[template(path = "import_own_form.html")]
 struct OwnFormPage {
     jobcenters: Vec<(String, String)>,
+    /// The installation keeps the records (`--eigene-daten-aufbewahren`).
+    kept: bool,
 }
 
 /// The form for the Jobcenter's records and the Kreis's case lists.
@@ -367,7 +377,10 @@ pub async fn own_form(State(state): State<AppState>, session: Session) -> PageRe
         .into_iter()
         .map(|(id, name)| (id.to_string(), name))
         .collect();
-    html(&OwnFormPage { jobcenters })
+    html(&OwnFormPage {
+        jobcenters,
+        kept: state.keep_records.is_some(),
+    })
 }
 
 /// The result page of own figures: the import's page, with what has no value yet and what no
@@ -408,7 +421,12 @@ fn own_page(figures: &OwnFigures, token: String, own: OwnReport, committed: bool
     }
     p.summary.push((
         "Gespeichert werden".to_owned(),
-        "nur die Werte je Monat; die Datensätze werden nach der Berechnung verworfen".to_owned(),
+        if figures.kept {
+            "die Werte je Monat; die Datensätze werden zur Neuberechnung aufbewahrt, getrennt von der Datenbank"
+        } else {
+            "nur die Werte je Monat; die Datensätze werden nach der Berechnung verworfen"
+        }
+        .to_owned(),
     ));
     p.own = true;
     let mut notes: Vec<Row> = figures
@@ -504,6 +522,8 @@ pub async fn own_preview(
         })
     })?;
     let jobcenter = Some(get("jobcenter").trim().to_owned()).filter(|j| !j.is_empty());
+    // With the setting to keep records, they wait apart from the database for the confirmation.
+    let kept_files = state.keep_records.as_ref().map(|_| files.clone());
     let request = own_records::RecordFiles {
         files,
         first,
@@ -511,6 +531,7 @@ pub async fn own_preview(
         datenstand,
         jobcenter,
         via: "Web-Upload",
+        keep: state.keep_records.clone(),
     };
     let figures = own_records::compute(&session.principal, request).await?;
     let own = own_records::import_figures(
@@ -540,6 +561,9 @@ pub async fn own_preview(
                 PENDING_BYTES,
             )
             .await?;
+        if let (Some(kept), Some(files)) = (&state.keep_records, &kept_files) {
+            kept.stage(&token, files)?;
+        }
     }
     answer(own_page(&figures, token, own, false))
 }

@@ -20,6 +20,7 @@ async fn the_goal_page_shows_the_own_figure_beside_the_official_one() {
         datenstand: "2023-02-03".parse().unwrap(),
         jobcenter: None,
         via: "Test",
+        keep: None,
     };
     import_records(&s.store, &operator, files, true)
         .await
@@ -70,4 +71,81 @@ async fn the_goal_page_shows_the_own_figure_beside_the_official_one() {
     assert!(section.contains("Prozentpunkte"), "{section}");
     // The own value stays in the history, marked as such.
     assert!(html.contains("Import eigene Daten (leistungszeitraeume.csv)"));
+}
+
+/// The folders directly in `dir`, without the staging area of previews.
+fn folders(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut v: Vec<_> = std::fs::read_dir(dir)
+        .map(|d| d.flatten().map(|e| e.path()).collect())
+        .unwrap_or_default();
+    v.retain(|p| !p.ends_with(".vorschau"));
+    v
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_the_setting_an_upload_keeps_its_records_apart_once_confirmed() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = zielwerk_store::Store::open(dir.path().join("z.db").to_str().unwrap())
+        .await
+        .unwrap();
+    let kept = tempfile::tempdir().unwrap();
+    let keep = zielwerk_app::own_records::Kept {
+        dir: kept.path().join("aufbewahrt"),
+    };
+    let setting = keep.clone();
+    let s = crate::serve_demo_with(store, dir, move |st| st.keep_records = Some(setting)).await;
+    let (_, form, _) = crate::get(&s.url("/import/eigene-daten")).await;
+    assert!(
+        form.contains("bewahrt diese Installation zur Neuberechnung auf"),
+        "{form}"
+    );
+    let list = "person;zuweisung;beginn\n1;03.01.2023;10.01.2023\n";
+    let upload = reqwest::multipart::Form::new()
+        .part(
+            "dateien",
+            reqwest::multipart::Part::text(list).file_name("suchtberatung.csv"),
+        )
+        .text("von", "01.2023")
+        .text("bis", "01.2023")
+        .text("datenstand", "01.03.2023")
+        .text("jobcenter", "t36402");
+    let r = s
+        .client
+        .post(s.url(&format!("/import/eigene-daten/vorschau?_csrf={}", s.csrf)))
+        .multipart(upload)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let preview = r.text().await.unwrap();
+    assert!(
+        preview.contains("die Datensätze werden zur Neuberechnung aufbewahrt"),
+        "{preview}"
+    );
+    // Until the confirmation they wait in the staging area, not yet kept.
+    assert!(folders(&keep.dir).is_empty());
+    assert_eq!(
+        std::fs::read_dir(keep.dir.join(".vorschau"))
+            .unwrap()
+            .count(),
+        1
+    );
+    let (status, done) = crate::confirm(&s, &crate::token_of(&preview)).await;
+    assert_eq!(status, 200, "{done}");
+    assert!(
+        done.contains("Werte aus eigenen Daten gespeichert"),
+        "{done}"
+    );
+    let kept_folders = folders(&keep.dir);
+    assert_eq!(kept_folders.len(), 1);
+    assert_eq!(
+        std::fs::read_to_string(kept_folders[0].join("suchtberatung.csv")).unwrap(),
+        list
+    );
+    assert_eq!(
+        std::fs::read_dir(keep.dir.join(".vorschau"))
+            .unwrap()
+            .count(),
+        0
+    );
 }

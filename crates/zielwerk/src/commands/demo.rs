@@ -35,7 +35,7 @@ pub async fn run(a: Args) -> Result<()> {
     if a.no_serve {
         Ok(())
     } else {
-        super::serve::serve(store, &a.bind.bind, false, None, None).await
+        super::serve::serve(store, &a.bind.bind, false, None, None, None).await
     }
 }
 

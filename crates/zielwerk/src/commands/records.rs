@@ -35,6 +35,11 @@ pub struct Args {
     /// Nur prüfen und zählen, nichts speichern.
     #[arg(long)]
     probe: bool,
+    /// Die Datensätze zur Neuberechnung in diesem Verzeichnis aufbewahren, getrennt von der
+    /// Datenbank (ein Ordner je Import, nur für den eigenen Benutzer lesbar; keine Ausgabe und
+    /// keine Sicherung liest es). Ohne Angabe werden sie nicht aufbewahrt.
+    #[arg(long, env = "ZIELWERK_EIGENE_DATEN_AUFBEWAHREN")]
+    eigene_daten_aufbewahren: Option<PathBuf>,
     #[command(flatten)]
     db: DbArg,
 }
@@ -79,6 +84,10 @@ pub async fn run(a: Args) -> Result<()> {
         datenstand: a.datenstand,
         jobcenter: a.jobcenter,
         via: "zielwerk records",
+        keep: a
+            .eigene_daten_aufbewahren
+            .clone()
+            .map(|dir| zielwerk_app::own_records::Kept { dir }),
     };
     let (figures, own) =
         match zielwerk_app::own_records::import_records(&store, &operator, request, !a.probe).await

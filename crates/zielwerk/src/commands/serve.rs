@@ -21,6 +21,12 @@ pub struct Args {
     /// nennt seine Objekte damit (ohne Angabe nach dem Host-Kopf der Anfrage).
     #[arg(long, env = "ZIELWERK_PUBLIC_URL", value_parser = public_url)]
     public_url: Option<String>,
+    /// Hochgeladene Datensätze eigener Daten zur Neuberechnung in diesem Verzeichnis
+    /// aufbewahren, getrennt von der Datenbank (ein Ordner je Import, nur für den Benutzer des
+    /// Servers lesbar; keine Ausgabe und keine Sicherung liest es). Ohne Angabe werden sie nach
+    /// der Berechnung verworfen.
+    #[arg(long, env = "ZIELWERK_EIGENE_DATEN_AUFBEWAHREN")]
+    eigene_daten_aufbewahren: Option<std::path::PathBuf>,
     #[command(flatten)]
     oidc: OidcArgs,
 }
@@ -102,7 +108,18 @@ impl OidcArgs {
 pub async fn run(a: Args) -> Result<()> {
     let oidc = a.oidc.settings()?;
     let store = open(&a.db.db).await?;
-    serve(store, &a.bind.bind, a.secure_cookies, a.public_url, oidc).await
+    let keep = a
+        .eigene_daten_aufbewahren
+        .map(|dir| zielwerk_app::own_records::Kept { dir });
+    serve(
+        store,
+        &a.bind.bind,
+        a.secure_cookies,
+        a.public_url,
+        oidc,
+        keep,
+    )
+    .await
 }
 
 /// `--oidc-issuer`: an absolute http(s) address without query or fragment, kept exactly as given
@@ -133,6 +150,7 @@ pub async fn serve(
     secure_cookies: bool,
     public_url: Option<String>,
     oidc: Option<zielwerk_web::oidc::OidcSettings>,
+    keep_records: Option<zielwerk_app::own_records::Kept>,
 ) -> Result<()> {
     let listener = tokio::net::TcpListener::bind(bind)
         .await
@@ -167,6 +185,13 @@ pub async fn serve(
     let mut state = zielwerk_web::AppState::new(store);
     state.secure_cookies = secure_cookies;
     state.public_url = public_url;
+    if let Some(k) = &keep_records {
+        eprintln!(
+            "Datensätze eigener Daten werden aufbewahrt in {} (getrennt von der Datenbank)",
+            k.dir.display()
+        );
+    }
+    state.keep_records = keep_records;
     if let Some(settings) = oidc {
         eprintln!(
             "Zentrale Anmeldung über {} (Client {})",
