@@ -132,13 +132,29 @@ fn errors_caption(r: &Refused) -> String {
     caption
 }
 
-fn page(name: &str, token: String, result: Result<Report, Refused>, committed: bool) -> ResultPage {
+/// The result page of an import. `own`: figures counted from own data, whose values come from
+/// no file of the user's (no encoding, no checksum, no rows to name; see [`own_page`]).
+fn page(
+    name: &str,
+    token: String,
+    result: Result<Report, Refused>,
+    committed: bool,
+    own: bool,
+) -> ResultPage {
     match result {
         Ok(report) => {
             let o = report.outcome;
             let n = |v: u64| number(v as f64, 0);
             let mut summary = vec![
-                ("Werte gelesen".to_owned(), n(report.accepted.rows)),
+                (
+                    if own {
+                        "Werte berechnet"
+                    } else {
+                        "Werte gelesen"
+                    }
+                    .to_owned(),
+                    n(report.accepted.rows),
+                ),
                 ("neu".to_owned(), n(o.inserted)),
                 (
                     "revidiert (neuerer Datenstand; alter Wert bleibt als Historie)".to_owned(),
@@ -146,21 +162,25 @@ fn page(name: &str, token: String, result: Result<Report, Refused>, committed: b
                 ),
                 ("unverändert".to_owned(), n(o.unchanged)),
                 ("älterer Datenstand (nur Historie)".to_owned(), n(o.older)),
-                ("Kodierung".to_owned(), report.accepted.encoding.to_owned()),
-                (
+            ];
+            if !own {
+                summary.push(("Kodierung".to_owned(), report.accepted.encoding.to_owned()));
+                summary.push((
                     "Prüfsumme der Datei (SHA-256)".to_owned(),
                     format!("{} …", report.accepted.sha256.get(..12).unwrap_or_default()),
-                ),
-            ];
+                ));
+            }
             if let Some(id) = &report.import_id {
                 summary.push(("Import-Kennung".to_owned(), id.clone()));
             }
             ResultPage {
-                title: if committed {
-                    "Import gespeichert".into()
-                } else {
-                    "Vorschau des Imports".into()
-                },
+                title: match (own, committed) {
+                    (false, true) => "Import gespeichert",
+                    (false, false) => "Vorschau des Imports",
+                    (true, true) => "Werte aus eigenen Daten gespeichert",
+                    (true, false) => "Vorschau der Werte aus eigenen Daten",
+                }
+                .into(),
                 name: name.to_owned(),
                 committed,
                 token,
@@ -168,7 +188,7 @@ fn page(name: &str, token: String, result: Result<Report, Refused>, committed: b
                 errors: Vec::new(),
                 errors_caption: String::new(),
                 warnings: rows(&report.accepted.warnings),
-                own: false,
+                own,
                 sample: report
                     .sample
                     .iter()
@@ -191,16 +211,34 @@ fn page(name: &str, token: String, result: Result<Report, Refused>, committed: b
             }
         }
         Err(r) => ResultPage {
-            title: "Datei abgelehnt".into(),
+            title: if own {
+                "Eigene Daten abgelehnt"
+            } else {
+                "Datei abgelehnt"
+            }
+            .into(),
             name: name.to_owned(),
             committed: false,
             token: String::new(),
             summary: Vec::new(),
-            errors: rows(&r.errors),
+            // The rows of own figures are those of the computed values, not of the uploads.
+            errors: rows(&r.errors)
+                .into_iter()
+                .map(|e| {
+                    if own {
+                        Row {
+                            row: String::new(),
+                            ..e
+                        }
+                    } else {
+                        e
+                    }
+                })
+                .collect(),
             errors_caption: errors_caption(&r),
             warnings: Vec::new(),
             sample: Vec::new(),
-            own: false,
+            own,
         },
     }
 }
@@ -259,7 +297,7 @@ pub async fn preview(
         return start(state, session, upload, false);
     }
     let (result, token) = preview_run(&state, &session, &upload, None).await?;
-    answer(page(&upload.name, token, result, false))
+    answer(page(&upload.name, token, result, false, false))
 }
 
 /// The preview, and the token that confirms it if the file was accepted.
@@ -272,25 +310,35 @@ async fn preview_run(
     let result = run(state, session, upload, false, progress).await?;
     let mut token = String::new();
     if result.is_ok() {
-        // A preview can be confirmed only in the session that made it.
-        token = crate::auth::random_token();
         let pending = PendingUpload {
             file_name: upload.name.clone(),
             mapping: upload.mapping.clone(),
             content: upload.bytes.to_vec(),
         };
-        state
-            .store
-            .put_pending_upload(
-                &session.token_hash,
-                &token,
-                &pending,
-                PENDING_PER_SESSION,
-                PENDING_BYTES,
-            )
-            .await?;
+        token = wait_for_confirmation(state, session, &pending).await?;
     }
     Ok((result, token))
+}
+
+/// Keeps `pending` for its confirmation and returns the token that confirms it: only in the
+/// session that made the preview.
+async fn wait_for_confirmation(
+    state: &AppState,
+    session: &Session,
+    pending: &PendingUpload,
+) -> Result<String, WebError> {
+    let token = crate::auth::random_token();
+    state
+        .store
+        .put_pending_upload(
+            &session.token_hash,
+            &token,
+            pending,
+            PENDING_PER_SESSION,
+            PENDING_BYTES,
+        )
+        .await?;
+    Ok(token)
 }
 
 /// The result page: 200 for a preview or a stored import, 422 for a refused file (a client
@@ -354,7 +402,7 @@ pub async fn confirm(
         return start(state, session, upload, true);
     }
     let result = run(&state, &session, &upload, true, None).await?;
-    answer(page(&upload.name, String::new(), result, true))
+    answer(page(&upload.name, String::new(), result, true, false))
 }
 
 /// The mapping a waiting preview of own figures is kept under: its content is the figures
@@ -387,24 +435,9 @@ pub async fn own_form(State(state): State<AppState>, session: Session) -> PageRe
 /// agreement defines among the notes, and the files in place of the generated file's details.
 fn own_page(figures: &OwnFigures, token: String, own: OwnReport, committed: bool) -> ResultPage {
     let refused = own.result.is_err();
-    let mut p = page(&figures.name, token, own.result, committed);
+    let mut p = page(&figures.name, token, own.result, committed, true);
     if refused {
-        // The rows are those of the computed values, not of the uploaded files.
-        for e in &mut p.errors {
-            e.row.clear();
-        }
-        p.title = "Eigene Daten abgelehnt".into();
         return p;
-    }
-    if !committed {
-        p.title = "Vorschau der Werte aus eigenen Daten".into();
-    } else {
-        p.title = "Werte aus eigenen Daten gespeichert".into();
-    }
-    p.summary
-        .retain(|(label, _)| label != "Kodierung" && !label.starts_with("Prüfsumme"));
-    if let Some(first) = p.summary.first_mut() {
-        first.0 = "Werte berechnet".to_owned();
     }
     p.summary.insert(
         1,
@@ -428,7 +461,6 @@ fn own_page(figures: &OwnFigures, token: String, own: OwnReport, committed: bool
         }
         .to_owned(),
     ));
-    p.own = true;
     let mut notes: Vec<Row> = figures
         .not_yet_by_span()
         .into_iter()
@@ -544,23 +576,13 @@ pub async fn own_preview(
     .await?;
     let mut token = String::new();
     if own.result.is_ok() {
-        token = crate::auth::random_token();
         let pending = PendingUpload {
             file_name: figures.name.clone(),
             mapping: OWN_DATA.to_owned(),
             content: serde_json::to_vec(&figures)
                 .map_err(|e| WebError::Internal(format!("eigene Daten: {e}")))?,
         };
-        state
-            .store
-            .put_pending_upload(
-                &session.token_hash,
-                &token,
-                &pending,
-                PENDING_PER_SESSION,
-                PENDING_BYTES,
-            )
-            .await?;
+        token = wait_for_confirmation(&state, &session, &pending).await?;
         if let (Some(kept), Some(files)) = (&state.keep_records, &kept_files) {
             kept.stage(&token, files)?;
         }
@@ -709,6 +731,7 @@ pub async fn progress(
                     token.clone(),
                     result.clone(),
                     job.commit,
+                    false,
                 ))),
             ),
             Some((_, Err(e))) => (None, Some(Err(e.clone()))),
