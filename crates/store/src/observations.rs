@@ -1,6 +1,8 @@
 //! Reported values with their revisions and sources.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
+
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use sqlx::Row;
 use zielwerk_domain::{
@@ -441,10 +443,10 @@ pub struct Recording {
     outcome: RecordOutcome,
     /// Values recorded so far (taken or not).
     recorded: u64,
-    known_regions: HashSet<String>,
+    known_regions: FxHashSet<String>,
     actor: std::sync::Arc<str>,
     /// Per Jobcenter and indicator: what changed, for the audit trail.
-    changes: HashMap<String, HashMap<String, SeriesChange>>,
+    changes: FxHashMap<String, FxHashMap<String, SeriesChange>>,
     /// The first projections not taken because the month's final value is stored.
     kept_final: Vec<KeptFinal>,
 }
@@ -473,22 +475,16 @@ const NORMAL_CACHE: &str = "PRAGMA cache_size = -2000";
 
 /// Keys looked up per statement (five values bound each).
 const LOOKUP_KEYS: usize = 2_000;
-/// From this many new rows sharing series, status, Datenstand and currency, they are inserted as
-/// a group; at most this many per statement.
+/// From this many new rows sharing region, status, Datenstand and currency, they are inserted
+/// as a group; this many per statement (one prepared statement serves every full one).
 const GROUP_FROM: usize = 16;
-const GROUP_ROWS: usize = 4_000;
-/// What the rows of an insert group share (see [`Recording::insert_group`]).
-type GroupKey<'a> = (
-    &'a str,
-    &'a str,
-    &'a str,
-    ValueStatus,
-    chrono::NaiveDate,
-    bool,
-    Shape,
-);
-/// From this many values of one series in a chunk, the series is read as a range of months.
+const GROUP_ROWS: usize = 2_000;
+/// What the rows of an insert group share (see [`insert_group`]).
+type GroupKey<'a> = (&'a str, ValueStatus, chrono::NaiveDate, bool, Shape);
+/// From this many values of one series in a chunk, the series is read as a range of months;
+/// this many ranges per statement (six values bound each).
 const RANGE_FROM: usize = 8;
+const LOOKUP_RANGES: usize = 1_000;
 /// Superseded values marked per statement.
 const UPDATE_IDS: usize = 5_000;
 /// Values inserted per statement (at most twelve bound each; SQLite allows 32,766 per
@@ -518,16 +514,18 @@ struct Stored {
     datenstand: String,
 }
 
-/// A stored current value from a row (of either typed driver) with its columns.
+/// A stored current value from a row (of either typed driver) whose columns from `$at` on are
+/// id, value, numerator, denominator, status and Datenstand (read by position: a lookup returns
+/// a row per value of the file).
 macro_rules! stored {
-    ($row:expr) => {
+    ($row:expr, $at:expr) => {
         Stored {
-            id: $row.try_get("id")?,
-            value: $row.try_get("value")?,
-            numerator: $row.try_get("numerator")?,
-            denominator: $row.try_get("denominator")?,
-            status: $row.try_get("status")?,
-            datenstand: $row.try_get("datenstand")?,
+            id: $row.try_get($at)?,
+            value: $row.try_get($at + 1)?,
+            numerator: $row.try_get($at + 2)?,
+            denominator: $row.try_get($at + 3)?,
+            status: $row.try_get($at + 4)?,
+            datenstand: $row.try_get($at + 5)?,
         }
     };
 }
@@ -588,7 +586,7 @@ impl Recording {
         // A key twice in one chunk (never from a file, whose reader refuses that): the later
         // value must see the earlier one, so the chunk is recorded in parts.
         let mut start = 0;
-        let mut seen = HashSet::new();
+        let mut seen = FxHashSet::default();
         for (i, (obs, breakdown)) in observations.iter().zip(&keys).enumerate() {
             let key = (
                 obs.region.as_str(),
@@ -659,7 +657,8 @@ impl Recording {
     ) -> Result<Vec<Option<Stored>>> {
         let mut found: Vec<Option<Stored>> = Vec::with_capacity(part.len());
         found.resize_with(part.len(), || None);
-        let mut series: HashMap<(&str, &str, &str, PeriodKind), Vec<usize>> = HashMap::new();
+        let mut series: FxHashMap<(&str, &str, &str, PeriodKind), Vec<usize>> =
+            FxHashMap::default();
         for (i, (obs, breakdown)) in part.iter().zip(breakdowns).enumerate() {
             series
                 .entry((
@@ -672,6 +671,9 @@ impl Recording {
                 .push(i);
         }
         let mut sparse = Vec::new();
+        // Series read as ranges: (Jobcenter, indicator, breakdown, first month, last month) and
+        // the positions of their values in `part`.
+        let mut ranges: Vec<((&str, &str, &str, String, String), Vec<usize>)> = Vec::new();
         for ((jobcenter, indicator, breakdown, _), positions) in series {
             if positions.len() < RANGE_FROM {
                 sparse.extend(positions);
@@ -681,33 +683,73 @@ impl Recording {
             let (Some(first), Some(last)) = (months().min(), months().max()) else {
                 continue;
             };
-            let by_month: HashMap<String, usize> = positions
-                .iter()
-                .map(|i| (part[*i].period().to_string(), *i))
-                .collect();
-            // Within one kind of period the stored forms sort like the periods; rows of other
-            // kinds that the text range takes in are not among the wanted keys.
-            let rows: Vec<(String, Stored)> = on!(&mut self.tx, c => {
-                sqlx::query(
-                    "SELECT period, CAST(id AS BIGINT) AS id, value, numerator, denominator, status,
-                            datenstand
-                     FROM observation
-                     WHERE region_id = $1 AND indicator_code = $2 AND breakdown = $3
-                       AND period >= $4 AND period <= $5 AND is_current = 1",
-                )
-                .bind(jobcenter)
-                .bind(indicator)
-                .bind(breakdown)
-                .bind(first.to_string())
-                .bind(last.to_string())
-                .fetch_all(c)
-                .await?
-                .iter()
-                .map(|row| Ok((row.try_get("period")?, stored!(row))))
-                .collect::<Result<_>>()?
+            ranges.push((
+                (
+                    jobcenter,
+                    indicator,
+                    breakdown,
+                    first.to_string(),
+                    last.to_string(),
+                ),
+                positions,
+            ));
+        }
+        for batch in ranges.chunks(LOOKUP_RANGES) {
+            // All ranges of a chunk in one statement: each range is one seek into the index of
+            // current values, then its rows in order. Within one kind of period the stored
+            // forms sort like the periods; rows of other kinds that a text range takes in are
+            // not among the wanted keys.
+            let sql = format!(
+                "WITH r (pos, region_id, indicator_code, breakdown, first_period, last_period)
+                 AS (VALUES {})
+                 SELECT r.pos AS pos, o.period AS period, CAST(o.id AS BIGINT) AS id,
+                        o.value AS value, o.numerator AS numerator, o.denominator AS denominator,
+                        o.status AS status, o.datenstand AS datenstand
+                 FROM r CROSS JOIN observation o
+                 WHERE o.region_id = r.region_id AND o.indicator_code = r.indicator_code
+                   AND o.breakdown = r.breakdown AND o.period >= r.first_period
+                   AND o.period <= r.last_period
+                   AND o.is_current = 1",
+                marks(self.tx.backend(), batch.len(), 6)
+            );
+            let rows: Vec<(i64, String, Stored)> = on!(&mut self.tx, c => {
+                let mut query = sqlx::query(&sql);
+                for (k, ((jobcenter, indicator, breakdown, first, last), _)) in batch.iter().enumerate() {
+                    query = query
+                        .bind(k as i64)
+                        .bind(*jobcenter)
+                        .bind(*indicator)
+                        .bind(*breakdown)
+                        .bind(first.as_str())
+                        .bind(last.as_str());
+                }
+                query
+                    .persistent(batch.len() == LOOKUP_RANGES)
+                    .fetch_all(c)
+                    .await?
+                    .iter()
+                    .map(|row| Ok((row.try_get(0)?, row.try_get(1)?, stored!(row, 2))))
+                    .collect::<Result<_>>()?
             });
-            for (month, value) in rows {
-                if let Some(i) = by_month.get(&month) {
+            // The months of a range's values, made only for ranges with stored values.
+            let mut by_month: FxHashMap<usize, FxHashMap<String, usize>> = FxHashMap::default();
+            for (k, month, value) in rows {
+                let positions = usize::try_from(k)
+                    .ok()
+                    .and_then(|k| batch.get(k))
+                    .map(|(_, positions)| positions)
+                    .ok_or_else(|| StoreError::Corrupt {
+                        table: "observation",
+                        column: "pos",
+                        value: k.to_string(),
+                    })?;
+                let months = by_month.entry(k as usize).or_insert_with(|| {
+                    positions
+                        .iter()
+                        .map(|i| (part[*i].period().to_string(), *i))
+                        .collect()
+                });
+                if let Some(i) = months.get(&month) {
                     found[*i] = Some(value);
                 }
             }
@@ -742,7 +784,7 @@ impl Recording {
                     .fetch_all(c)
                     .await?
                     .iter()
-                    .map(|row| Ok((row.try_get("pos")?, stored!(row))))
+                    .map(|row| Ok((row.try_get(0)?, stored!(row, 1))))
                     .collect::<Result<_>>()?
             });
             for (pos, value) in rows {
@@ -773,8 +815,9 @@ impl Recording {
         let found = self.lookup(part, breakdowns).await?;
         let mut superseded = Vec::new();
         let mut inserts = Vec::new();
+        // The stored form of each Datenstand, made once (a file has few).
+        let mut datenstand_text: Option<(chrono::NaiveDate, String)> = None;
         for (i, ((obs, breakdown), stored)) in part.iter().zip(breakdowns).zip(found).enumerate() {
-            let datenstand = obs.datenstand.to_string();
             let becomes_current = match &stored {
                 None => {
                     self.outcome.inserted += 1;
@@ -818,7 +861,8 @@ impl Recording {
                 }
                 // An official value replaces one from own records whatever their Datenstand.
                 Some(cur)
-                    if datenstand >= cur.datenstand
+                    if datenstand_of(&mut datenstand_text, obs.datenstand)
+                        >= cur.datenstand.as_str()
                         || (cur.status == ValueStatus::Own.as_str()
                             && obs.status.is_official()) =>
                 {
@@ -879,7 +923,8 @@ impl Recording {
     /// The change record of `obs`'s series.
     fn change(&mut self, obs: &Observation) -> &mut SeriesChange {
         if !self.changes.contains_key(obs.region.as_str()) {
-            self.changes.insert(obs.region.to_string(), HashMap::new());
+            self.changes
+                .insert(obs.region.to_string(), FxHashMap::default());
         }
         let by_indicator = self
             .changes
@@ -1108,15 +1153,16 @@ impl Recording {
     }
 }
 
-/// Writes new rows on SQLite in multi-row statements. Rows that share their series, status,
+/// Writes new rows on SQLite in multi-row statements. Rows that share their region, status,
 /// Datenstand and currency (most rows of a file) are written with those bound once per
-/// statement; the rest by shape, so that no statement binds a column it does not fill.
+/// statement, in statements of one size that are prepared once; the rest by shape, so that no
+/// statement binds a column it does not fill.
 async fn insert_rows(
     conn: &mut sqlx::SqliteConnection,
     source_seq: i64,
     inserts: Vec<NewRow<'_>>,
 ) -> Result<()> {
-    let mut groups: HashMap<GroupKey, Vec<NewRow>> = HashMap::new();
+    let mut groups: FxHashMap<GroupKey, Vec<NewRow>> = FxHashMap::default();
     let (mut values, mut ratios, mut others) = (Vec::new(), Vec::new(), Vec::new());
     for row in inserts {
         let shape = match (row.obs.value, row.obs.numerator, row.obs.denominator) {
@@ -1130,8 +1176,6 @@ async fn insert_rows(
         }
         let key = (
             row.obs.region.as_str(),
-            row.obs.indicator.as_str(),
-            row.breakdown,
             row.obs.status,
             row.obs.datenstand,
             row.current,
@@ -1144,14 +1188,14 @@ async fn insert_rows(
     groups.sort_by_key(|(_, rows)| rows.first().map(|r| r.id));
     for (key, rows) in groups {
         if rows.len() < GROUP_FROM {
-            match key.6 {
+            match key.4 {
                 Shape::Value => values.extend(rows),
                 _ => ratios.extend(rows),
             }
             continue;
         }
         for batch in rows.chunks(GROUP_ROWS) {
-            insert_group(&mut *conn, source_seq, key.6, batch).await?;
+            insert_group(&mut *conn, source_seq, key.4, batch).await?;
         }
     }
     for (shape, rows) in [
@@ -1166,8 +1210,8 @@ async fn insert_rows(
     Ok(())
 }
 
-/// Inserts rows that share everything but id, month and value in one statement, binding what
-/// they share once.
+/// Inserts rows that share region, status, Datenstand and currency in one statement, binding
+/// what they share once.
 async fn insert_group(
     conn: &mut sqlx::SqliteConnection,
     source_seq: i64,
@@ -1178,26 +1222,29 @@ async fn insert_group(
         return Ok(());
     };
     let (columns, picked, width) = match shape {
-        Shape::Ratio => ("numerator, denominator", "column3, column4", 4),
-        _ => ("value", "column3", 3),
+        Shape::Ratio => ("numerator, denominator", "column5, column6", 6),
+        _ => ("value", "column5", 5),
     };
     let sql = format!(
-        "INSERT INTO observation (region_id, indicator_code, breakdown, status, datenstand,
-             source_seq, is_current, id, period, {columns})
-         SELECT ?, ?, ?, ?, ?, ?, ?, column1, column2, {picked} FROM (VALUES {}) AS v",
+        "INSERT INTO observation (region_id, status, datenstand, source_seq, is_current, id,
+             indicator_code, breakdown, period, {columns})
+         SELECT ?, ?, ?, ?, ?, column1, column2, column3, column4, {picked}
+         FROM (VALUES {}) AS v",
         marks(Backend::Sqlite, batch.len(), width)
     );
     let obs = first.obs;
     let mut query = sqlx::query(&sql)
         .bind(obs.region.as_str())
-        .bind(obs.indicator.as_str())
-        .bind(first.breakdown)
         .bind(obs.status.as_str())
         .bind(obs.datenstand.to_string())
         .bind(source_seq)
         .bind(i64::from(first.current));
     for row in batch {
-        query = query.bind(row.id).bind(row.obs.period().to_string());
+        query = query
+            .bind(row.id)
+            .bind(row.obs.indicator.as_str())
+            .bind(row.breakdown)
+            .bind(row.obs.period().to_string());
         query = match shape {
             Shape::Ratio => query.bind(row.obs.numerator).bind(row.obs.denominator),
             _ => query.bind(row.obs.value),
@@ -1328,6 +1375,14 @@ fn copy_text(buf: &mut Vec<u8>, text: &str) {
             _ => buf.push(b),
         }
     }
+}
+
+/// The stored form of `date` (`YYYY-MM-DD`), kept in `memo` for the next value of the same date.
+fn datenstand_of(memo: &mut Option<(chrono::NaiveDate, String)>, date: chrono::NaiveDate) -> &str {
+    if memo.as_ref().is_none_or(|(d, _)| *d != date) {
+        *memo = Some((date, date.to_string()));
+    }
+    memo.as_ref().map(|(_, s)| s.as_str()).unwrap_or_default()
 }
 
 /// Which value columns an inserted row fills.
