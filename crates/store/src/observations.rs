@@ -504,6 +504,9 @@ struct SeriesChange {
 /// Month, value before, value after (the value, or the numerator for ratios).
 type Revision = (Period, Option<f64>, Option<f64>);
 
+/// A series read as a range of periods: Jobcenter, indicator, breakdown, first and last period.
+type SeriesRange<'a> = (&'a str, &'a str, &'a str, String, String);
+
 /// The current value of a key, as stored.
 struct Stored {
     id: i64,
@@ -671,9 +674,8 @@ impl Recording {
                 .push(i);
         }
         let mut sparse = Vec::new();
-        // Series read as ranges: (Jobcenter, indicator, breakdown, first month, last month) and
-        // the positions of their values in `part`.
-        let mut ranges: Vec<((&str, &str, &str, String, String), Vec<usize>)> = Vec::new();
+        // Series read as ranges, with the positions of their values in `part`.
+        let mut ranges: Vec<(SeriesRange, Vec<usize>)> = Vec::new();
         for ((jobcenter, indicator, breakdown, _), positions) in series {
             if positions.len() < RANGE_FROM {
                 sparse.extend(positions);
