@@ -697,42 +697,11 @@ impl Recording {
             ));
         }
         for batch in ranges.chunks(LOOKUP_RANGES) {
-            // All ranges of a chunk in one statement: each range is one seek into the index of
-            // current values, then its rows in order. Within one kind of period the stored
-            // forms sort like the periods; rows of other kinds that a text range takes in are
-            // not among the wanted keys.
-            let sql = format!(
-                "WITH r (pos, region_id, indicator_code, breakdown, first_period, last_period)
-                 AS (VALUES {})
-                 SELECT r.pos AS pos, o.period AS period, CAST(o.id AS BIGINT) AS id,
-                        o.value AS value, o.numerator AS numerator, o.denominator AS denominator,
-                        o.status AS status, o.datenstand AS datenstand
-                 FROM r CROSS JOIN observation o
-                 WHERE o.region_id = r.region_id AND o.indicator_code = r.indicator_code
-                   AND o.breakdown = r.breakdown AND o.period >= r.first_period
-                   AND o.period <= r.last_period
-                   AND o.is_current = 1",
-                marks(self.tx.backend(), batch.len(), 6)
-            );
-            let rows: Vec<(i64, String, Stored)> = on!(&mut self.tx, c => {
-                let mut query = sqlx::query(&sql);
-                for (k, ((jobcenter, indicator, breakdown, first, last), _)) in batch.iter().enumerate() {
-                    query = query
-                        .bind(k as i64)
-                        .bind(*jobcenter)
-                        .bind(*indicator)
-                        .bind(*breakdown)
-                        .bind(first.as_str())
-                        .bind(last.as_str());
-                }
-                query
-                    .persistent(batch.len() == LOOKUP_RANGES)
-                    .fetch_all(c)
-                    .await?
-                    .iter()
-                    .map(|row| Ok((row.try_get(0)?, row.try_get(1)?, stored!(row, 2))))
-                    .collect::<Result<_>>()?
-            });
+            // All ranges of a chunk in one statement.
+            let rows: Vec<(i64, String, Stored)> = match &mut self.tx {
+                BulkTx::Sqlite(tx) => sqlite_ranges(tx, batch).await?,
+                BulkTx::Postgres(tx) => postgres_ranges(tx, batch).await?,
+            };
             // The months of a range's values, made only for ranges with stored values.
             let mut by_month: FxHashMap<usize, FxHashMap<String, usize>> = FxHashMap::default();
             for (k, month, value) in rows {
@@ -1153,6 +1122,133 @@ impl Recording {
             let _ = sqlx::query(NORMAL_CACHE).execute(&mut **tx).await;
         }
     }
+}
+
+/// The statement that reads the current values of ranges: each range is one seek into the index
+/// of current values, then its rows in order. Within one kind of period the stored forms sort
+/// like the periods; rows of other kinds that a text range takes in are not among the wanted
+/// keys. `$select` is what is read of `r` (the ranges) and `o` (their values), `$tail` what
+/// follows the condition.
+macro_rules! ranges_sql {
+    ($backend:expr, $n:expr, $select:expr, $tail:expr) => {
+        format!(
+            "WITH r (pos, region_id, indicator_code, breakdown, first_period, last_period)
+             AS (VALUES {})
+             SELECT {}
+             FROM r CROSS JOIN observation o
+             WHERE o.region_id = r.region_id AND o.indicator_code = r.indicator_code
+               AND o.breakdown = r.breakdown AND o.period >= r.first_period
+               AND o.period <= r.last_period AND o.is_current = 1
+             {}",
+            marks($backend, $n, 6),
+            $select,
+            $tail
+        )
+    };
+}
+
+/// Binds the ranges of `batch` to `sql` (see [`ranges_sql`]), each with its position.
+macro_rules! bind_ranges {
+    ($sql:expr, $batch:expr) => {{
+        let mut query = sqlx::query($sql);
+        for (k, ((jobcenter, indicator, breakdown, first, last), _)) in $batch.iter().enumerate() {
+            query = query
+                .bind(k as i64)
+                .bind(*jobcenter)
+                .bind(*indicator)
+                .bind(*breakdown)
+                .bind(first.as_str())
+                .bind(last.as_str());
+        }
+        query.persistent($batch.len() == LOOKUP_RANGES)
+    }};
+}
+
+/// SQLite: the current values of `batch`'s ranges (range, period, value). The driver copies
+/// every column of every result row and hands the rows from its thread over one at a time,
+/// which for a re-imported file of a million values cost three seconds; so each range comes as
+/// one row, its values as text: fields split by U+001F, values by U+001E, numbers as `quote`
+/// writes them (the digits that read back as the same number; the comparison allows 1e-9
+/// anyway, see [`same`]).
+async fn sqlite_ranges(
+    conn: &mut sqlx::SqliteConnection,
+    batch: &[(SeriesRange<'_>, Vec<usize>)],
+) -> Result<Vec<(i64, String, Stored)>> {
+    let sql = ranges_sql!(
+        Backend::Sqlite,
+        batch.len(),
+        "r.pos, group_concat(o.period || char(31) || o.id || char(31) || quote(o.value)
+             || char(31) || quote(o.numerator) || char(31) || quote(o.denominator)
+             || char(31) || o.status || char(31) || o.datenstand, char(30))",
+        "GROUP BY r.pos"
+    );
+    let mut found = Vec::new();
+    for row in bind_ranges!(&sql, batch).fetch_all(conn).await? {
+        let pos: i64 = row.try_get(0)?;
+        let values: String = row.try_get(1)?;
+        for record in values.split('\u{1e}') {
+            let (period, stored) = stored_from_text(record).ok_or_else(|| StoreError::Corrupt {
+                table: "observation",
+                column: "value",
+                value: record.to_owned(),
+            })?;
+            found.push((pos, period, stored));
+        }
+    }
+    Ok(found)
+}
+
+/// One value as [`sqlite_ranges`] reads it: period, id, value, numerator, denominator, status,
+/// Datenstand.
+fn stored_from_text(record: &str) -> Option<(String, Stored)> {
+    let mut fields = record.split('\u{1f}');
+    let mut next = || fields.next();
+    let number = |text: &str| match text {
+        "NULL" => Some(None),
+        _ => text.parse::<f64>().ok().filter(|v| v.is_finite()).map(Some),
+    };
+    let period = next()?.to_owned();
+    let id = next()?.parse().ok()?;
+    let value = number(next()?)?;
+    let numerator = number(next()?)?;
+    let denominator = number(next()?)?;
+    let status = next()?.to_owned();
+    let datenstand = next()?.to_owned();
+    if next().is_some() {
+        return None;
+    }
+    Some((
+        period,
+        Stored {
+            id,
+            value,
+            numerator,
+            denominator,
+            status,
+            datenstand,
+        },
+    ))
+}
+
+/// PostgreSQL: the current values of `batch`'s ranges (range, period, value), a row each.
+async fn postgres_ranges(
+    conn: &mut sqlx::PgConnection,
+    batch: &[(SeriesRange<'_>, Vec<usize>)],
+) -> Result<Vec<(i64, String, Stored)>> {
+    let sql = ranges_sql!(
+        Backend::Postgres,
+        batch.len(),
+        "r.pos AS pos, o.period AS period, CAST(o.id AS BIGINT) AS id, o.value AS value,
+         o.numerator AS numerator, o.denominator AS denominator, o.status AS status,
+         o.datenstand AS datenstand",
+        ""
+    );
+    bind_ranges!(&sql, batch)
+        .fetch_all(conn)
+        .await?
+        .iter()
+        .map(|row| Ok((row.try_get(0)?, row.try_get(1)?, stored!(row, 2))))
+        .collect()
 }
 
 /// Writes new rows on SQLite in multi-row statements. Rows that share their region, status,
