@@ -705,16 +705,15 @@ impl Recording {
             // The months of a range's values, made only for ranges with stored values.
             let mut by_month: FxHashMap<usize, FxHashMap<String, usize>> = FxHashMap::default();
             for (k, month, value) in rows {
-                let positions = usize::try_from(k)
+                let (k, positions) = usize::try_from(k)
                     .ok()
-                    .and_then(|k| batch.get(k))
-                    .map(|(_, positions)| positions)
+                    .and_then(|k| Some((k, &batch.get(k)?.1)))
                     .ok_or_else(|| StoreError::Corrupt {
                         table: "observation",
                         column: "pos",
                         value: k.to_string(),
                     })?;
-                let months = by_month.entry(k as usize).or_insert_with(|| {
+                let months = by_month.entry(k).or_insert_with(|| {
                     positions
                         .iter()
                         .map(|i| (part[*i].period().to_string(), *i))
@@ -786,8 +785,6 @@ impl Recording {
         let found = self.lookup(part, breakdowns).await?;
         let mut superseded = Vec::new();
         let mut inserts = Vec::new();
-        // The stored form of each Datenstand, made once (a file has few).
-        let mut datenstand_text: Option<(chrono::NaiveDate, String)> = None;
         for (i, ((obs, breakdown), stored)) in part.iter().zip(breakdowns).zip(found).enumerate() {
             let becomes_current = match &stored {
                 None => {
@@ -832,8 +829,7 @@ impl Recording {
                 }
                 // An official value replaces one from own records whatever their Datenstand.
                 Some(cur)
-                    if datenstand_of(&mut datenstand_text, obs.datenstand)
-                        >= cur.datenstand.as_str()
+                    if obs.datenstand.to_string() >= cur.datenstand
                         || (cur.status == ValueStatus::Own.as_str()
                             && obs.status.is_official()) =>
                 {
@@ -1473,14 +1469,6 @@ fn copy_text(buf: &mut Vec<u8>, text: &str) {
             _ => buf.push(b),
         }
     }
-}
-
-/// The stored form of `date` (`YYYY-MM-DD`), kept in `memo` for the next value of the same date.
-fn datenstand_of(memo: &mut Option<(chrono::NaiveDate, String)>, date: chrono::NaiveDate) -> &str {
-    if memo.as_ref().is_none_or(|(d, _)| *d != date) {
-        *memo = Some((date, date.to_string()));
-    }
-    memo.as_ref().map(|(_, s)| s.as_str()).unwrap_or_default()
 }
 
 /// Which value columns an inserted row fills.
